@@ -1,0 +1,10 @@
+// The list of commands. Each file declares one command (its options, help and
+// examples) and imports its implementation lazily inside the action, so
+// `deployer --help` loads no ssh2, execa or prompts.
+import type { Command } from 'commander';
+import type { ContextFactory } from '../program.js';
+
+export function registerCommands(program: Command, ctx: ContextFactory): void {
+  void program;
+  void ctx;
+}
