@@ -1,0 +1,33 @@
+// In GitHub Actions, a deploy appends a Markdown summary to the job's page.
+import { appendFileSync } from 'node:fs';
+import type { Config } from '../config/types.js';
+
+export interface HostOutcome {
+  host: string;
+  uploads: number;
+  uploadedBytes: number;
+  installSkipped: boolean;
+  daemonReload: boolean;
+  caddyReload: boolean;
+  healthy: boolean;
+  pruned: string[];
+}
+
+export function renderStepSummary(config: Config, version: string, hosts: HostOutcome[], ok: boolean): string {
+  const rows = hosts.map(
+    (h) => `| ${h.host} | ${h.healthy && ok ? '✅ live' : h.healthy ? '↩️ rolled back' : '❌ failed, rolled back'} | ${h.uploads} | ${h.installSkipped ? 'reused' : 'installed'} | ${h.daemonReload ? 'yes' : 'no'} | ${h.pruned.join(', ') || '–'} |`,
+  );
+  return [
+    `### deployer: ${config.appName} ${version} ${ok ? 'deployed' : 'FAILED'}`,
+    '',
+    '| host | result | files uploaded | install | units changed | pruned |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+export function writeStepSummary(env: NodeJS.ProcessEnv, config: Config, version: string, hosts: HostOutcome[], ok: boolean): void {
+  if (!env.GITHUB_STEP_SUMMARY) return;
+  appendFileSync(env.GITHUB_STEP_SUMMARY, renderStepSummary(config, version, hosts, ok) + '\n');
+}

@@ -1,0 +1,243 @@
+// The thin executor: runs a plan's pieces over one SshSession. It renders
+// scripts (src/plan/script.ts), sends them on stdin to `bash -s`, turns the
+// scripts' @@ markers into events, and performs SFTP uploads.
+import { posix } from 'node:path';
+import type { ClientChannel } from 'ssh2';
+import { LockedError, RemoteCommandError, SshError } from '../errors.js';
+import type { Reporter } from '../output/reporter.js';
+import { parseProbeOutput, renderProbeScript, type ProbeRequest, type RemoteState } from '../plan/probe.js';
+import { renderScript, ScriptExit, type ScriptSpec } from '../plan/script.js';
+import type { Upload } from '../plan/steps.js';
+import type { SshSession } from '../ssh/session.js';
+
+export interface ScriptResult {
+  ok: boolean;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The description of the step that failed (from @@FAIL). */
+  failedStep?: string;
+  markers: string[];
+}
+
+export interface Lock {
+  state: RemoteState;
+  /** Ends the lock channel: the holder shell exits and the kernel drops the flock. */
+  release(): void;
+}
+
+/** Pause points for fault tests: DEPLOYER_TEST_PAUSE_AT=<name> stops the CLI there until it is killed. */
+export async function pausePoint(name: string, env: NodeJS.ProcessEnv, reporter: Reporter): Promise<void> {
+  if (env.DEPLOYER_TEST_PAUSE_AT !== name) return;
+  reporter.info(`@@paused ${name}`);
+  await new Promise(() => undefined);
+}
+
+function handleMarkers(text: string, host: string, reporter: Reporter, markers: string[]): void {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('@@')) {
+      if (line.trim()) reporter.emit({ type: 'output', host, stream: 'stdout', text: line });
+      continue;
+    }
+    markers.push(line);
+    const [tag, ...rest] = line.slice(2).split(' ');
+    const arg = rest.join(' ');
+    if (tag === 'STEP') reporter.emit({ type: 'step', host, step: arg, status: 'done' });
+    else if (tag === 'WARN') reporter.warn(arg, host);
+    else if (tag === 'UNIT-CHANGED') reporter.emit({ type: 'step', host, step: `unit ${arg} installed`, status: 'done' });
+    else if (tag === 'UNIT-REMOVED') reporter.emit({ type: 'step', host, step: `unit ${arg} removed`, status: 'done' });
+    else if (tag === 'DAEMON-RELOAD') reporter.emit({ type: 'step', host, step: 'systemctl daemon-reload', status: 'done' });
+    else if (tag === 'CADDY-RELOAD') reporter.emit({ type: 'step', host, step: 'caddy reloaded', status: 'done' });
+  }
+}
+
+/** A line-buffered stdout handler, so markers split across chunks are seen whole. */
+function lineSplitter(onLines: (text: string) => void): { push(chunk: string): void; flush(): void } {
+  let buf = '';
+  return {
+    push(chunk) {
+      buf += chunk;
+      const i = buf.lastIndexOf('\n');
+      if (i >= 0) {
+        onLines(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    },
+    flush() {
+      if (buf) onLines(buf);
+      buf = '';
+    },
+  };
+}
+
+export class RemoteHost {
+  constructor(
+    readonly session: SshSession,
+    readonly reporter: Reporter,
+  ) {}
+
+  get name(): string {
+    return this.session.host.name;
+  }
+
+  /** Takes the app's lock (or just reads state when req.lock is false). */
+  async lock(req: ProbeRequest, sitePath: string): Promise<Lock> {
+    const script = renderProbeScript(req, sitePath);
+    const channel = await this.session.spawn('bash -s');
+    let out = '';
+    let err = '';
+    const ended = new Promise<void>((resolve, reject) => {
+      channel.on('data', (d: Buffer) => {
+        out += d.toString('utf8');
+        if (/^@@(end|locked|error)/m.test(out)) resolve();
+        const waiting = /^@@waiting (.*)$/m.exec(out);
+        if (waiting && !out.includes('@@reported-wait')) {
+          out += '\n@@reported-wait\n';
+          const who = Buffer.from(waiting[1], 'base64').toString('utf8').trim();
+          this.reporter.info(`waiting up to ${req.lockWait}s for the lock held by ${who || 'another deploy'}`, this.name);
+        }
+      });
+      channel.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+      channel.on('close', () => resolve());
+      channel.on('error', reject);
+    });
+    // The script itself goes on stdin; stdin then stays open: that holds the lock.
+    channel.write(script);
+    if (!req.lock) channel.end();
+    await ended;
+    const state = parseProbeOutput(out);
+    const release = () => {
+      try {
+        channel.end();
+      } catch {
+        /* already closed */
+      }
+    };
+    if (state.error) {
+      release();
+      throw new RemoteCommandError(`${this.name}: ${state.error}`, 1, err);
+    }
+    if (state.lockedBy !== undefined && req.lock) {
+      release();
+      throw new LockedError(`${this.name}: ${req.layout.appDir} is locked by ${state.lockedBy}`, {
+        hint: 'wait for that deploy to finish, or pass --lock-wait SECONDS to wait for it; the lock is released by the kernel when its holder exits, so it never goes stale',
+      });
+    }
+    if (!state.ended) {
+      release();
+      throw new SshError(`${this.name}: reading the remote state failed${err ? `: ${err.trim().split('\n').pop()}` : ''}`);
+    }
+    return { state, release };
+  }
+
+  /** Uploads over SFTP into the release's incoming dir; the prepare script verifies each sha256. */
+  async upload(uploads: Upload[], onProgress: (label: string, bytes: number, total: number) => void): Promise<void> {
+    if (uploads.length === 0) return;
+    const dirs = [...new Set(uploads.map((u) => posix.dirname(u.remote)))];
+    for (const d of dirs) await this.mkdirp(d);
+    for (const u of uploads) {
+      if (u.local !== undefined) {
+        let last = 0;
+        await this.session.putFile(u.local, u.remote, (bytes, total) => {
+          // Progress at most every 1% so the event stream stays small.
+          if (bytes === total || bytes - last >= total / 100) {
+            last = bytes;
+            onProgress(u.label, bytes, total);
+          }
+        }, u.mode);
+        if (u.size === 0) onProgress(u.label, 0, 0);
+      } else {
+        await this.session.writeFile(u.remote, u.content ?? '', u.mode);
+        onProgress(u.label, u.size, u.size);
+      }
+    }
+  }
+
+  private async mkdirp(dir: string): Promise<void> {
+    const sftp = await this.session.sftp();
+    const parts = dir.split('/').filter(Boolean);
+    let path = '';
+    for (const p of parts) {
+      path += '/' + p;
+      await new Promise<void>((resolve) => sftp.mkdir(path, () => resolve()));
+    }
+    await new Promise<void>((resolve, reject) =>
+      sftp.stat(dir, (err, stats) => (err || !stats.isDirectory() ? reject(new SshError(`${this.name}: cannot create ${dir} over SFTP`)) : resolve())),
+    );
+  }
+
+  /** Runs a whole phase script; never throws for a failed step (the caller decides). */
+  async runScript(spec: ScriptSpec): Promise<ScriptResult> {
+    const markers: string[] = [];
+    const lines = lineSplitter((t) => handleMarkers(t, this.name, this.reporter, markers));
+    const r = await this.session.exec('bash -s', {
+      stdin: renderScript(spec),
+      onStdout: (c) => lines.push(c),
+      onStderr: (c) => this.reporter.debug(c.trimEnd(), this.name),
+    });
+    lines.flush();
+    const failed = markers.find((m) => m.startsWith('@@FAIL '));
+    return { ok: r.code === 0, code: r.code, stdout: r.stdout, stderr: r.stderr, failedStep: failed?.slice(7), markers };
+  }
+
+  /**
+   * Starts the switch script and returns once it says READY (or has failed
+   * and reverted). The script then waits for `decide()`.
+   */
+  async startSwitch(spec: ScriptSpec): Promise<SwitchHandle> {
+    if (!spec.verdict) throw new Error('startSwitch needs a script with a verdict');
+    const channel = await this.session.spawn('bash -s');
+    const markers: string[] = [];
+    let stdout = '';
+    let stderr = '';
+    let readyResolve!: (ready: boolean) => void;
+    const ready = new Promise<boolean>((r) => (readyResolve = r));
+    const lines = lineSplitter((t) => {
+      handleMarkers(t, this.name, this.reporter, markers);
+      if (markers.includes('@@READY')) readyResolve(true);
+    });
+    const done = new Promise<ScriptResult>((resolve) => {
+      let code: number | null = null;
+      channel.on('data', (d: Buffer) => {
+        const s = d.toString('utf8');
+        stdout += s;
+        lines.push(s);
+      });
+      channel.stderr.on('data', (d: Buffer) => {
+        const s = d.toString('utf8');
+        stderr += s;
+        this.reporter.debug(s.trimEnd(), this.name);
+      });
+      channel.on('exit', (c: number | null) => (code = c));
+      channel.on('close', () => {
+        lines.flush();
+        readyResolve(false);
+        const failed = markers.find((m) => m.startsWith('@@FAIL '));
+        resolve({ ok: code === 0, code, stdout, stderr, failedStep: failed?.slice(7), markers });
+      });
+    });
+    channel.write(renderScript(spec));
+    const isReady = await ready;
+    return new SwitchHandle(channel, isReady, done);
+  }
+}
+
+export class SwitchHandle {
+  constructor(
+    private readonly channel: ClientChannel,
+    /** True when the release is live and its units are up; false when the switch failed (and reverted). */
+    readonly ready: boolean,
+    readonly done: Promise<ScriptResult>,
+  ) {}
+
+  /** Sends the verdict and waits for the script to finish. */
+  async decide(verdict: 'commit' | 'rollback'): Promise<ScriptResult> {
+    if (this.ready) this.channel.end(`${verdict}\n`);
+    const r = await this.done;
+    return r;
+  }
+
+  static rolledBack(r: ScriptResult): boolean {
+    return r.code === ScriptExit.rolledBack || r.code === ScriptExit.stepFailed;
+  }
+}

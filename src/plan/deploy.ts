@@ -1,0 +1,227 @@
+// planDeploy: config + what the host has + what we built -> the uploads and
+// the two phase scripts for one host. Pure: no I/O, no clock (the caller
+// passes the time), so it is tested by comparing data.
+//
+// Phases (each one exec channel):
+//   prepare: verify uploads, move them into v<version>/, install (venv or
+//            binary) unless already installed, validate the Caddy site, run
+//            release_command — nothing live changes.
+//   switch:  activate the release (units, current link, restart, Caddy),
+//            wait for its services, then wait for the client's verdict: on
+//            "commit" record it good and prune; on anything else (health
+//            check failed, client died) activate the previous release again.
+import { createHash } from 'node:crypto';
+import type { Config, HostConfig } from '../config/types.js';
+import { layoutFor, type Layout } from './layout.js';
+import { unitMarker, type RemoteState } from './probe.js';
+import type { ScriptSpec } from './script.js';
+import type { Step, Upload } from './steps.js';
+import { formatVersions, recordRelease, selectPrune, type ReleaseRecord, type ReleaseStatus } from './versions.js';
+
+export interface ReleaseFile {
+  /** Path inside the release dir, e.g. "hello-1.0.whl", ".env", ".deployer/units/x.service". */
+  path: string;
+  local?: string;
+  content?: string;
+  sha256: string;
+  size: number;
+  mode: number;
+  secret?: boolean;
+  label: string;
+}
+
+export interface DeployPlanInput {
+  config: Config;
+  host: HostConfig;
+  version: string;
+  /** Basename of the artifact inside the release dir. */
+  artifact: string;
+  files: ReleaseFile[];
+  state: RemoteState;
+  /** Time and who, for .versions and the history log. */
+  time: string;
+  by: string;
+  /** Command for the history log: deploy, redeploy. */
+  action: string;
+}
+
+export interface HostDeployPlan {
+  host: string;
+  version: string;
+  releaseDir: string;
+  uploads: Upload[];
+  /** Labels of files already on the host with the same sha256. */
+  unchanged: string[];
+  prepare: ScriptSpec;
+  switch: ScriptSpec;
+  summary: {
+    installSkipped: boolean;
+    unitsChanged: string[];
+    unitsRemoved: string[];
+    caddyChanged: boolean;
+    previous?: string;
+    prune: string[];
+  };
+}
+
+export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** What `.deployer/installed` holds once a release is installed: changes when the install would. */
+export function installStamp(files: ReleaseFile[], config: Config): string {
+  const relevant = files.filter((f) => f.label === 'artifact' || f.path === 'requirements.txt' || f.path.startsWith('wheels/'));
+  const lines = relevant.map((f) => `${f.path} ${f.sha256}`).sort();
+  return [`mode ${config.installationMode}`, ...lines].join('\n') + '\n';
+}
+
+export function historyLine(entry: { time: string; by: string; action: string; host: string; from?: string; to?: string; result: string }): string {
+  return JSON.stringify(entry);
+}
+
+/** Steps that make `target` live again (or take the app down when there is none), and record `version` as `status`. */
+export function revertSteps(opts: {
+  layout: Layout;
+  marker: string;
+  site: string;
+  target?: string;
+  versionsText: string;
+  history: string;
+}): Step[] {
+  const { layout: L } = opts;
+  const steps: Step[] = opts.target
+    ? [{ kind: 'activate', marker: opts.marker, appDir: L.appDir, release: L.releaseDirName(opts.target), site: opts.site }]
+    : [{ kind: 'deactivate', marker: opts.marker, appDir: L.appDir, site: opts.site }];
+  steps.push({ kind: 'write', path: L.versionsFile, mode: '0644', content: opts.versionsText }, { kind: 'append-line', path: L.historyFile, line: opts.history });
+  return steps;
+}
+
+export function planDeploy(input: DeployPlanInput): HostDeployPlan {
+  const { config, host, version, state } = input;
+  const L = layoutFor(config);
+  const R = L.releaseDir(version);
+  const incoming = L.incomingDir(version);
+  const marker = unitMarker(config.appName);
+  const site = `${L.caddySitesDir}/${config.appName}.caddy`;
+  const runAs = config.appUser && config.appUser !== host.user ? config.appUser : undefined;
+
+  // Uploads: only files whose sha256 differs from what the release dir holds.
+  const uploads: Upload[] = [];
+  const unchanged: string[] = [];
+  const prepare: Step[] = [];
+  const moved = new Set<string>();
+  input.files.forEach((f, i) => {
+    if (state.releaseFiles[f.path] === f.sha256) {
+      unchanged.push(f.label);
+      return;
+    }
+    const remote = `${incoming}/${i}-${f.path.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+    uploads.push({ local: f.local, content: f.content, secret: f.secret, remote, sha256: f.sha256, size: f.size, mode: f.mode, label: f.label });
+    const dir = f.path.includes('/') ? `${R}/${f.path.slice(0, f.path.lastIndexOf('/'))}` : R;
+    if (!moved.has(dir)) {
+      prepare.push({ kind: 'mkdir', path: dir });
+      moved.add(dir);
+    }
+    prepare.push({ kind: 'verify-sha256', path: remote, sha256: f.sha256 }, { kind: 'move', from: remote, to: `${R}/${f.path}` });
+  });
+  if (uploads.length) prepare.push({ kind: 'remove', paths: [incoming] });
+
+  // Install, unless this exact artifact (and requirements) is installed already.
+  const stamp = installStamp(input.files, config);
+  const installSkipped = state.releaseFiles['.deployer/installed'] === sha256(stamp);
+  if (!installSkipped) {
+    if (config.installationMode === 'python-package') {
+      const venv = `${R}/.venv`;
+      const wheels = input.files.some((f) => f.path.startsWith('wheels/'));
+      const offline = wheels ? ['--no-index', '--find-links', `${R}/wheels`] : [];
+      const hasReq = input.files.some((f) => f.path === 'requirements.txt');
+      prepare.push({ kind: 'remove', paths: [venv] });
+      if (state.hasUv) {
+        prepare.push({ kind: 'run', argv: ['uv', 'venv', '--quiet', venv], desc: 'create the virtual environment (uv)' });
+        const pip = ['uv', 'pip', 'install', '--quiet', '--python', `${venv}/bin/python`, ...offline];
+        if (hasReq) prepare.push({ kind: 'run', argv: [...pip, '-r', `${R}/requirements.txt`], desc: 'install requirements (uv)' });
+        prepare.push({ kind: 'run', argv: [...pip, `${R}/${input.artifact}`], desc: `install ${input.artifact} (uv)` });
+      } else {
+        prepare.push({ kind: 'run', argv: ['python3', '-m', 'venv', venv], desc: 'create the virtual environment' });
+        const pip = [`${venv}/bin/python`, '-m', 'pip', 'install', '--quiet', ...offline];
+        if (hasReq) prepare.push({ kind: 'run', argv: [...pip, '-r', `${R}/requirements.txt`], desc: 'install requirements' });
+        prepare.push({ kind: 'run', argv: [...pip, `${R}/${input.artifact}`], desc: `install ${input.artifact}` });
+      }
+    } else {
+      prepare.push(
+        { kind: 'run', argv: ['chmod', '0755', `${R}/${input.artifact}`], desc: 'make the binary executable' },
+        { kind: 'symlink', target: input.artifact, path: `${R}/app_binary` },
+      );
+    }
+    prepare.push({ kind: 'write', path: `${L.metaDir(version)}/installed`, mode: '0644', content: stamp });
+  }
+  const newSite = input.files.find((f) => f.path === '.deployer/caddy.site');
+  const caddyChanged = (newSite?.content ?? undefined) !== state.caddySite;
+  if (newSite && caddyChanged) {
+    if (!state.caddyImportsSites) {
+      prepare.push({
+        kind: 'run',
+        argv: ['sh', '-c', 'echo "/etc/caddy/Caddyfile does not import /etc/caddy/sites/*.caddy: run deployer server bootstrap" >&2; exit 1'],
+        desc: 'check that Caddy imports the app sites',
+      });
+    }
+    prepare.push({ kind: 'caddy-validate', site, candidate: `${R}/${newSite.path}` });
+  }
+  if (config.releaseCommand) prepare.push({ kind: 'app-command', command: config.releaseCommand, releaseDir: R, runAs, desc: `release command: ${config.releaseCommand}` });
+  if (config.hooks.preSwitch) prepare.push({ kind: 'app-command', command: config.hooks.preSwitch, releaseDir: R, runAs, desc: `pre_switch hook: ${config.hooks.preSwitch}` });
+  prepare.push({ kind: 'mark', name: 'prepared' });
+
+  // Records for each outcome, computed now so the host only moves them into place.
+  const sha = input.files.find((f) => f.label === 'artifact')?.sha256.slice(0, 12) ?? '';
+  const record = (status: ReleaseStatus): ReleaseRecord => ({ version, status, time: input.time, sha, by: input.by });
+  const previous = state.current && state.current !== version ? state.current : undefined;
+  const goodRecords = recordRelease(state.versions, record('good'));
+  const failedRecords = recordRelease(state.versions, record('failed'));
+  const hist = (result: string) => historyLine({ time: input.time, by: input.by, action: input.action, host: host.name, from: state.current, to: version, result });
+  const revertTarget = state.current; // redeploying the live version reverts to itself (old units)
+  const revert = revertSteps({ layout: L, marker, site, target: revertTarget, versionsText: formatVersions(failedRecords), history: hist('failed, rolled back') });
+
+  const prune = selectPrune({
+    dirs: [...new Set([...state.releases, version])],
+    records: goodRecords,
+    current: version,
+    keep: config.versionsToKeep,
+  });
+  const commit: Step[] = [
+    { kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(goodRecords) },
+    { kind: 'append-line', path: L.historyFile, line: hist('ok') },
+  ];
+  if (prune.length) commit.push({ kind: 'remove', paths: prune.map((v) => L.releaseDir(v)) });
+  if (config.hooks.postDeploy) commit.push({ kind: 'app-command', command: config.hooks.postDeploy, releaseDir: R, runAs, desc: `post_deploy hook: ${config.hooks.postDeploy}` });
+
+  const unitsDesired = new Map(input.files.filter((f) => f.path.startsWith('.deployer/units/')).map((f) => [f.path.slice('.deployer/units/'.length), f.content ?? '']));
+  const unitsChanged = [...unitsDesired].filter(([name, content]) => state.units[name] !== content).map(([name]) => name);
+  const unitsRemoved = Object.keys(state.units).filter((name) => !unitsDesired.has(name));
+
+  const prepareFailRecords = formatVersions(failedRecords);
+  return {
+    host: host.name,
+    version,
+    releaseDir: R,
+    uploads,
+    unchanged,
+    prepare: {
+      phaseLock: L.phaseLockFile,
+      steps: prepare,
+      // Nothing live was touched: just record the failure.
+      onFail: [
+        { kind: 'write', path: L.versionsFile, mode: '0644', content: prepareFailRecords },
+        { kind: 'append-line', path: L.historyFile, line: hist('failed before the switch') },
+      ],
+    },
+    switch: {
+      phaseLock: L.phaseLockFile,
+      steps: [
+        { kind: 'activate', marker, appDir: L.appDir, release: L.releaseDirName(version), site },
+        { kind: 'wait-release', appDir: L.appDir, release: L.releaseDirName(version), timeoutSec: config.healthCheck.timeout, stableSec: 1 },
+        { kind: 'mark', name: 'switched' },
+      ],
+      onFail: revert,
+      verdict: { timeoutSec: config.healthCheck.timeout + 120, commit, rollback: revert },
+    },
+    summary: { installSkipped, unitsChanged, unitsRemoved, caddyChanged: Boolean(newSite) && caddyChanged, previous, prune },
+  };
+}

@@ -1,0 +1,48 @@
+// Where things live on a host, for one app (and stage). The only place that
+// spells out remote paths; see DESIGN.md "On-server layout".
+import type { Config } from '../config/types.js';
+
+export interface Layout {
+  appsDir: string;
+  appDir: string;
+  /** The one symlink switched atomically: appDir/current -> v<version>. */
+  current: string;
+  versionsFile: string;
+  lockFile: string;
+  lockInfoFile: string;
+  /** Held by every phase script while it runs, so a new lock holder waits for a dying one. */
+  phaseLockFile: string;
+  historyFile: string;
+  releaseDirName(version: string): string;
+  releaseDir(version: string): string;
+  incomingDir(version: string): string;
+  metaDir(version: string): string;
+  unitDir: string;
+  caddySitesDir: string;
+}
+
+export function layoutFor(config: Pick<Config, 'appsDir' | 'appName'>): Layout {
+  const appsDir = config.appsDir.replace(/\/+$/, '');
+  const appDir = `${appsDir}/${config.appName}`;
+  const releaseDirName = (v: string) => `v${v}`;
+  const releaseDir = (v: string) => `${appDir}/${releaseDirName(v)}`;
+  // Lock and history live beside the app dir: `down` removes the app dir
+  // while holding the lock, and the history outlives it.
+  const state = `${appsDir}/.deployer`;
+  return {
+    appsDir,
+    appDir,
+    current: `${appDir}/current`,
+    versionsFile: `${appDir}/.versions`,
+    lockFile: `${state}/${config.appName}.lock`,
+    lockInfoFile: `${state}/${config.appName}.lock.info`,
+    phaseLockFile: `${state}/${config.appName}.phase.lock`,
+    historyFile: `${state}/${config.appName}.history`,
+    releaseDirName,
+    releaseDir,
+    incomingDir: (v) => `${releaseDir(v)}/.incoming`,
+    metaDir: (v) => `${releaseDir(v)}/.deployer`,
+    unitDir: '/etc/systemd/system',
+    caddySitesDir: '/etc/caddy/sites',
+  };
+}

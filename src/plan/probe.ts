@@ -1,0 +1,183 @@
+// The first channel of every command that changes a host: take the app's
+// lock, then print the remote state, then hold the lock for as long as the
+// channel lives. The lock is an flock held by this shell; when the client
+// exits, is killed, or the network drops, sshd closes the channel, `cat` sees
+// EOF, the shell exits and the kernel releases the lock. It cannot go stale.
+import { shellQuote } from '../shell/quote.js';
+import type { Layout } from './layout.js';
+import { parseVersions, type ReleaseRecord } from './versions.js';
+
+export interface ProbeRequest {
+  layout: Layout;
+  appName: string;
+  /** Release whose files are listed with hashes (the one being deployed). */
+  version?: string;
+  /** Seconds to wait for the lock; 0 fails at once. */
+  lockWait: number;
+  /** Who is asking, shown to anyone refused: "alice@laptop pid 123: deployer deploy". */
+  holder: string;
+  /** Take the lock (false: read-only probe for `plan`/`status`). */
+  lock: boolean;
+  /** Create apps_dir and the app dir (with sudo when needed). */
+  create: boolean;
+}
+
+export interface RemoteState {
+  user: string;
+  current?: string;
+  releases: string[];
+  versions: ReleaseRecord[];
+  /** Files of the target release (relative path -> sha256), without .venv. */
+  releaseFiles: Record<string, string>;
+  /** Unit files that carry this app's marker: name -> content. */
+  units: Record<string, string>;
+  caddySite?: string;
+  caddyImportsSites: boolean;
+  hasUv: boolean;
+  python?: string;
+  /** Lock holder text when the lock was refused. */
+  lockedBy?: string;
+  lockHeld: boolean;
+}
+
+const v = (name: string, value: string) => `${name}=${shellQuote(value)}`;
+
+export function unitMarker(appName: string): string {
+  return `# deployer-app: ${appName}`;
+}
+
+export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
+  const L = req.layout;
+  const release = req.version ? L.releaseDir(req.version) : '';
+  return [
+    'set -u',
+    v('appsdir', L.appsDir),
+    v('statedir', L.lockFile.replace(/\/[^/]*$/, '')),
+    v('appdir', L.appDir),
+    v('lock', L.lockFile),
+    v('info', L.lockInfoFile),
+    v('phaselock', L.phaseLockFile),
+    v('release', release),
+    v('site', sitePath),
+    v('marker', unitMarker(req.appName)),
+    v('holder', req.holder),
+    `lockwait=${Math.max(0, Math.floor(req.lockWait))}`,
+    `want_lock=${req.lock ? 1 : 0}`,
+    `create=${req.create ? 1 : 0}`,
+    'b64() { base64 -w0 -- "$1" 2>/dev/null; echo; }',
+    'echo "@@user $(id -un)"',
+    'if [ $create = 1 ]; then',
+    '  if ! mkdir -p -- "$statedir" 2>/dev/null; then',
+    '    sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$appsdir" "$statedir" ||',
+    '      { echo "@@error cannot create $appsdir: the user $(id -un) cannot write there and has no passwordless sudo"; exit 1; }',
+    '  fi',
+    'fi',
+    'if [ $want_lock = 1 ]; then',
+    '  exec 9>>"$lock" || { echo "@@error cannot open $lock"; exit 1; }',
+    '  if ! flock -n 9; then',
+    '    if [ "$lockwait" -gt 0 ]; then echo "@@waiting $(b64 "$info")"; fi',
+    '    if [ "$lockwait" = 0 ] || ! flock -w "$lockwait" 9; then echo "@@locked $(b64 "$info")"; exit 0; fi',
+    '  fi',
+    '  printf \'%s\\n\' "$holder" > "$info.tmp" && mv -f -- "$info.tmp" "$info"',
+    // A phase script of a client that just died may still be finishing (it
+    // ignores SIGHUP on purpose): wait for it before looking at the state.
+    '  exec 8>>"$phaselock" && flock -w 600 8; exec 8>&-',
+    '  echo "@@acquired"',
+    'else',
+    '  if [ -e "$lock" ] && ! flock -n "$lock" true 2>/dev/null; then echo "@@held $(b64 "$info")"; fi',
+    'fi',
+    'if [ $create = 1 ]; then mkdir -p -- "$appdir" || { echo "@@error cannot create $appdir"; exit 1; }; fi',
+    'if [ -d "$appdir" ]; then',
+    '  cur=$(readlink -- "$appdir/current" 2>/dev/null) && echo "@@current ${cur#v}"',
+    '  for d in "$appdir"/v*/; do [ -d "$d" ] && d=${d%/} && echo "@@release ${d##*/v}"; done',
+    '  [ -f "$appdir/.versions" ] && echo "@@versions $(b64 "$appdir/.versions")"',
+    'fi',
+    'if [ -n "$release" ] && [ -d "$release" ]; then',
+    '  (cd -- "$release" && find . -path ./.venv -prune -o -path ./.incoming -prune -o -type f -print0 | xargs -0 -r sha256sum) |',
+    '    while read -r sum path; do echo "@@file ${path#./} $sum"; done',
+    'fi',
+    'for f in /etc/systemd/system/*.service /etc/systemd/system/*.socket /etc/systemd/system/*.timer; do',
+    '  [ -f "$f" ] && grep -qxF -- "$marker" "$f" && echo "@@unit ${f##*/} $(b64 "$f")"',
+    'done',
+    '[ -f "$site" ] && echo "@@caddy $(b64 "$site")"',
+    'grep -qE \'^[[:space:]]*import[[:space:]]+/etc/caddy/sites/\\*\\.caddy\' /etc/caddy/Caddyfile 2>/dev/null && echo "@@caddy-imports yes"',
+    'command -v uv >/dev/null 2>&1 && echo "@@uv yes"',
+    'echo "@@python $(python3 -c \'import sys; print("%d.%d" % sys.version_info[:2])\' 2>/dev/null)"',
+    'echo "@@end"',
+    // Hold the lock until the client closes stdin (or the connection dies).
+    'if [ $want_lock = 1 ]; then cat >/dev/null; fi',
+    '',
+  ].join('\n');
+}
+
+const unb64 = (s: string) => Buffer.from(s ?? '', 'base64').toString('utf8');
+
+export function parseProbeOutput(text: string): RemoteState & { error?: string; ended: boolean } {
+  const state: RemoteState & { error?: string; ended: boolean } = {
+    user: '',
+    releases: [],
+    versions: [],
+    releaseFiles: {},
+    units: {},
+    caddyImportsSites: false,
+    hasUv: false,
+    lockHeld: false,
+    ended: false,
+  };
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('@@')) continue;
+    const sp = line.indexOf(' ');
+    const tag = sp < 0 ? line.slice(2) : line.slice(2, sp);
+    const rest = sp < 0 ? '' : line.slice(sp + 1);
+    switch (tag) {
+      case 'user':
+        state.user = rest;
+        break;
+      case 'current':
+        state.current = rest;
+        break;
+      case 'release':
+        state.releases.push(rest);
+        break;
+      case 'versions':
+        state.versions = parseVersions(unb64(rest));
+        break;
+      case 'file': {
+        const i = rest.lastIndexOf(' ');
+        state.releaseFiles[rest.slice(0, i)] = rest.slice(i + 1);
+        break;
+      }
+      case 'unit': {
+        const [name, data] = rest.split(' ');
+        state.units[name] = unb64(data);
+        break;
+      }
+      case 'caddy':
+        state.caddySite = unb64(rest);
+        break;
+      case 'caddy-imports':
+        state.caddyImportsSites = true;
+        break;
+      case 'uv':
+        state.hasUv = true;
+        break;
+      case 'python':
+        state.python = rest || undefined;
+        break;
+      case 'locked':
+        state.lockedBy = unb64(rest).trim() || 'another deployer process (no holder recorded)';
+        break;
+      case 'held':
+        state.lockHeld = true;
+        state.lockedBy = unb64(rest).trim();
+        break;
+      case 'error':
+        state.error = rest;
+        break;
+      case 'end':
+        state.ended = true;
+        break;
+    }
+  }
+  return state;
+}

@@ -1,0 +1,297 @@
+// One SSH connection per host for a whole command. Every remote script goes
+// through exec() (counted, so benchmarks and tests can see round trips);
+// files go through one SFTP channel; HTTP health checks go through a
+// forwarded channel, so the host needs no curl.
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { request } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Client, type ClientChannel, type SFTPWrapper, type ConnectConfig } from 'ssh2';
+import type { HostConfig } from '../config/types.js';
+import { SshError, RemoteCommandError } from '../errors.js';
+import { authMethods, expandHome, type AuthMethod } from './auth.js';
+import {
+  checkHostKey,
+  fingerprint,
+  knownHostsLine,
+  parseKnownHosts,
+  preferredHostKeyAlgorithms,
+  type HostKeyVerdict,
+  type KnownHostEntry,
+} from './knownHosts.js';
+
+export interface ExecResult {
+  code: number | null;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+}
+
+export interface ConnectOptions {
+  env: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+  /** Called for debug lines (never with secrets). */
+  debug?: (message: string) => void;
+}
+
+interface KnownHostsSource {
+  entries: KnownHostEntry[];
+  /** File to append to with accept-new, when the source is a file. */
+  writable?: string;
+  description: string;
+}
+
+function loadKnownHosts(host: HostConfig, env: NodeJS.ProcessEnv): KnownHostsSource {
+  const envName = host.knownHostsEnv ?? (env.DEPLOYER_KNOWN_HOSTS ? 'DEPLOYER_KNOWN_HOSTS' : undefined);
+  if (envName) {
+    const text = env[envName];
+    if (text === undefined) {
+      throw new SshError(`host ${host.name}: known_hosts_env names ${envName}, but it is not set`, {
+        hint: `export ${envName}="$(ssh-keyscan -p ${host.port} ${host.address})" after checking the fingerprint`,
+      });
+    }
+    return { entries: parseKnownHosts(text, `$${envName}`), description: `$${envName}` };
+  }
+  const files = host.knownHosts ? [expandHome(host.knownHosts)] : [join(homedir(), '.ssh', 'known_hosts'), '/etc/ssh/ssh_known_hosts'];
+  const entries = files.filter((f) => existsSync(f)).flatMap((f) => parseKnownHosts(readFileSync(f, 'utf8'), f));
+  return { entries, writable: files[0], description: files.join(' or ') };
+}
+
+function hostKeyError(host: HostConfig, verdict: HostKeyVerdict, blob: Buffer, source: KnownHostsSource): SshError {
+  const fp = fingerprint(blob);
+  const where = `${host.name} (${host.address}:${host.port})`;
+  if (verdict.status === 'mismatch') {
+    return new SshError(
+      `REMOTE HOST KEY CHANGED for ${where}: it presented ${fp}, which does not match ${verdict.known.map((e) => e.source).join(', ')}. Someone may be intercepting the connection, or the host was reinstalled. Nothing was run.`,
+      { hint: `if the host was really reinstalled, remove the old entry (ssh-keygen -R '[${host.address}]:${host.port}') and verify the new fingerprint out of band` },
+    );
+  }
+  if (verdict.status === 'revoked') {
+    return new SshError(`host key of ${where} is marked @revoked in ${verdict.entry.source}. Nothing was run.`);
+  }
+  return new SshError(`host ${where} is not in ${source.description} (its key is ${fp}). Nothing was run.`, {
+    hint: `check the fingerprint, then add it: ssh-keyscan -p ${host.port} ${host.address} >> ~/.ssh/known_hosts, or set host_key_policy = "accept-new" for the first contact`,
+  });
+}
+
+export class SshSession {
+  /** Number of exec channels opened: the round trips a command made. */
+  execCount = 0;
+  private sftpChannel?: Promise<SFTPWrapper>;
+  private closed = false;
+  private readonly closeListeners: Array<(err?: Error) => void> = [];
+
+  private constructor(
+    readonly host: HostConfig,
+    private readonly client: Client,
+  ) {
+    client.on('close', () => {
+      this.closed = true;
+      for (const l of this.closeListeners) l();
+    });
+    client.on('error', () => {
+      /* after ready, errors surface through channels; keep the process alive */
+    });
+  }
+
+  static async connect(host: HostConfig, opts: ConnectOptions): Promise<SshSession> {
+    const known = loadKnownHosts(host, opts.env);
+    const methods = authMethods(host, opts.env);
+    const client = new Client();
+    let rejection: SshError | undefined;
+
+    const hostVerifier = (blob: Buffer): boolean => {
+      const verdict = checkHostKey(known.entries, host.address, host.port, blob);
+      if (verdict.status === 'match') return true;
+      if (verdict.status === 'unknown' && host.hostKeyPolicy === 'accept-new' && known.writable) {
+        mkdirSync(dirname(known.writable), { recursive: true, mode: 0o700 });
+        appendFileSync(known.writable, knownHostsLine(host.address, host.port, blob) + '\n', { mode: 0o600 });
+        opts.debug?.(`accepted new host key ${fingerprint(blob)} for ${host.name}, saved to ${known.writable}`);
+        return true;
+      }
+      rejection = hostKeyError(host, verdict, blob, known);
+      return false;
+    };
+
+    const remaining = [...methods];
+    const authHandler = (_methodsLeft: unknown, _partial: unknown, next: (m: unknown) => void) => {
+      const m = remaining.shift() as AuthMethod | undefined;
+      if (!m) return next(false);
+      opts.debug?.(`trying ${m.type} auth from ${m.source}`);
+      if (m.type === 'agent') return next({ type: 'agent', username: m.username, agent: m.agent });
+      return next({ type: 'publickey', username: m.username, key: m.key, passphrase: m.passphrase });
+    };
+
+    const config: ConnectConfig = {
+      host: host.address,
+      port: host.port,
+      username: host.user,
+      readyTimeout: opts.readyTimeoutMs ?? 20_000,
+      // Notice a dead network within ~30 s instead of hanging on it.
+      keepaliveInterval: 10_000,
+      keepaliveCountMax: 3,
+      hostVerifier,
+      authHandler: authHandler as ConnectConfig['authHandler'],
+      algorithms: { serverHostKey: preferredHostKeyAlgorithms(known.entries, host.address, host.port) as never },
+    };
+
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error & { level?: string }) => {
+        client.removeListener('ready', onReady);
+        if (rejection) return reject(rejection);
+        if (err.level === 'client-authentication') {
+          return reject(
+            new SshError(`host ${host.name}: ${host.user}@${host.address}:${host.port} refused every key offered (${methods.map((m) => m.source).join(', ')})`, {
+              hint: `add your public key to ~${host.user}/.ssh/authorized_keys on the host, or fix user/key_file in the config`,
+            }),
+          );
+        }
+        reject(
+          new SshError(`cannot connect to ${host.name} (${host.address}:${host.port}): ${err.message}`, {
+            hint: 'check address and port, and that sshd runs on the host (ssh -p PORT USER@ADDRESS true)',
+            cause: err,
+          }),
+        );
+      };
+      const onReady = () => {
+        client.removeListener('error', onError);
+        resolve();
+      };
+      client.once('error', onError);
+      client.once('ready', onReady);
+      client.connect(config);
+    });
+    return new SshSession(host, client);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  onClose(listener: () => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  /** Opens an exec channel and returns it without waiting (long-lived helpers: the lock). */
+  async spawn(command: string): Promise<ClientChannel> {
+    this.execCount++;
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, channel) => (err ? reject(this.channelError(err)) : resolve(channel)));
+    });
+  }
+
+  /** Runs one command (usually `bash -s` with a script on stdin) and collects its output. */
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const channel = await this.spawn(command);
+    return new Promise((resolve, reject) => {
+      let stdout = '';
+      let stderr = '';
+      channel.on('data', (d: Buffer) => {
+        const s = d.toString('utf8');
+        stdout += s;
+        opts.onStdout?.(s);
+      });
+      channel.stderr.on('data', (d: Buffer) => {
+        const s = d.toString('utf8');
+        stderr += s;
+        opts.onStderr?.(s);
+      });
+      let code: number | null = null;
+      let signal: string | undefined;
+      channel.on('exit', (c: number | null, sig?: string) => {
+        code = c;
+        signal = sig;
+      });
+      channel.on('close', () => {
+        if (code === null && signal === undefined && this.closed) {
+          return reject(new SshError(`connection to ${this.host.name} was lost while a command was running`));
+        }
+        resolve({ code, signal, stdout, stderr });
+      });
+      channel.on('error', (err: Error) => reject(this.channelError(err)));
+      if (opts.stdin !== undefined) channel.end(opts.stdin);
+      else channel.end();
+    });
+  }
+
+  /** exec() that throws RemoteCommandError on a non-zero exit. */
+  async run(command: string, what: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const r = await this.exec(command, opts);
+    if (r.code !== 0) {
+      const tail = r.stderr.trim().split('\n').slice(-15).join('\n');
+      throw new RemoteCommandError(`${what} failed on ${this.host.name} (exit ${r.code ?? r.signal})`, r.code, r.stderr, { details: tail || undefined });
+    }
+    return r;
+  }
+
+  sftp(): Promise<SFTPWrapper> {
+    this.sftpChannel ??= new Promise((resolve, reject) => {
+      this.client.sftp((err, sftp) => (err ? reject(this.channelError(err)) : resolve(sftp)));
+    });
+    return this.sftpChannel;
+  }
+
+  /** Uploads with fastPut (parallel requests: near OpenSSH speed) and reports progress. */
+  async putFile(local: string, remote: string, onProgress?: (bytes: number, total: number) => void, mode?: number): Promise<void> {
+    const sftp = await this.sftp();
+    await new Promise<void>((resolve, reject) => {
+      sftp.fastPut(local, remote, { mode, step: onProgress ? (done: number, _chunk: number, total: number) => onProgress(done, total) : undefined }, (err) =>
+        err ? reject(this.channelError(err, `upload of ${local} to ${remote}`)) : resolve(),
+      );
+    });
+  }
+
+  /** Writes small content (a .env, a unit) through SFTP: never on a command line. */
+  async writeFile(remote: string, content: string | Buffer, mode = 0o644): Promise<void> {
+    const sftp = await this.sftp();
+    await new Promise<void>((resolve, reject) => {
+      sftp.writeFile(remote, content, { mode }, (err) => (err ? reject(this.channelError(err, `writing ${remote}`)) : resolve()));
+    });
+    // writeFile's mode applies only when the file is created; make it exact.
+    await new Promise<void>((resolve, reject) => {
+      sftp.chmod(remote, mode, (err) => (err ? reject(this.channelError(err, `chmod ${remote}`)) : resolve()));
+    });
+  }
+
+  async forwardOut(port: number, address = '127.0.0.1'): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, address, port, (err, stream) => (err ? reject(err) : resolve(stream as unknown as Duplex)));
+    });
+  }
+
+  /** An HTTP GET to the app on the host, through a forwarded channel. */
+  async httpGet(port: number, path: string, opts: { host?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {
+    const stream = await this.forwardOut(port);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { createConnection: () => stream as never, path, method: 'GET', headers: { host: opts.host ?? `127.0.0.1:${port}`, connection: 'close' } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body.length < 65536 ? (body += c) : undefined));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          res.on('error', reject);
+        },
+      );
+      req.setTimeout(opts.timeoutMs ?? 5000, () => req.destroy(new Error(`no answer within ${opts.timeoutMs ?? 5000} ms`)));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  close(): void {
+    if (!this.closed) this.client.end();
+  }
+
+  private channelError(err: Error, what?: string): Error {
+    if (this.closed) return new SshError(`connection to ${this.host.name} was lost${what ? ` during ${what}` : ''}`, { cause: err });
+    return new SshError(`${what ?? 'SSH channel'} on ${this.host.name}: ${err.message}`, { cause: err });
+  }
+}
