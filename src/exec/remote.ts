@@ -83,10 +83,11 @@ export class RemoteHost {
   /** Takes the app's lock (or just reads state when req.lock is false). */
   async lock(req: ProbeRequest, sitePath: string): Promise<Lock> {
     const script = renderProbeScript(req, sitePath);
-    const channel = await this.session.spawn('bash -s');
     let out = '';
     let err = '';
+    let attach!: (channel: ClientChannel) => void;
     const ended = new Promise<void>((resolve, reject) => {
+      attach = (channel) => {
       channel.on('data', (d: Buffer) => {
         out += d.toString('utf8');
         if (/^@@(end|locked|error)/m.test(out)) resolve();
@@ -100,7 +101,9 @@ export class RemoteHost {
       channel.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
       channel.on('close', () => resolve());
       channel.on('error', reject);
+      };
     });
+    const channel = await this.session.spawn('bash -s', attach);
     // The script itself goes on stdin; stdin then stays open: that holds the lock.
     channel.write(script);
     if (!req.lock) channel.end();
@@ -186,7 +189,6 @@ export class RemoteHost {
    */
   async startSwitch(spec: ScriptSpec): Promise<SwitchHandle> {
     if (!spec.verdict) throw new Error('startSwitch needs a script with a verdict');
-    const channel = await this.session.spawn('bash -s');
     const markers: string[] = [];
     let stdout = '';
     let stderr = '';
@@ -196,7 +198,9 @@ export class RemoteHost {
       handleMarkers(t, this.name, this.reporter, markers);
       if (markers.includes('@@READY')) readyResolve(true);
     });
+    let attach!: (channel: ClientChannel) => void;
     const done = new Promise<ScriptResult>((resolve) => {
+      attach = (channel) => {
       let code: number | null = null;
       channel.on('data', (d: Buffer) => {
         const s = d.toString('utf8');
@@ -215,7 +219,9 @@ export class RemoteHost {
         const failed = markers.find((m) => m.startsWith('@@FAIL '));
         resolve({ ok: code === 0, code, stdout, stderr, failedStep: failed?.slice(7), markers });
       });
+      };
     });
+    const channel = await this.session.spawn('bash -s', attach);
     channel.write(renderScript(spec));
     const isReady = await ready;
     return new SwitchHandle(channel, isReady, done);

@@ -74,9 +74,13 @@ dp_stop_unit() { # NAME: stop and disable a unit file's units (all instances of 
 }
 dp_activate() { # MARKER APPDIR RELEASE SITE
   local marker=$1 appdir=$2 rel=$3 site=$4 meta="$2/$3/.deployer" changed=0 f name u
-  local inst=()
+  local inst=() restart=() start=() action unit
   [ -d "$appdir/$rel" ] && [ -f "$meta/instances" ] || { echo "release $rel is incomplete: $meta/instances is missing" >&2; return 1; }
-  mapfile -t inst < "$meta/instances"
+  while read -r action unit; do
+    [ -n "$unit" ] || continue
+    inst+=("$unit")
+    if [ "$action" = start ]; then start+=("$unit"); else restart+=("$unit"); fi
+  done < "$meta/instances"
   for name in $(dp_app_units "$marker"); do
     if [ ! -f "$meta/units/$name" ]; then
       dp_stop_unit "$name"; sudo -n rm -f -- "/etc/systemd/system/$name" || return 1
@@ -108,7 +112,8 @@ dp_activate() { # MARKER APPDIR RELEASE SITE
   done
   if [ $%{#inst[@]} -gt 0 ]; then
     sudo -n systemctl enable --quiet -- "$%{inst[@]}" || return 1
-    sudo -n systemctl restart -- "$%{inst[@]}" || return 1
+    if [ $%{#restart[@]} -gt 0 ]; then sudo -n systemctl restart -- "$%{restart[@]}" || return 1; fi
+    if [ $%{#start[@]} -gt 0 ]; then sudo -n systemctl start -- "$%{start[@]}" || return 1; fi
     echo "@@RESTARTED $%{inst[*]}"
   fi
   if [ -f "$meta/caddy.site" ]; then
@@ -133,8 +138,9 @@ dp_deactivate() { # MARKER APPDIR SITE
   return 0
 }
 dp_wait_release() { # APPDIR RELEASE TIMEOUT STABLE
-  local inst=()
-  mapfile -t inst < "$1/$2/.deployer/instances" || return 1
+  local inst=() action unit
+  [ -f "$1/$2/.deployer/instances" ] || return 1
+  while read -r action unit; do [ -n "$unit" ] && inst+=("$unit"); done < "$1/$2/.deployer/instances"
   [ $%{#inst[@]} -gt 0 ] || return 0
   dp_wait_units "$3" "$4" "$%{inst[@]}"
 }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import type { HostConfig } from '../config/types.js';
 import { SshError } from '../errors.js';
 
@@ -20,7 +20,7 @@ export function expandHome(path: string): string {
 function checkedKey(key: string, source: string, passphrase: string | undefined): string {
   // Parse once here so a bad key or passphrase is a clear error, not a
   // synchronous throw from inside ssh2's connect().
-  const parsed = utils.parseKey(key, passphrase);
+  const parsed = ssh2.utils.parseKey(key, passphrase);
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase/i.test(parsed.message);
     throw new SshError(`cannot use the SSH key from ${source}: ${parsed.message}`, {

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { request } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Client, type ClientChannel, type SFTPWrapper, type ConnectConfig } from 'ssh2';
+import ssh2, { type ClientChannel, type SFTPWrapper, type ConnectConfig, type Client } from 'ssh2';
 import type { HostConfig } from '../config/types.js';
 import { SshError, RemoteCommandError } from '../errors.js';
 import { authMethods, expandHome, type AuthMethod } from './auth.js';
@@ -104,7 +104,7 @@ export class SshSession {
   static async connect(host: HostConfig, opts: ConnectOptions): Promise<SshSession> {
     const known = loadKnownHosts(host, opts.env);
     const methods = authMethods(host, opts.env);
-    const client = new Client();
+    const client = new ssh2.Client();
     let rejection: SshError | undefined;
 
     const hostVerifier = (blob: Buffer): boolean => {
@@ -179,20 +179,36 @@ export class SshSession {
     this.closeListeners.push(listener);
   }
 
-  /** Opens an exec channel and returns it without waiting (long-lived helpers: the lock). */
-  async spawn(command: string): Promise<ClientChannel> {
+  /**
+   * Opens an exec channel and returns it without waiting (long-lived helpers:
+   * the lock). `attach` runs synchronously in ssh2's callback: ssh2 may parse
+   * the channel's exit status in the same tick, before an awaiting caller
+   * could add its listeners, so listeners must be added there.
+   */
+  async spawn(command: string, attach?: (channel: ClientChannel) => void): Promise<ClientChannel> {
     this.execCount++;
     return new Promise((resolve, reject) => {
-      this.client.exec(command, (err, channel) => (err ? reject(this.channelError(err)) : resolve(channel)));
+      this.client.exec(command, (err, channel) => {
+        if (err) return reject(this.channelError(err));
+        attach?.(channel);
+        resolve(channel);
+      });
     });
   }
 
   /** Runs one command (usually `bash -s` with a script on stdin) and collects its output. */
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    const channel = await this.spawn(command);
-    return new Promise((resolve, reject) => {
-      let stdout = '';
-      let stderr = '';
+    let stdout = '';
+    let stderr = '';
+    let code: number | null = null;
+    let signal: string | undefined;
+    let finish!: (r: ExecResult) => void;
+    let fail!: (e: Error) => void;
+    const done = new Promise<ExecResult>((resolve, reject) => {
+      finish = resolve;
+      fail = reject;
+    });
+    await this.spawn(command, (channel) => {
       channel.on('data', (d: Buffer) => {
         const s = d.toString('utf8');
         stdout += s;
@@ -203,22 +219,21 @@ export class SshSession {
         stderr += s;
         opts.onStderr?.(s);
       });
-      let code: number | null = null;
-      let signal: string | undefined;
       channel.on('exit', (c: number | null, sig?: string) => {
         code = c;
         signal = sig;
       });
       channel.on('close', () => {
         if (code === null && signal === undefined && this.closed) {
-          return reject(new SshError(`connection to ${this.host.name} was lost while a command was running`));
+          return fail(new SshError(`connection to ${this.host.name} was lost while a command was running`));
         }
-        resolve({ code, signal, stdout, stderr });
+        finish({ code, signal, stdout, stderr });
       });
-      channel.on('error', (err: Error) => reject(this.channelError(err)));
+      channel.on('error', (err: Error) => fail(this.channelError(err)));
       if (opts.stdin !== undefined) channel.end(opts.stdin);
       else channel.end();
     });
+    return done;
   }
 
   /** exec() that throws RemoteCommandError on a non-zero exit. */
