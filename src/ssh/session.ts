@@ -295,7 +295,9 @@ export class SshSession {
           res.on('error', reject);
         },
       );
-      req.setTimeout(opts.timeoutMs ?? 5000, () => req.destroy(new Error(`no answer within ${opts.timeoutMs ?? 5000} ms`)));
+      // Our own timer: req.setTimeout would call setTimeout on the ssh2 channel, which has none.
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${opts.timeoutMs ?? 5000} ms`)), opts.timeoutMs ?? 5000);
+      req.on('close', () => clearTimeout(timer));
       req.on('error', reject);
       req.end();
     });

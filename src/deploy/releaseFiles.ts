@@ -1,0 +1,99 @@
+// Everything a release directory must hold on one host, computed locally:
+// the artifact, requirements and wheels, the resolved .env and .appenv
+// (secret), the rendered units and Caddy site, and the instance list.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Config, HostConfig } from '../config/types.js';
+import { ConfigError } from '../errors.js';
+import type { Redactor } from '../output/redact.js';
+import { sha256, type ReleaseFile } from '../plan/deploy.js';
+import { layoutFor } from '../plan/layout.js';
+import { unitMarker } from '../plan/probe.js';
+import { bundledTemplatesDir, createRenderer, renderAll } from '../render/index.js';
+import { formatAppEnv, formatEnvFile, parseEnvText, resolveEnv, runLocalCommand as runSecretCommand } from '../secrets/index.js';
+import type { Artifact } from '../local/build.js';
+
+const rel = (config: Config, p: string) => (isAbsolute(p) ? p : resolve(config.root, p));
+
+function textFile(path: string, content: string, label: string, mode = 0o644, secret = false): ReleaseFile {
+  return { path, content, sha256: sha256(content), size: Buffer.byteLength(content), mode, label, secret };
+}
+
+/** The env text for a host: envfile then inline env (host settings win over top-level ones). */
+export function envSources(config: Config, host: HostConfig): Array<{ text: string; source: string }> {
+  const out: Array<{ text: string; source: string }> = [];
+  const envfile = host.envfile ?? config.envfile;
+  if (envfile) {
+    const path = rel(config, envfile);
+    if (!existsSync(path)) {
+      throw new ConfigError(`${config.file}: envfile ${envfile} (host ${host.name}) does not exist at ${path}`, { hint: 'create it, or fix the envfile path (relative to deployer.toml)' });
+    }
+    out.push({ text: readFileSync(path, 'utf8'), source: path });
+  }
+  const inline = host.env ?? config.env;
+  if (inline) out.push({ text: inline, source: `${config.file} (env of host ${host.name})` });
+  return out;
+}
+
+export async function resolveHostEnv(config: Config, host: HostConfig, env: NodeJS.ProcessEnv, redactor: Redactor) {
+  const merged = new Map<string, string>();
+  for (const { text, source } of envSources(config, host)) for (const e of parseEnvText(text, source)) merged.set(e.key, e.value);
+  const entries = [...merged].map(([key, value]) => ({ key, value }));
+  const resolved = await resolveEnv(entries, {
+    adapter: config.secrets.adapter,
+    options: config.secrets.options,
+    jsonEnv: config.secrets.jsonEnv,
+    env,
+    runCommand: runSecretCommand,
+  });
+  for (const s of resolved.secrets) redactor.add(s);
+  return resolved.entries;
+}
+
+export async function buildReleaseFiles(opts: {
+  config: Config;
+  host: HostConfig;
+  version: string;
+  artifact: Artifact;
+  env: NodeJS.ProcessEnv;
+  redactor: Redactor;
+}): Promise<ReleaseFile[]> {
+  const { config, host, version, artifact } = opts;
+  const L = layoutFor(config);
+  const R = L.releaseDir(version);
+  const files: ReleaseFile[] = [{ path: artifact.name, local: artifact.path, sha256: artifact.sha256, size: artifact.size, mode: 0o644, label: 'artifact' }];
+
+  if (config.requirements) {
+    const path = rel(config, config.requirements);
+    if (!existsSync(path)) throw new ConfigError(`${config.file}: requirements = "${config.requirements}" does not exist at ${path}`, { hint: 'fix the path, or remove the key' });
+    files.push(textFile('requirements.txt', readFileSync(path, 'utf8'), 'requirements.txt'));
+  }
+  if (config.wheelhouse) {
+    const dir = rel(config, config.wheelhouse);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError(`${config.file}: wheelhouse = "${config.wheelhouse}" is not a directory (${dir})`, { hint: 'build it with `pip wheel -r requirements.txt -w wheels/`, or remove the key' });
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.whl')).sort()) {
+      const content = readFileSync(join(dir, name));
+      files.push({ path: `wheels/${name}`, local: join(dir, name), sha256: sha256(content), size: content.length, mode: 0o644, label: `wheel ${name}` });
+    }
+  }
+
+  const entries = await resolveHostEnv(config, host, opts.env, opts.redactor);
+  files.push(textFile('.env', formatEnvFile(entries), '.env', 0o600, true));
+  const pathDirs = config.installationMode === 'python-package' ? [`${R}/.venv/bin`, R] : [R];
+  files.push(textFile('.appenv', formatAppEnv(entries, pathDirs), '.appenv', 0o600, true));
+
+  const renderer = createRenderer({
+    templatesDir: bundledTemplatesDir(),
+    overrideDir: join(config.root, '.deployer'),
+    readFile: (p) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined),
+  });
+  const rendered = renderAll(config, host, renderer);
+  // The marker line lets later deploys (and `down`) find this app's units
+  // without guessing from name prefixes (`blog` must not match `blog-admin`).
+  const marker = unitMarker(config.appName);
+  for (const u of rendered.units) files.push(textFile(`.deployer/units/${u.name}`, `${marker}\n${u.content}`, `unit ${u.name}`));
+  if (rendered.caddySite) files.push(textFile('.deployer/caddy.site', rendered.caddySite.content, 'Caddy site'));
+  const instances = rendered.units.flatMap((u) => u.instances.map((i) => `${u.action} ${i}`));
+  files.push(textFile('.deployer/instances', instances.join('\n') + '\n', 'unit list'));
+  return files;
+}

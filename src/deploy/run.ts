@@ -1,0 +1,223 @@
+// `deployer deploy` (and `redeploy`): the whole flow across hosts.
+//   local:   config, version, build, artifact, env + secrets, rendered units
+//   connect: one SSH connection per host, lock + state in one channel
+//   prepare: upload what differs, install, release_command  (every host)
+//   switch:  activate + wait for units                       (every host)
+//   verify:  HTTP health check through the connection
+//   decide:  commit everywhere, or roll back (all hosts, or the failed ones)
+import { hostname, userInfo } from 'node:os';
+import type { Config } from '../config/types.js';
+import type { Context } from '../context.js';
+import { DeployerError, RemoteCommandError, UnhealthyError } from '../errors.js';
+import { pausePoint, RemoteHost, SwitchHandle, type Lock, type ScriptResult } from '../exec/remote.js';
+import { formatMs } from '../output/reporter.js';
+import { planDeploy, type HostDeployPlan } from '../plan/deploy.js';
+import { layoutFor } from '../plan/layout.js';
+import { SshSession } from '../ssh/session.js';
+import { findArtifact, runLocalCommand, type Artifact } from '../local/build.js';
+import { loadDeployConfig } from './load.js';
+import { buildReleaseFiles } from './releaseFiles.js';
+import { mapLimit, selectHosts, whoAmI } from './hosts.js';
+import { checkHealth } from './health.js';
+import { writeStepSummary } from './summary.js';
+
+export interface DeployOptions {
+  action: 'deploy' | 'redeploy';
+  lockWait: number;
+  timings: boolean;
+}
+
+interface HostRun {
+  name: string;
+  session: SshSession;
+  remote: RemoteHost;
+  lock: Lock;
+  plan?: HostDeployPlan;
+  switchHandle?: SwitchHandle;
+  healthy?: boolean;
+  healthError?: string;
+  result?: ScriptResult;
+  uploadedBytes: number;
+}
+
+class Timings {
+  readonly phases: Array<[string, number]> = [];
+  private t = performance.now();
+  lap(name: string): number {
+    const now = performance.now();
+    const ms = now - this.t;
+    this.phases.push([name, ms]);
+    this.t = now;
+    return ms;
+  }
+}
+
+export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void> {
+  const { reporter } = ctx;
+  const timings = new Timings();
+  const { config, version } = loadDeployConfig(ctx);
+  const hosts = selectHosts(config, ctx.global.host);
+  reporter.info(`${opts.action === 'redeploy' ? 'Redeploying' : 'Deploying'} ${config.appName} ${version} to ${hosts.map((h) => h.name).join(', ')}`);
+
+  // --- local phase ---------------------------------------------------------
+  if (opts.action === 'deploy') {
+    const localEnv = { ...ctx.env, DEPLOYER_VERSION: version };
+    if (config.hooks.preBuild) await runLocalCommand({ command: config.hooks.preBuild, what: 'pre_build hook', cwd: config.root, env: localEnv, timeoutSec: config.buildTimeout, reporter });
+    if (config.buildCommand) {
+      reporter.emit({ type: 'phase', phase: 'build', status: 'start' });
+      await runLocalCommand({ command: config.buildCommand, what: 'build_command', cwd: config.root, env: localEnv, timeoutSec: config.buildTimeout, reporter });
+    }
+  }
+  const artifact: Artifact = await findArtifact(config, version);
+  const files = new Map(await Promise.all(hosts.map(async (h) => [h.name, await buildReleaseFiles({ config, host: h, version, artifact, env: ctx.env, redactor: reporter.redactor })] as const)));
+  reporter.emit({ type: 'phase', phase: opts.action === 'deploy' ? 'build' : 'local checks', status: 'done', ms: timings.lap('build'), detail: `${artifact.name}, ${(artifact.size / 1024).toFixed(0)} KiB` });
+
+  // --- connect and lock ------------------------------------------------------
+  const by = whoAmI(ctx.env, userInfo().username, hostname());
+  const holder = `${by} pid ${process.pid}: deployer ${opts.action} ${version} (since ${new Date().toISOString()})`;
+  const L = layoutFor(config);
+  const site = `${L.caddySitesDir}/${config.appName}.caddy`;
+  const runs: HostRun[] = [];
+  const cleanup = () => {
+    for (const r of runs) {
+      r.lock.release();
+      r.session.close();
+    }
+  };
+  try {
+    const connected = await mapLimit(hosts, config.parallel, async (host) => {
+      const session = await SshSession.connect(host, { env: ctx.env, debug: (m) => reporter.debug(m, host.name) });
+      try {
+        const remote = new RemoteHost(session, reporter);
+        const lock = await remote.lock({ layout: L, appName: config.appName, version, lockWait: opts.lockWait, holder, lock: true, create: true }, site);
+        const run: HostRun = { name: host.name, session, remote, lock, uploadedBytes: 0 };
+        runs.push(run);
+        return run;
+      } catch (e) {
+        session.close();
+        throw e;
+      }
+    });
+    throwFirst(connected);
+    reporter.emit({ type: 'phase', phase: 'connect and lock', status: 'done', ms: timings.lap('connect') });
+    await pausePoint('locked', ctx.env, reporter);
+
+    // --- plan, upload, prepare (every host; nothing live changes) -----------
+    const time = new Date().toISOString();
+    for (const r of runs) {
+      const host = hosts.find((h) => h.name === r.name)!;
+      r.plan = planDeploy({ config, host, version, artifact: artifact.name, files: files.get(r.name)!, state: r.lock.state, time, by, action: opts.action });
+      if (r.plan.unchanged.length) reporter.emit({ type: 'step', host: r.name, step: `already on the host: ${r.plan.unchanged.join(', ')}`, status: 'skipped' });
+    }
+    const uploaded = await mapLimit(runs, config.parallel, async (r) => {
+      let paused = false;
+      await r.remote.upload(r.plan!.uploads, (label, bytes, total) => {
+        reporter.emit({ type: 'upload', host: r.name, file: label, bytes, total });
+        if (bytes === total) r.uploadedBytes += total;
+        if (!paused && bytes > 0 && bytes < total && ctx.env.DEPLOYER_TEST_PAUSE_AT === 'uploading') {
+          paused = true;
+          void pausePoint('uploading', ctx.env, reporter);
+        }
+      });
+    });
+    throwFirst(uploaded);
+    if (runs.every((r) => r.plan!.uploads.length === 0)) reporter.emit({ type: 'phase', phase: 'upload', status: 'skipped', detail: 'everything already on the hosts', ms: timings.lap('upload') });
+    else reporter.emit({ type: 'phase', phase: 'upload', status: 'done', ms: timings.lap('upload') });
+    await pausePoint('uploaded', ctx.env, reporter);
+
+    const prepared = await mapLimit(runs, config.parallel, async (r) => {
+      const res = await r.remote.runScript(r.plan!.prepare);
+      if (!res.ok) {
+        throw new RemoteCommandError(`${r.name}: ${res.failedStep ?? 'preparing the release'} failed; nothing was switched, the current release keeps serving`, res.code, res.stderr, {
+          details: tail(res.stderr) || undefined,
+        });
+      }
+      if (r.plan!.summary.installSkipped) reporter.emit({ type: 'step', host: r.name, step: `install of ${version}`, status: 'skipped', detail: 'already installed' });
+    });
+    throwFirst(prepared, 'No host was switched: every host keeps its current release.');
+    reporter.emit({ type: 'phase', phase: 'prepare', status: 'done', ms: timings.lap('prepare') });
+    await pausePoint('prepared', ctx.env, reporter);
+
+    // --- switch (every host), then verify ------------------------------------
+    await mapLimit(runs, config.parallel, async (r) => {
+      r.switchHandle = await r.remote.startSwitch(r.plan!.switch);
+    });
+    reporter.emit({ type: 'phase', phase: 'switch', status: runs.every((r) => r.switchHandle?.ready) ? 'done' : 'failed', ms: timings.lap('switch') });
+    await pausePoint('switched', ctx.env, reporter);
+
+    await mapLimit(runs, config.parallel, async (r) => {
+      if (!r.switchHandle?.ready) {
+        r.healthy = false;
+        return;
+      }
+      const h = await checkHealth(r.session, config);
+      r.healthy = h.ok;
+      r.healthError = h.error;
+      if (!h.ok) reporter.error(`health check failed: ${h.error}`, r.name);
+    });
+    reporter.emit({ type: 'phase', phase: 'verify', status: runs.every((r) => r.healthy) ? 'done' : 'failed', ms: timings.lap('verify') });
+    await pausePoint('verified', ctx.env, reporter);
+
+    // --- decide ---------------------------------------------------------------
+    const anyFailed = runs.some((r) => !r.healthy);
+    await mapLimit(runs, config.parallel, async (r) => {
+      const rollback = !r.healthy || (anyFailed && config.rollback === 'all');
+      r.result = await r.switchHandle!.decide(rollback ? 'rollback' : 'commit');
+    });
+    reporter.emit({ type: 'phase', phase: anyFailed ? 'roll back' : 'record and prune', status: 'done', ms: timings.lap('commit') });
+
+    const summary = runs.map((r) => hostSummary(r));
+    reporter.emit({ type: 'result', command: opts.action, ok: !anyFailed, data: { app: config.appName, version, hosts: summary } });
+    if (opts.timings || reporter.verbose) {
+      reporter.info('timings: ' + timings.phases.map(([n, ms]) => `${n} ${formatMs(ms)}`).join(', '));
+    }
+    writeStepSummary(ctx.env, config, version, summary, !anyFailed);
+    if (anyFailed) {
+      const failed = runs.filter((r) => !r.healthy);
+      const details = failed.map((r) => `${r.name}: ${r.healthError ?? (r.switchHandle?.ready ? 'rolled back' : `switch failed at: ${r.result?.failedStep ?? '?'}`)}\n${tail(r.result?.stderr ?? '')}`).join('\n');
+      const rolledBack = runs.filter((r) => r.result && SwitchHandle.rolledBack(r.result)).map((r) => r.name);
+      throw new UnhealthyError(`${config.appName} ${version} failed its checks on ${failed.map((r) => r.name).join(', ')}; rolled back on ${rolledBack.join(', ') || 'no host'}, the previous release serves again and ${version} is marked failed`, {
+        details,
+        hint: 'see the unit log lines above; `deployer app logs` shows more',
+      });
+    }
+    for (const r of runs) {
+      const s = hostSummary(r);
+      reporter.emit({ type: 'phase', host: r.name, phase: `${version} is live`, status: 'done', detail: [s.uploads ? `${s.uploads} uploaded` : 'nothing uploaded', s.daemonReload ? 'units changed' : 'units unchanged', s.caddyReload ? 'Caddy reloaded' : null, s.pruned.length ? `pruned ${s.pruned.join(', ')}` : null].filter(Boolean).join(', ') });
+    }
+    if (config.hooks.postDeployLocal) await runLocalCommand({ command: config.hooks.postDeployLocal, what: 'post_deploy_local hook', cwd: config.root, env: { ...ctx.env, DEPLOYER_VERSION: version }, timeoutSec: config.buildTimeout, reporter });
+  } finally {
+    cleanup();
+  }
+}
+
+function hostSummary(r: HostRun) {
+  const markers = r.result?.markers ?? [];
+  return {
+    host: r.name,
+    uploads: r.plan?.uploads.length ?? 0,
+    uploadedBytes: r.uploadedBytes,
+    installSkipped: r.plan?.summary.installSkipped ?? false,
+    daemonReload: markers.includes('@@DAEMON-RELOAD'),
+    caddyReload: markers.includes('@@CADDY-RELOAD'),
+    healthy: r.healthy ?? false,
+    pruned: r.healthy ? r.plan?.summary.prune ?? [] : [],
+    execChannels: r.session.execCount,
+  };
+}
+
+function tail(text: string, n = 20): string {
+  return text.trim().split('\n').filter((l) => !l.startsWith('@@')).slice(-n).join('\n');
+}
+
+function throwFirst(results: PromiseSettledResult<unknown>[], note?: string): void {
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length === 0) return;
+  const first = failed[0].reason;
+  if (first instanceof DeployerError && note) {
+    throw new DeployerError(`${first.message}. ${note}`, { exitCode: first.exitCode, hint: first.hint, details: first.details });
+  }
+  throw first;
+}
+
+export type { Config };

@@ -1,0 +1,89 @@
+// Plans for the commands that change a host after a deploy: rollback, prune
+// and down. Pure, like planDeploy.
+import type { Config, HostConfig } from '../config/types.js';
+import { ConfigError } from '../errors.js';
+import { historyLine, revertSteps } from './deploy.js';
+import { layoutFor } from './layout.js';
+import { unitMarker, type RemoteState } from './probe.js';
+import type { ScriptSpec } from './script.js';
+import type { Step } from './steps.js';
+import { formatVersions, selectPrune, setStatus } from './versions.js';
+
+export interface Who {
+  time: string;
+  by: string;
+}
+
+export function sitePath(config: Config): string {
+  return `${layoutFor(config).caddySitesDir}/${config.appName}.caddy`;
+}
+
+/** The release `rollback` goes to: --to, or the newest good release older than the current one. */
+export function rollbackTarget(state: RemoteState, to: string | undefined, host: HostConfig): string {
+  if (to) {
+    if (!state.releases.includes(to)) {
+      throw new ConfigError(`${host.name}: there is no release ${to} to roll back to`, { hint: `releases on the host: ${state.releases.join(', ') || 'none'}` });
+    }
+    if (to === state.current) throw new ConfigError(`${host.name}: ${to} is already the current release`);
+    return to;
+  }
+  if (!state.current) throw new ConfigError(`${host.name}: nothing is deployed, so there is nothing to roll back`);
+  const idx = state.versions.findIndex((r) => r.version === state.current);
+  const older = (idx >= 0 ? state.versions.slice(idx + 1) : state.versions).find((r) => r.status === 'good' && r.version !== state.current && state.releases.includes(r.version));
+  if (!older) {
+    throw new ConfigError(`${host.name}: no good release older than ${state.current} is left on the host`, { hint: 'pass --to VERSION to pick one; `deployer history` lists them' });
+  }
+  return older.version;
+}
+
+/** Switches to `target` (code and its own .env together), health-gated like a deploy. */
+export function planRollback(config: Config, host: HostConfig, state: RemoteState, target: string, who: Who): ScriptSpec {
+  const L = layoutFor(config);
+  const marker = unitMarker(config.appName);
+  const site = sitePath(config);
+  const from = state.current;
+  const hist = (result: string) => historyLine({ ...who, action: 'rollback', host: host.name, from, to: target, result });
+  const rolled = from ? setStatus(state.versions, from, 'rolled-back') : state.versions;
+  return {
+    phaseLock: L.phaseLockFile,
+    steps: [
+      { kind: 'activate', marker, appDir: L.appDir, release: L.releaseDirName(target), site },
+      { kind: 'wait-release', appDir: L.appDir, release: L.releaseDirName(target), timeoutSec: config.healthCheck.timeout, stableSec: 1 },
+    ],
+    onFail: revertSteps({ layout: L, marker, site, target: from, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed, back on ' + (from ?? 'nothing')) }),
+    verdict: {
+      timeoutSec: config.healthCheck.timeout + 120,
+      commit: [
+        { kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(rolled) },
+        { kind: 'append-line', path: L.historyFile, line: hist('ok') },
+      ],
+      rollback: revertSteps({ layout: L, marker, site, target: from, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed health check, back on ' + (from ?? 'nothing')) }),
+    },
+  };
+}
+
+export function planPrune(config: Config, host: HostConfig, state: RemoteState, keep: number, who: Who): { remove: string[]; script: ScriptSpec } {
+  const L = layoutFor(config);
+  const remove = selectPrune({ dirs: state.releases, records: state.versions, current: state.current, keep });
+  const steps: Step[] = [];
+  if (remove.length) {
+    steps.push({ kind: 'remove', paths: remove.map((v) => L.releaseDir(v)) });
+    const kept = state.versions.filter((r) => !remove.includes(r.version));
+    steps.push({ kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(kept) });
+  }
+  steps.push({ kind: 'append-line', path: L.historyFile, line: historyLine({ ...who, action: 'prune', host: host.name, from: remove.join(' ') || undefined, result: remove.length ? `removed ${remove.length}` : 'nothing to remove' }) });
+  return { remove, script: { phaseLock: L.phaseLockFile, steps } };
+}
+
+/** Removes everything of this app (units, Caddy site, app dir) and nothing of any other. */
+export function planDown(config: Config, host: HostConfig, state: RemoteState, who: Who): ScriptSpec {
+  const L = layoutFor(config);
+  return {
+    phaseLock: L.phaseLockFile,
+    steps: [
+      { kind: 'deactivate', marker: unitMarker(config.appName), appDir: L.appDir, site: sitePath(config) },
+      { kind: 'remove', paths: [L.appDir], sudo: true },
+      { kind: 'append-line', path: L.historyFile, line: historyLine({ ...who, action: 'down', host: host.name, from: state.current, result: 'removed' }) },
+    ],
+  };
+}
