@@ -1,0 +1,62 @@
+// Turns the command line a user wrote for a process ("hello-app --workers 2")
+// into an ExecStart= value. Only the first word is resolved, because systemd
+// needs a path there and the user names a program inside the release; the
+// rest is passed through as written (systemd applies its own quoting and
+// ${VAR} expansion), with `%` doubled so it is not read as a specifier.
+import type { Config } from '../config/types.js';
+import { ConfigError } from '../errors.js';
+import { layoutFor } from '../plan/layout.js';
+import { systemdQuote } from './quote.js';
+
+export interface SplitCommand {
+  /** The first word, unquoted. */
+  program: string;
+  /** Everything after the first word, as written (leading whitespace dropped). */
+  rest: string;
+}
+
+/** Splits off the first word; it may be quoted with '…' or "…" (systemd.syntax(7)). */
+export function splitCommand(command: string): SplitCommand {
+  const text = command.trim();
+  if (text === '') throw new ConfigError('a process has an empty command', { hint: 'write the program to run, e.g. web = "hello-app"' });
+  const quote = text[0];
+  if (quote === '"' || quote === "'") {
+    const end = text.indexOf(quote, 1);
+    if (end < 0) throw new ConfigError(`unterminated quote in command: ${command}`, { hint: `close the ${quote} quote` });
+    return { program: text.slice(1, end), rest: text.slice(end + 1).trimStart() };
+  }
+  const match = /^(\S+)\s*([\s\S]*)$/.exec(text)!;
+  return { program: match[1], rest: match[2] };
+}
+
+/** The artifact's file name with `{version}` (and a separator next to it) removed. */
+function binaryNames(distfile: string): string[] {
+  const base = distfile.split('/').pop() ?? distfile;
+  const names = new Set([base.replace(/\{version\}/g, ''), base.replace(/[-_.]?\{version\}/g, '')]);
+  return [...names].filter((n) => n !== '');
+}
+
+/** The absolute path (or PATH name) systemd should run for `program`. */
+export function resolveProgram(config: Pick<Config, 'appsDir' | 'appName' | 'installationMode' | 'distfile'>, program: string): string {
+  if (program.startsWith('/')) return program;
+  const { appDir } = layoutFor(config);
+  // A relative path with a slash means a file inside the release.
+  if (program.includes('/')) return `${appDir}/current/${program.replace(/^\.\//, '')}`;
+  if (config.installationMode === 'python-package') return `${appDir}/.venv/bin/${program}`;
+  if (program === 'app_binary' || binaryNames(config.distfile).includes(program)) return `${appDir}/app_binary`;
+  // Anything else (sh, env, …) is found by systemd on its own search path.
+  return program;
+}
+
+/** The whole ExecStart= value for a process command. */
+export function renderExecStart(config: Pick<Config, 'appsDir' | 'appName' | 'installationMode' | 'distfile'>, command: string): string {
+  if (/[\n\r]/.test(command.trim())) {
+    throw new ConfigError(`a process command contains a line break: ${JSON.stringify(command)}`, {
+      hint: 'write the command on one line',
+    });
+  }
+  const { program, rest } = splitCommand(command);
+  // systemd does not expand $VAR in the program path, so only quoting and % apply.
+  const head = systemdQuote(resolveProgram(config, program));
+  return rest === '' ? head : `${head} ${rest.replace(/%/g, '%%')}`;
+}

@@ -1,0 +1,69 @@
+// Shared by the render*.test.ts files: hand-built configs (the loader is
+// tested on its own), a renderer reading the real templates, and file
+// snapshots (node 20's test runner has none; UPDATE_SNAPSHOTS=1 rewrites them).
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config, HostConfig, ProcessConfig } from '../../src/config/types.js';
+import { createRenderer, type Renderer } from '../../src/render/index.js';
+
+/** The repository root (this file runs from dist/test/unit/). */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const templatesDir = join(repoRoot, 'templates');
+const snapshotDir = join(repoRoot, 'test', 'fixtures', 'snapshots');
+
+export function readIfExists(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+
+export function makeRenderer(overrideDir?: string): Renderer {
+  return createRenderer({ templatesDir, overrideDir, readFile: readIfExists });
+}
+
+export function makeProcess(name: string, command: string, extra: Partial<ProcessConfig> = {}): ProcessConfig {
+  return { name, command, replicas: 1, socket: false, ...extra };
+}
+
+export function makeHost(extra: Partial<HostConfig> = {}): HostConfig {
+  return { name: 'vps1', address: '203.0.113.10', user: 'deploy', port: 22, hostKeyPolicy: 'strict', domains: [], ...extra };
+}
+
+export function makeConfig(extra: Partial<Config> = {}): Config {
+  return {
+    file: '/home/me/hello/deployer.toml',
+    root: '/home/me/hello',
+    stage: 'production',
+    app: 'hello',
+    appName: 'hello-production',
+    version: '1.0.0',
+    buildTimeout: 600,
+    distfile: 'dist/hello_app-{version}-py3-none-any.whl',
+    installationMode: 'python-package',
+    versionsToKeep: 5,
+    appsDir: '/srv/deployer',
+    rollback: 'all',
+    parallel: 4,
+    hosts: [makeHost()],
+    processes: [makeProcess('web', 'hello-app')],
+    webserver: { enabled: true, domains: [], upstream: '127.0.0.1:8000', port: 8000, statics: {} },
+    healthCheck: { path: '/healthz', status: 200, timeout: 30 },
+    secrets: { adapter: 'system', options: {} },
+    hooks: {},
+    stages: ['production'],
+    ...extra,
+  };
+}
+
+/** Compares with test/fixtures/snapshots/<name>; UPDATE_SNAPSHOTS=1 writes it instead. */
+export function matchSnapshot(name: string, actual: string): void {
+  const path = join(snapshotDir, name);
+  if (process.env.UPDATE_SNAPSHOTS === '1') {
+    mkdirSync(snapshotDir, { recursive: true });
+    writeFileSync(path, actual);
+    return;
+  }
+  const expected = readIfExists(path);
+  assert.ok(expected !== undefined, `snapshot ${path} is missing: run the tests with UPDATE_SNAPSHOTS=1 and review it`);
+  assert.equal(actual, expected, `output differs from snapshot ${path} (UPDATE_SNAPSHOTS=1 rewrites it)`);
+}
