@@ -54,6 +54,8 @@ export type ContextFactory = (cmd: Command) => Context;
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  // The shell asks on every TAB: answer before commander parses (see src/completion/run.ts).
+  if (argv[2] === '--completion') return (await import('./completion/run.js')).runCompletion(argv.slice(3), program, { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
     await program.parseAsync(argv);

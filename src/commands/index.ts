@@ -3,8 +3,16 @@
 // `deployer --help` loads no ssh2, execa or prompts.
 import type { Command } from 'commander';
 import type { ContextFactory } from '../program.js';
+import { registerCompletionCommand } from './completion.js';
+import { registerInitCommand } from './init.js';
+import { defineDeployCommands } from './deploy.js';
+import { defineConfigCommand } from './config.js';
 
 export function registerCommands(program: Command, ctx: ContextFactory): void {
   void program;
   void ctx;
+  defineDeployCommands(program, ctx);
+  defineConfigCommand(program, ctx);
+  registerCompletionCommand(program, ctx);
+  registerInitCommand(program, ctx);
 }

@@ -1,0 +1,56 @@
+// Reads host, stage and process names for completion straight from the TOML,
+// without the config loader: no validation, no defaults, no secrets, and it
+// never throws (a missing or broken file just offers nothing). It runs on every
+// TAB, so it must stay cheap.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'smol-toml';
+import type { ValueReader, ValueRequest } from './complete.js';
+
+type Table = Record<string, unknown>;
+
+export function createValueReader(cwd: string): ValueReader {
+  const cache = new Map<string, Table | undefined>();
+  return (request) => {
+    const file = resolve(cwd, request.config || 'deployer.toml');
+    if (!cache.has(file)) cache.set(file, readToml(file));
+    const doc = cache.get(file);
+    return doc ? listValues(doc, request) : [];
+  };
+}
+
+/** Values of one kind in a parsed deployer.toml (exported for tests). */
+export function listValues(doc: Table, request: ValueRequest): string[] {
+  const stages = asTable(doc.stages);
+  if (request.kind === 'stages') return Object.keys(stages);
+  // With a stage on the line, its overlay wins where it sets the key; without
+  // one, offer everything any stage could use.
+  const overlay = request.stage ? asTable(stages[request.stage]) : undefined;
+  const layers = overlay ? [overlay[keyOf(request.kind)] !== undefined ? overlay : doc] : [doc, ...Object.values(stages).map(asTable)];
+  return layers.flatMap((layer) => (request.kind === 'hosts' ? hostNames(layer.hosts) : Object.keys(asTable(layer.processes))));
+}
+
+function keyOf(kind: ValueRequest['kind']): string {
+  return kind === 'hosts' ? 'hosts' : 'processes';
+}
+
+function hostNames(hosts: unknown): string[] {
+  if (!Array.isArray(hosts)) return [];
+  return hosts.flatMap((h) => {
+    const t = asTable(h);
+    const name = typeof t.name === 'string' ? t.name : typeof t.address === 'string' ? t.address : undefined;
+    return name ? [name] : [];
+  });
+}
+
+function readToml(file: string): Table | undefined {
+  try {
+    return parse(readFileSync(file, 'utf8')) as Table;
+  } catch {
+    return undefined;
+  }
+}
+
+function asTable(value: unknown): Table {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Table) : {};
+}

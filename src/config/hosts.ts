@@ -1,0 +1,77 @@
+// [[hosts]]: at least one, each with an address, unique names.
+import { isAbsolute, join, resolve } from 'node:path';
+import type { HostConfig, HostKeyPolicy } from './types.js';
+import { describeValue, type Issues } from './issues.js';
+import { compact, isTable, TableReader, type RawTable } from './reader.js';
+import { DEFAULTS, USER_NAME } from './schema.js';
+
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HOST_KEY_POLICIES: readonly HostKeyPolicy[] = ['strict', 'accept-new'];
+
+export interface PathContext {
+  /** Directory of the config file: relative paths resolve against it. */
+  root: string;
+  /** Home directory for `~`. */
+  home: string;
+}
+
+export function readHosts(raw: RawTable, issues: Issues, paths: PathContext, stageHint: string): HostConfig[] {
+  const value = raw.hosts;
+  if (value === undefined) {
+    issues.fail(['hosts'], 'key', `hosts is required but missing: deployer needs at least one host to deploy to. Fix: add a [[hosts]] table with address = "203.0.113.10"${stageHint}.`);
+  }
+  if (!Array.isArray(value) || !value.every(isTable)) {
+    issues.fail(['hosts'], 'value', `${issues.name(['hosts'])} must be an array of tables, got ${describeValue(value)}. Fix: write one [[hosts]] table per host, each with address = "203.0.113.10".`);
+  }
+  if (value.length === 0) {
+    issues.fail(['hosts'], 'value', `${issues.name(['hosts'])} is empty: deployer needs at least one host. Fix: write hosts = [{ address = "203.0.113.10" }] or add a [[hosts]] table.`);
+  }
+  const hosts = value.map((table, n) => readHost(table as RawTable, n, issues, paths));
+  checkUniqueNames(hosts, value as RawTable[], issues);
+  return hosts;
+}
+
+function readHost(table: RawTable, n: number, issues: Issues, paths: PathContext): HostConfig {
+  const r = new TableReader(issues, table, ['hosts', n], 'host');
+  const address = r.string('address', { required: true, pattern: /^[^\s@/]+$/, expected: 'a host name or IP address (no user@, no spaces)' });
+  const name = r.string('name', { pattern: /^\S+$/, expected: 'a non-empty name without spaces' }) ?? address;
+  const keyFile = r.string('key_file', { pattern: /\S/, expected: 'a path to a private key file' });
+  const knownHosts = r.string('known_hosts', { pattern: /\S/, expected: 'a path to a known_hosts file' });
+  return compact({
+    name,
+    address,
+    user: r.string('user', { pattern: USER_NAME, expected: 'a user name like "deploy"' }) ?? DEFAULTS.user,
+    port: r.integer('port', 1, 65535) ?? DEFAULTS.port,
+    keyFile: keyFile === undefined ? undefined : expandPath(keyFile, paths),
+    keyEnv: r.string('key_env', { pattern: ENV_NAME, expected: 'the name of an environment variable' }),
+    knownHosts: knownHosts === undefined ? undefined : expandPath(knownHosts, paths),
+    knownHostsEnv: r.string('known_hosts_env', { pattern: ENV_NAME, expected: 'the name of an environment variable' }),
+    hostKeyPolicy: r.choice('host_key_policy', HOST_KEY_POLICIES) ?? DEFAULTS.hostKeyPolicy,
+    env: r.string('env'),
+    envfile: r.string('envfile'),
+    domains: r.strings('domains') ?? [],
+  });
+}
+
+function checkUniqueNames(hosts: HostConfig[], tables: RawTable[], issues: Issues): void {
+  const seen = new Map<string, number>();
+  hosts.forEach((host, n) => {
+    const first = seen.get(host.name);
+    if (first === undefined) {
+      seen.set(host.name, n);
+      return;
+    }
+    const explicit = tables[n].name !== undefined;
+    const path = explicit ? ['hosts', n, 'name'] : ['hosts', n];
+    const what = explicit ? `${issues.name(path)} ${JSON.stringify(host.name)}` : `${issues.name(path)} (named after its address ${JSON.stringify(host.name)})`;
+    issues.fail(path, 'value', `${what} is already used by ${issues.name(['hosts', first])}; host names must be unique because --host selects hosts by name. Fix: give each host its own name, e.g. name = "web${n + 1}".`);
+  });
+}
+
+/** `~/x` -> home/x; relative paths resolve against the config's directory. */
+export function expandPath(path: string, paths: PathContext): string {
+  if (path === '~') return paths.home;
+  if (path.startsWith('~/')) return join(paths.home, path.slice(2));
+  return isAbsolute(path) ? path : resolve(paths.root, path);
+}
+

@@ -1,0 +1,64 @@
+// deployer.toml text -> Config, without touching the file system (load.ts
+// reads the file). The base config and every declared stage are checked, so
+// a typo in [stages.production] fails a staging deploy too, before it can
+// surprise the production one.
+import { parse, TomlError } from 'smol-toml';
+import { ConfigError } from '../errors.js';
+import type { Config } from './types.js';
+import { Issues } from './issues.js';
+import { indexPositions } from './locate.js';
+import { applyOverlay, checkStageSelected, readStages } from './overlay.js';
+import type { RawTable } from './reader.js';
+import { validateConfig } from './validate.js';
+
+export interface ParseOptions {
+  /** Absolute path of the config file (Config.file). */
+  file: string;
+  /** Directory of the config file (Config.root). */
+  root: string;
+  /** How messages name the file, e.g. "deployer.toml". */
+  displayName: string;
+  /** Home directory for `~` in key_file / known_hosts. */
+  home: string;
+  stage?: string;
+}
+
+export function parseConfig(source: string, opts: ParseOptions): Config {
+  const raw = parseToml(source, opts.displayName);
+  const index = indexPositions(source);
+  const stages = readStages(raw, new Issues(opts.displayName, index));
+  if (opts.stage !== undefined) checkStageSelected(opts.stage, stages, new Issues(opts.displayName, index));
+  const names = [...stages.keys()];
+  // The selected config first, so its error is the one reported.
+  const order = [opts.stage, ...names.filter((n) => n !== opts.stage)];
+  let selected: Config | undefined;
+  for (const stage of order) {
+    const overlaid = applyOverlay(raw, stage, stage === undefined ? undefined : stages.get(stage));
+    const issues = new Issues(opts.displayName, index, overlaid.origin);
+    const config = validateConfig(overlaid.raw, issues, { file: opts.file, root: opts.root, home: opts.home, stage, stages: names });
+    selected ??= config;
+  }
+  return selected as Config;
+}
+
+/** Parses TOML, turning smol-toml's error into the same one-paragraph form. */
+export function parseToml(source: string, displayName: string): RawTable {
+  try {
+    // Integers as bigint so `port = 22.0` (a float) is told apart from 22.
+    return parse(source, { integersAsBigInt: true, unsafeKeyBehaviour: 'throw' }) as RawTable;
+  } catch (err) {
+    if (!(err instanceof TomlError)) throw err;
+    const what = err.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '').replace(/\.$/, '');
+    throw new ConfigError(`${displayName}:${err.line}:${err.column}: invalid TOML: ${what}. Fix: ${fixForSyntax(what)}.`, { cause: err });
+  }
+}
+
+function fixForSyntax(what: string): string {
+  if (/invalid value|end-of-line/.test(what)) return 'quote strings (name = "value"); booleans are true/false and numbers are bare digits, one key = value per line';
+  if (/redefine/.test(what)) return 'each key and each [table] may appear only once; remove the duplicate or merge the two';
+  if (/unfinished string|control characters are not allowed in strings/.test(what)) return 'close the string with its quote on the same line, or use """…""" for text over several lines';
+  if (/table array|unfinished table/.test(what)) return 'close the header with ] (or ]] for an array of tables like [[hosts]])';
+  if (/unfinished array|comma or end/.test(what)) return 'separate items with commas and close the array with ] (or the inline table with })';
+  if (/unsafe property/.test(what)) return 'rename the key; __proto__ and constructor are not allowed';
+  return 'correct the TOML syntax at that position (see https://toml.io)';
+}

@@ -1,0 +1,110 @@
+// `deployer config`: the resolved config (defaults filled, stage applied) as
+// TOML a user can read and compare with their file, or as one JSON result
+// event with --json. Env values never print: keys are shown, values are
+// [REDACTED] (they often hold secrets or $references to them).
+import { parse as parseDotenv } from 'dotenv';
+import type { Context } from '../context.js';
+import type { Config, HostConfig, ProcessConfig } from './types.js';
+import { loadConfig } from './load.js';
+
+export function showConfig(ctx: Context): void {
+  const config = redactConfig(loadConfig({ file: ctx.global.config, cwd: ctx.cwd, stage: ctx.global.stage }));
+  if (ctx.reporter.json) ctx.reporter.emit({ type: 'result', command: 'config', ok: true, data: config });
+  else ctx.reporter.print(formatConfig(config));
+}
+
+/** Env text with every value replaced, one KEY=[REDACTED] line per variable. */
+export function redactEnv(text: string): string {
+  return Object.keys(parseDotenv(text)).map((key) => `${key}=[REDACTED]\n`).join('');
+}
+
+export function redactConfig(config: Config): Config {
+  const env = (text: string | undefined) => (text === undefined ? undefined : redactEnv(text));
+  const out: Config = { ...config, hosts: config.hosts.map((h) => ({ ...h })) };
+  if (config.env !== undefined) out.env = env(config.env);
+  out.hosts.forEach((h) => {
+    if (h.env !== undefined) h.env = env(h.env);
+  });
+  return out;
+}
+
+/** TOML-shaped text with the file's snake_case keys; derived values are comments. */
+export function formatConfig(c: Config): string {
+  const lines: string[] = [
+    `# ${c.file}${c.stage ? ` with [stages.${c.stage}]` : ''}: app name ${c.appName}`,
+    `# stages declared: ${c.stages.length ? c.stages.join(', ') : '(none)'}`,
+  ];
+  pushKeys(lines, [
+    ['app', c.app],
+    ['version', c.version],
+    ['build_command', c.buildCommand],
+    ['build_timeout', c.buildTimeout],
+    ['distfile', c.distfile],
+    ['installation_mode', c.installationMode],
+    ['requirements', c.requirements],
+    ['wheelhouse', c.wheelhouse],
+    ['release_command', c.releaseCommand],
+    ['versions_to_keep', c.versionsToKeep],
+    ['apps_dir', c.appsDir],
+    ['app_user', c.appUser],
+    ['rollback', c.rollback],
+    ['parallel', c.parallel],
+    ['env', c.env],
+    ['envfile', c.envfile],
+  ]);
+  if (c.version === undefined) lines.push('# version is not set: deploy reads [project].version in pyproject.toml, else `git describe`');
+  for (const host of c.hosts) pushTable(lines, '[[hosts]]', hostEntries(host));
+  pushTable(lines, '[processes]', c.processes.map((p): Entry => [p.name, processValue(p), true]));
+  const w = c.webserver;
+  pushTable(lines, '[webserver]', [['enabled', w.enabled], ['domains', w.domains], ['upstream', w.upstream], ['port', w.port === undefined ? undefined : `${w.port}  # from upstream`, true]]);
+  if (Object.keys(w.statics).length) pushTable(lines, '[webserver.statics]', Object.entries(w.statics));
+  const h = c.healthCheck;
+  pushTable(lines, '[health_check]', [['path', h.path], ['status', h.status], ['timeout', h.timeout], ['port', h.port]]);
+  const s = c.secrets;
+  pushTable(lines, '[secrets]', [['adapter', s.adapter], ['json_env', s.jsonEnv], ...Object.entries(s.options)]);
+  const k = c.hooks;
+  pushTable(lines, '[hooks]', [['pre_build', k.preBuild], ['post_deploy_local', k.postDeployLocal], ['pre_switch', k.preSwitch], ['post_deploy', k.postDeploy]]);
+  return lines.join('\n') + '\n';
+}
+
+type Entry = [key: string, value: unknown, raw?: boolean];
+
+function hostEntries(h: HostConfig): Entry[] {
+  return [
+    ['name', h.name], ['address', h.address], ['user', h.user], ['port', h.port], ['key_file', h.keyFile], ['key_env', h.keyEnv],
+    ['known_hosts', h.knownHosts], ['known_hosts_env', h.knownHostsEnv], ['host_key_policy', h.hostKeyPolicy],
+    ['env', h.env], ['envfile', h.envfile], ['domains', h.domains],
+  ];
+}
+
+function processValue(p: ProcessConfig): string {
+  const parts = [`command = ${tomlValue(p.command)}`, `replicas = ${p.replicas}`, `socket = ${p.socket}`];
+  if (p.timer !== undefined) parts.push(`timer = ${tomlValue(p.timer)}`);
+  return `{ ${parts.join(', ')} }`;
+}
+
+function pushTable(lines: string[], header: string, entries: Entry[]): void {
+  if (entries.every(([, value]) => value === undefined)) return;
+  lines.push('', header);
+  pushKeys(lines, entries);
+}
+
+function pushKeys(lines: string[], entries: Entry[]): void {
+  for (const [key, value, raw] of entries) {
+    if (value === undefined) continue;
+    const text = raw ? String(value) : tomlValue(value);
+    lines.push(`${tomlKey(key)} = ${text}`);
+  }
+}
+
+function tomlKey(key: string): string {
+  return /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
+}
+
+function tomlValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(tomlValue).join(', ')}]`;
+  // Multi-line text (env) reads best as a TOML multi-line literal string.
+  if (typeof value === 'string' && value.includes('\n') && !value.includes("'''")) return `'''\n${value}'''`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}
