@@ -2,6 +2,11 @@
  *
  *   GET /         -> "hello-bin <VERSION>"   (VERSION is compiled in: -DVERSION=\"1.0.0\")
  *   GET /healthz  -> 200 "ok"
+ *   GET /env/NAME -> the value of environment variable NAME (only when HELLO_DEBUG_ENV=1)
+ *
+ * Fault switches, for deployer's own tests of its rollback:
+ *   HELLO_EXIT_AT_START=1   exits 1 at once (a release that cannot start)
+ *   HELLO_HEALTH_STATUS=500 answers /healthz with that status (an unhealthy release)
  *
  * Listens on 127.0.0.1:$PORT (default 8000), or on the socket systemd passes
  * (LISTEN_FDS=1). One request per connection, one connection at a time: enough
@@ -73,7 +78,16 @@ static void serve(int fd) {
   char *query = strchr(path, '?');
   if (query) *query = '\0';
   if (strcmp(path, "/") == 0) reply(fd, "200 OK", "hello-bin " VERSION "\n");
-  else if (strcmp(path, "/healthz") == 0) reply(fd, "200 OK", "ok\n");
+  else if (strcmp(path, "/healthz") == 0) {
+    const char *st = getenv("HELLO_HEALTH_STATUS");
+    if (st && *st && strcmp(st, "200") != 0) reply(fd, st, "unhealthy\n");
+    else reply(fd, "200 OK", "ok\n");
+  } else if (strncmp(path, "/env/", 5) == 0 && getenv("HELLO_DEBUG_ENV") && strcmp(getenv("HELLO_DEBUG_ENV"), "1") == 0) {
+    const char *v = getenv(path + 5);
+    char body[256];
+    snprintf(body, sizeof body, "%s\n", v ? v : "");
+    reply(fd, "200 OK", body);
+  }
   else reply(fd, "404 Not Found", "not found\n");
 }
 
@@ -84,6 +98,8 @@ int main(void) {
   sigaction(SIGINT, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
   setvbuf(stdout, NULL, _IOLBF, 0);
+  const char *ex = getenv("HELLO_EXIT_AT_START");
+  if (ex && strcmp(ex, "1") == 0) { fprintf(stderr, "hello-bin %s: HELLO_EXIT_AT_START=1, exiting\n", VERSION); return 1; }
   int lfd = listen_socket();
   printf("hello-bin %s listening\n", VERSION);
   while (!stopping) {

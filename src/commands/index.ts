@@ -6,12 +6,14 @@ import type { ContextFactory } from '../program.js';
 import { registerCompletionCommand } from './completion.js';
 import { registerInitCommand } from './init.js';
 import { defineDeployCommands } from './deploy.js';
+import { defineReleaseCommands } from './rollback.js';
 import { defineConfigCommand } from './config.js';
 
 export function registerCommands(program: Command, ctx: ContextFactory): void {
   void program;
   void ctx;
   defineDeployCommands(program, ctx);
+  defineReleaseCommands(program, ctx);
   defineConfigCommand(program, ctx);
   registerCompletionCommand(program, ctx);
   registerInitCommand(program, ctx);

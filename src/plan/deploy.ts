@@ -185,8 +185,10 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     current: version,
     keep: config.versionsToKeep,
   });
+  // .versions lists the releases that stay on the host.
+  const kept = goodRecords.filter((r) => !prune.includes(r.version));
   const commit: Step[] = [
-    { kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(goodRecords) },
+    { kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(kept) },
     { kind: 'append-line', path: L.historyFile, line: hist('ok') },
   ];
   if (prune.length) commit.push({ kind: 'remove', paths: prune.map((v) => L.releaseDir(v)) });
