@@ -103,11 +103,11 @@ export class RemoteHost {
       channel.on('error', reject);
       };
     });
-    const channel = await this.session.spawn('bash -s', attach);
+    const channel = await this.session.guard(this.session.spawn('bash -s', attach));
     // The script itself goes on stdin; stdin then stays open: that holds the lock.
     channel.write(script);
     if (!req.lock) channel.end();
-    await ended;
+    await this.session.guard(ended);
     const state = parseProbeOutput(out);
     const release = () => {
       try {
@@ -162,7 +162,7 @@ export class RemoteHost {
     let path = '';
     for (const p of parts) {
       path += '/' + p;
-      await new Promise<void>((resolve) => sftp.mkdir(path, () => resolve()));
+      await this.session.guard(new Promise<void>((resolve) => sftp.mkdir(path, () => resolve())));
     }
     await new Promise<void>((resolve, reject) =>
       sftp.stat(dir, (err, stats) => (err || !stats.isDirectory() ? reject(new SshError(`${this.name}: cannot create ${dir} over SFTP`)) : resolve())),
@@ -221,9 +221,9 @@ export class RemoteHost {
       });
       };
     });
-    const channel = await this.session.spawn('bash -s', attach);
+    const channel = await this.session.guard(this.session.spawn('bash -s', attach));
     channel.write(renderScript(spec));
-    const isReady = await ready;
+    const isReady = await this.session.guard(ready);
     return new SwitchHandle(channel, isReady, done);
   }
 }

@@ -86,14 +86,21 @@ export class SshSession {
   execCount = 0;
   private sftpChannel?: Promise<SFTPWrapper>;
   private closed = false;
+  private closing = false;
+  /** Rejects when the connection drops unexpectedly; every pending operation races it. */
+  private readonly lost: Promise<never>;
+  private rejectLost!: (e: Error) => void;
   private readonly closeListeners: Array<(err?: Error) => void> = [];
 
   private constructor(
     readonly host: HostConfig,
     private readonly client: Client,
   ) {
+    this.lost = new Promise<never>((_, reject) => (this.rejectLost = reject));
+    this.lost.catch(() => undefined);
     client.on('close', () => {
       this.closed = true;
+      if (!this.closing) this.rejectLost(new SshError(`connection to ${host.name} (${host.address}:${host.port}) was lost`));
       for (const l of this.closeListeners) l();
     });
     client.on('error', () => {
@@ -208,7 +215,7 @@ export class SshSession {
       finish = resolve;
       fail = reject;
     });
-    await this.spawn(command, (channel) => {
+    await this.guard(this.spawn(command, (channel) => {
       channel.on('data', (d: Buffer) => {
         const s = d.toString('utf8');
         stdout += s;
@@ -232,8 +239,8 @@ export class SshSession {
       channel.on('error', (err: Error) => fail(this.channelError(err)));
       if (opts.stdin !== undefined) channel.end(opts.stdin);
       else channel.end();
-    });
-    return done;
+    }));
+    return this.guard(done);
   }
 
   /** exec() that throws RemoteCommandError on a non-zero exit. */
@@ -255,30 +262,34 @@ export class SshSession {
 
   /** Uploads with fastPut (parallel requests: near OpenSSH speed) and reports progress. */
   async putFile(local: string, remote: string, onProgress?: (bytes: number, total: number) => void, mode?: number): Promise<void> {
-    const sftp = await this.sftp();
-    await new Promise<void>((resolve, reject) => {
+    const sftp = await this.guard(this.sftp());
+    await this.guard(new Promise<void>((resolve, reject) => {
       sftp.fastPut(local, remote, { mode, step: onProgress ? (done: number, _chunk: number, total: number) => onProgress(done, total) : undefined }, (err) =>
         err ? reject(this.channelError(err, `upload of ${local} to ${remote}`)) : resolve(),
       );
-    });
+    }));
   }
 
   /** Writes small content (a .env, a unit) through SFTP: never on a command line. */
   async writeFile(remote: string, content: string | Buffer, mode = 0o644): Promise<void> {
-    const sftp = await this.sftp();
-    await new Promise<void>((resolve, reject) => {
-      sftp.writeFile(remote, content, { mode }, (err) => (err ? reject(this.channelError(err, `writing ${remote}`)) : resolve()));
-    });
+    const sftp = await this.guard(this.sftp());
+    await this.guard(
+      new Promise<void>((resolve, reject) => {
+        sftp.writeFile(remote, content, { mode }, (err) => (err ? reject(this.channelError(err, `writing ${remote}`)) : resolve()));
+      }),
+    );
     // writeFile's mode applies only when the file is created; make it exact.
-    await new Promise<void>((resolve, reject) => {
-      sftp.chmod(remote, mode, (err) => (err ? reject(this.channelError(err, `chmod ${remote}`)) : resolve()));
-    });
+    await this.guard(
+      new Promise<void>((resolve, reject) => {
+        sftp.chmod(remote, mode, (err) => (err ? reject(this.channelError(err, `chmod ${remote}`)) : resolve()));
+      }),
+    );
   }
 
   async forwardOut(port: number, address = '127.0.0.1'): Promise<Duplex> {
-    return new Promise((resolve, reject) => {
+    return this.guard(new Promise((resolve, reject) => {
       this.client.forwardOut('127.0.0.1', 0, address, port, (err, stream) => (err ? reject(err) : resolve(stream as unknown as Duplex)));
-    });
+    }));
   }
 
   /** An HTTP GET to the app on the host, through a forwarded channel. */
@@ -304,7 +315,17 @@ export class SshSession {
   }
 
   close(): void {
+    this.closing = true;
     if (!this.closed) this.client.end();
+  }
+
+  /**
+   * Some ssh2 operations (fastPut, for one) never call back when the
+   * connection dies; without this race the process would just run out of
+   * work and exit as if it had succeeded.
+   */
+  guard<T>(op: Promise<T>): Promise<T> {
+    return Promise.race([op, this.lost]);
   }
 
   private channelError(err: Error, what?: string): Error {
