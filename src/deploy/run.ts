@@ -19,7 +19,7 @@ import { loadDeployConfig } from './load.js';
 import { buildReleaseFiles } from './releaseFiles.js';
 import { mapLimit, selectHosts, whoAmI } from './hosts.js';
 import { checkHealth } from './health.js';
-import { writeStepSummary } from './summary.js';
+import { writeFailureSummary, writeStepSummary } from './summary.js';
 
 export interface DeployOptions {
   action: 'deploy' | 'redeploy';
@@ -53,9 +53,30 @@ class Timings {
 }
 
 export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void> {
+  const loaded = loadDeployConfig(ctx);
+  const outcome = { summarised: false };
+  try {
+    await deployLoaded(ctx, opts, loaded, outcome);
+  } catch (e) {
+    // A deploy that stopped before the per-host verdict (build, SSH, lock,
+    // prepare) still leaves its reason on the CI job's page.
+    if (!outcome.summarised) {
+      const { redactor } = ctx.reporter;
+      const message = e instanceof Error ? e.message : String(e);
+      const hint = e instanceof DeployerError && e.hint ? redactor.redact(e.hint) : undefined;
+      try {
+        writeFailureSummary(ctx.env, loaded.config.appName, loaded.version, redactor.redact(message), hint);
+      } catch {
+        // An unwritable summary file must not hide why the deploy failed.
+      }
+    }
+    throw e;
+  }
+}
+
+async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version }: { config: Config; version: string }, outcome: { summarised: boolean }): Promise<void> {
   const { reporter } = ctx;
   const timings = new Timings();
-  const { config, version } = loadDeployConfig(ctx);
   const hosts = selectHosts(config, ctx.global.host);
   reporter.info(`${opts.action === 'redeploy' ? 'Redeploying' : 'Deploying'} ${config.appName} ${version} to ${hosts.map((h) => h.name).join(', ')}`);
 
@@ -132,7 +153,10 @@ export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void
           details: tail(res.stderr) || undefined,
         });
       }
-      if (r.plan!.summary.installSkipped) reporter.emit({ type: 'step', host: r.name, step: `install of ${version}`, status: 'skipped', detail: 'already installed' });
+      const sum = r.plan!.summary;
+      if (sum.installSkipped) reporter.emit({ type: 'step', host: r.name, step: `install of ${version}`, status: 'skipped', detail: 'already installed' });
+      if (sum.venvReused) reporter.emit({ type: 'step', host: r.name, step: 'new virtual environment', status: 'skipped', detail: 'dependencies unchanged: the live one was copied, only the app reinstalled' });
+      if (sum.copied.length) reporter.emit({ type: 'step', host: r.name, step: `upload of ${sum.copied.join(', ')}`, status: 'skipped', detail: 'unchanged: copied from the live release on the host' });
     });
     throwFirst(prepared, 'No host was switched: every host keeps its current release.');
     reporter.emit({ type: 'phase', phase: 'prepare', status: 'done', ms: timings.lap('prepare') });
@@ -172,6 +196,7 @@ export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void
       reporter.info('timings: ' + timings.phases.map(([n, ms]) => `${n} ${formatMs(ms)}`).join(', '));
     }
     writeStepSummary(ctx.env, config, version, summary, !anyFailed);
+    outcome.summarised = true;
     if (anyFailed) {
       const failed = runs.filter((r) => !r.healthy);
       const details = failed.map((r) => `${r.name}: ${r.healthError ?? (r.switchHandle?.ready ? 'rolled back' : `switch failed at: ${r.result?.failedStep ?? '?'}`)}\n${tail(r.result?.stderr ?? '')}`).join('\n');
@@ -183,7 +208,7 @@ export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void
     }
     for (const r of runs) {
       const s = hostSummary(r);
-      reporter.emit({ type: 'phase', host: r.name, phase: `${version} is live`, status: 'done', detail: [s.uploads ? `${s.uploads} uploaded` : 'nothing uploaded', s.daemonReload ? 'units changed' : 'units unchanged', s.caddyReload ? 'Caddy reloaded' : null, s.pruned.length ? `pruned ${s.pruned.join(', ')}` : null].filter(Boolean).join(', ') });
+      reporter.emit({ type: 'phase', host: r.name, phase: `${version} is live`, status: 'done', detail: [s.uploads ? `${s.uploads} uploaded` : 'nothing uploaded', s.copied ? `${s.copied} copied on the host` : null, s.installSkipped ? 'install skipped' : s.venvReused ? 'venv reused' : null, s.daemonReload ? 'units changed' : 'units unchanged (no daemon-reload)', s.caddyReload ? 'Caddy reloaded' : 'Caddy unchanged', s.pruned.length ? `pruned ${s.pruned.join(', ')}` : null].filter(Boolean).join(', ') });
     }
     if (config.hooks.postDeployLocal) await runLocalCommand({ command: config.hooks.postDeployLocal, what: 'post_deploy_local hook', cwd: config.root, env: { ...ctx.env, DEPLOYER_VERSION: version }, timeoutSec: config.buildTimeout, reporter });
   } finally {
@@ -198,6 +223,8 @@ function hostSummary(r: HostRun) {
     uploads: r.plan?.uploads.length ?? 0,
     uploadedBytes: r.uploadedBytes,
     installSkipped: r.plan?.summary.installSkipped ?? false,
+    venvReused: r.plan?.summary.venvReused ?? false,
+    copied: r.plan?.summary.copied.length ?? 0,
     daemonReload: markers.includes('@@DAEMON-RELOAD'),
     caddyReload: markers.includes('@@CADDY-RELOAD'),
     healthy: r.healthy ?? false,

@@ -56,6 +56,10 @@ export interface HostDeployPlan {
   switch: ScriptSpec;
   summary: {
     installSkipped: boolean;
+    /** The live release's venv was copied (dependencies unchanged); only the app was reinstalled. */
+    venvReused: boolean;
+    /** Labels of files copied from the live release on the host instead of uploaded. */
+    copied: string[];
     unitsChanged: string[];
     unitsRemoved: string[];
     caddyChanged: boolean;
@@ -108,24 +112,37 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   const unchanged: string[] = [];
   const prepare: Step[] = [];
   const moved = new Set<string>();
+  const liveDir = state.current && state.current !== version ? L.releaseDir(state.current) : undefined;
+  const copied: string[] = [];
+  const mkdirOnce = (dir: string) => {
+    if (!moved.has(dir)) {
+      prepare.push({ kind: 'mkdir', path: dir });
+      moved.add(dir);
+    }
+  };
   input.files.forEach((f, i) => {
     if (state.releaseFiles[f.path] === f.sha256) {
       unchanged.push(f.label);
       return;
     }
+    const dirOf = (p: string) => (p.includes('/') ? `${R}/${p.slice(0, p.lastIndexOf('/'))}` : R);
+    if (liveDir && state.currentFiles?.[f.path] === f.sha256) {
+      // Same bytes in the live release: a local copy on the host beats an upload.
+      mkdirOnce(dirOf(f.path));
+      prepare.push({ kind: 'run', argv: ['cp', '-p', '--', `${liveDir}/${f.path}`, `${R}/${f.path}`], desc: `copy ${f.label} from the live release` });
+      copied.push(f.label);
+      return;
+    }
     const remote = `${incoming}/${i}-${f.path.replace(/[^A-Za-z0-9._-]/g, '_')}`;
     uploads.push({ local: f.local, content: f.content, secret: f.secret, remote, sha256: f.sha256, size: f.size, mode: f.mode, label: f.label });
-    const dir = f.path.includes('/') ? `${R}/${f.path.slice(0, f.path.lastIndexOf('/'))}` : R;
-    if (!moved.has(dir)) {
-      prepare.push({ kind: 'mkdir', path: dir });
-      moved.add(dir);
-    }
+    mkdirOnce(dirOf(f.path));
     prepare.push({ kind: 'verify-sha256', path: remote, sha256: f.sha256 }, { kind: 'move', from: remote, to: `${R}/${f.path}` });
   });
   if (uploads.length) prepare.push({ kind: 'remove', paths: [incoming] });
 
   // Install, unless this exact artifact (and requirements) is installed already.
   const stamp = installStamp(input.files, config);
+  let venvReused = false;
   const installSkipped = state.releaseFiles['.deployer/installed'] === sha256(stamp);
   if (!installSkipped) {
     if (config.installationMode === 'python-package') {
@@ -134,7 +151,23 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
       const offline = wheels ? ['--no-index', '--find-links', `${R}/wheels`] : [];
       const hasReq = input.files.some((f) => f.path === 'requirements.txt');
       prepare.push({ kind: 'remove', paths: [venv] });
-      if (state.hasUv) {
+      // Hot swap: when the dependencies are the live release's, copy its venv
+      // and reinstall only the app's wheel instead of building a new one.
+      const deps = (files: Record<string, string>) =>
+        Object.entries(files)
+          .filter(([p]) => p === 'requirements.txt' || p.startsWith('wheels/'))
+          .map(([p, h]) => `${p} ${h}`)
+          .sort()
+          .join('\n');
+      const wanted = Object.fromEntries(input.files.map((f) => [f.path, f.sha256]));
+      venvReused = Boolean(liveDir && state.currentVenv && deps(wanted) === deps(state.currentFiles ?? {}));
+      if (venvReused) {
+        prepare.push(
+          { kind: 'run', argv: ['cp', '-a', '--', `${liveDir}/.venv`, venv], desc: 'reuse the live virtual environment (dependencies unchanged)' },
+          { kind: 'run', argv: ['dp_relocate_venv', `${liveDir}/.venv`, venv], desc: 'point the copied virtual environment at its new place' },
+          { kind: 'run', argv: [`${venv}/bin/python`, '-m', 'pip', 'install', '--quiet', '--no-deps', '--force-reinstall', ...offline, `${R}/${input.artifact}`], desc: `install ${input.artifact} (dependencies reused)` },
+        );
+      } else if (state.hasUv) {
         prepare.push({ kind: 'run', argv: ['uv', 'venv', '--quiet', venv], desc: 'create the virtual environment (uv)' });
         const pip = ['uv', 'pip', 'install', '--quiet', '--python', `${venv}/bin/python`, ...offline];
         if (hasReq) prepare.push({ kind: 'run', argv: [...pip, '-r', `${R}/requirements.txt`], desc: 'install requirements (uv)' });
@@ -224,6 +257,6 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
       onFail: revert,
       verdict: { timeoutSec: config.healthCheck.timeout + 120, commit, rollback: revert },
     },
-    summary: { installSkipped, unitsChanged, unitsRemoved, caddyChanged: Boolean(newSite) && caddyChanged, previous, prune },
+    summary: { installSkipped, venvReused, copied, unitsChanged, unitsRemoved, caddyChanged: Boolean(newSite) && caddyChanged, previous, prune },
   };
 }

@@ -34,6 +34,17 @@ dp_install() { # sudo|- FROM TO MODE
 dp_symlink() { # sudo|- TARGET PATH
   dp_sudo "$1" ln -sfn -- "$2" "$3.deployer-tmp" && dp_sudo "$1" mv -fT -- "$3.deployer-tmp" "$3"
 }
+dp_relocate_venv() { # OLD NEW: a copied venv's scripts still name the old path
+  python3 -c '
+import pathlib, sys
+old, new = (a.encode() for a in sys.argv[1:3])
+for p in pathlib.Path(sys.argv[2], "bin").iterdir():
+    if p.is_file() and not p.is_symlink():
+        data = p.read_bytes()
+        if old in data:
+            p.write_bytes(data.replace(old, new))
+' "$1" "$2"
+}
 dp_verify() { # PATH SHA256
   local got
   got=$(sha256sum -- "$1" | cut -d' ' -f1) || return 1
