@@ -31,3 +31,15 @@ export function writeStepSummary(env: NodeJS.ProcessEnv, config: Config, version
   if (!env.GITHUB_STEP_SUMMARY) return;
   appendFileSync(env.GITHUB_STEP_SUMMARY, renderStepSummary(config, version, hosts, ok) + '\n');
 }
+
+/** For a deploy that stopped before any host's verdict (build, SSH, lock, prepare): what failed and why. */
+export function renderFailureSummary(appName: string, version: string, message: string, hint?: string): string {
+  // Inside a Markdown code block nothing in the message can break the page.
+  const block = (s: string) => '```\n' + s.replace(/```/g, "'''") + '\n```';
+  return [`### deployer: ${appName} ${version} FAILED`, '', block(message), ...(hint ? ['', `hint: ${hint}`] : []), ''].join('\n');
+}
+
+export function writeFailureSummary(env: NodeJS.ProcessEnv, appName: string, version: string, message: string, hint?: string): void {
+  if (!env.GITHUB_STEP_SUMMARY) return;
+  appendFileSync(env.GITHUB_STEP_SUMMARY, renderFailureSummary(appName, version, message, hint) + '\n');
+}

@@ -29,12 +29,18 @@ export interface RemoteState {
   versions: ReleaseRecord[];
   /** Files of the target release (relative path -> sha256), without .venv. */
   releaseFiles: Record<string, string>;
+  /** Files of the live release (when it is another one), for copying on the host instead of uploading. */
+  currentFiles?: Record<string, string>;
+  /** The live release has a virtual environment (python mode). */
+  currentVenv?: boolean;
   /** Unit files that carry this app's marker: name -> content. */
   units: Record<string, string>;
   caddySite?: string;
   caddyImportsSites: boolean;
   hasUv: boolean;
   python?: string;
+  /** Live env of the app (its .appenv): key -> sha256 of the value. Values never leave the host. */
+  envHashes?: Record<string, string>;
   /** Lock holder text when the lock was refused. */
   lockedBy?: string;
   lockHeld: boolean;
@@ -45,6 +51,22 @@ const v = (name: string, value: string) => `${name}=${shellQuote(value)}`;
 export function unitMarker(appName: string): string {
   return `# deployer-app: ${appName}`;
 }
+
+// Prints `@@envhash KEY sha256` for each variable the live .appenv exports,
+// never a value. .appenv is shell syntax (written with shellQuote), so bash
+// itself decodes the values exactly, multi-line ones included, where parsing
+// .env on the host would need a dotenv parser. `export` is replaced by a
+// function that only records, in a clean `env -i` shell. The last export is
+// the PATH line deployer appends (formatAppEnv), not an app setting.
+const ENV_HASH_SCRIPT = [
+  'set -f; keys=(); sums=()',
+  'export() { local a; for a in "$@"; do keys+=("${a%%=*}"); sums+=("$(printf %s "${a#*=}" | sha256sum)"); done; }',
+  '. "$1" >/dev/null 2>&1',
+  'n=${#keys[@]}',
+  '[ "$n" -gt 0 ] && [ "${keys[n-1]}" = PATH ] && n=$((n-1))',
+  'for ((i=0; i<n; i++)); do [[ ${keys[i]} =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] && echo "@@envhash ${keys[i]} ${sums[i]%% *}"; done',
+  'exit 0',
+].join('\n');
 
 export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
   const L = req.layout;
@@ -61,6 +83,7 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
     v('site', sitePath),
     v('marker', unitMarker(req.appName)),
     v('holder', req.holder),
+    v('envhash', ENV_HASH_SCRIPT),
     `lockwait=${Math.max(0, Math.floor(req.lockWait))}`,
     `want_lock=${req.lock ? 1 : 0}`,
     `create=${req.create ? 1 : 0}`,
@@ -91,10 +114,19 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
     '  cur=$(readlink -- "$appdir/current" 2>/dev/null) && echo "@@current ${cur#v}"',
     '  for d in "$appdir"/v*/; do [ -d "$d" ] && d=${d%/} && echo "@@release ${d##*/v}"; done',
     '  [ -f "$appdir/.versions" ] && echo "@@versions $(b64 "$appdir/.versions")"',
+    // stdin is this script: the child shell must not read it.
+  '  [ -f "$appdir/.appenv" ] && env -i bash --norc --noprofile -c "$envhash" envhash "$appdir/.appenv" </dev/null',
     'fi',
     'if [ -n "$release" ] && [ -d "$release" ]; then',
     '  (cd -- "$release" && find . -path ./.venv -prune -o -path ./.incoming -prune -o -type f -print0 | xargs -0 -r sha256sum) |',
     '    while read -r sum path; do echo "@@file ${path#./} $sum"; done',
+    'fi',
+    // The live release's files too: what is unchanged is copied on the host
+    // instead of uploaded, and its venv can be reused when the deps match.
+    'if [ -n "${cur:-}" ] && [ -d "$appdir/$cur" ] && [ "$appdir/$cur" != "$release" ]; then',
+    '  (cd -- "$appdir/$cur" && find . -path ./.venv -prune -o -path ./.incoming -prune -o -type f -print0 | xargs -0 -r sha256sum) |',
+    '    while read -r sum path; do echo "@@curfile ${path#./} $sum"; done',
+    '  [ -x "$appdir/$cur/.venv/bin/python" ] && echo "@@curvenv yes"',
     'fi',
     'for f in /etc/systemd/system/*.service /etc/systemd/system/*.socket /etc/systemd/system/*.timer; do',
     '  [ -f "$f" ] && grep -qxF -- "$marker" "$f" && echo "@@unit ${f##*/} $(b64 "$f")"',
@@ -118,9 +150,12 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
     releases: [],
     versions: [],
     releaseFiles: {},
+    currentFiles: {},
+    currentVenv: false,
     units: {},
     caddyImportsSites: false,
     hasUv: false,
+    envHashes: {},
     lockHeld: false,
     ended: false,
   };
@@ -147,9 +182,22 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
         state.releaseFiles[rest.slice(0, i)] = rest.slice(i + 1);
         break;
       }
+      case 'curfile': {
+        const i = rest.lastIndexOf(' ');
+        state.currentFiles![rest.slice(0, i)] = rest.slice(i + 1);
+        break;
+      }
+      case 'curvenv':
+        state.currentVenv = true;
+        break;
       case 'unit': {
         const [name, data] = rest.split(' ');
         state.units[name] = unb64(data);
+        break;
+      }
+      case 'envhash': {
+        const [key, sum] = rest.split(' ');
+        if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) && /^[0-9a-f]{64}$/.test(sum ?? '')) state.envHashes![key] = sum;
         break;
       }
       case 'caddy':
