@@ -1,12 +1,9 @@
 // `deployer deploy` and `deployer redeploy`.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import type { ContextFactory } from '../program.js';
+import { parseSeconds } from './options.js';
 
-export function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds, e.g. 60');
-  return n;
-}
+export { parseSeconds };
 
 export function defineDeployCommands(program: Command, ctx: ContextFactory): void {
   program
