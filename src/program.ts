@@ -4,9 +4,9 @@
 // `deployer --help` and completion start fast.
 import { Command, CommanderError } from 'commander';
 import { DeployerError, ExitCode } from './errors.js';
-import { createContext, type Context, type GlobalOptions } from './context.js';
+import { createContext, isCI, type Context, type GlobalOptions } from './context.js';
 import { registerCommands } from './commands/index.js';
-import { Reporter } from './output/reporter.js';
+import { encodeAnnotation, Reporter } from './output/reporter.js';
 
 const VERSION = '0.1.0';
 
@@ -26,6 +26,8 @@ export function buildProgram(): Command {
     .option('--no-color', 'no colours (NO_COLOR is respected too)')
     .option('-y, --yes', 'answer yes to confirmations (needed for destructive commands without a TTY)')
     .showHelpAfterError('(run with --help for usage)')
+    // A usage error in GitHub Actions is a failure like any other: annotate it.
+    .configureOutput({ outputError: (str, write) => write((process.env.GITHUB_ACTIONS === 'true' ? `::error title=deployer::${encodeAnnotation(str.trim())}\n` : '') + str) })
     .addHelpText(
       'after',
       `
@@ -65,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version end here with code 0; usage errors were printed by commander.
       return err.exitCode === 0 ? 0 : ExitCode.config;
     }
-    const reporter = current?.reporter ?? new Reporter({ json: argv.includes('--json'), tty: Boolean(process.stderr.isTTY), github: process.env.GITHUB_ACTIONS === 'true' });
+    const reporter = current?.reporter ?? new Reporter({ json: argv.includes('--json'), tty: Boolean(process.stderr.isTTY) && !isCI(process.env), github: process.env.GITHUB_ACTIONS === 'true' });
     if (err instanceof DeployerError) {
       reporter.fail(err.message, err.hint, err.details);
       if (verbose && err.stack) process.stderr.write(err.stack + '\n');

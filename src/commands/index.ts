@@ -6,15 +6,27 @@ import type { ContextFactory } from '../program.js';
 import { registerCompletionCommand } from './completion.js';
 import { registerInitCommand } from './init.js';
 import { defineDeployCommands } from './deploy.js';
-import { defineReleaseCommands } from './rollback.js';
+import { defineRollbackCommand } from './rollback.js';
+import { definePruneCommand } from './prune.js';
+import { defineDownCommand } from './down.js';
+import { defineHistoryCommand } from './history.js';
 import { defineConfigCommand } from './config.js';
+import { defineAppCommands } from './app.js';
+import { defineServerCommands } from './server.js';
+import { definePlanCommand } from './plan.js';
 
 export function registerCommands(program: Command, ctx: ContextFactory): void {
   void program;
   void ctx;
   defineDeployCommands(program, ctx);
-  defineReleaseCommands(program, ctx);
+  defineRollbackCommand(program, ctx);
+  definePruneCommand(program, ctx);
+  defineDownCommand(program, ctx);
+  defineHistoryCommand(program, ctx);
+  definePlanCommand(program, ctx);
   defineConfigCommand(program, ctx);
+  defineAppCommands(program, ctx);
+  defineServerCommands(program, ctx);
   registerCompletionCommand(program, ctx);
   registerInitCommand(program, ctx);
 }

@@ -5,43 +5,9 @@
 // accepted, so it can be forgiving; it never throws (a surprise just ends
 // the scan and later lookups fall back to an ancestor or line 1).
 import { pathKey, type PathSegment, type TomlPath } from './path.js';
+import { PositionIndex, type Position } from './positions.js';
 
-export interface Position {
-  line: number;
-  column: number;
-}
-
-interface Entry {
-  key: Position;
-  value: Position;
-}
-
-export class PositionIndex {
-  private readonly entries = new Map<string, Entry>();
-
-  record(path: TomlPath, key: Position, value: Position = key): void {
-    const k = pathKey(path);
-    if (!this.entries.has(k)) this.entries.set(k, { key, value });
-  }
-
-  /**
-   * Where `path` is written: its value (or its key), else the nearest
-   * ancestor that is written (a table header for a missing key), else 1:1.
-   */
-  locate(path: TomlPath, at: 'key' | 'value' = 'value'): Position {
-    const exact = this.entries.get(pathKey(path));
-    if (exact) return exact[at];
-    for (let n = path.length - 1; n > 0; n--) {
-      const found = this.entries.get(pathKey(path.slice(0, n)));
-      if (found) return found.key;
-    }
-    return { line: 1, column: 1 };
-  }
-
-  has(path: TomlPath): boolean {
-    return this.entries.has(pathKey(path));
-  }
-}
+export { PositionIndex, type Position } from './positions.js';
 
 export function indexPositions(source: string): PositionIndex {
   const scanner = new Scanner(source);
@@ -73,7 +39,7 @@ class Scanner {
       if (this.s.startsWith('[[', this.i)) {
         this.i += 2;
         const keys = this.readKey().map((k) => k.name);
-        this.i = this.s.indexOf(']]', this.i) + 2;
+        this.i = this.closing(']]');
         const header = this.resolveHeader(keys, true);
         const k = pathKey(header);
         const n = this.arrayCounts.get(k) ?? 0;
@@ -84,12 +50,13 @@ class Scanner {
       } else if (this.s[this.i] === '[') {
         this.i += 1;
         const keys = this.readKey().map((k) => k.name);
-        this.i = this.s.indexOf(']', this.i) + 1;
+        this.i = this.closing(']');
         table = this.resolveHeader(keys);
         this.recordHeader(table, start);
       } else {
         this.readKeyValue(table);
       }
+      this.guard(start);
     }
   }
 
@@ -144,6 +111,7 @@ class Scanner {
       if (this.i >= this.s.length || this.s[this.i] === ']') break;
       const at = this.i;
       this.readValue([...path, n], at);
+      this.guard(at);
       this.skipBlank(true);
       if (this.s[this.i] === ',') this.i += 1;
     }
@@ -155,7 +123,9 @@ class Scanner {
     for (;;) {
       this.skipBlank(true);
       if (this.i >= this.s.length || this.s[this.i] === '}') break;
+      const at = this.i;
       this.readKeyValue(path);
+      this.guard(at);
       this.skipBlank(true);
       if (this.s[this.i] === ',') this.i += 1;
     }
@@ -211,6 +181,17 @@ class Scanner {
       }
       this.i += 1;
     }
+  }
+
+  /** Ends the scan when a loop stops advancing (text it cannot follow). */
+  private guard(before: number): void {
+    if (this.i <= before) throw new Error('locate: no progress');
+  }
+
+  private closing(delimiter: string): number {
+    const end = this.s.indexOf(delimiter, this.i);
+    if (end < 0) throw new Error('locate: unclosed header');
+    return end + delimiter.length;
   }
 
   private skipSpaces(): void {

@@ -76,14 +76,11 @@ export class Reporter {
     const m = this.redactor.redact(message);
     const h = hint ? this.redactor.redact(hint) : undefined;
     const d = details ? this.redactor.redact(details) : undefined;
+    // In Actions the failure is annotated even with --json: stdout stays pure JSON, the annotation goes to stderr.
+    if (this.github) this.stderr.write(`::error title=deployer::${encodeAnnotation(m + (h ? `\nhint: ${h}` : ''))}\n`);
     if (this.json) {
       this.stdout.write(JSON.stringify({ time: new Date().toISOString(), type: 'error', message: m, hint: h, details: d }) + '\n');
       return;
-    }
-    if (this.github) {
-      // Annotations are single-line: GitHub decodes %0A back into newlines.
-      const enc = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-      this.stderr.write(`::error title=deployer::${enc(m + (h ? `\nhint: ${h}` : ''))}\n`);
     }
     this.stderr.write(`${this.paint(pc.red, '✗')} ${m}\n`);
     if (d) this.stderr.write(d.replace(/^/gm, '  ') + '\n');
@@ -157,8 +154,9 @@ export class Reporter {
 
   private renderLog(level: Level, message: string, host?: string): void {
     if (level === 'debug' && !this.verbose) return;
-    if (level === 'error' && this.github) this.stderr.write(`::error::${message.replace(/\n/g, '%0A')}\n`);
-    if (level === 'warn' && this.github) this.stderr.write(`::warning::${message.replace(/\n/g, '%0A')}\n`);
+    const where = host ? `${host}: ` : '';
+    if (level === 'error' && this.github) this.stderr.write(`::error::${encodeAnnotation(where + message)}\n`);
+    if (level === 'warn' && this.github) this.stderr.write(`::warning::${encodeAnnotation(where + message)}\n`);
     const tag = level === 'warn' ? this.paint(pc.yellow, 'warning: ') : level === 'error' ? this.paint(pc.red, 'error: ') : level === 'debug' ? this.paint(pc.dim, 'debug: ') : '';
     this.line(this.stderr, `${this.prefix(host)}${tag}${message}`);
   }
@@ -167,6 +165,11 @@ export class Reporter {
     this.clearProgress();
     w.write(text + '\n');
   }
+}
+
+/** Workflow commands are single lines: GitHub decodes %25, %0D and %0A back. */
+export function encodeAnnotation(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 export function formatMs(ms: number): string {

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { request } from 'node:http';
 import type { Duplex } from 'node:stream';
-import ssh2, { type ClientChannel, type SFTPWrapper, type ConnectConfig, type Client } from 'ssh2';
+import ssh2, { type ClientChannel, type SFTPWrapper, type ConnectConfig, type Client, type PseudoTtyOptions } from 'ssh2';
 import type { HostConfig } from '../config/types.js';
 import { SshError, RemoteCommandError } from '../errors.js';
 import { authMethods, expandHome, type AuthMethod } from './auth.js';
@@ -192,10 +192,11 @@ export class SshSession {
    * the channel's exit status in the same tick, before an awaiting caller
    * could add its listeners, so listeners must be added there.
    */
-  async spawn(command: string, attach?: (channel: ClientChannel) => void): Promise<ClientChannel> {
+  async spawn(command: string, attach?: (channel: ClientChannel) => void, opts: { pty?: PseudoTtyOptions } = {}): Promise<ClientChannel> {
     this.execCount++;
     return new Promise((resolve, reject) => {
-      this.client.exec(command, (err, channel) => {
+      // A pty only when asked (`app shell`): without one, stdout and stderr stay apart.
+      this.client.exec(command, opts.pty ? { pty: opts.pty } : {}, (err, channel) => {
         if (err) return reject(this.channelError(err));
         attach?.(channel);
         resolve(channel);

@@ -59,7 +59,7 @@ test('dotted keys record the table and the key', () => {
 test('[[hosts]] occurrences are counted by index', () => {
   assert.equal(at(['hosts', 0, 'address']), '10:11');
   assert.equal(at(['hosts', 1]), '12:1');
-  assert.equal(at(['hosts', 1, 'port']), '13:15');
+  assert.equal(at(['hosts', 1, 'port']), '13:14');
   assert.equal(at(['hosts', 1, 'port'], 'key'), '13:3');
 });
 
@@ -69,7 +69,7 @@ test('array elements, also across lines', () => {
 });
 
 test('inline tables and quoted keys', () => {
-  assert.equal(at(['processes', 'web', 'replicas']), '18:41');
+  assert.equal(at(['processes', 'web', 'replicas']), '18:42');
   assert.equal(at(['processes', 'web', 'command'], 'key'), '18:9');
   assert.equal(at(['processes', 'odd name'], 'key'), '19:1');
   assert.equal(at(['processes', 'odd name']), '19:14');

@@ -1,0 +1,159 @@
+// Renders a run's results as Markdown: printed to stdout and written to
+// docs/benchmarks.md (the same text, so the doc is exactly what was seen).
+import type { BaselineRun } from './baseline.js';
+import type { CliRun } from './cli.js';
+import { formatLoad } from './machine.js';
+import type { BenchResults } from './results.js';
+import { formatMs, formatRuns, formatSeconds, median, mibPerSecond } from './stats.js';
+import { checkTargets } from './targets.js';
+
+const PHASES = ['build', 'local checks', 'connect and lock', 'upload', 'prepare', 'switch', 'verify', 'record and prune'];
+
+export function renderReport(res: BenchResults): string {
+  const m = res.machine;
+  const out: string[] = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` (bench/run.ts) on ${m.date}; the whole run took ${formatSeconds(res.totalMs)}.`,
+    `Each figure is the median of ${res.reps} runs unless it says otherwise; every run is listed below it.`,
+    'Test hosts are real Debian 12 systems (systemd-nspawn) reached over loopback, so network latency is ~0:',
+    'over the internet every round trip and every connection costs more, which favours fewer of them.',
+    '',
+    `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB.toFixed(1)} GiB memory, Linux ${m.kernel}, Node ${m.node}, ${m.openssh}.`,
+    `Load average (1/5/15 min) at start ${formatLoad(m.loadStart)}, at end ${formatLoad(m.loadEnd)}: other test runs shared the machine, so figures are noisy.`,
+    '',
+    '## Targets',
+    '',
+    table(['measurement', 'result', 'target', 'status'], checkTargets(res).map((t) => [t.measurement, t.result, t.target, `**${t.status}**`])),
+    '',
+    ...deploys(res),
+    ...baseline(res),
+    ...fleet(res),
+    ...upload(res),
+  ];
+  if (res.errors.length) {
+    out.push('## Sections that failed', '');
+    for (const e of res.errors) out.push(`- **${e.section}**: ${e.message.split('\n').join(' ').slice(0, 600)}`);
+    out.push('');
+  }
+  out.push(...HOW);
+  return out.join('\n') + '\n';
+}
+
+function deploys(res: BenchResults): string[] {
+  if (!res.examples.length) return [];
+  const rows = res.examples.flatMap((ex) => ex.scenarios.map((s) => [ex.example, s.name, ...runCells(s.runs)]));
+  return [
+    '## Deploys, one host',
+    '',
+    'Wall time of the CLI process. "without build" leaves out the local `build_command` (and artifact hashing), which is the',
+    'project\'s cost, not the tool\'s. Phases are the medians of the `--json` phase events.',
+    '',
+    table(['example', 'command', 'median', 'without build', 'runs', 'SSH connections', 'exec channels', 'phases'], rows),
+    '',
+  ];
+}
+
+function runCells(runs: CliRun[]): string[] {
+  const channels = runs.flatMap((r) => r.hosts.map((h) => h.execChannels)).filter((n) => typeof n === 'number');
+  return [
+    formatSeconds(median(runs.map((r) => r.wallMs))),
+    formatSeconds(median(runs.map((r) => r.wallMs - r.buildMs))),
+    formatRuns(runs.map((r) => r.wallMs)),
+    distinct(runs.flatMap((r) => r.logins)),
+    channels.length ? distinct(channels as number[]) : 'n/a (not in its result)',
+    phaseMedians(runs),
+  ];
+}
+
+function phaseMedians(runs: CliRun[]): string {
+  return PHASES.filter((p) => runs.some((r) => p in r.phases))
+    .map((p) => `${p} ${formatMs(median(runs.filter((r) => p in r.phases).map((r) => r.phases[p])))}`)
+    .join(', ');
+}
+
+function baseline(res: BenchResults): string[] {
+  const { cold, redeploy } = res.baseline;
+  if (!cold.length && !redeploy.length) return [];
+  const bin = res.examples.find((e) => e.example === 'binary-app');
+  const ours = (name: string, withoutBuild: boolean) => {
+    const runs = bin?.scenarios.find((s) => s.name === name)?.runs ?? [];
+    return median(runs.map((r) => r.wallMs - (withoutBuild ? r.buildMs : 0)));
+  };
+  const row = (what: string, runs: BaselineRun[], oursMs: number, oursWhat: string) => {
+    const b = median(runs.map((r) => r.wallMs));
+    return [what, formatSeconds(b), formatRuns(runs.map((r) => r.wallMs)), distinct(runs.map((r) => r.logins)), `${oursWhat} ${formatSeconds(oursMs)} = ${(oursMs / b).toFixed(2)}x (${(b / oursMs).toFixed(1)}x faster)`];
+  };
+  const rows: string[][] = [];
+  if (cold.length) rows.push(row('cold deploy', cold, ours('cold deploy', true), 'our cold deploy without build'));
+  if (redeploy.length) rows.push(row('same artifact again', redeploy, ours('redeploy, unchanged artifact', false), 'our redeploy'));
+  const steps = Object.keys((redeploy[0] ?? cold[0]).steps);
+  const stepMedians = steps.map((s) => `${s} ${median(redeploy.map((r) => r.steps[s] * 1000)).toFixed(0)}`).join(', ');
+  return [
+    '## Per-step OpenSSH baseline (bench/baseline.sh)',
+    '',
+    'The binary example deployed the way tools that open one `ssh`/`scp` per step do (no connection sharing), into its own',
+    'app dir on the same host, with the same artifact; runs interleaved with ours.',
+    '',
+    table(['baseline', 'median', 'runs', 'SSH connections', 'ours'], rows),
+    '',
+    `Baseline steps, median ms of the "same artifact again" runs: ${stepMedians}.`,
+    '',
+  ];
+}
+
+function fleet(res: BenchResults): string[] {
+  const f = res.fleet;
+  if (!f) return [];
+  const rows = [...f.bySize].map(([n, runs]) => [String(n), ...runCells(runs)]);
+  return [
+    '## The same deploy to 1, 4 and 8 hosts',
+    '',
+    `A code-only deploy of the binary example (new version: build, upload, install, switch); the sizes take turns.`,
+    `Before them, a cold deploy to all ${f.coldAll.hosts.length} hosts took ${formatSeconds(f.coldAll.wallMs)}.`,
+    '',
+    table(['hosts', 'median', 'without build', 'runs', 'SSH connections per host', 'exec channels per host', 'phases'], rows),
+    '',
+  ];
+}
+
+function upload(res: BenchResults): string[] {
+  const u = res.upload;
+  if (!u) return [];
+  const lines = [
+    '## Upload',
+    '',
+    `100 MiB artifact (the binary padded with random bytes), a new release each run, interleaved with \`scp\` of the same file to the`,
+    `same filesystem of the same host: our upload phase ${formatRuns(u.oursMs)} (median ${mibPerSecond(u.oursBytes, median(u.oursMs)).toFixed(0)} MiB/s);`,
+    `\`scp\` ${formatRuns(u.scpMs)}; \`ssh true\` (scp's connection setup) ${formatRuns(u.handshakeMs)}.`,
+  ];
+  if (u.big) lines.push(`1 GiB artifact: peak RSS ${((u.big.peakRssKiB * 1024) / 1e6).toFixed(0)} MB (GNU time %M), upload ${formatSeconds(u.big.uploadMs)}, whole deploy ${formatSeconds(u.big.wallMs)} (one run).`);
+  else if (u.bigSkipped) lines.push(`1 GiB artifact: skipped (${u.bigSkipped}).`);
+  return [...lines, ''];
+}
+
+const HOW = [
+  '## How it is measured',
+  '',
+  '- Wall time: `performance.now()` around the CLI child process (`node dist/src/cli.js … --json`), as a user runs it.',
+  '- SSH connections: "Accepted publickey for deploy" lines in the host\'s sshd journal, counted before and after each command.',
+  '- Exec round trips: `execChannels` of each host in the deploy\'s `result` event (rollback does not report it).',
+  '- Cold deploy: `deployer down --yes` between runs. Redeploy: `deployer redeploy` (no build, nothing uploaded or installed).',
+  '  Code-only: a new version of unchanged config. Rollback: `deployer rollback --to` the previous release and back.',
+  '- Upload: our `upload` phase from `--json` (the connection is already open) against `scp` wall time minus the median',
+  '  `ssh true` time; both are shown.',
+  '- Peak RSS: GNU `time -f %M` around the CLI deploying a 1 GiB artifact.',
+  '- Start-up: median of 10 runs of `node dist/src/cli.js --help`, interleaved with `node -e 0`.',
+  '- Hosts: `test/host/testhost.sh` (systemd-nspawn), booted at the start and torn down at the end, even on failure.',
+  '',
+];
+
+function distinct(ns: number[]): string {
+  const s = [...new Set(ns)].sort((a, b) => a - b);
+  return s.length ? s.join(', ') : 'n/a';
+}
+
+function table(head: string[], rows: string[][]): string {
+  const esc = (c: string) => c.replace(/\|/g, '\\|');
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}

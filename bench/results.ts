@@ -1,0 +1,32 @@
+// Everything one benchmark run measured, as data (rendered by report.ts).
+import type { BaselineRun } from './baseline.js';
+import type { CliRun } from './cli.js';
+import type { FleetResult } from './fleet.js';
+import type { MachineInfo } from './machine.js';
+import type { ExampleResult } from './scenarios.js';
+import type { StartupResult } from './startup.js';
+import type { UploadResult } from './upload.js';
+
+export interface BenchResults {
+  machine: MachineInfo;
+  reps: number;
+  startup?: StartupResult;
+  examples: ExampleResult[];
+  baseline: { cold: BaselineRun[]; redeploy: BaselineRun[] };
+  upload?: UploadResult;
+  fleet?: FleetResult;
+  /** Sections that failed; their figures are missing, the rest stand. */
+  errors: Array<{ section: string; message: string }>;
+  totalMs: number;
+}
+
+/** Every CLI run of ours, for the per-command figures (logins, exec channels). */
+export function allCliRuns(res: BenchResults): Array<{ what: string; run: CliRun }> {
+  const out: Array<{ what: string; run: CliRun }> = [];
+  for (const ex of res.examples) for (const s of ex.scenarios) for (const run of s.runs) out.push({ what: `${ex.example} ${s.name}`, run });
+  if (res.fleet) {
+    out.push({ what: 'fleet cold deploy', run: res.fleet.coldAll });
+    for (const [n, runs] of res.fleet.bySize) for (const run of runs) out.push({ what: `deploy to ${n} hosts`, run });
+  }
+  return out;
+}

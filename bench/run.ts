@@ -1,0 +1,118 @@
+// `npm run bench`: deployer against real test hosts (not part of the tests).
+// Prints a Markdown report and writes it to docs/benchmarks.md.
+//   BENCH_REPS=3        runs per figure (the median is reported)
+//   BENCH_ONLY=a,b      only these sections (startup, binary, wheel, upload, fleet);
+//                       docs/benchmarks.md is then left alone (partial runs are for development)
+// Hosts are booted at the start and torn down at the end, also on failure or Ctrl-C
+// (the test helper's exit hooks).
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../test/helpers/project.js';
+import type { TestHost } from '../test/helpers/testhost.js';
+import { removeBaseline, runBaseline } from './baseline.js';
+import { measureFleet } from './fleet.js';
+import { bootHosts, downHosts } from './hosts.js';
+import { describeMachine } from './machine.js';
+import { renderReport } from './report.js';
+import type { BenchResults } from './results.js';
+import { measureExample } from './scenarios.js';
+import { ensureTimeTool } from './setup.js';
+import { measureStartup } from './startup.js';
+import { measureUploads } from './upload.js';
+
+const SECTIONS = ['startup', 'binary', 'wheel', 'upload', 'fleet'] as const;
+type Section = (typeof SECTIONS)[number];
+const FLEET_SIZES = [1, 4, 8];
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+async function main(): Promise<number> {
+  const reps = Number(process.env.BENCH_REPS ?? 3);
+  const only = process.env.BENCH_ONLY ? (process.env.BENCH_ONLY.split(',') as Section[]) : [...SECTIONS];
+  const unknown = only.filter((s) => !SECTIONS.includes(s));
+  if (unknown.length || !(reps >= 1)) throw new Error(`BENCH_ONLY takes ${SECTIONS.join(', ')}; BENCH_REPS a number ≥ 1`);
+  const t0 = performance.now();
+  const res: BenchResults = { machine: describeMachine(), reps, examples: [], baseline: { cold: [], redeploy: [] }, errors: [], totalMs: 0 };
+
+  const section = async (name: Section, fn: () => Promise<void>) => {
+    if (!only.includes(name)) return;
+    log(`--- ${name}`);
+    try {
+      await fn();
+    } catch (e) {
+      log(`${name} failed: ${(e as Error).message}`);
+      res.errors.push({ section: name, message: (e as Error).message });
+    }
+  };
+
+  // Before any host boots: start-up time is the most sensitive to load.
+  await section('startup', async () => {
+    res.startup = await measureStartup(10);
+  });
+
+  const hostCount = only.includes('fleet') ? Math.max(...FLEET_SIZES) : only.some((s) => s !== 'startup') ? 1 : 0;
+  let hosts: TestHost[] = [];
+  try {
+    if (hostCount) {
+      log(`booting ${hostCount} test host(s)`);
+      hosts = await bootHosts(hostCount, `bench-${process.pid}`);
+    }
+    const host = hosts[0];
+    await section('binary', async () => {
+      const baselineRun = async (artifact: string, cold: boolean) => {
+        if (cold) await removeBaseline(host);
+        const r = await runBaseline(host, artifact, '1.0.0');
+        (cold ? res.baseline.cold : res.baseline.redeploy).push(r);
+        log(`baseline ${cold ? 'cold' : 'again'}: ${(r.wallMs / 1000).toFixed(2)} s, ${r.logins} connections`);
+      };
+      res.examples.push(
+        await measureExample('binary-app', host, {
+          port: 8000,
+          reps,
+          log,
+          between: {
+            'cold deploy': (p) => baselineRun(join(p.dir, 'dist', 'hello-bin'), true),
+            'redeploy, unchanged artifact': (p) => baselineRun(join(p.dir, 'dist', 'hello-bin'), false),
+          },
+        }),
+      );
+    });
+    await section('wheel', async () => {
+      res.examples.push(await measureExample('python-app', host, { port: 8100, reps, log }));
+    });
+    await section('upload', async () => {
+      res.upload = await measureUploads(host, { reps, rss: ensureTimeTool(log), log });
+    });
+    await section('fleet', async () => {
+      res.fleet = await measureFleet(hosts, FLEET_SIZES, reps, log);
+    });
+  } catch (e) {
+    res.errors.push({ section: 'hosts', message: (e as Error).message });
+  } finally {
+    if (hosts.length) {
+      log(`tearing down ${hosts.length} test host(s)`);
+      await downHosts(hosts);
+    }
+  }
+
+  res.machine.loadEnd = loadavg();
+  res.totalMs = performance.now() - t0;
+  const report = renderReport(res);
+  process.stdout.write(report);
+  if (only.length === SECTIONS.length) {
+    writeFileSync(join(repoRoot, 'docs', 'benchmarks.md'), report);
+    log('wrote docs/benchmarks.md');
+  } else {
+    log('partial run (BENCH_ONLY): docs/benchmarks.md left alone');
+  }
+  return res.errors.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    process.stderr.write(`bench: ${e.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,111 @@
+// The issue's targets, each checked against this run's figures. Reported,
+// never asserted: a MISS is a finding, not a failed build.
+import { allCliRuns, type BenchResults } from './results.js';
+import { formatMs, formatSeconds, median, mibPerSecond } from './stats.js';
+
+export interface TargetRow {
+  measurement: string;
+  result: string;
+  target: string;
+  status: 'PASS' | 'MISS' | 'n/a';
+}
+
+const status = (ok: boolean | undefined): TargetRow['status'] => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'MISS');
+
+export function checkTargets(res: BenchResults): TargetRow[] {
+  return [connections(res), execRoundTrips(res), redeployVsBaseline(res), upload(res), peakRss(res), startup(res), fleet(res)];
+}
+
+function connections(res: BenchResults): TargetRow {
+  const runs = allCliRuns(res);
+  const counts = runs.flatMap((r) => r.run.logins);
+  const bad = runs.filter((r) => r.run.logins.some((n) => n !== 1));
+  return {
+    measurement: 'SSH connections per host per command',
+    result: counts.length ? `${Math.min(...counts)}–${Math.max(...counts)} over ${runs.length} commands${bad.length ? ` (not 1 in: ${[...new Set(bad.map((b) => b.what))].join(', ')})` : ''}` : 'not measured',
+    target: '1',
+    status: status(counts.length ? bad.length === 0 : undefined),
+  };
+}
+
+function execRoundTrips(res: BenchResults): TargetRow {
+  const channels = allCliRuns(res).flatMap((r) => r.run.hosts.map((h) => h.execChannels)).filter((n): n is number => typeof n === 'number');
+  const max = Math.max(...channels);
+  return {
+    measurement: 'exec round trips per deploy (execChannels)',
+    result: channels.length ? `${Math.min(...channels)}–${max} over ${channels.length} host deploys` : 'not measured',
+    target: '≤ 6',
+    status: status(channels.length ? max <= 6 : undefined),
+  };
+}
+
+function redeployVsBaseline(res: BenchResults): TargetRow {
+  const ours = res.examples.find((e) => e.example === 'binary-app')?.scenarios.find((s) => s.name === 'redeploy, unchanged artifact');
+  const base = res.baseline.redeploy;
+  if (!ours || base.length === 0) return { measurement: 'redeploy of an unchanged artifact vs per-step OpenSSH baseline', result: 'not measured', target: '≥ 5x faster', status: 'n/a' };
+  const o = median(ours.runs.map((r) => r.wallMs));
+  const b = median(base.map((r) => r.wallMs));
+  return {
+    measurement: 'redeploy of an unchanged artifact vs per-step OpenSSH baseline (binary)',
+    result: `ours ${formatSeconds(o)}, baseline ${formatSeconds(b)}: ours = ${(o / b).toFixed(2)}x of it (${(b / o).toFixed(1)}x faster)`,
+    target: '≥ 5x faster',
+    status: status(b / o >= 5),
+  };
+}
+
+function upload(res: BenchResults): TargetRow {
+  const u = res.upload;
+  if (!u || u.oursMs.length === 0) return { measurement: 'upload throughput, 100 MiB, vs scp', result: 'not measured', target: '≥ 0.9x of scp', status: 'n/a' };
+  const ours = mibPerSecond(u.oursBytes, median(u.oursMs));
+  // scp pays for its own connection setup; our upload phase runs on an open connection.
+  const scpNet = mibPerSecond(u.bytes, median(u.scpMs) - median(u.handshakeMs));
+  const scpRaw = mibPerSecond(u.bytes, median(u.scpMs));
+  return {
+    measurement: 'upload throughput, 100 MiB artifact, vs OpenSSH scp',
+    result: `ours ${ours.toFixed(0)} MiB/s, scp ${scpNet.toFixed(0)} MiB/s without its connection setup (${scpRaw.toFixed(0)} MiB/s with): ${(ours / scpNet).toFixed(2)}x (${(ours / scpRaw).toFixed(2)}x)`,
+    target: '≥ 0.9x of scp',
+    status: status(ours / scpNet >= 0.9),
+  };
+}
+
+function peakRss(res: BenchResults): TargetRow {
+  const big = res.upload?.big;
+  const m = 'peak RSS of the CLI deploying a 1 GiB artifact';
+  if (!big) return { measurement: m, result: res.upload?.bigSkipped ? `skipped: ${res.upload.bigSkipped}` : 'not measured', target: '< 150 MB', status: 'n/a' };
+  const mb = (big.peakRssKiB * 1024) / 1e6;
+  return {
+    measurement: m,
+    result: `${mb.toFixed(0)} MB (upload ${mibPerSecond(big.bytes, big.uploadMs).toFixed(0)} MiB/s, whole deploy ${formatSeconds(big.wallMs)})`,
+    target: '< 150 MB',
+    status: status(mb < 150),
+  };
+}
+
+function startup(res: BenchResults): TargetRow {
+  const s = res.startup;
+  if (!s) return { measurement: '`deployer --help` start-up', result: 'not measured', target: '< 150 ms', status: 'n/a' };
+  const help = median(s.helpMs);
+  return {
+    measurement: `\`deployer --help\` start-up (median of ${s.helpMs.length})`,
+    result: `${formatMs(help)} (bare \`node -e 0\`: ${formatMs(median(s.nodeMs))})`,
+    target: '< 150 ms',
+    status: status(help < 150),
+  };
+}
+
+function fleet(res: BenchResults): TargetRow {
+  const f = res.fleet;
+  const m = 'the same deploy to 1, 4 and 8 hosts';
+  if (!f) return { measurement: m, result: 'not measured', target: '8 hosts < 1.5x of 1', status: 'n/a' };
+  const sizes = [...f.bySize.keys()];
+  // The local build takes the same time for any number of hosts: compare the rest.
+  const remote = (n: number) => median(f.bySize.get(n)!.map((r) => r.wallMs - r.buildMs));
+  const largest = Math.max(...sizes);
+  const ratio = remote(largest) / remote(1);
+  return {
+    measurement: `${m} (code-only deploy, without the local build)`,
+    result: `${sizes.map((n) => `${n}: ${formatSeconds(remote(n))}`).join(', ')}; ${largest} hosts = ${ratio.toFixed(2)}x of 1`,
+    target: '8 hosts < 1.5x of 1',
+    status: status(largest === 8 ? ratio < 1.5 : undefined),
+  };
+}

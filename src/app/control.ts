@@ -1,0 +1,36 @@
+// `deployer app start|stop|restart [PROCESS]`.
+//
+// These take the deploy lock (with --lock-wait), unlike the read-only app
+// commands. They change no release, but they change what runs, and a deploy
+// judges a release by its units: a `stop` landing during a deploy's switch
+// would make a healthy release look dead and roll it back, and a `start`
+// during `down` could bring back units being removed. Serialising with
+// deploys costs nothing extra: the lock is taken in the same channel that
+// reads the state.
+import type { Context } from '../context.js';
+import { RemoteCommandError } from '../errors.js';
+import { forEachHost } from '../deploy/connect.js';
+import { loadCommandConfig } from '../deploy/load.js';
+import { layoutFor } from '../plan/layout.js';
+import { selectUnitBases } from './processes.js';
+import { renderControlScript, type UnitAction } from './scripts.js';
+
+const DONE: Record<UnitAction, string> = { start: 'started', stop: 'stopped', restart: 'restarted' };
+
+export async function runControl(ctx: Context, action: UnitAction, opts: { process?: string; lockWait: number }): Promise<void> {
+  const config = loadCommandConfig(ctx);
+  const bases = opts.process === undefined ? [] : selectUnitBases(config, opts.process);
+  const results = await forEachHost(ctx, config, { lock: true, lockWait: opts.lockWait, command: `app ${action}` }, async (h) => {
+    const script = renderControlScript({ layout: layoutFor(config), action, bases, sshUser: h.host.user, waitSec: Math.min(30, config.healthCheck.timeout) });
+    const r = await h.session.exec('bash -s', { stdin: script });
+    const states = [...r.stdout.matchAll(/^@@state (\S+) (\S+)$/gm)].map((m) => ({ unit: m[1], state: m[2] }));
+    const error = /^@@error (.*)$/m.exec(r.stdout)?.[1];
+    if (r.code !== 0) {
+      const what = error ?? (states.length ? `not every unit is ${action === 'stop' ? 'stopped' : 'active'}: ${states.map((s) => `${s.unit} ${s.state}`).join(', ')}` : `systemctl ${action} failed`);
+      throw new RemoteCommandError(`${h.host.name}: ${what}`, r.code, r.stderr, { details: r.stderr.trim() || undefined, hint: 'deployer app logs shows more of the units\' logs' });
+    }
+    ctx.reporter.emit({ type: 'phase', host: h.host.name, phase: `${DONE[action]} ${states.map((s) => s.unit).join(', ')}`, status: 'done' });
+    return { host: h.host.name, units: states };
+  });
+  ctx.reporter.emit({ type: 'result', command: `app ${action}`, ok: true, data: { app: config.appName, hosts: results } });
+}

@@ -1,0 +1,27 @@
+// The terminal a command talks to directly (streamed logs, exec output, the
+// interactive shell), passed in like the Context so the process is read in
+// one place and tests could pass fakes.
+export interface AppIO {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  /** Runs fn on Ctrl-C (SIGINT) instead of dying; returns a function that removes it. */
+  onInterrupt(fn: () => void): () => void;
+}
+
+export function processIO(proc: NodeJS.Process = process): AppIO {
+  return {
+    stdin: proc.stdin,
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+    onInterrupt(fn) {
+      proc.on('SIGINT', fn);
+      return () => proc.off('SIGINT', fn);
+    },
+  };
+}
+
+/** `==> h1 <==` before a host's output when several hosts answer (like `tail`), nothing for one. */
+export function hostHeader(name: string, hostCount: number): string {
+  return hostCount > 1 ? `==> ${name} <==\n` : '';
+}

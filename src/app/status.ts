@@ -1,0 +1,35 @@
+// `deployer app status [PROCESS]`: per host, the current release, each unit's
+// state and uptime, and the URL. Read-only: no lock (it must work while a
+// deploy runs, and says so when one does).
+import type { Context } from '../context.js';
+import { RemoteCommandError } from '../errors.js';
+import { forEachHost } from '../deploy/connect.js';
+import { loadCommandConfig } from '../deploy/load.js';
+import { layoutFor } from '../plan/layout.js';
+import { selectUnitBases } from './processes.js';
+import { renderStatusScript } from './scripts.js';
+import { formatHostStatus, parseStatusOutput, siteUrls, type HostStatus } from './statusView.js';
+
+export async function runStatus(ctx: Context, opts: { process?: string }): Promise<void> {
+  const config = loadCommandConfig(ctx);
+  const bases = opts.process === undefined ? [] : selectUnitBases(config, opts.process);
+  const script = renderStatusScript(layoutFor(config), bases);
+  const statuses = await forEachHost(ctx, config, { lock: false, command: 'app status' }, async (h): Promise<HostStatus> => {
+    const r = await h.session.exec('bash -s', { stdin: script });
+    if (r.code !== 0 || !r.stdout.includes('@@end')) {
+      throw new RemoteCommandError(`${h.host.name}: reading the units' state failed`, r.code, r.stderr, { details: r.stderr.trim() || undefined });
+    }
+    const version = h.state.current;
+    return {
+      host: h.host.name,
+      app: config.appName,
+      version,
+      release: h.state.versions.find((rec) => rec.version === version),
+      urls: version ? siteUrls(config, h.host) : [],
+      units: parseStatusOutput(r.stdout),
+      lockedBy: h.state.lockHeld ? h.state.lockedBy || 'another deployer process' : undefined,
+    };
+  });
+  if (ctx.reporter.json) ctx.reporter.emit({ type: 'result', command: 'app status', ok: true, data: { app: config.appName, hosts: statuses } });
+  else ctx.reporter.print(statuses.map(formatHostStatus).join('\n\n'));
+}

@@ -1,0 +1,98 @@
+// `deployer app …`: look at and operate the deployed app on its hosts:
+// status, logs, start/stop/restart, exec, shell, cat. Each action imports its
+// implementation lazily (ssh2 is not loaded for --help or completion).
+import { Argument, Command, InvalidArgumentError } from 'commander';
+import type { ContextFactory } from '../program.js';
+import { parseSeconds } from './deploy.js';
+
+function parseLines(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number of lines, e.g. 200');
+  return n;
+}
+
+export function defineAppCommands(program: Command, ctx: ContextFactory): void {
+  const app = program
+    .command('app')
+    .description('operate the deployed app: status, logs, start/stop/restart, exec, shell, cat')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ deployer app status
+  $ deployer app logs web -f
+  $ deployer app restart worker
+  $ deployer app exec -- python manage.py migrate
+  $ deployer app shell --host web1
+  $ deployer app cat env`,
+    );
+
+  app
+    .command('status')
+    .description('per host: the current release, each unit\'s state and uptime, and the URL')
+    .argument('[process]', 'only this process\'s units')
+    .addHelpText('after', '\nExamples:\n  $ deployer app status\n  $ deployer app status web --stage production\n  $ deployer app status --json')
+    .action(async (processName: string | undefined, _opts: unknown, cmd: Command) => {
+      const { runStatus } = await import('../app/status.js');
+      await runStatus(ctx(cmd), { process: processName });
+    });
+
+  app
+    .command('logs')
+    .description('show the journal of the app\'s units (all processes, or one)')
+    .argument('[process]', 'only this process (a name from [processes])')
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .option('-n, --lines <n>', 'how many lines back to start (default 100, or all since --since)', parseLines)
+    .option('--since <when>', 'start at this time: "1h ago", "today", "2024-05-01 10:00" (journalctl syntax)')
+    .addHelpText('after', '\nExamples:\n  $ deployer app logs\n  $ deployer app logs web -f\n  $ deployer app logs worker -n 500\n  $ deployer app logs --since "10 min ago" --host web2')
+    .action(async (processName: string | undefined, opts: { follow?: boolean; lines?: number; since?: string }, cmd: Command) => {
+      const [{ runLogs }, { processIO }] = await Promise.all([import('../app/logs.js'), import('../app/io.js')]);
+      await runLogs(ctx(cmd), processIO(), { process: processName, follow: Boolean(opts.follow), lines: opts.lines, since: opts.since });
+    });
+
+  for (const action of ['start', 'stop', 'restart'] as const) {
+    app
+      .command(action)
+      .description(`${action} the app's services (all processes, or one); takes the deploy lock, so it never lands inside a deploy`)
+      .argument('[process]', 'only this process')
+      .option('--lock-wait <seconds>', 'wait this long for a running deploy instead of failing', parseSeconds, 0)
+      .addHelpText('after', `\nExamples:\n  $ deployer app ${action}\n  $ deployer app ${action} web --host web1`)
+      .action(async (processName: string | undefined, opts: { lockWait: number }, cmd: Command) => {
+        const { runControl } = await import('../app/control.js');
+        await runControl(ctx(cmd), action, { process: processName, lockWait: opts.lockWait });
+      });
+  }
+
+  app
+    .command('exec')
+    .description('run a command in the app\'s environment (its .env, PATH and current release), as the app user; exits with its code')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .addHelpText('after', '\nExamples:\n  $ deployer app exec -- python manage.py migrate\n  $ deployer app exec --host web1 -- env\n  $ deployer app exec -- psql < dump.sql        (stdin is passed on, with one host)')
+    .action(async (argv: string[], _opts: unknown, cmd: Command) => {
+      const [{ runExec }, { processIO }] = await Promise.all([import('../app/exec.js'), import('../app/io.js')]);
+      const code = await runExec(ctx(cmd), processIO(), argv);
+      // The remote command's exit code becomes ours (program.ts returns it).
+      if (code !== 0) process.exitCode = code;
+    });
+
+  app
+    .command('shell')
+    .description('open an interactive shell in the app\'s environment, as the app user (needs a terminal; one host)')
+    .addHelpText('after', '\nExamples:\n  $ deployer app shell\n  $ deployer app shell --host web2 --stage staging')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const [{ runShell }, { processIO }] = await Promise.all([import('../app/shell.js'), import('../app/io.js')]);
+      const code = await runShell(ctx(cmd), processIO());
+      if (code !== 0) process.exitCode = code;
+    });
+
+  app
+    .command('cat')
+    .description('print what is installed: the .env (values redacted), the systemd units, or the Caddy site')
+    .addArgument(new Argument('<what>', 'env, units or caddy').choices(['env', 'units', 'caddy']))
+    .option('--show-secrets', 'print the .env values too')
+    .addHelpText('after', '\nExamples:\n  $ deployer app cat units\n  $ deployer app cat caddy --host web1\n  $ deployer app cat env --show-secrets > backup.env')
+    .action(async (what: 'env' | 'units' | 'caddy', opts: { showSecrets?: boolean }, cmd: Command) => {
+      const [{ runCat }, { processIO }] = await Promise.all([import('../app/cat.js'), import('../app/io.js')]);
+      await runCat(ctx(cmd), processIO(), what, { showSecrets: Boolean(opts.showSecrets) });
+    });
+}

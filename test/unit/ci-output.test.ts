@@ -1,0 +1,73 @@
+// CI output without a host: GitHub annotations (also under --json), their
+// single-line encoding, no colour without a TTY, and the failure summary.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeAnnotation, Reporter, type Writer } from '../../src/output/reporter.js';
+import { renderFailureSummary } from '../../src/deploy/summary.js';
+import { createContext, isCI } from '../../src/context.js';
+
+function capture(): Writer & { text: string } {
+  const w = { text: '', write: (s: string) => void (w.text += s) };
+  return w;
+}
+
+test('encodeAnnotation keeps a workflow command on one line and escapes %', () => {
+  assert.equal(encodeAnnotation('50% done\r\nnext'), '50%25 done%0D%0Anext');
+});
+
+test('in GitHub Actions a failure is an ::error annotation before the plain lines', () => {
+  const out = capture();
+  const err = capture();
+  new Reporter({ github: true, stdout: out, stderr: err }).fail('deploy failed\nsecond line', 'pass --yes');
+  const lines = err.text.split('\n');
+  assert.equal(lines[0], '::error title=deployer::deploy failed%0Asecond line%0Ahint: pass --yes');
+  assert.equal(lines[1], '✗ deploy failed');
+  assert.equal(out.text, '');
+});
+
+test('with --json in GitHub Actions stdout stays JSON and the annotation still goes to stderr', () => {
+  const out = capture();
+  const err = capture();
+  const r = new Reporter({ json: true, github: true, stdout: out, stderr: err });
+  r.info('hello');
+  r.fail('boom', 'a hint');
+  const events = out.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(events.map((e) => e.type), ['log', 'error']);
+  assert.equal(events[1].hint, 'a hint');
+  assert.equal(err.text, '::error title=deployer::boom%0Ahint: a hint\n');
+});
+
+test('error and warning logs are annotated with their host', () => {
+  const err = capture();
+  const r = new Reporter({ github: true, stdout: capture(), stderr: err });
+  r.error('health check failed: 100% broken', 'web1');
+  r.warn('slow');
+  assert.match(err.text, /^::error::web1: health check failed: 100%25 broken$/m);
+  assert.match(err.text, /^::warning::slow$/m);
+});
+
+test('secrets are redacted from annotations too', () => {
+  const err = capture();
+  const r = new Reporter({ github: true, stdout: capture(), stderr: err });
+  r.redactor.add('s3cr3t-value');
+  r.fail('bad value s3cr3t-value');
+  assert.match(err.text, /^::error title=deployer::bad value \[REDACTED\]$/m);
+  assert.doesNotMatch(err.text, /s3cr3t-value/);
+});
+
+test('CI=true means no colour and no questions even on a terminal', () => {
+  const tty = { isTTY: true } as unknown;
+  const proc = { env: { CI: 'true' }, stdin: tty, stdout: tty, stderr: tty, cwd: () => '/tmp' } as unknown as NodeJS.Process;
+  const ctx = createContext({ config: 'deployer.toml' }, proc);
+  assert.equal(ctx.interactive, false);
+  // Every stream is a terminal, yet CI=true: no colour, no progress bar.
+  assert.equal((ctx.reporter as unknown as { color: boolean }).color, false);
+  assert.equal((ctx.reporter as unknown as { tty: boolean }).tty, false);
+  assert.equal(isCI({ CI: 'false' }), false);
+  assert.equal(isCI({ GITHUB_ACTIONS: 'true' }), true);
+});
+
+test('a deploy that failed before the verdict gets a FAILED summary with the reason in a code block', () => {
+  const md = renderFailureSummary('blog', '1.2.3', 'build_command failed with ```exit 1```', 'run it by hand');
+  assert.equal(md, "### deployer: blog 1.2.3 FAILED\n\n```\nbuild_command failed with '''exit 1'''\n```\n\nhint: run it by hand\n");
+});

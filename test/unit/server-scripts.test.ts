@@ -1,0 +1,131 @@
+// `deployer server …` planned. The bootstrap script runs in a real local
+// bash against temp paths with stub dpkg-query/apt-get/systemctl/caddy/sudo:
+// the first run changes what is missing, the second changes nothing and never
+// calls apt-get. create-user's script needs a real host (see the e2e test);
+// here its inputs are checked.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../src/errors.js';
+import { caddyImportPattern, renderBootstrapScript } from '../../src/server/bootstrap.js';
+import { checkUserName, renderCreateUserScript, sudoersContent, sudoersPath } from '../../src/server/createUser.js';
+import { parseServerOutput } from '../../src/server/prelude.js';
+
+interface Fake {
+  dir: string;
+  bin: string;
+  log: string;
+  caddyfile: string;
+  sites: string;
+  apps: string;
+}
+
+function fakeHost(installed: string[], caddyfile: string): Fake {
+  const dir = mkdtempSync(join(tmpdir(), 'deployer-bootstrap-'));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  const log = join(dir, 'calls.log');
+  writeFileSync(join(dir, 'installed'), installed.map((p) => p + '\n').join(''));
+  writeFileSync(log, '');
+  const stub = (name: string, body: string) => {
+    writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  };
+  stub('sudo', '[ "$1" = -n ] && shift\nexec "$@"');
+  stub('dpkg-query', `p=\${@: -1}\ngrep -qxF -- "$p" ${dir}/installed && printf 'install ok installed' || exit 1`);
+  stub('apt-get', `echo "apt-get $*" >> ${log}\nif [ "$1" = install ] || [ "$4" = install ]; then for a in "$@"; do case $a in -*|install) ;; *) echo "$a" >> ${dir}/installed ;; esac; done; fi`);
+  stub('systemctl', `echo "systemctl $*" >> ${log}\ncase "$1 $2" in "is-enabled --quiet") [ -e ${dir}/enabled ] ;; "is-active --quiet") [ -e ${dir}/active ] ;; "enable --quiet") touch ${dir}/enabled ;; "start caddy") touch ${dir}/active ;; esac`);
+  stub('caddy', `echo "caddy $*" >> ${log}\n! grep -q BROKEN "\${@: -1}" || { echo 'Error: adapting config: BROKEN directive' >&2; exit 1; }`);
+  const file = join(dir, 'Caddyfile');
+  writeFileSync(file, caddyfile);
+  return { dir, bin, log, caddyfile: file, sites: join(dir, 'sites'), apps: join(dir, 'srv', 'apps') };
+}
+
+function bootstrap(f: Fake) {
+  const script = renderBootstrapScript({ appsDir: f.apps, sitesDir: f.sites, caddyfile: f.caddyfile });
+  const r = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8', env: { ...process.env, PATH: `${f.bin}:${process.env.PATH}` } });
+  return { code: r.status, stderr: r.stderr, report: parseServerOutput(r.stdout) };
+}
+
+test('bootstrap changes only what is missing, and a second run changes nothing (no apt-get)', () => {
+  const f = fakeHost(['python3-venv', 'sudo'], ':80 {\n\trespond "hi"\n}');
+  const first = bootstrap(f);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.report.error, undefined);
+  assert.deepEqual(first.report.changed, [
+    'installed caddy',
+    `created ${f.sites}`,
+    `added 'import ${f.sites}/*.caddy' to ${f.caddyfile}`,
+    'enabled caddy',
+    'started caddy',
+    `created ${f.apps} (owned by ${spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim()})`,
+  ]);
+  // The user's site is kept, the import appended on its own line.
+  assert.equal(readFileSync(f.caddyfile, 'utf8'), `:80 {\n\trespond "hi"\n}\n# Added by deployer server bootstrap: one site file per app and stage.\nimport ${f.sites}/*.caddy\n`);
+  assert.equal(existsSync(`${f.caddyfile}.deployer-tmp`), false);
+  const calls = readFileSync(f.log, 'utf8');
+  assert.match(calls, /^apt-get update -q$/m);
+  assert.match(calls, /^apt-get install -y -q --no-install-recommends caddy$/m);
+  assert.match(calls, new RegExp(`^caddy validate --adapter caddyfile --config ${f.caddyfile}\\.deployer-tmp$`, 'm'));
+
+  writeFileSync(f.log, '');
+  const second = bootstrap(f);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(second.report.changed, []);
+  assert.equal(second.report.unchanged.length, 6);
+  assert.doesNotMatch(readFileSync(f.log, 'utf8'), /apt-get|caddy validate|reload/);
+});
+
+test('bootstrap reloads a running caddy after adding the import line', () => {
+  const f = fakeHost(['python3-venv', 'sudo', 'caddy'], '');
+  writeFileSync(join(f.dir, 'enabled'), '');
+  writeFileSync(join(f.dir, 'active'), '');
+  const r = bootstrap(f);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.report.changed.includes('reloaded caddy'), r.report.changed.join('; '));
+  assert.match(readFileSync(f.log, 'utf8'), /^systemctl reload caddy$/m);
+  assert.equal(readFileSync(f.caddyfile, 'utf8'), `# Added by deployer server bootstrap: one site file per app and stage.\nimport ${f.sites}/*.caddy\n`);
+});
+
+test('a Caddyfile Caddy rejects is left exactly as it was', () => {
+  const before = 'BROKEN {\n}\n';
+  const f = fakeHost(['python3-venv', 'sudo', 'caddy'], before);
+  const r = bootstrap(f);
+  assert.equal(r.code, 1);
+  assert.match(r.report.error ?? '', /Caddy rejects .*Caddyfile with the import line added/);
+  assert.match(r.stderr, /BROKEN directive/);
+  assert.equal(readFileSync(f.caddyfile, 'utf8'), before);
+  assert.equal(existsSync(`${f.caddyfile}.deployer-tmp`), false);
+});
+
+test('the import line is recognised like the deploy probe does, not in a comment or another glob', () => {
+  const re = caddyImportPattern('/etc/caddy/sites');
+  const grep = (text: string) => spawnSync('grep', ['-qE', '--', re], { input: text }).status === 0;
+  assert.equal(grep('import /etc/caddy/sites/*.caddy\n'), true);
+  assert.equal(grep('  import\t/etc/caddy/sites/*.caddy  \n'), true);
+  assert.equal(grep('# import /etc/caddy/sites/*.caddy\n'), false);
+  assert.equal(grep('import /etc/caddy/sites/*.caddyfile\n'), false);
+  assert.equal(grep('import /etc/caddy/sitesX*.caddy\n'), false);
+});
+
+test('create-user: names checked before anything runs; sudoers file has no dot in its name', () => {
+  for (const bad of ['Deploy', '1abc', 'a.b', 'a b', '', 'x'.repeat(33), "a'b", 'root']) {
+    assert.throws(() => checkUserName(bad), ConfigError, bad);
+    assert.throws(() => renderCreateUserScript(bad), ConfigError, bad);
+  }
+  assert.equal(checkUserName('ci-bot_2'), 'ci-bot_2');
+  assert.equal(sudoersPath('ci-bot'), '/etc/sudoers.d/90-deployer-ci-bot');
+  assert.equal(sudoersContent('ci-bot'), '# Written by deployer server create-user: passwordless sudo for ci-bot.\nci-bot ALL=(ALL) NOPASSWD:ALL\n');
+  const script = renderCreateUserScript('ci-bot');
+  assert.match(script, /visudo -cqf "\$sudoers\.deployer-tmp"/);
+  const syntax = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' });
+  assert.equal(syntax.status, 0, syntax.stderr);
+});
+
+test('server markers: changes, unchanged, failure, end', () => {
+  assert.deepEqual(parseServerOutput('noise\n@@OK a\n@@CHANGED b c\n@@FAIL d\n'), { changed: ['b c'], unchanged: ['a'], error: 'd', ended: false });
+  assert.equal(parseServerOutput('@@end\n').ended, true);
+});
