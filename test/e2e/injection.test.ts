@@ -1,0 +1,91 @@
+// Hostile values in env values and paths: quotes, $(), backticks, ;, newlines.
+// None may run as a command anywhere (local, remote shell, systemd, Caddy):
+// marker files must never appear, and the app must see the values unchanged.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
+import { createProject, type Project } from '../helpers/project.js';
+
+let host: TestHost;
+let app: Project;
+
+// apps_dir may not hold whitespace (the loader refuses it), so ${IFS} stands in.
+const APPS_DIR = `/srv/x;touch\${IFS}/tmp/pwned-path1;'q"$(touch\${IFS}/tmp/pwned-path2)\`touch\${IFS}/tmp/pwned-path3\``;
+const VALUES: Record<string, string> = {
+  SPACES: 'a value with  spaces',
+  QUOTES: `it's "double" and 'single'`,
+  SUBST: '$(touch /tmp/pwned-env1)',
+  BACKTICK: '`touch /tmp/pwned-env2`',
+  SEMI: 'x; touch /tmp/pwned-env3; echo',
+  DOLLAR: '${HOME} $PATH %h %n',
+};
+const MULTILINE = 'line one\nline two; $(touch /tmp/pwned-env4)';
+
+function tomlString(s: string): string {
+  return JSON.stringify(s); // a JSON string is a valid TOML basic string
+}
+
+before(async () => {
+  host = await startHost();
+  app = createProject(
+    'binary-app',
+    [host],
+    `
+app = "inject"
+build_command = "./build.sh"
+distfile = "dist/hello-bin"
+installation_mode = "binary"
+apps_dir = ${tomlString(APPS_DIR)}
+envfile = "app.env"
+
+[processes]
+web = "app_binary"
+
+[webserver]
+domains = ["http://inject.localhost"]
+upstream = "127.0.0.1:8000"
+
+[health_check]
+path = "/healthz"
+timeout = 8
+`,
+  );
+  const lines = ['HELLO_DEBUG_ENV=1', ...Object.entries(VALUES).map(([k, v]) => `${k}=${JSON.stringify(v)}`), `MULTI=${JSON.stringify(MULTILINE)}`];
+  writeFileSync(join(app.dir, 'app.env'), lines.join('\n') + '\n');
+});
+after(async () => {
+  app?.cleanup();
+  await host?.down();
+});
+
+test('a deploy with hostile env values and apps_dir runs nothing it should not', async () => {
+  const r = await app.run(['deploy']);
+  assert.equal(r.code, 0, r.stderr);
+  const markers = await host.ssh('ls /tmp/pwned-* 2>/dev/null; ls / | grep -c pwned || true', { user: 'root' });
+  assert.equal(markers.stdout.trim(), '0', `marker files on the host: ${markers.stdout}`);
+  for (const f of ['path1', 'path2', 'path3', 'env1', 'env2', 'env3', 'env4']) assert.equal(existsSync(`/tmp/pwned-${f}`), false);
+  // The release really lives under the odd apps_dir.
+  const ls = await host.ssh(`ls -d ${"'"}${APPS_DIR.replace(/'/g, `'\\''`)}/inject/current${"'"}`, { user: 'root' });
+  assert.equal(ls.code, 0, ls.stderr);
+});
+
+test('the app sees every value exactly as written', async () => {
+  for (const [k, v] of Object.entries(VALUES)) {
+    const res = await httpGet(host.httpPort, `/env/${k}`, 'inject.localhost');
+    assert.equal(res.body, `${v}\n`, k);
+  }
+  const multi = await httpGet(host.httpPort, '/env/MULTI', 'inject.localhost');
+  assert.equal(multi.body, `${MULTILINE}\n`);
+});
+
+test('rollback and down with the same hostile paths run nothing either', async () => {
+  app.setVersion('1.1.0');
+  assert.equal((await app.run(['deploy'])).code, 0);
+  assert.equal((await app.run(['rollback'])).code, 0);
+  const down = await app.run(['down', '--yes']);
+  assert.equal(down.code, 0, down.stderr);
+  const markers = await host.ssh('ls /tmp/pwned-* 2>/dev/null | wc -l', { user: 'root' });
+  assert.equal(markers.stdout.trim(), '0');
+});
