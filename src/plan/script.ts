@@ -258,7 +258,7 @@ export function renderScript(spec: ScriptSpec): string {
     // Everything is inside main(), so bash has parsed the whole script before
     // the verdict `read` consumes the next line of stdin.
     'main() {',
-    `  exec 8>>${shellQuote(spec.phaseLock)} && flock 8 || { echo "cannot take ${spec.phaseLock}" >&2; exit ${ScriptExit.lockBusy}; }`,
+    `  exec 8>>${shellQuote(spec.phaseLock)} && flock 8 || { echo ${shellQuote(`cannot take ${spec.phaseLock}`)} >&2; exit ${ScriptExit.lockBusy}; }`,
     ...renderChecked(spec.steps, '  '),
   ];
   if (spec.verdict) {

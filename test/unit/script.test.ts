@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, existsSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { renderScript, ScriptExit, type ScriptSpec } from '../../src/plan/script.js';
 
@@ -98,4 +98,27 @@ test('an app command runs the user command line in the release with its .appenv'
   const r = run({ phaseLock: join(d, 'l'), steps: [{ kind: 'app-command', command: 'echo "$GREETING from $(pwd)" > out.txt', releaseDir: d, desc: 'release command' }] });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readFileSync(join(d, 'out.txt'), 'utf8'), `hi there from ${d}\n`);
+});
+
+test('hostile paths in every step are data, never code', () => {
+  const d = join(dir(), `q'"$(touch pwned1);\`touch pwned2\` x`);
+  mkdirSync(d);
+  const r = spawnSync('bash', ['-s'], {
+    cwd: dirname(d),
+    input: renderScript({
+      phaseLock: join(d, 'lock'),
+      steps: [
+        { kind: 'mkdir', path: join(d, 'v 1') },
+        { kind: 'write', path: join(d, 'f'), mode: '0644', content: '$(touch pwned3)' },
+        { kind: 'symlink', target: 'v 1', path: join(d, 'current') },
+        { kind: 'app-command', command: 'true', releaseDir: d, desc: `run in ${d}` },
+      ],
+    }),
+    encoding: 'utf8',
+  });
+  // The app command fails (no .appenv there); everything before it ran.
+  assert.equal(r.status, 10, r.stderr);
+  assert.doesNotMatch(r.stderr, /syntax error/);
+  for (const m of ['pwned1', 'pwned2', 'pwned3']) assert.equal(existsSync(join(dirname(d), m)), false, m);
+  assert.equal(readlinkSync(join(d, 'current')), 'v 1');
 });
