@@ -55,7 +55,9 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
     wheelhouse: top.string('wheelhouse', { pattern: /\S/, expected: 'a path to a directory of wheels' }),
     releaseCommand: top.string('release_command', { pattern: /\S/, expected: 'a non-empty command' }),
     versionsToKeep: top.integer('versions_to_keep', 1) ?? DEFAULTS.versionsToKeep,
-    appsDir: top.string('apps_dir', { pattern: /^\/\S*$/, expected: 'an absolute path' }) ?? DEFAULTS.appsDir,
+    // systemd refuses an ExecStart program path with shell-special characters,
+    // and apps_dir is part of every one, so only plain path characters pass.
+    appsDir: top.string('apps_dir', { pattern: /^\/[A-Za-z0-9._/+@:,=-]*$/, expected: 'an absolute path of letters, digits and . _ / + @ : , = - (systemd refuses other characters in program paths)' }) ?? DEFAULTS.appsDir,
     appUser: top.string('app_user', { pattern: USER_NAME, expected: 'a user name like "myapp"' }),
     rollback: top.choice('rollback', ROLLBACKS) ?? DEFAULTS.rollback,
     parallel: top.integer('parallel', 1) ?? DEFAULTS.parallel,

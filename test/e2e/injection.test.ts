@@ -3,7 +3,7 @@
 // marker files must never appear, and the app must see the values unchanged.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
 import { createProject, type Project } from '../helpers/project.js';
@@ -11,8 +11,9 @@ import { createProject, type Project } from '../helpers/project.js';
 let host: TestHost;
 let app: Project;
 
-// apps_dir may not hold whitespace (the loader refuses it), so ${IFS} stands in.
-const APPS_DIR = `/srv/x;touch\${IFS}/tmp/pwned-path1;'q"$(touch\${IFS}/tmp/pwned-path2)\`touch\${IFS}/tmp/pwned-path3\``;
+// A hostile apps_dir (${IFS} stands in for spaces) is refused by the loader:
+// systemd cannot take such a path in ExecStart, so it must never reach a host.
+const HOSTILE_APPS_DIR = `/srv/x;touch\${IFS}/tmp/pwned-path1;'q"$(touch\${IFS}/tmp/pwned-path2)\`touch\${IFS}/tmp/pwned-path3\``;
 const VALUES: Record<string, string> = {
   SPACES: 'a value with  spaces',
   // (A value with both kinds of quote has no .env form that systemd and
@@ -48,7 +49,7 @@ app = "inject"
 build_command = "./build.sh"
 distfile = "dist/hello-bin"
 installation_mode = "binary"
-apps_dir = ${tomlString(APPS_DIR)}
+apps_dir = "/srv/odd.dir/with+@sign"
 envfile = "app.env"
 
 [processes]
@@ -71,15 +72,29 @@ after(async () => {
   await host?.down();
 });
 
-test('a deploy with hostile env values and apps_dir runs nothing it should not', async () => {
+test('a hostile apps_dir is refused before anything reaches the host', async () => {
+  const toml = readFileSync(join(app.dir, 'deployer.toml'), 'utf8');
+  writeFileSync(join(app.dir, 'deployer.toml'), toml.replace('apps_dir = "/srv/odd.dir/with+@sign"', `apps_dir = ${tomlString(HOSTILE_APPS_DIR)}`));
+  try {
+    const r = await app.run(['deploy']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /deployer\.toml:\d+:\d+: apps_dir must be/);
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/); // no stack trace
+  } finally {
+    writeFileSync(join(app.dir, 'deployer.toml'), toml);
+  }
+  const srv = await host.ssh('ls /srv; ls /tmp/pwned-* 2>/dev/null | wc -l', { user: 'root' });
+  assert.equal(srv.stdout.trim(), '0');
+});
+
+test('a deploy with hostile env values runs nothing it should not', async () => {
   const r = await app.run(['deploy']);
   assert.equal(r.code, 0, r.stderr);
-  const markers = await host.ssh('ls /tmp/pwned-* 2>/dev/null; ls / | grep -c pwned || true', { user: 'root' });
+  const markers = await host.ssh('ls /tmp/pwned-* 2>/dev/null | wc -l', { user: 'root' });
   assert.equal(markers.stdout.trim(), '0', `marker files on the host: ${markers.stdout}`);
   for (const f of ['path1', 'path2', 'path3', 'env1', 'env2', 'env3', 'env4']) assert.equal(existsSync(`/tmp/pwned-${f}`), false);
-  // The release really lives under the odd apps_dir.
-  const ls = await host.ssh(`ls -d ${"'"}${APPS_DIR.replace(/'/g, `'\\''`)}/inject/current${"'"}`, { user: 'root' });
-  assert.equal(ls.code, 0, ls.stderr);
+  const ls = await host.ssh('readlink /srv/odd.dir/with+@sign/inject/current', { user: 'root' });
+  assert.equal(ls.stdout.trim(), 'v1.0.0');
 });
 
 test('the app sees every value exactly as written', async () => {
