@@ -91,3 +91,21 @@ test('a refused key names the user and the key source', async () => {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
   await assert.rejects(SshSession.connect(cfg({ keyFile: join(dir, 'k') }), { env: {} }), /refused every key offered/);
 });
+
+test('the key can come from ssh-agent', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync('ssh-agent', ['-s'], { encoding: 'utf8' });
+  const sock = /SSH_AUTH_SOCK=([^;]+);/.exec(out)![1];
+  const pid = /SSH_AGENT_PID=(\d+);/.exec(out)![1];
+  try {
+    execFileSync('ssh-add', [host.keyPath], { env: { SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+    const s = await SshSession.connect(cfg({ keyFile: undefined }), { env: { SSH_AUTH_SOCK: sock } });
+    try {
+      assert.equal((await s.run('id -un', 'id')).stdout.trim(), 'deploy');
+    } finally {
+      s.close();
+    }
+  } finally {
+    process.kill(Number(pid));
+  }
+});
