@@ -88,19 +88,19 @@ export class RemoteHost {
     let attach!: (channel: ClientChannel) => void;
     const ended = new Promise<void>((resolve, reject) => {
       attach = (channel) => {
-      channel.on('data', (d: Buffer) => {
-        out += d.toString('utf8');
-        if (/^@@(end|locked|error)/m.test(out)) resolve();
-        const waiting = /^@@waiting (.*)$/m.exec(out);
-        if (waiting && !out.includes('@@reported-wait')) {
-          out += '\n@@reported-wait\n';
-          const who = Buffer.from(waiting[1], 'base64').toString('utf8').trim();
-          this.reporter.info(`waiting up to ${req.lockWait}s for the lock held by ${who || 'another deploy'}`, this.name);
-        }
-      });
-      channel.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-      channel.on('close', () => resolve());
-      channel.on('error', reject);
+        channel.on('data', (d: Buffer) => {
+          out += d.toString('utf8');
+          if (/^@@(end|locked|error)/m.test(out)) resolve();
+          const waiting = /^@@waiting (.*)$/m.exec(out);
+          if (waiting && !out.includes('@@reported-wait')) {
+            out += '\n@@reported-wait\n';
+            const who = Buffer.from(waiting[1], 'base64').toString('utf8').trim();
+            this.reporter.info(`waiting up to ${req.lockWait}s for the lock held by ${who || 'another deploy'}`, this.name);
+          }
+        });
+        channel.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+        channel.on('close', () => resolve());
+        channel.on('error', reject);
       };
     });
     const channel = await this.session.guard(this.session.spawn('bash -s', attach));
@@ -201,24 +201,24 @@ export class RemoteHost {
     let attach!: (channel: ClientChannel) => void;
     const done = new Promise<ScriptResult>((resolve) => {
       attach = (channel) => {
-      let code: number | null = null;
-      channel.on('data', (d: Buffer) => {
-        const s = d.toString('utf8');
-        stdout += s;
-        lines.push(s);
-      });
-      channel.stderr.on('data', (d: Buffer) => {
-        const s = d.toString('utf8');
-        stderr += s;
-        this.reporter.debug(s.trimEnd(), this.name);
-      });
-      channel.on('exit', (c: number | null) => (code = c));
-      channel.on('close', () => {
-        lines.flush();
-        readyResolve(false);
-        const failed = markers.find((m) => m.startsWith('@@FAIL '));
-        resolve({ ok: code === 0, code, stdout, stderr, failedStep: failed?.slice(7), markers });
-      });
+        let code: number | null = null;
+        channel.on('data', (d: Buffer) => {
+          const s = d.toString('utf8');
+          stdout += s;
+          lines.push(s);
+        });
+        channel.stderr.on('data', (d: Buffer) => {
+          const s = d.toString('utf8');
+          stderr += s;
+          this.reporter.debug(s.trimEnd(), this.name);
+        });
+        channel.on('exit', (c: number | null) => (code = c));
+        channel.on('close', () => {
+          lines.flush();
+          readyResolve(false);
+          const failed = markers.find((m) => m.startsWith('@@FAIL '));
+          resolve({ ok: code === 0, code, stdout, stderr, failedStep: failed?.slice(7), markers });
+        });
       };
     });
     const channel = await this.session.guard(this.session.spawn('bash -s', attach));
