@@ -52,12 +52,15 @@ export async function runPlan(ctx: Context, opts: PlanOptions): Promise<HostPrev
   const artifact: Artifact = present ? await findArtifact(config, version) : { path, name: basename(path), sha256: '', size: 0 };
   if (!present) reporter.warn(`the artifact ${path} does not exist${config.buildCommand ? ' (plan does not run build_command without --build)' : ''}: uploads and install are shown without it`);
 
-  const local = new Map<string, { files: ReleaseFile[]; envHashes: Record<string, string> }>();
-  for (const host of hosts) {
-    const all = await buildReleaseFiles({ config, host, version, artifact, env: ctx.env, redactor: reporter.redactor });
-    const files = present ? all : all.filter((f) => f.label !== 'artifact');
-    local.set(host.name, { files, envHashes: hashEnvValues(files.find((f) => f.path === '.env')?.content ?? '') });
-  }
+  const local = new Map<string, { files: ReleaseFile[]; envHashes: Record<string, string> }>(
+    await Promise.all(
+      hosts.map(async (host) => {
+        const all = await buildReleaseFiles({ config, host, version, artifact, env: ctx.env, redactor: reporter.redactor });
+        const files = present ? all : all.filter((f) => f.label !== 'artifact');
+        return [host.name, { files, envHashes: hashEnvValues(files.find((f) => f.path === '.env')?.content ?? '') }] as const;
+      }),
+    ),
+  );
 
   const previews = await forEachHost(ctx, config, { lock: false, create: false, version, command: 'plan' }, async (h) => {
     const { files, envHashes } = local.get(h.host.name)!;

@@ -103,7 +103,7 @@ test('cutting the SSH connection mid-upload leaves the old release serving', asy
   await plainDeploy();
 });
 
-test('ten deploys at once: one runs, the others are refused naming the holder', async () => {
+test('ten deploys at once: one runs, the others are refused naming the holder', async (t) => {
   // The holder pauses once it has the lock, so the others certainly meet it.
   app.setVersion(live); // redeploy of the live version: no build race, same artifact
   const holder = app.start(['redeploy'], { env: { DEPLOYER_TEST_PAUSE_AT: 'locked' } });
@@ -122,9 +122,9 @@ test('ten deploys at once: one runs, the others are refused naming the holder', 
     assert.equal(r.code, 6, r.stderr);
     assert.match(r.stderr, /locked by .*pid \d+: deployer redeploy/);
   }
-  // Refusal is immediate on the host (flock -n); what remains is process start-up and the SSH handshake.
-  const slowest = Math.max(...others.map((r) => r.ms));
-  assert.ok(slowest < 4000, `refused deploys took up to ${slowest} ms (all started within ${Date.now() - started} ms)`);
+  // Refused at once (flock -n), not queued: every one of them ended while the
+  // holder still held the lock. How fast that is belongs to the benchmark.
+  t.diagnostic(`refused deploys took ${Math.min(...others.map((r) => r.ms))}-${Math.max(...others.map((r) => r.ms))} ms each, all within ${Date.now() - started} ms`);
   // The kernel released the dead holder's lock: a plain deploy goes through.
   await plainDeploy();
 });
