@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, type Project } from '../helpers/project.js';
+import { createProject, hostToml, type Project } from '../helpers/project.js';
 
 const sh = async (h: TestHost, cmd: string) => (await h.ssh(cmd, { user: 'root' })).stdout.trim();
 const get = async (h: TestHost, site: string) => {
@@ -95,20 +95,7 @@ timeout = 8
 `;
   // Host i gets its own env, so one host can be made unhealthy.
   function writeConfig(version: string, unhealthy?: number): void {
-    const hostBlocks = hosts
-      .map(
-        (h, i) => `
-[[hosts]]
-name = "h${i + 1}"
-address = "127.0.0.1"
-port = ${h.sshPort}
-user = "deploy"
-key_file = "${h.keyPath}"
-known_hosts = "${h.knownHostsPath}"
-env = "${unhealthy === i ? 'HELLO_HEALTH_STATUS=500' : 'HELLO_HEALTH_STATUS=200'}"
-`,
-      )
-      .join('\n');
+    const hostBlocks = hostToml(hosts, (i) => `env = "HELLO_HEALTH_STATUS=${unhealthy === i ? 500 : 200}"`);
     writeFileSync(join(app.dir, 'deployer.toml'), `version = "${version}"\n${base}\n${hostBlocks}`);
   }
   const all = async (site = 'fleet.localhost') => Promise.all(hosts.map((h) => get(h, site)));

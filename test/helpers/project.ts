@@ -30,7 +30,8 @@ export interface Project {
   cleanup(): void;
 }
 
-export function hostToml(hosts: TestHost[], extra = ''): string {
+/** [[hosts]] entries for test hosts; `extra` is TOML added to each (or per host, by index). */
+export function hostToml(hosts: TestHost[], extra: string | ((index: number) => string) = ''): string {
   return hosts
     .map(
       (h, i) => `
@@ -41,7 +42,7 @@ port = ${h.sshPort}
 user = "deploy"
 key_file = "${h.keyPath}"
 known_hosts = "${h.knownHostsPath}"
-${extra}`,
+${typeof extra === 'function' ? extra(i) : extra}`,
     )
     .join('\n');
 }
