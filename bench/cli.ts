@@ -34,7 +34,8 @@ export async function runCli(project: Project, hosts: TestHost[], args: string[]
     wallMs = performance.now() - t0;
     return res;
   });
-  if (r.code !== 0) throw new Error(`deployer ${args.join(' ')} exited ${r.code ?? r.signal}:\n${tail(r.stderr)}`);
+  // With --json the error is an event on stdout: show both streams.
+  if (r.code !== 0) throw new Error(`deployer ${args.join(' ')} exited ${r.code ?? r.signal}:\n${tail(r.stderr + '\n' + r.stdout.split('\n').filter((l) => !l.includes('"type":"upload"')).join('\n'))}`);
   const phases = phasesOf(r);
   return {
     wallMs,

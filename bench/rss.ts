@@ -7,13 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { cliPath } from '../test/helpers/project.js';
-import { phasesOf, tail } from './cli.js';
+import { hostsOf, phasesOf, tail } from './cli.js';
 import { TIME_BIN } from './setup.js';
 
 export interface RssResult {
   peakRssKiB: number;
   wallMs: number;
   uploadMs: number;
+  uploadedBytes: number;
 }
 
 export async function measurePeakRss(cwd: string, args: string[]): Promise<RssResult> {
@@ -40,7 +41,7 @@ export async function measurePeakRss(cwd: string, args: string[]): Promise<RssRe
     if (code !== 0) throw new Error(`deployer ${args.join(' ')} exited ${code}:\n${tail(stderr)}`);
     const peakRssKiB = Number(readFileSync(out, 'utf8').trim().split('\n').at(-1));
     if (!Number.isFinite(peakRssKiB) || peakRssKiB <= 0) throw new Error(`GNU time printed no peak RSS: ${readFileSync(out, 'utf8')}`);
-    return { peakRssKiB, wallMs, uploadMs: phasesOf({ events }).upload ?? NaN };
+    return { peakRssKiB, wallMs, uploadMs: phasesOf({ events }).upload ?? NaN, uploadedBytes: hostsOf({ events })[0]?.uploadedBytes ?? 0 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

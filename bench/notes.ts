@@ -1,0 +1,53 @@
+// For each missed target, where the time (or memory) went, from this run's own
+// figures, so docs/benchmarks.md explains a MISS without guesswork.
+import type { CliRun } from './cli.js';
+import type { BenchResults } from './results.js';
+import { formatMs, median } from './stats.js';
+import type { TargetRow } from './targets.js';
+
+export function explainMisses(res: BenchResults, targets: TargetRow[]): string[] {
+  const notes: string[] = [];
+  const missed = (word: string) => targets.some((t) => t.status === 'MISS' && t.measurement.includes(word));
+  const nodeFloor = res.startup ? median(res.startup.nodeMs) : NaN;
+
+  if (missed('redeploy')) {
+    const runs = res.examples.find((e) => e.example === 'binary-app')?.scenarios.find((s) => s.name === 'redeploy, unchanged artifact')?.runs ?? [];
+    const base = res.baseline.redeploy;
+    const perConnection = median(base.map((b) => b.wallMs / b.logins));
+    notes.push(
+      `- Redeploy vs baseline: our redeploy is ${phaseList(runs)}, plus Node start-up (bare \`node -e 0\` ${formatMs(nodeFloor)} here). ` +
+        `The baseline pays ≈${formatMs(perConnection)} per connection (${distinctLogins(base)} connections) on loopback; ` +
+        'the ratio grows with network latency, which the baseline pays per step and we pay once.',
+    );
+  }
+  if (missed('--help') && res.startup) {
+    const help = median(res.startup.helpMs);
+    notes.push(`- Start-up: bare \`node -e 0\` takes ${formatMs(nodeFloor)} on this machine during the run, so the CLI's own share of its ${formatMs(help)} is ≈${formatMs(help - nodeFloor)}.`);
+  }
+  if (missed('hosts') && res.fleet) {
+    const sizes = [...res.fleet.bySize.keys()];
+    const first = res.fleet.bySize.get(Math.min(...sizes))!;
+    const last = res.fleet.bySize.get(Math.max(...sizes))!;
+    notes.push(
+      `- Hosts: every test host runs on this machine's ${res.machine.nproc} CPUs, so ${Math.max(...sizes)} hosts do ${Math.max(...sizes)}x the remote work ` +
+        `(sshd, the phase scripts, service restarts) on the same cores, which separate real hosts would not. ` +
+        `1 host: ${phaseList(first)}; ${Math.max(...sizes)} hosts: ${phaseList(last)}.`,
+    );
+  }
+  if (missed('upload') && res.upload) {
+    notes.push('- Upload: see the Upload section for every run; both sides write to the same filesystem of the same host.');
+  }
+  if (missed('RSS') && res.upload?.big) {
+    notes.push(`- Peak RSS: ${(res.upload.big.peakRssKiB / 1024).toFixed(0)} MiB while uploading ${(res.upload.big.bytes / 1024 ** 3).toFixed(0)} GiB.`);
+  }
+  return notes.length ? ['## Notes on the misses', '', ...notes, ''] : [];
+}
+
+function phaseList(runs: CliRun[]): string {
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.phases)))].filter((p) => p !== 'build');
+  return names.map((p) => `${p} ${formatMs(median(runs.filter((r) => p in r.phases).map((r) => r.phases[p])))}`).join(', ') || 'no phase figures';
+}
+
+function distinctLogins(runs: Array<{ logins: number }>): string {
+  return [...new Set(runs.map((r) => r.logins))].join('/');
+}
