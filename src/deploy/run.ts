@@ -11,7 +11,7 @@ import type { Context } from '../context.js';
 import { DeployerError, RemoteCommandError, UnhealthyError } from '../errors.js';
 import { pausePoint, RemoteHost, SwitchHandle, type Lock, type ScriptResult } from '../exec/remote.js';
 import { formatMs } from '../output/reporter.js';
-import { planDeploy, type HostDeployPlan } from '../plan/deploy.js';
+import { isNoop, noopScript, planDeploy, type HostDeployPlan } from '../plan/deploy.js';
 import { layoutFor } from '../plan/layout.js';
 import { SshSession } from '../ssh/session.js';
 import { findArtifact, runLocalCommand, type Artifact } from '../local/build.js';
@@ -129,6 +129,20 @@ async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version
       const host = hosts.find((h) => h.name === r.name)!;
       r.plan = planDeploy({ config, host, version, artifact: artifact.name, files: files.get(r.name)!, state: r.lock.state, time, by, action: opts.action });
       if (r.plan.unchanged.length) reporter.emit({ type: 'step', host: r.name, step: `already on the host: ${r.plan.unchanged.join(', ')}`, status: 'skipped' });
+    }
+    // Nothing to do anywhere: record it and stop, restarting nothing.
+    if (runs.every((r) => isNoop(r.plan!, r.lock.state))) {
+      const noop = await mapLimit(runs, config.parallel, async (r) => {
+        const res = await r.remote.runScript(noopScript({ config, host: hosts.find((h) => h.name === r.name)!, version, time, by, action: opts.action }));
+        if (!res.ok) throw new RemoteCommandError(`${r.name}: recording the deploy failed`, res.code, res.stderr);
+        r.healthy = true;
+        reporter.emit({ type: 'phase', host: r.name, phase: `${version} is already live`, status: 'skipped', detail: 'nothing changed: no upload, no install, no restart' });
+      });
+      throwFirst(noop);
+      const summary = runs.map((r) => hostSummary(r));
+      reporter.emit({ type: 'result', command: opts.action, ok: true, data: { app: config.appName, version, unchanged: true, hosts: summary } });
+      writeStepSummary(ctx.env, config, version, summary, true);
+      return;
     }
     const uploaded = await mapLimit(runs, config.parallel, async (r) => {
       let paused = false;

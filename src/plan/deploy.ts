@@ -98,6 +98,33 @@ export function revertSteps(opts: {
   return steps;
 }
 
+/**
+ * True when a deploy would change nothing on the host: the same release is
+ * live and good, every file is already there, units and site are the same and
+ * its services run. Then nothing is restarted ("do only what changed").
+ */
+export function isNoop(plan: HostDeployPlan, state: RemoteState): boolean {
+  const s = plan.summary;
+  return (
+    state.current === plan.version &&
+    state.versions.find((r) => r.version === plan.version)?.status === 'good' &&
+    plan.uploads.length === 0 &&
+    s.copied.length === 0 &&
+    s.installSkipped &&
+    s.unitsChanged.length === 0 &&
+    s.unitsRemoved.length === 0 &&
+    !s.caddyChanged &&
+    (state.inactive ?? []).length === 0
+  );
+}
+
+/** The record a no-op deploy leaves: one history line. */
+export function noopScript(input: Pick<DeployPlanInput, 'config' | 'host' | 'version' | 'time' | 'by' | 'action'>): ScriptSpec {
+  const L = layoutFor(input.config);
+  const line = historyLine({ time: input.time, by: input.by, action: input.action, host: input.host.name, from: input.version, to: input.version, result: 'ok, nothing changed' });
+  return { phaseLock: L.phaseLockFile, steps: [{ kind: 'append-line', path: L.historyFile, line }] };
+}
+
 export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   const { config, host, version, state } = input;
   const L = layoutFor(config);

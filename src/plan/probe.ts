@@ -33,6 +33,8 @@ export interface RemoteState {
   currentFiles?: Record<string, string>;
   /** The live release has a virtual environment (python mode). */
   currentVenv?: boolean;
+  /** Units of the live release that are not active. */
+  inactive?: string[];
   /** Unit files that carry this app's marker: name -> content. */
   units: Record<string, string>;
   caddySite?: string;
@@ -128,6 +130,10 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
     '    while read -r sum path; do echo "@@curfile ${path#./} $sum"; done',
     '  [ -x "$appdir/$cur/.venv/bin/python" ] && echo "@@curvenv yes"',
     'fi',
+    // Services of the live release that are not running (a no-op deploy must still start them).
+    'if [ -n "${cur:-}" ] && [ -f "$appdir/$cur/.deployer/instances" ]; then',
+    '  while read -r _ unit; do [ -n "$unit" ] && ! systemctl is-active --quiet -- "$unit" && echo "@@inactive $unit"; done < "$appdir/$cur/.deployer/instances"',
+    'fi',
     'for f in /etc/systemd/system/*.service /etc/systemd/system/*.socket /etc/systemd/system/*.timer; do',
     '  [ -f "$f" ] && grep -qxF -- "$marker" "$f" && echo "@@unit ${f##*/} $(b64 "$f")"',
     'done',
@@ -189,6 +195,9 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
       }
       case 'curvenv':
         state.currentVenv = true;
+        break;
+      case 'inactive':
+        (state.inactive ??= []).push(rest);
         break;
       case 'unit': {
         const [name, data] = rest.split(' ');

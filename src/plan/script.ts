@@ -148,19 +148,19 @@ dp_deactivate() { # MARKER APPDIR SITE
   rm -f -- "$2/current"
   return 0
 }
-dp_wait_release() { # APPDIR RELEASE TIMEOUT STABLE
+dp_wait_release() { # APPDIR RELEASE TIMEOUT_MS STABLE_MS
   local inst=() action unit
   [ -f "$1/$2/.deployer/instances" ] || return 1
   while read -r action unit; do [ -n "$unit" ] && inst+=("$unit"); done < "$1/$2/.deployer/instances"
   [ $%{#inst[@]} -gt 0 ] || return 0
   dp_wait_units "$3" "$4" "$%{inst[@]}"
 }
-dp_wait_units() { # TIMEOUT STABLE UNIT...
+dp_wait_units() { # TIMEOUT_MS STABLE_MS UNIT...
   local timeout=$1 stable=$2 start now since="" u st n all
   shift 2
   declare -A base
   for u in "$@"; do base[$u]=$(systemctl show -p NRestarts --value -- "$u"); done
-  start=$(date +%s)
+  start=$(date +%s%3N)
   while :; do
     all=1
     for u in "$@"; do
@@ -174,7 +174,7 @@ dp_wait_units() { # TIMEOUT STABLE UNIT...
       fi
       [ "$st" = active ] || all=0
     done
-    now=$(date +%s)
+    now=$(date +%s%3N)
     if [ $all = 1 ]; then
       [ -n "$since" ] || since=$now
       [ $((now - since)) -ge "$stable" ] && return 0
@@ -186,10 +186,12 @@ dp_wait_units() { # TIMEOUT STABLE UNIT...
       for u in "$@"; do echo "$u: $(systemctl show -p ActiveState --value -- "$u")" >&2; sudo -n journalctl -u "$u" -n 10 --no-pager -o cat >&2 || true; done
       return 1
     fi
-    sleep 0.3
+    sleep 0.2
   done
 }
 `.replace(/\$%\{/g, '${');
+
+const ms = (seconds: number) => String(Math.round(seconds * 1000));
 
 export function renderStep(step: Step): string {
   const s = (sudo?: boolean) => (sudo ? 'sudo' : '-');
@@ -216,13 +218,13 @@ export function renderStep(step: Step): string {
     case 'caddy-validate':
       return shellJoin(['dp_caddy_validate', step.site, step.candidate]);
     case 'wait-units':
-      return shellJoin(['dp_wait_units', String(step.timeoutSec), String(step.stableSec), ...step.units]);
+      return shellJoin(['dp_wait_units', ms(step.timeoutSec), ms(step.stableSec), ...step.units]);
     case 'activate':
       return shellJoin(['dp_activate', step.marker, step.appDir, step.release, step.site]);
     case 'deactivate':
       return shellJoin(['dp_deactivate', step.marker, step.appDir, step.site]);
     case 'wait-release':
-      return shellJoin(['dp_wait_release', step.appDir, step.release, String(step.timeoutSec), String(step.stableSec)]);
+      return shellJoin(['dp_wait_release', step.appDir, step.release, ms(step.timeoutSec), ms(step.stableSec)]);
     case 'write':
       return shellJoin(['dp_write', step.path, step.mode, step.content]);
     case 'append-line':
