@@ -48,17 +48,36 @@ export async function runExec(ctx: Context, io: AppIO, argv: string[]): Promise<
   // to one host, and never a terminal: interactive use is `app shell`.
   const stdin = hostCount === 1 && !io.stdin.isTTY ? io.stdin : undefined;
   let exitCode = 0;
-  await eachHostInTurn(ctx, config, 'app exec', async (h) => {
-    if (!h.state.current) throw notDeployed(config, h);
-    io.stdout.write(hostHeader(h.host.name, hostCount));
-    const command = appCommandLine({ appDir: layoutFor(config).appDir, sshUser: h.host.user, appUser: appUserFor(config, h.host), argv });
-    const r = await streamCommand(h.session, command, { onStdout: (d) => io.stdout.write(d), onStderr: (d) => io.stderr.write(d), stdin });
-    const code = r.code ?? signalExitCode(r.signal);
-    if (code !== 0) {
-      if (hostCount > 1) ctx.reporter.warn(`exit code ${code}`, h.host.name);
-      if (exitCode === 0) exitCode = code;
-    }
+  // Ctrl-C interrupts the remote command (a closed channel alone would leave
+  // it running until it next writes) and skips the hosts not reached yet.
+  let interrupted = false;
+  let stopCurrent: (() => void) | undefined;
+  const removeHandler = io.onInterrupt(() => {
+    interrupted = true;
+    stopCurrent?.();
   });
+  try {
+    await eachHostInTurn(ctx, config, 'app exec', async (h) => {
+      if (interrupted) return;
+      if (!h.state.current) throw notDeployed(config, h);
+      io.stdout.write(hostHeader(h.host.name, hostCount));
+      const command = appCommandLine({ appDir: layoutFor(config).appDir, sshUser: h.host.user, appUser: appUserFor(config, h.host), argv });
+      const r = await streamCommand(h.session, command, {
+        onStdout: (d) => io.stdout.write(d),
+        onStderr: (d) => io.stderr.write(d),
+        stdin,
+        started: (_channel, stop) => (stopCurrent = stop),
+      });
+      stopCurrent = undefined;
+      const code = r.stopped ? 130 : r.code ?? signalExitCode(r.signal);
+      if (code !== 0) {
+        if (hostCount > 1) ctx.reporter.warn(`exit code ${code}`, h.host.name);
+        if (exitCode === 0) exitCode = code;
+      }
+    });
+  } finally {
+    removeHandler();
+  }
   return exitCode;
 }
 

@@ -61,7 +61,7 @@ test('status: version, URL, and every unit active with its uptime', async () => 
   assert.match(r.stdout, /^h1: hello-bin 1\.0\.0 \(good, deployed .* by /m);
   assert.match(r.stdout, /^ {2}url: http:\/\/hello-bin\.localhost$/m);
   for (const unit of ['hello-bin-web.service', 'hello-bin-worker@1.service', 'hello-bin-worker@2.service']) {
-    assert.match(r.stdout, new RegExp(`^  ${unit.replace(/[.@]/g, '\\$&')} +active \\(running\\) +up \\d+s, pid \\d+`, 'm'));
+    assert.match(r.stdout, new RegExp(`^  ${unit.replace(/[.@]/g, '\\$&')} +active \\(running\\) +up (\\d+[dhms] ?)+, pid \\d+`, 'm'));
   }
   const json = await cli(['app', 'status', 'worker', '--json']);
   assert.equal(json.code, 0, json.stderr);
@@ -76,7 +76,9 @@ test('logs: one process (all its replicas), -n; an unknown process lists the kno
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 6, r.stdout);
-  for (const l of lines) assert.match(l, /hello-bin-worker\[\d+\]: worker-tick$/);
+  // Only the worker's lines: its output, or systemd's lines about its instances.
+  for (const l of lines) assert.match(l, /hello-bin-worker\[\d+\]: worker-tick$|systemd\[1\]: .*hello-bin-worker@[12]\.service/);
+  assert.match(r.stdout, /worker-tick/);
   const web = await cli(['app', 'logs', 'web']);
   assert.match(web.stdout, /hello-bin-web\[\d+\]: hello-bin 1\.0\.0 listening/);
   assert.doesNotMatch(web.stdout, /worker-tick/);
@@ -87,10 +89,13 @@ test('logs: one process (all its replicas), -n; an unknown process lists the kno
 });
 
 test('logs -f streams new lines until Ctrl-C, then exits 0 and leaves no journalctl behind', async () => {
-  const { child, result } = project.start(['app', 'logs', 'web', '-f', '-n', '0']);
+  const { child, result } = project.start(['app', 'logs', 'web', '-f', '-n', '1']);
   let seen = '';
   child.stdout!.on('data', (d: Buffer) => (seen += d.toString()));
-  await new Promise((r) => setTimeout(r, 2500));
+  // The one old line shows journalctl is following; then make new ones.
+  const ready = Date.now() + 20_000;
+  while (!seen.includes('\n') && Date.now() < ready) await new Promise((r) => setTimeout(r, 100));
+  seen = '';
   await root('systemctl restart hello-bin-web.service');
   const deadline = Date.now() + 15_000;
   while (!/hello-bin 1\.0\.0 stopping[\s\S]*hello-bin 1\.0\.0 listening/.test(seen) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
@@ -125,17 +130,19 @@ test('restart one process: only its units get new PIDs; stop and start the worke
 
 test('restart waits for the deploy lock (refused at once, or with --lock-wait); status still answers', async () => {
   // Hold the app's lock from the host, as a running deploy would.
-  const holder = host.ssh(`flock ${DIR}/../.deployer/hello-bin.lock sleep 6`, { user: 'root' });
-  await new Promise((r) => setTimeout(r, 1500));
+  const lock = `${DIR}/../.deployer/hello-bin.lock`;
+  const holder = host.ssh(`flock ${lock} sleep 12`, { user: 'root' });
+  const held = Date.now() + 10_000;
+  while ((await root(`flock -n ${lock} true && echo free || echo held`)) === 'free' && Date.now() < held) await new Promise((r) => setTimeout(r, 100));
   const refused = await cli(['app', 'restart']);
   assert.equal(refused.code, 6, refused.stderr);
   assert.match(refused.stderr, /is locked by/);
   const status = await cli(['app', 'status']);
   assert.equal(status.code, 0, status.stderr);
   assert.match(status.stdout, /^ {2}locked: /m);
-  const waited = await cli(['app', 'restart', 'web', '--lock-wait', '20']);
+  const waited = await cli(['app', 'restart', 'web', '--lock-wait', '30']);
   assert.equal(waited.code, 0, waited.stderr);
-  assert.match(waited.stderr, /waiting up to 20s for the lock/);
+  assert.match(waited.stderr, /waiting up to 30s for the lock/);
   await holder;
 });
 
@@ -146,6 +153,15 @@ test('exec runs in the app environment as the app user; its exit code becomes ou
   r = await cli(['app', 'exec', '--', 'printf', '<%s>', 'a b', "it's", '$(id)', '-n']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "<a b><it's><$(id)><-n>");
+
+  // Ctrl-C stops the remote command too, and we exit 130.
+  const { child, result } = project.start(['app', 'exec', '--', 'sleep', '301']);
+  const deadline = Date.now() + 20_000;
+  while ((await root('pgrep -c -x -f "sleep 301" || true')) === '0' && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
+  child.kill('SIGINT');
+  assert.equal((await result).code, 130);
+  await new Promise((res) => setTimeout(res, 500));
+  assert.equal(await root('pgrep -c -x -f "sleep 301" || true'), '0');
 });
 
 test('shell: an interactive bash in the app environment through a pty, window size passed on; refused without a TTY', async () => {
@@ -163,12 +179,16 @@ test('shell: an interactive bash in the app environment through a pty, window si
     while (!re.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.match(out, re);
   };
-  await waitFor(/\$ $/m); // the remote prompt
-  child.stdin.write('echo "MARK-$((6*7)) $RELEASE_NOTE $(id -un) $PWD"; stty size\n');
-  await waitFor(/MARK-42 note-1 deploy \/srv\/deployer\/hello-bin\/current\r?\n33 101/);
-  child.stdin.write('exit 5\n');
-  const code = await new Promise<number | null>((r) => child.on('close', r));
-  assert.equal(code, 5, out);
+  const closed = new Promise<number | null>((r) => child.on('close', r));
+  try {
+    await waitFor(/\$ $/m); // the remote prompt
+    child.stdin.write('echo "MARK-$((6*7)) $RELEASE_NOTE $(id -un) $PWD"; stty size\n');
+    await waitFor(/MARK-42 note-1 deploy \/srv\/deployer\/hello-bin\/current\r*\n33 101/);
+    child.stdin.write('exit 5\n');
+    assert.equal(await closed, 5, out);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
 
   const r = await cli(['app', 'shell']);
   assert.equal(r.code, 2);
