@@ -166,6 +166,15 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     prepare.push({ kind: 'verify-sha256', path: remote, sha256: f.sha256 }, { kind: 'move', from: remote, to: `${R}/${f.path}` });
   });
   if (uploads.length) prepare.push({ kind: 'remove', paths: [incoming] });
+  if (runAs) {
+    // The app runs as another user: let its group read the env files (still
+    // not world-readable), so release_command, hooks and `app exec` can.
+    prepare.push({
+      kind: 'run',
+      argv: ['sudo', '-n', 'sh', '-c', 'chgrp -- "$(id -gn -- "$1")" "$2" "$3" && chmod 0640 "$2" "$3"', 'sh', runAs, `${R}/.env`, `${R}/.appenv`],
+      desc: `let ${runAs} read the release's env files`,
+    });
+  }
 
   // Install, unless this exact artifact (and requirements) is installed already.
   const stamp = installStamp(input.files, config);

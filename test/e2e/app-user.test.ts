@@ -1,0 +1,60 @@
+// app_user: the app, its release command and `app exec` run as another user
+// than the SSH user, and can read the release's env (group-readable, 0640).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
+import { createProject, type Project } from '../helpers/project.js';
+
+let host: TestHost;
+let app: Project;
+
+before(async () => {
+  host = await startHost();
+  app = createProject(
+    'binary-app',
+    [host],
+    `
+app = "asuser"
+build_command = "./build.sh"
+distfile = "dist/hello-bin"
+installation_mode = "binary"
+app_user = "nobody"
+envfile = "app.env"
+release_command = "echo \\"$(id -un) $RELEASE_NOTE\\" > /tmp/release-as"
+
+[processes]
+web = "app_binary"
+
+[webserver]
+domains = ["http://asuser.localhost"]
+upstream = "127.0.0.1:8000"
+
+[health_check]
+path = "/healthz"
+`,
+  );
+  writeFileSync(join(app.dir, 'app.env'), 'HELLO_DEBUG_ENV=1\nRELEASE_NOTE=secret-note\n');
+});
+after(async () => {
+  app?.cleanup();
+  await host?.down();
+});
+
+test('the release command and the service run as app_user and read the env', async () => {
+  const r = await app.run(['deploy']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await host.ssh('cat /tmp/release-as', { user: 'root' })).stdout.trim(), 'nobody secret-note');
+  assert.equal((await host.ssh('systemctl show -p User --value asuser-web.service', { user: 'root' })).stdout.trim(), 'nobody');
+  const env = await httpGet(host.httpPort, '/env/RELEASE_NOTE', 'asuser.localhost');
+  assert.equal(env.body.trim(), 'secret-note');
+  const mode = await host.ssh('stat -L -c "%a %U %G" /srv/deployer/asuser/.env', { user: 'root' });
+  assert.equal(mode.stdout.trim(), '640 deploy nogroup');
+});
+
+test('app exec runs as app_user with the app env', async () => {
+  const r = await app.run(['app', 'exec', '--', 'sh', '-c', 'echo "$(id -un) $RELEASE_NOTE"']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /nobody secret-note/);
+});
