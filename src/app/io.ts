@@ -25,3 +25,20 @@ export function processIO(proc: NodeJS.Process = process): AppIO {
 export function hostHeader(name: string, hostCount: number): string {
   return hostCount > 1 ? `==> ${name} <==\n` : '';
 }
+
+/**
+ * With --json, what a command would print raw becomes `output` events (one
+ * JSON object per line, redacted like every event), so stdout stays JSON.
+ */
+export function jsonIO(base: AppIO, emit: (stream: 'stdout' | 'stderr', text: string) => void): AppIO {
+  const writer = (stream: 'stdout' | 'stderr') =>
+    ({
+      write(chunk: string | Uint8Array): boolean {
+        const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+        if (text) emit(stream, text);
+        return true;
+      },
+      isTTY: false,
+    }) as unknown as NodeJS.WriteStream;
+  return { ...base, stdout: writer('stdout'), stderr: writer('stderr') };
+}

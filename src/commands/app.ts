@@ -3,6 +3,7 @@
 // implementation lazily (ssh2 is not loaded for --help or completion).
 import { Argument, Command, InvalidArgumentError } from 'commander';
 import type { ContextFactory } from '../program.js';
+import type { Context } from '../context.js';
 import { parseSeconds } from './deploy.js';
 
 function parseLines(value: string): number {
@@ -46,8 +47,9 @@ Examples:
     .option('--since <when>', 'start at this time: "1h ago", "today", "2024-05-01 10:00" (journalctl syntax)')
     .addHelpText('after', '\nExamples:\n  $ deployer app logs\n  $ deployer app logs web -f\n  $ deployer app logs worker -n 500\n  $ deployer app logs --since "10 min ago" --host web2')
     .action(async (processName: string | undefined, opts: { follow?: boolean; lines?: number; since?: string }, cmd: Command) => {
-      const [{ runLogs }, { processIO }] = await Promise.all([import('../app/logs.js'), import('../app/io.js')]);
-      await runLogs(ctx(cmd), processIO(), { process: processName, follow: Boolean(opts.follow), lines: opts.lines, since: opts.since });
+      const { runLogs } = await import('../app/logs.js');
+      const c = ctx(cmd);
+      await runLogs(c, await appIO(c), { process: processName, follow: Boolean(opts.follow), lines: opts.lines, since: opts.since });
     });
 
   for (const action of ['start', 'stop', 'restart'] as const) {
@@ -69,8 +71,9 @@ Examples:
     .argument('<command...>', 'the command and its arguments, after --')
     .addHelpText('after', '\nExamples:\n  $ deployer app exec -- python manage.py migrate\n  $ deployer app exec --host web1 -- env\n  $ deployer app exec -- psql < dump.sql        (stdin is passed on, with one host)')
     .action(async (argv: string[], _opts: unknown, cmd: Command) => {
-      const [{ runExec }, { processIO }] = await Promise.all([import('../app/exec.js'), import('../app/io.js')]);
-      const code = await runExec(ctx(cmd), processIO(), argv);
+      const { runExec } = await import('../app/exec.js');
+      const c = ctx(cmd);
+      const code = await runExec(c, await appIO(c), argv);
       // The remote command's exit code becomes ours (program.ts returns it).
       if (code !== 0) process.exitCode = code;
     });
@@ -92,7 +95,15 @@ Examples:
     .option('--show-secrets', 'print the .env values too')
     .addHelpText('after', '\nExamples:\n  $ deployer app cat units\n  $ deployer app cat caddy --host web1\n  $ deployer app cat env --show-secrets > backup.env')
     .action(async (what: 'env' | 'units' | 'caddy', opts: { showSecrets?: boolean }, cmd: Command) => {
-      const [{ runCat }, { processIO }] = await Promise.all([import('../app/cat.js'), import('../app/io.js')]);
-      await runCat(ctx(cmd), processIO(), what, { showSecrets: Boolean(opts.showSecrets) });
+      const { runCat } = await import('../app/cat.js');
+      const c = ctx(cmd);
+      await runCat(c, await appIO(c), what, { showSecrets: Boolean(opts.showSecrets) });
     });
+}
+
+/** The terminal, or JSON output events under --json. */
+async function appIO(c: Context) {
+  const { processIO, jsonIO } = await import('../app/io.js');
+  const io = processIO();
+  return c.reporter.json ? jsonIO(io, (stream, text) => c.reporter.emit({ type: 'output', stream, text })) : io;
 }

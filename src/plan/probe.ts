@@ -99,7 +99,9 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
     'fi',
     'if [ $want_lock = 1 ]; then',
     '  exec 9>>"$lock" || { echo "@@error cannot open $lock"; exit 1; }',
-    '  if ! flock -n 9; then',
+    // Half a second of grace even without --lock-wait: a read-only probe
+    // (plan, status) may hold the lock for an instant to see if it is free.
+    '  if ! flock -w 0.5 9; then',
     '    if [ "$lockwait" -gt 0 ]; then echo "@@waiting $(b64 "$info")"; fi',
     '    if [ "$lockwait" = 0 ] || ! flock -w "$lockwait" 9; then echo "@@locked $(b64 "$info")"; exit 0; fi',
     '  fi',

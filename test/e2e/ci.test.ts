@@ -203,4 +203,14 @@ test('--json prints one JSON object per line for deploy and history', async () =
   assert.ok(actions.some((a) => a.startsWith('deploy:2.0.0:failed')), actions.join('\n'));
   // In GitHub Actions the history names the actor and the run, not the runner's user.
   assert.ok(res.data.entries.every((e) => e.by === 'ci-bot@github-actions run 4242'), JSON.stringify(res.data.entries));
+
+  // Commands that print raw text on a terminal print output events instead.
+  for (const args of [['app', 'exec', '--json', '--', 'echo', 'from-exec'], ['app', 'cat', 'units', '--json'], ['app', 'status', '--json']]) {
+    const o = await ciRun(args);
+    assert.equal(o.code, 0, `${args.join(' ')}: ${o.stderr}`);
+    const lines = jsonLines(o.stdout); // throws on a line that is not JSON
+    assert.ok(lines.length > 0, args.join(' '));
+  }
+  const ex = jsonLines((await ciRun(['app', 'exec', '--json', '--', 'echo', 'from-exec'])).stdout);
+  assert.ok(ex.some((e) => e.type === 'output' && String(e.text).includes('from-exec')));
 });
