@@ -97,6 +97,9 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
     '      { echo "@@error cannot create $appsdir: the user $(id -un) cannot write there and has no passwordless sudo"; exit 1; }',
     '  fi',
     'fi',
+    'if [ $want_lock = 1 ] && [ $create = 0 ] && [ ! -d "$appdir" ]; then',
+    '  echo "@@error the app is not deployed on this host ($appdir does not exist): run deployer deploy first"; exit 0',
+    'fi',
     'if [ $want_lock = 1 ]; then',
     '  exec 9>>"$lock" || { echo "@@error cannot open $lock"; exit 1; }',
     // Half a second of grace even without --lock-wait: a read-only probe
