@@ -11,7 +11,7 @@ import type { Context } from '../context.js';
 import { DeployerError, RemoteCommandError, UnhealthyError } from '../errors.js';
 import { pausePoint, RemoteHost, SwitchHandle, type Lock, type ScriptResult } from '../exec/remote.js';
 import { formatMs } from '../output/reporter.js';
-import { isNoop, noopScript, planDeploy, type HostDeployPlan } from '../plan/deploy.js';
+import { chooseRelease, isNoop, noopScript, planDeploy, type HostDeployPlan } from '../plan/deploy.js';
 import { layoutFor } from '../plan/layout.js';
 import { SshSession } from '../ssh/session.js';
 import { findArtifact, runLocalCommand, type Artifact } from '../local/build.js';
@@ -127,7 +127,10 @@ async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version
     const time = new Date().toISOString();
     for (const r of runs) {
       const host = hosts.find((h) => h.name === r.name)!;
-      r.plan = planDeploy({ config, host, version, artifact: artifact.name, files: files.get(r.name)!, state: r.lock.state, time, by, action: opts.action });
+      const input = { config, host, version, artifact: artifact.name, files: files.get(r.name)!, state: r.lock.state, time, by, action: opts.action };
+      const chosen = chooseRelease(input);
+      if (chosen.release !== version) reporter.info(`${version} is live and would change: deploying it as release ${chosen.release}, so the live one stays intact to go back to`, r.name);
+      r.plan = planDeploy({ ...input, version: chosen.release, state: chosen.state });
       if (r.plan.unchanged.length) reporter.emit({ type: 'step', host: r.name, step: `already on the host: ${r.plan.unchanged.join(', ')}`, status: 'skipped' });
     }
     // Nothing to do anywhere: record it and stop, restarting nothing.

@@ -125,6 +125,25 @@ export function noopScript(input: Pick<DeployPlanInput, 'config' | 'host' | 'ver
   return { phaseLock: L.phaseLockFile, steps: [{ kind: 'append-line', path: L.historyFile, line }] };
 }
 
+/**
+ * The release id a deploy uses: its version, except when that version is the
+ * live release and the deploy would change it (a redeploy with a new env or
+ * new units). Changing the live release in place would leave nothing to go
+ * back to, so such a deploy gets a new directory, `v<version>_<n>`, and the
+ * state is re-read as "the live release is another one".
+ */
+export function chooseRelease(input: DeployPlanInput): { release: string; state: RemoteState } {
+  const { state, version } = input;
+  if (state.current !== version) return { release: version, state };
+  if (isNoop(planDeploy(input), state)) return { release: version, state };
+  let n = 2;
+  while (state.releases.includes(`${version}_${n}`)) n++;
+  return {
+    release: `${version}_${n}`,
+    state: { ...state, releaseFiles: {}, currentFiles: state.releaseFiles },
+  };
+}
+
 export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   const { config, host, version, state } = input;
   const L = layoutFor(config);

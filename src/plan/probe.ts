@@ -133,8 +133,8 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
     'if [ -n "${cur:-}" ] && [ -d "$appdir/$cur" ] && [ "$appdir/$cur" != "$release" ]; then',
     '  (cd -- "$appdir/$cur" && find . -path ./.venv -prune -o -path ./.incoming -prune -o -type f -print0 | xargs -0 -r sha256sum) |',
     '    while read -r sum path; do echo "@@curfile ${path#./} $sum"; done',
-    '  [ -x "$appdir/$cur/.venv/bin/python" ] && echo "@@curvenv yes"',
     'fi',
+    'if [ -n "${cur:-}" ] && [ -x "$appdir/$cur/.venv/bin/python" ]; then echo "@@curvenv yes"; fi',
     // Services of the live release that are not running (a no-op deploy must still start them).
     'if [ -n "${cur:-}" ] && [ -f "$appdir/$cur/.deployer/instances" ]; then',
     '  while read -r _ unit; do [ -n "$unit" ] && ! systemctl is-active --quiet -- "$unit" && echo "@@inactive $unit"; done < "$appdir/$cur/.deployer/instances"',

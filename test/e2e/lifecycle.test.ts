@@ -123,6 +123,23 @@ test('prune never removes the last good release, and drops failed ones first', a
   assert.equal(await get(), '200 hello-bin 5.0.0');
 });
 
+test('deploying the live version again with a breaking change leaves the live release, with its .env, intact', async () => {
+  app.setVersion('5.0.0');
+  env(app, 'note-broken', 'HELLO_HEALTH_STATUS=500\n');
+  let r = await app.run(['deploy']);
+  assert.equal(r.code, 7, r.stderr);
+  assert.match(r.stderr, /as release 5\.0\.0_2/);
+  assert.equal(await get(), '200 hello-bin 5.0.0');
+  assert.equal(await get('/env/RELEASE_NOTE'), '200 note-5.0.0');
+  assert.equal(await sh(`readlink ${DIR}/current`), 'v5.0.0');
+  assert.match(await sh(`cat ${DIR}/.versions`), /^5\.0\.0_2\tfailed\t/m);
+  env(app, 'note-fixed');
+  r = await app.run(['deploy']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await get('/env/RELEASE_NOTE'), '200 note-fixed');
+  assert.equal(await sh(`readlink ${DIR}/current`), 'v5.0.0_3');
+});
+
 test('history lists deploys, failures, rollbacks and prunes', async () => {
   const r = await app.run(['history', '--json']);
   assert.equal(r.code, 0, r.stderr);

@@ -1,0 +1,77 @@
+// planDeploy and friends on hand-made remote state: what is uploaded,
+// copied, installed, and when a deploy gets a release directory of its own.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
+import type { RemoteState } from '../../src/plan/probe.js';
+import { makeConfig, makeHost } from './render-helpers.js';
+
+const text = (path: string, content: string, label = path): ReleaseFile => ({ path, content, sha256: sha256(content), size: content.length, mode: 0o644, label });
+const files: ReleaseFile[] = [
+  { path: 'app.whl', local: '/tmp/app.whl', sha256: 'a'.repeat(64), size: 10, mode: 0o644, label: 'artifact' },
+  text('.env', 'A=1\n'),
+  text('.deployer/units/shop-web.service', '[Service]\n', 'unit shop-web.service'),
+  text('.deployer/instances', 'restart shop-web.service\n'),
+];
+const emptyState = (over: Partial<RemoteState> = {}): RemoteState => ({
+  user: 'deploy', releases: [], versions: [], releaseFiles: {}, units: {}, caddyImportsSites: true, hasUv: false, lockHeld: false, ...over,
+});
+const input = (state: RemoteState, version = '1.0.0'): DeployPlanInput => ({
+  config: makeConfig({ app: 'shop', appName: 'shop', installationMode: 'python-package' }),
+  host: makeHost(),
+  version,
+  artifact: 'app.whl',
+  files,
+  state,
+  time: 't',
+  by: 'me',
+  action: 'deploy',
+});
+const liveFiles = Object.fromEntries(files.map((f) => [f.path, f.sha256]));
+
+test('a first deploy uploads everything and installs', () => {
+  const p = planDeploy(input(emptyState()));
+  assert.equal(p.uploads.length, files.length);
+  assert.equal(p.summary.installSkipped, false);
+  assert.ok(p.prepare.steps.some((s) => s.kind === 'run' && s.argv.includes('venv')));
+});
+
+test('files the live release has are copied on the host, and its venv reused', () => {
+  const p = planDeploy(input(emptyState({ current: '0.9.0', releases: ['0.9.0'], currentFiles: liveFiles, currentVenv: true }), '1.0.0'));
+  assert.deepEqual(p.uploads.map((u) => u.label), []);
+  assert.equal(p.summary.copied.length, files.length);
+  assert.equal(p.summary.venvReused, true);
+});
+
+test('the live version again with nothing changed is a no-op on the same release', () => {
+  const stamp = planDeploy(input(emptyState())).prepare.steps.find((s) => s.kind === 'write');
+  assert.ok(stamp && stamp.kind === 'write');
+  const state = emptyState({
+    current: '1.0.0',
+    releases: ['1.0.0'],
+    versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }],
+    releaseFiles: { ...liveFiles, '.deployer/installed': sha256(stamp.content) },
+    units: { 'shop-web.service': '[Service]\n' },
+  });
+  const chosen = chooseRelease(input(state));
+  assert.equal(chosen.release, '1.0.0');
+  assert.equal(isNoop(planDeploy(input(state)), state), true);
+  // A stopped service makes it a real deploy again.
+  assert.equal(isNoop(planDeploy(input({ ...state, inactive: ['shop-web.service'] })), { ...state, inactive: ['shop-web.service'] }), false);
+});
+
+test('the live version again with a change gets its own release directory', () => {
+  const state = emptyState({
+    current: '1.0.0',
+    releases: ['1.0.0', '1.0.0_2'],
+    versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }],
+    releaseFiles: { ...liveFiles, '.env': sha256('A=0\n') },
+  });
+  const chosen = chooseRelease(input(state));
+  assert.equal(chosen.release, '1.0.0_3');
+  const p = planDeploy({ ...input(chosen.state), version: chosen.release });
+  assert.equal(p.releaseDir, '/srv/deployer/shop/v1.0.0_3');
+  assert.deepEqual(p.uploads.map((u) => u.label), ['.env']);
+  // Reverting goes back to the live release, not to the new directory.
+  assert.ok(p.switch.verdict!.rollback.some((s) => s.kind === 'activate' && s.release === 'v1.0.0'));
+});
