@@ -3,7 +3,7 @@
 // and adds what a reviewer wants to read: unit and Caddy diffs against what
 // is installed, env key changes (names only) and the lock state. Pure.
 import type { Config, HostConfig } from '../config/types.js';
-import { planDeploy, type ReleaseFile } from './deploy.js';
+import { chooseRelease, planDeploy, type ReleaseFile } from './deploy.js';
 import { unifiedDiff } from './diff.js';
 import { layoutFor } from './layout.js';
 import type { RemoteState } from './probe.js';
@@ -85,9 +85,12 @@ export function diffEnv(installed: Record<string, string>, next: Record<string, 
 }
 
 export function previewDeploy(input: PreviewInput): HostPreview {
-  const { config, host, version, files, state } = input;
+  const { config, host, files } = input;
   const L = layoutFor(config);
   // No time or author: nothing is recorded, only uploads, install and prune are read.
+  // The release is the one deploy would choose (a changed live version gets its own).
+  const chosen = chooseRelease({ config, host, version: input.version, artifact: input.artifactName, files, state: input.state, time: '', by: '', action: 'plan' });
+  const { release: version, state } = chosen;
   const plan = planDeploy({ config, host, version, artifact: input.artifactName, files, state, time: '', by: '', action: 'plan' });
   const artifactFile = files.find((f) => f.label === 'artifact');
 
