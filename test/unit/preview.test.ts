@@ -115,17 +115,19 @@ test('a new version: per-unit status and diffs, Caddy diff, env names, prune, lo
   assert.equal(p.installSkipped, false);
 });
 
-test('a redeploy of an installed release uploads only what differs and skips the install', () => {
+test('a changed redeploy of the live release gets a release dir of its own: uploads what differs, copies the rest', () => {
   const files = releaseFiles({ worker: '/usr/bin/sleep 100', caddy: site });
   const onHost = Object.fromEntries(files.map((f) => [f.path, f.sha256]));
   onHost['.deployer/units/hello-production-beat.service'] = 'b'.repeat(64);
   onHost['.deployer/installed'] = sha256(installStamp(files, config));
   const state = deployedState({ current: '1.1.0', releases: ['1.0.0', '1.1.0'], versions: [rec('1.1.0'), rec('1.0.0')], releaseFiles: onHost, envHashes: { A: sha256('1') } });
   const p = previewDeploy(input(files, state, { envHashes: { A: sha256('1') } }));
-  assert.equal(p.releaseExists, true);
+  // Changing the live release in place would leave nothing to revert to.
+  assert.equal(p.release, '1.1.0_2');
+  assert.equal(p.releaseExists, false);
   assert.deepEqual(p.uploads, [{ label: 'unit hello-production-beat.service', size: files.find((f) => f.label === 'unit hello-production-beat.service')!.size }]);
-  assert.equal(p.unchanged.length, files.length - 1);
-  assert.equal(p.installSkipped, true);
+  assert.deepEqual(p.unchanged, []);
+  assert.equal(p.installSkipped, false);
   assert.equal(p.caddyDiff?.status, 'same');
   assert.deepEqual(p.env, { added: [], removed: [], changed: [] });
   assert.deepEqual(p.prune, []);
