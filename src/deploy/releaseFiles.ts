@@ -60,7 +60,6 @@ export async function buildReleaseFiles(opts: {
 }): Promise<ReleaseFile[]> {
   const { config, host, version, artifact } = opts;
   const L = layoutFor(config);
-  const R = L.releaseDir(version);
   const files: ReleaseFile[] = [{ path: artifact.name, local: artifact.path, sha256: artifact.sha256, size: artifact.size, mode: 0o644, label: 'artifact' }];
 
   if (config.requirements) {
@@ -79,7 +78,10 @@ export async function buildReleaseFiles(opts: {
 
   const entries = await resolveHostEnv(config, host, opts.env, opts.redactor);
   files.push(textFile('.env', formatEnvFile(entries), '.env', 0o600, true));
-  const pathDirs = config.installationMode === 'python-package' ? [`${R}/.venv/bin`, R] : [R];
+  // PATH through the stable links, so .appenv is the same for every release
+  // (and copied, not uploaded); the release command gets its own release's
+  // dirs in front (dp_app in src/plan/script.ts).
+  const pathDirs = config.installationMode === 'python-package' ? [`${L.appDir}/.venv/bin`, L.appDir] : [L.appDir];
   files.push(textFile('.appenv', formatAppEnv(entries, pathDirs), '.appenv', 0o600, true));
 
   const renderer = createRenderer({

@@ -51,7 +51,7 @@ dp_verify() { # PATH SHA256
   [ "$got" = "$2" ] || { echo "checksum mismatch for $1: expected $2, got $got" >&2; return 1; }
 }
 dp_app() { # RUNAS RELEASE_DIR COMMAND
-  local run=(bash -c 'set -a; . "$1/.appenv" || exit 1; set +a; cd "$1" && exec bash -c "$2"' deployer-app "$2" "$3")
+  local run=(bash -c 'set -a; . "$1/.appenv" || exit 1; set +a; PATH="$1/.venv/bin:$1:$PATH"; cd "$1" && exec bash -c "$2"' deployer-app "$2" "$3")
   if [ -n "$1" ] && [ "$1" != "$(id -un)" ]; then sudo -n -u "$1" -- "$%{run[@]}"; else "$%{run[@]}"; fi
 }
 dp_caddy_validate() { # SITE CANDIDATE

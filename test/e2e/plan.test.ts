@@ -81,9 +81,10 @@ test('plan after changing one process shows exactly that unit diff, and changes 
   const all = previews(r);
   assert.equal(all.length, 1, r.stdout);
   const p = all[0];
-  assert.equal(p.release, '1.0.0');
+  // The live version with a change: deploy would give it a release dir of its own.
+  assert.equal(p.release, '1.0.0_2');
   assert.equal(p.current, '1.0.0');
-  assert.equal(p.releaseExists, true);
+  assert.equal(p.releaseExists, false);
   const changed = p.unitDiffs.filter((d) => d.status !== 'same');
   assert.deepEqual(changed.map((d) => [d.name, d.status]), [['hello-plan-worker.service', 'changed']]);
   assert.ok(p.unitDiffs.some((d) => d.name === 'hello-plan-web.service' && d.status === 'same' && d.diff === ''), JSON.stringify(p.unitDiffs));
@@ -94,9 +95,10 @@ test('plan after changing one process shows exactly that unit diff, and changes 
   assert.equal(p.caddyDiff?.status, 'same');
   // The host hashed its live values the way plan hashes the new ones.
   assert.deepEqual(p.env, { added: [], removed: [], changed: [] });
-  // Same version, same artifact: only the changed unit file would be uploaded, no install.
+  // Same artifact: the rest is copied from the live release on the host; only
+  // the changed unit would be uploaded.
   assert.deepEqual(p.uploads.map((u) => u.label), ['unit hello-plan-worker.service']);
-  assert.equal(p.installSkipped, true);
+  assert.equal(p.installSkipped, false);
   assert.deepEqual(p.lock, { status: 'free' });
   assert.deepEqual(p.prune, []);
 });
@@ -108,7 +110,7 @@ test('plan names added, removed and changed env keys and never prints a value; t
   assert.deepEqual(previews(json)[0].env, { added: ['NEW_KEY'], removed: ['OTHER'], changed: ['SECRET_TOKEN'] });
   const text = await plan([], { PLAN_TOKEN: SECRET2 });
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, /^h1 hello-plan 1\.0\.0 \(redeploy of 1\.0\.0\)$/m);
+  assert.match(text.stdout, /^h1 hello-plan 1\.0\.0_2 \(1\.0\.0 -> 1\.0\.0_2\)$/m);
   assert.match(text.stdout, /hello-plan-web\.service unchanged, hello-plan-worker\.service changed/);
   assert.match(text.stdout, /^ {4}-ExecStart=.*sleep 100000$/m);
   assert.match(text.stdout, /^ {4}\+ExecStart=.*sleep 200000$/m);
@@ -142,8 +144,11 @@ test('without --build and no artifact, plan says so and still diffs units, Caddy
   assert.equal(p.installSkipped, null);
   assert.deepEqual(p.unitDiffs.filter((d) => d.status !== 'same').map((d) => d.name), ['hello-plan-worker.service']);
   assert.equal(p.caddyDiff?.status, 'same');
-  // --build builds it (build_command is local only): the same artifact, so no install.
+  // --build builds it (build_command is local only): the same artifact, so it
+  // is copied from the live release on the host, not uploaded.
   const built = await plan(['--json', '--build']);
   assert.equal(built.code, 0, built.stderr);
-  assert.equal(previews(built)[0].installSkipped, true);
+  const pb = previews(built)[0];
+  assert.equal(pb.artifact.missing, undefined);
+  assert.ok(!pb.uploads.some((u) => u.label === 'artifact'), JSON.stringify(pb.uploads));
 });
