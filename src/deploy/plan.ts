@@ -55,7 +55,7 @@ export async function runPlan(ctx: Context, opts: PlanOptions): Promise<HostPrev
   const local = new Map<string, { files: ReleaseFile[]; envHashes: Record<string, string> }>(
     await Promise.all(
       hosts.map(async (host) => {
-        const all = await buildReleaseFiles({ config, host, version, artifact, env: ctx.env, redactor: reporter.redactor });
+        const all = await buildReleaseFiles({ config, host, artifact, env: ctx.env, redactor: reporter.redactor });
         const files = present ? all : all.filter((f) => f.label !== 'artifact');
         return [host.name, { files, envHashes: hashEnvValues(files.find((f) => f.path === '.env')?.content ?? '') }] as const;
       }),

@@ -53,12 +53,13 @@ export async function resolveHostEnv(config: Config, host: HostConfig, env: Node
 export async function buildReleaseFiles(opts: {
   config: Config;
   host: HostConfig;
-  version: string;
   artifact: Artifact;
   env: NodeJS.ProcessEnv;
   redactor: Redactor;
 }): Promise<ReleaseFile[]> {
-  const { config, host, version, artifact } = opts;
+  // Nothing here depends on the release id: the same files serve v1.2.3 or
+  // v1.2.3_2 (see chooseRelease), so they can be compared across releases.
+  const { config, host, artifact } = opts;
   const L = layoutFor(config);
   const files: ReleaseFile[] = [{ path: artifact.name, local: artifact.path, sha256: artifact.sha256, size: artifact.size, mode: 0o644, label: 'artifact' }];
 

@@ -90,7 +90,7 @@ async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version
     }
   }
   const artifact: Artifact = await findArtifact(config, version);
-  const files = new Map(await Promise.all(hosts.map(async (h) => [h.name, await buildReleaseFiles({ config, host: h, version, artifact, env: ctx.env, redactor: reporter.redactor })] as const)));
+  const files = new Map(await Promise.all(hosts.map(async (h) => [h.name, await buildReleaseFiles({ config, host: h, artifact, env: ctx.env, redactor: reporter.redactor })] as const)));
   reporter.emit({ type: 'phase', phase: opts.action === 'deploy' ? 'build' : 'local checks', status: 'done', ms: timings.lap('build'), detail: `${artifact.name}, ${(artifact.size / 1024).toFixed(0)} KiB` });
 
   // --- connect and lock ------------------------------------------------------
