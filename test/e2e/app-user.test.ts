@@ -33,6 +33,12 @@ upstream = "127.0.0.1:8000"
 
 [health_check]
 path = "/healthz"
+
+[hooks]
+pre_build = "echo \\"pre_build $DEPLOYER_VERSION\\" > hooks-local.log"
+post_deploy_local = "echo \\"post_deploy_local $DEPLOYER_VERSION\\" >> hooks-local.log"
+pre_switch = "echo \\"pre_switch $(id -un) $(readlink /srv/deployer/asuser/current || echo none)\\" >> /tmp/hooks.log"
+post_deploy = "echo \\"post_deploy $(id -un) $(readlink /srv/deployer/asuser/current)\\" >> /tmp/hooks.log"
 `,
   );
   writeFileSync(join(app.dir, 'app.env'), 'HELLO_DEBUG_ENV=1\nRELEASE_NOTE=secret-note\n');
@@ -51,6 +57,13 @@ test('the release command and the service run as app_user and read the env', asy
   assert.equal(env.body.trim(), 'secret-note');
   const mode = await host.ssh('stat -L -c "%a %U %G" /srv/deployer/asuser/.env', { user: 'root' });
   assert.equal(mode.stdout.trim(), '640 deploy nogroup');
+});
+
+test('hooks run where and when they should', async () => {
+  const { readFileSync } = await import('node:fs');
+  assert.equal(readFileSync(join(app.dir, 'hooks-local.log'), 'utf8'), 'pre_build 1.0.0\npost_deploy_local 1.0.0\n');
+  // pre_switch runs before the switch (nothing live yet), post_deploy after it, both as the app user.
+  assert.equal((await host.ssh('cat /tmp/hooks.log', { user: 'root' })).stdout, 'pre_switch nobody none\npost_deploy nobody v1.0.0\n');
 });
 
 test('app exec runs as app_user with the app env', async () => {
