@@ -5,6 +5,8 @@
 # second version, roll back, and tear the host down (--keep leaves it up).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo=$PWD
+testhost="$repo/test/host/testhost.sh"
 keep=0
 [ "${1:-}" = --keep ] && keep=1
 
@@ -18,7 +20,11 @@ bash test/host/testhost.sh down "$name" >/dev/null 2>&1 || true
 info=$(bash test/host/testhost.sh up "$name" "$ssh_port" "$http_port:80")
 key=$(node -e 'console.log(JSON.parse(process.argv[1]).keyPath)' "$info")
 known=$(node -e 'console.log(JSON.parse(process.argv[1]).knownHostsPath)' "$info")
-if [ $keep = 0 ]; then trap 'bash test/host/testhost.sh down "$name" >/dev/null 2>&1 || true' EXIT; fi
+if [ $keep = 0 ]; then
+  # Also when interrupted or when its output pipe closes: leave no host behind.
+  trap 'bash "$testhost" down "$name" >/dev/null 2>&1 || true' EXIT
+  trap 'exit 130' INT TERM HUP PIPE
+fi
 
 work=$(mktemp -d)
 cp -r examples/python-app/. "$work/"
@@ -59,5 +65,5 @@ echo "== deployer history"
 $cli history
 if [ $keep = 1 ]; then
   echo "The host is still up: ssh -F $(dirname "$key")/ssh_config deploy@$name ; project in $work"
-  echo "Tear it down with: bash test/host/testhost.sh down $name"
+  echo "Tear it down with: bash $testhost down $name"
 fi
