@@ -8,7 +8,6 @@ import type { Context } from '../context.js';
 import { DeployerError } from '../errors.js';
 import { RemoteHost, type Lock } from '../exec/remote.js';
 import { layoutFor } from '../plan/layout.js';
-import { sitePath } from '../plan/maintenance.js';
 import type { RemoteState } from '../plan/probe.js';
 import { SshSession } from '../ssh/session.js';
 import { mapLimit, selectHosts, whoAmI } from './hosts.js';
@@ -42,7 +41,6 @@ export async function connectHost(ctx: Context, config: Config, host: HostConfig
     const holder = `${whoIsAsking(ctx)} pid ${process.pid}: deployer ${opts.command} (since ${new Date().toISOString()})`;
     const lock = await remote.lock(
       { layout: layoutFor(config), appName: config.appName, version: opts.version, lockWait: opts.lockWait ?? 0, holder, lock: opts.lock, create: opts.create ?? false },
-      sitePath(config),
     );
     return { handle: { host, session, remote, state: lock.state }, lock };
   } catch (e) {

@@ -5,19 +5,18 @@
 //   switch:  activate + wait for units                       (every host)
 //   verify:  HTTP health check through the connection
 //   decide:  commit everywhere, or roll back (all hosts, or the failed ones)
-import { hostname, userInfo } from 'node:os';
 import type { Config } from '../config/types.js';
 import type { Context } from '../context.js';
 import { DeployerError, RemoteCommandError, UnhealthyError } from '../errors.js';
-import { pausePoint, RemoteHost, SwitchHandle, type Lock, type ScriptResult } from '../exec/remote.js';
+import { pausePoint, SwitchHandle, type Lock, type RemoteHost, type ScriptResult } from '../exec/remote.js';
 import { formatMs } from '../output/reporter.js';
 import { chooseRelease, isNoop, noopScript, planDeploy, type HostDeployPlan } from '../plan/deploy.js';
-import { layoutFor } from '../plan/layout.js';
-import { SshSession } from '../ssh/session.js';
+import type { SshSession } from '../ssh/session.js';
 import { findArtifact, runLocalCommand, type Artifact } from '../local/build.js';
 import { loadDeployConfig } from './load.js';
 import { buildReleaseFiles } from './releaseFiles.js';
-import { mapLimit, selectHosts, whoAmI } from './hosts.js';
+import { mapLimit, selectHosts } from './hosts.js';
+import { connectHost, whoIsAsking } from './connect.js';
 import { checkHealth } from './health.js';
 import { writeFailureSummary, writeStepSummary } from './summary.js';
 
@@ -94,10 +93,7 @@ async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version
   reporter.emit({ type: 'phase', phase: opts.action === 'deploy' ? 'build' : 'local checks', status: 'done', ms: timings.lap('build'), detail: `${artifact.name}, ${(artifact.size / 1024).toFixed(0)} KiB` });
 
   // --- connect and lock ------------------------------------------------------
-  const by = whoAmI(ctx.env, userInfo().username, hostname());
-  const holder = `${by} pid ${process.pid}: deployer ${opts.action} ${version} (since ${new Date().toISOString()})`;
-  const L = layoutFor(config);
-  const site = `${L.caddySitesDir}/${config.appName}.caddy`;
+  const by = whoIsAsking(ctx);
   const runs: HostRun[] = [];
   const cleanup = () => {
     for (const r of runs) {
@@ -107,17 +103,10 @@ async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version
   };
   try {
     const connected = await mapLimit(hosts, config.parallel, async (host) => {
-      const session = await SshSession.connect(host, { env: ctx.env, debug: (m) => reporter.debug(m, host.name) });
-      try {
-        const remote = new RemoteHost(session, reporter);
-        const lock = await remote.lock({ layout: L, appName: config.appName, version, lockWait: opts.lockWait, holder, lock: true, create: true }, site);
-        const run: HostRun = { name: host.name, session, remote, lock, uploadedBytes: 0 };
-        runs.push(run);
-        return run;
-      } catch (e) {
-        session.close();
-        throw e;
-      }
+      const { handle, lock } = await connectHost(ctx, config, host, { lock: true, create: true, version, lockWait: opts.lockWait, command: `${opts.action} ${version}` });
+      const run: HostRun = { name: host.name, session: handle.session, remote: handle.remote, lock, uploadedBytes: 0 };
+      runs.push(run);
+      return run;
     });
     throwFirst(connected);
     reporter.emit({ type: 'phase', phase: 'connect and lock', status: 'done', ms: timings.lap('connect') });

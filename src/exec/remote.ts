@@ -81,7 +81,7 @@ export class RemoteHost {
   }
 
   /** Takes the app's lock (or just reads state when req.lock is false). */
-  async lock(req: ProbeRequest, sitePath: string): Promise<Lock> {
+  async lock(req: ProbeRequest, sitePath = req.layout.caddySite): Promise<Lock> {
     const script = renderProbeScript(req, sitePath);
     let out = '';
     let err = '';

@@ -150,7 +150,7 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   const R = L.releaseDir(version);
   const incoming = L.incomingDir(version);
   const marker = unitMarker(config.appName);
-  const site = `${L.caddySitesDir}/${config.appName}.caddy`;
+  const site = L.caddySite;
   const runAs = config.appUser && config.appUser !== host.user ? config.appUser : undefined;
 
   // Uploads: only files whose sha256 differs from what the release dir holds.

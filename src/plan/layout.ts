@@ -19,6 +19,8 @@ export interface Layout {
   metaDir(version: string): string;
   unitDir: string;
   caddySitesDir: string;
+  /** This app's Caddy site, imported by /etc/caddy/Caddyfile. */
+  caddySite: string;
 }
 
 export function layoutFor(config: Pick<Config, 'appsDir' | 'appName'>): Layout {
@@ -29,6 +31,7 @@ export function layoutFor(config: Pick<Config, 'appsDir' | 'appName'>): Layout {
   // Lock and history live beside the app dir: `down` removes the app dir
   // while holding the lock, and the history outlives it.
   const state = `${appsDir}/.deployer`;
+  const caddySitesDir = '/etc/caddy/sites';
   return {
     appsDir,
     appDir,
@@ -43,6 +46,7 @@ export function layoutFor(config: Pick<Config, 'appsDir' | 'appName'>): Layout {
     incomingDir: (v) => `${releaseDir(v)}/.incoming`,
     metaDir: (v) => `${releaseDir(v)}/.deployer`,
     unitDir: '/etc/systemd/system',
-    caddySitesDir: '/etc/caddy/sites',
+    caddySitesDir,
+    caddySite: `${caddySitesDir}/${config.appName}.caddy`,
   };
 }

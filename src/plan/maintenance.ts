@@ -14,10 +14,6 @@ export interface Who {
   by: string;
 }
 
-export function sitePath(config: Config): string {
-  return `${layoutFor(config).caddySitesDir}/${config.appName}.caddy`;
-}
-
 /** The release `rollback` goes to: --to, or the newest good release older than the current one. */
 export function rollbackTarget(state: RemoteState, to: string | undefined, host: HostConfig): string {
   if (to) {
@@ -40,7 +36,7 @@ export function rollbackTarget(state: RemoteState, to: string | undefined, host:
 export function planRollback(config: Config, host: HostConfig, state: RemoteState, target: string, who: Who): ScriptSpec {
   const L = layoutFor(config);
   const marker = unitMarker(config.appName);
-  const site = sitePath(config);
+  const site = L.caddySite;
   const from = state.current;
   const hist = (result: string) => historyLine({ ...who, action: 'rollback', host: host.name, from, to: target, result });
   const rolled = from ? setStatus(state.versions, from, 'rolled-back') : state.versions;
@@ -81,7 +77,7 @@ export function planDown(config: Config, host: HostConfig, state: RemoteState, w
   return {
     phaseLock: L.phaseLockFile,
     steps: [
-      { kind: 'deactivate', marker: unitMarker(config.appName), appDir: L.appDir, site: sitePath(config) },
+      { kind: 'deactivate', marker: unitMarker(config.appName), appDir: L.appDir, site: L.caddySite },
       { kind: 'remove', paths: [L.appDir], sudo: true },
       { kind: 'append-line', path: L.historyFile, line: historyLine({ ...who, action: 'down', host: host.name, from: state.current, result: 'removed' }) },
     ],

@@ -98,7 +98,7 @@ export function previewDeploy(input: PreviewInput): HostPreview {
   const names = [...new Set([...desired.keys(), ...Object.keys(state.units)])].sort();
   const unitDiffs = names.map((name) => diffFile(name, state.units[name], desired.get(name), { from: `${L.unitDir}/${name}`, to: `${L.releaseDirName(version)}/${UNIT_PREFIX}${name}` }));
 
-  const site = `${L.caddySitesDir}/${config.appName}.caddy`;
+  const site = L.caddySite;
   const newSite = files.find((f) => f.path === '.deployer/caddy.site')?.content;
   const caddyDiff = newSite === undefined && state.caddySite === undefined ? null : diffFile(site, state.caddySite, newSite, { from: site, to: `${L.releaseDirName(version)}/.deployer/caddy.site` });
 

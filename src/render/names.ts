@@ -12,7 +12,7 @@ export function unitBaseName(config: Pick<Config, 'appName'>, process: Pick<Proc
 
 /** `/etc/caddy/sites/<appName>.caddy`; the main Caddyfile imports the folder. */
 export function caddySitePath(config: Pick<Config, 'appsDir' | 'appName'>): string {
-  return `${layoutFor(config).caddySitesDir}/${config.appName}.caddy`;
+  return layoutFor(config).caddySite;
 }
 
 /** The unit file name of a process's service: a template unit when it has replicas. */
