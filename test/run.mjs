@@ -22,7 +22,8 @@ const tapFile = join(mkdtempSync(join(tmpdir(), 'deployer-test-')), 'results.tap
 // e2e files each boot their own test host; two at a time fits a 2-core machine.
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const child = spawn(process.execPath, [
-  '--test', `--test-concurrency=${concurrency}`,
+  // A backstop per file; each test and hook has its own limit (test/helpers/timed.ts).
+  '--test', `--test-concurrency=${concurrency}`, '--test-timeout=1500000',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
   ...files,
@@ -32,7 +33,8 @@ child.on('exit', (code, signal) => {
   try {
     const tap = readFileSync(tapFile, 'utf8');
     pass = Number(/^# pass (\d+)$/m.exec(tap)?.[1] ?? 0);
-    fail = Number(/^# fail (\d+)$/m.exec(tap)?.[1] ?? 0);
+    // A test that timed out (or whose file did) is "cancelled": it failed.
+    fail = Number(/^# fail (\d+)$/m.exec(tap)?.[1] ?? 0) + Number(/^# cancelled (\d+)$/m.exec(tap)?.[1] ?? 0);
     skipped = Number(/^# skipped (\d+)$/m.exec(tap)?.[1] ?? 0);
   } catch { fail = fail || 1; }
   console.log(`${pass} passed, ${fail} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -1,6 +1,6 @@
 // app_user: the app, its release command and `app exec` run as another user
 // than the SSH user, and can read the release's env (group-readable, 0640).
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -2,7 +2,7 @@
 // (a web process and a worker with two replicas): status, logs (and -f until
 // Ctrl-C), start/stop/restart (which wait for the deploy lock), exec, shell
 // (through a real pty made by `script`), and cat env|units|caddy.
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

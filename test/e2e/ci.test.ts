@@ -4,7 +4,7 @@
 // file. A deploy succeeds without prompting and writes the summary; a
 // failing one exits 7 with an ::error annotation; `down` without --yes
 // refuses; --json prints one JSON object per line.
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,7 +2,7 @@
 // v1, release_command runs before the switch, a failing one changes nothing,
 // a redeploy of the same artifact uploads nothing and reloads no units, the
 // whole deploy uses one SSH connection, and the secret never shows.
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -2,7 +2,7 @@
 // deploy, the SSH connection cut mid-upload, ten deploys at once, and a Caddy
 // template that renders an invalid site. Every time the old release keeps
 // answering and the next plain deploy needs no cleanup.
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

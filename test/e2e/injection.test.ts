@@ -1,7 +1,7 @@
 // Hostile values in env values and paths: quotes, $(), backticks, ;, newlines.
 // None may run as a command anywhere (local, remote shell, systemd, Caddy):
 // marker files must never appear, and the app must see the values unchanged.
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
 // rolled back automatically), rollback with the release's own .env, prune
 // with versions_to_keep, history, and `down` next to an app with a shared
 // name prefix.
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,7 +4,7 @@
 // only, a held lock is reported, a missing artifact is said, and the host is
 // byte-for-byte unchanged (every path, mode, size, mtime and ctime) after
 // each plan.
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

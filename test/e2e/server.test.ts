@@ -4,7 +4,7 @@
 // reports no change and touches nothing. create-user: the new user logs in
 // with the same key (OpenSSH client) and has passwordless sudo; a second run
 // changes nothing.
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';

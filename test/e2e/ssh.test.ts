@@ -1,6 +1,6 @@
 // The SSH layer against a real host: key auth as deploy, host key verified
 // against known_hosts before anything runs, refused on a wrong key.
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 // Stages sharing a host without touching each other, and one deploy across
 // four hosts: prepared everywhere before any switch, and rolled back
 // everywhere when one host fails its health check after switching.
-import { test, before, after, describe } from 'node:test';
+import { test, before, after, describe } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 // The test host itself: it boots to `running`, has what deploys need (sudo,
 // Caddy with /etc/caddy/sites, python3 venv), its proxies can be cut and
 // restored, and `down()` leaves nothing behind.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';

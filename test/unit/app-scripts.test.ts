@@ -1,7 +1,7 @@
 // `deployer app …` planned: unit selection, the command lines, and the
 // scripts run in a real local bash with stub systemctl/sudo/journalctl, so
 // what is emitted is checked by what it does.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // CI output without a host: GitHub annotations (also under --json), their
 // single-line encoding, no colour without a TTY, and the failure summary.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { encodeAnnotation, Reporter, type Writer } from '../../src/output/reporter.js';
 import { renderFailureSummary } from '../../src/deploy/summary.js';

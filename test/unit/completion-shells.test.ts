@@ -3,7 +3,7 @@
 // script, and we look at the candidates it offers for a partial command line.
 // zsh is driven interactively in tmux with compinit, so `_describe`/`compadd`
 // are the real ones.
-import { test, before, after } from 'node:test';
+import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 // The completion logic against a small commander program shaped like the real
 // one (the real commands are written elsewhere), plus the TOML value reader
 // and the per-shell output format.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

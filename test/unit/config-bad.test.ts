@@ -2,7 +2,7 @@
 // ConfigError whose message starts with `<file>:<line>:<col>: ` and contains
 // the text after the position on the fixture's first line:
 //   # expect: 8:8 hosts[0].port
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 // `deployer config` through the built CLI, as a user runs it.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { indexPositions } from '../../src/config/locate.js';
 import { formatPath } from '../../src/config/path.js';

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { parse } from 'smol-toml';
 import { loadConfig } from '../../src/config/load.js';

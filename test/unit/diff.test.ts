@@ -1,7 +1,7 @@
 // The unified diff of `plan`: exact text for known cases (checked against GNU
 // `diff -u`), and on random inputs, applying the hunks to the old text must
 // give the new text back.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { unifiedDiff } from '../../src/plan/diff.js';
 

@@ -1,6 +1,6 @@
 // `deployer init`: the rendered file must load with the real config loader,
 // flags stand in for every question, and without a TTY it never prompts.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { checkHostKey, fingerprint, hostLookupName, keyTypeOfBlob, knownHostsLine, parseKnownHosts, preferredHostKeyAlgorithms } from '../../src/ssh/knownHosts.js';

@@ -1,6 +1,6 @@
 // planDeploy and friends on hand-made remote state: what is uploaded,
 // copied, installed, and when a deploy gets a release directory of its own.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
 import type { RemoteState } from '../../src/plan/probe.js';

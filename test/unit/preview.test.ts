@@ -1,5 +1,5 @@
 // previewDeploy on hand-made remote states: what `deployer plan` reports.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import pc from 'picocolors';
 import { installStamp, sha256, type ReleaseFile } from '../../src/plan/deploy.js';

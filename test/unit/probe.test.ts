@@ -2,7 +2,7 @@
 // bash against an .appenv written the way deploy writes it, and the hashes it
 // reports must equal the ones plan computes locally from the .env text, with
 // no value ever printed. parseProbeOutput still reads output without them.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';

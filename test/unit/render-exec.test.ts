@@ -1,5 +1,5 @@
 // ExecStart resolution, names, upstreams and the process checks of buildViews.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/errors.js';
 import {

@@ -1,7 +1,7 @@
 // Quoting for systemd and Caddy. Expected strings were checked once against
 // the real parsers (systemd-analyze verify --man=no dumps the parsed
 // Environment=/ExecStart=; `caddy adapt` shows the parsed tokens).
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/errors.js';
 import { caddyQuote, systemdEscape, systemdQuote } from '../../src/render/index.js';

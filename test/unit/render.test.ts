@@ -1,6 +1,6 @@
 // Snapshot tests: one per template, rendered from hand-built configs with the
 // real files in templates/. Review a snapshot diff like code.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

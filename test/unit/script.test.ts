@@ -1,6 +1,6 @@
 // The phase scripts run in a real local bash (no sudo steps here), so what
 // the planner emits is checked by its effect, not by its text alone.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, existsSync, readlinkSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // bw, op and doppler stood in for by small shell scripts first on PATH, run
 // through the real runLocalCommand (execa, no shell).
-import { after, before, test } from 'node:test';
+import { after, before, test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

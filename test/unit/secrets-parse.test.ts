@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { parseEnvText } from '../../src/secrets/envText.js';
 import { readEnvValue } from '../../src/secrets/reference.js';

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { resolveEnv, type ResolveEnvOptions } from '../../src/secrets/resolve.js';
 import { LocalCommandError, ExitCode } from '../../src/errors.js';

@@ -3,7 +3,7 @@
 // the first run changes what is missing, the second changes nothing and never
 // calls apt-get. create-user's script needs a real host (see the e2e test);
 // here its inputs are checked.
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { formatVersions, lastGood, parseVersions, recordRelease, selectPrune, type ReleaseRecord } from '../../src/plan/versions.js';
 
