@@ -86,6 +86,6 @@ function originOf(path: TomlPath, origins: Map<string, TomlPath>): TomlPath {
 }
 
 function suggestName(name: string): string {
-  const cleaned = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const cleaned = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, LIMITS.stageName).replace(/^-+|-+$/g, '');
   return cleaned || 'production';
 }

@@ -98,7 +98,8 @@ export const LIMITS = {
   envKeys: 50_000,
 } as const;
 
-const command = { pattern: /\S/, expected: 'a non-empty command on one line', oneLine: true } as const;
+/** Run by a shell (bash -c), so several lines are a script. */
+const command = { pattern: /\S/, expected: 'a non-empty command' } as const;
 const envName = { pattern: ENV_NAME, expected: 'the name of an environment variable', maxLength: 255 } as const;
 const path = (what: string) => ({ pattern: /\S/, expected: `a path to ${what}`, maxLength: 1024 }) as const;
 
@@ -170,7 +171,8 @@ export const SCHEMA = {
     domains: strings({ example: '["example.com"]' }),
   },
   process: {
-    command: string({ required: true, ...command, example: '"gunicorn myapp.wsgi --bind 127.0.0.1:8000"' }),
+    // Becomes a systemd ExecStart= line, so it must stay on one line.
+    command: string({ required: true, pattern: /\S/, expected: 'a non-empty command on one line', oneLine: true, example: '"gunicorn myapp.wsgi --bind 127.0.0.1:8000"' }),
     replicas: integer({ min: 1, max: LIMITS.replicas, default: 1, example: '1' }),
     socket: boolean({ default: false, example: 'false' }),
     timer: string({ pattern: /\S/, oneLine: true, maxLength: 256, expected: 'a systemd OnCalendar= expression on one line, like "daily"', example: '"*-*-* 03:00:00"' }),

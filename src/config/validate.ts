@@ -11,6 +11,8 @@ import { compact, isTable, TableReader, type RawTable } from './reader.js';
 import { appDirReason } from './rules.js';
 import { KEYS } from './schema.js';
 import { suggest } from './suggest.js';
+import type { TomlPath } from './path.js';
+import { EnvTextError, parseEnvText } from '../secrets/envText.js';
 
 export interface ValidateMeta extends PathContext {
   file: string;
@@ -36,6 +38,8 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
   }
   const appName = meta.stage === undefined ? fields.app : `${fields.app}-${meta.stage}`;
   checkAppDir(issues, fields.appsDir, appName, raw);
+  checkEnvText(issues, ['env'], fields.env);
+  hosts.forEach((h, n) => checkEnvText(issues, ['hosts', n, 'env'], h.env));
   checkWebPorts(issues, webserver, processes);
   const config: Config = {
     file: meta.file,
@@ -63,6 +67,19 @@ function checkAppDir(issues: Issues, appsDir: string, appName: string, raw: RawT
   issues.attempt(() =>
     issues.fail(path, 'value', `the app directory ${appsDir.replace(/\/+$/, '')}/${appName} (apps_dir + app name) is not deployer's to create and delete: ${reason}. Fix: write apps_dir = "/srv/deployer" (the default), or rename the app.`),
   );
+}
+
+/** Inline env text is parsed now, so a bad line is reported at its place in deployer.toml. */
+function checkEnvText(issues: Issues, path: TomlPath, text: string | undefined): void {
+  if (text === undefined) return;
+  issues.attempt(() => {
+    try {
+      parseEnvText(text, issues.name(path));
+    } catch (err) {
+      if (!(err instanceof EnvTextError)) throw err;
+      issues.fail(path, 'value', `${issues.name(path)}, line ${err.line} of its text: ${err.detail}. Fix: ${err.fix}.`);
+    }
+  });
 }
 
 /** Replicas of the web process listen on consecutive ports from webserver.port: the last must exist. */
