@@ -48,6 +48,7 @@ export function checkAppsDir(value: string): RuleFailure | undefined {
 /** The app directory itself (<apps_dir>/<app>[-<stage>]) must not be a system or shared directory either. */
 export function appDirReason(appsDir: string, appName: string): string | undefined {
   const dir = normalizeDir(`${appsDir}/${appName}`);
+  if (dir.split('/').length <= 2) return `${dir} is a top-level directory`;
   if (dir === DEFAULT_APPS_DIR) return `${dir} is deployer's default apps dir, holding every other app and deployer's .deployer state`;
   return systemDirReason(dir);
 }

@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config/parse.js';
 import { MAX_PROBLEMS } from '../../src/config/issues.js';
 import { SCHEMA, type TableSchema } from '../../src/config/schema.js';
 import { parseEnvText } from '../../src/secrets/envText.js';
+import { appDirReason, systemDirReason } from '../../src/config/rules.js';
 import { parse as dotenvParse } from 'dotenv';
 
 const home = '/home/tester';
@@ -100,4 +101,14 @@ test('env values are exactly what dotenv reads', () => {
 
 test('a web process cannot have more replicas than ports, and 30000000 replicas is a config error', () => {
   assert.match(problemsOf(base + hosts + '\n[processes]\nweb = { command = "x", replicas = 30000000 }\n').message, /replicas must be an integer from 1 to 100/);
+});
+
+test('apps_dir: system directories and what lies inside the system trees are refused, own directories pass', () => {
+  const refused = ['/', '//', '/etc', '/etc/apps', '/usr', '/usr/local', '/usr/local/share', '/usr/local/share/apps', '/usr/lib/x', '/bin', '/boot',
+    '/dev/shm', '/proc/1', '/sys', '/var', '/var/lib', '/var/log', '/home', '/root', '/root/apps', '/opt', '/opt/', '/srv/../etc', '/tmp', '/run/apps'];
+  const accepted = ['/srv', '/srv/deployer', '/srv/apps', '/opt/apps', '/var/www/apps', '/var/lib/deployer', '/home/deploy/apps', '/usr/local/apps', '/data/apps'];
+  for (const dir of refused) assert.notEqual(systemDirReason(dir), undefined, `${dir} should be refused`);
+  for (const dir of accepted) assert.equal(systemDirReason(dir), undefined, `${dir} should be accepted`);
+  assert.equal(appDirReason('/srv', 'deployer'), '/srv/deployer is deployer\'s default apps dir, holding every other app and deployer\'s .deployer state');
+  assert.notEqual(appDirReason('/', 'srv'), undefined);
 });
