@@ -65,6 +65,13 @@ export function parseEnvText(text: string, source: string): EnvEntry[] {
   return entries;
 }
 
+/** dotenv's parse(), in one linear pass (the same pattern and value steps; a later key wins). */
+export function dotenvParse(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of text.replace(/\r\n?/g, '\n').matchAll(DOTENV_LINE)) out[m[1]] = dotenvValue(m[2]);
+  return out;
+}
+
 /** The value dotenv's parse() makes of a match's raw value (lib/main.js, v17, step for step). */
 export function dotenvValue(raw: string | undefined): string {
   let value = (raw ?? '').trim();
