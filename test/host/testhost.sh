@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # testhost.sh: throwaway real Debian hosts for deployer's end-to-end tests.
 #
-# A host is a Debian 12 root filesystem made by debootstrap and customised by
+# A host is a Debian 12 (or 13: TESTHOST_SUITE=trixie) root filesystem made by debootstrap and customised by
 # docker/provision.sh (the same script the Docker image uses), booted with
 # `systemd-nspawn --boot`: real systemd as PID 1, sshd, Caddy, python3-venv,
 # sudo. It needs root, but neither Docker nor systemd as the machine's PID 1.
@@ -36,7 +36,8 @@
 #
 # Knobs: DEPLOYER_TESTHOST_BASE, DEPLOYER_TESTHOST_CGROUP (deployer-test; a
 # separate base + group gives a harness that never sees the default one's
-# hosts), TESTHOST_SUITE (bookworm), TESTHOST_MIRROR,
+# hosts), TESTHOST_SUITE (bookworm; or trixie), TESTHOST_MIRROR (default:
+# the machine's own apt sources),
 # TESTHOST_BOOT_TIMEOUT (120 s), TESTHOST_STOP_TIMEOUT (30 s),
 # TESTHOST_KEEP_FAILED=1 (leave a failed `up` for inspection).
 
@@ -182,21 +183,35 @@ lock_instance() {   # NAME: hold fd 9 on the instance lock until the script exit
   flock 9
 }
 
-# The Debian mirror the machine's apt uses (deb822 .sources or one-line format).
+# The Debian mirror the machine's apt uses (deb822 .sources or one-line
+# format), for any suite: the entry that names SUITE, else the entry of the
+# machine's main archive (a suite without "-security"/"-updates"/...), since a
+# Debian mirror serves every release. No mirror host is written here.
 detect_mirror() {
   if [ -n "${TESTHOST_MIRROR:-}" ]; then echo "$TESTHOST_MIRROR"; return; fi
-  local m=""
-  if compgen -G "/etc/apt/sources.list.d/*.sources" >/dev/null; then
-    m=$(awk -v suite="$SUITE" '
-      function hit() { return u != "" && (" " s " ") ~ (" " suite " ") }
-      /^[[:space:]]*$/ { if (hit()) { print u; exit } u = ""; s = ""; next }
-      /^URIs:/ { u = $2 } /^Suites:/ { $1 = ""; s = $0 }
-      END { if (hit()) print u }' /etc/apt/sources.list.d/*.sources | head -n1)
-  fi
-  if [ -z "$m" ] && [ -f /etc/apt/sources.list ]; then
-    m=$(awk -v suite="$SUITE" '$1 == "deb" && $3 == suite { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' /etc/apt/sources.list)
-  fi
-  echo "${m:-http://deb.debian.org/debian}"
+  local m="" want
+  for want in "$SUITE" main; do
+    if compgen -G "/etc/apt/sources.list.d/*.sources" >/dev/null; then
+      m=$(awk -v suite="$want" '
+        function hit(  n, a, k) {
+          if (u == "" || t !~ /(^| )deb( |$)/) return 0
+          n = split(s, a, " ")
+          for (k = 1; k <= n; k++) if (suite == "main" ? a[k] !~ /-/ : a[k] == suite) return 1
+          return 0
+        }
+        /^[[:space:]]*$/ { if (hit()) { print u; exit } u = ""; s = ""; t = ""; next }
+        /^Types:/ { $1 = ""; t = $0 } /^URIs:/ { u = $2 } /^Suites:/ { $1 = ""; s = $0 }
+        END { if (hit()) print u }' /etc/apt/sources.list.d/*.sources | head -n1)
+    fi
+    if [ -z "$m" ] && compgen -G "/etc/apt/sources.list /etc/apt/sources.list.d/*.list" >/dev/null; then
+      m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk -v suite="$want" '
+        $1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) break
+          if (i < NF && (suite == "main" ? $(i + 1) !~ /-/ : $(i + 1) == suite)) { print $i; exit } }')
+    fi
+    [ -n "$m" ] && break
+  done
+  [ -n "$m" ] || die "no Debian mirror in the machine's apt sources (/etc/apt/sources.list*); set TESTHOST_MIRROR=<mirror URL>"
+  echo "$m"
 }
 
 packages() { bash "$PROVISION" --packages; }
@@ -269,9 +284,10 @@ cmd_build() {
   mv "$tmp" "$img"
   touch "$img/.complete"
   log "image ready: $img ($(du -sh "$img/rootfs" | cut -f1)) in $(elapsed "$t0")s"
-  # Older images that no running instance uses as its lower layer.
+  # Older images of this suite that no running instance uses as its lower
+  # layer (images of the other suite stay: CI uses both).
   local old
-  for old in "$BASE"/images/*/; do
+  for old in "$BASE"/images/"$SUITE"-*/; do
     old=${old%/}
     [ "$old" = "$img" ] && continue
     grep -qF "lowerdir=$old/rootfs" /proc/self/mountinfo && continue
