@@ -12,7 +12,7 @@ export const KEYS: Record<TableKind, readonly string[]> = {
     'env', 'envfile', 'hosts', 'processes', 'webserver', 'health_check', 'secrets', 'hooks', 'stages',
   ],
   host: [
-    'name', 'address', 'user', 'port', 'key_file', 'key_env', 'known_hosts', 'known_hosts_env',
+    'name', 'address', 'user', 'port', 'key_file', 'key_env', 'key_passphrase_env', 'known_hosts', 'known_hosts_env',
     'host_key_policy', 'env', 'envfile', 'domains',
   ],
   process: ['command', 'replicas', 'socket', 'timer'],
@@ -54,6 +54,7 @@ const EXAMPLES: Record<TableKind, Record<string, string>> = {
     port: '22',
     key_file: '"~/.ssh/id_ed25519"',
     key_env: '"SSH_PRIVATE_KEY"',
+    key_passphrase_env: '"SSH_KEY_PASSPHRASE"',
     known_hosts: '"~/.ssh/known_hosts"',
     known_hosts_env: '"SSH_KNOWN_HOSTS"',
     host_key_policy: '"strict"',

@@ -18,6 +18,8 @@ export interface HostConfig {
   keyFile?: string;
   /** Name of an environment variable that holds a private key (for CI). */
   keyEnv?: string;
+  /** Name of an environment variable holding the private key's passphrase (for CI). */
+  keyPassphraseEnv?: string;
   /** known_hosts file to verify the host key against (default ~/.ssh/known_hosts). */
   knownHosts?: string;
   /** Name of an environment variable holding known_hosts lines (for CI). */
@@ -29,6 +31,8 @@ export interface HostConfig {
   envfile?: string;
   /** Extra domains for this host's Caddy site (added to webserver.domains). */
   domains: string[];
+  /** Keys not written in the config (filled with defaults): ~/.ssh/config may set them. */
+  defaulted?: ReadonlyArray<'user' | 'port'>;
 }
 
 export interface ProcessConfig {
