@@ -8,6 +8,7 @@
 #
 #   testhost.sh deps                    apt-get install what this script needs
 #   testhost.sh build                   build the image, or reuse the cached one (prints its dir)
+#   testhost.sh mirror                  the Debian mirror the build would use
 #   testhost.sh up NAME SSH_PORT [HOST_PORT:GUEST_PORT ...]
 #                                       boot NAME; wait for ssh and `running`;
 #                                       print info.json
@@ -189,9 +190,9 @@ lock_instance() {   # NAME: hold fd 9 on the instance lock until the script exit
 # Debian mirror serves every release. No mirror host is written here.
 detect_mirror() {
   if [ -n "${TESTHOST_MIRROR:-}" ]; then echo "$TESTHOST_MIRROR"; return; fi
-  local m="" want
+  local m="" want apt=${TESTHOST_APT_ETC:-/etc/apt}   # (another dir: for the unit test)
   for want in "$SUITE" main; do
-    if compgen -G "/etc/apt/sources.list.d/*.sources" >/dev/null; then
+    if compgen -G "$apt/sources.list.d/*.sources" >/dev/null; then
       m=$(awk -v suite="$want" '
         function hit(  n, a, k) {
           if (u == "" || t !~ /(^| )deb( |$)/) return 0
@@ -201,10 +202,10 @@ detect_mirror() {
         }
         /^[[:space:]]*$/ { if (hit()) { print u; exit } u = ""; s = ""; t = ""; next }
         /^Types:/ { $1 = ""; t = $0 } /^URIs:/ { u = $2 } /^Suites:/ { $1 = ""; s = $0 }
-        END { if (hit()) print u }' /etc/apt/sources.list.d/*.sources | head -n1)
+        END { if (hit()) print u }' "$apt"/sources.list.d/*.sources | head -n1)
     fi
-    if [ -z "$m" ] && compgen -G "/etc/apt/sources.list /etc/apt/sources.list.d/*.list" >/dev/null; then
-      m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk -v suite="$want" '
+    if [ -z "$m" ] && { [ -f "$apt/sources.list" ] || compgen -G "$apt/sources.list.d/*.list" >/dev/null; }; then
+      m=$( { cat "$apt"/sources.list "$apt"/sources.list.d/*.list 2>/dev/null || true; } | awk -v suite="$want" '
         $1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) break
           if (i < NF && (suite == "main" ? $(i + 1) !~ /-/ : $(i + 1) == suite)) { print $i; exit } }')
     fi
@@ -645,6 +646,7 @@ main() {
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
     down-all) cmd_down_all ;;
+    mirror) detect_mirror ;;
     list) cmd_list ;;
     ssh) cmd_ssh "$@" ;;
     proxy-stop) cmd_proxy_stop "$@" ;;
