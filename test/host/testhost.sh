@@ -16,6 +16,8 @@
 #   testhost.sh down-all                `down` every instance
 #   testhost.sh list                    instances and whether they run
 #   testhost.sh ssh NAME [CMD...]       ssh in as root (deploy@NAME works with the ssh_config)
+#   testhost.sh link NAME1 NAME2 [NET]  veth pair between the two hosts' namespaces, a /30
+#                                       (default 10.213.0.0) that exists only inside them
 #   testhost.sh proxy-stop NAME HOST_PORT    stop one loopback proxy (cuts its connections)
 #   testhost.sh proxy-start NAME HOST_PORT   start it again
 #
@@ -637,6 +639,34 @@ cmd_proxy_start() {
 }
 
 # ================================================================================
+# link: a veth pair between two hosts' network namespaces, with a /30 that
+# exists only inside them (nothing on the machine's side), so one host reaches
+# the other (a jump host and a target whose sshd the machine cannot reach).
+# The pair disappears with the namespaces at `down`.
+cmd_link() {
+  need_root
+  [ $# -ge 2 ] || die "usage: $0 link NAME1 NAME2 [A.B.C.D (the /30's network, default 10.213.0.0)]"
+  local n1=$1 n2=$2 net=${3:-10.213.0.0} i1 i2 pre last helper
+  validate_name "$n1"; validate_name "$n2"
+  [[ $net =~ ^([0-9]+\.[0-9]+\.[0-9]+\.)([0-9]+)$ ]] || die "bad network '$net'"
+  pre=${BASH_REMATCH[1]}; last=${BASH_REMATCH[2]}
+  i1=$(inst_dir "$n1"); i2=$(inst_dir "$n2")
+  nspawn_running "$n1" || die "$n1 is not running"
+  nspawn_running "$n2" || die "$n2 is not running"
+  # `ip link add ... peer ... netns` takes a PID: a short-lived process in the second namespace.
+  nsenter --net="$i2/netns" sleep 30 </dev/null >/dev/null 2>&1 &
+  helper=$!
+  nsenter --net="$i1/netns" ip link add link0 type veth peer name link0 netns "$helper" \
+    || { kill "$helper"; die "cannot create the veth pair (one link per host)"; }
+  kill "$helper" 2>/dev/null || true
+  nsenter --net="$i1/netns" ip addr add "$pre$((last + 1))/30" dev link0
+  nsenter --net="$i1/netns" ip link set link0 up
+  nsenter --net="$i2/netns" ip addr add "$pre$((last + 2))/30" dev link0
+  nsenter --net="$i2/netns" ip link set link0 up
+  printf '{"%s": "%s", "%s": "%s"}\n' "$n1" "$pre$((last + 1))" "$n2" "$pre$((last + 2))"
+}
+
+# ================================================================================
 main() {
   local cmd=${1:-help}
   shift || true
@@ -647,6 +677,7 @@ main() {
     down) cmd_down "$@" ;;
     down-all) cmd_down_all ;;
     mirror) detect_mirror ;;
+    link) cmd_link "$@" ;;
     list) cmd_list ;;
     ssh) cmd_ssh "$@" ;;
     proxy-stop) cmd_proxy_stop "$@" ;;
