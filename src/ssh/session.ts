@@ -218,6 +218,7 @@ export class SshSession {
   static async connect(host: HostConfig, opts: ConnectOptions): Promise<SshSession> {
     // ~/.ssh/config (Host aliases, ProxyJump …), with deployer.toml winning.
     const route = await resolveRoute(host, opts.env);
+    opts.debug?.(`${host.address}: ${route.user}@${route.address}:${route.port}${route.jumps?.length ? ` via ${route.jumps.map((j) => j.name).join(', ')}` : ''} (from ${route.via})`);
     const ask = opts.askPassphrase ?? (opts.interactive ? askOnTerminal : undefined);
     const hops: Client[] = [];
     try {

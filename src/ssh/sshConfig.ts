@@ -34,6 +34,8 @@ export interface SshTarget extends HostConfig {
   identitiesOnly?: boolean;
   /** Hops to go through, first hop first (ProxyJump). */
   jumps?: SshTarget[];
+  /** How ~/.ssh/config was read (for --verbose). */
+  via?: string;
 }
 
 export type RunSsh = (args: string[]) => string | undefined;
@@ -206,5 +208,5 @@ export async function resolveRoute(host: HostConfig, env: NodeJS.ProcessEnv, run
     if (hop.identityFiles?.length) hop.keyFile = undefined;
     jumps.push(hop);
   }
-  return jumps.length ? { ...target, jumps } : target;
+  return { ...target, via: values.via, ...(jumps.length ? { jumps } : {}) };
 }
