@@ -40,6 +40,8 @@ function readHost(table: RawTable, n: number, issues: Issues, paths: PathContext
     name: fields.name ?? fields.address,
     keyFile: fields.keyFile === undefined ? undefined : expandPath(fields.keyFile, paths),
     knownHosts: fields.knownHosts === undefined ? undefined : expandPath(fields.knownHosts, paths),
+    // What ~/.ssh/config may still set (values written in deployer.toml win).
+    defaulted: (['user', 'port'] as const).filter((k) => table[k] === undefined),
   });
 }
 

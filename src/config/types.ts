@@ -22,6 +22,8 @@ export type SecretAdapterName = Schema['secrets']['adapter']['values'][number];
 export type HostConfig = Omit<Fields<Schema['host']>, 'name'> & {
   /** Unique name used in output and --host (defaults to the address). */
   name: string;
+  /** Keys not written in the config (filled with defaults): ~/.ssh/config may set them. */
+  defaulted?: ReadonlyArray<'user' | 'port'>;
 };
 
 /** One [processes] entry; `name` is its key. replicas > 1 renders a template unit `<unit>@.service`. */
