@@ -9,7 +9,7 @@ export const KEYS: Record<TableKind, readonly string[]> = {
   top: [
     'app', 'version', 'build_command', 'build_timeout', 'distfile', 'installation_mode', 'requirements',
     'wheelhouse', 'release_command', 'versions_to_keep', 'apps_dir', 'app_user', 'rollback', 'parallel',
-    'env', 'envfile', 'hosts', 'processes', 'webserver', 'health_check', 'secrets', 'hooks', 'stages',
+    'env', 'envfile', 'public_env', 'hosts', 'processes', 'webserver', 'health_check', 'secrets', 'hooks', 'stages',
   ],
   host: [
     'name', 'address', 'user', 'port', 'key_file', 'key_env', 'known_hosts', 'known_hosts_env',
@@ -44,6 +44,7 @@ const EXAMPLES: Record<TableKind, Record<string, string>> = {
     parallel: '8',
     env: '"DEBUG=false\\nWORKERS=4"',
     envfile: '".env.prod"',
+    public_env: '["DEBUG", "DJANGO_SETTINGS_MODULE"]',
     hosts: '[{ address = "203.0.113.10" }]',
     processes: '{ web = "gunicorn myapp.wsgi --bind 127.0.0.1:8000" }',
   },

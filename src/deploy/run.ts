@@ -14,7 +14,7 @@ import { chooseRelease, isNoop, noopScript, planDeploy, type HostDeployPlan } fr
 import type { SshSession } from '../ssh/session.js';
 import { findArtifact, runLocalCommand, type Artifact } from '../local/build.js';
 import { loadDeployConfig } from './load.js';
-import { buildReleaseFiles } from './releaseFiles.js';
+import { buildReleaseFiles, resolveHostEnv } from './releaseFiles.js';
 import { mapLimit, selectHosts } from './hosts.js';
 import { connectHost, whoIsAsking } from './connect.js';
 import { checkHealth } from './health.js';
@@ -80,6 +80,8 @@ async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version
   reporter.info(`${opts.action === 'redeploy' ? 'Redeploying' : 'Deploying'} ${config.appName} ${version} to ${hosts.map((h) => h.name).join(', ')}`);
 
   // --- local phase ---------------------------------------------------------
+  // Env first: its secret values must be known to the redactor before any build output is printed.
+  const envs = new Map(await Promise.all(hosts.map(async (h) => [h.name, await resolveHostEnv(config, h, ctx.env, reporter.redactor)] as const)));
   if (opts.action === 'deploy') {
     const localEnv = { ...ctx.env, DEPLOYER_VERSION: version };
     if (config.hooks.preBuild) await runLocalCommand({ command: config.hooks.preBuild, what: 'pre_build hook', cwd: config.root, env: localEnv, timeoutSec: config.buildTimeout, reporter });
@@ -89,7 +91,7 @@ async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version
     }
   }
   const artifact: Artifact = await findArtifact(config, version);
-  const files = new Map(await Promise.all(hosts.map(async (h) => [h.name, await buildReleaseFiles({ config, host: h, artifact, env: ctx.env, redactor: reporter.redactor })] as const)));
+  const files = new Map(await Promise.all(hosts.map(async (h) => [h.name, await buildReleaseFiles({ config, host: h, artifact, env: ctx.env, redactor: reporter.redactor, entries: envs.get(h.name) })] as const)));
   reporter.emit({ type: 'phase', phase: opts.action === 'deploy' ? 'build' : 'local checks', status: 'done', ms: timings.lap('build'), detail: `${artifact.name}, ${(artifact.size / 1024).toFixed(0)} KiB` });
 
   // --- connect and lock ------------------------------------------------------

@@ -2,6 +2,7 @@
 // scripts (src/plan/script.ts), sends them on stdin to `bash -s`, turns the
 // scripts' @@ markers into events, and performs SFTP uploads.
 import { posix } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
 import { LockedError, RemoteCommandError, SshError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
@@ -169,16 +170,25 @@ export class RemoteHost {
     );
   }
 
+  /** Remote stderr as debug lines, redacted whole (a secret may straddle two SSH packets). */
+  private stderrLines() {
+    return this.reporter.redactor.lines((t) => {
+      if (t.trim()) this.reporter.debug(t.trimEnd(), this.name);
+    });
+  }
+
   /** Runs a whole phase script; never throws for a failed step (the caller decides). */
   async runScript(spec: ScriptSpec): Promise<ScriptResult> {
     const markers: string[] = [];
     const lines = lineSplitter((t) => handleMarkers(t, this.name, this.reporter, markers));
+    const errLines = this.stderrLines();
     const r = await this.session.exec('bash -s', {
       stdin: renderScript(spec),
       onStdout: (c) => lines.push(c),
-      onStderr: (c) => this.reporter.debug(c.trimEnd(), this.name),
+      onStderr: (c) => errLines.push(c),
     });
     lines.flush();
+    errLines.flush();
     const failed = markers.find((m) => m.startsWith('@@FAIL '));
     return { ok: r.code === 0, code: r.code, stdout: r.stdout, stderr: r.stderr, failedStep: failed?.slice(7), markers };
   }
@@ -198,23 +208,27 @@ export class RemoteHost {
       handleMarkers(t, this.name, this.reporter, markers);
       if (markers.includes('@@READY')) readyResolve(true);
     });
+    const errLines = this.stderrLines();
     let attach!: (channel: ClientChannel) => void;
     const done = new Promise<ScriptResult>((resolve) => {
       attach = (channel) => {
         let code: number | null = null;
+        const outText = new StringDecoder('utf8');
+        const errText = new StringDecoder('utf8');
         channel.on('data', (d: Buffer) => {
-          const s = d.toString('utf8');
+          const s = outText.write(d);
           stdout += s;
           lines.push(s);
         });
         channel.stderr.on('data', (d: Buffer) => {
-          const s = d.toString('utf8');
+          const s = errText.write(d);
           stderr += s;
-          this.reporter.debug(s.trimEnd(), this.name);
+          errLines.push(s);
         });
         channel.on('exit', (c: number | null) => (code = c));
         channel.on('close', () => {
           lines.flush();
+          errLines.flush();
           readyResolve(false);
           const failed = markers.find((m) => m.startsWith('@@FAIL '));
           resolve({ ok: code === 0, code, stdout, stderr, failedStep: failed?.slice(7), markers });

@@ -37,8 +37,11 @@ export async function runLocalCommand(opts: {
     buffer: { all: true, stdout: false, stderr: false },
   });
   child.all?.setEncoding('utf8');
-  child.all?.on('data', (chunk: string) => reporter.emit({ type: 'output', stream: 'stdout', text: chunk }));
+  // Whole lines, so a secret cut in two by a pipe read is still redacted.
+  const lines = reporter.redactor.lines((text) => reporter.emit({ type: 'output', stream: 'stdout', text }));
+  child.all?.on('data', (chunk: string) => lines.push(chunk));
   const result = await child;
+  lines.flush();
   if (result.timedOut) {
     throw new LocalCommandError(`${opts.what} did not finish within ${opts.timeoutSec} s: ${opts.command}`, {
       hint: 'raise build_timeout in deployer.toml, or make the build faster',
