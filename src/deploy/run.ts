@@ -9,7 +9,7 @@ import type { Config } from '../config/types.js';
 import type { Context } from '../context.js';
 import { DeployerError, RemoteCommandError, UnhealthyError } from '../errors.js';
 import { pausePoint, SwitchHandle, type Lock, type RemoteHost, type ScriptResult } from '../exec/remote.js';
-import { formatMs } from '../output/reporter.js';
+import { formatBytes, formatMs } from '../output/reporter.js';
 import { chooseRelease, isNoop, noopScript, planDeploy, type HostDeployPlan } from '../plan/deploy.js';
 import type { SshSession } from '../ssh/session.js';
 import { findArtifact, runLocalCommand, type Artifact } from '../local/build.js';
@@ -92,7 +92,7 @@ async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version
   }
   const artifact: Artifact = await findArtifact(config, version);
   const files = new Map(await Promise.all(hosts.map(async (h) => [h.name, await buildReleaseFiles({ config, host: h, artifact, env: ctx.env, redactor: reporter.redactor, entries: envs.get(h.name) })] as const)));
-  reporter.emit({ type: 'phase', phase: opts.action === 'deploy' ? 'build' : 'local checks', status: 'done', ms: timings.lap('build'), detail: `${artifact.name}, ${(artifact.size / 1024).toFixed(0)} KiB` });
+  reporter.emit({ type: 'phase', phase: opts.action === 'deploy' ? 'build' : 'local checks', status: 'done', ms: timings.lap('build'), detail: `${artifact.name}, ${formatBytes(artifact.size)}` });
 
   // --- connect and lock ------------------------------------------------------
   const by = whoIsAsking(ctx);

@@ -142,10 +142,13 @@ export class RemoteHost {
     for (const u of uploads) {
       if (u.local !== undefined) {
         let last = 0;
+        let lastAt = 0;
         await this.session.putFile(u.local, u.remote, (bytes, total) => {
-          // Progress at most every 1% so the event stream stays small.
-          if (bytes === total || bytes - last >= total / 100) {
+          // Progress every 1% or 250 ms, so the event stream stays small and a slow link still shows movement.
+          const now = Date.now();
+          if (bytes === total || bytes - last >= total / 100 || now - lastAt >= 250) {
             last = bytes;
+            lastAt = now;
             onProgress(u.label, bytes, total);
           }
         }, u.mode);
