@@ -18,6 +18,7 @@ import { buildReleaseFiles, resolveHostEnv } from './releaseFiles.js';
 import { mapLimit, selectHosts } from './hosts.js';
 import { connectHost, whoIsAsking } from './connect.js';
 import { checkHealth } from './health.js';
+import { describeInterruption, watchInterrupt } from './interrupt.js';
 import { writeFailureSummary, writeStepSummary } from './summary.js';
 
 export interface DeployOptions {
@@ -54,8 +55,10 @@ class Timings {
 export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void> {
   const loaded = loadDeployConfig(ctx);
   const outcome = { summarised: false };
+  const hostNames = selectHosts(loaded.config, ctx.global.host).map((h) => h.name);
+  const ctrlC = watchInterrupt(process, () => describeInterruption(ctx.reporter.events, hostNames, loaded.version));
   try {
-    await deployLoaded(ctx, opts, loaded, outcome);
+    await Promise.race([deployLoaded(ctx, opts, loaded, outcome), ctrlC.interrupted]);
   } catch (e) {
     // A deploy that stopped before the per-host verdict (build, SSH, lock,
     // prepare) still leaves its reason on the CI job's page.
@@ -70,6 +73,8 @@ export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void
       }
     }
     throw e;
+  } finally {
+    ctrlC.dispose();
   }
 }
 

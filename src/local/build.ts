@@ -61,9 +61,11 @@ export function artifactPath(config: Config, version: string): string {
   return isAbsolute(rel) ? rel : resolve(config.root, rel);
 }
 
-export async function hashFile(path: string): Promise<string> {
+/** sha256 of a file, or of its first `bytes` bytes. */
+export async function hashFile(path: string, bytes?: number): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  if (bytes === 0) return hash.digest('hex');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, end: bytes === undefined ? undefined : bytes - 1 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 

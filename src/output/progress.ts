@@ -42,6 +42,7 @@ export class UploadProgress {
   private lastDraw = 0;
   /** A redraw skipped by the rate limit happens a moment later, so the last update always shows. */
   private pending?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly out: TerminalWriter,
@@ -52,6 +53,7 @@ export class UploadProgress {
   ) {}
 
   update(e: EventOf<'upload'>): void {
+    if (this.stopped) return;
     const key = `${e.host ?? ''}\0${e.file}`;
     const t = this.now();
     let tr = this.active.get(key);
@@ -77,6 +79,14 @@ export class UploadProgress {
       const s = this.stats(tr, t);
       this.line(e.host, `uploading ${e.file}: ${Math.floor((e.bytes / e.total) * 100)}% ${formatBytes(e.bytes)} of ${formatBytes(e.total)}${s ? `, ${s.rate}, ${s.eta}` : ''}`);
     }
+  }
+
+  /** For good (the command failed or was interrupted): no bar is drawn again. */
+  stop(): void {
+    this.stopped = true;
+    this.clear();
+    this.active.clear();
+    if (this.pending) clearTimeout(this.pending);
   }
 
   /** Takes the live lines off the screen (before another line is printed). */

@@ -77,7 +77,7 @@ export class Reporter {
 
   /** The final failure line (and GitHub annotation) for an error. */
   fail(message: string, hint?: string, details?: string): void {
-    this.progress.clear();
+    this.progress.stop();
     const m = this.redactor.redact(message);
     const h = hint ? this.redactor.redact(hint) : undefined;
     const d = details ? this.redactor.redact(details) : undefined;

@@ -5,7 +5,8 @@
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { startHost, type TestHost } from '../helpers/testhost.js';
-import { createProject, type Project } from '../helpers/project.js';
+import { createProject, waitForPause, type Project } from '../helpers/project.js';
+import { httpGet } from '../helpers/testhost.js';
 
 let host: TestHost;
 let app: Project;
@@ -18,7 +19,7 @@ const LEAKY_RELEASE = `release_command = '''sh -c 'i=0; while [ $i -lt 4000 ]; d
 const base = (top = '') => `
 app = "quiet"
 ${top}
-build_command = "./build.sh && echo \\"build sees $E2E_TOKEN and ${LITERAL}\\" && head -c \${PAD_BYTES:-0} /dev/urandom >> dist/hello-bin"
+build_command = "./build.sh && echo \\"build sees $E2E_TOKEN and ${LITERAL}\\" && head -c \${PAD_BYTES:-0} /dev/zero >> dist/hello-bin"
 distfile = "dist/hello-bin"
 installation_mode = "binary"
 public_env = ["GREETING"]
@@ -71,4 +72,45 @@ test('no secret in any output: printed by the build, and by a failing remote com
   } finally {
     leaky.cleanup();
   }
+});
+
+const served = async () => {
+  try {
+    const r = await httpGet(host.httpPort, '/', 'quiet.localhost');
+    return `${r.status} ${r.body.trim()}`;
+  } catch (e) {
+    return `error ${(e as Error).message}`;
+  }
+};
+
+test('Ctrl-C mid-upload: says what was interrupted and where each host is, exits 130; the next deploy sends only the rest', async () => {
+  app.setVersion('1.0.0');
+  const first = await app.run(['deploy'], { env: { E2E_TOKEN: TOKEN } });
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(await served(), '200 hello-bin 1.0.0');
+
+  // 250 MB of zeros after the binary: the same bytes on every build, seconds of upload.
+  app.setVersion('1.1.0');
+  const env = { E2E_TOKEN: TOKEN, PAD_BYTES: '250000000' };
+  const { child, result } = app.start(['deploy'], { env: { ...env, DEPLOYER_TEST_PAUSE_AT: 'uploading' } });
+  await waitForPause(child, 'uploading');
+  const partialSize = async () => Number((await host.ssh("find /srv -path '*/v1.1.0/.incoming/*' -type f -printf '%s\\n' 2>/dev/null | head -1")).stdout.trim() || 0);
+  for (let i = 0; i < 300 && (await partialSize()) < 40_000_000; i++) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGINT');
+  const r = await result;
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /✗ interrupted \(Ctrl-C\) during the upload; nothing was switched: every host keeps serving its live release/);
+  assert.match(r.stderr, /h1: nothing switched; artifact was \d+% sent, kept on the host so the next deploy of 1\.1\.0 sends only the rest/);
+  assert.equal(await served(), '200 hello-bin 1.0.0');
+  const left = await partialSize();
+  assert.ok(left > 20_000_000 && left < 250_000_000, `a partial upload stays on the host (${left} bytes)`);
+
+  const next = await app.run(['deploy', '--json'], { env });
+  assert.equal(next.code, 0, next.stdout.slice(-3000));
+  const resumed = next.events.find((e) => e.type === 'log' && /^resuming the upload of artifact: /.test(String(e.message)));
+  assert.ok(resumed, 'the next deploy resumes the upload');
+  const kept = /: ([\d.]+) MiB of/.exec(String(resumed.message));
+  assert.ok(kept && Number(kept[1]) * 1048576 >= left - 5 * 1048576, `it keeps what was there (${resumed.message}; ${left} bytes were left)`);
+  assert.equal(await served(), '200 hello-bin 1.1.0');
+  assert.equal(await partialSize(), 0, 'nothing left in .incoming');
 });
