@@ -55,8 +55,8 @@ class Timings {
 export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void> {
   const loaded = loadDeployConfig(ctx);
   const outcome = { summarised: false };
-  const hostNames = selectHosts(loaded.config, ctx.global.host).map((h) => h.name);
-  const ctrlC = watchInterrupt(process, () => describeInterruption(ctx.reporter.events, hostNames, loaded.version));
+  const hostNames = () => selectHosts(loaded.config, ctx.global.host).map((h) => h.name);
+  const ctrlC = watchInterrupt(process, () => describeInterruption(ctx.reporter.events, hostNames(), loaded.version));
   try {
     await Promise.race([deployLoaded(ctx, opts, loaded, outcome), ctrlC.interrupted]);
   } catch (e) {
