@@ -67,7 +67,7 @@ const string = <const F extends Omit<StringField, 'type' | 'maxLength'> & { maxL
 const integer = <const F extends Omit<IntegerField, 'type'>>(f: F) => ({ ...f, type: 'integer' as const });
 const boolean = <const F extends Omit<BooleanField, 'type'>>(f: F) => ({ ...f, type: 'boolean' as const });
 const choice = <const V extends string, const F extends Omit<ChoiceField<V>, 'type'>>(f: F & { values: readonly V[] }) => ({ ...f, type: 'choice' as const });
-const strings = <const F extends Omit<StringsField, 'type' | 'maxItems' | 'maxLength'>>(f: F) => ({ maxItems: 100, maxLength: 253, default: [] as readonly string[], ...f, type: 'strings' as const });
+const strings = <const F extends Omit<StringsField, 'type' | 'maxItems' | 'maxLength'> & { maxItems?: number; maxLength?: number }>(f: F) => ({ maxItems: 100, maxLength: 253, ...f, type: 'strings' as const });
 const custom = (example: string): CustomField => ({ type: 'custom', example });
 
 // ---- Shared patterns and bounds ---------------------------------------------
@@ -138,6 +138,8 @@ export const SCHEMA = {
     parallel: integer({ min: 1, max: 1000, default: 8, example: '8' }),
     env: string({ maxLength: LIMITS.envBytes, example: '"DEBUG=false\\nWORKERS=4"' }),
     envfile: string({ ...path('a dotenv file'), example: '".env.prod"' }),
+    /** Env keys whose literal values may appear in output (every other env value is redacted). */
+    public_env: strings({ maxItems: LIMITS.envKeys, maxLength: 255, example: '["DEBUG", "DJANGO_SETTINGS_MODULE"]' }),
     strategy: choice({ values: ['blue-green', 'restart'], default: 'blue-green', example: '"blue-green"' }),
     drain_seconds: integer({ min: 0, max: 3600, default: 10, example: '10' }),
     hosts: custom('[{ address = "203.0.113.10" }]'),
@@ -168,7 +170,7 @@ export const SCHEMA = {
     host_key_policy: choice({ values: ['strict', 'accept-new'], default: 'strict', example: '"strict"' }),
     env: string({ maxLength: LIMITS.envBytes, example: '"WORKERS=4"' }),
     envfile: string({ ...path('a dotenv file'), example: '".env.web1"' }),
-    domains: strings({ example: '["example.com"]' }),
+    domains: strings({ default: [], example: '["example.com"]' }),
   },
   process: {
     // Becomes a systemd ExecStart= line, so it must stay on one line.
@@ -179,7 +181,7 @@ export const SCHEMA = {
   },
   webserver: {
     enabled: boolean({ default: true, example: 'true' }),
-    domains: strings({ example: '["example.com"]' }),
+    domains: strings({ default: [], example: '["example.com"]' }),
     upstream: string({
       default: '127.0.0.1:8000',
       pattern: /^(unix\/\S+|\S+:\d+)$/,
