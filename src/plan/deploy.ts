@@ -92,8 +92,8 @@ export function revertSteps(opts: {
 }): Step[] {
   const { layout: L } = opts;
   const steps: Step[] = opts.target
-    ? [{ kind: 'activate', marker: opts.marker, appDir: L.appDir, release: L.releaseDirName(opts.target), site: opts.site }]
-    : [{ kind: 'deactivate', marker: opts.marker, appDir: L.appDir, site: opts.site }];
+    ? [{ kind: 'activate', unitDir: L.unitDir, marker: opts.marker, appDir: L.appDir, release: L.releaseDirName(opts.target), site: opts.site }]
+    : [{ kind: 'deactivate', unitDir: L.unitDir, marker: opts.marker, appDir: L.appDir, site: opts.site }];
   steps.push({ kind: 'write', path: L.versionsFile, mode: '0644', content: opts.versionsText }, { kind: 'append-line', path: L.historyFile, line: opts.history });
   return steps;
 }
@@ -190,7 +190,7 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     // not world-readable), so release_command, hooks and `app exec` can.
     prepare.push({
       kind: 'run',
-      argv: ['sudo', '-n', 'sh', '-c', 'chgrp -- "$(id -gn -- "$1")" "$2" "$3" && chmod 0640 "$2" "$3"', 'sh', runAs, `${R}/.env`, `${R}/.appenv`],
+      argv: ['dp_share_env', runAs, `${R}/.env`, `${R}/.appenv`],
       desc: `let ${runAs} read the release's env files`,
     });
   }
@@ -247,11 +247,11 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     if (!state.caddyImportsSites) {
       prepare.push({
         kind: 'run',
-        argv: ['sh', '-c', 'echo "/etc/caddy/Caddyfile does not import /etc/caddy/sites/*.caddy: run deployer server bootstrap" >&2; exit 1'],
+        argv: ['dp_require_caddy_import', L.caddyfile, L.caddySitesDir],
         desc: 'check that Caddy imports the app sites',
       });
     }
-    prepare.push({ kind: 'caddy-validate', site, candidate: `${R}/${newSite.path}` });
+    prepare.push({ kind: 'caddy-validate', caddyfile: L.caddyfile, sitesDir: L.caddySitesDir, site, candidate: `${R}/${newSite.path}` });
   }
   if (config.releaseCommand) prepare.push({ kind: 'app-command', command: config.releaseCommand, releaseDir: R, runAs, desc: `release command: ${config.releaseCommand}` });
   if (config.hooks.preSwitch) prepare.push({ kind: 'app-command', command: config.hooks.preSwitch, releaseDir: R, runAs, desc: `pre_switch hook: ${config.hooks.preSwitch}` });
@@ -305,7 +305,7 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     switch: {
       phaseLock: L.phaseLockFile,
       steps: [
-        { kind: 'activate', marker, appDir: L.appDir, release: L.releaseDirName(version), site },
+        { kind: 'activate', unitDir: L.unitDir, marker, appDir: L.appDir, release: L.releaseDirName(version), site },
         { kind: 'wait-release', appDir: L.appDir, release: L.releaseDirName(version), timeoutSec: config.healthCheck.timeout, stableSec: 1 },
         { kind: 'mark', name: 'switched' },
       ],

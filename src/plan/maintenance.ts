@@ -43,7 +43,7 @@ export function planRollback(config: Config, host: HostConfig, state: RemoteStat
   return {
     phaseLock: L.phaseLockFile,
     steps: [
-      { kind: 'activate', marker, appDir: L.appDir, release: L.releaseDirName(target), site },
+      { kind: 'activate', unitDir: L.unitDir, marker, appDir: L.appDir, release: L.releaseDirName(target), site },
       { kind: 'wait-release', appDir: L.appDir, release: L.releaseDirName(target), timeoutSec: config.healthCheck.timeout, stableSec: 1 },
     ],
     onFail: revertSteps({ layout: L, marker, site, target: from, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed, back on ' + (from ?? 'nothing')) }),
@@ -77,7 +77,7 @@ export function planDown(config: Config, host: HostConfig, state: RemoteState, w
   return {
     phaseLock: L.phaseLockFile,
     steps: [
-      { kind: 'deactivate', marker: unitMarker(config.appName), appDir: L.appDir, site: L.caddySite },
+      { kind: 'deactivate', unitDir: L.unitDir, marker: unitMarker(config.appName), appDir: L.appDir, site: L.caddySite },
       { kind: 'remove', paths: [L.appDir], sudo: true },
       { kind: 'append-line', path: L.historyFile, line: historyLine({ ...who, action: 'down', host: host.name, from: state.current, result: 'removed' }) },
     ],

@@ -1,5 +1,4 @@
-// A deploy is data: a list of steps per phase. `plan`, `--dry-run` and
-// `--json` print these; the executor renders each phase into one bash script
+// A deploy is data: a list of steps per phase. `plan` and `--json` print these; the executor renders each phase into one bash script
 // (src/plan/script.ts) and runs it over one exec channel.
 
 export type Step =
@@ -7,23 +6,18 @@ export type Step =
   | { kind: 'verify-sha256'; path: string; sha256: string }
   /** Atomic rename into place (same filesystem). */
   | { kind: 'move'; from: string; to: string; sudo?: boolean }
-  /** Copy beside the destination, set the mode, rename over it: readers never see half a file. */
-  | { kind: 'install-file'; from: string; to: string; mode: string; sudo?: boolean }
   /** ln -sfn to a temp name, then mv -T: the link is never missing. */
   | { kind: 'symlink'; target: string; path: string; sudo?: boolean }
   | { kind: 'remove'; paths: string[]; sudo?: boolean }
-  | { kind: 'append'; from: string; to: string }
   | { kind: 'run'; argv: string[]; sudo?: boolean; desc: string }
   /** A command line the user wrote (release_command, hooks), run in the release with its .appenv. */
   | { kind: 'app-command'; command: string; releaseDir: string; runAs?: string; desc: string }
   /** Checks Caddy's whole config with `candidate` in place of `site`, changing nothing. */
-  | { kind: 'caddy-validate'; site: string; candidate: string }
-  /** Waits until every unit is active and has not restarted for `stableSec`. */
-  | { kind: 'wait-units'; units: string[]; timeoutSec: number; stableSec: number }
+  | { kind: 'caddy-validate'; caddyfile: string; sitesDir: string; site: string; candidate: string }
   /** Makes a release live: its units and Caddy site installed (only what differs), `current` switched, services restarted. */
-  | { kind: 'activate'; marker: string; appDir: string; release: string; site: string }
+  | { kind: 'activate'; unitDir: string; marker: string; appDir: string; release: string; site: string }
   /** Takes the app off the host's services (no release left to run): units stopped and removed, site removed. */
-  | { kind: 'deactivate'; marker: string; appDir: string; site: string }
+  | { kind: 'deactivate'; unitDir: string; marker: string; appDir: string; site: string }
   /** Waits until the release's unit instances are active and stay up for `stableSec`. */
   | { kind: 'wait-release'; appDir: string; release: string; timeoutSec: number; stableSec: number }
   /** Writes small non-secret content (records) atomically. */
@@ -36,7 +30,7 @@ export interface Upload {
   /** Local file path, or in-memory content. */
   local?: string;
   content?: string;
-  /** Secret contents are never printed by plan/--dry-run/--json. */
+  /** Secret contents are never printed by `plan` or --json. */
   secret?: boolean;
   remote: string;
   sha256: string;
@@ -54,22 +48,16 @@ export function describeStep(step: Step): string {
       return `verify sha256 of ${step.path}`;
     case 'move':
       return `move ${step.from} -> ${step.to}`;
-    case 'install-file':
-      return `install ${step.to} (mode ${step.mode})`;
     case 'symlink':
       return `link ${step.path} -> ${step.target}`;
     case 'remove':
       return `remove ${step.paths.join(' ')}`;
-    case 'append':
-      return `append ${step.from} to ${step.to}`;
     case 'run':
       return step.desc;
     case 'app-command':
       return step.desc;
     case 'caddy-validate':
       return `validate Caddy config with the new ${step.site}`;
-    case 'wait-units':
-      return `wait until ${step.units.join(', ')} ${step.units.length === 1 ? 'is' : 'are'} active`;
     case 'activate':
       return `switch ${step.appDir}/current to ${step.release} and restart its services`;
     case 'deactivate':

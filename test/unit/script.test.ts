@@ -37,7 +37,7 @@ test('write, symlink, verify and move do what they say, atomically named', () =>
   assert.equal(readlinkSync(join(d, 'current')), 'v 1');
   assert.equal(readFileSync(join(d, 'history'), 'utf8'), '{"a":"$(touch pwned)"}\n');
   assert.equal(existsSync('pwned') || existsSync(join(d, 'pwned')), false);
-  assert.match(r.stdout, /@@DONE/);
+  assert.match(r.stdout, /@@done/);
 });
 
 test('a failing step stops the script, runs onFail, exits 10 and names the step', () => {
@@ -51,7 +51,7 @@ test('a failing step stops the script, runs onFail, exits 10 and names the step'
     onFail: [{ kind: 'write', path: join(d, 'failed-record'), mode: '0644', content: 'failed' }],
   });
   assert.equal(r.code, ScriptExit.stepFailed);
-  assert.match(r.stdout, new RegExp(`@@FAIL verify sha256 of ${d}/missing`));
+  assert.match(r.stdout, new RegExp(`@@fail verify sha256 of ${d}/missing`));
   assert.equal(existsSync(join(d, 'never')), false);
   assert.equal(readFileSync(join(d, 'failed-record'), 'utf8'), 'failed');
 });
@@ -78,7 +78,7 @@ test('the switch waits for the verdict: commit', () => {
   const d = dir();
   const r = run(verdictSpec(d), 'commit\n');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /@@READY[\s\S]*@@COMMITTED/);
+  assert.match(r.stdout, /@@ready[\s\S]*@@committed/);
   assert.equal(readFileSync(join(d, 'record'), 'utf8'), 'good');
 });
 
@@ -87,7 +87,7 @@ test('the switch reverts when the client says rollback or goes away', () => {
     const d = dir();
     const r = run(verdictSpec(d), after);
     assert.equal(r.code, ScriptExit.rolledBack);
-    assert.match(r.stdout, /@@REVERTED/);
+    assert.match(r.stdout, /@@reverted/);
     assert.equal(readFileSync(join(d, 'record'), 'utf8'), 'failed');
   }
 });
