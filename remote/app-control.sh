@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # inst, all, restart, start: set by dp_read_instances (app-instances.sh, sent first)
 # `deployer app start|stop|restart` (src/app/control.ts), after
 # app-instances.sh: systemctl on the release's units, then `@@state UNIT
 # STATE` for each. Sockets (listed with action `start`) are started, never

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # all: set by dp_read_instances (app-instances.sh, sent first)
 # `deployer app status` (src/app/status.ts), after app-instances.sh. Prints
 # `@@now EPOCH`, then `@@unit NAME BASE64` per unit, where BASE64 is its
 # `systemctl show` properties plus `Since=EPOCH` (the host converts the

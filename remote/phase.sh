@@ -10,7 +10,7 @@
 # way. Each phase holds the phase lock so the next deploy waits for it.
 set -u
 trap '' HUP PIPE
-export LC_ALL=C.UTF-8 SYSTEMD_PAGER= PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+export LC_ALL=C.UTF-8 SYSTEMD_PAGER='' PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
 # Exit codes read by the client (ScriptExit in src/plan/script.ts).
 DP_EXIT_STEP_FAILED=10
@@ -35,7 +35,7 @@ dp_fail() {
   exit "$DP_EXIT_STEP_FAILED"
 }
 dp_phase() { # PHASE_LOCK [VERDICT_TIMEOUT_SEC]: runs dp_steps, then waits for the verdict when given one
-  exec 8>>"$1" && flock 8 || { echo "cannot take $1" >&2; exit "$DP_EXIT_LOCK_BUSY"; }
+  if ! { exec 8>>"$1" && flock 8; }; then echo "cannot take $1" >&2; exit "$DP_EXIT_LOCK_BUSY"; fi
   dp_steps
   if [ $# -ge 2 ]; then
     echo "@@ready"
@@ -105,6 +105,7 @@ dp_caddy_validate() { # CADDYFILE SITES_DIR SITE CANDIDATE
   done
   cp -- "$4" "$t/sites/$(basename -- "$3")"
   sed "s#$sites/#$t/sites/#g" "$caddyfile" > "$t/Caddyfile"
+  # shellcheck disable=SC2024 # the output goes to our own temp file, not a root-owned one
   sudo -n caddy validate --adapter caddyfile --config "$t/Caddyfile" > "$t/out" 2>&1 || rc=$?
   if [ $rc != 0 ]; then echo "Caddy rejected the new site:" >&2; grep -v '^{' "$t/out" | tail -n 15 >&2; fi
   rm -rf -- "$t"
@@ -134,7 +135,7 @@ dp_stop_unit() { # NAME: stop and disable a unit file's units (all instances of 
 dp_activate() { # UNIT_DIR MARKER APPDIR RELEASE SITE
   local unitdir=$1 marker=$2 appdir=$3 rel=$4 site=$5 meta="$3/$4/.deployer" changed=0 f name u
   local inst=() restart=() start=() action unit
-  [ -d "$appdir/$rel" ] && [ -f "$meta/instances" ] || { echo "release $rel is incomplete: $meta/instances is missing" >&2; return 1; }
+  if ! { [ -d "$appdir/$rel" ] && [ -f "$meta/instances" ]; }; then echo "release $rel is incomplete: $meta/instances is missing" >&2; return 1; fi
   while read -r action unit; do
     [ -n "$unit" ] || continue
     inst+=("$unit")

@@ -8,7 +8,7 @@ appsdir=$1 sites=$2 caddyfile=$3 importline=$4 importre=$5
 shift 5
 pkgs=("$@")
 user=$(id -un) group=$(id -gn) caddy_changed=0
-command -v dpkg-query >/dev/null && command -v apt-get >/dev/null || fail "not a Debian or Ubuntu host (no dpkg-query or apt-get)"
+{ command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; } || fail "not a Debian or Ubuntu host (no dpkg-query or apt-get)"
 
 # --- packages
 missing=()

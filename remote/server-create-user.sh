@@ -16,7 +16,7 @@ if id -u -- "$name" >/dev/null 2>&1; then ok "user $name exists"; else
   changed "created user $name"
 fi
 home=$(getent passwd -- "$name" | cut -d: -f6) group=$(id -gn -- "$name")
-[ -n "$home" ] && [ "$home" != / ] || fail "user $name has no home directory"
+{ [ -n "$home" ] && [ "$home" != / ]; } || fail "user $name has no home directory"
 for d in "$home" "$home/.ssh"; do
   if as_root test -d "$d"; then continue; fi
   mode=755; [ "$d" = "$home" ] || mode=700
@@ -38,7 +38,9 @@ while IFS= read -r line || [ -n "$line" ]; do
   added=$((added + 1))
 done < "$src"
 if [ $added -gt 0 ]; then
-  as_root install -m 600 -o "$name" -g "$group" -- "$tmp" "$dst.deployer-tmp" && as_root mv -fT -- "$dst.deployer-tmp" "$dst" || { rm -f -- "$tmp"; fail "cannot write $dst"; }
+  if ! { as_root install -m 600 -o "$name" -g "$group" -- "$tmp" "$dst.deployer-tmp" && as_root mv -fT -- "$dst.deployer-tmp" "$dst"; }; then
+    rm -f -- "$tmp"; fail "cannot write $dst"
+  fi
   changed "added $added key(s) of $(id -un) to $dst"
 else ok "$dst has the keys of $(id -un)"; fi
 rm -f -- "$tmp"

@@ -122,3 +122,19 @@ test('hostile paths in every step are data, never code', () => {
   for (const m of ['pwned1', 'pwned2', 'pwned3']) assert.equal(existsSync(join(dirname(d), m)), false, m);
   assert.equal(readlinkSync(join(d, 'current')), 'v 1');
 });
+
+test('a copied virtual environment names its own release dir: bin scripts and pyvenv.cfg', () => {
+  const d = dir();
+  const oldVenv = join(d, 'v1', '.venv');
+  const newVenv = join(d, 'v1_2', '.venv');
+  for (const v of [oldVenv, newVenv]) mkdirSync(join(v, 'bin'), { recursive: true });
+  // What `cp -a` of the live venv leaves: files that still name the old place.
+  writeFileSync(join(newVenv, 'pyvenv.cfg'), `home = /usr/bin\nversion = 3.11.2\ncommand = /usr/bin/python3 -m venv ${oldVenv}\n`);
+  writeFileSync(join(newVenv, 'bin', 'activate'), `VIRTUAL_ENV="${oldVenv}"\n`);
+  writeFileSync(join(newVenv, 'bin', 'app'), `#!${oldVenv}/bin/python\nimport app\n`);
+  const r = run({ phaseLock: join(d, 'l'), steps: [{ kind: 'run', argv: ['dp_relocate_venv', oldVenv, newVenv], desc: 'relocate' }] });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(join(newVenv, 'pyvenv.cfg'), 'utf8'), `home = /usr/bin\nversion = 3.11.2\ncommand = /usr/bin/python3 -m venv ${newVenv}\n`);
+  assert.equal(readFileSync(join(newVenv, 'bin', 'activate'), 'utf8'), `VIRTUAL_ENV="${newVenv}"\n`);
+  assert.equal(readFileSync(join(newVenv, 'bin', 'app'), 'utf8'), `#!${newVenv}/bin/python\nimport app\n`);
+});
