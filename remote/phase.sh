@@ -120,89 +120,65 @@ dp_append_line() { # PATH LINE
 dp_mark() { # NAME
   echo "@@mark $1"
 }
-dp_app_units() { # UNIT_DIR MARKER: unit files of this app (they carry the marker line)
-  local f
-  for f in "$1"/*.service "$1"/*.socket "$1"/*.timer; do
-    [ -f "$f" ] && grep -qxF -- "$2" "$f" && echo "${f##*/}"
-  done
-  return 0
+# The switch, as explicit steps: src/plan/activate.ts decides which of these
+# run (which units change, which restart, whether Caddy reloads).
+dp_remove_unit() { # UNIT_DIR NAME: stop and disable a unit file's units (all instances of a template), remove it
+  if [[ $2 == *@.service ]]; then sudo -n systemctl stop -- "${2%.service}*.service" 2>/dev/null; fi
+  sudo -n systemctl disable --now --quiet -- "$2" 2>/dev/null
+  sudo -n rm -f -- "$1/$2" || return 1
+  echo "@@unit-removed $2"
 }
-dp_stop_unit() { # NAME: stop and disable a unit file's units (all instances of a template)
-  if [[ $1 == *@.service ]]; then sudo -n systemctl stop -- "${1%.service}*.service" 2>/dev/null; fi
-  sudo -n systemctl disable --now --quiet -- "$1" 2>/dev/null
-  return 0
+dp_install_unit() { # FROM UNIT_DIR NAME
+  dp_install sudo "$1" "$2/$3" 0644 || return 1
+  echo "@@unit-changed $3"
 }
-dp_activate() { # UNIT_DIR MARKER APPDIR RELEASE SITE
-  local unitdir=$1 marker=$2 appdir=$3 rel=$4 site=$5 meta="$3/$4/.deployer" changed=0 f name u
-  local inst=() restart=() start=() action unit
-  if ! { [ -d "$appdir/$rel" ] && [ -f "$meta/instances" ]; }; then echo "release $rel is incomplete: $meta/instances is missing" >&2; return 1; fi
-  while read -r action unit; do
-    [ -n "$unit" ] || continue
-    inst+=("$unit")
-    if [ "$action" = start ]; then start+=("$unit"); else restart+=("$unit"); fi
-  done < "$meta/instances"
-  for name in $(dp_app_units "$unitdir" "$marker"); do
-    if [ ! -f "$meta/units/$name" ]; then
-      dp_stop_unit "$name"; sudo -n rm -f -- "$unitdir/$name" || return 1
-      changed=1; echo "@@unit-removed $name"
-    fi
-  done
-  for f in "$meta"/units/*; do
-    [ -f "$f" ] || continue
-    name=${f##*/}
-    if ! cmp -s -- "$f" "$unitdir/$name"; then
-      dp_install sudo "$f" "$unitdir/$name" 0644 || return 1
-      changed=1; echo "@@unit-changed $name"
-    fi
-  done
-  if [ $changed = 1 ]; then sudo -n systemctl daemon-reload || return 1; echo "@@daemon-reload"; fi
+dp_daemon_reload() {
+  sudo -n systemctl daemon-reload || return 1
+  echo "@@daemon-reload"
+}
+dp_switch_current() { # APPDIR RELEASE: the one atomic switch, then the app dir's links into current/
+  local appdir=$1 rel=$2 name
+  if [ ! -d "$appdir/$rel" ]; then echo "release $rel is missing from $appdir" >&2; return 1; fi
   dp_symlink - "$rel" "$appdir/current" || return 1
   for name in .env .appenv .venv app_binary; do
     if [ -e "$appdir/current/$name" ] || [ -L "$appdir/current/$name" ]; then
       [ "$(readlink -- "$appdir/$name")" = "current/$name" ] || dp_symlink - "current/$name" "$appdir/$name" || return 1
     fi
   done
-  # Replicas scaled down: stop instances of our template units that the release does not list.
-  for f in "$meta"/units/*@.service; do
-    [ -f "$f" ] || continue
-    name=${f##*/}
-    for u in $(systemctl list-units --all --plain --no-legend -- "${name%.service}*.service" | awk '{print $1}'); do
-      printf '%s\n' "${inst[@]}" | grep -qxF -- "$u" || { sudo -n systemctl disable --now --quiet -- "$u"; echo "@@unit-stopped $u"; }
+}
+dp_stop_unlisted() { # TEMPLATE... -- KEEP...: replicas scaled down, instances of the templates not kept are stopped
+  local templates=() keep=() t u
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do templates+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  keep=("$@")
+  for t in "${templates[@]}"; do
+    for u in $(systemctl list-units --all --plain --no-legend -- "${t%.service}*.service" | awk '{print $1}'); do
+      printf '%s\n' "${keep[@]}" | grep -qxF -- "$u" || { sudo -n systemctl disable --now --quiet -- "$u"; echo "@@unit-stopped $u"; }
     done
   done
-  if [ ${#inst[@]} -gt 0 ]; then
-    sudo -n systemctl enable --quiet -- "${inst[@]}" || return 1
-    if [ ${#restart[@]} -gt 0 ]; then sudo -n systemctl restart -- "${restart[@]}" || return 1; fi
-    if [ ${#start[@]} -gt 0 ]; then sudo -n systemctl start -- "${start[@]}" || return 1; fi
-    echo "@@restarted ${inst[*]}"
-  fi
-  if [ -f "$meta/caddy.site" ]; then
-    if ! cmp -s -- "$meta/caddy.site" "$site"; then
-      sudo -n mkdir -p -- "${site%/*}" && dp_install sudo "$meta/caddy.site" "$site" 0644 || return 1
-      sudo -n systemctl reload caddy || return 1
-      echo "@@caddy-reload"
-    fi
-  elif [ -f "$site" ]; then
-    sudo -n rm -f -- "$site" && sudo -n systemctl reload caddy || return 1
-    echo "@@caddy-reload"
-  fi
-}
-dp_deactivate() { # UNIT_DIR MARKER APPDIR SITE
-  local name changed=0
-  for name in $(dp_app_units "$1" "$2"); do
-    dp_stop_unit "$name"; sudo -n rm -f -- "$1/$name"; changed=1; echo "@@unit-removed $name"
-  done
-  [ $changed = 1 ] && sudo -n systemctl daemon-reload
-  if [ -f "$4" ]; then sudo -n rm -f -- "$4" && sudo -n systemctl reload caddy; echo "@@caddy-reload"; fi
-  rm -f -- "$3/current"
   return 0
 }
-dp_wait_release() { # APPDIR RELEASE TIMEOUT_MS STABLE_MS
-  local inst=() action unit
-  [ -f "$1/$2/.deployer/instances" ] || return 1
-  while read -r action unit; do [ -n "$unit" ] && inst+=("$unit"); done < "$1/$2/.deployer/instances"
-  [ ${#inst[@]} -gt 0 ] || return 0
-  dp_wait_units "$3" "$4" "${inst[@]}"
+dp_start_units() { # RESTART... -- START...: enable them all; restart services, start sockets and timers
+  local restart=() start=() all
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do restart+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  start=("$@")
+  all=("${restart[@]}" "${start[@]}")
+  [ ${#all[@]} -gt 0 ] || return 0
+  sudo -n systemctl enable --quiet -- "${all[@]}" || return 1
+  if [ ${#restart[@]} -gt 0 ]; then sudo -n systemctl restart -- "${restart[@]}" || return 1; fi
+  if [ ${#start[@]} -gt 0 ]; then sudo -n systemctl start -- "${start[@]}" || return 1; fi
+  echo "@@restarted ${all[*]}"
+}
+dp_install_site() { # FROM SITE
+  sudo -n mkdir -p -- "${2%/*}" && dp_install sudo "$1" "$2" 0644
+}
+dp_remove_site() { # SITE
+  sudo -n rm -f -- "$1"
+}
+dp_reload_caddy() {
+  sudo -n systemctl reload caddy || return 1
+  echo "@@caddy-reload"
 }
 dp_wait_units() { # TIMEOUT_MS STABLE_MS UNIT...
   local timeout=$1 stable=$2 start now since="" u st n all

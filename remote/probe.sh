@@ -62,7 +62,15 @@ fi
 if [ "$create" = 1 ]; then mkdir -p -- "$appdir" || { echo "@@error cannot create $appdir"; exit 1; }; fi
 if [ -d "$appdir" ]; then
   cur=$(readlink -- "$appdir/current" 2>/dev/null) && echo "@@current ${cur#v}"
-  for d in "$appdir"/v*/; do [ -d "$d" ] && d=${d%/} && echo "@@release ${d##*/v}"; done
+  # Each release, and what its switch installs: units, Caddy site, instances.
+  for d in "$appdir"/v*/; do
+    [ -d "$d" ] || continue
+    d=${d%/} v=${d##*/v}
+    echo "@@release $v"
+    for f in "$d"/.deployer/units/*; do [ -f "$f" ] && echo "@@release-unit $v ${f##*/} $(b64 "$f")"; done
+    [ -f "$d/.deployer/caddy.site" ] && echo "@@release-site $v $(b64 "$d/.deployer/caddy.site")"
+    [ -f "$d/.deployer/instances" ] && echo "@@release-instances $v $(b64 "$d/.deployer/instances")"
+  done
   [ -f "$appdir/.versions" ] && echo "@@versions $(b64 "$appdir/.versions")"
   # stdin is this script: the child shell must not read it.
   [ -f "$appdir/.appenv" ] && env -i bash --norc --noprofile -c "$(declare -f dp_envhash); dp_envhash \"\$1\"" envhash "$appdir/.appenv" </dev/null

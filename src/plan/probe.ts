@@ -23,10 +23,20 @@ export interface ProbeRequest {
   create: boolean;
 }
 
+export interface ReleaseSwitchFiles {
+  /** Unit file name -> content. */
+  units: Record<string, string>;
+  caddySite?: string;
+  /** The `.deployer/instances` text: "restart|start UNIT" per line. */
+  instances?: string;
+}
+
 export interface RemoteState {
   user: string;
   current?: string;
   releases: string[];
+  /** What each release's switch installs (from its .deployer/ folder), by release id. */
+  releaseSwitch?: Record<string, ReleaseSwitchFiles>;
   versions: ReleaseRecord[];
   /** Files of the target release (relative path -> sha256), without .venv. */
   releaseFiles: Record<string, string>;
@@ -96,6 +106,7 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
     lockHeld: false,
     ended: false,
   };
+  const switchFiles = (release: string) => ((state.releaseSwitch ??= {})[release] ??= { units: {} });
   for (const { marker, arg: rest } of parseMarkers(text)) {
     switch (marker) {
       case Marker.user:
@@ -107,6 +118,21 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
       case Marker.release:
         state.releases.push(rest);
         break;
+      case Marker.releaseUnit: {
+        const [release, name, data] = rest.split(' ');
+        switchFiles(release).units[name] = unb64(data);
+        break;
+      }
+      case Marker.releaseSite: {
+        const [release, data] = rest.split(' ');
+        switchFiles(release).caddySite = unb64(data);
+        break;
+      }
+      case Marker.releaseInstances: {
+        const [release, data] = rest.split(' ');
+        switchFiles(release).instances = unb64(data);
+        break;
+      }
       case Marker.versions:
         state.versions = parseVersions(unb64(rest));
         break;

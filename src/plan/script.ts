@@ -46,12 +46,26 @@ export function stepArgv(step: Step): string[] {
       return ['dp_app', step.runAs ?? '', step.releaseDir, step.command];
     case 'caddy-validate':
       return ['dp_caddy_validate', step.caddyfile, step.sitesDir, step.site, step.candidate];
-    case 'activate':
-      return ['dp_activate', step.unitDir, step.marker, step.appDir, step.release, step.site];
-    case 'deactivate':
-      return ['dp_deactivate', step.unitDir, step.marker, step.appDir, step.site];
-    case 'wait-release':
-      return ['dp_wait_release', step.appDir, step.release, ms(step.timeoutSec), ms(step.stableSec)];
+    case 'remove-unit':
+      return ['dp_remove_unit', step.unitDir, step.name];
+    case 'install-unit':
+      return ['dp_install_unit', step.from, step.unitDir, step.name];
+    case 'daemon-reload':
+      return ['dp_daemon_reload'];
+    case 'switch-current':
+      return ['dp_switch_current', step.appDir, step.release];
+    case 'stop-unlisted':
+      return ['dp_stop_unlisted', ...step.templates, '--', ...step.keep];
+    case 'start-units':
+      return ['dp_start_units', ...step.restart, '--', ...step.start];
+    case 'install-site':
+      return ['dp_install_site', step.from, step.site];
+    case 'remove-site':
+      return ['dp_remove_site', step.site];
+    case 'reload-caddy':
+      return ['dp_reload_caddy'];
+    case 'wait-units':
+      return ['dp_wait_units', ms(step.timeoutSec), ms(step.stableSec), ...step.units];
     case 'write':
       return ['dp_write', step.path, step.mode, step.content];
     case 'append-line':
