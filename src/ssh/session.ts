@@ -1,6 +1,7 @@
 // One SSH connection per host for a whole command. Every remote script goes
 // through exec() (counted, so benchmarks and tests can see round trips);
-// files go through one SFTP channel; HTTP health checks go through a
+// artifacts stream into an exec channel (streamFile), small files and
+// directories go through one SFTP channel; HTTP health checks go through a
 // forwarded channel, so the host needs no curl.
 import { appendFileSync, createReadStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
