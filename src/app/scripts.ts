@@ -126,31 +126,7 @@ export function renderControlScript(req: ControlRequest): string {
   return lines.join('\n');
 }
 
-// Enters the app's environment: .appenv exports the env and PATH (venv or
-// binary dir), then the command runs in the current release.
-const ENTER = [
-  '[ -r "$1/.appenv" ] || { echo "deployer: cannot read $1/.appenv as $(id -un): is the app deployed, and readable by this user?" >&2; exit 127; }',
-  'set -a; . "$1/.appenv"; set +a',
-  'cd "$1/current" || exit 127',
-  'shift; exec "$@"',
-].join('\n');
-
-/**
- * The command line for `app exec` / `app shell`: argv runs as positional
- * parameters of a fixed script (never re-parsed by a shell), as the app user
- * via `sudo -n -u` only when that is not the SSH user.
- */
-export function appCommandLine(opts: { appDir: string; sshUser: string; appUser: string; argv: readonly string[] }): string {
-  if (opts.argv.length === 0) throw new Error('appCommandLine: empty argv');
-  const inner = ['bash', '-c', ENTER, 'deployer-app', opts.appDir, ...opts.argv];
-  return shellJoin(opts.appUser !== opts.sshUser ? ['sudo', '-n', '-u', opts.appUser, '--', ...inner] : inner);
-}
-
-/**
- * An interactive shell for `app shell`. Not a login shell: /etc/profile
- * would reset PATH and drop the venv that .appenv put first.
- */
-export const SHELL_ARGV = ['bash', '-i'] as const;
+// `app exec` / `app shell` enter the app's environment through remote/app-env.sh (src/app/enter.ts).
 
 export interface LogsRequest {
   units: readonly string[];
