@@ -73,7 +73,7 @@ test('lock status: free, then the paused deploy that holds it, and since when', 
     await waitForPause(child, 'locked');
     r = await cli(['lock', 'status']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^h1: locked by \\S+ pid ${child.pid}: deployer deploy \\(since \\d{4}-\\S+Z\\), held for \\d+s$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^h1: locked by \\S+ pid ${child.pid}: deployer deploy 1\\.0\\.1 \\(since \\d{4}-\\S+Z\\), held for \\d+s$`, 'm'));
     const json = await cli(['lock', 'status', '--json']);
     const data = (json.events.find((e) => e.type === 'result') as { data: { hosts: Array<{ locked: boolean; since: string }> } }).data;
     assert.equal(data.hosts[0].locked, true);
