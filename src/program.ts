@@ -2,13 +2,15 @@
 // only place that prints an error and calls process.exit. Command files only
 // declare their options here; their work is imported lazily in the action so
 // `deployer --help` and completion start fast.
-import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
 import { DeployerError, ExitCode } from './errors.js';
 import { createContext, isCI, type Context, type GlobalOptions } from './context.js';
 import { registerCommands } from './commands/index.js';
 import { encodeAnnotation, Reporter } from './output/reporter.js';
 
-const VERSION = '0.1.0';
+// dist/src/program.js -> the package root's package.json, so the two never disagree.
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 // The context of the running command, so a failure is printed through its
 // reporter (which knows the secret values to redact).
@@ -25,6 +27,11 @@ export function buildProgram(): Command {
     .option('-v, --verbose', 'more output, timings, and stack traces on errors')
     .option('--no-color', 'no colours (NO_COLOR is respected too)')
     .option('-y, --yes', 'answer yes to confirmations (needed for destructive commands without a TTY)')
+    // Answered in main() before commander parses (it must come first); declared
+    // here so --help shows it.
+    .addOption(new Option('--completion <action>', 'shell completion: `generate [bash|zsh|fish]` prints the script (like `deployer completion`); `complete` is what the script calls'))
+    // Subcommand help lists these options too, under "Global Options" (like gh).
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     // A usage error in GitHub Actions is a failure like any other: annotate it.
     .configureOutput({ outputError: (str, write) => write((process.env.GITHUB_ACTIONS === 'true' ? `::error title=deployer::${encodeAnnotation(str.trim())}\n` : '') + str) })
@@ -41,10 +48,21 @@ Examples:
   $ deployer config --stage staging    print the resolved config (secrets redacted)`,
     );
   program.exitOverride();
+  program.hook('preAction', (_program, action) => {
+    if (action.optsWithGlobals().completion !== undefined) {
+      throw new DeployerError('--completion must come first: deployer --completion generate [bash|zsh|fish]', { exitCode: ExitCode.config });
+    }
+  });
   registerCommands(program, (cmd: Command) => {
     current = createContext(cmd.optsWithGlobals() as GlobalOptions);
     return current;
   });
+  program
+    .command('version')
+    .description('print the version of deployer')
+    .action(() => {
+      process.stdout.write(`${VERSION}\n`);
+    });
   return program;
 }
 
@@ -52,11 +70,24 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** `--completion generate zsh` or `--completion=generate zsh` as the first words: the words after the flag. */
+export function completionArgs(args: string[]): string[] | undefined {
+  const first = args[0];
+  if (first === '--completion') return args.slice(1);
+  if (first?.startsWith('--completion=')) return [first.slice('--completion='.length), ...args.slice(1)];
+  return undefined;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   // The shell asks on every TAB: answer before commander parses (see src/completion/run.ts).
-  if (argv[2] === '--completion') return (await import('./completion/run.js')).runCompletion(argv.slice(3), program, { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
+  const completion = completionArgs(argv.slice(2));
+  if (completion) return (await import('./completion/run.js')).runCompletion(completion, program, { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
+  // Bare `deployer` is a request for help, not a usage error (git, gh, kamal).
+  if (argv.length <= 2) {
+    process.stdout.write(program.helpInformation());
+    return 0;
+  }
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   try {
     await program.parseAsync(argv);
