@@ -4,7 +4,7 @@
 // `deployer --help` and completion start fast.
 import { Command, CommanderError } from 'commander';
 import { DeployerError, ExitCode } from './errors.js';
-import { createContext, isCI, type Context, type GlobalOptions } from './context.js';
+import { createContext, isCI, type Context, type GlobalOptions, type ProcessOptions } from './context.js';
 import { registerCommands } from './commands/index.js';
 import { encodeAnnotation, Reporter } from './output/reporter.js';
 
@@ -14,7 +14,7 @@ const VERSION = '0.1.0';
 // reporter (which knows the secret values to redact).
 let current: Context | undefined;
 
-export function buildProgram(): Command {
+export function buildProgram(processOptions: ProcessOptions = {}): Command {
   const program = new Command('deployer')
     .version(VERSION, '-V, --version')
     .description('Deploy a Python wheel or a single binary to Linux hosts over SSH, behind Caddy, with systemd.')
@@ -42,7 +42,7 @@ Examples:
     );
   program.exitOverride();
   registerCommands(program, (cmd: Command) => {
-    current = createContext(cmd.optsWithGlobals() as GlobalOptions);
+    current = createContext(cmd.optsWithGlobals() as GlobalOptions, process, processOptions);
     return current;
   });
   return program;
@@ -54,8 +54,8 @@ function collect(value: string, previous: string[]): string[] {
 
 export type ContextFactory = (cmd: Command) => Context;
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+export async function main(argv: string[], processOptions: ProcessOptions = {}): Promise<number> {
+  const program = buildProgram(processOptions);
   // The shell asks on every TAB: answer before commander parses (see src/completion/run.ts).
   if (argv[2] === '--completion') return (await import('./completion/run.js')).runCompletion(argv.slice(3), program, { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
   const verbose = argv.includes('-v') || argv.includes('--verbose');

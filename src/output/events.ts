@@ -5,7 +5,7 @@ export type Level = 'info' | 'warn' | 'error' | 'debug';
 
 export type DeployerEvent =
   | { type: 'log'; level: Level; message: string; host?: string }
-  | { type: 'phase'; phase: string; status: 'start' | 'done' | 'skipped' | 'failed'; host?: string; ms?: number; detail?: string }
+  | { type: 'phase'; phase: string; status: 'start' | 'done' | 'skipped' | 'failed'; host?: string; ms?: number; detail?: string; label?: string }
   | { type: 'step'; host?: string; step: string; status: 'done' | 'skipped'; detail?: string }
   | { type: 'output'; host?: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'upload'; host?: string; file: string; bytes: number; total: number }

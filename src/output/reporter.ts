@@ -114,13 +114,13 @@ export class Reporter {
         return this.renderLog(e.level, e.message, e.host);
       case 'phase': {
         if (e.status === 'start') {
-          if (this.verbose) this.line(this.stderr, `${this.prefix(e.host)}${this.paint(pc.dim, '…')} ${e.phase}`);
+          if (this.verbose) this.line(this.stderr, `${this.prefix(e.host)}${this.paint(pc.dim, '…')} ${e.label ?? e.phase}`);
           return;
         }
         const mark = e.status === 'done' ? this.paint(pc.green, '✓') : e.status === 'skipped' ? this.paint(pc.dim, '–') : this.paint(pc.red, '✗');
         const ms = e.ms !== undefined ? this.paint(pc.dim, ` (${formatMs(e.ms)})`) : '';
         const detail = e.detail ? this.paint(pc.dim, ` — ${e.detail}`) : '';
-        return this.line(this.stderr, `${this.prefix(e.host)}${mark} ${e.phase}${detail}${ms}`);
+        return this.line(this.stderr, `${this.prefix(e.host)}${mark} ${e.label ?? e.phase}${detail}${ms}`);
       }
       case 'step': {
         if (!this.verbose && e.status === 'done') return;
