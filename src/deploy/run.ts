@@ -76,6 +76,8 @@ async function buildWhileConnecting(flow: Flow, connected: Connected[]): Promise
       throw e;
     },
   );
+  // Awaited below; until then a rejection is not "unhandled".
+  connecting.catch(() => undefined);
   let local: LocalResult;
   try {
     local = await buildLocally(flow, stop.signal);

@@ -1,0 +1,185 @@
+// The deploy orchestration without a host: every phase's failure path, with
+// fake hosts implementing the same Remote interface as the SSH one. What the
+// hosts were asked to do (and not to do) is the assertion.
+import { test, after } from '../helpers/timed.js';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../../src/config/types.js';
+import type { PausePoint } from '../../src/context.js';
+import { DeployerError, ExitCode } from '../../src/errors.js';
+import { deploy } from '../../src/deploy/run.js';
+import { makeTestContext } from '../helpers/context.js';
+import { FakeRemote, type FakeHostSettings } from '../helpers/fakeRemote.js';
+import { makeConfig, makeHost } from './render-helpers.js';
+
+const root = mkdtempSync(join(tmpdir(), 'deployer-flow-'));
+mkdirSync(join(root, 'dist'));
+writeFileSync(join(root, 'dist', 'hello_app-1.0.0-py3-none-any.whl'), 'wheel bytes');
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function config(extra: Partial<Config> = {}): Config {
+  return makeConfig({ root, file: join(root, 'deployer.toml'), hosts: [makeHost({ name: 'h1' }), makeHost({ name: 'h2', address: '203.0.113.11' })], ...extra });
+}
+
+interface Run {
+  error?: DeployerError;
+  hosts: Record<string, FakeRemote>;
+  events: Array<Record<string, unknown>>;
+  err: string;
+  paused: PausePoint[];
+  ms: number;
+}
+
+async function run(cfg: Config, settings: Record<string, FakeHostSettings & { connectError?: string }> = {}, opts: { action?: 'deploy' | 'redeploy'; timings?: boolean } = {}): Promise<Run> {
+  const hosts: Record<string, FakeRemote> = {};
+  const paused: PausePoint[] = [];
+  const { ctx, out, err, clock } = makeTestContext({
+    cwd: root,
+    reporterOptions: { json: true },
+    connect: async (host) => {
+      const s = settings[host.name] ?? {};
+      if (s.connectError) throw new DeployerError(`${host.name}: ${s.connectError}`, { exitCode: ExitCode.ssh });
+      return (hosts[host.name] = new FakeRemote(host.name, s));
+    },
+    pause: async (point) => void paused.push(point),
+  });
+  for (const s of Object.values(settings)) if (s.healthUntil) s.healthUntil.now = () => clock.now();
+  const started = Date.now();
+  let error: DeployerError | undefined;
+  try {
+    await deploy(ctx, { action: opts.action ?? 'deploy', lockWait: 0, timings: opts.timings ?? false }, { config: cfg, version: '1.0.0' });
+  } catch (e) {
+    if (!(e instanceof DeployerError)) throw e;
+    error = e;
+  }
+  const events = out.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { error, hosts, events, err: err.join(''), paused, ms: Date.now() - started };
+}
+
+const phases = (r: Run) => r.events.filter((e) => e.type === 'phase' && e.status !== 'start' && !e.host).map((e) => e.phase);
+const everyClosed = (r: Run) => Object.values(r.hosts).every((h) => h.closed);
+
+test('a deploy to two hosts runs every phase in order, commits both and ends with the site URL and the total time', async () => {
+  const r = await run(config({ webserver: { ...makeConfig().webserver, domains: ['shop.example'] } }));
+  assert.equal(r.error, undefined);
+  assert.deepEqual(phases(r), ['connect', 'build', 'lock', 'upload', 'prepare', 'switch', 'verify', 'commit']);
+  for (const h of Object.values(r.hosts)) {
+    assert.deepEqual(h.calls.slice(1), ['upload 6', 'prepare', 'switch', 'decide commit']);
+    assert.ok(h.lockReleased && h.closed);
+    assert.deepEqual(h.hostHeaders, ['shop.example']);
+  }
+  assert.deepEqual(r.paused, ['locked', 'uploaded', 'prepared', 'switched', 'verified']);
+  const result = r.events.at(-1)!;
+  assert.equal(result.type, 'result');
+  assert.deepEqual((result.data as { urls: string[] }).urls, ['https://shop.example/']);
+  assert.equal(typeof (result.data as { ms: number }).ms, 'number');
+  assert.ok(r.events.some((e) => e.type === 'log' && e.message === 'hello-production 1.0.0: https://shop.example/'));
+  assert.ok(r.events.some((e) => e.type === 'log' && /^done in /.test(String(e.message))));
+  for (const e of r.events) if (e.ms !== undefined) assert.ok(Number.isInteger(e.ms), `ms is an integer: ${JSON.stringify(e)}`);
+});
+
+test('a failing build stops before any lock is taken, and the connections are closed', async () => {
+  const r = await run(config({ buildCommand: 'echo compiling; exit 3' }));
+  assert.equal(r.error?.exitCode, ExitCode.local);
+  assert.match(r.error!.message, /build_command failed with exit code 3/);
+  assert.deepEqual(Object.values(r.hosts).map((h) => h.calls), [[], []]);
+  assert.ok(everyClosed(r));
+});
+
+test('an unreachable host stops a long build within seconds', async () => {
+  const r = await run(config({ buildCommand: 'sleep 20' }), { h2: { connectError: 'connect ECONNREFUSED 203.0.113.11:22' } });
+  assert.equal(r.error?.exitCode, ExitCode.ssh);
+  assert.match(r.error!.message, /h2: connect ECONNREFUSED/);
+  assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
+  assert.deepEqual(r.hosts.h1.calls, []);
+  assert.ok(r.hosts.h1.closed, 'the reachable host is disconnected');
+});
+
+test('a busy lock on one host: exit 6, the other host is unlocked and nothing is uploaded', async () => {
+  const r = await run(config(), { h2: { lockedBy: 'alice@laptop pid 7: deployer deploy 0.9.0' } });
+  assert.equal(r.error?.exitCode, ExitCode.locked);
+  assert.match(r.error!.message, /locked by alice@laptop/);
+  assert.ok(r.hosts.h1.lockReleased && everyClosed(r));
+  for (const h of Object.values(r.hosts)) assert.ok(!h.calls.some((c) => c.startsWith('upload')));
+  assert.match(r.hosts.h1.calls[0], /^lock .* pid 4242: deployer deploy 1\.0\.0 \(since 2026-01-01T00:00:00\.000Z\)$/);
+});
+
+test('a failed upload switches no host', async () => {
+  const r = await run(config(), { h1: { uploadError: 'SFTP write failed: No space left on device' } });
+  assert.equal(r.error?.exitCode, ExitCode.ssh);
+  assert.match(r.error!.message, /No space left on device\. No host was switched/);
+  for (const h of Object.values(r.hosts)) assert.ok(!h.calls.includes('prepare') && !h.calls.includes('switch'));
+  assert.ok(everyClosed(r));
+});
+
+test('prepare failing on one of two hosts switches neither', async () => {
+  const r = await run(config(), { h2: { prepareFailsAt: 'release_command' } });
+  assert.equal(r.error?.exitCode, ExitCode.remote);
+  assert.match(r.error!.message, /^h2: release_command failed; nothing was switched.*No host was switched/);
+  for (const h of Object.values(r.hosts)) assert.ok(!h.calls.includes('switch'), h.name);
+  assert.ok(r.hosts.h1.lockReleased && r.hosts.h2.lockReleased);
+});
+
+test('a switch that is not ready on one host rolls back both with rollback = "all"', async () => {
+  const r = await run(config(), { h2: { switchFailsAt: 'wait for units' }, h1: { state: { current: '0.9.0', releases: ['0.9.0'] } } });
+  assert.equal(r.error?.exitCode, ExitCode.unhealthy);
+  assert.equal(r.hosts.h1.verdict, 'rollback');
+  assert.deepEqual(r.hosts.h2.hostHeaders, [], 'no health check on a host whose units did not come up');
+  assert.match(r.error!.message, /failed its checks on h2; h1 rolled back, 0\.9\.0 serves again; h2 rolled back; no release was live before/);
+  assert.match(r.error!.details!, /h2: the switch failed at: wait for units\n[\s\S]*unit said: boom/);
+  assert.match(r.error!.hint!, /log lines are shown above/);
+  assert.equal(phases(r).at(-1), 'rollback');
+});
+
+test('a failed health check with rollback = "all" rolls back every host', async () => {
+  const r = await run(config({ healthCheck: { path: '/healthz', status: 200, timeout: 10 } }), { h1: { health: [500] } });
+  assert.equal(r.error?.exitCode, ExitCode.unhealthy);
+  assert.equal(r.hosts.h1.verdict, 'rollback');
+  assert.equal(r.hosts.h2.verdict, 'rollback');
+  assert.match(r.error!.details!, /h1: health check failed: GET \/healthz on port 8000 answered 500, expected 200/);
+  const result = r.events.filter((e) => e.type === 'result');
+  assert.equal(result.length, 1);
+  assert.equal(result[0].ok, false);
+});
+
+test('a failed health check with rollback = "host" rolls back only that host, and says what each one serves', async () => {
+  const r = await run(config({ rollback: 'host', healthCheck: { path: '/healthz', status: 200, timeout: 10 } }), { h1: { health: ['connection refused'] } });
+  assert.equal(r.error?.exitCode, ExitCode.unhealthy);
+  assert.equal(r.hosts.h1.verdict, 'rollback');
+  assert.equal(r.hosts.h2.verdict, 'commit');
+  assert.match(r.error!.message, /h1 rolled back; no release was live before, so hello-production is stopped there; h2 kept 1\.0\.0/);
+  assert.doesNotMatch(r.error!.message, /previous release serves again/);
+});
+
+test('the health check shows the journal since the switch, and only then says the lines are shown', async () => {
+  const withLog = await run(config({ healthCheck: { path: '/healthz', status: 200, timeout: 1 } }), { h1: { health: [500], journal: 'Traceback: KeyError DATABASE_URL' } });
+  assert.match(withLog.hosts.h1.execs[0], /journalctl .*--since -\d+s -u hello-production-web\.service$/);
+  assert.ok(withLog.events.some((e) => e.type === 'output' && e.host === 'h1' && e.text === 'Traceback: KeyError DATABASE_URL'));
+  assert.match(withLog.error!.hint!, /log lines are shown above/);
+  const without = await run(config({ healthCheck: { path: '/healthz', status: 200, timeout: 1 } }), { h1: { health: [500] } });
+  assert.doesNotMatch(without.error!.hint!, /shown above/);
+});
+
+test('an app answering 503 for 4 s while it warms up passes a 30 s health check', async () => {
+  const warming = { ms: 4000, status: 503, then: 200, now: () => 0 };
+  const r = await run(config({ hosts: [makeHost({ name: 'h1' })], healthCheck: { path: '/healthz', status: 200, timeout: 30 } }), { h1: { healthUntil: warming } });
+  assert.equal(r.error, undefined, r.error?.message);
+  assert.equal(r.hosts.h1.verdict, 'commit');
+  assert.ok(r.hosts.h1.hostHeaders.length > 3);
+});
+
+test('a switch whose connection drops is reported, not crashed on', async () => {
+  const r = await run(config(), { h1: { switchThrows: 'connection lost' } });
+  assert.equal(r.error?.exitCode, ExitCode.unhealthy);
+  assert.match(r.error!.details!, /h1: h1: connection lost/);
+  assert.equal(r.hosts.h2.verdict, 'rollback');
+});
+
+test('--timings prints the phases that ran when a deploy fails', async () => {
+  const r = await run(config(), { h2: { prepareFailsAt: 'caddy validate' } }, { timings: true });
+  assert.ok(r.error);
+  const line = r.events.find((e) => e.type === 'log' && String(e.message).startsWith('timings: '));
+  assert.match(String(line?.message), /^timings: build \d+ ms, lock \d+ ms, upload \d+ ms; total \d+ ms$/);
+});
