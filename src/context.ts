@@ -81,6 +81,14 @@ export function isCI(env: NodeJS.ProcessEnv): boolean {
   return (ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false') || env.GITHUB_ACTIONS === 'true';
 }
 
+/** FORCE_COLOR (set by many CI setups, GitHub's included, to colour logs) wins over NO_COLOR and a missing TTY; --no-color wins over both. */
+export function wantsColor(env: NodeJS.ProcessEnv, tty: boolean): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !['0', 'false'].includes(force.toLowerCase());
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return tty;
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -89,12 +97,11 @@ export const systemClock: Clock = {
 export function createContext(global: GlobalOptions, proc: NodeJS.Process = process, opts: ProcessOptions = {}): Context {
   const env = proc.env;
   const tty = Boolean(proc.stderr.isTTY) && !isCI(env);
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   const reporter = new Reporter({
     json: global.json,
     verbose: global.verbose,
     tty,
-    color: global.color !== false && !noColor && tty,
+    color: global.color !== false && wantsColor(env, tty),
     github: env.GITHUB_ACTIONS === 'true',
   });
   return {

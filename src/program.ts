@@ -13,6 +13,10 @@ const VERSION = '0.1.0';
 // The context of the running command, so a failure is printed through its
 // reporter (which knows the secret values to redact).
 let current: Context | undefined;
+/** Its name as typed after `deployer` ("deploy", "app status"), for the JSON result. */
+let currentCommand = '';
+/** Under --json commander's own usage text is replaced by a JSON error event. */
+let jsonOutput = false;
 
 export function buildProgram(processOptions: ProcessOptions = {}): Command {
   const program = new Command('deployer')
@@ -27,7 +31,11 @@ export function buildProgram(processOptions: ProcessOptions = {}): Command {
     .option('-y, --yes', 'answer yes to confirmations (needed for destructive commands without a TTY)')
     .showHelpAfterError('(run with --help for usage)')
     // A usage error in GitHub Actions is a failure like any other: annotate it.
-    .configureOutput({ outputError: (str, write) => write((process.env.GITHUB_ACTIONS === 'true' ? `::error title=deployer::${encodeAnnotation(str.trim())}\n` : '') + str) })
+    .configureOutput({
+      outputError: (str, write) => {
+        if (!jsonOutput) write((process.env.GITHUB_ACTIONS === 'true' ? `::error title=deployer::${encodeAnnotation(str.trim())}\n` : '') + str);
+      },
+    })
     .addHelpText(
       'after',
       `
@@ -43,9 +51,16 @@ Examples:
   program.exitOverride();
   registerCommands(program, (cmd: Command) => {
     current = createContext(cmd.optsWithGlobals() as GlobalOptions, process, processOptions);
+    currentCommand = commandName(cmd);
     return current;
   });
   return program;
+}
+
+function commandName(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -59,24 +74,34 @@ export async function main(argv: string[], processOptions: ProcessOptions = {}):
   // The shell asks on every TAB: answer before commander parses (see src/completion/run.ts).
   if (argv[2] === '--completion') return (await import('./completion/run.js')).runCompletion(argv.slice(3), program, { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
   const verbose = argv.includes('-v') || argv.includes('--verbose');
+  jsonOutput = argv.includes('--json');
+  const reporter = () => current?.reporter ?? new Reporter({ json: jsonOutput, tty: Boolean(process.stderr.isTTY) && !isCI(process.env), github: process.env.GITHUB_ACTIONS === 'true' });
+  const finish = (code: number, r = current?.reporter) => {
+    r?.finish(code, currentCommand);
+    return code;
+  };
   try {
     await program.parseAsync(argv);
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    return finish(process.exitCode === undefined ? 0 : Number(process.exitCode));
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version end here with code 0; usage errors were printed by commander.
-      return err.exitCode === 0 ? 0 : ExitCode.config;
+      // --help and --version end here with code 0; usage errors were printed by commander (or, with --json, here).
+      if (err.exitCode === 0) return 0;
+      if (!jsonOutput) return ExitCode.config;
+      const r = reporter();
+      r.fail(err.message.replace(/^error: /, ''), 'run with --help for usage', undefined, { exitCode: ExitCode.config, kind: 'usage' });
+      return finish(ExitCode.config, r);
     }
-    const reporter = current?.reporter ?? new Reporter({ json: argv.includes('--json'), tty: Boolean(process.stderr.isTTY) && !isCI(process.env), github: process.env.GITHUB_ACTIONS === 'true' });
+    const r = reporter();
     if (err instanceof DeployerError) {
-      reporter.fail(err.message, err.hint, err.details);
+      r.fail(err.message, err.hint, err.details, { exitCode: err.exitCode });
       if (verbose && err.stack) process.stderr.write(err.stack + '\n');
-      return err.exitCode;
+      return finish(err.exitCode, r);
     }
     const e = err as Error;
-    reporter.fail(`unexpected error: ${e?.message ?? String(err)}`, 'this is a bug in deployer; run again with --verbose and report the stack trace');
+    r.fail(`unexpected error: ${e?.message ?? String(err)}`, 'this is a bug in deployer; run again with --verbose and report the stack trace', undefined, { exitCode: ExitCode.unexpected });
     if (verbose && e?.stack) process.stderr.write(e.stack + '\n');
-    return ExitCode.unexpected;
+    return finish(ExitCode.unexpected, r);
   }
 }
 

@@ -17,7 +17,7 @@ export async function runDown(ctx: Context, opts: { lockWait: number }): Promise
   await forEachHost(ctx, config, { lock: true, lockWait: opts.lockWait, command: 'down' }, async (h) => {
     const r = await h.remote.runScript(planDown(config, h.host, h.state, who));
     if (!r.ok) throw new RemoteCommandError(`${h.host.name}: down failed at ${r.failedStep ?? '?'}`, r.code, r.stderr, { details: r.stderr.trim() || undefined });
-    ctx.reporter.emit({ type: 'phase', host: h.host.name, phase: `${config.appName} removed`, status: 'done' });
+    ctx.reporter.emit({ type: 'phase', host: h.host.name, phase: 'down', label: `${config.appName} removed`, status: 'done' });
   });
   ctx.reporter.emit({ type: 'result', command: 'down', ok: true, data: { app: config.appName } });
 }

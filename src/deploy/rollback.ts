@@ -23,7 +23,7 @@ export async function runRollback(ctx: Context, opts: { to?: string; lockWait: n
         details: result.stderr.trim().split('\n').slice(-20).join('\n') || undefined,
       });
     }
-    reporter.emit({ type: 'phase', host: h.host.name, phase: `${target} is live`, status: 'done', detail: `rolled back from ${h.state.current}` });
+    reporter.emit({ type: 'phase', host: h.host.name, phase: 'live', label: `${target} is live`, status: 'done', detail: `rolled back from ${h.state.current}` });
     return { host: h.host.name, from: h.state.current, to: target };
   });
   reporter.emit({ type: 'result', command: 'rollback', ok: true, data: { app: config.appName, hosts: results } });

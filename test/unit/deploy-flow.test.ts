@@ -54,6 +54,7 @@ async function run(cfg: Config, settings: Record<string, FakeHostSettings & { co
     if (!(e instanceof DeployerError)) throw e;
     error = e;
   }
+  ctx.reporter.finish(error?.exitCode ?? 0, 'deploy'); // as src/program.ts ends every command
   const events = out.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   return { error, hosts, events, err: err.join(''), paused, ms: Date.now() - started };
 }
