@@ -9,6 +9,7 @@ import { lockHost } from './connect.js';
 import { checkHealth, readUnitLog } from './health.js';
 import { mapLimit } from './hosts.js';
 import { buildReleaseFiles } from './releaseFiles.js';
+import { ambiguousAddress, explainSiteClash } from './siteClash.js';
 import type { Connected, Decided, Flow, LocalResult, Locked, Planned, Switched, Verified } from './flow.js';
 
 const NOTHING_SWITCHED = 'No host was switched: every host keeps its current release.';
@@ -123,7 +124,9 @@ export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void
   const prepared = await mapLimit(planned, config.parallel, async (p) => {
     const res = await p.remote.runScript(p.plan.prepare);
     if (!res.ok) {
-      throw new RemoteCommandError(`${p.host.name}: ${res.failedStep ?? 'preparing the release'} failed; nothing was switched, the current release keeps serving`, res.code, res.stderr, {
+      const clash = ambiguousAddress(res.stderr);
+      const why = clash === undefined ? undefined : await explainSiteClash(p.remote, config, clash);
+      throw new RemoteCommandError(`${p.host.name}: ${res.failedStep ?? 'preparing the release'} failed${why ? `: ${why}` : ''}; nothing was switched, the current release keeps serving`, res.code, res.stderr, {
         details: tail(res.stderr) || undefined,
       });
     }

@@ -24,6 +24,10 @@ export interface FakeHostSettings {
   /** Answer `health[i]` only after this many ms of the fake clock since the first request. */
   healthUntil?: { ms: number; status: number; then: number; now: () => number };
   journal?: string;
+  /** What exec answers for a command matching the pattern (the journal otherwise). */
+  execAnswers?: Array<[RegExp, string]>;
+  /** The prepare script's stderr when it fails. */
+  prepareStderr?: string;
 }
 
 export class FakeRemote implements Remote {
@@ -61,7 +65,7 @@ export class FakeRemote implements Remote {
     const recording = spec.steps.every((s) => s.kind === 'append-line');
     this.calls.push(recording ? 'record' : 'prepare');
     const at = recording ? undefined : this.settings.prepareFailsAt;
-    if (at) return { ok: false, code: ScriptExit.stepFailed, stdout: '', stderr: `${at}: exit 1\n`, failedStep: at, markers: [`@@FAIL ${at}`] };
+    if (at) return { ok: false, code: ScriptExit.stepFailed, stdout: '', stderr: this.settings.prepareStderr ?? `${at}: exit 1\n`, failedStep: at, markers: [`@@FAIL ${at}`] };
     return { ok: true, code: 0, stdout: '', stderr: '', markers: [] };
   }
 
@@ -87,7 +91,8 @@ export class FakeRemote implements Remote {
   async exec(command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
     this.execCount++;
     this.execs.push(command);
-    return { code: 0, stdout: this.settings.journal ?? '', stderr: '' };
+    const answer = this.settings.execAnswers?.find(([re]) => re.test(command));
+    return { code: 0, stdout: answer ? answer[1] : (this.settings.journal ?? ''), stderr: '' };
   }
 
   async httpGet(_port: number, _path: string, opts: { host?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {

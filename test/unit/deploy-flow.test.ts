@@ -184,3 +184,24 @@ test('--timings prints the phases that ran when a deploy fails', async () => {
   const line = r.events.find((e) => e.type === 'log' && String(e.message).startsWith('timings: '));
   assert.match(String(line?.message), /^timings: build \d+ ms, lock \d+ ms, upload \d+ ms; total \d+ ms$/);
 });
+
+test('two apps claiming :80 on one host: the refusal names the app holding the site and domains as the fix', async () => {
+  const sites = [
+    '/etc/caddy/sites/blog-production.caddy:# Managed by deployer for blog-production: rewritten on every deploy. To change it,',
+    '/etc/caddy/sites/blog-production.caddy::80 {',
+    '/etc/caddy/sites/hello-production.caddy:# Managed by deployer for hello-production: rewritten on every deploy. To change it,',
+    '/etc/caddy/sites/hello-production.caddy::80 {',
+  ].join('\n');
+  const r = await run(config({ hosts: [makeHost({ name: 'h1' })] }), {
+    h1: {
+      prepareFailsAt: 'caddy validate',
+      prepareStderr: 'Caddy rejected the new site:\nError: adapting config using caddyfile: ambiguous site definition: :80\n',
+      execAnswers: [[/^grep -rHE /, sites]],
+    },
+  });
+  assert.equal(r.error?.exitCode, ExitCode.remote);
+  assert.match(r.error!.message, /the site address :80 is already served on this host by app "blog-production" \(\/etc\/caddy\/sites\/blog-production\.caddy\)/);
+  assert.match(r.error!.message, /Fix: set webserver\.domains .* for hello-production/);
+  assert.doesNotMatch(r.error!.message, /hello-production\.caddy/, 'its own site is not the one in the way');
+  assert.match(r.hosts.h1.execs[0], /^grep -rHE -- .* \/etc\/caddy\/sites$/);
+});
