@@ -7,6 +7,7 @@
 import type { Config, HostConfig } from '../config/types.js';
 import { journalUnits } from '../app/processes.js';
 import { sudoArgv } from '../app/scripts.js';
+import { healthCheckHost } from '../config/healthHost.js';
 import type { Clock, Remote } from '../context.js';
 import { shellJoin } from '../shell/quote.js';
 
@@ -16,23 +17,12 @@ export interface HealthResult {
   attempts: number;
 }
 
-/** The Host header: health_check.host, else the site's first domain; undefined for a catch-all site. */
-export function healthCheckHostHeader(config: Config, host?: Pick<HostConfig, 'domains'>): string | undefined {
-  // health_check.host is being added to the schema on another branch; read it defensively until then.
-  const chosen = (config.healthCheck as { host?: string }).host;
-  if (chosen !== undefined) return chosen;
-  const first = [...config.webserver.domains, ...(host?.domains ?? [])][0];
-  if (first === undefined) return undefined;
-  const hostPort = first.replace(/^[a-z]+:\/\//i, '').split('/')[0];
-  return hostPort === '' || hostPort.startsWith(':') || hostPort.includes('*') ? undefined : hostPort;
-}
-
 export async function checkHealth(remote: Pick<Remote, 'httpGet'>, config: Config, clock: Clock, host?: Pick<HostConfig, 'domains'>): Promise<HealthResult> {
   const hc = config.healthCheck;
   if (!hc.path) return { ok: true, attempts: 0 };
   const port = hc.port ?? config.webserver.port;
   if (!port) return { ok: false, error: 'health_check.path is set but no port is known: set health_check.port or webserver.upstream = "127.0.0.1:PORT"', attempts: 0 };
-  const hostHeader = healthCheckHostHeader(config, host);
+  const hostHeader = healthCheckHost(config, { domains: host?.domains ?? [] });
   const what = `GET ${hc.path} on port ${port}${hostHeader ? ` (Host: ${hostHeader})` : ''}`;
   const deadline = clock.now() + hc.timeout * 1000;
   let attempts = 0;

@@ -4,7 +4,8 @@
 import type { Config } from '../config/types.js';
 import type { Context } from '../context.js';
 import { whoIsAsking } from './connect.js';
-import { Timings, type Connected, type DeployOptions, type Flow, type LocalResult, type Locked } from './flow.js';
+import { Timings, type Connected, type Decided, type DeployOptions, type Flow, type LocalResult, type Locked } from './flow.js';
+import { runEndHooks, type DeployEnd } from './hooks.js';
 import { loadDeployConfig } from './load.js';
 import { reportFailure, reportOutcome, reportTimings } from './outcome.js';
 import { buildLocally, connectHosts, decide, lockHosts, nothingToDo, planHosts, prepareHosts, recordUnchanged, switchHosts, verifyHosts } from './phases.js';
@@ -21,6 +22,8 @@ export async function deploy(ctx: Context, opts: DeployOptions, target: { config
   const connected: Connected[] = [];
   const held: Locked[] = [];
   let reported = false;
+  let decided: Decided[] | undefined;
+  let failed = true;
   try {
     // 1–3. Build, hash, render; meanwhile one SSH connection per host, so a wrong address fails in seconds.
     const local = await buildWhileConnecting(flow, connected);
@@ -30,15 +33,19 @@ export async function deploy(ctx: Context, opts: DeployOptions, target: { config
     const planned = planHosts(flow, local, locked);
     if (nothingToDo(planned)) {
       reported = true;
-      return await reportOutcome(flow, await recordUnchanged(flow, planned), { unchanged: true });
+      decided = await recordUnchanged(flow, planned);
+      await reportOutcome(flow, decided, { unchanged: true });
+      failed = false;
+      return;
     }
     await prepareHosts(flow, planned);
     // 5. Switch every host, then check each one's health while its switch script waits.
     const verified = await verifyHosts(flow, await switchHosts(flow, planned));
     // 6. Commit, or roll back.
-    const decided = await decide(flow, verified);
+    decided = await decide(flow, verified);
     reported = true;
     await reportOutcome(flow, decided, { unchanged: false });
+    failed = false;
   } catch (e) {
     // A deploy that stopped before the per-host verdict (build, SSH, lock, prepare) still says why, and how far it got.
     if (!reported) {
@@ -47,9 +54,20 @@ export async function deploy(ctx: Context, opts: DeployOptions, target: { config
     }
     throw e;
   } finally {
+    // on_failure / always: on the hosts while their lock is still held, then locally.
+    await runEndHooks(flow, held, endOf(held, decided, failed));
     for (const h of held) h.lock.release();
     for (const c of connected) c.remote.close();
   }
+}
+
+/** Which hosts failed and which serve a release now, for the end hooks. */
+function endOf(held: Locked[], decided: Decided[] | undefined, failed: boolean): DeployEnd {
+  const byName = new Map((decided ?? []).map((d) => [d.host.name, d]));
+  const failedHosts = new Set(held.filter((h) => failed && (byName.get(h.host.name)?.healthy !== true || byName.get(h.host.name)?.rolledBack)).map((h) => h.host.name));
+  // A host serves when it had a release before, or when the new one is live there.
+  const servingHosts = new Set(held.filter((h) => h.lock.state.current !== undefined || (byName.get(h.host.name)?.healthy && !byName.get(h.host.name)?.rolledBack)).map((h) => h.host.name));
+  return { outcome: failed ? 'failure' : 'success', failedHosts, servingHosts };
 }
 
 function startFlow(ctx: Context, opts: DeployOptions, { config, version }: { config: Config; version: string }): Flow {

@@ -34,6 +34,8 @@ export class FakeRemote implements Remote {
   readonly calls: string[] = [];
   readonly hostHeaders: Array<string | undefined> = [];
   readonly execs: string[] = [];
+  /** The command lines of the hooks run on this host. */
+  readonly hookCommands: string[] = [];
   verdict?: 'commit' | 'rollback';
   lockReleased = false;
   closed = false;
@@ -62,6 +64,12 @@ export class FakeRemote implements Remote {
 
   async runScript(spec: ScriptSpec): Promise<ScriptResult> {
     this.execCount++;
+    const first = spec.steps[0];
+    if (spec.steps.length === 1 && first.kind === 'app-command' && / hook: /.test(first.desc)) {
+      this.calls.push(`${first.desc.split(':')[0]} in ${first.releaseDir}`);
+      this.hookCommands.push(first.command);
+      return { ok: true, code: 0, stdout: '', stderr: '', markers: [] };
+    }
     const recording = spec.steps.every((s) => s.kind === 'append-line');
     this.calls.push(recording ? 'record' : 'prepare');
     const at = recording ? undefined : this.settings.prepareFailsAt;

@@ -3,7 +3,7 @@
 // hosts were asked to do (and not to do) is the assertion.
 import { test, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../src/config/types.js';
@@ -204,4 +204,44 @@ test('two apps claiming :80 on one host: the refusal names the app holding the s
   assert.match(r.error!.message, /Fix: set webserver\.domains .* for hello-production/);
   assert.doesNotMatch(r.error!.message, /hello-production\.caddy/, 'its own site is not the one in the way');
   assert.match(r.hosts.h1.execs[0], /^grep -rHE -- .* \/etc\/caddy\/sites$/);
+});
+
+test('health_check.host chooses the Host header the check sends', async () => {
+  const r = await run(config({ hosts: [makeHost({ name: 'h1', domains: ['shop.example'] })], healthCheck: { path: '/healthz', status: 200, timeout: 5, host: 'internal.example' } }));
+  assert.equal(r.error, undefined);
+  assert.deepEqual(r.hosts.h1.hostHeaders, ['internal.example']);
+});
+
+test('on_failure and always hooks: remote on the failed host (and always on every host), then local, with the version and outcome', async () => {
+  const marker = join(root, 'hooks.log');
+  rmSync(marker, { force: true });
+  const hooks = {
+    onFailure: 'notify-failed',
+    always: 'cleanup-tmp',
+    onFailureLocal: `echo "on_failure_local $DEPLOYER_VERSION $DEPLOYER_OUTCOME" >> ${marker}`,
+    alwaysLocal: `echo "always_local $DEPLOYER_VERSION $DEPLOYER_OUTCOME" >> ${marker}`,
+  };
+  const live = { state: { current: '0.9.0', releases: ['0.9.0'] } };
+  const r = await run(config({ rollback: 'host', hooks, healthCheck: { path: '/healthz', status: 200, timeout: 1 } }), { h1: { ...live, health: [500] }, h2: live });
+  assert.equal(r.error?.exitCode, ExitCode.unhealthy, 'the hooks do not change the outcome');
+  assert.deepEqual(r.hosts.h1.calls.filter((c) => c.includes('hook')), ['on_failure hook in /srv/deployer/hello-production/current', 'always hook in /srv/deployer/hello-production/current']);
+  assert.deepEqual(r.hosts.h2.calls.filter((c) => c.includes('hook')), ['always hook in /srv/deployer/hello-production/current']);
+  assert.equal(r.hosts.h1.hookCommands[0], 'export DEPLOYER_VERSION=1.0.0 DEPLOYER_OUTCOME=failure\nnotify-failed');
+  assert.ok(r.hosts.h1.calls.indexOf('decide rollback') < r.hosts.h1.calls.indexOf('on_failure hook in /srv/deployer/hello-production/current'));
+  assert.equal(readFileSync(marker, 'utf8'), 'on_failure_local 1.0.0 failure\nalways_local 1.0.0 failure\n');
+
+  rmSync(marker, { force: true });
+  const ok = await run(config({ hooks, hosts: [makeHost({ name: 'h1' })] }));
+  assert.equal(ok.error, undefined);
+  assert.deepEqual(ok.hosts.h1.calls.filter((c) => c.includes('hook')), ['always hook in /srv/deployer/hello-production/current']);
+  assert.equal(ok.hosts.h1.hookCommands[0], 'export DEPLOYER_VERSION=1.0.0 DEPLOYER_OUTCOME=success\ncleanup-tmp');
+  assert.equal(readFileSync(marker, 'utf8'), 'always_local 1.0.0 success\n');
+});
+
+test('a failed build runs the local failure hooks, and no remote ones', async () => {
+  const marker = join(root, 'hooks-build.log');
+  const r = await run(config({ buildCommand: 'exit 1', hooks: { onFailure: 'x', onFailureLocal: `echo "$DEPLOYER_OUTCOME" > ${marker}` } }));
+  assert.equal(r.error?.exitCode, ExitCode.local);
+  assert.equal(readFileSync(marker, 'utf8'), 'failure\n');
+  for (const h of Object.values(r.hosts)) assert.deepEqual(h.hookCommands, []);
 });
