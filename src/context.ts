@@ -104,16 +104,17 @@ export function createContext(global: GlobalOptions, proc: NodeJS.Process = proc
     color: global.color !== false && wantsColor(env, tty),
     github: env.GITHUB_ACTIONS === 'true',
   });
+  const interactive = Boolean(proc.stdin.isTTY && proc.stdout.isTTY) && !isCI(env);
   return {
     cwd: proc.cwd(),
     env,
     reporter,
-    interactive: Boolean(proc.stdin.isTTY && proc.stdout.isTTY) && !isCI(env),
+    interactive,
     global,
     // ssh2 loads only when a command reaches a host, so --help stays fast.
     async connect(host) {
       const [{ SshSession }, { RemoteHost }] = await Promise.all([import('./ssh/session.js'), import('./exec/remote.js')]);
-      const session = await SshSession.connect(host, { env, debug: (m) => reporter.debug(m, host.name) });
+      const session = await SshSession.connect(host, { env, interactive, debug: (m) => reporter.debug(m, host.name) });
       return new RemoteHost(session, reporter);
     },
     clock: systemClock,
