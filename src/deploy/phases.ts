@@ -4,11 +4,12 @@
 import { DeployerError, RemoteCommandError } from '../errors.js';
 import { SwitchHandle } from '../exec/remote.js';
 import { findArtifact, runLocalCommand } from '../local/build.js';
+import { formatBytes } from '../output/reporter.js';
 import { chooseRelease, isNoop, noopScript, planDeploy } from '../plan/deploy.js';
 import { lockHost } from './connect.js';
 import { checkHealth, readUnitLog } from './health.js';
 import { mapLimit } from './hosts.js';
-import { buildReleaseFiles } from './releaseFiles.js';
+import { buildReleaseFiles, resolveHostEnv } from './releaseFiles.js';
 import { ambiguousAddress, explainSiteClash } from './siteClash.js';
 import type { Connected, Decided, Flow, LocalResult, Locked, Planned, Switched, Verified } from './flow.js';
 
@@ -18,6 +19,8 @@ const NOTHING_SWITCHED = 'No host was switched: every host keeps its current rel
 export async function buildLocally(flow: Flow, signal?: AbortSignal): Promise<LocalResult> {
   const { ctx, config, version, opts } = flow;
   const { reporter } = ctx;
+  // Env first: its secret values must be known to the redactor before any build output is printed.
+  const envs = new Map(await Promise.all(flow.hosts.map(async (h) => [h.name, await resolveHostEnv(config, h, ctx.env, reporter.redactor)] as const)));
   if (opts.action === 'deploy') {
     const env = { ...ctx.env, DEPLOYER_VERSION: version };
     const run = (command: string, what: string) => runLocalCommand({ command, what, cwd: config.root, env, timeoutSec: config.buildTimeout, reporter, signal });
@@ -29,11 +32,11 @@ export async function buildLocally(flow: Flow, signal?: AbortSignal): Promise<Lo
   }
   const artifact = await findArtifact(config, version);
   const files = new Map(
-    await Promise.all(flow.hosts.map(async (h) => [h.name, await buildReleaseFiles({ config, host: h, artifact, env: ctx.env, redactor: reporter.redactor })] as const)),
+    await Promise.all(flow.hosts.map(async (h) => [h.name, await buildReleaseFiles({ config, host: h, artifact, env: ctx.env, redactor: reporter.redactor, entries: envs.get(h.name) })] as const)),
   );
   reporter.emit({
     type: 'phase', phase: 'build', label: opts.action === 'deploy' ? 'build' : 'local checks', status: 'done', ms: flow.timings.lap('build'),
-    detail: `${artifact.name}, ${(artifact.size / 1024).toFixed(0)} KiB`,
+    detail: `${artifact.name}, ${formatBytes(artifact.size)}`,
   });
   return { artifact, files };
 }

@@ -10,11 +10,20 @@ import { loadDeployConfig } from './load.js';
 import { reportFailure, reportOutcome, reportTimings } from './outcome.js';
 import { buildLocally, connectHosts, decide, lockHosts, nothingToDo, planHosts, prepareHosts, recordUnchanged, switchHosts, verifyHosts } from './phases.js';
 import { selectHosts } from './hosts.js';
+import { describeInterruption, watchInterrupt } from './interrupt.js';
 
 export type { DeployOptions } from './flow.js';
 
 export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void> {
-  await deploy(ctx, opts, loadDeployConfig(ctx));
+  const target = loadDeployConfig(ctx);
+  // Ctrl-C: say what was interrupted and where each host is left (src/deploy/interrupt.ts).
+  const hostNames = () => selectHosts(target.config, ctx.global.host).map((h) => h.name);
+  const ctrlC = watchInterrupt(process, () => describeInterruption(ctx.reporter.events, hostNames(), target.version));
+  try {
+    await Promise.race([deploy(ctx, opts, target), ctrlC.interrupted]);
+  } finally {
+    ctrlC.dispose();
+  }
 }
 
 export async function deploy(ctx: Context, opts: DeployOptions, target: { config: Config; version: string }): Promise<void> {

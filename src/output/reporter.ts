@@ -4,6 +4,9 @@
 import { createColors } from 'picocolors';
 import { errorKind, JSON_SCHEMA_VERSION, type DeployerEvent, type ErrorKind, type EventOf, type Level } from './events.js';
 import { Redactor } from './redact.js';
+import { UploadProgress, type TerminalWriter } from './progress.js';
+
+export { formatBytes } from './progress.js';
 
 // Whether to colour is decided in src/context.ts (TTY, --no-color, NO_COLOR,
 // FORCE_COLOR); paint() only calls these when it is on.
@@ -33,7 +36,7 @@ export class Reporter {
   private readonly github: boolean;
   private readonly stdout: Writer;
   private readonly stderr: Writer;
-  private progressShown = false;
+  private readonly progress: UploadProgress;
   /** With --json the command's `result` is printed by finish(), so it is always the last line. */
   private result?: EventOf<'result'>;
   private finished = false;
@@ -49,6 +52,7 @@ export class Reporter {
     this.github = opts.github ?? false;
     this.stdout = opts.stdout ?? process.stdout;
     this.stderr = opts.stderr ?? process.stderr;
+    this.progress = new UploadProgress(this.stderr as TerminalWriter, this.tty && !this.json, (host, text) => this.line(this.stderr, `${this.prefix(host)}${text}`));
   }
 
   emit(event: DeployerEvent): void {
@@ -94,13 +98,14 @@ export class Reporter {
 
   /** Plain program output (config print, history table): redacted, never decorated. */
   print(text: string): void {
-    this.clearProgress();
+    this.progress.clear();
     this.stdout.write(this.redactor.redact(text.endsWith('\n') ? text : text + '\n'));
+    this.progress.redraw();
   }
 
   /** The final failure line (and GitHub annotation) for an error. */
   fail(message: string, hint?: string, details?: string, opts: { exitCode?: number; kind?: ErrorKind } = {}): void {
-    this.clearProgress();
+    this.progress.stop();
     if (!this.json) this.flushGroups();
     const m = this.redactor.redact(message);
     const h = hint ? this.redactor.redact(hint) : undefined;
@@ -132,13 +137,6 @@ export class Reporter {
     return host ? this.paint(pc.cyan, `[${host}] `) : '';
   }
 
-  private clearProgress(): void {
-    if (this.progressShown) {
-      this.stderr.write('\r\x1b[2K');
-      this.progressShown = false;
-    }
-  }
-
   private render(e: DeployerEvent): void {
     if (this.github && this.groupForGithub(e)) return;
     switch (e.type) {
@@ -165,20 +163,8 @@ export class Reporter {
         for (const l of text.split('\n')) this.line(this.stderr, `${this.prefix(e.host)}${this.paint(pc.dim, '│')} ${l}`);
         return;
       }
-      case 'upload': {
-        if (this.tty) {
-          const pct = e.total ? Math.floor((e.bytes / e.total) * 100) : 100;
-          const width = 24;
-          const filled = Math.round((pct / 100) * width);
-          const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-          this.stderr.write(`\r\x1b[2K${this.prefix(e.host)}↑ ${e.file} ${bar} ${pct}% ${formatBytes(e.bytes)}/${formatBytes(e.total)}`);
-          this.progressShown = true;
-          if (e.bytes >= e.total) this.clearProgress();
-        } else if (e.bytes >= e.total) {
-          this.line(this.stderr, `${this.prefix(e.host)}uploaded ${e.file} (${formatBytes(e.total)})`);
-        }
-        return;
-      }
+      case 'upload':
+        return this.progress.update(e);
       case 'result':
         return;
     }
@@ -238,8 +224,9 @@ export class Reporter {
   }
 
   private line(w: Writer, text: string): void {
-    this.clearProgress();
+    this.progress.clear();
     w.write(text + '\n');
+    this.progress.redraw();
   }
 }
 
@@ -273,11 +260,4 @@ export function encodeAnnotation(text: string): string {
 
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GiB`;
 }
