@@ -5,6 +5,7 @@
 import type { HostConfig } from './config/types.js';
 import type { Lock, ScriptResult } from './exec/remote.js';
 import { Reporter } from './output/reporter.js';
+import { formatMarker, PAUSED } from './remote/protocol.js';
 import type { ProbeRequest } from './plan/probe.js';
 import type { ScriptSpec } from './plan/script.js';
 import type { Upload } from './plan/steps.js';
@@ -121,7 +122,7 @@ export function createContext(global: GlobalOptions, proc: NodeJS.Process = proc
     pid: proc.pid,
     async pause(point) {
       if (opts.pauseAt !== point) return;
-      reporter.info(`@@paused ${point}`);
+      reporter.info(formatMarker(PAUSED, point));
       await new Promise(() => undefined);
     },
   };

@@ -67,7 +67,6 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export type ContextFactory = (cmd: Command) => Context;
 
 export async function main(argv: string[], processOptions: ProcessOptions = {}): Promise<number> {
   const program = buildProgram(processOptions);

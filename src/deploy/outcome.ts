@@ -2,6 +2,7 @@
 // URLs and the total time, the timings, the CI step summary and outputs,
 // and — when it failed — an error that says what state each host is in.
 import { DeployerError, UnhealthyError } from '../errors.js';
+import { hasMarker, Marker } from '../remote/protocol.js';
 import { formatMs } from '../output/reporter.js';
 import type { Decided, Flow } from './flow.js';
 import { tail } from './phases.js';
@@ -19,8 +20,8 @@ export function hostSummary(d: Decided): HostOutcome & Record<string, unknown> {
     installSkipped: sum.installSkipped,
     venvReused: sum.venvReused,
     copied: sum.copied.length,
-    daemonReload: markers.includes('@@DAEMON-RELOAD'),
-    caddyReload: markers.includes('@@CADDY-RELOAD'),
+    daemonReload: hasMarker(markers, Marker.daemonReload),
+    caddyReload: hasMarker(markers, Marker.caddyReload),
     healthy: d.healthy,
     rolledBack: d.rolledBack,
     pruned: d.healthy && !d.rolledBack ? sum.prune : [],

@@ -5,6 +5,7 @@ import { DeployerError, RemoteCommandError } from '../errors.js';
 import { SwitchHandle } from '../exec/remote.js';
 import { findArtifact, runLocalCommand } from '../local/build.js';
 import { formatBytes } from '../output/reporter.js';
+import { parseMarker } from '../remote/protocol.js';
 import { chooseRelease, isNoop, noopScript, planDeploy } from '../plan/deploy.js';
 import { lockHost } from './connect.js';
 import { checkHealth, readUnitLog } from './health.js';
@@ -191,7 +192,7 @@ export async function decide(flow: Flow, verified: Verified[]): Promise<Decided[
 }
 
 export function tail(text: string, n = 20): string {
-  return text.trim().split('\n').filter((l) => !l.startsWith('@@')).slice(-n).join('\n');
+  return text.trim().split('\n').filter((l) => !parseMarker(l)).slice(-n).join('\n');
 }
 
 function errorText(e: unknown): string {

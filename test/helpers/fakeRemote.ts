@@ -6,6 +6,7 @@ import { LockedError, SshError } from '../../src/errors.js';
 import type { Lock, ScriptResult } from '../../src/exec/remote.js';
 import type { ProbeRequest, RemoteState } from '../../src/plan/probe.js';
 import { ScriptExit, type ScriptSpec } from '../../src/plan/script.js';
+import { formatMarker, Marker, parseMarkers } from '../../src/remote/protocol.js';
 import type { Upload } from '../../src/plan/steps.js';
 
 export interface FakeHostSettings {
@@ -73,7 +74,7 @@ export class FakeRemote implements Remote {
     const recording = spec.steps.every((s) => s.kind === 'append-line');
     this.calls.push(recording ? 'record' : 'prepare');
     const at = recording ? undefined : this.settings.prepareFailsAt;
-    if (at) return { ok: false, code: ScriptExit.stepFailed, stdout: '', stderr: this.settings.prepareStderr ?? `${at}: exit 1\n`, failedStep: at, markers: [`@@FAIL ${at}`] };
+    if (at) return { ok: false, code: ScriptExit.stepFailed, stdout: '', stderr: this.settings.prepareStderr ?? `${at}: exit 1\n`, failedStep: at, markers: parseMarkers(formatMarker(Marker.fail, at)) };
     return { ok: true, code: 0, stdout: '', stderr: '', markers: [] };
   }
 
@@ -89,9 +90,9 @@ export class FakeRemote implements Remote {
       decide: async (verdict) => {
         if (ready) this.verdict = verdict;
         this.calls.push(ready ? `decide ${verdict}` : 'decide (not ready)');
-        if (!ready) return { ok: false, code: ScriptExit.stepFailed, stdout: '', stderr: `${failsAt}: unit exited\nunit said: boom\n`, failedStep: failsAt, markers: [`@@FAIL ${failsAt}`] };
+        if (!ready) return { ok: false, code: ScriptExit.stepFailed, stdout: '', stderr: `${failsAt}: unit exited\nunit said: boom\n`, failedStep: failsAt, markers: parseMarkers(formatMarker(Marker.fail, failsAt)) };
         if (verdict === 'rollback') return { ok: false, code: ScriptExit.rolledBack, stdout: '', stderr: '', markers: [] };
-        return { ok: true, code: 0, stdout: '', stderr: '', markers: ['@@DAEMON-RELOAD'] };
+        return { ok: true, code: 0, stdout: '', stderr: '', markers: parseMarkers(formatMarker(Marker.daemonReload)) };
       },
     };
   }

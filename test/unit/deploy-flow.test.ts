@@ -245,3 +245,9 @@ test('a failed build runs the local failure hooks, and no remote ones', async ()
   assert.equal(readFileSync(marker, 'utf8'), 'failure\n');
   for (const h of Object.values(r.hosts)) assert.deepEqual(h.hookCommands, []);
 });
+
+test('the summary reads the switch markers: units changed shows as daemonReload', async () => {
+  const r = await run(config({ hosts: [makeHost({ name: 'h1' })] }));
+  const result = r.events.at(-1) as { data: { hosts: Array<{ daemonReload: boolean; caddyReload: boolean }> } };
+  assert.deepEqual(result.data.hosts.map((h) => [h.daemonReload, h.caddyReload]), [[true, false]]);
+});
