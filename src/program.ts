@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { DeployerError, ExitCode } from './errors.js';
-import { createContext, isCI, type Context, type GlobalOptions } from './context.js';
+import { createContext, isCI, type Context, type GlobalOptions, type ProcessOptions } from './context.js';
 import { registerCommands } from './commands/index.js';
 import { encodeAnnotation, Reporter } from './output/reporter.js';
 
@@ -15,8 +15,12 @@ export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', im
 // The context of the running command, so a failure is printed through its
 // reporter (which knows the secret values to redact).
 let current: Context | undefined;
+/** Its name as typed after `deployer` ("deploy", "app status"), for the JSON result. */
+let currentCommand = '';
+/** Under --json commander's own usage text is replaced by a JSON error event. */
+let jsonOutput = false;
 
-export function buildProgram(): Command {
+export function buildProgram(processOptions: ProcessOptions = {}): Command {
   const program = new Command('deployer')
     .version(VERSION, '-V, --version')
     .description('Deploy a Python wheel or a single binary to Linux hosts over SSH, behind Caddy, with systemd.')
@@ -34,7 +38,11 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     // A usage error in GitHub Actions is a failure like any other: annotate it.
-    .configureOutput({ outputError: (str, write) => write((process.env.GITHUB_ACTIONS === 'true' ? `::error title=deployer::${encodeAnnotation(str.trim())}\n` : '') + str) })
+    .configureOutput({
+      outputError: (str, write) => {
+        if (!jsonOutput) write((process.env.GITHUB_ACTIONS === 'true' ? `::error title=deployer::${encodeAnnotation(str.trim())}\n` : '') + str);
+      },
+    })
     .addHelpText(
       'after',
       `
@@ -54,7 +62,8 @@ Examples:
     }
   });
   registerCommands(program, (cmd: Command) => {
-    current = createContext(cmd.optsWithGlobals() as GlobalOptions);
+    current = createContext(cmd.optsWithGlobals() as GlobalOptions, process, processOptions);
+    currentCommand = commandName(cmd);
     return current;
   });
   program
@@ -64,6 +73,12 @@ Examples:
       process.stdout.write(`${VERSION}\n`);
     });
   return program;
+}
+
+function commandName(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -78,8 +93,8 @@ export function completionArgs(args: string[]): string[] | undefined {
   return undefined;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+export async function main(argv: string[], processOptions: ProcessOptions = {}): Promise<number> {
+  const program = buildProgram(processOptions);
   // The shell asks on every TAB: answer before commander parses (see src/completion/run.ts).
   const completion = completionArgs(argv.slice(2));
   if (completion) return (await import('./completion/run.js')).runCompletion(completion, program, { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
@@ -89,24 +104,34 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const verbose = argv.includes('-v') || argv.includes('--verbose');
+  jsonOutput = argv.includes('--json');
+  const reporter = () => current?.reporter ?? new Reporter({ json: jsonOutput, tty: Boolean(process.stderr.isTTY) && !isCI(process.env), github: process.env.GITHUB_ACTIONS === 'true' });
+  const finish = (code: number, r = current?.reporter) => {
+    r?.finish(code, currentCommand);
+    return code;
+  };
   try {
     await program.parseAsync(argv);
-    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    return finish(process.exitCode === undefined ? 0 : Number(process.exitCode));
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version end here with code 0; usage errors were printed by commander.
-      return err.exitCode === 0 ? 0 : ExitCode.config;
+      // --help and --version end here with code 0; usage errors were printed by commander (or, with --json, here).
+      if (err.exitCode === 0) return 0;
+      if (!jsonOutput) return ExitCode.config;
+      const r = reporter();
+      r.fail(err.message.replace(/^error: /, ''), 'run with --help for usage', undefined, { exitCode: ExitCode.config, kind: 'usage' });
+      return finish(ExitCode.config, r);
     }
-    const reporter = current?.reporter ?? new Reporter({ json: argv.includes('--json'), tty: Boolean(process.stderr.isTTY) && !isCI(process.env), github: process.env.GITHUB_ACTIONS === 'true' });
+    const r = reporter();
     if (err instanceof DeployerError) {
-      reporter.fail(err.message, err.hint, err.details);
+      r.fail(err.message, err.hint, err.details, { exitCode: err.exitCode });
       if (verbose && err.stack) process.stderr.write(err.stack + '\n');
-      return err.exitCode;
+      return finish(err.exitCode, r);
     }
     const e = err as Error;
-    reporter.fail(`unexpected error: ${e?.message ?? String(err)}`, 'this is a bug in deployer; run again with --verbose and report the stack trace');
+    r.fail(`unexpected error: ${e?.message ?? String(err)}`, 'this is a bug in deployer; run again with --verbose and report the stack trace', undefined, { exitCode: ExitCode.unexpected });
     if (verbose && e?.stack) process.stderr.write(e.stack + '\n');
-    return ExitCode.unexpected;
+    return finish(ExitCode.unexpected, r);
   }
 }
 

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
 import { loadConfig } from '../../src/config/load.js';
 import type { Context } from '../../src/context.js';
+import { makeTestContext } from '../helpers/context.js';
 import { ConfigError, UserAbort } from '../../src/errors.js';
 import { normaliseAppName, parseWorker, readProjectName, wheelName, type InitAnswers } from '../../src/init/answers.js';
 import type { InputQuestion, Prompter, SelectQuestion } from '../../src/init/prompter.js';
@@ -128,7 +129,8 @@ function makeContext(dir: string, interactive: boolean, hosts: string[] = []): {
   const err: string[] = [];
   const sink = { write: (s: string) => void err.push(s) };
   const reporter = new Reporter({ stdout: sink, stderr: sink });
-  return { ctx: { cwd: dir, env: {}, reporter, interactive, global: { config: 'deployer.toml', host: hosts } }, err };
+  const { ctx } = makeTestContext({ cwd: dir, env: {}, reporter, interactive, global: { config: 'deployer.toml', host: hosts } });
+  return { ctx, err };
 }
 
 class ScriptedPrompter implements Prompter {
