@@ -36,20 +36,31 @@ function binaryNames(distfile: string): string[] {
   return [...names].filter((n) => n !== '');
 }
 
-/** The absolute path (or PATH name) systemd should run for `program`. */
-export function resolveProgram(config: Pick<Config, 'appsDir' | 'appName' | 'installationMode' | 'distfile'>, program: string): string {
+/**
+ * The absolute path (or PATH name) systemd should run for `program`. Paths go
+ * through the app dir's stable links (`current`, `.venv`, `app_binary`), or,
+ * given `release`, through that directory (a blue-green web instance's own
+ * release link, see src/plan/slots.ts).
+ */
+export function resolveProgram(config: Pick<Config, 'appsDir' | 'appName' | 'installationMode' | 'distfile'>, program: string, release?: string): string {
   if (program.startsWith('/')) return program;
   const { appDir } = layoutFor(config);
   // A relative path with a slash means a file inside the release.
-  if (program.includes('/')) return `${appDir}/current/${program.replace(/^\.\//, '')}`;
-  if (config.installationMode === 'python-package') return `${appDir}/.venv/bin/${program}`;
-  if (program === 'app_binary' || binaryNames(config.distfile).includes(program)) return `${appDir}/app_binary`;
+  if (program.includes('/')) return `${release ?? `${appDir}/current`}/${program.replace(/^\.\//, '')}`;
+  if (config.installationMode === 'python-package') return `${release ?? appDir}/.venv/bin/${program}`;
+  if (program === 'app_binary' || binaryNames(config.distfile).includes(program)) return `${release ?? appDir}/app_binary`;
   // Anything else (sh, env, …) is found by systemd on its own search path.
   return program;
 }
 
-/** The whole ExecStart= value for a process command. */
-export function renderExecStart(config: Pick<Config, 'appsDir' | 'appName' | 'installationMode' | 'distfile'>, command: string): string {
+// Stands for systemd's %i in a path until the path is quoted (which doubles a real %).
+const INSTANCE = 'DEPLOYERINSTANCEPLACEHOLDER';
+
+/**
+ * The whole ExecStart= value for a process command. With `instanceDir`, the
+ * program is found under `<instanceDir>/%i` (each instance's own release).
+ */
+export function renderExecStart(config: Pick<Config, 'appsDir' | 'appName' | 'installationMode' | 'distfile'>, command: string, instanceDir?: string): string {
   if (/[\n\r]/.test(command.trim())) {
     throw new ConfigError(`a process command contains a line break: ${JSON.stringify(command)}`, {
       hint: 'write the command on one line',
@@ -57,6 +68,7 @@ export function renderExecStart(config: Pick<Config, 'appsDir' | 'appName' | 'in
   }
   const { program, rest } = splitCommand(command);
   // systemd does not expand $VAR in the program path, so only quoting and % apply.
-  const head = systemdQuote(resolveProgram(config, program));
+  const release = instanceDir === undefined ? undefined : `${instanceDir}/${INSTANCE}`;
+  const head = systemdQuote(resolveProgram(config, program, release)).split(INSTANCE).join('%i');
   return rest === '' ? head : `${head} ${rest.replace(/%/g, '%%')}`;
 }

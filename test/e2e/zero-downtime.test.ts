@@ -12,6 +12,8 @@
 // as a diagnostic: they are expected there, and not asserted.
 import { test, before, after, describe } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
 import { createProject, waitForPause, type Project } from '../helpers/project.js';
 import { describeFailures, formatSummary, startLoad, summarize, type Load, type Sample } from '../helpers/load.js';
@@ -41,17 +43,14 @@ for (const strategy of ['blue-green', 'restart'] as const) {
   const app = strategy === 'blue-green' ? 'zd-bg' : 'zd-rs';
   const domain = `${app}.localhost`;
   // blue-green is the default: its suite writes no strategy line.
-  const base = (env: string) => `
+  const base = `
 app = "${app}"
 build_command = "./build.sh"
 distfile = "dist/hello-bin"
 installation_mode = "binary"
 versions_to_keep = 4
 ${strategy === 'restart' ? 'strategy = "restart"' : ''}
-env = """
-HELLO_SLOW=1
-${env}
-"""
+envfile = ".env"
 
 [processes]
 web = "app_binary"
@@ -70,6 +69,8 @@ timeout = 15
     let live = '';
     let previous = '';
     let n = 0;
+    /** The app's env for the next deploy (the project's .env file); HELLO_SLOW=1 always. */
+    const setEnv = (extra = '') => writeFileSync(join(project.dir, '.env'), `HELLO_SLOW=1\n${extra}\n`);
 
     const served = async () => {
       try {
@@ -145,7 +146,8 @@ timeout = 15
     }
 
     before(async () => {
-      project = createProject('binary-app', [host], base(''));
+      project = createProject('binary-app', [host], base);
+      setEnv();
       await deploy(`1.0.${n++}`);
       await deploy(`1.0.${n++}`);
       assert.equal(await served(), `200 hello-bin ${live}`);
@@ -166,12 +168,6 @@ timeout = 15
       }
     });
 
-    test('an env-only redeploy keeps serving', async (t) => {
-      project.writeConfig(base('GREETING=changed'));
-      const w = await underLoad(() => deploy(live, ['redeploy']));
-      check(t, 'env-only redeploy', w, { before: live, during: [], after: live });
-    });
-
     test('a rollback keeps serving and ends on the previous release', async (t) => {
       const from = live;
       const to = previous;
@@ -184,27 +180,33 @@ timeout = 15
       check(t, 'rollback', w, { before: from, during: [to], after: to });
     });
 
+    test('an env-only redeploy keeps serving', async (t) => {
+      setEnv('GREETING=changed');
+      const w = await underLoad(() => deploy(live, ['redeploy']));
+      check(t, 'env-only redeploy', w, { before: live, during: [], after: live });
+    });
+
     test('a release whose health check fails never gets traffic', async (t) => {
       const bad = `2.0.${n++}`;
-      project.writeConfig(base('HELLO_HEALTH_STATUS=500'));
+      setEnv('HELLO_HEALTH_STATUS=500');
       project.setVersion(bad);
       const w = await underLoad(async () => {
         const r = await project.run(['deploy']);
         assert.equal(r.code, 7, r.stderr);
       });
-      project.writeConfig(base(''));
+      setEnv();
       check(t, 'health check fails', w, { before: live, during: asserted ? [] : [bad], after: live });
     });
 
     test('a release that crashes at start never gets traffic', async (t) => {
       const bad = `2.1.${n++}`;
-      project.writeConfig(base('HELLO_EXIT_AT_START=1'));
+      setEnv('HELLO_EXIT_AT_START=1');
       project.setVersion(bad);
       const w = await underLoad(async () => {
         const r = await project.run(['deploy']);
         assert.notEqual(r.code, 0, r.stderr);
       });
-      project.writeConfig(base(''));
+      setEnv();
       check(t, 'crashes at start', w, { before: live, during: [], after: live });
     });
 
