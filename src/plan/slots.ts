@@ -21,16 +21,10 @@ export interface WebSlots {
   instances: Record<Slot, string[]>;
 }
 
-type StrategyConfig = Pick<Config, 'processes' | 'webserver' | 'appName'> & { strategy?: 'blue-green' | 'restart' };
+type StrategyConfig = Pick<Config, 'processes' | 'webserver' | 'appName' | 'strategy'>;
 
-/** The strategy a config asks for; "restart" until the config says otherwise. */
-export function strategyOf(config: Pick<Config, 'appName'>): 'blue-green' | 'restart' {
-  return (config as { strategy?: 'blue-green' | 'restart' }).strategy ?? 'restart';
-}
-
-/** Seconds the old slot keeps its instances after the switch, for requests in flight. */
-export function drainSecondsOf(config: Pick<Config, 'appName'>): number {
-  return (config as { drainSeconds?: number }).drainSeconds ?? 10;
+function strategyOf(config: Pick<Config, 'strategy'>): Config['strategy'] {
+  return config.strategy;
 }
 
 /**
