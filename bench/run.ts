@@ -1,8 +1,9 @@
 // `npm run bench`: deployer against real test hosts (not part of the tests).
 // Prints a Markdown report and writes it to docs/benchmarks.md.
 //   BENCH_REPS=3        runs per figure (the median is reported)
-//   BENCH_ONLY=a,b      only these sections (startup, binary, wheel, upload, fleet);
+//   BENCH_ONLY=a,b      only these sections (startup, binary, wheel, upload, fleet, zero-downtime);
 //                       docs/benchmarks.md is then left alone (partial runs are for development)
+//   BENCH_ZD_DEPLOYS=20 deploys under load per strategy (zero-downtime section); BENCH_ZD_RATE=50 requests/s
 // Hosts are booted at the start and torn down at the end, also on failure or Ctrl-C
 // (the test helper's exit hooks).
 import { writeFileSync } from 'node:fs';
@@ -20,8 +21,9 @@ import { measureExample } from './scenarios.js';
 import { ensureTimeTool } from './setup.js';
 import { measureStartup } from './startup.js';
 import { measureUploads } from './upload.js';
+import { measureZeroDowntime } from './zeroDowntime.js';
 
-const SECTIONS = ['startup', 'binary', 'wheel', 'upload', 'fleet'] as const;
+const SECTIONS = ['startup', 'binary', 'wheel', 'upload', 'fleet', 'zero-downtime'] as const;
 type Section = (typeof SECTIONS)[number];
 const FLEET_SIZES = [1, 4, 8];
 
@@ -86,6 +88,14 @@ async function main(): Promise<number> {
     });
     await section('fleet', async () => {
       res.fleet = await measureFleet(hosts, FLEET_SIZES, reps, log);
+    });
+    await section('zero-downtime', async () => {
+      const deploys = Number(process.env.BENCH_ZD_DEPLOYS ?? 20);
+      const rate = Number(process.env.BENCH_ZD_RATE ?? 50);
+      res.zeroDowntime = [];
+      for (const [strategy, port] of [['blue-green', 8400], ['restart', 8500]] as const) {
+        res.zeroDowntime.push(await measureZeroDowntime(host, { strategy, port, deploys, rate, log }));
+      }
     });
   } catch (e) {
     res.errors.push({ section: 'hosts', message: (e as Error).message });

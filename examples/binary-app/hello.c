@@ -8,7 +8,8 @@
  *   HELLO_EXIT_AT_START=1   exits 1 at once (a release that cannot start)
  *   HELLO_HEALTH_STATUS=500 answers /healthz with that status (an unhealthy release)
  *   HELLO_SLOW=1            a slow app: starts listening only after 3 s, and one
- *                           request to / in ten takes 1.5 s (for zero-downtime tests)
+ *                           request to / in ten takes 1.5 s and says so in a header
+ *                           X-Hello-Slow: 1 (for zero-downtime tests and the benchmark)
  *
  * The contract with deployer: listen on 127.0.0.1:$PORT (deployer assigns the
  * port; default 8000 when run by hand), or on the socket systemd passes
@@ -57,17 +58,19 @@ static int listen_socket(void) {
   return fd;
 }
 
-static void reply(int fd, const char *status, const char *body) {
-  char buf[512];
+static void reply_with(int fd, const char *status, const char *extra_headers, const char *body) {
+  char buf[640];
   int n = snprintf(buf, sizeof buf,
                    "HTTP/1.0 %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
-                   "Connection: close\r\n\r\n%s", status, strlen(body), body);
+                   "%sConnection: close\r\n\r\n%s", status, strlen(body), extra_headers, body);
   for (int off = 0; off < n;) {
     ssize_t w = write(fd, buf + off, (size_t)(n - off));
     if (w <= 0) return;
     off += (int)w;
   }
 }
+
+static void reply(int fd, const char *status, const char *body) { reply_with(fd, status, "", body); }
 
 static void serve(int fd) {
   /* A slow or silent client must not block the only thread for long. */
@@ -88,16 +91,18 @@ static void serve(int fd) {
   char *query = strchr(path, '?');
   if (query) *query = '\0';
   if (strcmp(path, "/") == 0) {
+    int this_one_slow = 0;
     if (slow) {
       pthread_mutex_lock(&count_lock);
-      int this_one_slow = (++served_root % 10) == 0;
+      this_one_slow = (++served_root % 10) == 0;
       pthread_mutex_unlock(&count_lock);
       if (this_one_slow) {
         struct timespec ts = { .tv_sec = 1, .tv_nsec = 500000000L };
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
       }
     }
-    reply(fd, "200 OK", "hello-bin " VERSION "\n");
+    /* The slow ones say so, so a benchmark can tell them from stalls. */
+    reply_with(fd, "200 OK", this_one_slow ? "X-Hello-Slow: 1\r\n" : "", "hello-bin " VERSION "\n");
   }
   else if (strcmp(path, "/healthz") == 0) {
     const char *st = getenv("HELLO_HEALTH_STATUS");

@@ -31,6 +31,8 @@ export interface Sample {
    * (`req.reusedSocket`) for idempotent requests. Counted, never hidden.
    */
   retried?: boolean;
+  /** The app said this one was slow on purpose (X-Hello-Slow: 1, the examples' HELLO_SLOW mode). */
+  slowByDesign?: boolean;
 }
 
 export interface LoadOptions {
@@ -64,6 +66,8 @@ export interface LoadSummary {
   p50: number;
   p99: number;
   max: number;
+  /** The same over ordinary requests only (not slow by design). */
+  ordinary: { p50: number; p99: number; max: number };
 }
 
 export class Load {
@@ -163,7 +167,8 @@ export class Load {
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             const version = body.trim().split(/\s+/).pop() || undefined;
-            finish(status >= 200 && status < 300 ? { status, version } : { status, version, error: `status ${status}` });
+            const slowByDesign = res.headers['x-hello-slow'] === '1' || undefined;
+            finish(status >= 200 && status < 300 ? { status, version, slowByDesign } : { status, version, slowByDesign, error: `status ${status}` });
           });
           res.on('error', (e) => finish({ status: res.statusCode, error: errorKind(e) }));
         },
@@ -216,7 +221,9 @@ export function summarize(samples: Sample[]): LoadSummary {
     else if (s.version) versions[s.version] = (versions[s.version] ?? 0) + 1;
   }
   const lat = samples.map((s) => s.end - s.start).sort((a, b) => a - b);
+  const ord = samples.filter((s) => !s.slowByDesign).map((s) => s.end - s.start).sort((a, b) => a - b);
   return {
+    ordinary: { p50: percentile(ord, 50), p99: percentile(ord, 99), max: ord.length ? ord[ord.length - 1] : 0 },
     total: samples.length,
     failed: samples.filter((s) => s.error).length,
     errors,
@@ -231,7 +238,7 @@ export function summarize(samples: Sample[]): LoadSummary {
 export function formatSummary(s: LoadSummary): string {
   const kinds = Object.entries(s.errors).map(([k, n]) => `${k} ×${n}`).join(', ');
   const vers = Object.entries(s.versions).map(([v, n]) => `${v} ×${n}`).join(', ');
-  return `${s.total} requests, ${s.failed} failed${kinds ? ` (${kinds})` : ''}, ${s.retried} retried on a fresh connection; p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(0)} ms; answered by ${vers || 'nobody'}`;
+  return `${s.total} requests, ${s.failed} failed${kinds ? ` (${kinds})` : ''}, ${s.retried} retried on a fresh connection; p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(0)} ms (ordinary requests: p50 ${s.ordinary.p50.toFixed(1)} ms, p99 ${s.ordinary.p99.toFixed(1)} ms); answered by ${vers || 'nobody'}`;
 }
 
 /** One line per failed request, for a test's message. */

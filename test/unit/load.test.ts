@@ -73,3 +73,25 @@ test('percentile picks the nearest rank', () => {
   assert.equal(percentile(xs, 100), 100);
   assert.equal(percentile([], 99), 0);
 });
+
+test('requests slow by design (X-Hello-Slow: 1) are left out of the ordinary latency', async () => {
+  let i = 0;
+  const { server, port } = await serve((_req, res) => {
+    if (++i % 4 === 0) {
+      res.setHeader('X-Hello-Slow', '1');
+      setTimeout(() => res.end('app 1.0.0\n'), 300);
+    } else res.end('app 1.0.0\n');
+  });
+  try {
+    const load = startLoad({ port, host: 'x', rate: 100, timeoutMs: 2000, maxRequests: 20 });
+    await new Promise((r) => setTimeout(r, 300));
+    const samples = await load.stop();
+    const s = summarize(samples);
+    assert.ok(samples.filter((x) => x.slowByDesign).length >= 4);
+    assert.ok(s.max >= 290, `max ${s.max}`);
+    assert.ok(s.ordinary.max < 250, `ordinary max ${s.ordinary.max}`);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});

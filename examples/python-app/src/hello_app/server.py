@@ -9,7 +9,8 @@ socket activation (LISTEN_FDS=1) it serves the passed socket. SIGTERM stops
 accepting, lets the requests in flight finish, then exits 0.
 
 HELLO_SLOW=1 makes a slow app, for zero-downtime tests: it starts listening
-only after 3 s, and one request to / in ten takes 1.5 s.
+only after 3 s, and one request to / in ten takes 1.5 s (and says so in
+a header, X-Hello-Slow: 1).
 """
 import itertools
 import os
@@ -32,12 +33,14 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/":
+            slow = False
             if SLOW:
                 with _counter_lock:
-                    n = next(_counter)
-                if n % 10 == 0:
+                    slow = next(_counter) % 10 == 0
+                if slow:
                     time.sleep(1.5)
-            self.reply(200, f"{NAME} {app_version()}\n")
+            # The slow ones say so, so a benchmark can tell them from stalls.
+            self.reply(200, f"{NAME} {app_version()}\n", {"X-Hello-Slow": "1"} if slow else {})
         elif path == "/healthz":
             self.reply(200, "ok\n")
         else:
@@ -46,9 +49,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self.do_GET()
 
-    def reply(self, status: int, body: str) -> None:
+    def reply(self, status: int, body: str, headers: "dict[str, str] | None" = None) -> None:
         data = body.encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
