@@ -4,7 +4,8 @@ import type { Config, HostConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { historyLine, revertSteps } from './deploy.js';
 import { layoutFor } from './layout.js';
-import { unitMarker, type RemoteState } from './probe.js';
+import { activateSteps, deactivateSteps, releaseUnits, switchTargetOnHost, type Installed } from './activate.js';
+import type { RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
 import type { Step } from './steps.js';
 import { formatVersions, selectPrune, setStatus } from './versions.js';
@@ -35,25 +36,28 @@ export function rollbackTarget(state: RemoteState, to: string | undefined, host:
 /** Switches to `target` (code and its own .env together), health-gated like a deploy. */
 export function planRollback(config: Config, host: HostConfig, state: RemoteState, target: string, who: Who): ScriptSpec {
   const L = layoutFor(config);
-  const marker = unitMarker(config.appName);
-  const site = L.caddySite;
   const from = state.current;
+  const installedNow: Installed = { units: state.units, caddySite: state.caddySite };
+  const to = switchTargetOnHost(L, target, state.releaseSwitch, installedNow);
+  const afterSwitch: Installed = { units: to.units, caddySite: to.caddySite };
+  const back = from ? switchTargetOnHost(L, from, state.releaseSwitch, installedNow) : undefined;
+  const units = releaseUnits(to);
   const hist = (result: string) => historyLine({ ...who, action: 'rollback', host: host.name, from, to: target, result });
   const rolled = from ? setStatus(state.versions, from, 'rolled-back') : state.versions;
   return {
     phaseLock: L.phaseLockFile,
     steps: [
-      { kind: 'activate', marker, appDir: L.appDir, release: L.releaseDirName(target), site },
-      { kind: 'wait-release', appDir: L.appDir, release: L.releaseDirName(target), timeoutSec: config.healthCheck.timeout, stableSec: 1 },
+      ...activateSteps(L, installedNow, to),
+      ...(units.length ? [{ kind: 'wait-units', units, timeoutSec: config.healthCheck.timeout, stableSec: 1 } as const] : []),
     ],
-    onFail: revertSteps({ layout: L, marker, site, target: from, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed, back on ' + (from ?? 'nothing')) }),
+    onFail: revertSteps({ layout: L, installed: afterSwitch, target: back, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed, back on ' + (from ?? 'nothing')) }),
     verdict: {
       timeoutSec: config.healthCheck.timeout + 120,
       commit: [
         { kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(rolled) },
         { kind: 'append-line', path: L.historyFile, line: hist('ok') },
       ],
-      rollback: revertSteps({ layout: L, marker, site, target: from, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed health check, back on ' + (from ?? 'nothing')) }),
+      rollback: revertSteps({ layout: L, installed: afterSwitch, target: back, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed health check, back on ' + (from ?? 'nothing')) }),
     },
   };
 }
@@ -77,7 +81,7 @@ export function planDown(config: Config, host: HostConfig, state: RemoteState, w
   return {
     phaseLock: L.phaseLockFile,
     steps: [
-      { kind: 'deactivate', marker: unitMarker(config.appName), appDir: L.appDir, site: L.caddySite },
+      ...deactivateSteps(L, { units: state.units, caddySite: state.caddySite }),
       { kind: 'remove', paths: [L.appDir], sudo: true },
       { kind: 'append-line', path: L.historyFile, line: historyLine({ ...who, action: 'down', host: host.name, from: state.current, result: 'removed' }) },
     ],

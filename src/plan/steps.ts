@@ -1,5 +1,4 @@
-// A deploy is data: a list of steps per phase. `plan`, `--dry-run` and
-// `--json` print these; the executor renders each phase into one bash script
+// A deploy is data: a list of steps per phase. `plan` and `--json` print these; the executor renders each phase into one bash script
 // (src/plan/script.ts) and runs it over one exec channel.
 
 export type Step =
@@ -7,25 +6,31 @@ export type Step =
   | { kind: 'verify-sha256'; path: string; sha256: string }
   /** Atomic rename into place (same filesystem). */
   | { kind: 'move'; from: string; to: string; sudo?: boolean }
-  /** Copy beside the destination, set the mode, rename over it: readers never see half a file. */
-  | { kind: 'install-file'; from: string; to: string; mode: string; sudo?: boolean }
   /** ln -sfn to a temp name, then mv -T: the link is never missing. */
   | { kind: 'symlink'; target: string; path: string; sudo?: boolean }
   | { kind: 'remove'; paths: string[]; sudo?: boolean }
-  | { kind: 'append'; from: string; to: string }
   | { kind: 'run'; argv: string[]; sudo?: boolean; desc: string }
   /** A command line the user wrote (release_command, hooks), run in the release with its .appenv. */
   | { kind: 'app-command'; command: string; releaseDir: string; runAs?: string; desc: string }
   /** Checks Caddy's whole config with `candidate` in place of `site`, changing nothing. */
-  | { kind: 'caddy-validate'; site: string; candidate: string }
+  | { kind: 'caddy-validate'; caddyfile: string; sitesDir: string; site: string; candidate: string }
+  // The switch, one decision per step (src/plan/activate.ts):
+  /** Stops and disables the unit (every instance of a template) and removes its file. */
+  | { kind: 'remove-unit'; unitDir: string; name: string }
+  /** Installs a unit file from the release (temp + rename). */
+  | { kind: 'install-unit'; from: string; unitDir: string; name: string }
+  | { kind: 'daemon-reload' }
+  /** The atomic switch: appDir/current -> release, and the app dir's links into current/. */
+  | { kind: 'switch-current'; appDir: string; release: string }
+  /** Stops the running instances of these template units that are not in `keep` (replicas scaled down). */
+  | { kind: 'stop-unlisted'; templates: string[]; keep: string[] }
+  /** Enables the units, restarts the services and starts the sockets and timers. */
+  | { kind: 'start-units'; restart: string[]; start: string[] }
+  | { kind: 'install-site'; from: string; site: string }
+  | { kind: 'remove-site'; site: string }
+  | { kind: 'reload-caddy' }
   /** Waits until every unit is active and has not restarted for `stableSec`. */
   | { kind: 'wait-units'; units: string[]; timeoutSec: number; stableSec: number }
-  /** Makes a release live: its units and Caddy site installed (only what differs), `current` switched, services restarted. */
-  | { kind: 'activate'; marker: string; appDir: string; release: string; site: string }
-  /** Takes the app off the host's services (no release left to run): units stopped and removed, site removed. */
-  | { kind: 'deactivate'; marker: string; appDir: string; site: string }
-  /** Waits until the release's unit instances are active and stay up for `stableSec`. */
-  | { kind: 'wait-release'; appDir: string; release: string; timeoutSec: number; stableSec: number }
   /** Writes small non-secret content (records) atomically. */
   | { kind: 'write'; path: string; content: string; mode: string }
   | { kind: 'append-line'; path: string; line: string }
@@ -36,7 +41,7 @@ export interface Upload {
   /** Local file path, or in-memory content. */
   local?: string;
   content?: string;
-  /** Secret contents are never printed by plan/--dry-run/--json. */
+  /** Secret contents are never printed by `plan` or --json. */
   secret?: boolean;
   remote: string;
   sha256: string;
@@ -54,28 +59,36 @@ export function describeStep(step: Step): string {
       return `verify sha256 of ${step.path}`;
     case 'move':
       return `move ${step.from} -> ${step.to}`;
-    case 'install-file':
-      return `install ${step.to} (mode ${step.mode})`;
     case 'symlink':
       return `link ${step.path} -> ${step.target}`;
     case 'remove':
       return `remove ${step.paths.join(' ')}`;
-    case 'append':
-      return `append ${step.from} to ${step.to}`;
     case 'run':
       return step.desc;
     case 'app-command':
       return step.desc;
     case 'caddy-validate':
       return `validate Caddy config with the new ${step.site}`;
+    case 'remove-unit':
+      return `stop and remove unit ${step.name}`;
+    case 'install-unit':
+      return `install unit ${step.name}`;
+    case 'daemon-reload':
+      return 'systemctl daemon-reload';
+    case 'switch-current':
+      return `switch ${step.appDir}/current to ${step.release}`;
+    case 'stop-unlisted':
+      return `stop instances of ${step.templates.join(', ')} the release does not run`;
+    case 'start-units':
+      return `restart ${[...step.restart, ...step.start].join(', ')}`;
+    case 'install-site':
+      return `install Caddy site ${step.site}`;
+    case 'remove-site':
+      return `remove Caddy site ${step.site}`;
+    case 'reload-caddy':
+      return 'reload Caddy';
     case 'wait-units':
       return `wait until ${step.units.join(', ')} ${step.units.length === 1 ? 'is' : 'are'} active`;
-    case 'activate':
-      return `switch ${step.appDir}/current to ${step.release} and restart its services`;
-    case 'deactivate':
-      return `stop and remove the services of ${step.appDir}`;
-    case 'wait-release':
-      return `wait until the services of ${step.release} are up`;
     case 'write':
       return `write ${step.path}`;
     case 'append-line':
