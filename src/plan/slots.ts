@@ -74,12 +74,7 @@ export function idleSlot(liveSlot: Slot | undefined): Slot {
 
 /** `<appDir>/.web`: one link per port to the release its instance runs. */
 export function webLinksDir(config: Pick<Config, 'appsDir' | 'appName'>): string {
-  return `${layoutFor(config).appDir}/.web`;
-}
-
-/** The record of the live slot (one line: "a" or "b"), written when a switch commits. */
-export function liveSlotFile(config: Pick<Config, 'appsDir' | 'appName'>): string {
-  return `${webLinksDir(config)}/live`;
+  return layoutFor(config).webDir;
 }
 
 /** The release's Caddy site for a slot (the upstream is that slot's ports). */

@@ -25,7 +25,7 @@ test('records status, version, resets and timeouts of every request, new and kep
     // k === 0: never answers (a stall): the client's timeout must count it
   });
   try {
-    const load = startLoad({ port, host: 'site.test', rate: 100, timeoutMs: 300, maxRequests: 20 });
+    const load = startLoad({ port, host: 'site.test', rate: 100, timeoutMs: 1500, maxRequests: 20 });
     await new Promise((r) => setTimeout(r, 500));
     const samples = await load.stop();
     assert.equal(samples.length, 20, 'bounded in count');
@@ -42,7 +42,7 @@ test('records status, version, resets and timeouts of every request, new and kep
     assert.deepEqual(Object.keys(s.errors).sort(), ['reset', 'status 502', 'timeout']);
     assert.equal(s.failed, samples.filter((x) => x.error).length);
     assert.ok(samples.some((x) => x.conn === 'new') && samples.some((x) => x.conn === 'keep-alive'));
-    for (const x of samples.filter((x) => x.error === 'timeout')) assert.ok(x.end - x.start < 1000, 'a timeout ends the request');
+    for (const x of samples.filter((x) => x.error === 'timeout')) assert.ok(x.end - x.start < 3000, 'a timeout ends the request');
   } finally {
     server.closeAllConnections();
     server.close();
