@@ -19,6 +19,8 @@ import { buildReleaseFiles } from './releaseFiles.js';
 import { mapLimit, selectHosts } from './hosts.js';
 import { connectHost, whoIsAsking } from './connect.js';
 import { checkHealth } from './health.js';
+import { visitSite } from './visit.js';
+import { usesBlueGreen } from '../plan/slots.js';
 import { writeFailureSummary, writeStepSummary } from './summary.js';
 
 export interface DeployOptions {
@@ -181,7 +183,10 @@ async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version
         r.healthy = false;
         return;
       }
-      const h = await checkHealth(r.session, config);
+      // Blue-green: the new instances passed their check on the host before
+      // traffic moved; now the site itself, through Caddy, as a visitor.
+      const h = usesBlueGreen(config) ? await visitSite(r.session, config, hosts.find((x) => x.name === r.name)!) : await checkHealth(r.session, config);
+      if (h.ok && h.error) reporter.info(h.error, r.name);
       r.healthy = h.ok;
       r.healthError = h.error;
       if (!h.ok) reporter.error(`health check failed: ${h.error}`, r.name);
