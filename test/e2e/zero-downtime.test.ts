@@ -181,8 +181,10 @@ timeout = 15
     });
 
     test('an env-only redeploy keeps serving', async (t) => {
+      // The live version again, built from the same source, with a new env: a
+      // release dir of its own (v<version>_2), switched like any other.
       setEnv('GREETING=changed');
-      const w = await underLoad(() => deploy(live, ['redeploy']));
+      const w = await underLoad(() => deploy(live));
       check(t, 'env-only redeploy', w, { before: live, during: [], after: live });
     });
 
