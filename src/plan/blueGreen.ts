@@ -21,6 +21,8 @@ import type { Step } from './steps.js';
 export interface BlueGreenSwitch {
   layout: Layout;
   slots: WebSlots;
+  /** The release's directory name (v1.2.3). */
+  release: string;
   /** The slot the release starts in (the idle one). */
   slot: Slot;
   /** The slot serving now, when the live release runs blue-green. */
@@ -71,9 +73,12 @@ export function blueGreenSteps(bg: BlueGreenSwitch, installed: Installed, target
 /** After the verdict "commit": the new slot is the live one. */
 export function blueGreenCommit(bg: BlueGreenSwitch): Step[] {
   const old = bg.liveSlot && bg.liveSlot !== bg.slot ? bg.slots.instances[bg.liveSlot] : [];
+  const units = bg.slots.instances[bg.slot];
   return [
-    { kind: 'web-commit', drainUnit: bg.drainUnit, drainSec: bg.drainSec, units: bg.slots.instances[bg.slot], old },
+    { kind: 'web-commit', drainUnit: bg.drainUnit, drainSec: bg.drainSec, units, old },
     { kind: 'write', path: bg.layout.liveSlotFile, mode: '0644', content: `${bg.slot}\n` },
+    // `app status/logs/restart` read the live release's instance lists.
+    { kind: 'write', path: `${bg.layout.appDir}/${bg.release}/.deployer/web-instances`, mode: '0644', content: units.map((u) => `restart ${u}\n`).join('') },
   ];
 }
 

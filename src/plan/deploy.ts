@@ -318,7 +318,7 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
   const records = (text: string, line: string): Step[] => [{ kind: 'write', path: L.versionsFile, mode: '0644', content: text }, { kind: 'append-line', path: L.historyFile, line }];
   const bg: BlueGreenSwitch | undefined =
     slots && slot
-      ? { layout: L, slots, slot, liveSlot: state.liveSlot, drainUnit: drainUnitName(config), drainSec: config.drainSeconds, gate: gateFor(config, host, slots.ports[slot][0]) }
+      ? { layout: L, release: L.releaseDirName(version), slots, slot, liveSlot: state.liveSlot, drainUnit: drainUnitName(config), drainSec: config.drainSeconds, gate: gateFor(config, host, slots.ports[slot][0]) }
       : undefined;
   const revert = bg
     ? [...blueGreenRevert(bg, afterSwitch, revertTarget), ...records(formatVersions(failedRecords), hist('failed, rolled back'))]

@@ -91,7 +91,7 @@ function rollbackBlueGreen(config: Config, host: HostConfig, state: RemoteState,
   const slots = webSlots(config);
   if (!slots || !to.units[slots.unit]?.includes(`${layoutFor(config).webDir}/%i`)) return undefined;
   const slot = idleSlot(state.liveSlot);
-  return { layout: layoutFor(config), slots, slot, liveSlot: state.liveSlot, drainUnit: drainUnitName(config), drainSec: config.drainSeconds, gate: gateFor(config, host, slots.ports[slot][0]) };
+  return { layout: layoutFor(config), release: to.releaseDirName, slots, slot, liveSlot: state.liveSlot, drainUnit: drainUnitName(config), drainSec: config.drainSeconds, gate: gateFor(config, host, slots.ports[slot][0]) };
 }
 
 export function planPrune(config: Config, host: HostConfig, state: RemoteState, keep: number, who: Who): { remove: string[]; script: ScriptSpec } {
