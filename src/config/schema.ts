@@ -9,8 +9,8 @@ export const KEYS: Record<TableKind, readonly string[]> = {
   top: [
     'app', 'version', 'build_command', 'build_timeout', 'distfile', 'installation_mode', 'requirements',
     'wheelhouse', 'release_command', 'versions_to_keep', 'apps_dir', 'app_user', 'rollback', 'parallel',
-    'env', 'envfile', 'strategy', 'drain_seconds', 'hosts', 'processes', 'webserver', 'health_check', 'secrets', 'hooks',
-    'stages',
+    'env', 'envfile', 'public_env', 'strategy', 'drain_seconds', 'hosts', 'processes', 'webserver', 'health_check',
+    'secrets', 'hooks', 'stages',
   ],
   host: [
     'name', 'address', 'user', 'port', 'key_file', 'key_env', 'key_passphrase_env', 'known_hosts', 'known_hosts_env',
@@ -45,6 +45,7 @@ const EXAMPLES: Record<TableKind, Record<string, string>> = {
     parallel: '8',
     env: '"DEBUG=false\\nWORKERS=4"',
     envfile: '".env.prod"',
+    public_env: '["DEBUG", "DJANGO_SETTINGS_MODULE"]',
     strategy: '"blue-green"',
     drain_seconds: '10',
     hosts: '[{ address = "203.0.113.10" }]',

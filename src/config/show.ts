@@ -51,6 +51,7 @@ export function formatConfig(c: Config): string {
     ['parallel', c.parallel],
     ['env', c.env],
     ['envfile', c.envfile],
+    ['public_env', c.publicEnv],
   ]);
   if (c.version === undefined) lines.push('# version is not set: deploy reads [project].version in pyproject.toml, else `git describe`');
   for (const host of c.hosts) pushTable(lines, '[[hosts]]', hostEntries(host));

@@ -140,6 +140,8 @@ export interface Config {
   /** Top-level env text / envfile, used for hosts that set none. */
   env?: string;
   envfile?: string;
+  /** Env keys whose literal values may appear in output (every other env value is redacted). */
+  publicEnv?: string[];
   /** Names of the stages declared in the file (for completion and errors). */
   stages: string[];
 }

@@ -72,6 +72,7 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
     hooks: readHooks(top, issues),
     env: top.string('env'),
     envfile: top.string('envfile', { pattern: /\S/, expected: 'a path to a dotenv file' }),
+    publicEnv: top.strings('public_env'),
     stages: meta.stages,
   };
   return compact(config);
