@@ -50,7 +50,7 @@ test('blue-green web unit: instanced by port, each instance runs its own release
 test('blue-green binary web unit runs the release\'s app_binary; % in arguments stays literal', () => {
   const config = blueGreen({ installationMode: 'binary', distfile: 'dist/hello-bin', processes: [makeProcess('web', 'app_binary --pct 100%')] });
   const web = renderAll(config, makeHost(), makeRenderer()).units[0];
-  assert.match(web.content, /^ExecStart=\/srv\/deployer\/hello-production\/\.web\/%i\/app_binary --pct 100%%$/m);
+  assert.match(web.content, /^ExecStart=@\/srv\/deployer\/hello-production\/\.web\/%i\/app_binary app_binary --pct 100%%$/m);
 });
 
 test('blue-green Caddy site: one per slot, each proxying to its slot\'s ports', () => {
