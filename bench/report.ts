@@ -154,7 +154,7 @@ const HOW = [
   '',
 ];
 
-function zeroDowntime(res: BenchResults): string[] {
+export function zeroDowntime(res: BenchResults): string[] {
   const zd = res.zeroDowntime;
   if (!zd?.length) return [];
   const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
@@ -168,8 +168,11 @@ function zeroDowntime(res: BenchResults): string[] {
     `${z.idle.failed} of ${z.idle.total}`,
     formatSeconds(median(z.deployMs)),
   ]);
+  const targets = checkTargets(res).filter((t) => /blue-green/.test(t.measurement));
   return [
     '## Zero downtime: deploys under load',
+    '',
+    `Measured ${res.machine.date}.`,
     '',
     `The binary example in its slow mode (HELLO_SLOW=1: it listens 3 s after it starts, and one request in ten takes 1.5 s`,
     `on purpose), ${zd[0].rate} requests/s through Caddy (half on new connections, half kept alive, 5 s client timeout,`,
@@ -177,6 +180,8 @@ function zeroDowntime(res: BenchResults): string[] {
     'Latency is of ordinary requests: the ones slow by design (they say so in a header) are left out.',
     '',
     table(['strategy', 'deploys', 'failed requests during deploys', 'idle p50 / p99', 'during deploys p50 / p99', 'failed idle', 'deploy (median)'], rows),
+    '',
+    ...targets.map((t) => `- ${t.measurement}: ${t.result} (target ${t.target}): **${t.status}**`),
     '',
   ];
 }

@@ -6,7 +6,7 @@
 //   BENCH_ZD_DEPLOYS=20 deploys under load per strategy (zero-downtime section); BENCH_ZD_RATE=50 requests/s
 // Hosts are booted at the start and torn down at the end, also on failure or Ctrl-C
 // (the test helper's exit hooks).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../test/helpers/project.js';
@@ -15,7 +15,7 @@ import { removeBaseline, runBaseline } from './baseline.js';
 import { measureFleet } from './fleet.js';
 import { bootHosts, downHosts } from './hosts.js';
 import { describeMachine } from './machine.js';
-import { renderReport } from './report.js';
+import { renderReport, zeroDowntime } from './report.js';
 import type { BenchResults } from './results.js';
 import { measureExample } from './scenarios.js';
 import { ensureTimeTool } from './setup.js';
@@ -113,10 +113,26 @@ async function main(): Promise<number> {
   if (only.length === SECTIONS.length) {
     writeFileSync(join(repoRoot, 'docs', 'benchmarks.md'), report);
     log('wrote docs/benchmarks.md');
+  } else if (only.length === 1 && only[0] === 'zero-downtime' && res.zeroDowntime?.length && !res.errors.length) {
+    // Its own section only: the rest of the document keeps its last full run.
+    const doc = join(repoRoot, 'docs', 'benchmarks.md');
+    writeFileSync(doc, replaceSection(readFileSync(doc, 'utf8'), '## Zero downtime: deploys under load', zeroDowntime(res).join('\n')));
+    log('wrote the zero-downtime section of docs/benchmarks.md');
   } else {
     log('partial run (BENCH_ONLY): docs/benchmarks.md left alone');
   }
   return res.errors.length ? 1 : 0;
+}
+
+/** `text` with the section that starts at `heading` (up to the next "## ") replaced by `section`, or `section` added before "## How it is measured". */
+function replaceSection(text: string, heading: string, section: string): string {
+  const start = text.indexOf(heading);
+  if (start >= 0) {
+    const next = text.indexOf('\n## ', start + heading.length);
+    return text.slice(0, start) + section + (next >= 0 ? '\n' + text.slice(next + 1) : '');
+  }
+  const how = text.indexOf('## How it is measured');
+  return how >= 0 ? text.slice(0, how) + section + '\n' + text.slice(how) : text + '\n' + section;
 }
 
 main().then(
