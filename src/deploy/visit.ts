@@ -4,9 +4,6 @@
 // name (SNI) — over the SSH connection, so no port needs to be open to us.
 // The gate on the host has already checked each new instance on its own port;
 // this proves the traffic really reaches them through Caddy.
-import { request } from 'node:http';
-import { connect as tlsConnect } from 'node:tls';
-import type { Duplex } from 'node:stream';
 import type { Config, HostConfig } from '../config/types.js';
 import { healthCheckHost } from '../config/healthHost.js';
 import type { HealthResult } from './health.js';
@@ -31,27 +28,9 @@ export function siteTarget(config: Pick<Config, 'webserver' | 'healthCheck'>, ho
   return { port, tls, hostName: healthCheckHost(config, host) ?? (name && !name.includes('*') ? name : '127.0.0.1') };
 }
 
-export interface Forwarder {
-  forwardOut(port: number): Promise<Duplex>;
-}
-
-/** One GET through a forwarded channel, TLS with SNI when asked. */
-export async function getThrough(session: Forwarder, target: SiteTarget, path: string, timeoutMs: number): Promise<{ status: number }> {
-  const raw = await session.forwardOut(target.port);
-  // A visitor's certificate check belongs to the site, not to the deploy: a
-  // certificate still being issued must not undo a good release.
-  const stream: Duplex = target.tls ? tlsConnect({ socket: raw, servername: target.hostName, rejectUnauthorized: false }) : raw;
-  return new Promise((resolve, reject) => {
-    const req = request({ createConnection: () => stream as never, path, method: 'GET', headers: { host: target.hostName, connection: 'close', 'user-agent': 'deployer-visit' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-      res.on('error', reject);
-    });
-    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    req.on('close', () => clearTimeout(timer));
-    req.on('error', reject);
-    req.end();
-  });
+/** What the check needs of the connection: one GET through it (src/ssh/session.ts httpGet). */
+export interface HttpThrough {
+  httpGet(port: number, path: string, opts?: { host?: string; timeoutMs?: number; tls?: boolean }): Promise<{ status: number }>;
 }
 
 /**
@@ -60,7 +39,7 @@ export async function getThrough(session: Forwarder, target: SiteTarget, path: s
  * instances already passed their own check, so a wrong answer here means
  * Caddy does not route to them.
  */
-export async function visitSite(session: Forwarder, config: Config, host: HostConfig, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<HealthResult> {
+export async function visitSite(session: HttpThrough, config: Config, host: HostConfig, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<HealthResult> {
   const target = siteTarget(config, host);
   const path = config.healthCheck.path ?? '/';
   const want = config.healthCheck.path ? `${config.healthCheck.status}` : 'an answer below 500';
@@ -72,7 +51,7 @@ export async function visitSite(session: Forwarder, config: Config, host: HostCo
   for (;;) {
     attempts++;
     try {
-      const { status } = await getThrough(session, target, path, 5000);
+      const { status } = await session.httpGet(target.port, path, { host: target.hostName, timeoutMs: 5000, tls: target.tls });
       onlyTls = false;
       if (config.healthCheck.path ? status === config.healthCheck.status : status < 500) return { ok: true, attempts };
       last = `${what} answered ${status}, expected ${want}`;
