@@ -127,7 +127,7 @@ function zeroDowntime(res: BenchResults): TargetRow[] {
     },
     {
       measurement: 'p99 of ordinary requests during blue-green deploys vs idle',
-      result: `${bg.during.ordinary.p99.toFixed(0)} ms vs ${bg.idle.ordinary.p99.toFixed(0)} ms idle (+${extra.toFixed(0)} ms)`,
+      result: `${bg.during.ordinary.p99.toFixed(0)} ms vs ${bg.idle.ordinary.p99.toFixed(0)} ms idle (${extra >= 0 ? "+" : ""}${extra.toFixed(0)} ms)`,
       target: 'within 100 ms of idle',
       status: status(extra <= 100),
     },
