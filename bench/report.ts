@@ -33,6 +33,7 @@ export function renderReport(res: BenchResults): string {
     ...baseline(res),
     ...fleet(res),
     ...upload(res),
+    ...zeroDowntime(res),
   ];
   if (res.errors.length) {
     out.push('## Sections that failed', '');
@@ -152,6 +153,38 @@ const HOW = [
   '- Hosts: `test/host/testhost.sh` (systemd-nspawn), booted at the start and torn down at the end, even on failure.',
   '',
 ];
+
+export function zeroDowntime(res: BenchResults): string[] {
+  const zd = res.zeroDowntime;
+  if (!zd?.length) return [];
+  const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
+  const errs = (e: Record<string, number>) => Object.entries(e).map(([k, n]) => `${k} ×${n}`).join(', ');
+  const rows = zd.map((z) => [
+    z.strategy,
+    String(z.deploys),
+    `${z.during.failed} of ${z.during.total}${z.during.failed ? ` (${errs(z.during.errors)})` : ''}`,
+    `${ms(z.idle.ordinary.p50)} / ${ms(z.idle.ordinary.p99)}`,
+    `${ms(z.during.ordinary.p50)} / ${ms(z.during.ordinary.p99)} (max ${ms(z.during.ordinary.max)})`,
+    `${z.idle.failed} of ${z.idle.total}`,
+    formatSeconds(median(z.deployMs)),
+  ]);
+  const targets = checkTargets(res).filter((t) => /blue-green/.test(t.measurement));
+  return [
+    '## Zero downtime: deploys under load',
+    '',
+    `Measured ${res.machine.date}.`,
+    '',
+    `The binary example in its slow mode (HELLO_SLOW=1: it listens 3 s after it starts, and one request in ten takes 1.5 s`,
+    `on purpose), ${zd[0].rate} requests/s through Caddy (half on new connections, half kept alive, 5 s client timeout,`,
+    'test/helpers/load.ts) while it is deployed again and again (a new version each time); idle is the same load with no deploy.',
+    'Latency is of ordinary requests: the ones slow by design (they say so in a header) are left out.',
+    '',
+    table(['strategy', 'deploys', 'failed requests during deploys', 'idle p50 / p99', 'during deploys p50 / p99', 'failed idle', 'deploy (median)'], rows),
+    '',
+    ...targets.map((t) => `- ${t.measurement}: ${t.result} (target ${t.target}): **${t.status}**`),
+    '',
+  ];
+}
 
 function distinct(ns: number[]): string {
   const s = [...new Set(ns)].sort((a, b) => a - b);

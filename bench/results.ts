@@ -6,6 +6,7 @@ import type { MachineInfo } from './machine.js';
 import type { ExampleResult } from './scenarios.js';
 import type { StartupResult } from './startup.js';
 import type { UploadResult } from './upload.js';
+import type { ZeroDowntimeResult } from './zeroDowntime.js';
 
 export interface BenchResults {
   machine: MachineInfo;
@@ -15,6 +16,8 @@ export interface BenchResults {
   baseline: { cold: BaselineRun[]; redeploy: BaselineRun[] };
   upload?: UploadResult;
   fleet?: FleetResult;
+  /** Deploys under load, once per strategy. */
+  zeroDowntime?: ZeroDowntimeResult[];
   /** Sections that failed; their figures are missing, the rest stand. */
   errors: Array<{ section: string; message: string }>;
   totalMs: number;

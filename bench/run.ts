@@ -1,11 +1,12 @@
 // `npm run bench`: deployer against real test hosts (not part of the tests).
 // Prints a Markdown report and writes it to docs/benchmarks.md.
 //   BENCH_REPS=3        runs per figure (the median is reported)
-//   BENCH_ONLY=a,b      only these sections (startup, binary, wheel, upload, fleet);
+//   BENCH_ONLY=a,b      only these sections (startup, binary, wheel, upload, fleet, zero-downtime);
 //                       docs/benchmarks.md is then left alone (partial runs are for development)
+//   BENCH_ZD_DEPLOYS=20 deploys under load per strategy (zero-downtime section); BENCH_ZD_RATE=50 requests/s
 // Hosts are booted at the start and torn down at the end, also on failure or Ctrl-C
 // (the test helper's exit hooks).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../test/helpers/project.js';
@@ -14,14 +15,15 @@ import { removeBaseline, runBaseline } from './baseline.js';
 import { measureFleet } from './fleet.js';
 import { bootHosts, downHosts } from './hosts.js';
 import { describeMachine } from './machine.js';
-import { renderReport } from './report.js';
+import { renderReport, zeroDowntime } from './report.js';
 import type { BenchResults } from './results.js';
 import { measureExample } from './scenarios.js';
 import { ensureTimeTool } from './setup.js';
 import { measureStartup } from './startup.js';
 import { measureUploads } from './upload.js';
+import { measureZeroDowntime } from './zeroDowntime.js';
 
-const SECTIONS = ['startup', 'binary', 'wheel', 'upload', 'fleet'] as const;
+const SECTIONS = ['startup', 'binary', 'wheel', 'upload', 'fleet', 'zero-downtime'] as const;
 type Section = (typeof SECTIONS)[number];
 const FLEET_SIZES = [1, 4, 8];
 
@@ -87,6 +89,14 @@ async function main(): Promise<number> {
     await section('fleet', async () => {
       res.fleet = await measureFleet(hosts, FLEET_SIZES, reps, log);
     });
+    await section('zero-downtime', async () => {
+      const deploys = Number(process.env.BENCH_ZD_DEPLOYS ?? 20);
+      const rate = Number(process.env.BENCH_ZD_RATE ?? 50);
+      res.zeroDowntime = [];
+      for (const [strategy, port] of [['blue-green', 8400], ['restart', 8500]] as const) {
+        res.zeroDowntime.push(await measureZeroDowntime(host, { strategy, port, deploys, rate, log }));
+      }
+    });
   } catch (e) {
     res.errors.push({ section: 'hosts', message: (e as Error).message });
   } finally {
@@ -103,10 +113,26 @@ async function main(): Promise<number> {
   if (only.length === SECTIONS.length) {
     writeFileSync(join(repoRoot, 'docs', 'benchmarks.md'), report);
     log('wrote docs/benchmarks.md');
+  } else if (only.length === 1 && only[0] === 'zero-downtime' && res.zeroDowntime?.length && !res.errors.length) {
+    // Its own section only: the rest of the document keeps its last full run.
+    const doc = join(repoRoot, 'docs', 'benchmarks.md');
+    writeFileSync(doc, replaceSection(readFileSync(doc, 'utf8'), '## Zero downtime: deploys under load', zeroDowntime(res).join('\n')));
+    log('wrote the zero-downtime section of docs/benchmarks.md');
   } else {
     log('partial run (BENCH_ONLY): docs/benchmarks.md left alone');
   }
   return res.errors.length ? 1 : 0;
+}
+
+/** `text` with the section that starts at `heading` (up to the next "## ") replaced by `section`, or `section` added before "## How it is measured". */
+function replaceSection(text: string, heading: string, section: string): string {
+  const start = text.indexOf(heading);
+  if (start >= 0) {
+    const next = text.indexOf('\n## ', start + heading.length);
+    return text.slice(0, start) + section + (next >= 0 ? '\n' + text.slice(next + 1) : '');
+  }
+  const how = text.indexOf('## How it is measured');
+  return how >= 0 ? text.slice(0, how) + section + '\n' + text.slice(how) : text + '\n' + section;
 }
 
 main().then(

@@ -13,7 +13,7 @@ export interface TargetRow {
 const status = (ok: boolean | undefined): TargetRow['status'] => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'MISS');
 
 export function checkTargets(res: BenchResults): TargetRow[] {
-  return [connections(res), execRoundTrips(res), redeployVsBaseline(res), upload(res), peakRss(res), startup(res), fleet(res)];
+  return [connections(res), execRoundTrips(res), redeployVsBaseline(res), upload(res), peakRss(res), startup(res), fleet(res), ...zeroDowntime(res)];
 }
 
 function connections(res: BenchResults): TargetRow {
@@ -112,4 +112,24 @@ function fleet(res: BenchResults): TargetRow {
     target: '8 hosts < 1.5x of 1',
     status: status(largest === 8 ? ratio < 1.5 : undefined),
   };
+}
+
+function zeroDowntime(res: BenchResults): TargetRow[] {
+  const bg = res.zeroDowntime?.find((z) => z.strategy === 'blue-green');
+  if (!bg) return [];
+  const extra = bg.during.ordinary.p99 - bg.idle.ordinary.p99;
+  return [
+    {
+      measurement: `failed requests during ${bg.deploys} blue-green deploys under load`,
+      result: `${bg.during.failed} of ${bg.during.total}`,
+      target: '0',
+      status: status(bg.during.failed === 0),
+    },
+    {
+      measurement: 'p99 of ordinary requests during blue-green deploys vs idle',
+      result: `${bg.during.ordinary.p99.toFixed(0)} ms vs ${bg.idle.ordinary.p99.toFixed(0)} ms idle (${extra >= 0 ? "+" : ""}${extra.toFixed(0)} ms)`,
+      target: 'within 100 ms of idle',
+      status: status(extra <= 100),
+    },
+  ];
 }

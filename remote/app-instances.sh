@@ -11,6 +11,7 @@ dp_read_instances() { # APPDIR BASE...
   shift
   all=() restart=() start=()
   [ -f "$inst" ] || return 0
+  # A blue-green web process lists its live instances apart (written when its switch committed).
   while read -r act unit; do
     [ -n "$unit" ] || continue
     keep=$(( $# == 0 ))
@@ -18,5 +19,5 @@ dp_read_instances() { # APPDIR BASE...
     [ $keep = 1 ] || continue
     all+=("$unit")
     if [ "$act" = start ]; then start+=("$unit"); else restart+=("$unit"); fi
-  done < "$inst"
+  done < <(cat -- "$inst" "${inst%/*}/web-instances" 2>/dev/null)
 }

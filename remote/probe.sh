@@ -94,6 +94,8 @@ for f in "$unitdir"/*.service "$unitdir"/*.socket "$unitdir"/*.timer; do
   [ -f "$f" ] && grep -qxF -- "$marker" "$f" && echo "@@unit ${f##*/} $(b64 "$f")"
 done
 [ -f "$site" ] && echo "@@caddy $(b64 "$site")"
+# Blue-green (src/plan/slots.ts): the slot that serves, recorded when a switch commits.
+[ -f "$appdir/.web/live" ] && echo "@@slot $(head -c 1 -- "$appdir/.web/live")"
 grep -qE "^[[:space:]]*import[[:space:]]+$sitesdir/\\*\\.caddy" "$caddyfile" 2>/dev/null && echo "@@caddy-imports yes"
 command -v uv >/dev/null 2>&1 && echo "@@uv yes"
 echo "@@python $(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)"

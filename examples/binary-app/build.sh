@@ -9,9 +9,9 @@ VERSION=$(sed -n 's/^version[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' deploye
 CC=${CC:-cc}
 mkdir -p dist
 tmp=dist/.hello-bin.tmp
-if ! "$CC" -O2 -Wall -static -DVERSION="\"$VERSION\"" -o "$tmp" hello.c 2>/dev/null; then
+if ! "$CC" -O2 -Wall -pthread -static -DVERSION="\"$VERSION\"" -o "$tmp" hello.c 2>/dev/null; then
   echo "build.sh: static link failed, building a dynamic binary" >&2
-  "$CC" -O2 -Wall -DVERSION="\"$VERSION\"" -o "$tmp" hello.c
+  "$CC" -O2 -Wall -pthread -DVERSION="\"$VERSION\"" -o "$tmp" hello.c
 fi
 mv -f "$tmp" dist/hello-bin
 echo "dist/hello-bin $VERSION"

@@ -1,6 +1,7 @@
 // Which units belong to a process (or to the whole app), for `app logs`,
 // `app status` and `app start|stop|restart`. Pure: names only, from the config
 // and src/render/names.ts, so a unit name is spelt in one place.
+import { usesBlueGreen } from '../plan/slots.js';
 import type { Config, ProcessConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { unitBaseName } from '../render/names.js';
@@ -28,7 +29,9 @@ export function journalUnits(config: Pick<Config, 'processes' | 'file' | 'appNam
   const processes = name === undefined ? config.processes : [findProcess(config, name)];
   return processes.flatMap((p) => {
     const base = unitBaseName(config, p);
-    const units = [p.replicas > 1 ? `${base}@*.service` : `${base}.service`];
+    // A blue-green web process is a template unit too, one instance per port.
+    const instanced = p.replicas > 1 || (p.name === 'web' && 'strategy' in config && usesBlueGreen(config as Config));
+    const units = [instanced ? `${base}@*.service` : `${base}.service`];
     if (p.timer !== undefined) units.push(`${base}.timer`);
     if (p.socket) units.push(`${base}.socket`);
     return units;

@@ -9,6 +9,8 @@ import { parseMarker } from '../remote/protocol.js';
 import { chooseRelease, isNoop, noopScript, planDeploy } from '../plan/deploy.js';
 import { lockHost } from './connect.js';
 import { checkHealth, readUnitLog } from './health.js';
+import { visitSite } from './visit.js';
+import { usesBlueGreen } from '../plan/slots.js';
 import { mapLimit } from './hosts.js';
 import { buildReleaseFiles, resolveHostEnv } from './releaseFiles.js';
 import { ambiguousAddress, explainSiteClash } from './siteClash.js';
@@ -157,12 +159,17 @@ export async function switchHosts(flow: Flow, planned: Planned[]): Promise<Switc
   return switched;
 }
 
-/** 5b. The HTTP health check of each host whose units came up. */
+/**
+ * 5b. The HTTP health check of each host whose units came up. Blue-green: the
+ * new instances passed their gate on the host before traffic moved; this is
+ * the site itself, through Caddy, as a visitor reaches it.
+ */
 export async function verifyHosts(flow: Flow, switched: Switched[]): Promise<Verified[]> {
   const { ctx, config } = flow;
   const results = await mapLimit(switched, config.parallel, async (s): Promise<Verified> => {
     if (!s.switch?.ready) return { ...s, healthy: false };
-    const h = await checkHealth(s.remote, config, ctx.clock, s.host);
+    const h = usesBlueGreen(config) ? await visitSite(s.remote, config, s.host, (ms) => ctx.clock.sleep(ms)) : await checkHealth(s.remote, config, ctx.clock, s.host);
+    if (h.ok && h.error) ctx.reporter.info(h.error, s.host.name);
     if (h.ok) return { ...s, healthy: true };
     ctx.reporter.error(`health check failed: ${h.error}`, s.host.name);
     const unitLog = await readUnitLog(s.remote, config, s.host, (ctx.clock.now() - s.switchedAt) / 1000 + 5);

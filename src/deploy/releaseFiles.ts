@@ -9,6 +9,7 @@ import type { Redactor } from '../output/redact.js';
 import { sha256, type ReleaseFile } from '../plan/deploy.js';
 import { layoutFor } from '../plan/layout.js';
 import { unitMarker } from '../plan/probe.js';
+import { SLOTS, slotSitePath } from '../plan/slots.js';
 import { bundledTemplatesDir, createRenderer, renderAll } from '../render/index.js';
 import { formatAppEnv, formatEnvFile, literalSecrets, parseEnvText, resolveEnv, runLocalCommand as runSecretCommand, type EnvEntry } from '../secrets/index.js';
 import type { Artifact } from '../local/build.js';
@@ -100,6 +101,8 @@ export async function buildReleaseFiles(opts: {
   const marker = unitMarker(config.appName);
   for (const u of rendered.units) files.push(textFile(`.deployer/units/${u.name}`, `${marker}\n${u.content}`, `unit ${u.name}`));
   if (rendered.caddySite) files.push(textFile('.deployer/caddy.site', rendered.caddySite.content, 'Caddy site'));
+  // Blue-green: the site once per slot; the plan picks the one for the slot the release starts in.
+  if (rendered.slotSites) for (const slot of SLOTS) files.push(textFile(slotSitePath(slot), rendered.slotSites[slot], `Caddy site for slot ${slot}`));
   const instances = rendered.units.flatMap((u) => u.instances.map((i) => `${u.action} ${i}`));
   files.push(textFile('.deployer/instances', instances.join('\n') + '\n', 'unit list'));
   return files;

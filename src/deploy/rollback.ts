@@ -6,6 +6,8 @@ import { UnhealthyError } from '../errors.js';
 import { planRollback, rollbackTarget } from '../plan/maintenance.js';
 import { forEachHost, whoIsAsking } from './connect.js';
 import { checkHealth } from './health.js';
+import { visitSite } from './visit.js';
+import { usesBlueGreen } from '../plan/slots.js';
 import { loadCommandConfig } from './load.js';
 
 export async function runRollback(ctx: Context, opts: { to?: string; lockWait: number }): Promise<void> {
@@ -16,7 +18,9 @@ export async function runRollback(ctx: Context, opts: { to?: string; lockWait: n
     const target = rollbackTarget(h.state, opts.to, h.host);
     reporter.info(`rolling back ${config.appName} from ${h.state.current ?? 'nothing'} to ${target}`, h.host.name);
     const handle = await h.remote.startSwitch(planRollback(config, h.host, h.state, target, who));
-    const health = handle.ready ? await checkHealth(h.remote, config, ctx.clock) : { ok: false, error: 'the services of the release did not come up' };
+    // Blue-green: the instances passed their gate on the host; now the site through Caddy, as a visitor.
+    const check = () => (usesBlueGreen(config) ? visitSite(h.remote, config, h.host, (ms) => ctx.clock.sleep(ms)) : checkHealth(h.remote, config, ctx.clock));
+    const health = handle.ready ? await check() : { ok: false, error: 'the services of the release did not come up' };
     const result = await handle.decide(health.ok ? 'commit' : 'rollback');
     if (!health.ok || !result.ok) {
       throw new UnhealthyError(`${h.host.name}: rollback to ${target} failed its checks (${health.error ?? 'switch failed'}); ${h.state.current ?? 'nothing'} serves again`, {

@@ -99,7 +99,7 @@ export class RemoteHost implements Remote {
     return this.session.exec(command);
   }
 
-  httpGet(port: number, path: string, opts?: { host?: string; timeoutMs?: number }): Promise<{ status: number; body: string }> {
+  httpGet(port: number, path: string, opts?: { host?: string; timeoutMs?: number; tls?: boolean }): Promise<{ status: number; body: string }> {
     return this.session.httpGet(port, path, opts);
   }
 

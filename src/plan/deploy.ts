@@ -18,6 +18,8 @@ import type { ReleaseSwitchFiles, RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
 import type { Step, Upload } from './steps.js';
 import { formatVersions, recordRelease, selectPrune, type ReleaseRecord, type ReleaseStatus } from './versions.js';
+import { blueGreenCommit, blueGreenRevert, blueGreenSteps, drainUnitName, gateFor, type BlueGreenSwitch } from './blueGreen.js';
+import { idleSlot, slotSitePath, webSlots, type Slot } from './slots.js';
 
 export interface ReleaseFile {
   /** Path inside the release dir, e.g. "hello-1.0.whl", ".env", ".deployer/units/x.service". */
@@ -129,7 +131,7 @@ export function noopScript(input: Pick<DeployPlanInput, 'config' | 'host' | 'ver
  */
 export function chooseRelease(input: DeployPlanInput): { release: string; state: RemoteState } {
   const { state, version } = input;
-  if (state.current !== version || liveReleaseUnchanged(input)) return { release: version, state };
+  if (state.current !== version || liveReleaseUnchanged(withSlotSite(input, state.liveSlot ?? 'a'))) return { release: version, state };
   let n = 2;
   while (state.releases.includes(`${version}_${n}`)) n++;
   return { release: `${version}_${n}`, state: asSiblingOfLive(state) };
@@ -167,7 +169,27 @@ function switchFilesOf(files: ReleaseFile[]): ReleaseSwitchFiles {
 
 const UNITS_PREFIX = '.deployer/units/';
 
-export function planDeploy(input: DeployPlanInput): HostDeployPlan {
+/**
+ * Blue-green: the release's `.deployer/caddy.site` is the site of the slot it
+ * serves from (the files carry one per slot). Other configs: unchanged.
+ */
+function withSlotSite(input: DeployPlanInput, slot: Slot): DeployPlanInput {
+  const slotSite = input.files.find((f) => f.path === slotSitePath(slot));
+  if (!slotSite) return input;
+  return { ...input, files: input.files.map((f) => (f.path === '.deployer/caddy.site' ? { ...slotSite, path: f.path, label: f.label } : f)) };
+}
+
+/** The slot a deploy starts its release in: the live one when nothing would change (a no-op), else the idle one. */
+function deploySlot(input: DeployPlanInput): Slot {
+  const live = input.state.liveSlot;
+  if (live && input.state.current === input.version && liveReleaseUnchanged(withSlotSite(input, live))) return live;
+  return idleSlot(live);
+}
+
+export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
+  const slots = webSlots(planInput.config);
+  const slot = slots ? deploySlot(planInput) : undefined;
+  const input = slot ? withSlotSite(planInput, slot) : planInput;
   const { config, host, version, state } = input;
   const L = layoutFor(config);
   const R = L.releaseDir(version);
@@ -293,7 +315,14 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   const afterSwitch: Installed = { units: target.units, caddySite: target.caddySite };
   // Redeploying the live version in place reverts to itself (its old units).
   const revertTarget = state.current ? switchTargetOnHost(L, state.current, state.releaseSwitch, installedNow) : undefined;
-  const revert = revertSteps({ layout: L, installed: afterSwitch, target: revertTarget, versionsText: formatVersions(failedRecords), history: hist('failed, rolled back') });
+  const records = (text: string, line: string): Step[] => [{ kind: 'write', path: L.versionsFile, mode: '0644', content: text }, { kind: 'append-line', path: L.historyFile, line }];
+  const bg: BlueGreenSwitch | undefined =
+    slots && slot
+      ? { layout: L, release: L.releaseDirName(version), slots, slot, liveSlot: state.liveSlot, drainUnit: drainUnitName(config), drainSec: config.drainSeconds, gate: gateFor(config, host, slots.ports[slot][0]) }
+      : undefined;
+  const revert = bg
+    ? [...blueGreenRevert(bg, afterSwitch, revertTarget), ...records(formatVersions(failedRecords), hist('failed, rolled back'))]
+    : revertSteps({ layout: L, installed: afterSwitch, target: revertTarget, versionsText: formatVersions(failedRecords), history: hist('failed, rolled back') });
   const units = releaseUnits(target);
 
   const prune = selectPrune({
@@ -305,6 +334,7 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   // .versions lists the releases that stay on the host.
   const kept = goodRecords.filter((r) => !prune.includes(r.version));
   const commit: Step[] = [
+    ...(bg ? blueGreenCommit(bg) : []),
     { kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(kept) },
     { kind: 'append-line', path: L.historyFile, line: hist('ok') },
   ];
@@ -336,7 +366,7 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     switch: {
       phaseLock: L.phaseLockFile,
       steps: [
-        ...activateSteps(L, installedNow, target),
+        ...(bg ? blueGreenSteps(bg, installedNow, target) : activateSteps(L, installedNow, target)),
         ...(units.length ? [{ kind: 'wait-units', units, timeoutSec: config.healthCheck.timeout, stableSec: 1 } as const] : []),
         { kind: 'mark', name: 'switched' },
       ],

@@ -26,6 +26,10 @@ export interface Layout {
   caddyfile: string;
   /** This app's Caddy site, imported by caddyfile. */
   caddySite: string;
+  /** Blue-green: one link per web port to the release its instance runs (src/plan/slots.ts). */
+  webDir: string;
+  /** Blue-green: the slot that serves ("a" or "b"), written when a switch commits. */
+  liveSlotFile: string;
 }
 
 export function layoutFor(config: Pick<Config, 'appsDir' | 'appName'>): Layout {
@@ -55,5 +59,7 @@ export function layoutFor(config: Pick<Config, 'appsDir' | 'appName'>): Layout {
     caddySitesDir,
     caddyfile: '/etc/caddy/Caddyfile',
     caddySite: `${caddySitesDir}/${config.appName}.caddy`,
+    webDir: `${appDir}/.web`,
+    liveSlotFile: `${appDir}/.web/live`,
   };
 }

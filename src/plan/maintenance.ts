@@ -4,7 +4,9 @@ import type { Config, HostConfig } from '../config/types.js';
 import { ConfigError, StateError } from '../errors.js';
 import { historyLine, revertSteps } from './deploy.js';
 import { layoutFor } from './layout.js';
-import { activateSteps, deactivateSteps, releaseUnits, switchTargetOnHost, type Installed } from './activate.js';
+import { activateSteps, deactivateSteps, releaseUnits, switchTargetOnHost, type Installed, type SwitchTarget } from './activate.js';
+import { blueGreenCommit, blueGreenRevert, blueGreenSteps, drainUnitName, gateFor, type BlueGreenSwitch } from './blueGreen.js';
+import { idleSlot, webSlots } from './slots.js';
 import type { RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
 import type { Step } from './steps.js';
@@ -49,6 +51,23 @@ export function planRollback(config: Config, host: HostConfig, state: RemoteStat
   const units = releaseUnits(to);
   const hist = (result: string) => historyLine({ ...who, action: 'rollback', host: host.name, from, to: target, result });
   const rolled = from ? setStatus(state.versions, from, 'rolled-back') : state.versions;
+  const bg = rollbackBlueGreen(config, host, state, to);
+  if (bg) {
+    // The site of the slot it starts in is copied into place on the host: its content is not known here, so the revert always reinstalls the old one.
+    const after: Installed = { units: to.units, caddySite: '' };
+    const records = (text: string, line: string): Step[] => [{ kind: 'write', path: L.versionsFile, mode: '0644', content: text }, { kind: 'append-line', path: L.historyFile, line }];
+    const failed = formatVersions(setStatus(state.versions, target, 'failed'));
+    return {
+      phaseLock: L.phaseLockFile,
+      steps: [...blueGreenSteps(bg, installedNow, to), ...(units.length ? [{ kind: 'wait-units', units, timeoutSec: config.healthCheck.timeout, stableSec: 1 } as const] : [])],
+      onFail: [...blueGreenRevert(bg, after, back), ...records(failed, hist('failed, back on ' + (from ?? 'nothing')))],
+      verdict: {
+        timeoutSec: config.healthCheck.timeout + 120,
+        commit: [...blueGreenCommit(bg), ...records(formatVersions(rolled), hist('ok'))],
+        rollback: [...blueGreenRevert(bg, after, back), ...records(failed, hist('failed health check, back on ' + (from ?? 'nothing')))],
+      },
+    };
+  }
   return {
     phaseLock: L.phaseLockFile,
     steps: [
@@ -65,6 +84,19 @@ export function planRollback(config: Config, host: HostConfig, state: RemoteStat
       rollback: revertSteps({ layout: L, installed: afterSwitch, target: back, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed health check, back on ' + (from ?? 'nothing')) }),
     },
   };
+}
+
+/**
+ * Blue-green applies to a rollback when the config asks for it and the
+ * target release was itself deployed blue-green (its web unit runs from the
+ * per-port links, and it carries a Caddy site per slot); an older release
+ * goes back by restart, as it was deployed.
+ */
+function rollbackBlueGreen(config: Config, host: HostConfig, state: RemoteState, to: SwitchTarget): BlueGreenSwitch | undefined {
+  const slots = webSlots(config);
+  if (!slots || !to.units[slots.unit]?.includes(`${layoutFor(config).webDir}/%i`)) return undefined;
+  const slot = idleSlot(state.liveSlot);
+  return { layout: layoutFor(config), release: to.releaseDirName, slots, slot, liveSlot: state.liveSlot, drainUnit: drainUnitName(config), drainSec: config.drainSeconds, gate: gateFor(config, host, slots.ports[slot][0]) };
 }
 
 export function planPrune(config: Config, host: HostConfig, state: RemoteState, keep: number, who: Who): { remove: string[]; script: ScriptSpec } {

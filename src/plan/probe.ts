@@ -49,6 +49,8 @@ export interface RemoteState {
   /** Unit files that carry this app's marker: name -> content. */
   units: Record<string, string>;
   caddySite?: string;
+  /** Blue-green: the web slot that serves (absent before the first blue-green switch commits). */
+  liveSlot?: 'a' | 'b';
   caddyImportsSites: boolean;
   hasUv: boolean;
   python?: string;
@@ -164,6 +166,9 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
       }
       case Marker.caddy:
         state.caddySite = unb64(rest);
+        break;
+      case Marker.slot:
+        if (rest === 'a' || rest === 'b') state.liveSlot = rest;
         break;
       case Marker.caddyImports:
         state.caddyImportsSites = true;

@@ -64,6 +64,14 @@ export function stepArgv(step: Step): string[] {
       return ['dp_remove_site', step.site];
     case 'reload-caddy':
       return ['dp_reload_caddy'];
+    case 'web-start':
+      return ['dp_web_start', step.appDir, step.release, step.drainUnit, ...step.units.flatMap((u, i) => [u, String(step.ports[i])])];
+    case 'web-gate':
+      return ['dp_web_gate', ms(step.timeoutSec), ms(step.stableSec), step.path, String(step.status), step.host, ...step.units.flatMap((u, i) => [u, String(step.ports[i])])];
+    case 'web-stop':
+      return ['dp_web_stop', ...step.units];
+    case 'web-commit':
+      return ['dp_web_commit', step.drainUnit, String(step.drainSec), ...step.units, '--', ...step.old];
     case 'wait-units':
       return ['dp_wait_units', ms(step.timeoutSec), ms(step.stableSec), ...step.units];
     case 'write':
@@ -87,6 +95,7 @@ function renderFunction(name: string, steps: Step[], checked: boolean): string[]
 export function renderScript(spec: ScriptSpec): string {
   const lines: string[] = [
     readRemoteScript('phase.sh').trimEnd(),
+    readRemoteScript('web.sh').trimEnd(),
     '# The phase',
     ...renderFunction('dp_steps', spec.steps, true),
     ...renderFunction('dp_on_fail', spec.onFail ?? [], false),

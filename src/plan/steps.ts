@@ -29,6 +29,15 @@ export type Step =
   | { kind: 'install-site'; from: string; site: string }
   | { kind: 'remove-site'; site: string }
   | { kind: 'reload-caddy' }
+  // Blue-green for the web process (src/plan/blueGreen.ts, remote/web.sh):
+  /** Points each port's link at the release and starts the idle slot's instances (after stopping leftovers and a pending drain). */
+  | { kind: 'web-start'; appDir: string; release: string; drainUnit: string; units: string[]; ports: number[] }
+  /** Waits until the new instances are active, never restarted, and answer the health check on their own port. */
+  | { kind: 'web-gate'; units: string[]; ports: number[]; path: string; status: number; host: string; timeoutSec: number; stableSec: number }
+  /** Stops instances now, gracefully (the new slot, when the switch is undone). */
+  | { kind: 'web-stop'; units: string[] }
+  /** Enables the new slot; the old slot gets `drainSec` for requests in flight, then a graceful stop. */
+  | { kind: 'web-commit'; drainUnit: string; drainSec: number; units: string[]; old: string[] }
   /** Waits until every unit is active and has not restarted for `stableSec`. */
   | { kind: 'wait-units'; units: string[]; timeoutSec: number; stableSec: number }
   /** Writes small non-secret content (records) atomically. */
@@ -93,6 +102,14 @@ export function describeStep(step: Step): string {
       return `write ${step.path}`;
     case 'append-line':
       return `append to ${step.path}`;
+    case 'web-start':
+      return `start ${step.units.join(', ')} from ${step.release}`;
+    case 'web-gate':
+      return `wait until ${step.units.join(', ')} ${step.units.length === 1 ? 'answers' : 'answer'} ${step.path ? `GET ${step.path} with ${step.status}` : 'HTTP'} on ${step.units.length === 1 ? 'its port' : 'their ports'}`;
+    case 'web-stop':
+      return `stop ${step.units.join(', ')}`;
+    case 'web-commit':
+      return step.old.length ? `keep ${step.units.join(', ')}; stop ${step.old.join(', ')} after ${step.drainSec} s of drain` : `keep ${step.units.join(', ')}`;
     case 'mark':
       return step.name;
   }

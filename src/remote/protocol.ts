@@ -21,6 +21,11 @@ export const Marker = {
   daemonReload: 'daemon-reload',
   restarted: 'restarted',
   caddyReload: 'caddy-reload',
+  // Blue-green (remote/web.sh)
+  webStarted: 'web-started',
+  webHealthy: 'web-healthy',
+  webStopped: 'web-stopped',
+  webRetired: 'web-retired',
   // The probe and lock (remote/probe.sh)
   user: 'user',
   error: 'error',
@@ -41,6 +46,7 @@ export const Marker = {
   inactive: 'inactive',
   unit: 'unit',
   caddy: 'caddy',
+  slot: 'slot',
   caddyImports: 'caddy-imports',
   uv: 'uv',
   python: 'python',

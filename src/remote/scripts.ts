@@ -13,6 +13,7 @@ export function remoteScriptsDir(): string {
 
 export type RemoteScriptName =
   | 'phase.sh'
+  | 'web.sh'
   | 'probe.sh'
   | 'server-prelude.sh'
   | 'server-bootstrap.sh'

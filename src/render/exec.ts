@@ -50,20 +50,31 @@ export function namesAppBinary(config: ExecConfig, program: string): boolean {
   return program === 'app_binary' || program === config.app || program === config.appName || binaryNames(config.distfile).includes(program);
 }
 
-/** The absolute path (or PATH name) systemd should run for `program`. */
-export function resolveProgram(config: ExecConfig, program: string): string {
+/**
+ * The absolute path (or PATH name) systemd should run for `program`. Paths go
+ * through the app dir's stable links (`current`, `.venv`, `app_binary`), or,
+ * given `release`, through that directory (a blue-green web instance's own
+ * release link, see src/plan/slots.ts).
+ */
+export function resolveProgram(config: ExecConfig, program: string, release?: string): string {
   if (program.startsWith('/')) return program;
   const { appDir } = layoutFor(config);
   // A relative path with a slash means a file inside the release.
-  if (program.includes('/')) return `${appDir}/current/${program.replace(/^\.\//, '')}`;
-  if (config.installationMode === 'python-package') return `${appDir}/.venv/bin/${program}`;
-  if (namesAppBinary(config, program)) return `${appDir}/app_binary`;
+  if (program.includes('/')) return `${release ?? `${appDir}/current`}/${program.replace(/^\.\//, '')}`;
+  if (config.installationMode === 'python-package') return `${release ?? appDir}/.venv/bin/${program}`;
+  if (namesAppBinary(config, program)) return `${release ?? appDir}/app_binary`;
   // Anything else (sh, env, …) is found by systemd on its own search path.
   return program;
 }
 
-/** The whole ExecStart= value for a process command. */
-export function renderExecStart(config: ExecConfig, command: string): string {
+// Stands for systemd's %i in a path until the path is quoted (which doubles a real %).
+const INSTANCE = 'DEPLOYERINSTANCEPLACEHOLDER';
+
+/**
+ * The whole ExecStart= value for a process command. With `instanceDir`, the
+ * program is found under `<instanceDir>/%i` (each instance's own release).
+ */
+export function renderExecStart(config: ExecConfig, command: string, instanceDir?: string): string {
   if (/[\n\r]/.test(command.trim())) {
     throw new ConfigError(`a process command contains a line break: ${JSON.stringify(command)}`, {
       hint: 'write the command on one line',
@@ -71,7 +82,8 @@ export function renderExecStart(config: ExecConfig, command: string): string {
   }
   const { program, rest } = splitCommand(command);
   // systemd does not expand $VAR in the program path, so only quoting and % apply.
-  const path = systemdQuote(resolveProgram(config, program));
+  const release = instanceDir === undefined ? undefined : `${instanceDir}/${INSTANCE}`;
+  const path = systemdQuote(resolveProgram(config, program, release)).split(INSTANCE).join('%i');
   // "@path argv0": the binary runs under the name the user wrote.
   const head = namesAppBinary(config, program) ? `@${path} ${systemdQuote(program)}` : path;
   return rest === '' ? head : `${head} ${rest.replace(/%/g, '%%')}`;

@@ -5,6 +5,7 @@ import type { Config, HostConfig } from '../config/types.js';
 import { caddySitePath } from './names.js';
 import type { Renderer } from './renderer.js';
 import { buildViews, type DeployAction } from './views.js';
+import type { Slot } from '../plan/slots.js';
 
 export interface RenderedUnit {
   /** File name under /etc/systemd/system, e.g. "hello-web@.service". */
@@ -19,6 +20,8 @@ export interface RenderedUnit {
 export interface RenderedHost {
   units: RenderedUnit[];
   caddySite?: { path: string; content: string };
+  /** Blue-green: the site for each slot (caddySite is slot a's). */
+  slotSites?: Record<Slot, string>;
 }
 
 export function renderAll(config: Config, host: HostConfig, renderer: Renderer): RenderedHost {
@@ -30,5 +33,8 @@ export function renderAll(config: Config, host: HostConfig, renderer: Renderer):
     action: u.action,
   }));
   if (!views.caddy) return { units };
-  return { units, caddySite: { path: caddySitePath(config), content: renderer.render(views.caddy.template, views.caddy.view) } };
+  const caddySite = { path: caddySitePath(config), content: renderer.render(views.caddy.template, views.caddy.view) };
+  if (!views.slotCaddy) return { units, caddySite };
+  const { a, b } = views.slotCaddy;
+  return { units, caddySite, slotSites: { a: renderer.render(a.template, a.view), b: renderer.render(b.template, b.view) } };
 }

@@ -4,6 +4,7 @@
 import type { Config, HostConfig, ProcessConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { layoutFor } from '../plan/layout.js';
+import { SLOTS, webLinksDir, webSlots, type Slot } from '../plan/slots.js';
 import { renderExecStart } from './exec.js';
 import { serviceUnitName, unitBaseName } from './names.js';
 import { parseUpstream, upstreamAddresses } from './upstream.js';
@@ -35,12 +36,19 @@ export interface CaddyView {
 export interface Views {
   units: UnitView[];
   caddy?: CaddyView;
+  /** Blue-green: the site once per slot, each proxying to that slot's ports. */
+  slotCaddy?: Record<Slot, CaddyView>;
 }
 
 export function buildViews(config: Config, host: HostConfig): Views {
   const units: UnitView[] = [];
   for (const process of config.processes) units.push(...buildProcessViews(config, host, process));
-  return config.webserver.enabled ? { units, caddy: buildCaddyView(config, host) } : { units };
+  if (!config.webserver.enabled) return { units };
+  const slots = webSlots(config);
+  if (!slots) return { units, caddy: buildCaddyView(config, host) };
+  const upstreams = (slot: Slot) => slots.ports[slot].map((p) => `${parseUpstream(config.webserver.upstream).host}:${p}`);
+  const slotCaddy = Object.fromEntries(SLOTS.map((slot) => [slot, buildCaddyView(config, host, upstreams(slot))])) as Record<Slot, CaddyView>;
+  return { units, caddy: slotCaddy.a, slotCaddy };
 }
 
 function buildProcessViews(config: Config, host: HostConfig, process: ProcessConfig): UnitView[] {
@@ -48,8 +56,12 @@ function buildProcessViews(config: Config, host: HostConfig, process: ProcessCon
   const { appDir } = layoutFor(config);
   const base = unitBaseName(config, process);
   const isWeb = process.name === 'web';
-  const instanced = process.replicas > 1;
-  const service = serviceUnitName(config, process);
+  // Blue-green: the web process is always a template unit, one instance per
+  // port, each running the release its port's link points at.
+  const slots = isWeb ? webSlots(config) : undefined;
+  const instanced = process.replicas > 1 || slots !== undefined;
+  const service = slots ? slots.unit : serviceUnitName(config, process);
+  const slotDir = slots ? webLinksDir(config) : null;
   const socketUnit = process.socket ? `${base}.socket` : null;
   const timerUnit = process.timer !== undefined ? `${base}.timer` : null;
   const common = {
@@ -63,7 +75,7 @@ function buildProcessViews(config: Config, host: HostConfig, process: ProcessCon
     workingDirectory: `${appDir}/current`,
     environmentFile: `${appDir}/.env`,
     command: process.command,
-    execStart: renderExecStart(config, process.command),
+    execStart: renderExecStart(config, process.command, slotDir ?? undefined),
     syslogIdentifier: base,
     replicas: process.replicas,
     instanced,
@@ -71,13 +83,14 @@ function buildProcessViews(config: Config, host: HostConfig, process: ProcessCon
     timerUnit,
   };
   const view = isWeb
-    ? { ...common, port: config.webserver.port ?? null }
+    ? { ...common, port: config.webserver.port ?? null, slotted: slots !== undefined, slotDir }
     : { ...common, oneshot: timerUnit !== null };
   const out: UnitView[] = [{
     name: service,
     template: isWeb ? 'web.service.hbs' : 'worker.service.hbs',
     view,
-    instances: timerUnit ? [] : serviceInstances(config, base, process, isWeb),
+    // Blue-green web instances are started by the switch, in the idle slot.
+    instances: timerUnit || slots ? [] : serviceInstances(config, base, process, isWeb),
     action: 'restart',
   }];
   if (timerUnit) {
@@ -141,7 +154,7 @@ function checkProcess(process: ProcessConfig): void {
   if (process.replicas < 1) fail(`replicas must be at least 1 (got ${process.replicas})`, 'set replicas to 1 or more');
 }
 
-function buildCaddyView(config: Config, host: HostConfig): CaddyView {
+function buildCaddyView(config: Config, host: HostConfig, slotUpstreams?: string[]): CaddyView {
   const { appDir } = layoutFor(config);
   const addresses = [...new Set([...config.webserver.domains, ...host.domains])];
   const web = config.processes.find((p) => p.name === 'web');
@@ -159,7 +172,7 @@ function buildCaddyView(config: Config, host: HostConfig): CaddyView {
       appDir,
       addresses: addresses.length > 0 ? addresses : [':80'],
       statics,
-      upstreams: upstreamAddresses(config.webserver.upstream, config.webserver.port, web && !web.socket ? web.replicas : 1),
+      upstreams: slotUpstreams ?? upstreamAddresses(config.webserver.upstream, config.webserver.port, web && !web.socket ? web.replicas : 1),
     },
   };
 }

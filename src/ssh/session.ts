@@ -3,6 +3,7 @@
 // artifacts stream into an exec channel (streamFile), small files and
 // directories go through one SFTP channel; HTTP health checks go through a
 // forwarded channel, so the host needs no curl.
+import { connect as tlsConnect } from 'node:tls';
 import { appendFileSync, createReadStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -396,8 +397,14 @@ export class SshSession {
   }
 
   /** An HTTP GET to the app on the host, through a forwarded channel. */
-  async httpGet(port: number, path: string, opts: { host?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {
-    const stream = await this.forwardOut(port);
+  /**
+   * GET on 127.0.0.1:port on the host through the connection. With `tls`,
+   * over TLS with the Host name as SNI, as a visitor of an HTTPS site (the
+   * certificate is not verified: the check is of the route, not the cert).
+   */
+  async httpGet(port: number, path: string, opts: { host?: string; timeoutMs?: number; tls?: boolean } = {}): Promise<{ status: number; body: string }> {
+    const raw = await this.forwardOut(port);
+    const stream = opts.tls ? tlsConnect({ socket: raw, servername: opts.host?.replace(/:\d+$/, ''), rejectUnauthorized: false }) : raw;
     return new Promise((resolve, reject) => {
       const req = request(
         { createConnection: () => stream as never, path, method: 'GET', headers: { host: opts.host ?? `127.0.0.1:${port}`, connection: 'close' } },

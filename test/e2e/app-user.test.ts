@@ -17,6 +17,8 @@ before(async () => {
     [host],
     `
 app = "asuser"
+# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
+strategy = "restart"
 build_command = "./build.sh"
 distfile = "dist/hello-bin"
 installation_mode = "binary"

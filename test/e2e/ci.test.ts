@@ -24,6 +24,8 @@ const WRONG_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsab
 
 const base = `
 app = "hello-ci"
+# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
+strategy = "restart"
 build_command = "./build.sh"
 distfile = "dist/hello-bin"
 installation_mode = "binary"

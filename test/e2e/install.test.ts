@@ -25,6 +25,8 @@ const SITE = 'hello-installed.localhost';
 
 const base = `
 app = "hello-installed"
+# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
+strategy = "restart"
 build_command = "./build.sh"
 distfile = "dist/hello-bin"
 installation_mode = "binary"

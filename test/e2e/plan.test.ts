@@ -20,6 +20,8 @@ let project: Project;
 // [processes] comes last so writeConfig(extra) can add process lines to it.
 const base = `
 app = "hello-plan"
+# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
+strategy = "restart"
 build_command = "./build.sh"
 distfile = "dist/hello-bin"
 installation_mode = "binary"

@@ -19,6 +19,8 @@ describe('stages on one host', () => {
   let app: Project;
   const base = `
 app = "shop"
+# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
+strategy = "restart"
 build_command = "./build.sh"
 distfile = "dist/hello-bin"
 installation_mode = "binary"

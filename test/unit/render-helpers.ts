@@ -44,7 +44,8 @@ export function makeConfig(extra: Partial<Config> = {}): Config {
     appsDir: '/srv/deployer',
     rollback: 'all',
     parallel: 4,
-    strategy: 'blue-green',
+    // The unit shapes of a restart deploy; render-slots.test.ts renders blue-green.
+    strategy: 'restart',
     drainSeconds: 10,
     hosts: [makeHost()],
     processes: [makeProcess('web', 'hello-app')],

@@ -1,0 +1,118 @@
+# shellcheck shell=bash
+# Blue-green for the web process (strategy = "blue-green"), appended to the
+# phase library (phase.sh). src/plan/slots.ts decides the slots and ports;
+# these functions only do what a step names. Two slots of web instances, one
+# instance per port, each running the release that <appdir>/.web/<port> points
+# at: a link changed only while its instance is stopped, so a running instance
+# never sees its files change. Markers are named in src/remote/protocol.ts.
+
+dp_http_status() { # PORT PATH HOST TIMEOUT_SEC: the status of GET PATH on 127.0.0.1:PORT ("000": no answer)
+  # bash's /dev/tcp, so the host needs no curl; a subshell, so the fd never leaks.
+  (
+    exec 7<>"/dev/tcp/127.0.0.1/$1" || { echo 000; exit 0; }
+    printf 'GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: deployer-gate\r\nConnection: close\r\n\r\n' "$2" "$3" >&7
+    line=""
+    IFS= read -r -t "$4" line <&7 || true
+    line=${line#HTTP/* }
+    line=${line%%[!0-9]*}
+    echo "${line:-000}"
+  ) 2>/dev/null
+}
+
+dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...]: start RELEASE's instances in the idle slot
+  local appdir=$1 rel=$2 drain=$3 units=()
+  shift 3
+  mkdir -p -- "$appdir/.web" || return 1
+  # A drain still pending from the deploy before stops this slot's instances:
+  # cancel it, or it would stop the new ones.
+  sudo -n systemctl stop -- "$drain.timer" "$drain.service" 2>/dev/null
+  while [ $# -ge 2 ]; do
+    # Left over from an earlier deploy (draining, or failed): it serves no traffic.
+    sudo -n systemctl stop -- "$1" 2>/dev/null
+    sudo -n systemctl reset-failed -- "$1" 2>/dev/null
+    dp_symlink - "../$rel" "$appdir/.web/$2" || return 1
+    units+=("$1")
+    shift 2
+  done
+  sudo -n systemctl start -- "${units[@]}" || return 1
+  echo "@@web-started ${units[*]}"
+}
+
+dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]: the new instances run and answer
+  # Each instance must be active, never restarted, and answer GET PATH on its
+  # own port with STATUS (any HTTP answer when PATH is empty), then stay so for
+  # STABLE_MS. A unit that fails or restarts ends the wait at once.
+  local timeout=$1 stable=$2 path=$3 want=$4 host=$5 units=() ports=() i u st n got start now since="" all last=""
+  shift 5
+  while [ $# -ge 2 ]; do units+=("$1"); ports+=("$2"); shift 2; done
+  declare -A base ok
+  for u in "${units[@]}"; do base[$u]=$(systemctl show -p NRestarts --value -- "$u"); done
+  start=$(date +%s%3N)
+  while :; do
+    all=1
+    for i in "${!units[@]}"; do
+      u=${units[$i]}
+      st=$(systemctl show -p ActiveState --value -- "$u")
+      n=$(systemctl show -p NRestarts --value -- "$u")
+      if [ "$st" = failed ] || [ "$st" = inactive ] || [ "$n" != "${base[$u]}" ]; then
+        echo "@@unit-failed $u"
+        echo "$u is $st (restarted $n times) before it answered; its last log lines:" >&2
+        sudo -n journalctl -u "$u" -n 20 --no-pager -o cat >&2 || true
+        return 1
+      fi
+      if [ -z "${ok[$u]:-}" ]; then
+        got=$(dp_http_status "${ports[$i]}" "${path:-/}" "$host" 2)
+        if { [ -n "$path" ] && [ "$got" = "$want" ]; } || { [ -z "$path" ] && [ "$got" != 000 ]; }; then
+          ok[$u]=1
+        else
+          all=0
+          last="GET ${path:-/} on port ${ports[$i]} answered ${got/#000/nothing}${path:+, expected $want}"
+        fi
+      fi
+    done
+    now=$(date +%s%3N)
+    if [ $all = 1 ]; then
+      [ -n "$since" ] || since=$now
+      if [ $((now - since)) -ge "$stable" ]; then
+        echo "@@web-healthy ${units[*]}"
+        return 0
+      fi
+    fi
+    if [ $((now - start)) -ge "$timeout" ]; then
+      echo "@@unit-failed timeout"
+      echo "the new instances did not pass their health check within $((timeout / 1000)) s: ${last:-}" >&2
+      for u in "${units[@]}"; do sudo -n journalctl -u "$u" -n 10 --no-pager -o cat >&2 || true; done
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+dp_web_stop() { # UNIT...: stop instances now (a graceful stop: SIGTERM, requests in flight finish)
+  sudo -n systemctl stop -- "$@" 2>/dev/null
+  sudo -n systemctl disable --quiet -- "$@" 2>/dev/null
+  echo "@@web-stopped $*"
+  return 0
+}
+
+dp_web_commit() { # DRAIN_UNIT DRAIN_SEC NEW_UNIT... -- OLD_UNIT...: the new slot stays; the old one drains, then stops
+  local drain=$1 sec=$2 new=() old=()
+  shift 2
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do new+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  old=("$@")
+  # Only the live slot starts at boot.
+  sudo -n systemctl enable --quiet -- "${new[@]}" || return 1
+  [ ${#old[@]} -gt 0 ] || return 0
+  sudo -n systemctl disable --quiet -- "${old[@]}" 2>/dev/null
+  sudo -n systemctl stop -- "$drain.timer" "$drain.service" 2>/dev/null
+  if [ "$sec" -le 0 ]; then
+    sudo -n systemctl stop --no-block -- "${old[@]}" || return 1
+  else
+    # A transient timer on the host: the deploy does not wait for the drain,
+    # and a client that dies now cannot leave the old slot running forever.
+    sudo -n systemd-run --quiet --unit="$drain" --on-active="${sec}s" --timer-property=AccuracySec=100ms \
+      -- systemctl stop -- "${old[@]}" || return 1
+  fi
+  echo "@@web-retired ${old[*]}"
+}

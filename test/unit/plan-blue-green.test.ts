@@ -1,0 +1,141 @@
+// The blue-green switch as planned data: the order of its steps (the old web
+// instances serve until the new ones passed their gate; Caddy moves with a
+// reload), its commit (drain) and its revert (the old slot is never restarted).
+import { test } from '../helpers/timed.js';
+import assert from 'node:assert/strict';
+import type { Config } from '../../src/config/types.js';
+import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
+import { planRollback } from '../../src/plan/maintenance.js';
+import type { RemoteState } from '../../src/plan/probe.js';
+import type { Step } from '../../src/plan/steps.js';
+import { makeConfig, makeHost } from './render-helpers.js';
+
+const text = (path: string, content: string, label = path): ReleaseFile => ({ path, content, sha256: sha256(content), size: content.length, mode: 0o644, label });
+const webUnit = '[Service]\nWorkingDirectory=/srv/deployer/shop/.web/%i\n';
+const siteFor = (ports: string) => `shop.example.com {\n\treverse_proxy ${ports}\n}\n`;
+const files: ReleaseFile[] = [
+  { path: 'app.whl', local: '/tmp/app.whl', sha256: 'a'.repeat(64), size: 10, mode: 0o644, label: 'artifact' },
+  text('.env', 'A=1\n'),
+  text('.deployer/units/shop-web@.service', webUnit, 'unit shop-web@.service'),
+  text('.deployer/units/shop-worker.service', '[Service]\nworker\n', 'unit shop-worker.service'),
+  text('.deployer/caddy.site', siteFor('127.0.0.1:8000'), 'Caddy site'),
+  text('.deployer/caddy-a.site', siteFor('127.0.0.1:8000'), 'Caddy site for slot a'),
+  text('.deployer/caddy-b.site', siteFor('127.0.0.1:8001'), 'Caddy site for slot b'),
+  text('.deployer/instances', 'restart shop-worker.service\n'),
+];
+const config = makeConfig({ app: 'shop', appName: 'shop', strategy: 'blue-green', drainSeconds: 7, webserver: { enabled: true, domains: ['shop.example.com'], upstream: '127.0.0.1:8000', port: 8000, statics: {} } } as Partial<Config>);
+const state = (over: Partial<RemoteState> = {}): RemoteState => ({ user: 'deploy', releases: [], versions: [], releaseFiles: {}, units: {}, caddyImportsSites: true, hasUv: false, lockHeld: false, ...over });
+const input = (s: RemoteState, version = '1.1.0'): DeployPlanInput => ({ config, host: makeHost(), version, artifact: 'app.whl', files, state: s, time: 't', by: 'me', action: 'deploy' });
+const kinds = (steps: Step[]) => steps.map((s) => (s.kind === 'run' ? `run ${s.desc}` : s.kind));
+
+/** A host where 1.0.0 serves from slot b. */
+const live = state({
+  current: '1.0.0',
+  releases: ['1.0.0'],
+  liveSlot: 'b',
+  versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }],
+  units: { 'shop-web@.service': webUnit, 'shop-worker.service': '[Service]\nworker\n' },
+  caddySite: siteFor('127.0.0.1:8001'),
+  releaseSwitch: { '1.0.0': { units: { 'shop-web@.service': webUnit, 'shop-worker.service': '[Service]\nworker\n' }, caddySite: siteFor('127.0.0.1:8001'), instances: 'restart shop-worker.service\n' } },
+});
+
+test('a deploy starts the release in the idle slot, gates it, then moves Caddy; workers restart after', () => {
+  const p = planDeploy(input(live));
+  assert.deepEqual(kinds(p.switch.steps), [
+    'web-start',
+    'web-gate',
+    'run select the Caddy site for slot a',
+    'install-site',
+    'reload-caddy',
+    'switch-current',
+    'start-units',
+    'wait-units',
+    'mark',
+  ]);
+  const start = p.switch.steps[0];
+  assert.ok(start.kind === 'web-start');
+  assert.deepEqual(start.units, ['shop-web@8000.service']);
+  assert.deepEqual(start.ports, [8000]);
+  assert.equal(start.release, 'v1.1.0');
+  const gate = p.switch.steps[1];
+  assert.ok(gate.kind === 'web-gate');
+  assert.equal(gate.host, 'shop.example.com');
+  assert.equal(gate.path, '/healthz');
+  // The release's caddy.site is uploaded with slot a's content.
+  assert.ok(p.uploads.some((u) => u.label === 'Caddy site' && u.content === siteFor('127.0.0.1:8000')));
+  // No step restarts or stops the old slot during the switch.
+  assert.ok(!p.switch.steps.some((s) => (s.kind === 'start-units' && s.restart.some((u) => u.startsWith('shop-web'))) || s.kind === 'web-stop' || s.kind === 'stop-unlisted'));
+});
+
+test('commit: the new slot is kept and recorded, the old one drains for drain_seconds then stops', () => {
+  const commit = planDeploy(input(live)).switch.verdict!.commit;
+  assert.deepEqual(commit[0], { kind: 'web-commit', drainUnit: 'shop-web-drain', drainSec: 7, units: ['shop-web@8000.service'], old: ['shop-web@8001.service'] });
+  assert.deepEqual(commit[1], { kind: 'write', path: '/srv/deployer/shop/.web/live', mode: '0644', content: 'a\n' });
+});
+
+test('revert: the old release\'s site again (its slot never stopped), then the new instances stop', () => {
+  const p = planDeploy(input(live));
+  for (const revert of [p.switch.onFail!, p.switch.verdict!.rollback]) {
+    const k = kinds(revert);
+    assert.ok(k.indexOf('install-site') >= 0 && k.indexOf('install-site') < k.indexOf('web-stop'), k.join(', '));
+    const site = revert.find((s) => s.kind === 'install-site');
+    assert.ok(site && site.kind === 'install-site' && site.from === '/srv/deployer/shop/v1.0.0/.deployer/caddy.site');
+    const stop = revert.find((s) => s.kind === 'web-stop');
+    assert.deepEqual(stop && stop.kind === 'web-stop' && stop.units, ['shop-web@8000.service']);
+    assert.ok(!revert.some((s) => s.kind === 'stop-unlisted' && s.templates.includes('shop-web@.service')), 'the old slot is not "unlisted"');
+    assert.ok(!revert.some((s) => s.kind === 'start-units' && [...s.restart, ...s.start].some((u) => u.startsWith('shop-web'))));
+  }
+});
+
+test('the first blue-green deploy over a restart deploy starts in slot b; the old web unit goes only after Caddy moved', () => {
+  const restartEra = state({
+    current: '1.0.0',
+    releases: ['1.0.0'],
+    versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }],
+    units: { 'shop-web.service': '[Service]\nold\n', 'shop-worker.service': '[Service]\nworker\n' },
+    caddySite: siteFor('127.0.0.1:8000'),
+  });
+  const p = planDeploy(input(restartEra));
+  const k = kinds(p.switch.steps);
+  const start = p.switch.steps.find((s) => s.kind === 'web-start');
+  assert.ok(start && start.kind === 'web-start');
+  assert.deepEqual(start.ports, [8001]);
+  assert.ok(k.indexOf('install-unit') < k.indexOf('web-start'));
+  assert.ok(k.indexOf('reload-caddy') < k.indexOf('remove-unit'), k.join(', '));
+  assert.deepEqual(p.switch.verdict!.commit[0], { kind: 'web-commit', drainUnit: 'shop-web-drain', drainSec: 7, units: ['shop-web@8001.service'], old: [] });
+});
+
+test('the live release again with nothing changed is still a no-op (its own slot\'s site is compared)', () => {
+  const unchanged = state({
+    ...live,
+    current: '1.0.0',
+    releaseFiles: { ...Object.fromEntries(files.map((f) => [f.path, f.sha256])), '.deployer/caddy.site': sha256(siteFor('127.0.0.1:8001')) },
+  });
+  const stamp = planDeploy(input(state())).prepare.steps.find((s) => s.kind === 'write');
+  assert.ok(stamp && stamp.kind === 'write');
+  unchanged.releaseFiles['.deployer/installed'] = sha256(stamp.content);
+  assert.equal(chooseRelease(input(unchanged, '1.0.0')).release, '1.0.0');
+  assert.equal(isNoop(planDeploy(input(unchanged, '1.0.0')), unchanged), true);
+});
+
+test('strategy = "restart" plans today\'s switch: restart in place, no slot', () => {
+  const restart = { ...input(live), config: { ...config, strategy: 'restart' } as Config };
+  const p = planDeploy(restart);
+  assert.ok(!p.switch.steps.some((s) => s.kind.startsWith('web-')));
+});
+
+test('rollback to a blue-green release goes through the idle slot the same way', () => {
+  const withOld = state({
+    ...live,
+    current: '1.1.0',
+    liveSlot: 'a',
+    releases: ['1.0.0', '1.1.0'],
+    releaseSwitch: { ...live.releaseSwitch, '1.1.0': live.releaseSwitch!['1.0.0'] },
+  });
+  const spec = planRollback(config, makeHost(), withOld, '1.0.0', { time: 't', by: 'me' });
+  const k = kinds(spec.steps);
+  assert.deepEqual(k.slice(0, 5), ['web-start', 'web-gate', 'run select the Caddy site for slot b', 'install-site', 'reload-caddy']);
+  const start = spec.steps[0];
+  assert.ok(start.kind === 'web-start' && start.release === 'v1.0.0' && start.ports[0] === 8001);
+  assert.equal(spec.verdict!.commit[0].kind, 'web-commit');
+});

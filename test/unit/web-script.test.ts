@@ -1,0 +1,157 @@
+// The blue-green functions of remote/web.sh, run in a real bash with stubbed
+// sudo, systemctl, journalctl and systemd-run (each logs its argv), against
+// a real HTTP server on loopback standing in for the new instances.
+import { test } from '../helpers/timed.js';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readRemoteScript } from '../../src/remote/scripts.js';
+
+interface Stub {
+  dir: string;
+  bin: string;
+  log: () => string[];
+  setState: (unit: string, state: string, restarts?: number) => void;
+}
+
+function stubHost(): Stub {
+  const dir = mkdtempSync(join(tmpdir(), 'deployer-web-'));
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  mkdirSync(join(dir, 'state'));
+  const write = (name: string, body: string) => {
+    writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  };
+  write('sudo', '[ "$1" = -n ] && shift; exec "$@"');
+  write(
+    'systemctl',
+    `echo "systemctl $*" >> "${dir}/log"
+if [ "$1" = show ]; then
+  f="${dir}/state/\${@: -1}"
+  if [ "$3" = ActiveState ]; then [ -f "$f" ] && cut -d' ' -f1 "$f" || echo active; else [ -f "$f" ] && cut -d' ' -f2 "$f" || echo 0; fi
+fi
+exit 0`,
+  );
+  write('journalctl', `echo "journalctl $*" >> "${dir}/log"; echo "journal lines of the unit"`);
+  write('systemd-run', `echo "systemd-run $*" >> "${dir}/log"`);
+  return {
+    dir,
+    bin,
+    log: () => (existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8').trim().split('\n') : []),
+    setState: (unit, state, restarts = 0) => writeFileSync(join(dir, 'state', unit), `${state} ${restarts}`),
+  };
+}
+
+function bash(stub: Stub, call: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const script = `${readRemoteScript('phase.sh')}\n${readRemoteScript('web.sh')}\n${call.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}\n`;
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-s'], { env: { ...process.env, PATH: `${stub.bin}:${process.env.PATH}` } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(script);
+  });
+}
+
+async function server(status: () => number): Promise<{ server: Server; port: number; hosts: string[] }> {
+  const hosts: string[] = [];
+  const s = createServer((req, res) => {
+    hosts.push(`${req.url} ${req.headers.host}`);
+    res.statusCode = status();
+    res.end('x');
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return { server: s, port: (s.address() as AddressInfo).port, hosts };
+}
+
+test('dp_web_start links each port to the release, cancels a pending drain, starts the instances', async () => {
+  const stub = stubHost();
+  const app = join(stub.dir, 'app dir');
+  mkdirSync(app);
+  const r = await bash(stub, ['dp_web_start', app, 'v1.2.3', 'hello-web-drain', 'hello-web@8002.service', '8002', 'hello-web@8003.service', '8003']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readlinkSync(join(app, '.web', '8002')), '../v1.2.3');
+  assert.equal(readlinkSync(join(app, '.web', '8003')), '../v1.2.3');
+  const log = stub.log();
+  assert.ok(log.indexOf('systemctl stop -- hello-web-drain.timer hello-web-drain.service') < log.indexOf('systemctl start -- hello-web@8002.service hello-web@8003.service'), log.join('\n'));
+  assert.ok(log.includes('systemctl stop -- hello-web@8002.service'), 'a leftover instance is stopped before its link changes');
+  assert.match(r.stdout, /^@@web-started hello-web@8002\.service hello-web@8003\.service$/m);
+});
+
+test('dp_web_gate passes once every instance answers its health check with the site\'s Host header', async () => {
+  const stub = stubHost();
+  let n = 0;
+  const s = await server(() => (++n < 3 ? 503 : 200)); // warming up, then healthy
+  try {
+    const r = await bash(stub, ['dp_web_gate', '5000', '200', '/healthz', '200', 'shop.example.com', 'hello-web@8002.service', String(s.port)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /@@web-healthy hello-web@8002\.service/);
+    assert.ok(s.hosts.length >= 3);
+    assert.deepEqual([...new Set(s.hosts)], ['/healthz shop.example.com']);
+  } finally {
+    s.server.close();
+  }
+});
+
+test('dp_web_gate fails at its timeout when the check keeps answering the wrong status, naming it', async () => {
+  const stub = stubHost();
+  const s = await server(() => 500);
+  try {
+    const t0 = Date.now();
+    const r = await bash(stub, ['dp_web_gate', '800', '100', '/healthz', '200', 'h', 'hello-web@8002.service', String(s.port)]);
+    assert.equal(r.code, 1);
+    assert.ok(Date.now() - t0 < 5000);
+    assert.match(r.stderr, new RegExp(`GET /healthz on port ${s.port} answered 500, expected 200`));
+    assert.match(r.stdout, /@@unit-failed timeout/);
+  } finally {
+    s.server.close();
+  }
+});
+
+test('dp_web_gate fails at once when an instance has failed, with its journal', async () => {
+  const stub = stubHost();
+  stub.setState('hello-web@8002.service', 'failed');
+  const t0 = Date.now();
+  const r = await bash(stub, ['dp_web_gate', '20000', '100', '/healthz', '200', 'h', 'hello-web@8002.service', '1']);
+  assert.equal(r.code, 1);
+  assert.ok(Date.now() - t0 < 5000, 'not waiting for the timeout');
+  assert.match(r.stdout, /@@unit-failed hello-web@8002\.service/);
+  assert.match(r.stderr, /journal lines of the unit/);
+});
+
+test('dp_web_gate without a health path: any HTTP answer will do; nothing listening is a failure', async () => {
+  const stub = stubHost();
+  const s = await server(() => 404);
+  try {
+    const ok = await bash(stub, ['dp_web_gate', '3000', '100', '', '200', 'h', 'hello-web@8002.service', String(s.port)]);
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    s.server.close();
+  }
+  const closed = await bash(stub, ['dp_web_gate', '500', '100', '', '200', 'h', 'hello-web@8002.service', String(s.port)]);
+  assert.equal(closed.code, 1);
+  assert.match(closed.stderr, /answered nothing/);
+});
+
+test('dp_web_commit enables the new slot, and schedules the old one\'s stop after the drain', async () => {
+  const stub = stubHost();
+  const r = await bash(stub, ['dp_web_commit', 'hello-web-drain', '10', 'hello-web@8002.service', '--', 'hello-web@8000.service', 'hello-web.service']);
+  assert.equal(r.code, 0, r.stderr);
+  const log = stub.log();
+  assert.ok(log.includes('systemctl enable --quiet -- hello-web@8002.service'), log.join('\n'));
+  assert.ok(log.includes('systemctl disable --quiet -- hello-web@8000.service hello-web.service'));
+  assert.ok(log.includes('systemd-run --quiet --unit=hello-web-drain --on-active=10s --timer-property=AccuracySec=100ms -- systemctl stop -- hello-web@8000.service hello-web.service'), log.join('\n'));
+  assert.ok(!log.some((l) => /^systemctl stop .*hello-web@8000/.test(l)), 'not stopped before the drain');
+
+  const now = stubHost();
+  const r0 = await bash(now, ['dp_web_commit', 'hello-web-drain', '0', 'hello-web@8002.service', '--', 'hello-web@8000.service']);
+  assert.equal(r0.code, 0, r0.stderr);
+  assert.ok(now.log().includes('systemctl stop --no-block -- hello-web@8000.service'), now.log().join('\n'));
+});
