@@ -78,6 +78,7 @@ test('a deploy to two hosts runs every phase in order, commits both and ends wit
   assert.equal(typeof (result.data as { ms: number }).ms, 'number');
   assert.ok(r.events.some((e) => e.type === 'log' && e.message === 'hello-production 1.0.0: https://shop.example/'));
   assert.ok(r.events.some((e) => e.type === 'log' && /^done in /.test(String(e.message))));
+  assert.ok(r.events.some((e) => e.type === 'log' && e.level === 'warn' && /^shop\.example does not resolve .*Fix: add a DNS/.test(String(e.message))), 'unresolved domain: a warning, not a failure');
   for (const e of r.events) if (e.ms !== undefined) assert.ok(Number.isInteger(e.ms), `ms is an integer: ${JSON.stringify(e)}`);
 });
 

@@ -1,16 +1,20 @@
 """`hello-app`: serves HTTP on 127.0.0.1:$PORT (default 8000).
 
 GET /         -> "hello-app <version>"
-GET /healthz  -> 200 "ok"
+GET /healthz  -> 200 "ok" (503 "warming up" for the first $HELLO_WARMUP_SECONDS seconds, default 0)
 Under systemd socket activation (LISTEN_FDS=1) it serves the passed socket.
 """
 import os
 import signal
 import socket
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import NAME, app_version
+
+STARTED = time.monotonic()
+WARMUP_SECONDS = float(os.environ.get("HELLO_WARMUP_SECONDS") or "0")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -21,7 +25,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/":
             self.reply(200, f"{NAME} {app_version()}\n")
         elif path == "/healthz":
-            self.reply(200, "ok\n")
+            if time.monotonic() - STARTED < WARMUP_SECONDS:
+                self.reply(503, "warming up\n")
+            else:
+                self.reply(200, "ok\n")
         else:
             self.reply(404, "not found\n")
 
