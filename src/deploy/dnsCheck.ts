@@ -4,8 +4,9 @@
 // name). Warnings only: DNS seen from here may differ from a visitor's, and a
 // deploy must not fail over it. The comparison is skipped, with a --verbose
 // note, when it cannot mean anything: a host reached through ProxyJump (its
-// address is as seen by the jump host), or a host address that does not
-// resolve from here.
+// address is as seen by the jump host), a host address that does not
+// resolve from here, or a private host address (NAT) while the domain
+// resolves elsewhere. A domain that resolves nowhere always warns.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
@@ -59,6 +60,16 @@ async function resolveWithin(resolve: Resolver, name: string): Promise<string[] 
   }
 }
 
+/** Loopback, RFC 1918, CGNAT, link-local and unique-local addresses: a public name may well reach them through NAT. */
+export function isPrivate(address: string): boolean {
+  const a = normalize(address);
+  if (isIP(a) === 4) {
+    const [x, y] = a.split('.').map(Number);
+    return x === 10 || x === 127 || (x === 172 && y >= 16 && y < 32) || (x === 192 && y === 168) || (x === 100 && y >= 64 && y < 128) || (x === 169 && y === 254);
+  }
+  return a === '::1' || /^f[cd]/.test(a) || /^fe[89ab]/.test(a);
+}
+
 function normalize(a: string): string {
   return a.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
 }
@@ -84,6 +95,10 @@ export async function checkDomains(hosts: DnsHost[], resolve: Resolver = systemR
       for (const d of domains) {
         const got = await lookupOnce(d.name);
         if (!(got instanceof Error) && got.some((a) => own.has(normalize(a)))) continue;
+        if (!(got instanceof Error) && hostAddrs.every(isPrivate)) {
+          notes.push({ host: h.name, level: 'debug', message: `DNS check of ${d.name} skipped: it resolves to ${got.join(', ')} and the host's address ${shown} is private (behind NAT or a load balancer, the public address is not known here)` });
+          continue;
+        }
         const seen = got instanceof Error ? 'does not resolve' : `resolves to ${got.join(', ')}, not to this host (${shown})`;
         const fix = d.plainHttp
           ? `add a DNS A/AAAA record for ${d.name} pointing to ${shown} (or a hosts-file entry for a test name)`

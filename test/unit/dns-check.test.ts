@@ -67,3 +67,11 @@ test('a resolver that never answers is given up on (the deploy is not held)', as
   const [n] = await checkDomains([host(['slow.example'])], never);
   assert.equal(n.level, 'warn');
 });
+
+test('a private host address: a domain resolving elsewhere is not judged (NAT), one resolving nowhere still warns', async () => {
+  const [nat] = await checkDomains([host(['shop.example'], { address: '10.0.0.5' })], resolver);
+  assert.equal(nat.level, 'debug');
+  assert.match(nat.message, /is private/);
+  const [none] = await checkDomains([host(['ledger.test'], { address: '192.168.1.9' })], resolver);
+  assert.equal(none.level, 'warn');
+});
