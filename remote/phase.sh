@@ -80,9 +80,9 @@ dp_verify() { # PATH SHA256
   got=$(sha256sum -- "$1" | cut -d' ' -f1) || return 1
   [ "$got" = "$2" ] || { echo "checksum mismatch for $1: expected $2, got $got" >&2; return 1; }
 }
-dp_app() { # RUNAS RELEASE_DIR COMMAND: a user's command line, in the release with its .appenv
+dp_app() { # RUNAS RELEASE_DIR COMMAND [NAME=VALUE...]: a user's command line, in the release with its .appenv and then NAME=VALUE exported
   # shellcheck disable=SC2016 # expanded by the inner bash
-  local run=(bash -c 'set -a; . "$1/.appenv" || exit 1; set +a; PATH="$1/.venv/bin:$1:$PATH"; cd "$1" && exec bash -c "$2"' deployer-app "$2" "$3")
+  local run=(bash -c 'set -a; . "$1/.appenv" || exit 1; set +a; PATH="$1/.venv/bin:$1:$PATH"; cd "$1" || exit 1; c=$2; shift 2; if [ $# -gt 0 ]; then export -- "$@" || exit 1; fi; exec bash -c "$c"' deployer-app "$2" "$3" "${@:4}")
   if [ -n "$1" ] && [ "$1" != "$(id -un)" ]; then sudo -n -u "$1" -- "${run[@]}"; else "${run[@]}"; fi
 }
 dp_share_env() { # RUNAS FILE...: let RUNAS's group read the files (still not world-readable)

@@ -2,6 +2,7 @@
 // tests can pass fakes and the entry file is the only place that reads
 // process state: the connection to a host, the clock, the process id and the
 // pause points of the fault tests.
+import { systemResolver, type Resolver } from './deploy/dnsCheck.js';
 import type { HostConfig } from './config/types.js';
 import type { Lock, ScriptResult } from './exec/remote.js';
 import { Reporter } from './output/reporter.js';
@@ -45,6 +46,8 @@ export interface Remote {
   httpGet(port: number, path: string, opts?: { host?: string; timeoutMs?: number; tls?: boolean }): Promise<{ status: number; body: string }>;
   /** Channels opened so far (the deploy reports it). */
   readonly execCount: number;
+  /** The address connected to after ~/.ssh/config (HostName) and whether ProxyJump hops were used; absent in fakes. */
+  readonly route?: { address: string; jumped: boolean };
   close(): void;
 }
 
@@ -66,6 +69,8 @@ export interface Context {
   global: GlobalOptions;
   connect(host: HostConfig): Promise<Remote>;
   clock: Clock;
+  /** Name resolution for the post-deploy DNS check (src/deploy/dnsCheck.ts); node:dns's lookup outside tests. */
+  resolve: Resolver;
   /** This process's id, for the lock holder line. */
   pid: number;
   /** Returns at once, except at the pause point a fault test asked for: there it never returns. */
@@ -119,6 +124,7 @@ export function createContext(global: GlobalOptions, proc: NodeJS.Process = proc
       return new RemoteHost(session, reporter);
     },
     clock: systemClock,
+    resolve: systemResolver,
     pid: proc.pid,
     async pause(point) {
       if (opts.pauseAt !== point) return;

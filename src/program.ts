@@ -4,7 +4,7 @@
 // `deployer --help` and completion start fast.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { DeployerError, ExitCode } from './errors.js';
+import { ConfigError, DeployerError, ExitCode } from './errors.js';
 import { createContext, isCI, type Context, type GlobalOptions, type ProcessOptions } from './context.js';
 import { registerCommands } from './commands/index.js';
 import { encodeAnnotation, Reporter } from './output/reporter.js';
@@ -124,7 +124,7 @@ export async function main(argv: string[], processOptions: ProcessOptions = {}):
     }
     const r = reporter();
     if (err instanceof DeployerError) {
-      r.fail(err.message, err.hint, err.details, { exitCode: err.exitCode });
+      r.fail(err.message, err.hint, err.details, { exitCode: err.exitCode, problems: err instanceof ConfigError ? err.problems : undefined });
       if (verbose && err.stack) process.stderr.write(err.stack + '\n');
       return finish(err.exitCode, r);
     }

@@ -3,13 +3,13 @@
 // the deploy locked), then on_failure_local and always_local. They get
 // DEPLOYER_VERSION and DEPLOYER_OUTCOME (success|failure) in their
 // environment; the remote ones run as the app user in the release that
-// serves now, with its .appenv. A failing end hook is reported as a warning:
+// serves now, with its .appenv (the two variables reach remote/phase.sh's
+// dp_app as arguments: no shell text is built from them here). A failing end hook is reported as a warning:
 // the deploy's own outcome and exit code stand.
 import { DeployerError } from '../errors.js';
 import { runLocalCommand } from '../local/build.js';
 import { layoutFor } from '../plan/layout.js';
 import type { ScriptSpec } from '../plan/script.js';
-import { shellQuote } from '../shell/quote.js';
 import type { Flow, Locked } from './flow.js';
 
 export type Outcome = 'success' | 'failure';
@@ -22,17 +22,12 @@ export interface DeployEnd {
   servingHosts: Set<string>;
 }
 
-/** The user's command line with the outcome exported first (values quoted; the command is shell text by design). */
-export function hookCommand(command: string, version: string, outcome: Outcome): string {
-  return `export DEPLOYER_VERSION=${shellQuote(version)} DEPLOYER_OUTCOME=${shellQuote(outcome)}\n${command}`;
-}
-
 export function remoteHookScript(flow: Flow, host: Locked, key: 'on_failure' | 'always', command: string, outcome: Outcome): ScriptSpec {
   const L = layoutFor(flow.config);
   const runAs = flow.config.appUser && flow.config.appUser !== host.host.user ? flow.config.appUser : undefined;
   return {
     phaseLock: L.phaseLockFile,
-    steps: [{ kind: 'app-command', command: hookCommand(command, flow.version, outcome), releaseDir: `${L.appDir}/current`, runAs, desc: `${key} hook: ${command}` }],
+    steps: [{ kind: 'app-command', command, env: { DEPLOYER_VERSION: flow.version, DEPLOYER_OUTCOME: outcome }, releaseDir: `${L.appDir}/current`, runAs, desc: `${key} hook: ${command}` }],
   };
 }
 

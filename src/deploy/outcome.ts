@@ -9,6 +9,7 @@ import { tail } from './phases.js';
 import { runLocalCommand } from '../local/build.js';
 import { writeFailureSummary, writeGithubOutputs, writeStepSummary, type HostOutcome } from './summary.js';
 import { siteUrls } from './urls.js';
+import { checkDomains } from './dnsCheck.js';
 
 export function hostSummary(d: Decided): HostOutcome & Record<string, unknown> {
   const markers = d.result?.markers ?? [];
@@ -52,10 +53,27 @@ export async function reportOutcome(flow: Flow, decided: Decided[], { unchanged 
   reportTimings(flow);
   const totalMs = flow.timings.total();
   for (const url of urls) reporter.info(`${config.appName} ${version}: ${url}`);
+  await warnAboutDns(flow, decided);
   reporter.info(`done in ${formatMs(totalMs)}`);
   writeStepSummary(ctx.env, config, version, hosts, true, { urls, totalMs });
   writeGithubOutputs(ctx.env, { url: urls[0], version });
   reporter.emit({ type: 'result', command: opts.action, ok: true, data: { app: config.appName, version, ...(unchanged ? { unchanged: true } : {}), urls, ms: totalMs, hosts } });
+}
+
+/** A domain that does not resolve (from here) to its host: a warning with the fix; never a failure. */
+async function warnAboutDns(flow: Flow, decided: Decided[]): Promise<void> {
+  const { config, ctx } = flow;
+  if (!config.webserver.enabled) return;
+  const notes = await checkDomains(
+    decided.map((d) => ({
+      name: d.host.name,
+      address: d.remote.route?.address ?? d.host.address,
+      jumped: d.remote.route?.jumped ?? false,
+      domains: [...config.webserver.domains, ...d.host.domains],
+    })),
+    ctx.resolve,
+  );
+  for (const n of notes) (n.level === 'warn' ? ctx.reporter.warn : ctx.reporter.debug).call(ctx.reporter, n.message, n.host);
 }
 
 /** --timings (or --verbose): the phases that ran, also when the deploy failed. */

@@ -8,6 +8,7 @@ import { hashFile } from '../local/build.js';
 import { formatBytes } from '../output/progress.js';
 import { progressThrottle, uploadCommand } from './upload-command.js';
 import { shellJoin } from '../shell/quote.js';
+import type { SshTarget } from '../ssh/sshConfig.js';
 import type { ClientChannel } from 'ssh2';
 import { LockedError, RemoteCommandError, SshError } from '../errors.js';
 import type { Remote, Switch } from '../context.js';
@@ -93,6 +94,11 @@ export class RemoteHost implements Remote {
 
   get execCount(): number {
     return this.session.execCount;
+  }
+
+  get route(): { address: string; jumped: boolean } {
+    const t = this.session.host as SshTarget;
+    return { address: t.address, jumped: Boolean(t.jumps?.length) };
   }
 
   exec(command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -105,7 +105,7 @@ export class Reporter {
   }
 
   /** The final failure line (and GitHub annotation) for an error. */
-  fail(message: string, hint?: string, details?: string, opts: { exitCode?: number; kind?: ErrorKind } = {}): void {
+  fail(message: string, hint?: string, details?: string, opts: { exitCode?: number; kind?: ErrorKind; problems?: string[] } = {}): void {
     this.progress.stop();
     if (!this.json) this.flushGroups();
     const m = this.redactor.redact(message);
@@ -114,12 +114,15 @@ export class Reporter {
     const exitCode = opts.exitCode ?? 1;
     const kind = opts.kind ?? errorKind(exitCode);
     // In Actions the failure is annotated even with --json: stdout stays pure JSON, the annotation goes to stderr.
-    if (this.github) this.stderr.write(annotations(m, h, kind));
+    const problems = opts.problems && opts.problems.length > 1 ? opts.problems.map((p) => this.redactor.redact(p)) : undefined;
+    if (this.github) this.stderr.write(annotations(m, h, kind, problems));
     if (this.json) {
       this.writeJson({ type: 'error', kind, exitCode, message: m, hint: h, details: d });
       return;
     }
-    this.stderr.write(`${this.paint(pc.red, '✗')} ${m}\n`);
+    // Several problems (a config with more than one mistake): each gets its own ✗ line, like the first.
+    if (problems) for (const p of problems) this.stderr.write(`${this.paint(pc.red, '✗')} ${p.replace(/\n/g, '\n  ')}\n`);
+    else this.stderr.write(`${this.paint(pc.red, '✗')} ${m}\n`);
     if (d) this.stderr.write(d.replace(/^/gm, '  ') + '\n');
     if (h) this.stderr.write(`${this.paint(pc.dim, 'hint:')} ${h}\n`);
   }
@@ -232,21 +235,25 @@ export class Reporter {
 }
 
 /**
- * The ::error lines for a failure. A config error names `file:line:col:` at
- * the start of each of its lines: those become annotations on the file, so
- * GitHub shows them on deployer.toml itself.
+ * The ::error lines for a failure: one per problem (a config error lists
+ * each of its problems in ConfigError.problems). A problem that starts with
+ * `file:line:col: ` becomes an annotation on that file, line and column, so
+ * GitHub shows it on deployer.toml itself; the others are plain annotations.
+ * The hint goes with the last one.
  */
-export function annotations(message: string, hint: string | undefined, kind: ErrorKind): string {
+export function annotations(message: string, hint: string | undefined, kind: ErrorKind, problems?: string[]): string {
   const hintLine = hint ? `\nhint: ${hint}` : '';
-  if (kind === 'config') {
-    const located = message.split('\n').map((l) => /^(.+?):(\d+):(\d+): (.+)$/.exec(l));
-    if (located.length > 0 && located.every((m) => m !== null)) {
-      return located
-        .map((m, i) => `::error file=${encodeProperty(m![1])},line=${m![2]},col=${m![3]},title=deployer::${encodeAnnotation(m![4] + (i === located.length - 1 ? hintLine : ''))}\n`)
-        .join('');
-    }
-  }
-  return `::error title=deployer::${encodeAnnotation(message + hintLine)}\n`;
+  const list = problems && problems.length > 0 ? problems : kind === 'config' ? message.split('\n') : [message];
+  if (list.length === 1 && kind !== 'config') return `::error title=deployer::${encodeAnnotation(message + hintLine)}\n`;
+  return list
+    .map((p, i) => {
+      const text = p + (i === list.length - 1 ? hintLine : '');
+      const m = /^(.+?):(\d+):(\d+): ([\s\S]+)$/.exec(text);
+      return m
+        ? `::error file=${encodeProperty(m[1])},line=${m[2]},col=${m[3]},title=deployer::${encodeAnnotation(m[4])}\n`
+        : `::error title=deployer::${encodeAnnotation(text)}\n`;
+    })
+    .join('');
 }
 
 /** A workflow command's property value also escapes `:` and `,`. */

@@ -43,7 +43,7 @@ export function stepArgv(step: Step): string[] {
     case 'run':
       return sudoArgv(step.sudo, step.argv);
     case 'app-command':
-      return ['dp_app', step.runAs ?? '', step.releaseDir, step.command];
+      return ['dp_app', step.runAs ?? '', step.releaseDir, step.command, ...Object.entries(step.env ?? {}).map(([k, v]) => `${k}=${v}`)];
     case 'caddy-validate':
       return ['dp_caddy_validate', step.caddyfile, step.sitesDir, step.site, step.candidate];
     case 'remove-unit':

@@ -11,7 +11,7 @@ export type Step =
   | { kind: 'remove'; paths: string[]; sudo?: boolean }
   | { kind: 'run'; argv: string[]; sudo?: boolean; desc: string }
   /** A command line the user wrote (release_command, hooks), run in the release with its .appenv. */
-  | { kind: 'app-command'; command: string; releaseDir: string; runAs?: string; desc: string }
+  | { kind: 'app-command'; command: string; releaseDir: string; runAs?: string; desc: string; /** exported after .appenv, passed to dp_app as NAME=VALUE arguments */ env?: Record<string, string> }
   /** Checks Caddy's whole config with `candidate` in place of `site`, changing nothing. */
   | { kind: 'caddy-validate'; caddyfile: string; sitesDir: string; site: string; candidate: string }
   // The switch, one decision per step (src/plan/activate.ts):

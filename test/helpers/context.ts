@@ -41,6 +41,10 @@ export function makeTestContext(over: Partial<Context> & { reporterOptions?: Rep
       throw new Error(`no host in unit tests (${host.name})`);
     },
     clock,
+    // No DNS in unit tests: every name is unknown unless a test passes its own resolver.
+    resolve: async (name) => {
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+    },
     pid: 4242,
     pause: async () => undefined,
     ...rest,

@@ -36,7 +36,7 @@ export class FakeRemote implements Remote {
   readonly hostHeaders: Array<string | undefined> = [];
   readonly execs: string[] = [];
   /** The command lines of the hooks run on this host. */
-  readonly hookCommands: string[] = [];
+  readonly hookCommands: Array<{ command: string; env?: Record<string, string> }> = [];
   verdict?: 'commit' | 'rollback';
   lockReleased = false;
   closed = false;
@@ -68,7 +68,7 @@ export class FakeRemote implements Remote {
     const first = spec.steps[0];
     if (spec.steps.length === 1 && first.kind === 'app-command' && / hook: /.test(first.desc)) {
       this.calls.push(`${first.desc.split(':')[0]} in ${first.releaseDir}`);
-      this.hookCommands.push(first.command);
+      this.hookCommands.push({ command: first.command, env: first.env });
       return { ok: true, code: 0, stdout: '', stderr: '', markers: [] };
     }
     const recording = spec.steps.every((s) => s.kind === 'append-line');

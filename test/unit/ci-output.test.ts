@@ -71,3 +71,20 @@ test('a deploy that failed before the verdict gets a FAILED summary with the rea
   const md = renderFailureSummary('blog', '1.2.3', 'build_command failed with ```exit 1```', 'run it by hand');
   assert.equal(md, "### deployer: blog 1.2.3 FAILED\n\n```\nbuild_command failed with '''exit 1'''\n```\n\nhint: run it by hand\n");
 });
+
+test('a config error with several problems: one ::error annotation per problem, one ✗ line each', () => {
+  const err = capture();
+  const problems = [
+    'deployer.toml:3:1: hosts[0].port must be an integer. Fix: write port = 22.',
+    'deployer.toml:9:5: app.name is required. Fix: write name = "hello".',
+    '(stopped after 20 problems; fix these and run again to see the rest)',
+  ];
+  new Reporter({ github: true, stdout: capture(), stderr: err }).fail(problems.join('\n'), 'see docs', undefined, { exitCode: 2, problems });
+  const lines = err.text.trimEnd().split('\n');
+  assert.deepEqual(lines.filter((l) => l.startsWith('::error')), [
+    '::error file=deployer.toml,line=3,col=1,title=deployer::hosts[0].port must be an integer. Fix: write port = 22.',
+    '::error file=deployer.toml,line=9,col=5,title=deployer::app.name is required. Fix: write name = "hello".',
+    '::error title=deployer::(stopped after 20 problems; fix these and run again to see the rest)%0Ahint: see docs',
+  ]);
+  assert.deepEqual(lines.filter((l) => !l.startsWith('::')), [...problems.map((p) => `✗ ${p}`), 'hint: see docs']);
+});

@@ -1,7 +1,7 @@
 """`hello-app`: serves HTTP on 127.0.0.1:$PORT (default 8000).
 
 GET /         -> "hello-app <version>"
-GET /healthz  -> 200 "ok"
+GET /healthz  -> 200 "ok" (503 "warming up" for the first $HELLO_WARMUP_SECONDS seconds, default 0)
 
 The contract with deployer: listen on 127.0.0.1:$PORT (deployer assigns the
 port; a gunicorn or uvicorn app says `--bind 127.0.0.1:$PORT`). Under systemd
@@ -25,6 +25,8 @@ from . import NAME, app_version
 SLOW = os.environ.get("HELLO_SLOW") == "1"
 _counter = itertools.count(1)
 _counter_lock = threading.Lock()
+STARTED = time.monotonic()
+WARMUP_SECONDS = float(os.environ.get("HELLO_WARMUP_SECONDS") or "0")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -42,7 +44,10 @@ class Handler(BaseHTTPRequestHandler):
             # The slow ones say so, so a benchmark can tell them from stalls.
             self.reply(200, f"{NAME} {app_version()}\n", {"X-Hello-Slow": "1"} if slow else {})
         elif path == "/healthz":
-            self.reply(200, "ok\n")
+            if time.monotonic() - STARTED < WARMUP_SECONDS:
+                self.reply(503, "warming up\n")
+            else:
+                self.reply(200, "ok\n")
         else:
             self.reply(404, "not found\n")
 

@@ -1,0 +1,112 @@
+// After a deploy: does each site's domain resolve (from this machine) to the
+// host it was deployed to? A domain that does not gets a warning naming the
+// fix (a DNS record, or `http://` for a plain-HTTP site without a public
+// name). Warnings only: DNS seen from here may differ from a visitor's, and a
+// deploy must not fail over it. The comparison is skipped, with a --verbose
+// note, when it cannot mean anything: a host reached through ProxyJump (its
+// address is as seen by the jump host), a host address that does not
+// resolve from here, or a private host address (NAT) while the domain
+// resolves elsewhere. A domain that resolves nowhere always warns.
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+
+/** Every address a name resolves to (A and AAAA), as the system resolver answers. */
+export type Resolver = (name: string) => Promise<string[]>;
+
+export const systemResolver: Resolver = async (name) => (await lookup(name, { all: true, verbatim: true })).map((a) => a.address);
+
+export interface DnsHost {
+  /** The host's name in deployer.toml (for the message). */
+  name: string;
+  /** The address deployer connected to: HostName after ~/.ssh/config, or the configured address. */
+  address: string;
+  /** Reached through ProxyJump: the address is as the last hop sees it. */
+  jumped: boolean;
+  /** The site's addresses as written (the config's and the host's domains). */
+  domains: string[];
+}
+
+export interface DnsNote {
+  host: string;
+  level: 'warn' | 'debug';
+  message: string;
+}
+
+/** The name in a site address, or undefined for what DNS has no say in (`:80`, wildcards, IP literals). */
+export function domainName(site: string): { name: string; plainHttp: boolean } | undefined {
+  const plainHttp = /^http:\/\//i.test(site);
+  const rest = site.replace(/^https?:\/\//i, '').replace(/\/.*$/, '');
+  if (rest === '' || rest.startsWith(':') || rest.includes('*') || rest.startsWith('[')) return undefined;
+  const name = rest.replace(/:\d+$/, '').replace(/\.$/, '');
+  if (name === '' || isIP(name)) return undefined;
+  return { name, plainHttp };
+}
+
+const TIMEOUT_MS = 3000;
+
+async function resolveWithin(resolve: Resolver, name: string): Promise<string[] | Error> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      resolve(name),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
+      }),
+    ]);
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Loopback, RFC 1918, CGNAT, link-local and unique-local addresses: a public name may well reach them through NAT. */
+export function isPrivate(address: string): boolean {
+  const a = normalize(address);
+  if (isIP(a) === 4) {
+    const [x, y] = a.split('.').map(Number);
+    return x === 10 || x === 127 || (x === 172 && y >= 16 && y < 32) || (x === 192 && y === 168) || (x === 100 && y >= 64 && y < 128) || (x === 169 && y === 254);
+  }
+  return a === '::1' || /^f[cd]/.test(a) || /^fe[89ab]/.test(a);
+}
+
+function normalize(a: string): string {
+  return a.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+}
+
+/** The notes for every host's domains: warnings where a domain does not resolve to its host, debug lines where the check was skipped. */
+export async function checkDomains(hosts: DnsHost[], resolve: Resolver = systemResolver): Promise<DnsNote[]> {
+  const cache = new Map<string, Promise<string[] | Error>>();
+  const lookupOnce = (name: string) => {
+    if (!cache.has(name)) cache.set(name, resolveWithin(resolve, name));
+    return cache.get(name)!;
+  };
+  const perHost = await Promise.all(
+    hosts.map(async (h): Promise<DnsNote[]> => {
+      const domains = [...new Map(h.domains.map(domainName).filter((d) => d !== undefined).map((d) => [d.name.toLowerCase(), d])).values()];
+      if (domains.length === 0) return [];
+      const skip = (why: string): DnsNote[] => [{ host: h.name, level: 'debug', message: `DNS check of ${domains.map((d) => d.name).join(', ')} skipped: ${why}` }];
+      if (h.jumped) return skip(`the host is reached through ProxyJump, so its address ${h.address} is as the jump host sees it, not as visitors do`);
+      const hostAddrs = isIP(h.address) ? [h.address] : await lookupOnce(h.address);
+      if (hostAddrs instanceof Error) return skip(`the host's address ${h.address} does not resolve from this machine (${hostAddrs.message}), so there is nothing to compare with`);
+      const own = new Set(hostAddrs.map(normalize));
+      const shown = hostAddrs.join(', ');
+      const notes: DnsNote[] = [];
+      for (const d of domains) {
+        const got = await lookupOnce(d.name);
+        if (!(got instanceof Error) && got.some((a) => own.has(normalize(a)))) continue;
+        if (!(got instanceof Error) && hostAddrs.every(isPrivate)) {
+          notes.push({ host: h.name, level: 'debug', message: `DNS check of ${d.name} skipped: it resolves to ${got.join(', ')} and the host's address ${shown} is private (behind NAT or a load balancer, the public address is not known here)` });
+          continue;
+        }
+        const seen = got instanceof Error ? 'does not resolve' : `resolves to ${got.join(', ')}, not to this host (${shown})`;
+        const fix = d.plainHttp
+          ? `add a DNS A/AAAA record for ${d.name} pointing to ${shown} (or a hosts-file entry for a test name)`
+          : `add a DNS A/AAAA record for ${d.name} pointing to ${shown} (Caddy also needs it to get the HTTPS certificate); for a site without a public name, write "http://${d.name}" in domains to serve plain HTTP`;
+        notes.push({ host: h.name, level: 'warn', message: `${d.name} ${seen} as seen from this machine: visitors may not reach the site. Fix: ${fix}.` });
+      }
+      return notes;
+    }),
+  );
+  return perHost.flat();
+}
