@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import type { Redactor } from '../output/redact.js';
 import { sha256, type ReleaseFile } from '../plan/deploy.js';
 import { layoutFor } from '../plan/layout.js';
+import { ownerLine } from '../plan/ownership.js';
 import { unitMarker } from '../plan/probe.js';
 import { bundledTemplatesDir, createRenderer, renderAll } from '../render/index.js';
 import { formatAppEnv, formatEnvFile, parseEnvText, resolveEnv, runLocalCommand as runSecretCommand } from '../secrets/index.js';
@@ -93,9 +94,12 @@ export async function buildReleaseFiles(opts: {
   const rendered = renderAll(config, host, renderer);
   // The marker line lets later deploys (and `down`) find this app's units
   // without guessing from name prefixes (`blog` must not match `blog-admin`).
+  // The owner line says whose they are (app, stage, apps_dir): `shop` stage
+  // `admin` and an app `shop-admin` have the same unit names and marker.
   const marker = unitMarker(config.appName);
-  for (const u of rendered.units) files.push(textFile(`.deployer/units/${u.name}`, `${marker}\n${u.content}`, `unit ${u.name}`));
-  if (rendered.caddySite) files.push(textFile('.deployer/caddy.site', rendered.caddySite.content, 'Caddy site'));
+  const owner = ownerLine(config);
+  for (const u of rendered.units) files.push(textFile(`.deployer/units/${u.name}`, `${marker}\n${owner}\n${u.content}`, `unit ${u.name}`));
+  if (rendered.caddySite) files.push(textFile('.deployer/caddy.site', `${owner}\n${rendered.caddySite.content}`, 'Caddy site'));
   const instances = rendered.units.flatMap((u) => u.instances.map((i) => `${u.action} ${i}`));
   files.push(textFile('.deployer/instances', instances.join('\n') + '\n', 'unit list'));
   return files;

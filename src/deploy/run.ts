@@ -6,6 +6,7 @@
 //   verify:  HTTP health check through the connection
 //   decide:  commit everywhere, or roll back (all hosts, or the failed ones)
 import type { Config } from '../config/types.js';
+import { checkUnitsAndSite } from '../plan/ownership.js';
 import type { Context } from '../context.js';
 import { DeployerError, RemoteCommandError, UnhealthyError } from '../errors.js';
 import { pausePoint, SwitchHandle, type Lock, type RemoteHost, type ScriptResult } from '../exec/remote.js';
@@ -117,6 +118,8 @@ async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version
     for (const r of runs) {
       const host = hosts.find((h) => h.name === r.name)!;
       const input = { config, host, version, artifact: artifact.name, files: files.get(r.name)!, state: r.lock.state, time, by, action: opts.action };
+      const unitNames = input.files.filter((f) => f.path.startsWith('.deployer/units/')).map((f) => f.path.slice('.deployer/units/'.length));
+      checkUnitsAndSite(r.name, config, r.lock.state, unitNames, input.files.some((f) => f.path === '.deployer/caddy.site'));
       const chosen = chooseRelease(input);
       if (chosen.release !== version) reporter.info(`${version} is live and would change: deploying it as release ${chosen.release}, so the live one stays intact to go back to`, r.name);
       r.plan = planDeploy({ ...input, version: chosen.release, state: chosen.state });

@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import type { ClientChannel } from 'ssh2';
 import { LockedError, RemoteCommandError, SshError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
+import { refusedAppDir } from '../plan/ownership.js';
 import { parseProbeOutput, renderProbeScript, type ProbeRequest, type RemoteState } from '../plan/probe.js';
 import { renderScript, ScriptExit, type ScriptSpec } from '../plan/script.js';
 import type { Upload } from '../plan/steps.js';
@@ -90,7 +91,7 @@ export class RemoteHost {
       attach = (channel) => {
         channel.on('data', (d: Buffer) => {
           out += d.toString('utf8');
-          if (/^@@(end|locked|error)/m.test(out)) resolve();
+          if (/^@@(end|locked|error|refused)/m.test(out)) resolve();
           const waiting = /^@@waiting (.*)$/m.exec(out);
           if (waiting && !out.includes('@@reported-wait')) {
             out += '\n@@reported-wait\n';
@@ -116,6 +117,10 @@ export class RemoteHost {
         /* already closed */
       }
     };
+    if (state.refused !== undefined) {
+      release();
+      throw refusedAppDir(this.name, { ...req.identity, appName: req.appName }, state.refused);
+    }
     if (state.error) {
       release();
       throw new RemoteCommandError(`${this.name}: ${state.error}`, 1, err);

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Config, HostConfig } from '../config/types.js';
 import { layoutFor, type Layout } from './layout.js';
+import { ownerLine } from './ownership.js';
 import { unitMarker, type RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
 import type { Step, Upload } from './steps.js';
@@ -85,6 +86,7 @@ export function historyLine(entry: { time: string; by: string; action: string; h
 export function revertSteps(opts: {
   layout: Layout;
   marker: string;
+  owner: string;
   site: string;
   target?: string;
   versionsText: string;
@@ -92,8 +94,8 @@ export function revertSteps(opts: {
 }): Step[] {
   const { layout: L } = opts;
   const steps: Step[] = opts.target
-    ? [{ kind: 'activate', marker: opts.marker, appDir: L.appDir, release: L.releaseDirName(opts.target), site: opts.site }]
-    : [{ kind: 'deactivate', marker: opts.marker, appDir: L.appDir, site: opts.site }];
+    ? [{ kind: 'activate', marker: opts.marker, owner: opts.owner, appDir: L.appDir, release: L.releaseDirName(opts.target), site: opts.site }]
+    : [{ kind: 'deactivate', marker: opts.marker, owner: opts.owner, appDir: L.appDir, site: opts.site }];
   steps.push({ kind: 'write', path: L.versionsFile, mode: '0644', content: opts.versionsText }, { kind: 'append-line', path: L.historyFile, line: opts.history });
   return steps;
 }
@@ -150,6 +152,7 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   const R = L.releaseDir(version);
   const incoming = L.incomingDir(version);
   const marker = unitMarker(config.appName);
+  const owner = ownerLine(config);
   const site = L.caddySite;
   const runAs = config.appUser && config.appUser !== host.user ? config.appUser : undefined;
 
@@ -265,7 +268,7 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   const failedRecords = recordRelease(state.versions, record('failed'));
   const hist = (result: string) => historyLine({ time: input.time, by: input.by, action: input.action, host: host.name, from: state.current, to: version, result });
   const revertTarget = state.current; // redeploying the live version reverts to itself (old units)
-  const revert = revertSteps({ layout: L, marker, site, target: revertTarget, versionsText: formatVersions(failedRecords), history: hist('failed, rolled back') });
+  const revert = revertSteps({ layout: L, marker, owner, site, target: revertTarget, versionsText: formatVersions(failedRecords), history: hist('failed, rolled back') });
 
   const prune = selectPrune({
     dirs: [...new Set([...state.releases, version])],
@@ -305,7 +308,7 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     switch: {
       phaseLock: L.phaseLockFile,
       steps: [
-        { kind: 'activate', marker, appDir: L.appDir, release: L.releaseDirName(version), site },
+        { kind: 'activate', marker, owner, appDir: L.appDir, release: L.releaseDirName(version), site },
         { kind: 'wait-release', appDir: L.appDir, release: L.releaseDirName(version), timeoutSec: config.healthCheck.timeout, stableSec: 1 },
         { kind: 'mark', name: 'switched' },
       ],

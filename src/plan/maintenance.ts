@@ -4,6 +4,7 @@ import type { Config, HostConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { historyLine, revertSteps } from './deploy.js';
 import { layoutFor } from './layout.js';
+import { IDENTITY_FILE, identityText, ownerLine } from './ownership.js';
 import { unitMarker, type RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
 import type { Step } from './steps.js';
@@ -36,6 +37,7 @@ export function rollbackTarget(state: RemoteState, to: string | undefined, host:
 export function planRollback(config: Config, host: HostConfig, state: RemoteState, target: string, who: Who): ScriptSpec {
   const L = layoutFor(config);
   const marker = unitMarker(config.appName);
+  const owner = ownerLine(config);
   const site = L.caddySite;
   const from = state.current;
   const hist = (result: string) => historyLine({ ...who, action: 'rollback', host: host.name, from, to: target, result });
@@ -43,17 +45,17 @@ export function planRollback(config: Config, host: HostConfig, state: RemoteStat
   return {
     phaseLock: L.phaseLockFile,
     steps: [
-      { kind: 'activate', marker, appDir: L.appDir, release: L.releaseDirName(target), site },
+      { kind: 'activate', marker, owner, appDir: L.appDir, release: L.releaseDirName(target), site },
       { kind: 'wait-release', appDir: L.appDir, release: L.releaseDirName(target), timeoutSec: config.healthCheck.timeout, stableSec: 1 },
     ],
-    onFail: revertSteps({ layout: L, marker, site, target: from, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed, back on ' + (from ?? 'nothing')) }),
+    onFail: revertSteps({ layout: L, marker, owner, site, target: from, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed, back on ' + (from ?? 'nothing')) }),
     verdict: {
       timeoutSec: config.healthCheck.timeout + 120,
       commit: [
         { kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(rolled) },
         { kind: 'append-line', path: L.historyFile, line: hist('ok') },
       ],
-      rollback: revertSteps({ layout: L, marker, site, target: from, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed health check, back on ' + (from ?? 'nothing')) }),
+      rollback: revertSteps({ layout: L, marker, owner, site, target: from, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed health check, back on ' + (from ?? 'nothing')) }),
     },
   };
 }
@@ -71,14 +73,19 @@ export function planPrune(config: Config, host: HostConfig, state: RemoteState, 
   return { remove, script: { phaseLock: L.phaseLockFile, steps } };
 }
 
-/** Removes everything of this app (units, Caddy site, app dir) and nothing of any other. */
+/**
+ * Removes everything of this app (units, Caddy site, app dir) and nothing of
+ * any other: units and site only with this app's marker and owner line, the
+ * app dir only when its identity record is this app's (checked again on the
+ * host, right before the rm).
+ */
 export function planDown(config: Config, host: HostConfig, state: RemoteState, who: Who): ScriptSpec {
   const L = layoutFor(config);
   return {
     phaseLock: L.phaseLockFile,
     steps: [
-      { kind: 'deactivate', marker: unitMarker(config.appName), appDir: L.appDir, site: L.caddySite },
-      { kind: 'remove', paths: [L.appDir], sudo: true },
+      { kind: 'deactivate', marker: unitMarker(config.appName), owner: ownerLine(config), appDir: L.appDir, site: L.caddySite },
+      { kind: 'remove-app-dir', appDir: L.appDir, identityFile: IDENTITY_FILE, identity: identityText(config) },
       { kind: 'append-line', path: L.historyFile, line: historyLine({ ...who, action: 'down', host: host.name, from: state.current, result: 'removed' }) },
     ],
   };

@@ -5,11 +5,14 @@
 // EOF, the shell exits and the kernel releases the lock. It cannot go stale.
 import { shellQuote } from '../shell/quote.js';
 import type { Layout } from './layout.js';
+import { IDENTITY_FILE, identityText, legacyDescription, ownerLine, type Identity, type OwnerStatus } from './ownership.js';
 import { parseVersions, type ReleaseRecord } from './versions.js';
 
 export interface ProbeRequest {
   layout: Layout;
   appName: string;
+  /** Whose app dir this is (the identity record deployer writes into it). */
+  identity: Identity;
   /** Release whose files are listed with hashes (the one being deployed). */
   version?: string;
   /** Seconds to wait for the lock; 0 fails at once. */
@@ -43,12 +46,60 @@ export interface RemoteState {
   python?: string;
   /** Live env of the app (its .appenv): key -> sha256 of the value. Values never leave the host. */
   envHashes?: Record<string, string>;
+  /** The app dir's ownership (see src/plan/ownership.ts). */
+  owner?: OwnerStatus;
+  /** Set when the app dir exists but is not this app's: its identity record ('' when it has none). */
+  refused?: string;
+  /** Unit files with this app's marker but another app's owner line: name -> that line. */
+  otherUnits?: Record<string, string>;
+  /** The Caddy site's owner line when it is another app's. */
+  otherSite?: string;
   /** Lock holder text when the lock was refused. */
   lockedBy?: string;
   lockHeld: boolean;
 }
 
 const v = (name: string, value: string) => `${name}=${shellQuote(value)}`;
+
+// Shell functions of the probe that decide whose the app dir is. Prints one
+// of: own, legacy (made by an earlier deployer: .versions, a current release
+// with units carrying this app's marker and Description), missing, or
+// refuses with `@@refused <base64 of the record>` and stops.
+const OWNERSHIP_FUNCTIONS = String.raw`
+owner_status() {
+  if [ ! -e "$appdir" ] && [ ! -L "$appdir" ]; then echo missing; return; fi
+  if [ -L "$appdir" ] || [ ! -d "$appdir" ]; then echo foreign; return; fi
+  if [ -f "$appdir/$identfile" ] && [ ! -L "$appdir/$identfile" ]; then
+    if [ "$(cat -- "$appdir/$identfile")" = "$ident" ]; then echo own; else echo other; fi
+    return
+  fi
+  local cur f d n=0
+  if [ -f "$appdir/.versions" ] && cur=$(readlink -- "$appdir/current") && [[ $cur == v* ]] && [ -f "$appdir/$cur/.deployer/instances" ]; then
+    for f in "$appdir/$cur"/.deployer/units/*; do
+      [ -f "$f" ] || continue
+      d=$(grep -m1 '^Description=' -- "$f")
+      # "shop (admin) web" is stage admin of shop, not the app shop: what follows the prefix is a process name.
+      grep -qxF -- "$marker" "$f" && [[ $d == "$legacydesc"* && $d != "$legacydesc("* ]] || { echo foreign; return; }
+      n=$((n+1))
+    done
+    [ $n -gt 0 ] && { echo legacy; return; }
+  fi
+  echo foreign
+}
+refuse_unless_ours() {
+  case $own in
+    other) echo "@@refused $(b64 "$appdir/$identfile")"; exit 0 ;;
+    foreign) echo "@@refused "; exit 0 ;;
+  esac
+}
+write_identity() {
+  printf '%s\n' "$ident" > "$appdir/$identfile.tmp" && mv -f -- "$appdir/$identfile.tmp" "$appdir/$identfile"
+}
+owned_by_us() { # FILE: carries no owner line (written by an earlier deployer) or ours
+  local o
+  o=$(grep -m1 '^# deployer-owner: ' -- "$1")
+  [ -z "$o" ] || [ "$o" = "$owner" ]
+}`;
 
 export function unitMarker(appName: string): string {
   return `# deployer-app: ${appName}`;
@@ -84,6 +135,10 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
     v('release', release),
     v('site', sitePath),
     v('marker', unitMarker(req.appName)),
+    v('owner', ownerLine(req.identity)),
+    v('ident', identityText(req.identity)),
+    v('identfile', IDENTITY_FILE),
+    v('legacydesc', legacyDescription(req.identity)),
     v('holder', req.holder),
     v('envhash', ENV_HASH_SCRIPT),
     `lockwait=${Math.max(0, Math.floor(req.lockWait))}`,
@@ -91,10 +146,18 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
     `create=${req.create ? 1 : 0}`,
     'b64() { base64 -w0 -- "$1" 2>/dev/null; echo; }',
     'echo "@@user $(id -un)"',
+    OWNERSHIP_FUNCTIONS,
+    // Refuse before creating anything (and again under the lock, below).
+    'own=$(owner_status); refuse_unless_ours',
+    // Create only what is missing; never chown or chmod what exists.
     'if [ $create = 1 ]; then',
-    '  if ! mkdir -p -- "$statedir" 2>/dev/null; then',
-    '    sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$appsdir" "$statedir" ||',
+    '  if [ ! -d "$appsdir" ]; then',
+    '    mkdir -p -- "$appsdir" 2>/dev/null || sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$appsdir" ||',
     '      { echo "@@error cannot create $appsdir: the user $(id -un) cannot write there and has no passwordless sudo"; exit 1; }',
+    '  fi',
+    '  if [ ! -d "$statedir" ]; then',
+    '    mkdir -- "$statedir" 2>/dev/null || sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$statedir" ||',
+    '      { echo "@@error cannot create $statedir: the user $(id -un) cannot write $appsdir and has no passwordless sudo"; exit 1; }',
     '  fi',
     'fi',
     'if [ $want_lock = 1 ] && [ $create = 0 ] && [ ! -d "$appdir" ]; then',
@@ -113,10 +176,18 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
     // ignores SIGHUP on purpose): wait for it before looking at the state.
     '  exec 8>>"$phaselock" && flock -w 600 8; exec 8>&-',
     '  echo "@@acquired"',
+    '  own=$(owner_status); refuse_unless_ours',
+    // Made by an earlier deployer: adopted once, by the first command that changes the host.
+    '  if [ "$own" = legacy ]; then write_identity && own=adopted || { echo "@@error cannot write $appdir/$identfile"; exit 1; }; fi',
     'else',
     '  if [ -e "$lock" ] && ! flock -n "$lock" true 2>/dev/null; then echo "@@held $(b64 "$info")"; fi',
     'fi',
-    'if [ $create = 1 ]; then mkdir -p -- "$appdir" || { echo "@@error cannot create $appdir"; exit 1; }; fi',
+    'if [ $create = 1 ] && [ "$own" = missing ]; then',
+    '  { mkdir -- "$appdir" 2>/dev/null || sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$appdir"; } && write_identity ||',
+    '    { echo "@@error cannot create $appdir"; exit 1; }',
+    '  own=created',
+    'fi',
+    'echo "@@owner $own"',
     'if [ -d "$appdir" ]; then',
     '  cur=$(readlink -- "$appdir/current" 2>/dev/null) && echo "@@current ${cur#v}"',
     '  for d in "$appdir"/v*/; do [ -d "$d" ] && d=${d%/} && echo "@@release ${d##*/v}"; done',
@@ -140,9 +211,12 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
     '  while read -r _ unit; do [ -n "$unit" ] && ! systemctl is-active --quiet -- "$unit" && echo "@@inactive $unit"; done < "$appdir/$cur/.deployer/instances"',
     'fi',
     'for f in /etc/systemd/system/*.service /etc/systemd/system/*.socket /etc/systemd/system/*.timer; do',
-    '  [ -f "$f" ] && grep -qxF -- "$marker" "$f" && echo "@@unit ${f##*/} $(b64 "$f")"',
+    '  [ -f "$f" ] && grep -qxF -- "$marker" "$f" || continue',
+    '  if owned_by_us "$f"; then echo "@@unit ${f##*/} $(b64 "$f")"; else echo "@@unit-other ${f##*/} $(grep -m1 \'^# deployer-owner: \' -- "$f" | base64 -w0)"; fi',
     'done',
-    '[ -f "$site" ] && echo "@@caddy $(b64 "$site")"',
+    'if [ -f "$site" ]; then',
+    '  if owned_by_us "$site"; then echo "@@caddy $(b64 "$site")"; else echo "@@caddy-other $(grep -m1 \'^# deployer-owner: \' -- "$site" | base64 -w0)"; fi',
+    'fi',
     'grep -qE \'^[[:space:]]*import[[:space:]]+/etc/caddy/sites/\\*\\.caddy\' /etc/caddy/Caddyfile 2>/dev/null && echo "@@caddy-imports yes"',
     'command -v uv >/dev/null 2>&1 && echo "@@uv yes"',
     'echo "@@python $(python3 -c \'import sys; print("%d.%d" % sys.version_info[:2])\' 2>/dev/null)"',
@@ -214,6 +288,20 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
         if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) && /^[0-9a-f]{64}$/.test(sum ?? '')) state.envHashes![key] = sum;
         break;
       }
+      case 'owner':
+        state.owner = rest as OwnerStatus;
+        break;
+      case 'refused':
+        state.refused = unb64(rest);
+        break;
+      case 'unit-other': {
+        const [name, data] = rest.split(' ');
+        (state.otherUnits ??= {})[name] = unb64(data);
+        break;
+      }
+      case 'caddy-other':
+        state.otherSite = unb64(rest);
+        break;
       case 'caddy':
         state.caddySite = unb64(rest);
         break;

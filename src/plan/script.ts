@@ -71,20 +71,46 @@ dp_caddy_validate() { # SITE CANDIDATE
 dp_write() { # PATH MODE CONTENT
   printf '%s' "$3" > "$1.deployer-tmp" && chmod "$2" "$1.deployer-tmp" && mv -fT -- "$1.deployer-tmp" "$1"
 }
-dp_app_units() { # MARKER: unit files of this app (they carry the marker line)
+dp_owned_by() { # FILE OWNER_LINE: the file carries that owner line, or none (an earlier deployer wrote it)
+  local o
+  o=$(grep -m1 '^# deployer-owner: ' -- "$1")
+  [ -z "$o" ] || [ "$o" = "$2" ]
+}
+dp_app_units() { # MARKER OWNER: unit files of this app (they carry the marker line, and no other app's owner line)
   local f
   for f in /etc/systemd/system/*.service /etc/systemd/system/*.socket /etc/systemd/system/*.timer; do
-    [ -f "$f" ] && grep -qxF -- "$1" "$f" && echo "$%{f##*/}"
+    [ -f "$f" ] && grep -qxF -- "$1" "$f" && dp_owned_by "$f" "$2" && echo "$%{f##*/}"
   done
   return 0
+}
+dp_check_owned() { # MARKER OWNER SITE UNIT_NAME...: refuse to overwrite a unit or site deployer did not write for this app
+  local marker=$1 owner=$2 site=$3 name f
+  shift 3
+  for name in "$@"; do
+    f=/etc/systemd/system/$name
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    if ! { [ -f "$f" ] && [ ! -L "$f" ] && grep -qxF -- "$marker" "$f"; }; then
+      echo "$f was not created by deployer: refusing to replace it" >&2; return 1
+    fi
+    dp_owned_by "$f" "$owner" || { echo "$f belongs to $(grep -m1 '^# deployer-owner: ' -- "$f" | cut -c19-)" >&2; return 1; }
+  done
+  if [ -n "$site" ] && { [ -e "$site" ] || [ -L "$site" ]; }; then
+    [ -f "$site" ] && [ ! -L "$site" ] && dp_owned_by "$site" "$owner" || { echo "$site is not this app's: refusing to replace it" >&2; return 1; }
+  fi
+  return 0
+}
+dp_remove_app_dir() { # APPDIR IDENTITY_FILE IDENTITY: rm -rf only a dir whose identity record is this app's
+  [ -d "$1" ] && [ ! -L "$1" ] || return 0
+  [ -f "$1/$2" ] && [ "$(cat -- "$1/$2")" = "$3" ] || { echo "$1 does not carry this app's identity record: not removing it" >&2; return 1; }
+  sudo -n rm -rf -- "$1"
 }
 dp_stop_unit() { # NAME: stop and disable a unit file's units (all instances of a template)
   if [[ $1 == *@.service ]]; then sudo -n systemctl stop -- "$%{1%.service}*.service" 2>/dev/null; fi
   sudo -n systemctl disable --now --quiet -- "$1" 2>/dev/null
   return 0
 }
-dp_activate() { # MARKER APPDIR RELEASE SITE
-  local marker=$1 appdir=$2 rel=$3 site=$4 meta="$2/$3/.deployer" changed=0 f name u
+dp_activate() { # MARKER OWNER APPDIR RELEASE SITE
+  local marker=$1 owner=$2 appdir=$3 rel=$4 site=$5 meta="$3/$4/.deployer" changed=0 f name u names=()
   local inst=() restart=() start=() action unit
   [ -d "$appdir/$rel" ] && [ -f "$meta/instances" ] || { echo "release $rel is incomplete: $meta/instances is missing" >&2; return 1; }
   while read -r action unit; do
@@ -92,7 +118,9 @@ dp_activate() { # MARKER APPDIR RELEASE SITE
     inst+=("$unit")
     if [ "$action" = start ]; then start+=("$unit"); else restart+=("$unit"); fi
   done < "$meta/instances"
-  for name in $(dp_app_units "$marker"); do
+  for f in "$meta"/units/*; do [ -f "$f" ] && names+=("$%{f##*/}"); done
+  dp_check_owned "$marker" "$owner" "$( [ -f "$meta/caddy.site" ] && echo "$site")" "$%{names[@]}" || return 1
+  for name in $(dp_app_units "$marker" "$owner"); do
     if [ ! -f "$meta/units/$name" ]; then
       dp_stop_unit "$name"; sudo -n rm -f -- "/etc/systemd/system/$name" || return 1
       changed=1; echo "@@UNIT-REMOVED $name"
@@ -133,18 +161,19 @@ dp_activate() { # MARKER APPDIR RELEASE SITE
       sudo -n systemctl reload caddy || return 1
       echo "@@CADDY-RELOAD"
     fi
-  elif [ -f "$site" ]; then
+  elif [ -f "$site" ] && dp_owned_by "$site" "$owner"; then
     sudo -n rm -f -- "$site" && sudo -n systemctl reload caddy || return 1
     echo "@@CADDY-RELOAD"
   fi
 }
-dp_deactivate() { # MARKER APPDIR SITE
-  local name changed=0
-  for name in $(dp_app_units "$1"); do
+dp_deactivate() { # MARKER OWNER APPDIR SITE
+  local name changed=0 owner=$2
+  set -- "$1" "$3" "$4"
+  for name in $(dp_app_units "$1" "$owner"); do
     dp_stop_unit "$name"; sudo -n rm -f -- "/etc/systemd/system/$name"; changed=1; echo "@@UNIT-REMOVED $name"
   done
   [ $changed = 1 ] && sudo -n systemctl daemon-reload
-  if [ -f "$3" ]; then sudo -n rm -f -- "$3" && sudo -n systemctl reload caddy; echo "@@CADDY-RELOAD"; fi
+  if [ -f "$3" ] && dp_owned_by "$3" "$owner"; then sudo -n rm -f -- "$3" && sudo -n systemctl reload caddy; echo "@@CADDY-RELOAD"; fi
   rm -f -- "$2/current"
   return 0
 }
@@ -220,9 +249,13 @@ export function renderStep(step: Step): string {
     case 'wait-units':
       return shellJoin(['dp_wait_units', ms(step.timeoutSec), ms(step.stableSec), ...step.units]);
     case 'activate':
-      return shellJoin(['dp_activate', step.marker, step.appDir, step.release, step.site]);
+      return shellJoin(['dp_activate', step.marker, step.owner, step.appDir, step.release, step.site]);
     case 'deactivate':
-      return shellJoin(['dp_deactivate', step.marker, step.appDir, step.site]);
+      return shellJoin(['dp_deactivate', step.marker, step.owner, step.appDir, step.site]);
+    case 'check-owned':
+      return shellJoin(['dp_check_owned', step.marker, step.owner, step.site ?? '', ...step.units]);
+    case 'remove-app-dir':
+      return shellJoin(['dp_remove_app_dir', step.appDir, step.identityFile, step.identity]);
     case 'wait-release':
       return shellJoin(['dp_wait_release', step.appDir, step.release, ms(step.timeoutSec), ms(step.stableSec)]);
     case 'write':

@@ -21,9 +21,13 @@ export type Step =
   /** Waits until every unit is active and has not restarted for `stableSec`. */
   | { kind: 'wait-units'; units: string[]; timeoutSec: number; stableSec: number }
   /** Makes a release live: its units and Caddy site installed (only what differs), `current` switched, services restarted. */
-  | { kind: 'activate'; marker: string; appDir: string; release: string; site: string }
+  | { kind: 'activate'; marker: string; owner: string; appDir: string; release: string; site: string }
   /** Takes the app off the host's services (no release left to run): units stopped and removed, site removed. */
-  | { kind: 'deactivate'; marker: string; appDir: string; site: string }
+  | { kind: 'deactivate'; marker: string; owner: string; appDir: string; site: string }
+  /** Fails unless each unit file and the site is absent or this app's (marker and owner line). */
+  | { kind: 'check-owned'; marker: string; owner: string; units: string[]; site?: string }
+  /** rm -rf the app dir, only when its identity record is this app's. */
+  | { kind: 'remove-app-dir'; appDir: string; identityFile: string; identity: string }
   /** Waits until the release's unit instances are active and stay up for `stableSec`. */
   | { kind: 'wait-release'; appDir: string; release: string; timeoutSec: number; stableSec: number }
   /** Writes small non-secret content (records) atomically. */
@@ -74,6 +78,10 @@ export function describeStep(step: Step): string {
       return `switch ${step.appDir}/current to ${step.release} and restart its services`;
     case 'deactivate':
       return `stop and remove the services of ${step.appDir}`;
+    case 'check-owned':
+      return `check that ${[...step.units, ...(step.site ? [step.site] : [])].join(', ') || 'nothing'} ${step.units.length + (step.site ? 1 : 0) === 1 ? 'is' : 'are'} this app's to replace`;
+    case 'remove-app-dir':
+      return `remove ${step.appDir} (its identity record is this app's)`;
     case 'wait-release':
       return `wait until the services of ${step.release} are up`;
     case 'write':

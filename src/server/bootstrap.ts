@@ -7,7 +7,8 @@
 //              (added through a temp file beside it, validated by `caddy
 //              validate`, renamed into place; then caddy reloaded); caddy
 //              enabled and running
-//   apps_dir   exists and is writable by the SSH user (deploys need no sudo there)
+//   apps_dir   exists (created for the SSH user when missing; an existing one
+//              is left as it is: never re-owned or re-moded)
 import { shellQuote } from '../shell/quote.js';
 import { escapeEre, SERVER_PRELUDE } from './prelude.js';
 
@@ -95,14 +96,15 @@ export function renderBootstrapScript(req: BootstrapRequest): string {
     '  changed "reloaded caddy"',
     'else ok "caddy running"; fi',
     '',
-    '# --- the apps directory, owned by the SSH user',
+    // An existing apps_dir is never re-owned or re-moded: it may be /opt or
+    // /usr/local/share. Deploys create their app dirs in it (with sudo when
+    // the SSH user cannot write it), each carrying its identity record.
+    '# --- the apps directory: created (owned by the SSH user) only when missing',
     'if [ ! -d "$appsdir" ]; then',
     '  as_root install -d -m 755 -o "$user" -g "$group" -- "$appsdir" || fail "cannot create $appsdir"',
     '  changed "created $appsdir (owned by $user)"',
-    'elif [ ! -w "$appsdir" ]; then',
-    '  as_root chown -- "$user:$group" "$appsdir" || fail "cannot chown $appsdir"',
-    '  changed "gave $appsdir to $user"',
-    'else ok "$appsdir exists and $user can write it"; fi',
+    'elif [ -w "$appsdir" ]; then ok "$appsdir exists and $user can write it"',
+    'else ok "$appsdir exists, owned by $(stat -c %U -- "$appsdir"), left as it is (deploys create their app dirs there with sudo)"; fi',
     'echo "@@end"',
     '',
   ].join('\n');
