@@ -10,14 +10,15 @@ import { DeployerError, ExitCode } from '../errors.js';
 import { connectHost, type HostHandle } from '../deploy/connect.js';
 import { selectHosts } from '../deploy/hosts.js';
 import { loadCommandConfig } from '../deploy/load.js';
+import { appUserFor as appUser } from '../plan/appUser.js';
 import { layoutFor } from '../plan/layout.js';
 import { hostHeader, type AppIO } from './io.js';
 import { appCommandLine } from './scripts.js';
 import { streamCommand } from './stream.js';
 
 /** The user the app runs as on `host` (the units' User=). */
-export function appUserFor(config: Pick<Config, 'appUser'>, host: Pick<HostConfig, 'user'>): string {
-  return config.appUser ?? host.user;
+export function appUserFor(config: Config): string {
+  return appUser(config).name;
 }
 
 export function notDeployed(config: Config, h: HostHandle): DeployerError {
@@ -61,7 +62,7 @@ export async function runExec(ctx: Context, io: AppIO, argv: string[]): Promise<
       if (interrupted) return;
       if (!h.state.current) throw notDeployed(config, h);
       io.stdout.write(hostHeader(h.host.name, hostCount));
-      const command = appCommandLine({ appDir: layoutFor(config).appDir, sshUser: h.host.user, appUser: appUserFor(config, h.host), argv });
+      const command = appCommandLine({ appDir: layoutFor(config).appDir, sshUser: h.host.user, appUser: appUserFor(config), argv });
       const r = await streamCommand(h.session, command, {
         onStdout: (d) => io.stdout.write(d),
         onStderr: (d) => io.stderr.write(d),

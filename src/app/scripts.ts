@@ -130,7 +130,7 @@ export function renderControlScript(req: ControlRequest): string {
 // binary dir), then the command runs in the current release.
 const ENTER = [
   '[ -r "$1/.appenv" ] || { echo "deployer: cannot read $1/.appenv as $(id -un): is the app deployed, and readable by this user?" >&2; exit 127; }',
-  'set -a; . "$1/.appenv"; set +a',
+  'set -a; . "$1/.appenv"; set +a; export DEPLOYER_DATA_DIR="$1/data"',
   'cd "$1/current" || exit 127',
   'shift; exec "$@"',
 ].join('\n');

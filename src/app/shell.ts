@@ -24,7 +24,7 @@ export async function runShell(ctx: Context, io: AppIO): Promise<number> {
   let exitCode = 0;
   await eachHostInTurn(ctx, config, 'app shell', async (h) => {
     if (!h.state.current) throw notDeployed(config, h);
-    const command = appCommandLine({ appDir: layoutFor(config).appDir, sshUser: h.host.user, appUser: appUserFor(config, h.host), argv: [...SHELL_ARGV] });
+    const command = appCommandLine({ appDir: layoutFor(config).appDir, sshUser: h.host.user, appUser: appUserFor(config), argv: [...SHELL_ARGV] });
     const { stdin, stdout } = io;
     const size = () => ({ rows: stdout.rows || 24, cols: stdout.columns || 80 });
     let onResize: (() => void) | undefined;

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Config, HostConfig } from '../config/types.js';
 import { layoutFor, type Layout } from './layout.js';
+import { appUserFor } from './appUser.js';
 import { ownerLine } from './ownership.js';
 import { unitMarker, type RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
@@ -154,12 +155,17 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   const marker = unitMarker(config.appName);
   const owner = ownerLine(config);
   const site = L.caddySite;
-  const runAs = config.appUser && config.appUser !== host.user ? config.appUser : undefined;
+  const appUser = appUserFor(config);
+  const runAs = appUser.name !== host.user ? appUser.name : undefined;
 
   // Uploads: only files whose sha256 differs from what the release dir holds.
   const uploads: Upload[] = [];
   const unchanged: string[] = [];
   const prepare: Step[] = [];
+  // The app's own user (the default) and its data dir come first: the env
+  // files are given to its group, the release command may write its data.
+  if (appUser.dedicated) prepare.push({ kind: 'ensure-app-user', name: appUser.name, comment: appUser.comment });
+  prepare.push({ kind: 'ensure-data-dir', path: L.dataDir, user: appUser.name });
   const moved = new Set<string>();
   const liveDir = state.current && state.current !== version ? L.releaseDir(state.current) : undefined;
   const copied: string[] = [];

@@ -8,6 +8,8 @@ export interface Layout {
   /** The one symlink switched atomically: appDir/current -> v<version>. */
   current: string;
   versionsFile: string;
+  /** The app's writable data (uploads, SQLite), owned by the app user; outlives releases. */
+  dataDir: string;
   lockFile: string;
   lockInfoFile: string;
   /** Held by every phase script while it runs, so a new lock holder waits for a dying one. */
@@ -37,6 +39,7 @@ export function layoutFor(config: Pick<Config, 'appsDir' | 'appName'>): Layout {
     appDir,
     current: `${appDir}/current`,
     versionsFile: `${appDir}/.versions`,
+    dataDir: `${appDir}/data`,
     lockFile: `${state}/${config.appName}.lock`,
     lockInfoFile: `${state}/${config.appName}.lock.info`,
     phaseLockFile: `${state}/${config.appName}.phase.lock`,

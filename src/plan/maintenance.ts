@@ -4,6 +4,7 @@ import type { Config, HostConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { historyLine, revertSteps } from './deploy.js';
 import { layoutFor } from './layout.js';
+import { appUserFor } from './appUser.js';
 import { IDENTITY_FILE, identityText, ownerLine } from './ownership.js';
 import { unitMarker, type RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
@@ -81,11 +82,13 @@ export function planPrune(config: Config, host: HostConfig, state: RemoteState, 
  */
 export function planDown(config: Config, host: HostConfig, state: RemoteState, who: Who): ScriptSpec {
   const L = layoutFor(config);
+  const user = appUserFor(config);
   return {
     phaseLock: L.phaseLockFile,
     steps: [
       { kind: 'deactivate', marker: unitMarker(config.appName), owner: ownerLine(config), appDir: L.appDir, site: L.caddySite },
       { kind: 'remove-app-dir', appDir: L.appDir, identityFile: IDENTITY_FILE, identity: identityText(config) },
+      ...(user.dedicated ? [{ kind: 'remove-app-user' as const, name: user.name, comment: user.comment }] : []),
       { kind: 'append-line', path: L.historyFile, line: historyLine({ ...who, action: 'down', host: host.name, from: state.current, result: 'removed' }) },
     ],
   };

@@ -51,7 +51,7 @@ dp_verify() { # PATH SHA256
   [ "$got" = "$2" ] || { echo "checksum mismatch for $1: expected $2, got $got" >&2; return 1; }
 }
 dp_app() { # RUNAS RELEASE_DIR COMMAND
-  local run=(bash -c 'set -a; . "$1/.appenv" || exit 1; set +a; PATH="$1/.venv/bin:$1:$PATH"; cd "$1" && exec bash -c "$2"' deployer-app "$2" "$3")
+  local run=(bash -c 'set -a; . "$1/.appenv" || exit 1; set +a; export DEPLOYER_DATA_DIR="$%{1%/*}/data"; PATH="$1/.venv/bin:$1:$PATH"; cd "$1" && exec bash -c "$2"' deployer-app "$2" "$3")
   if [ -n "$1" ] && [ "$1" != "$(id -un)" ]; then sudo -n -u "$1" -- "$%{run[@]}"; else "$%{run[@]}"; fi
 }
 dp_caddy_validate() { # SITE CANDIDATE
@@ -108,6 +108,26 @@ dp_stop_unit() { # NAME: stop and disable a unit file's units (all instances of 
   if [[ $1 == *@.service ]]; then sudo -n systemctl stop -- "$%{1%.service}*.service" 2>/dev/null; fi
   sudo -n systemctl disable --now --quiet -- "$1" 2>/dev/null
   return 0
+}
+dp_ensure_user() { # NAME COMMENT: a system user with no login shell, no home, no sudo
+  local entry
+  if entry=$(getent passwd -- "$1"); then
+    [ "$(printf '%s' "$entry" | cut -d: -f5)" = "$2" ] && return 0
+    echo "the user $1 exists and deployer did not create it for this app: set app_user = \"$1\" to run the app as it on purpose" >&2
+    return 1
+  fi
+  sudo -n useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --comment "$2" -- "$1" || return 1
+  echo "@@USER-CREATED $1"
+}
+dp_data_dir() { # DIR USER: created for the app user when missing; never re-owned
+  [ -d "$1" ] && return 0
+  sudo -n install -d -m 0750 -o "$2" -g "$(id -gn -- "$2")" -- "$1"
+}
+dp_remove_user() { # NAME COMMENT: only a user deployer created for this app
+  local entry
+  entry=$(getent passwd -- "$1") || return 0
+  [ "$(printf '%s' "$entry" | cut -d: -f5)" = "$2" ] || { echo "@@WARN the user $1 was not created by deployer for this app: left in place"; return 0; }
+  sudo -n userdel -- "$1" && echo "@@USER-REMOVED $1"
 }
 dp_activate() { # MARKER OWNER APPDIR RELEASE SITE
   local marker=$1 owner=$2 appdir=$3 rel=$4 site=$5 meta="$3/$4/.deployer" changed=0 f name u names=()
@@ -256,6 +276,12 @@ export function renderStep(step: Step): string {
       return shellJoin(['dp_check_owned', step.marker, step.owner, step.site ?? '', ...step.units]);
     case 'remove-app-dir':
       return shellJoin(['dp_remove_app_dir', step.appDir, step.identityFile, step.identity]);
+    case 'ensure-app-user':
+      return shellJoin(['dp_ensure_user', step.name, step.comment]);
+    case 'ensure-data-dir':
+      return shellJoin(['dp_data_dir', step.path, step.user]);
+    case 'remove-app-user':
+      return shellJoin(['dp_remove_user', step.name, step.comment]);
     case 'wait-release':
       return shellJoin(['dp_wait_release', step.appDir, step.release, ms(step.timeoutSec), ms(step.stableSec)]);
     case 'write':

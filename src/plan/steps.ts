@@ -26,6 +26,12 @@ export type Step =
   | { kind: 'deactivate'; marker: string; owner: string; appDir: string; site: string }
   /** Fails unless each unit file and the site is absent or this app's (marker and owner line). */
   | { kind: 'check-owned'; marker: string; owner: string; units: string[]; site?: string }
+  /** Creates the dedicated app user unless it exists with this comment; fails if it exists with another. */
+  | { kind: 'ensure-app-user'; name: string; comment: string }
+  /** Creates the app's data dir, owned by the app user, when missing (an existing one is left as it is). */
+  | { kind: 'ensure-data-dir'; path: string; user: string }
+  /** Removes the app user, only when its comment says deployer created it for this app. */
+  | { kind: 'remove-app-user'; name: string; comment: string }
   /** rm -rf the app dir, only when its identity record is this app's. */
   | { kind: 'remove-app-dir'; appDir: string; identityFile: string; identity: string }
   /** Waits until the release's unit instances are active and stay up for `stableSec`. */
@@ -82,6 +88,12 @@ export function describeStep(step: Step): string {
       return `check that ${[...step.units, ...(step.site ? [step.site] : [])].join(', ') || 'nothing'} ${step.units.length + (step.site ? 1 : 0) === 1 ? 'is' : 'are'} this app's to replace`;
     case 'remove-app-dir':
       return `remove ${step.appDir} (its identity record is this app's)`;
+    case 'ensure-app-user':
+      return `create the app user ${step.name} unless it exists`;
+    case 'ensure-data-dir':
+      return `create ${step.path} for ${step.user} unless it exists`;
+    case 'remove-app-user':
+      return `remove the app user ${step.name} (created by deployer for this app)`;
     case 'wait-release':
       return `wait until the services of ${step.release} are up`;
     case 'write':

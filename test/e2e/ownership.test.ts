@@ -141,8 +141,10 @@ test('stage "admin" of app "shop" and the app "shop-admin" cannot take each othe
   const units = await elsewhere.run(['deploy', '--stage', 'admin']);
   assert.equal(units.code, 4, out(units));
   assert.match(out(units), /shop-admin-web\.service (belongs to|was not created by)/);
+  // Its down removes only its own (empty) app dir: not shop-admin's units or site.
   const down2 = await elsewhere.run(['down', '--stage', 'admin', '--yes']);
-  assert.notEqual(down2.code, 0, out(down2));
+  assert.equal(down2.code, 0, out(down2));
+  assert.equal(await root('test -e /srv/elsewhere/shop-admin && echo yes || echo no'), 'no');
 
   assert.equal(await root('sha256sum /etc/systemd/system/shop-admin-* /etc/caddy/sites/shop-admin.caddy'), unitsBefore);
   assert.equal(await root('cat /srv/deployer/shop-admin/.deployer-app'), 'app=shop-admin\nstage=\napps_dir=/srv/deployer');
