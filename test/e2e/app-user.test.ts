@@ -82,7 +82,7 @@ test('the dedicated user has no login shell, no home, no sudo; the app writes it
   assert.equal(await root('cat /srv/deployer/asuser/data/sudo'), 'sudo-refused');
   assert.equal(await root('cat /srv/deployer/asuser/data/release'), 'release-readonly');
   assert.equal(await root('test -e /srv/deployer/asuser/current/x && echo yes || echo no'), 'no');
-  assert.equal(await root('systemctl show -p NoNewPrivileges -p ProtectSystem -p ProtectHome -p PrivateTmp asuser-web.service | sort | tr "\\n" " "'), 'NoNewPrivileges=yes PrivateTmp=yes ProtectHome=yes ProtectSystem=strict ');
+  assert.equal(await root('systemctl show -p NoNewPrivileges -p ProtectSystem -p ProtectHome -p PrivateTmp asuser-web.service | sort | tr "\\n" " "'), 'NoNewPrivileges=yes PrivateTmp=yes ProtectHome=yes ProtectSystem=strict');
 });
 
 test('hooks run where and when they should', async () => {
@@ -112,12 +112,14 @@ test('the data dir outlives a release; down removes the app and its dedicated us
 });
 
 test('app_user = the SSH user, explicitly: the app runs as deploy; deployer creates and removes no user', async () => {
+  await root('rm -f /tmp/release-as /tmp/hooks.log'); // left by the removed user; /tmp is sticky
   // Top level, before the tables (writeConfig appends after [hooks]).
   const file = join(app.dir, 'deployer.toml');
   writeFileSync(file, 'app_user = "deploy"\n' + readFileSync(file, 'utf8'));
   const r = await app.run(['deploy']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(await root('systemctl show -p User --value asuser-web.service'), 'deploy');
+  assert.equal(await root('cat /tmp/release-as'), 'deploy secret-note');
   assert.equal(await root('getent passwd dp-asuser || echo none'), 'none');
   assert.equal(await root('stat -L -c "%a %U" /srv/deployer/asuser/.env'), '600 deploy');
   const down = await app.run(['down', '--yes']);
