@@ -44,6 +44,7 @@ function readHost(table: RawTable, n: number, issues: Issues, paths: PathContext
     port: r.integer('port', 1, 65535) ?? DEFAULTS.port,
     keyFile: keyFile === undefined ? undefined : expandPath(keyFile, paths),
     keyEnv: r.string('key_env', { pattern: ENV_NAME, expected: 'the name of an environment variable' }),
+    keyPassphraseEnv: r.string('key_passphrase_env', { pattern: ENV_NAME, expected: 'the name of an environment variable' }),
     knownHosts: knownHosts === undefined ? undefined : expandPath(knownHosts, paths),
     knownHostsEnv: r.string('known_hosts_env', { pattern: ENV_NAME, expected: 'the name of an environment variable' }),
     hostKeyPolicy: r.choice('host_key_policy', HOST_KEY_POLICIES) ?? DEFAULTS.hostKeyPolicy,

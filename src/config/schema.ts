@@ -9,17 +9,18 @@ export const KEYS: Record<TableKind, readonly string[]> = {
   top: [
     'app', 'version', 'build_command', 'build_timeout', 'distfile', 'installation_mode', 'requirements',
     'wheelhouse', 'release_command', 'versions_to_keep', 'apps_dir', 'app_user', 'rollback', 'parallel',
-    'env', 'envfile', 'hosts', 'processes', 'webserver', 'health_check', 'secrets', 'hooks', 'stages',
+    'env', 'envfile', 'strategy', 'drain_seconds', 'hosts', 'processes', 'webserver', 'health_check', 'secrets', 'hooks',
+    'stages',
   ],
   host: [
-    'name', 'address', 'user', 'port', 'key_file', 'key_env', 'known_hosts', 'known_hosts_env',
+    'name', 'address', 'user', 'port', 'key_file', 'key_env', 'key_passphrase_env', 'known_hosts', 'known_hosts_env',
     'host_key_policy', 'env', 'envfile', 'domains',
   ],
   process: ['command', 'replicas', 'socket', 'timer'],
   webserver: ['enabled', 'domains', 'upstream', 'statics'],
-  health_check: ['path', 'status', 'timeout', 'port'],
+  health_check: ['path', 'status', 'timeout', 'port', 'host'],
   secrets: ['adapter', 'json_env'],
-  hooks: ['pre_build', 'post_deploy_local', 'pre_switch', 'post_deploy'],
+  hooks: ['pre_build', 'post_deploy_local', 'on_failure_local', 'always_local', 'pre_switch', 'post_deploy', 'on_failure', 'always'],
 };
 
 /** Keys a [stages.<name>] overlay may not set. */
@@ -44,6 +45,8 @@ const EXAMPLES: Record<TableKind, Record<string, string>> = {
     parallel: '8',
     env: '"DEBUG=false\\nWORKERS=4"',
     envfile: '".env.prod"',
+    strategy: '"blue-green"',
+    drain_seconds: '10',
     hosts: '[{ address = "203.0.113.10" }]',
     processes: '{ web = "gunicorn myapp.wsgi --bind 127.0.0.1:8000" }',
   },
@@ -54,6 +57,7 @@ const EXAMPLES: Record<TableKind, Record<string, string>> = {
     port: '22',
     key_file: '"~/.ssh/id_ed25519"',
     key_env: '"SSH_PRIVATE_KEY"',
+    key_passphrase_env: '"SSH_KEY_PASSPHRASE"',
     known_hosts: '"~/.ssh/known_hosts"',
     known_hosts_env: '"SSH_KNOWN_HOSTS"',
     host_key_policy: '"strict"',
@@ -73,13 +77,17 @@ const EXAMPLES: Record<TableKind, Record<string, string>> = {
     upstream: '"127.0.0.1:8000"',
     statics: '{ "/static" = "static" }',
   },
-  health_check: { path: '"/healthz"', status: '200', timeout: '30', port: '8000' },
+  health_check: { path: '"/healthz"', status: '200', timeout: '30', port: '8000', host: '"example.com"' },
   secrets: { adapter: '"system"', json_env: '"DEPLOYER_SECRETS"' },
   hooks: {
     pre_build: '"npm run build:css"',
     post_deploy_local: '"./notify.sh"',
     pre_switch: '"myapp check --deploy"',
     post_deploy: '"myapp warm-cache"',
+    on_failure_local: '"./notify.sh failed"',
+    always_local: '"./notify.sh done"',
+    on_failure: '"myapp report-failure"',
+    always: '"myapp cleanup-tmp"',
   },
 };
 
@@ -109,4 +117,6 @@ export const DEFAULTS = {
   healthStatus: 200,
   healthTimeout: 30,
   secretsAdapter: 'system',
+  strategy: 'blue-green',
+  drainSeconds: 10,
 } as const;

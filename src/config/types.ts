@@ -5,6 +5,8 @@
 export type InstallationMode = 'python-package' | 'binary';
 export type HostKeyPolicy = 'strict' | 'accept-new';
 export type RollbackPolicy = 'all' | 'host';
+/** "blue-green": start the new release next to the old one, then switch; "restart": stop, then start. */
+export type DeployStrategy = 'blue-green' | 'restart';
 export type SecretAdapterName = 'system' | 'bitwarden' | '1password' | 'doppler' | 'json-env';
 
 export interface HostConfig {
@@ -18,6 +20,8 @@ export interface HostConfig {
   keyFile?: string;
   /** Name of an environment variable that holds a private key (for CI). */
   keyEnv?: string;
+  /** Name of an environment variable holding the private key's passphrase (for CI). */
+  keyPassphraseEnv?: string;
   /** known_hosts file to verify the host key against (default ~/.ssh/known_hosts). */
   knownHosts?: string;
   /** Name of an environment variable holding known_hosts lines (for CI). */
@@ -61,6 +65,8 @@ export interface HealthCheckConfig {
   timeout: number;
   /** Port to check (defaults to webserver.port). */
   port?: number;
+  /** Host header the check sends; unset: the host's first domain (see healthCheckHost). */
+  host?: string;
 }
 
 export interface SecretsConfig {
@@ -80,6 +86,14 @@ export interface HooksConfig {
   preSwitch?: string;
   /** Remote (after the switch and the health check). */
   postDeploy?: string;
+  /** Local, after a deploy failed (on any host). */
+  onFailureLocal?: string;
+  /** Local, at the end of every deploy, successful or not. */
+  alwaysLocal?: string;
+  /** Remote, on each host whose deploy failed. */
+  onFailure?: string;
+  /** Remote, on each host at the end of its deploy, successful or not. */
+  always?: string;
 }
 
 export interface Config {
@@ -112,6 +126,9 @@ export interface Config {
   rollback: RollbackPolicy;
   /** Max hosts worked on at once. */
   parallel: number;
+  strategy: DeployStrategy;
+  /** Seconds the old release keeps serving after the switch before it is stopped (0..3600). */
+  drainSeconds: number;
   hosts: HostConfig[];
   processes: ProcessConfig[];
   webserver: WebserverConfig;

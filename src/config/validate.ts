@@ -1,7 +1,7 @@
 // Turns one merged TOML document (base + the stage overlay, if any) into the
 // resolved Config: checks every key, fills defaults, converts snake_case.
 // The first problem throws (one ConfigError, one paragraph).
-import type { Config, HealthCheckConfig, HooksConfig, InstallationMode, RollbackPolicy, SecretAdapterName, SecretsConfig, WebserverConfig } from './types.js';
+import type { Config, DeployStrategy, HealthCheckConfig, HooksConfig, InstallationMode, RollbackPolicy, SecretAdapterName, SecretsConfig, WebserverConfig } from './types.js';
 import { checkNotTopLevelKey, type Issues } from './issues.js';
 import { ENV_NAME, readHosts, type PathContext } from './hosts.js';
 import { readProcesses } from './processes.js';
@@ -11,6 +11,7 @@ import { suggest } from './suggest.js';
 
 const MODES: readonly InstallationMode[] = ['python-package', 'binary'];
 const ROLLBACKS: readonly RollbackPolicy[] = ['all', 'host'];
+const STRATEGIES: readonly DeployStrategy[] = ['blue-green', 'restart'];
 const ADAPTERS: readonly SecretAdapterName[] = ['system', 'bitwarden', '1password', 'doppler', 'json-env'];
 
 export interface ValidateMeta extends PathContext {
@@ -61,6 +62,8 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
     appUser: top.string('app_user', { pattern: USER_NAME, expected: 'a user name like "myapp"' }),
     rollback: top.choice('rollback', ROLLBACKS) ?? DEFAULTS.rollback,
     parallel: top.integer('parallel', 1) ?? DEFAULTS.parallel,
+    strategy: top.choice('strategy', STRATEGIES) ?? DEFAULTS.strategy,
+    drainSeconds: top.integer('drain_seconds', 0, 3600) ?? DEFAULTS.drainSeconds,
     hosts,
     processes,
     webserver,
@@ -110,6 +113,7 @@ function readHealthCheck(top: TableReader, issues: Issues, webserver: WebserverC
     status: r.integer('status', 100, 599) ?? DEFAULTS.healthStatus,
     timeout: r.integer('timeout', 1) ?? DEFAULTS.healthTimeout,
     port: r.integer('port', 1, 65535) ?? webserver.port,
+    host: r.string('host', { pattern: /^[^\s/@]+$/, expected: 'a host name as the Host header carries it, like "example.com" (no scheme, path or spaces)' }),
   });
 }
 
@@ -142,5 +146,9 @@ function readHooks(top: TableReader, issues: Issues): HooksConfig {
     postDeployLocal: r.string('post_deploy_local', command),
     preSwitch: r.string('pre_switch', command),
     postDeploy: r.string('post_deploy', command),
+    onFailureLocal: r.string('on_failure_local', command),
+    alwaysLocal: r.string('always_local', command),
+    onFailure: r.string('on_failure', command),
+    always: r.string('always', command),
   });
 }

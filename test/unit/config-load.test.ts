@@ -31,6 +31,8 @@ function expectedGood(): Config {
     appUser: 'shop',
     rollback: 'host',
     parallel: 2,
+    strategy: 'blue-green',
+    drainSeconds: 10,
     env: 'DEBUG=false\nAPI_TOKEN=$SHOP_API_TOKEN\n',
     envfile: '.env',
     hosts: [

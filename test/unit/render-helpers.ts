@@ -44,6 +44,8 @@ export function makeConfig(extra: Partial<Config> = {}): Config {
     appsDir: '/srv/deployer',
     rollback: 'all',
     parallel: 4,
+    strategy: 'blue-green',
+    drainSeconds: 10,
     hosts: [makeHost()],
     processes: [makeProcess('web', 'hello-app')],
     webserver: { enabled: true, domains: [], upstream: '127.0.0.1:8000', port: 8000, statics: {} },
