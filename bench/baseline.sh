@@ -26,8 +26,10 @@ SHA=$(sha256sum -- "$ARTIFACT" | cut -d' ' -f1)
 SSH_OPTS=(-F "$CFG" -o ControlMaster=no -o ControlPath=none)
 
 # One connection per call: the remote command travels as one quoted string.
+# shellcheck disable=SC2029 # quoted here on purpose (printf %q), expanded by the remote shell
 remote() { ssh "${SSH_OPTS[@]}" "$TARGET" "$(printf '%q ' "$@")"; }
 # A multi-line step: the script goes to `bash -s` on stdin, never on the command line.
+# shellcheck disable=SC2029 # as above
 remote_script() { ssh "${SSH_OPTS[@]}" "$TARGET" "bash -s -- $(printf '%q ' "$@")"; }
 
 step() {
@@ -78,7 +80,7 @@ do_install() { remote_script "$REL" "$NAME" <<'EOF'
 chmod 0755 -- "$1/.$2.incoming" && mv -fT -- "$1/.$2.incoming" "$1/$2" && ln -sfn -- "$2" "$1/app_binary"
 EOF
 }
-do_write_env() { : | remote_script "$REL/.env" <<'EOF'
+do_write_env() { remote_script "$REL/.env" <<'EOF'
 umask 077; cat > "$1"
 EOF
 }

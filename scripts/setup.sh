@@ -8,10 +8,11 @@ export DEBIAN_FRONTEND=noninteractive
 
 [ "$(id -u)" = 0 ] || { echo "setup: run as root (test hosts are systemd-nspawn containers)" >&2; exit 1; }
 command -v node >/dev/null || { echo "setup: Node >= 20.12 is needed" >&2; exit 1; }
+# shellcheck disable=SC2016 # JavaScript, not shell
 node -e 'const [a, b] = process.versions.node.split(".").map(Number); if (a < 20 || (a === 20 && b < 12)) { console.error(`setup: need Node >= 20.12, have ${process.version}`); process.exit(1); }'
 
 need=()
-for p in debootstrap systemd-container openssh-client curl iproute2 util-linux bash zsh fish tmux gcc libc6-dev; do
+for p in debootstrap systemd-container openssh-client curl iproute2 util-linux bash zsh fish tmux gcc libc6-dev shellcheck; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -19,7 +20,8 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -o DPkg::Lock::Timeout=300
   # --no-install-recommends: systemd-container would otherwise pull
   # libnss-mymachines, which rewrites /etc/nsswitch.conf. zsh, fish and tmux
-  # are for the completion tests; gcc builds the binary example.
+  # are for the completion tests; gcc builds the binary example; shellcheck
+  # checks every .sh in the tree (test/unit/shellcheck.test.ts).
   apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 "${need[@]}"
 fi
 

@@ -52,7 +52,6 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export type ContextFactory = (cmd: Command) => Context;
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();

@@ -9,7 +9,8 @@ import { forEachHost, type HostHandle } from '../deploy/connect.js';
 import { selectHosts } from '../deploy/hosts.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';
-import { shellJoin } from '../shell/quote.js';
+import { Marker, parseMarker } from '../remote/protocol.js';
+import { scriptWithArgs } from '../remote/scripts.js';
 import { redactEnvText } from './envView.js';
 import { hostHeader, type AppIO } from './io.js';
 
@@ -37,8 +38,8 @@ export async function runCat(ctx: Context, io: AppIO, what: CatWhat, opts: { sho
       return h.state.caddySite;
     }
     const file = `${L.appDir}/.env`;
-    const r = await h.session.exec(`${shellJoin(['cat', '--', file])} 2>/dev/null || echo @@missing`);
-    if (r.stdout.trim() === '@@missing') throw missing(h, `.env (${file})`);
+    const r = await h.session.exec('bash -s', { stdin: scriptWithArgs([file], 'app-cat.sh') });
+    if (parseMarker(r.stdout.trim())?.marker === Marker.missing) throw missing(h, `.env (${file})`);
     if (r.code !== 0) throw new RemoteCommandError(`${h.host.name}: cannot read ${file}`, r.code, r.stderr);
     return opts.showSecrets ? r.stdout : redactEnvText(r.stdout);
   });

@@ -9,6 +9,7 @@
 // reads the state.
 import type { Context } from '../context.js';
 import { RemoteCommandError } from '../errors.js';
+import { findMarker, Marker, parseMarkers } from '../remote/protocol.js';
 import { forEachHost } from '../deploy/connect.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';
@@ -23,8 +24,9 @@ export async function runControl(ctx: Context, action: UnitAction, opts: { proce
   const results = await forEachHost(ctx, config, { lock: true, lockWait: opts.lockWait, command: `app ${action}` }, async (h) => {
     const script = renderControlScript({ layout: layoutFor(config), action, bases, sshUser: h.host.user, waitSec: Math.min(30, config.healthCheck.timeout) });
     const r = await h.session.exec('bash -s', { stdin: script });
-    const states = [...r.stdout.matchAll(/^@@state (\S+) (\S+)$/gm)].map((m) => ({ unit: m[1], state: m[2] }));
-    const error = /^@@error (.*)$/m.exec(r.stdout)?.[1];
+    const markers = parseMarkers(r.stdout);
+    const states = markers.filter((m) => m.marker === Marker.state).map((m) => ({ unit: m.arg.split(' ')[0], state: m.arg.split(' ')[1] ?? '' }));
+    const error = findMarker(markers, Marker.error);
     if (r.code !== 0) {
       const what = error ?? (states.length ? `not every unit is ${action === 'stop' ? 'stopped' : 'active'}: ${states.map((s) => `${s.unit} ${s.state}`).join(', ')}` : `systemctl ${action} failed`);
       throw new RemoteCommandError(`${h.host.name}: ${what}`, r.code, r.stderr, { details: r.stderr.trim() || undefined, hint: 'deployer app logs shows more of the units\' logs' });

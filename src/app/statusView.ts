@@ -2,6 +2,7 @@
 // person reads. Pure.
 import type { Config, HostConfig } from '../config/types.js';
 import type { ReleaseRecord } from '../plan/versions.js';
+import { Marker, parseMarkers } from '../remote/protocol.js';
 
 export interface UnitStatus {
   unit: string;
@@ -30,10 +31,10 @@ const unb64 = (s: string) => Buffer.from(s ?? '', 'base64').toString('utf8');
 export function parseStatusOutput(text: string): UnitStatus[] {
   let now: number | undefined;
   const units: UnitStatus[] = [];
-  for (const line of text.split('\n')) {
-    const [tag, a, b] = line.split(' ');
-    if (tag === '@@now') now = Number(a);
-    if (tag !== '@@unit' || !a) continue;
+  for (const { marker, arg } of parseMarkers(text)) {
+    const [a, b] = arg.split(' ');
+    if (marker === Marker.now) now = Number(a);
+    if (marker !== Marker.unit || !a) continue;
     const props: Record<string, string> = {};
     for (const l of unb64(b).split('\n')) {
       const i = l.indexOf('=');

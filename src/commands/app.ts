@@ -2,7 +2,7 @@
 // status, logs, start/stop/restart, exec, shell, cat. Each action imports its
 // implementation lazily (ssh2 is not loaded for --help or completion).
 import { Argument, Command, InvalidArgumentError } from 'commander';
-import type { ContextFactory } from '../program.js';
+import type { ContextFactory } from './types.js';
 import type { Context } from '../context.js';
 import { parseSeconds } from './deploy.js';
 

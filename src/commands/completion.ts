@@ -2,7 +2,7 @@
 // $SHELL when no shell is named). The same as `deployer --completion generate`.
 import { Argument, type Command } from 'commander';
 import { ConfigError } from '../errors.js';
-import type { ContextFactory } from '../program.js';
+import type { ContextFactory } from './types.js';
 
 export function registerCompletionCommand(program: Command, ctx: ContextFactory): void {
   program

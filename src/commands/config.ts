@@ -2,7 +2,7 @@
 // overlay applied, env values redacted). Also the quickest way to check a
 // deployer.toml: a bad file exits 2 with the line, key and fix.
 import type { Command } from 'commander';
-import type { ContextFactory } from '../program.js';
+import type { ContextFactory } from './types.js';
 
 export function defineConfigCommand(program: Command, ctx: ContextFactory): void {
   program

@@ -1,6 +1,6 @@
 // `deployer deploy` and `deployer redeploy`.
 import { Command } from 'commander';
-import type { ContextFactory } from '../program.js';
+import type { ContextFactory } from './types.js';
 import { parseSeconds } from './options.js';
 
 export { parseSeconds };

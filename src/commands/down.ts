@@ -1,6 +1,6 @@
 // `deployer down`: remove the app from its hosts, and nothing of any other app.
 import { Command } from 'commander';
-import type { ContextFactory } from '../program.js';
+import type { ContextFactory } from './types.js';
 import { parseSeconds } from './options.js';
 
 export function defineDownCommand(program: Command, ctx: ContextFactory): void {

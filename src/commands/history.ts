@@ -1,6 +1,6 @@
 // `deployer history`: every deploy, rollback, prune and down on the hosts.
 import { Command } from 'commander';
-import type { ContextFactory } from '../program.js';
+import type { ContextFactory } from './types.js';
 import { parseCount } from './options.js';
 
 export function defineHistoryCommand(program: Command, ctx: ContextFactory): void {

@@ -2,7 +2,7 @@
 // examples) and imports its implementation lazily inside the action, so
 // `deployer --help` loads no ssh2, execa or prompts.
 import type { Command } from 'commander';
-import type { ContextFactory } from '../program.js';
+import type { ContextFactory } from './types.js';
 import { registerCompletionCommand } from './completion.js';
 import { registerInitCommand } from './init.js';
 import { defineDeployCommands } from './deploy.js';

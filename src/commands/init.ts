@@ -1,7 +1,7 @@
 // `deployer init`: write a commented deployer.toml, asking on a terminal and
 // taking flags otherwise. The work (and @inquirer/prompts) loads only when run.
 import { Option, type Command } from 'commander';
-import type { ContextFactory } from '../program.js';
+import type { ContextFactory } from './types.js';
 import type { InitFlags } from '../init/answers.js';
 
 export function registerInitCommand(program: Command, ctx: ContextFactory): void {

@@ -1,6 +1,6 @@
 // `deployer plan`: a read-only preview of a deploy, per host.
 import type { Command } from 'commander';
-import type { ContextFactory } from '../program.js';
+import type { ContextFactory } from './types.js';
 
 export function definePlanCommand(program: Command, ctx: ContextFactory): void {
   program

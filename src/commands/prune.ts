@@ -1,6 +1,6 @@
 // `deployer prune [--keep N]`: delete old releases (never the current or last good one).
 import { Command } from 'commander';
-import type { ContextFactory } from '../program.js';
+import type { ContextFactory } from './types.js';
 import { parseCount, parseSeconds } from './options.js';
 
 export function definePruneCommand(program: Command, ctx: ContextFactory): void {

@@ -1,6 +1,6 @@
 // `deployer rollback [--to VERSION]`: back to an installed release, health-gated.
 import { Command } from 'commander';
-import type { ContextFactory } from '../program.js';
+import type { ContextFactory } from './types.js';
 import { parseSeconds } from './options.js';
 
 export function defineRollbackCommand(program: Command, ctx: ContextFactory): void {

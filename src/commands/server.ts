@@ -1,7 +1,7 @@
 // `deployer server …`: prepare the hosts themselves (not an app): packages,
 // Caddy's site folder, the apps directory, and deploy users.
 import type { Command } from 'commander';
-import type { ContextFactory } from '../program.js';
+import type { ContextFactory } from './types.js';
 
 export function defineServerCommands(program: Command, ctx: ContextFactory): void {
   const server = program

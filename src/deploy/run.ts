@@ -12,6 +12,7 @@ import { DeployerError, RemoteCommandError, UnhealthyError } from '../errors.js'
 import { pausePoint, SwitchHandle, type Lock, type RemoteHost, type ScriptResult } from '../exec/remote.js';
 import { formatMs } from '../output/reporter.js';
 import { chooseRelease, isNoop, noopScript, planDeploy, type HostDeployPlan } from '../plan/deploy.js';
+import { hasMarker, Marker, parseMarker } from '../remote/protocol.js';
 import type { SshSession } from '../ssh/session.js';
 import { findArtifact, runLocalCommand, type Artifact } from '../local/build.js';
 import { loadDeployConfig } from './load.js';
@@ -234,8 +235,8 @@ function hostSummary(r: HostRun) {
     installSkipped: r.plan?.summary.installSkipped ?? false,
     venvReused: r.plan?.summary.venvReused ?? false,
     copied: r.plan?.summary.copied.length ?? 0,
-    daemonReload: markers.includes('@@DAEMON-RELOAD'),
-    caddyReload: markers.includes('@@CADDY-RELOAD'),
+    daemonReload: hasMarker(markers, Marker.daemonReload),
+    caddyReload: hasMarker(markers, Marker.caddyReload),
     healthy: r.healthy ?? false,
     pruned: r.healthy ? r.plan?.summary.prune ?? [] : [],
     execChannels: r.session.execCount,
@@ -243,7 +244,7 @@ function hostSummary(r: HostRun) {
 }
 
 function tail(text: string, n = 20): string {
-  return text.trim().split('\n').filter((l) => !l.startsWith('@@')).slice(-n).join('\n');
+  return text.trim().split('\n').filter((l) => !parseMarker(l)).slice(-n).join('\n');
 }
 
 function throwFirst(results: PromiseSettledResult<unknown>[], note?: string): void {

@@ -1,6 +1,7 @@
 // The thin executor: runs a plan's pieces over one SshSession. It renders
 // scripts (src/plan/script.ts), sends them on stdin to `bash -s`, turns the
-// scripts' @@ markers into events, and performs SFTP uploads.
+// scripts' markers (src/remote/protocol.ts) into events, and performs SFTP
+// uploads.
 import { posix } from 'node:path';
 import type { ClientChannel } from 'ssh2';
 import { LockedError, RemoteCommandError, SshError } from '../errors.js';
@@ -9,6 +10,7 @@ import { refusedAppDir } from '../plan/ownership.js';
 import { parseProbeOutput, renderProbeScript, type ProbeRequest, type RemoteState } from '../plan/probe.js';
 import { renderScript, ScriptExit, type ScriptSpec } from '../plan/script.js';
 import type { Upload } from '../plan/steps.js';
+import { findMarker, formatMarker, hasMarker, Marker, parseMarker, parseMarkers, PAUSED, type MarkerLine } from '../remote/protocol.js';
 import type { SshSession } from '../ssh/session.js';
 
 export interface ScriptResult {
@@ -16,9 +18,9 @@ export interface ScriptResult {
   code: number | null;
   stdout: string;
   stderr: string;
-  /** The description of the step that failed (from @@FAIL). */
+  /** The description of the step that failed (from @@fail). */
   failedStep?: string;
-  markers: string[];
+  markers: MarkerLine[];
 }
 
 export interface Lock {
@@ -30,25 +32,25 @@ export interface Lock {
 /** Pause points for fault tests: DEPLOYER_TEST_PAUSE_AT=<name> stops the CLI there until it is killed. */
 export async function pausePoint(name: string, env: NodeJS.ProcessEnv, reporter: Reporter): Promise<void> {
   if (env.DEPLOYER_TEST_PAUSE_AT !== name) return;
-  reporter.info(`@@paused ${name}`);
+  reporter.info(formatMarker(PAUSED, name));
   await new Promise(() => undefined);
 }
 
-function handleMarkers(text: string, host: string, reporter: Reporter, markers: string[]): void {
+function handleMarkers(text: string, host: string, reporter: Reporter, markers: MarkerLine[]): void {
   for (const line of text.split('\n')) {
-    if (!line.startsWith('@@')) {
+    const m = parseMarker(line);
+    if (!m) {
       if (line.trim()) reporter.emit({ type: 'output', host, stream: 'stdout', text: line });
       continue;
     }
-    markers.push(line);
-    const [tag, ...rest] = line.slice(2).split(' ');
-    const arg = rest.join(' ');
-    if (tag === 'STEP') reporter.emit({ type: 'step', host, step: arg, status: 'done' });
-    else if (tag === 'WARN') reporter.warn(arg, host);
-    else if (tag === 'UNIT-CHANGED') reporter.emit({ type: 'step', host, step: `unit ${arg} installed`, status: 'done' });
-    else if (tag === 'UNIT-REMOVED') reporter.emit({ type: 'step', host, step: `unit ${arg} removed`, status: 'done' });
-    else if (tag === 'DAEMON-RELOAD') reporter.emit({ type: 'step', host, step: 'systemctl daemon-reload', status: 'done' });
-    else if (tag === 'CADDY-RELOAD') reporter.emit({ type: 'step', host, step: 'caddy reloaded', status: 'done' });
+    markers.push(m);
+    const step = (text: string) => reporter.emit({ type: 'step', host, step: text, status: 'done' });
+    if (m.marker === Marker.step) step(m.arg);
+    else if (m.marker === Marker.warn) reporter.warn(m.arg, host);
+    else if (m.marker === Marker.unitChanged) step(`unit ${m.arg} installed`);
+    else if (m.marker === Marker.unitRemoved) step(`unit ${m.arg} removed`);
+    else if (m.marker === Marker.daemonReload) step('systemctl daemon-reload');
+    else if (m.marker === Marker.caddyReload) step('caddy reloaded');
   }
 }
 
@@ -86,18 +88,24 @@ export class RemoteHost {
     const script = renderProbeScript(req, sitePath);
     let out = '';
     let err = '';
+    let waitReported = false;
     let attach!: (channel: ClientChannel) => void;
     const ended = new Promise<void>((resolve, reject) => {
       attach = (channel) => {
-        channel.on('data', (d: Buffer) => {
-          out += d.toString('utf8');
-          if (/^@@(end|locked|error|refused)/m.test(out)) resolve();
-          const waiting = /^@@waiting (.*)$/m.exec(out);
-          if (waiting && !out.includes('@@reported-wait')) {
-            out += '\n@@reported-wait\n';
-            const who = Buffer.from(waiting[1], 'base64').toString('utf8').trim();
-            this.reporter.info(`waiting up to ${req.lockWait}s for the lock held by ${who || 'another deploy'}`, this.name);
+        const lines = lineSplitter((text) => {
+          for (const m of parseMarkers(text)) {
+            if (m.marker === Marker.end || m.marker === Marker.locked || m.marker === Marker.error || m.marker === Marker.refused) resolve();
+            if (m.marker === Marker.waiting && !waitReported) {
+              waitReported = true;
+              const who = Buffer.from(m.arg, 'base64').toString('utf8').trim();
+              this.reporter.info(`waiting up to ${req.lockWait}s for the lock held by ${who || 'another deploy'}`, this.name);
+            }
           }
+        });
+        channel.on('data', (d: Buffer) => {
+          const s = d.toString('utf8');
+          out += s;
+          lines.push(s);
         });
         channel.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
         channel.on('close', () => resolve());
@@ -176,7 +184,7 @@ export class RemoteHost {
 
   /** Runs a whole phase script; never throws for a failed step (the caller decides). */
   async runScript(spec: ScriptSpec): Promise<ScriptResult> {
-    const markers: string[] = [];
+    const markers: MarkerLine[] = [];
     const lines = lineSplitter((t) => handleMarkers(t, this.name, this.reporter, markers));
     const r = await this.session.exec('bash -s', {
       stdin: renderScript(spec),
@@ -184,8 +192,7 @@ export class RemoteHost {
       onStderr: (c) => this.reporter.debug(c.trimEnd(), this.name),
     });
     lines.flush();
-    const failed = markers.find((m) => m.startsWith('@@FAIL '));
-    return { ok: r.code === 0, code: r.code, stdout: r.stdout, stderr: r.stderr, failedStep: failed?.slice(7), markers };
+    return { ok: r.code === 0, code: r.code, stdout: r.stdout, stderr: r.stderr, failedStep: findMarker(markers, Marker.fail), markers };
   }
 
   /**
@@ -194,14 +201,14 @@ export class RemoteHost {
    */
   async startSwitch(spec: ScriptSpec): Promise<SwitchHandle> {
     if (!spec.verdict) throw new Error('startSwitch needs a script with a verdict');
-    const markers: string[] = [];
+    const markers: MarkerLine[] = [];
     let stdout = '';
     let stderr = '';
     let readyResolve!: (ready: boolean) => void;
     const ready = new Promise<boolean>((r) => (readyResolve = r));
     const lines = lineSplitter((t) => {
       handleMarkers(t, this.name, this.reporter, markers);
-      if (markers.includes('@@READY')) readyResolve(true);
+      if (hasMarker(markers, Marker.ready)) readyResolve(true);
     });
     let attach!: (channel: ClientChannel) => void;
     const done = new Promise<ScriptResult>((resolve) => {
@@ -221,8 +228,7 @@ export class RemoteHost {
         channel.on('close', () => {
           lines.flush();
           readyResolve(false);
-          const failed = markers.find((m) => m.startsWith('@@FAIL '));
-          resolve({ ok: code === 0, code, stdout, stderr, failedStep: failed?.slice(7), markers });
+          resolve({ ok: code === 0, code, stdout, stderr, failedStep: findMarker(markers, Marker.fail), markers });
         });
       };
     });

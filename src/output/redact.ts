@@ -27,23 +27,3 @@ export class Redactor {
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-
-/** A secret as a type: it never prints itself. */
-export class Secret {
-  readonly #value: string;
-  constructor(value: string) {
-    this.#value = value;
-  }
-  reveal(): string {
-    return this.#value;
-  }
-  toString(): string {
-    return '[REDACTED]';
-  }
-  toJSON(): string {
-    return '[REDACTED]';
-  }
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return '[REDACTED]';
-  }
-}

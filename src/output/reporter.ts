@@ -21,7 +21,6 @@ export interface ReporterOptions {
 
 export class Reporter {
   readonly redactor = new Redactor();
-  readonly events: DeployerEvent[] = [];
   readonly verbose: boolean;
   readonly json: boolean;
   private readonly color: boolean;
@@ -43,7 +42,6 @@ export class Reporter {
 
   emit(event: DeployerEvent): void {
     const safe = this.scrub(event);
-    this.events.push(safe);
     if (this.json) {
       this.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...safe }) + '\n');
       return;

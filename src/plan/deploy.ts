@@ -13,9 +13,10 @@
 import { createHash } from 'node:crypto';
 import type { Config, HostConfig } from '../config/types.js';
 import { layoutFor, type Layout } from './layout.js';
+import { activateSteps, deactivateSteps, diffSwitch, releaseUnits, switchTargetOnHost, type Installed, type SwitchTarget } from './activate.js';
 import { appUserFor } from './appUser.js';
 import { ownerLine } from './ownership.js';
-import { unitMarker, type RemoteState } from './probe.js';
+import { unitMarker, type ReleaseSwitchFiles, type RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
 import type { Step, Upload } from './steps.js';
 import { formatVersions, recordRelease, selectPrune, type ReleaseRecord, type ReleaseStatus } from './versions.js';
@@ -83,20 +84,13 @@ export function historyLine(entry: { time: string; by: string; action: string; h
   return JSON.stringify(entry);
 }
 
-/** Steps that make `target` live again (or take the app down when there is none), and record `version` as `status`. */
-export function revertSteps(opts: {
-  layout: Layout;
-  marker: string;
-  owner: string;
-  site: string;
-  target?: string;
-  versionsText: string;
-  history: string;
-}): Step[] {
+/**
+ * Steps that make `target` live again over what the switch installed (or take
+ * the app down when there is none), and write the records.
+ */
+export function revertSteps(opts: { layout: Layout; installed: Installed; target?: SwitchTarget; versionsText: string; history: string }): Step[] {
   const { layout: L } = opts;
-  const steps: Step[] = opts.target
-    ? [{ kind: 'activate', marker: opts.marker, owner: opts.owner, appDir: L.appDir, release: L.releaseDirName(opts.target), site: opts.site }]
-    : [{ kind: 'deactivate', marker: opts.marker, owner: opts.owner, appDir: L.appDir, site: opts.site }];
+  const steps: Step[] = opts.target ? activateSteps(L, opts.installed, opts.target) : deactivateSteps(L, opts.installed);
   steps.push({ kind: 'write', path: L.versionsFile, mode: '0644', content: opts.versionsText }, { kind: 'append-line', path: L.historyFile, line: opts.history });
   return steps;
 }
@@ -137,23 +131,49 @@ export function noopScript(input: Pick<DeployPlanInput, 'config' | 'host' | 'ver
  */
 export function chooseRelease(input: DeployPlanInput): { release: string; state: RemoteState } {
   const { state, version } = input;
-  if (state.current !== version) return { release: version, state };
-  if (isNoop(planDeploy(input), state)) return { release: version, state };
+  if (state.current !== version || liveReleaseUnchanged(input)) return { release: version, state };
   let n = 2;
   while (state.releases.includes(`${version}_${n}`)) n++;
-  return {
-    release: `${version}_${n}`,
-    state: { ...state, releaseFiles: {}, currentFiles: state.releaseFiles },
-  };
+  return { release: `${version}_${n}`, state: asSiblingOfLive(state) };
 }
+
+/**
+ * The state as a new release dir beside the live one sees it: nothing of it
+ * is on the host yet, and the files the probe listed for `version` (the live
+ * release's) are the live files to copy from.
+ */
+function asSiblingOfLive(state: RemoteState): RemoteState {
+  return { ...state, releaseFiles: {}, currentFiles: state.releaseFiles };
+}
+
+/** isNoop's question for the live version, answered from the inputs without planning. */
+function liveReleaseUnchanged(input: DeployPlanInput): boolean {
+  const { state, config } = input;
+  const diff = diffSwitch({ units: state.units, caddySite: state.caddySite }, switchFilesOf(input.files));
+  return (
+    state.versions.find((r) => r.version === input.version)?.status === 'good' &&
+    input.files.every((f) => state.releaseFiles[f.path] === f.sha256) &&
+    state.releaseFiles['.deployer/installed'] === sha256(installStamp(input.files, config)) &&
+    diff.unitsChanged.length === 0 &&
+    diff.unitsRemoved.length === 0 &&
+    diff.caddy !== 'install' &&
+    (state.inactive ?? []).length === 0
+  );
+}
+
+/** What a release's switch installs, from its release files. */
+function switchFilesOf(files: ReleaseFile[]): ReleaseSwitchFiles {
+  const units = Object.fromEntries(files.filter((f) => f.path.startsWith(UNITS_PREFIX)).map((f) => [f.path.slice(UNITS_PREFIX.length), f.content ?? '']));
+  return { units, caddySite: files.find((f) => f.path === '.deployer/caddy.site')?.content, instances: files.find((f) => f.path === '.deployer/instances')?.content };
+}
+
+const UNITS_PREFIX = '.deployer/units/';
 
 export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   const { config, host, version, state } = input;
   const L = layoutFor(config);
   const R = L.releaseDir(version);
   const incoming = L.incomingDir(version);
-  const marker = unitMarker(config.appName);
-  const owner = ownerLine(config);
   const site = L.caddySite;
   const appUser = appUserFor(config);
   const runAs = appUser.name !== host.user ? appUser.name : undefined;
@@ -166,6 +186,11 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   // files are given to its group, the release command may write its data.
   if (appUser.dedicated) prepare.push({ kind: 'ensure-app-user', name: appUser.name, comment: appUser.comment });
   prepare.push({ kind: 'ensure-data-dir', path: L.dataDir, user: appUser.name });
+  // Units and site this release installs must be absent or this app's: a
+  // hand-made unit of the same name, or another app's, is never replaced.
+  const unitNames = input.files.filter((f) => f.path.startsWith('.deployer/units/')).map((f) => f.path.slice('.deployer/units/'.length));
+  const hasSite = input.files.some((f) => f.path === '.deployer/caddy.site');
+  prepare.push({ kind: 'check-owned', marker: unitMarker(config.appName), owner: ownerLine(config), unitDir: L.unitDir, units: unitNames, ...(hasSite ? { site: L.caddySite } : {}) });
   const moved = new Set<string>();
   const liveDir = state.current && state.current !== version ? L.releaseDir(state.current) : undefined;
   const copied: string[] = [];
@@ -199,7 +224,7 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     // not world-readable), so release_command, hooks and `app exec` can.
     prepare.push({
       kind: 'run',
-      argv: ['sudo', '-n', 'sh', '-c', 'chgrp -- "$(id -gn -- "$1")" "$2" "$3" && chmod 0640 "$2" "$3"', 'sh', runAs, `${R}/.env`, `${R}/.appenv`],
+      argv: ['dp_share_env', runAs, `${R}/.env`, `${R}/.appenv`],
       desc: `let ${runAs} read the release's env files`,
     });
   }
@@ -256,11 +281,11 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     if (!state.caddyImportsSites) {
       prepare.push({
         kind: 'run',
-        argv: ['sh', '-c', 'echo "/etc/caddy/Caddyfile does not import /etc/caddy/sites/*.caddy: run deployer server bootstrap" >&2; exit 1'],
+        argv: ['dp_require_caddy_import', L.caddyfile, L.caddySitesDir],
         desc: 'check that Caddy imports the app sites',
       });
     }
-    prepare.push({ kind: 'caddy-validate', site, candidate: `${R}/${newSite.path}` });
+    prepare.push({ kind: 'caddy-validate', caddyfile: L.caddyfile, sitesDir: L.caddySitesDir, site, candidate: `${R}/${newSite.path}` });
   }
   if (config.releaseCommand) prepare.push({ kind: 'app-command', command: config.releaseCommand, releaseDir: R, runAs, desc: `release command: ${config.releaseCommand}` });
   if (config.hooks.preSwitch) prepare.push({ kind: 'app-command', command: config.hooks.preSwitch, releaseDir: R, runAs, desc: `pre_switch hook: ${config.hooks.preSwitch}` });
@@ -273,8 +298,15 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   const goodRecords = recordRelease(state.versions, record('good'));
   const failedRecords = recordRelease(state.versions, record('failed'));
   const hist = (result: string) => historyLine({ time: input.time, by: input.by, action: input.action, host: host.name, from: state.current, to: version, result });
-  const revertTarget = state.current; // redeploying the live version reverts to itself (old units)
-  const revert = revertSteps({ layout: L, marker, owner, site, target: revertTarget, versionsText: formatVersions(failedRecords), history: hist('failed, rolled back') });
+  // The switch, decided here: from what is installed to this release; and back.
+  const installedNow: Installed = { units: state.units, caddySite: state.caddySite };
+  const target: SwitchTarget = { releaseDirName: L.releaseDirName(version), ...switchFilesOf(input.files) };
+  const diff = diffSwitch(installedNow, target);
+  const afterSwitch: Installed = { units: target.units, caddySite: target.caddySite };
+  // Redeploying the live version in place reverts to itself (its old units).
+  const revertTarget = state.current ? switchTargetOnHost(L, state.current, state.releaseSwitch, installedNow) : undefined;
+  const revert = revertSteps({ layout: L, installed: afterSwitch, target: revertTarget, versionsText: formatVersions(failedRecords), history: hist('failed, rolled back') });
+  const units = releaseUnits(target);
 
   const prune = selectPrune({
     dirs: [...new Set([...state.releases, version])],
@@ -291,9 +323,6 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   if (prune.length) commit.push({ kind: 'remove', paths: prune.map((v) => L.releaseDir(v)) });
   if (config.hooks.postDeploy) commit.push({ kind: 'app-command', command: config.hooks.postDeploy, releaseDir: R, runAs, desc: `post_deploy hook: ${config.hooks.postDeploy}` });
 
-  const unitsDesired = new Map(input.files.filter((f) => f.path.startsWith('.deployer/units/')).map((f) => [f.path.slice('.deployer/units/'.length), f.content ?? '']));
-  const unitsChanged = [...unitsDesired].filter(([name, content]) => state.units[name] !== content).map(([name]) => name);
-  const unitsRemoved = Object.keys(state.units).filter((name) => !unitsDesired.has(name));
 
   const prepareFailRecords = formatVersions(failedRecords);
   return {
@@ -314,13 +343,13 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     switch: {
       phaseLock: L.phaseLockFile,
       steps: [
-        { kind: 'activate', marker, owner, appDir: L.appDir, release: L.releaseDirName(version), site },
-        { kind: 'wait-release', appDir: L.appDir, release: L.releaseDirName(version), timeoutSec: config.healthCheck.timeout, stableSec: 1 },
+        ...activateSteps(L, installedNow, target),
+        ...(units.length ? [{ kind: 'wait-units', units, timeoutSec: config.healthCheck.timeout, stableSec: 1 } as const] : []),
         { kind: 'mark', name: 'switched' },
       ],
       onFail: revert,
       verdict: { timeoutSec: config.healthCheck.timeout + 120, commit, rollback: revert },
     },
-    summary: { installSkipped, venvReused, copied, unitsChanged, unitsRemoved, caddyChanged: Boolean(newSite) && caddyChanged, previous, prune },
+    summary: { installSkipped, venvReused, copied, unitsChanged: diff.unitsChanged, unitsRemoved: diff.unitsRemoved, caddyChanged: diff.caddy === 'install', previous, prune },
   };
 }

@@ -10,6 +10,8 @@ export interface Layout {
   versionsFile: string;
   /** The app's writable data (uploads, SQLite), owned by the app user; outlives releases. */
   dataDir: string;
+  /** Beside the app dir: the lock, its holder, the history (they outlive `down`). */
+  stateDir: string;
   lockFile: string;
   lockInfoFile: string;
   /** Held by every phase script while it runs, so a new lock holder waits for a dying one. */
@@ -19,9 +21,12 @@ export interface Layout {
   releaseDir(version: string): string;
   incomingDir(version: string): string;
   metaDir(version: string): string;
+  /** Where systemd unit files are installed. */
   unitDir: string;
   caddySitesDir: string;
-  /** This app's Caddy site, imported by /etc/caddy/Caddyfile. */
+  /** Caddy's main file, which imports caddySitesDir/*.caddy. */
+  caddyfile: string;
+  /** This app's Caddy site, imported by caddyfile. */
   caddySite: string;
 }
 
@@ -40,6 +45,7 @@ export function layoutFor(config: Pick<Config, 'appsDir' | 'appName'>): Layout {
     current: `${appDir}/current`,
     versionsFile: `${appDir}/.versions`,
     dataDir: `${appDir}/data`,
+    stateDir: state,
     lockFile: `${state}/${config.appName}.lock`,
     lockInfoFile: `${state}/${config.appName}.lock.info`,
     phaseLockFile: `${state}/${config.appName}.phase.lock`,
@@ -50,6 +56,7 @@ export function layoutFor(config: Pick<Config, 'appsDir' | 'appName'>): Layout {
     metaDir: (v) => `${releaseDir(v)}/.deployer`,
     unitDir: '/etc/systemd/system',
     caddySitesDir,
+    caddyfile: '/etc/caddy/Caddyfile',
     caddySite: `${caddySitesDir}/${config.appName}.caddy`,
   };
 }

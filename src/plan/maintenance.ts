@@ -4,9 +4,10 @@ import type { Config, HostConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { historyLine, revertSteps } from './deploy.js';
 import { layoutFor } from './layout.js';
+import { activateSteps, deactivateSteps, releaseUnits, switchTargetOnHost, type Installed } from './activate.js';
 import { appUserFor } from './appUser.js';
-import { IDENTITY_FILE, identityText, ownerLine } from './ownership.js';
-import { unitMarker, type RemoteState } from './probe.js';
+import { IDENTITY_FILE, identityText } from './ownership.js';
+import type { RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
 import type { Step } from './steps.js';
 import { formatVersions, selectPrune, setStatus } from './versions.js';
@@ -37,26 +38,28 @@ export function rollbackTarget(state: RemoteState, to: string | undefined, host:
 /** Switches to `target` (code and its own .env together), health-gated like a deploy. */
 export function planRollback(config: Config, host: HostConfig, state: RemoteState, target: string, who: Who): ScriptSpec {
   const L = layoutFor(config);
-  const marker = unitMarker(config.appName);
-  const owner = ownerLine(config);
-  const site = L.caddySite;
   const from = state.current;
+  const installedNow: Installed = { units: state.units, caddySite: state.caddySite };
+  const to = switchTargetOnHost(L, target, state.releaseSwitch, installedNow);
+  const afterSwitch: Installed = { units: to.units, caddySite: to.caddySite };
+  const back = from ? switchTargetOnHost(L, from, state.releaseSwitch, installedNow) : undefined;
+  const units = releaseUnits(to);
   const hist = (result: string) => historyLine({ ...who, action: 'rollback', host: host.name, from, to: target, result });
   const rolled = from ? setStatus(state.versions, from, 'rolled-back') : state.versions;
   return {
     phaseLock: L.phaseLockFile,
     steps: [
-      { kind: 'activate', marker, owner, appDir: L.appDir, release: L.releaseDirName(target), site },
-      { kind: 'wait-release', appDir: L.appDir, release: L.releaseDirName(target), timeoutSec: config.healthCheck.timeout, stableSec: 1 },
+      ...activateSteps(L, installedNow, to),
+      ...(units.length ? [{ kind: 'wait-units', units, timeoutSec: config.healthCheck.timeout, stableSec: 1 } as const] : []),
     ],
-    onFail: revertSteps({ layout: L, marker, owner, site, target: from, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed, back on ' + (from ?? 'nothing')) }),
+    onFail: revertSteps({ layout: L, installed: afterSwitch, target: back, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed, back on ' + (from ?? 'nothing')) }),
     verdict: {
       timeoutSec: config.healthCheck.timeout + 120,
       commit: [
         { kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(rolled) },
         { kind: 'append-line', path: L.historyFile, line: hist('ok') },
       ],
-      rollback: revertSteps({ layout: L, marker, owner, site, target: from, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed health check, back on ' + (from ?? 'nothing')) }),
+      rollback: revertSteps({ layout: L, installed: afterSwitch, target: back, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed health check, back on ' + (from ?? 'nothing')) }),
     },
   };
 }
@@ -75,10 +78,12 @@ export function planPrune(config: Config, host: HostConfig, state: RemoteState, 
 }
 
 /**
- * Removes everything of this app (units, Caddy site, app dir) and nothing of
- * any other: units and site only with this app's marker and owner line, the
- * app dir only when its identity record is this app's (checked again on the
- * host, right before the rm).
+ * Removes everything of this app (units, Caddy site, app dir, its dedicated
+ * user) and nothing of any other: the probe reports only units and a site
+ * with this app's marker and no other app's owner line, the app dir goes only
+ * when its identity record is this app's (checked again on the host, right
+ * before the rm), the user only when its comment says deployer created it for
+ * this app.
  */
 export function planDown(config: Config, host: HostConfig, state: RemoteState, who: Who): ScriptSpec {
   const L = layoutFor(config);
@@ -86,7 +91,7 @@ export function planDown(config: Config, host: HostConfig, state: RemoteState, w
   return {
     phaseLock: L.phaseLockFile,
     steps: [
-      { kind: 'deactivate', marker: unitMarker(config.appName), owner: ownerLine(config), appDir: L.appDir, site: L.caddySite },
+      ...deactivateSteps(L, { units: state.units, caddySite: state.caddySite }),
       { kind: 'remove-app-dir', appDir: L.appDir, identityFile: IDENTITY_FILE, identity: identityText(config) },
       ...(user.dedicated ? [{ kind: 'remove-app-user' as const, name: user.name, comment: user.comment }] : []),
       { kind: 'append-line', path: L.historyFile, line: historyLine({ ...who, action: 'down', host: host.name, from: state.current, result: 'removed' }) },

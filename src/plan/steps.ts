@@ -1,5 +1,4 @@
-// A deploy is data: a list of steps per phase. `plan`, `--dry-run` and
-// `--json` print these; the executor renders each phase into one bash script
+// A deploy is data: a list of steps per phase. `plan` and `--json` print these; the executor renders each phase into one bash script
 // (src/plan/script.ts) and runs it over one exec channel.
 
 export type Step =
@@ -7,35 +6,42 @@ export type Step =
   | { kind: 'verify-sha256'; path: string; sha256: string }
   /** Atomic rename into place (same filesystem). */
   | { kind: 'move'; from: string; to: string; sudo?: boolean }
-  /** Copy beside the destination, set the mode, rename over it: readers never see half a file. */
-  | { kind: 'install-file'; from: string; to: string; mode: string; sudo?: boolean }
   /** ln -sfn to a temp name, then mv -T: the link is never missing. */
   | { kind: 'symlink'; target: string; path: string; sudo?: boolean }
   | { kind: 'remove'; paths: string[]; sudo?: boolean }
-  | { kind: 'append'; from: string; to: string }
   | { kind: 'run'; argv: string[]; sudo?: boolean; desc: string }
   /** A command line the user wrote (release_command, hooks), run in the release with its .appenv. */
   | { kind: 'app-command'; command: string; releaseDir: string; runAs?: string; desc: string }
   /** Checks Caddy's whole config with `candidate` in place of `site`, changing nothing. */
-  | { kind: 'caddy-validate'; site: string; candidate: string }
+  | { kind: 'caddy-validate'; caddyfile: string; sitesDir: string; site: string; candidate: string }
+  // The switch, one decision per step (src/plan/activate.ts):
+  /** Stops and disables the unit (every instance of a template) and removes its file. */
+  | { kind: 'remove-unit'; unitDir: string; name: string }
+  /** Installs a unit file from the release (temp + rename). */
+  | { kind: 'install-unit'; from: string; unitDir: string; name: string }
+  | { kind: 'daemon-reload' }
+  /** The atomic switch: appDir/current -> release, and the app dir's links into current/. */
+  | { kind: 'switch-current'; appDir: string; release: string }
+  /** Stops the running instances of these template units that are not in `keep` (replicas scaled down). */
+  | { kind: 'stop-unlisted'; templates: string[]; keep: string[] }
+  /** Enables the units, restarts the services and starts the sockets and timers. */
+  | { kind: 'start-units'; restart: string[]; start: string[] }
+  | { kind: 'install-site'; from: string; site: string }
+  | { kind: 'remove-site'; site: string }
+  | { kind: 'reload-caddy' }
   /** Waits until every unit is active and has not restarted for `stableSec`. */
   | { kind: 'wait-units'; units: string[]; timeoutSec: number; stableSec: number }
-  /** Makes a release live: its units and Caddy site installed (only what differs), `current` switched, services restarted. */
-  | { kind: 'activate'; marker: string; owner: string; appDir: string; release: string; site: string }
-  /** Takes the app off the host's services (no release left to run): units stopped and removed, site removed. */
-  | { kind: 'deactivate'; marker: string; owner: string; appDir: string; site: string }
-  /** Fails unless each unit file and the site is absent or this app's (marker and owner line). */
-  | { kind: 'check-owned'; marker: string; owner: string; units: string[]; site?: string }
+  // Ownership (src/plan/ownership.ts) and the app user (src/plan/appUser.ts):
+  /** Fails unless each unit file and the site is absent or this app's (marker, and no other app's owner line). */
+  | { kind: 'check-owned'; marker: string; owner: string; unitDir: string; units: string[]; site?: string }
+  /** rm -rf the app dir, only when its identity record is this app's. */
+  | { kind: 'remove-app-dir'; appDir: string; identityFile: string; identity: string }
   /** Creates the dedicated app user unless it exists with this comment; fails if it exists with another. */
   | { kind: 'ensure-app-user'; name: string; comment: string }
   /** Creates the app's data dir, owned by the app user, when missing (an existing one is left as it is). */
   | { kind: 'ensure-data-dir'; path: string; user: string }
   /** Removes the app user, only when its comment says deployer created it for this app. */
   | { kind: 'remove-app-user'; name: string; comment: string }
-  /** rm -rf the app dir, only when its identity record is this app's. */
-  | { kind: 'remove-app-dir'; appDir: string; identityFile: string; identity: string }
-  /** Waits until the release's unit instances are active and stay up for `stableSec`. */
-  | { kind: 'wait-release'; appDir: string; release: string; timeoutSec: number; stableSec: number }
   /** Writes small non-secret content (records) atomically. */
   | { kind: 'write'; path: string; content: string; mode: string }
   | { kind: 'append-line'; path: string; line: string }
@@ -46,7 +52,7 @@ export interface Upload {
   /** Local file path, or in-memory content. */
   local?: string;
   content?: string;
-  /** Secret contents are never printed by plan/--dry-run/--json. */
+  /** Secret contents are never printed by `plan` or --json. */
   secret?: boolean;
   remote: string;
   sha256: string;
@@ -64,26 +70,34 @@ export function describeStep(step: Step): string {
       return `verify sha256 of ${step.path}`;
     case 'move':
       return `move ${step.from} -> ${step.to}`;
-    case 'install-file':
-      return `install ${step.to} (mode ${step.mode})`;
     case 'symlink':
       return `link ${step.path} -> ${step.target}`;
     case 'remove':
       return `remove ${step.paths.join(' ')}`;
-    case 'append':
-      return `append ${step.from} to ${step.to}`;
     case 'run':
       return step.desc;
     case 'app-command':
       return step.desc;
     case 'caddy-validate':
       return `validate Caddy config with the new ${step.site}`;
-    case 'wait-units':
-      return `wait until ${step.units.join(', ')} ${step.units.length === 1 ? 'is' : 'are'} active`;
-    case 'activate':
-      return `switch ${step.appDir}/current to ${step.release} and restart its services`;
-    case 'deactivate':
-      return `stop and remove the services of ${step.appDir}`;
+    case 'remove-unit':
+      return `stop and remove unit ${step.name}`;
+    case 'install-unit':
+      return `install unit ${step.name}`;
+    case 'daemon-reload':
+      return 'systemctl daemon-reload';
+    case 'switch-current':
+      return `switch ${step.appDir}/current to ${step.release}`;
+    case 'stop-unlisted':
+      return `stop instances of ${step.templates.join(', ')} the release does not run`;
+    case 'start-units':
+      return `restart ${[...step.restart, ...step.start].join(', ')}`;
+    case 'install-site':
+      return `install Caddy site ${step.site}`;
+    case 'remove-site':
+      return `remove Caddy site ${step.site}`;
+    case 'reload-caddy':
+      return 'reload Caddy';
     case 'check-owned':
       return `check that ${[...step.units, ...(step.site ? [step.site] : [])].join(', ') || 'nothing'} ${step.units.length + (step.site ? 1 : 0) === 1 ? 'is' : 'are'} this app's to replace`;
     case 'remove-app-dir':
@@ -94,8 +108,8 @@ export function describeStep(step: Step): string {
       return `create ${step.path} for ${step.user} unless it exists`;
     case 'remove-app-user':
       return `remove the app user ${step.name} (created by deployer for this app)`;
-    case 'wait-release':
-      return `wait until the services of ${step.release} are up`;
+    case 'wait-units':
+      return `wait until ${step.units.join(', ')} ${step.units.length === 1 ? 'is' : 'are'} active`;
     case 'write':
       return `write ${step.path}`;
     case 'append-line':

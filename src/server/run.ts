@@ -1,6 +1,6 @@
 // `deployer server bootstrap` and `server create-user NAME`: one SSH
-// connection per host, one script each (rendered by bootstrap.ts /
-// createUser.ts), its @@ markers turned into a report of what changed. These
+// connection per host, one script each (remote/server-*.sh, given their
+// arguments by bootstrap.ts / createUser.ts), its @@ markers turned into a report of what changed. These
 // work on the host, not on an app: no app lock, no app state read.
 import type { Config, HostConfig } from '../config/types.js';
 import type { Context } from '../context.js';
@@ -52,7 +52,7 @@ function tail(text: string, n = 15): string {
 export async function runBootstrap(ctx: Context): Promise<void> {
   const config = loadCommandConfig(ctx);
   const L = layoutFor(config);
-  const script = renderBootstrapScript({ appsDir: L.appsDir, sitesDir: L.caddySitesDir });
+  const script = renderBootstrapScript({ appsDir: L.appsDir, sitesDir: L.caddySitesDir, caddyfile: L.caddyfile });
   const hosts = await runOnHosts(ctx, config, 'bootstrap', () => script);
   ctx.reporter.emit({ type: 'result', command: 'server bootstrap', ok: true, data: { hosts } });
 }

@@ -1,7 +1,7 @@
 // The one way a value reaches a remote shell. Every argument is wrapped in
 // single quotes (POSIX: nothing is special inside them), and a single quote
 // inside becomes '\'' . Plain words that cannot be misread are left bare so
-// scripts stay readable in --dry-run output.
+// scripts stay readable in debug output.
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 

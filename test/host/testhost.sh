@@ -166,6 +166,7 @@ validate_name() {
 }
 
 validate_port() {
+  # shellcheck disable=SC2015 # die exits, so this is if-then-else
   [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -ge 1024 ] && [ "$1" -le 65535 ] || die "bad port '$1' (want 1024-65535)"
 }
 
@@ -482,6 +483,7 @@ EOF
     local failed
     failed=$("${ssh[@]}" systemctl list-units --state=failed --plain --no-legend </dev/null 2>/dev/null | awk '{print $1}')
     if [ -n "$failed" ] && ! grep -qv '^user@[0-9]*\.service$' <<<"$failed"; then
+      # shellcheck disable=SC2116,SC2086 # word splitting puts the unit list on one line
       log "only $(echo $failed) failed (a user manager, unused here); resetting it"
       "${ssh[@]}" systemctl reset-failed </dev/null >/dev/null 2>&1 || true
       state=$(timeout "$BOOT_TIMEOUT" "${ssh[@]}" systemctl is-system-running --wait </dev/null 2>/dev/null || true)

@@ -73,5 +73,39 @@ test('the live version again with a change gets its own release directory', () =
   assert.equal(p.releaseDir, '/srv/deployer/shop/v1.0.0_3');
   assert.deepEqual(p.uploads.map((u) => u.label), ['.env']);
   // Reverting goes back to the live release, not to the new directory.
-  assert.ok(p.switch.verdict!.rollback.some((s) => s.kind === 'activate' && s.release === 'v1.0.0'));
+  assert.ok(p.switch.verdict!.rollback.some((s) => s.kind === 'switch-current' && s.release === 'v1.0.0'));
+});
+
+test('the switch is explicit steps: only what differs is installed, systemd reloads only then, Caddy only when its site changes', () => {
+  const same = emptyState({ current: '0.9.0', releases: ['0.9.0'], units: { 'shop-web.service': '[Service]\n' } });
+  let kinds = planDeploy(input(same)).switch.steps.map((s) => s.kind);
+  assert.deepEqual(kinds, ['switch-current', 'start-units', 'wait-units', 'mark']);
+  const changed = emptyState({ current: '0.9.0', releases: ['0.9.0'], units: { 'shop-web.service': '[Service]\nOld=1\n', 'shop-old.service': 'x' }, caddySite: 'old site' });
+  const p = planDeploy(input(changed));
+  kinds = p.switch.steps.map((s) => s.kind);
+  assert.deepEqual(kinds, ['remove-unit', 'install-unit', 'daemon-reload', 'switch-current', 'start-units', 'remove-site', 'reload-caddy', 'wait-units', 'mark']);
+  assert.deepEqual(p.summary.unitsChanged, ['shop-web.service']);
+  assert.deepEqual(p.summary.unitsRemoved, ['shop-old.service']);
+  // Reverting puts back the live release's units (the removed one too).
+  const back = p.switch.verdict!.rollback;
+  assert.deepEqual(back.filter((s) => s.kind === 'install-unit').map((s) => s.kind === 'install-unit' && s.from), ['/srv/deployer/shop/v0.9.0/.deployer/units/shop-old.service', '/srv/deployer/shop/v0.9.0/.deployer/units/shop-web.service']);
+  assert.ok(back.some((s) => s.kind === 'switch-current' && s.release === 'v0.9.0'));
+});
+
+test('chooseRelease gives the live version its own directory exactly when a plan for it would not be a no-op', () => {
+  const good = [{ version: '1.0.0', status: 'good' as const, time: 't', sha: 's', by: 'me' }];
+  const installed = sha256(`mode python-package\napp.whl ${'a'.repeat(64)}\n`);
+  const base = { current: '1.0.0', releases: ['1.0.0'], versions: good, releaseFiles: { ...liveFiles, '.deployer/installed': installed }, units: { 'shop-web.service': '[Service]\n' } };
+  const states = [
+    emptyState(base),
+    emptyState({ ...base, inactive: ['shop-web.service'] }),
+    emptyState({ ...base, units: {} }),
+    emptyState({ ...base, units: { ...base.units, 'shop-x.service': 'x' } }),
+    emptyState({ ...base, releaseFiles: { ...base.releaseFiles, '.env': 'other' } }),
+    emptyState({ ...base, releaseFiles: liveFiles }),
+    emptyState({ ...base, versions: [{ ...good[0], status: 'failed' }] }),
+  ];
+  const noops = states.map((s) => isNoop(planDeploy(input(s)), s));
+  assert.deepEqual(noops, [true, false, false, false, false, false, false]);
+  for (const [i, s] of states.entries()) assert.equal(chooseRelease(input(s)).release === '1.0.0', noops[i], `state ${i}`);
 });

@@ -37,7 +37,7 @@ test('write, symlink, verify and move do what they say, atomically named', () =>
   assert.equal(readlinkSync(join(d, 'current')), 'v 1');
   assert.equal(readFileSync(join(d, 'history'), 'utf8'), '{"a":"$(touch pwned)"}\n');
   assert.equal(existsSync('pwned') || existsSync(join(d, 'pwned')), false);
-  assert.match(r.stdout, /@@DONE/);
+  assert.match(r.stdout, /@@done/);
 });
 
 test('a failing step stops the script, runs onFail, exits 10 and names the step', () => {
@@ -51,7 +51,7 @@ test('a failing step stops the script, runs onFail, exits 10 and names the step'
     onFail: [{ kind: 'write', path: join(d, 'failed-record'), mode: '0644', content: 'failed' }],
   });
   assert.equal(r.code, ScriptExit.stepFailed);
-  assert.match(r.stdout, new RegExp(`@@FAIL verify sha256 of ${d}/missing`));
+  assert.match(r.stdout, new RegExp(`@@fail verify sha256 of ${d}/missing`));
   assert.equal(existsSync(join(d, 'never')), false);
   assert.equal(readFileSync(join(d, 'failed-record'), 'utf8'), 'failed');
 });
@@ -78,7 +78,7 @@ test('the switch waits for the verdict: commit', () => {
   const d = dir();
   const r = run(verdictSpec(d), 'commit\n');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /@@READY[\s\S]*@@COMMITTED/);
+  assert.match(r.stdout, /@@ready[\s\S]*@@committed/);
   assert.equal(readFileSync(join(d, 'record'), 'utf8'), 'good');
 });
 
@@ -87,7 +87,7 @@ test('the switch reverts when the client says rollback or goes away', () => {
     const d = dir();
     const r = run(verdictSpec(d), after);
     assert.equal(r.code, ScriptExit.rolledBack);
-    assert.match(r.stdout, /@@REVERTED/);
+    assert.match(r.stdout, /@@reverted/);
     assert.equal(readFileSync(join(d, 'record'), 'utf8'), 'failed');
   }
 });
@@ -121,4 +121,20 @@ test('hostile paths in every step are data, never code', () => {
   assert.doesNotMatch(r.stderr, /syntax error/);
   for (const m of ['pwned1', 'pwned2', 'pwned3']) assert.equal(existsSync(join(dirname(d), m)), false, m);
   assert.equal(readlinkSync(join(d, 'current')), 'v 1');
+});
+
+test('a copied virtual environment names its own release dir: bin scripts and pyvenv.cfg', () => {
+  const d = dir();
+  const oldVenv = join(d, 'v1', '.venv');
+  const newVenv = join(d, 'v1_2', '.venv');
+  for (const v of [oldVenv, newVenv]) mkdirSync(join(v, 'bin'), { recursive: true });
+  // What `cp -a` of the live venv leaves: files that still name the old place.
+  writeFileSync(join(newVenv, 'pyvenv.cfg'), `home = /usr/bin\nversion = 3.11.2\ncommand = /usr/bin/python3 -m venv ${oldVenv}\n`);
+  writeFileSync(join(newVenv, 'bin', 'activate'), `VIRTUAL_ENV="${oldVenv}"\n`);
+  writeFileSync(join(newVenv, 'bin', 'app'), `#!${oldVenv}/bin/python\nimport app\n`);
+  const r = run({ phaseLock: join(d, 'l'), steps: [{ kind: 'run', argv: ['dp_relocate_venv', oldVenv, newVenv], desc: 'relocate' }] });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(join(newVenv, 'pyvenv.cfg'), 'utf8'), `home = /usr/bin\nversion = 3.11.2\ncommand = /usr/bin/python3 -m venv ${newVenv}\n`);
+  assert.equal(readFileSync(join(newVenv, 'bin', 'activate'), 'utf8'), `VIRTUAL_ENV="${newVenv}"\n`);
+  assert.equal(readFileSync(join(newVenv, 'bin', 'app'), 'utf8'), `#!${newVenv}/bin/python\nimport app\n`);
 });

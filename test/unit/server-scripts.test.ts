@@ -126,6 +126,6 @@ test('create-user: names checked before anything runs; sudoers file has no dot i
 });
 
 test('server markers: changes, unchanged, failure, end', () => {
-  assert.deepEqual(parseServerOutput('noise\n@@OK a\n@@CHANGED b c\n@@FAIL d\n'), { changed: ['b c'], unchanged: ['a'], error: 'd', ended: false });
+  assert.deepEqual(parseServerOutput('noise\n@@ok a\n@@changed b c\n@@fail d\n'), { changed: ['b c'], unchanged: ['a'], error: 'd', ended: false });
   assert.equal(parseServerOutput('@@end\n').ended, true);
 });

@@ -1,0 +1,272 @@
+# shellcheck shell=bash
+# The library of every deploy phase script (src/plan/script.ts). The client
+# sends this file on stdin to `bash -s`, followed by the phase: functions
+# dp_steps, dp_on_fail, dp_commit and dp_rollback made only of calls to the
+# functions below with quoted arguments, and one last line `dp_phase ...`.
+# Markers printed here are named in src/remote/protocol.ts.
+#
+# The phase ignores SIGHUP/SIGPIPE: if the client dies mid-phase the host
+# finishes the phase (or, for the switch, reverts) instead of stopping half
+# way. Each phase holds the phase lock so the next deploy waits for it.
+set -u
+trap '' HUP PIPE
+export LC_ALL=C.UTF-8 SYSTEMD_PAGER='' PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+
+# Exit codes read by the client (ScriptExit in src/plan/script.ts).
+DP_EXIT_STEP_FAILED=10
+DP_EXIT_ROLLED_BACK=11
+DP_EXIT_LOCK_BUSY=12
+STEP=""
+
+dp_step() { # DESCRIPTION COMMAND [ARG...]: a checked step; a failure ends the phase
+  STEP=$1
+  shift
+  echo "@@step $STEP"
+  "$@" || dp_fail
+}
+dp_try() { # DESCRIPTION COMMAND [ARG...]: a best-effort step
+  local what=$1
+  shift
+  "$@" || echo "@@warn $what failed"
+}
+dp_fail() {
+  echo "@@fail $STEP"
+  dp_on_fail
+  exit "$DP_EXIT_STEP_FAILED"
+}
+dp_phase() { # PHASE_LOCK [VERDICT_TIMEOUT_SEC]: runs dp_steps, then waits for the verdict when given one
+  if ! { exec 8>>"$1" && flock 8; }; then echo "cannot take $1" >&2; exit "$DP_EXIT_LOCK_BUSY"; fi
+  dp_steps
+  if [ $# -ge 2 ]; then
+    echo "@@ready"
+    local verdict=""
+    read -r -t "$2" verdict || verdict=""
+    if [ "$verdict" = commit ]; then
+      dp_commit
+      echo "@@committed"
+    else
+      echo "@@reverting ${verdict:-no answer from the client}"
+      dp_rollback
+      echo "@@reverted"
+      exit "$DP_EXIT_ROLLED_BACK"
+    fi
+  fi
+  echo "@@done"
+}
+
+dp_sudo() { if [ "$1" = sudo ]; then shift; sudo -n "$@"; else shift; "$@"; fi; }
+dp_install() { # sudo|- FROM TO MODE
+  local s=$1 tmp="$3.deployer-tmp"
+  dp_sudo "$s" cp -- "$2" "$tmp" && dp_sudo "$s" chmod "$4" "$tmp" && dp_sudo "$s" mv -fT -- "$tmp" "$3"
+}
+dp_symlink() { # sudo|- TARGET PATH
+  dp_sudo "$1" ln -sfn -- "$2" "$3.deployer-tmp" && dp_sudo "$1" mv -fT -- "$3.deployer-tmp" "$3"
+}
+dp_relocate_venv() { # OLD NEW: a copied venv's scripts and pyvenv.cfg still name the old path
+  # shellcheck disable=SC2016 # Python code, not shell
+  python3 -c '
+import pathlib, sys
+old, new = (a.encode() for a in sys.argv[1:3])
+venv = pathlib.Path(sys.argv[2])
+for p in [venv / "pyvenv.cfg", *(venv / "bin").iterdir()]:
+    if p.is_file() and not p.is_symlink():
+        data = p.read_bytes()
+        if old in data:
+            p.write_bytes(data.replace(old, new))
+' "$1" "$2"
+}
+dp_verify() { # PATH SHA256
+  local got
+  got=$(sha256sum -- "$1" | cut -d' ' -f1) || return 1
+  [ "$got" = "$2" ] || { echo "checksum mismatch for $1: expected $2, got $got" >&2; return 1; }
+}
+dp_app() { # RUNAS RELEASE_DIR COMMAND: a user's command line, in the release with its .appenv
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  local run=(bash -c 'set -a; . "$1/.appenv" || exit 1; set +a; export DEPLOYER_DATA_DIR="${1%/*}/data"; PATH="$1/.venv/bin:$1:$PATH"; cd "$1" && exec bash -c "$2"' deployer-app "$2" "$3")
+  if [ -n "$1" ] && [ "$1" != "$(id -un)" ]; then sudo -n -u "$1" -- "${run[@]}"; else "${run[@]}"; fi
+}
+dp_share_env() { # RUNAS FILE...: let RUNAS's group read the files (still not world-readable)
+  local group
+  group=$(id -gn -- "$1") || return 1
+  shift
+  sudo -n chgrp -- "$group" "$@" && sudo -n chmod 0640 "$@"
+}
+dp_require_caddy_import() { # CADDYFILE SITES_DIR
+  grep -qE "^[[:space:]]*import[[:space:]]+$2/\\*\\.caddy" "$1" 2>/dev/null && return 0
+  echo "$1 does not import $2/*.caddy: run deployer server bootstrap" >&2
+  return 1
+}
+dp_caddy_validate() { # CADDYFILE SITES_DIR SITE CANDIDATE
+  local caddyfile=$1 sites=$2 t rc=0 f
+  t=$(mktemp -d) || return 1
+  mkdir "$t/sites"
+  for f in "$sites"/*.caddy; do
+    [ -e "$f" ] && [ "$f" != "$3" ] && cp -- "$f" "$t/sites/"
+  done
+  cp -- "$4" "$t/sites/$(basename -- "$3")"
+  sed "s#$sites/#$t/sites/#g" "$caddyfile" > "$t/Caddyfile"
+  # shellcheck disable=SC2024 # the output goes to our own temp file, not a root-owned one
+  sudo -n caddy validate --adapter caddyfile --config "$t/Caddyfile" > "$t/out" 2>&1 || rc=$?
+  if [ $rc != 0 ]; then echo "Caddy rejected the new site:" >&2; grep -v '^{' "$t/out" | tail -n 15 >&2; fi
+  rm -rf -- "$t"
+  return $rc
+}
+dp_write() { # PATH MODE CONTENT
+  printf '%s' "$3" > "$1.deployer-tmp" && chmod "$2" "$1.deployer-tmp" && mv -fT -- "$1.deployer-tmp" "$1"
+}
+dp_append_line() { # PATH LINE
+  printf '%s\n' "$2" >> "$1"
+}
+dp_mark() { # NAME
+  echo "@@mark $1"
+}
+# The switch, as explicit steps: src/plan/activate.ts decides which of these
+# run (which units change, which restart, whether Caddy reloads).
+dp_remove_unit() { # UNIT_DIR NAME: stop and disable a unit file's units (all instances of a template), remove it
+  if [[ $2 == *@.service ]]; then sudo -n systemctl stop -- "${2%.service}*.service" 2>/dev/null; fi
+  sudo -n systemctl disable --now --quiet -- "$2" 2>/dev/null
+  sudo -n rm -f -- "$1/$2" || return 1
+  echo "@@unit-removed $2"
+}
+dp_install_unit() { # FROM UNIT_DIR NAME
+  dp_install sudo "$1" "$2/$3" 0644 || return 1
+  echo "@@unit-changed $3"
+}
+dp_daemon_reload() {
+  sudo -n systemctl daemon-reload || return 1
+  echo "@@daemon-reload"
+}
+dp_switch_current() { # APPDIR RELEASE: the one atomic switch, then the app dir's links into current/
+  local appdir=$1 rel=$2 name
+  if [ ! -d "$appdir/$rel" ]; then echo "release $rel is missing from $appdir" >&2; return 1; fi
+  dp_symlink - "$rel" "$appdir/current" || return 1
+  for name in .env .appenv .venv app_binary; do
+    if [ -e "$appdir/current/$name" ] || [ -L "$appdir/current/$name" ]; then
+      [ "$(readlink -- "$appdir/$name")" = "current/$name" ] || dp_symlink - "current/$name" "$appdir/$name" || return 1
+    fi
+  done
+}
+dp_stop_unlisted() { # TEMPLATE... -- KEEP...: replicas scaled down, instances of the templates not kept are stopped
+  local templates=() keep=() t u
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do templates+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  keep=("$@")
+  for t in "${templates[@]}"; do
+    for u in $(systemctl list-units --all --plain --no-legend -- "${t%.service}*.service" | awk '{print $1}'); do
+      printf '%s\n' "${keep[@]}" | grep -qxF -- "$u" || { sudo -n systemctl disable --now --quiet -- "$u"; echo "@@unit-stopped $u"; }
+    done
+  done
+  return 0
+}
+dp_start_units() { # RESTART... -- START...: enable them all; restart services, start sockets and timers
+  local restart=() start=() all
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do restart+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  start=("$@")
+  all=("${restart[@]}" "${start[@]}")
+  [ ${#all[@]} -gt 0 ] || return 0
+  sudo -n systemctl enable --quiet -- "${all[@]}" || return 1
+  if [ ${#restart[@]} -gt 0 ]; then sudo -n systemctl restart -- "${restart[@]}" || return 1; fi
+  if [ ${#start[@]} -gt 0 ]; then sudo -n systemctl start -- "${start[@]}" || return 1; fi
+  echo "@@restarted ${all[*]}"
+}
+dp_install_site() { # FROM SITE
+  sudo -n mkdir -p -- "${2%/*}" && dp_install sudo "$1" "$2" 0644
+}
+dp_remove_site() { # SITE
+  sudo -n rm -f -- "$1"
+}
+dp_reload_caddy() {
+  sudo -n systemctl reload caddy || return 1
+  echo "@@caddy-reload"
+}
+# Ownership (src/plan/ownership.ts): deployer replaces or removes only what it created.
+dp_owned_by() { # FILE OWNER_LINE: the file carries that owner line, or none (an earlier deployer wrote it)
+  local o
+  o=$(grep -m1 '^# deployer-owner: ' -- "$1")
+  [ -z "$o" ] || [ "$o" = "$2" ]
+}
+dp_check_owned() { # MARKER OWNER UNIT_DIR SITE UNIT_NAME...: refuse to replace a unit or site that is not this app's
+  local marker=$1 owner=$2 unitdir=$3 site=$4 name f
+  shift 4
+  for name in "$@"; do
+    f=$unitdir/$name
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    if [ ! -f "$f" ] || [ -L "$f" ] || ! grep -qxF -- "$marker" "$f"; then
+      echo "$f was not created by deployer for this app: refusing to replace it" >&2; return 1
+    fi
+    dp_owned_by "$f" "$owner" || { echo "$f belongs to $(grep -m1 '^# deployer-owner: ' -- "$f" | cut -c19-)" >&2; return 1; }
+  done
+  if [ -n "$site" ] && { [ -e "$site" ] || [ -L "$site" ]; }; then
+    if [ ! -f "$site" ] || [ -L "$site" ] || ! dp_owned_by "$site" "$owner"; then
+      echo "$site is not this app's: refusing to replace it" >&2; return 1
+    fi
+  fi
+  return 0
+}
+dp_remove_app_dir() { # APPDIR IDENTITY_FILE IDENTITY: rm -rf only a dir whose identity record is this app's
+  if [ ! -d "$1" ] || [ -L "$1" ]; then return 0; fi
+  if [ ! -f "$1/$2" ] || [ "$(cat -- "$1/$2")" != "$3" ]; then
+    echo "$1 does not carry this app's identity record: not removing it" >&2; return 1
+  fi
+  sudo -n rm -rf -- "$1"
+}
+# The app user (src/plan/appUser.ts): a system user with no login shell, no
+# home and no sudo, whose comment says which app it is for.
+dp_ensure_user() { # NAME COMMENT
+  local entry
+  if entry=$(getent passwd -- "$1"); then
+    [ "$(printf '%s' "$entry" | cut -d: -f5)" = "$2" ] && return 0
+    echo "the user $1 exists and deployer did not create it for this app: set app_user = \"$1\" to run the app as it on purpose" >&2
+    return 1
+  fi
+  sudo -n useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --comment "$2" -- "$1" || return 1
+  echo "@@user-created $1"
+}
+dp_data_dir() { # DIR USER: created for the app user when missing; an existing one is left as it is
+  [ -d "$1" ] && return 0
+  sudo -n install -d -m 0750 -o "$2" -g "$(id -gn -- "$2")" -- "$1"
+}
+dp_remove_user() { # NAME COMMENT: only a user deployer created for this app
+  local entry
+  entry=$(getent passwd -- "$1") || return 0
+  if [ "$(printf '%s' "$entry" | cut -d: -f5)" != "$2" ]; then
+    echo "@@warn the user $1 was not created by deployer for this app: left in place"; return 0
+  fi
+  sudo -n userdel -- "$1" || return 1
+  echo "@@user-removed $1"
+}
+dp_wait_units() { # TIMEOUT_MS STABLE_MS UNIT...
+  local timeout=$1 stable=$2 start now since="" u st n all
+  shift 2
+  declare -A base
+  for u in "$@"; do base[$u]=$(systemctl show -p NRestarts --value -- "$u"); done
+  start=$(date +%s%3N)
+  while :; do
+    all=1
+    for u in "$@"; do
+      st=$(systemctl show -p ActiveState --value -- "$u")
+      n=$(systemctl show -p NRestarts --value -- "$u")
+      if [ "$st" = failed ] || [ "$n" != "${base[$u]}" ]; then
+        echo "@@unit-failed $u"
+        echo "$u is $st (restarted $n times); its last log lines:" >&2
+        sudo -n journalctl -u "$u" -n 20 --no-pager -o cat >&2 || true
+        return 1
+      fi
+      [ "$st" = active ] || all=0
+    done
+    now=$(date +%s%3N)
+    if [ $all = 1 ]; then
+      [ -n "$since" ] || since=$now
+      [ $((now - since)) -ge "$stable" ] && return 0
+    else
+      since=""
+    fi
+    if [ $((now - start)) -ge "$timeout" ]; then
+      echo "@@unit-failed timeout"
+      for u in "$@"; do echo "$u: $(systemctl show -p ActiveState --value -- "$u")" >&2; sudo -n journalctl -u "$u" -n 10 --no-pager -o cat >&2 || true; done
+      return 1
+    fi
+    sleep 0.2
+  done
+}

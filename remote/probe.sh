@@ -1,0 +1,165 @@
+# shellcheck shell=bash
+# The first channel of every command that changes a host (src/plan/probe.ts):
+# take the app's lock, print the remote state, then hold the lock for as long
+# as the channel lives. The lock is an flock held by this shell; when the
+# client exits, is killed, or the network drops, sshd closes the channel,
+# `cat` sees EOF, the shell exits and the kernel releases the lock. It cannot
+# go stale. Markers are named in src/remote/protocol.ts.
+#
+# Arguments: APPSDIR STATEDIR APPDIR LOCK LOCK_INFO PHASE_LOCK RELEASE_DIR SITE
+#   MARKER HOLDER LOCK_WAIT_SEC WANT_LOCK(0|1) CREATE(0|1) UNIT_DIR CADDYFILE SITES_DIR
+#   IDENTITY IDENTITY_FILE OWNER_LINE LEGACY_DESCRIPTION (src/plan/ownership.ts)
+set -u
+appsdir=$1 statedir=$2 appdir=$3 lock=$4 info=$5 phaselock=$6 release=$7 site=$8
+marker=$9 holder=${10} lockwait=${11} want_lock=${12} create=${13} unitdir=${14} caddyfile=${15} sitesdir=${16}
+ident=${17} identfile=${18} owner=${19} legacydesc=${20}
+
+b64() { base64 -w0 -- "$1" 2>/dev/null; echo; }
+
+# Prints `@@envhash KEY sha256` for each variable an .appenv exports, never a
+# value. .appenv is shell syntax (written with shellQuote), so bash itself
+# decodes the values exactly, multi-line ones included, where parsing .env on
+# the host would need a dotenv parser. `export` is replaced by a function that
+# only records, in a clean `env -i` shell. The last export is the PATH line
+# deployer appends (formatAppEnv), not an app setting.
+dp_envhash() { # APPENV
+  set -f
+  local keys=() sums=() n i
+  # shellcheck disable=SC2317 # called by the sourced .appenv
+  export() { local a; for a in "$@"; do keys+=("${a%%=*}"); sums+=("$(printf %s "${a#*=}" | sha256sum)"); done; }
+  # shellcheck disable=SC1090 # the app's own env file
+  . "$1" >/dev/null 2>&1
+  n=${#keys[@]}
+  [ "$n" -gt 0 ] && [ "${keys[n-1]}" = PATH ] && n=$((n-1))
+  for ((i=0; i<n; i++)); do [[ ${keys[i]} =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] && echo "@@envhash ${keys[i]} ${sums[i]%% *}"; done
+  return 0
+}
+
+# Whose the app dir is: own (its identity record is ours), legacy (made by
+# an earlier deployer: .versions, a current release whose units carry this
+# app's marker and describe this app and stage), missing, other (another
+# app's record) or foreign (anything else). Only own, legacy and missing go on.
+owner_status() {
+  if [ ! -e "$appdir" ] && [ ! -L "$appdir" ]; then echo missing; return; fi
+  if [ -L "$appdir" ] || [ ! -d "$appdir" ]; then echo foreign; return; fi
+  if [ -f "$appdir/$identfile" ] && [ ! -L "$appdir/$identfile" ]; then
+    if [ "$(cat -- "$appdir/$identfile")" = "$ident" ]; then echo own; else echo other; fi
+    return
+  fi
+  local cur f d n=0
+  if [ -f "$appdir/.versions" ] && cur=$(readlink -- "$appdir/current") && [[ $cur == v* ]] && [ -f "$appdir/$cur/.deployer/instances" ]; then
+    for f in "$appdir/$cur"/.deployer/units/*; do
+      [ -f "$f" ] || continue
+      d=$(grep -m1 '^Description=' -- "$f")
+      # "shop (admin) web" is stage admin of shop, not the app shop: a process name follows the prefix.
+      if ! grep -qxF -- "$marker" "$f" || [[ $d != "$legacydesc"* || $d == "$legacydesc("* ]]; then echo foreign; return; fi
+      n=$((n+1))
+    done
+    [ $n -gt 0 ] && { echo legacy; return; }
+  fi
+  echo foreign
+}
+refuse_unless_ours() { # stops here, having created nothing, unless the app dir is ours (or missing)
+  case $own in
+    other) echo "@@refused $(b64 "$appdir/$identfile")"; exit 0 ;;
+    foreign) echo "@@refused "; exit 0 ;;
+  esac
+}
+write_identity() {
+  printf '%s\n' "$ident" > "$appdir/$identfile.tmp" && mv -f -- "$appdir/$identfile.tmp" "$appdir/$identfile"
+}
+owned_by_us() { # FILE: carries no owner line (an earlier deployer wrote it) or ours
+  local o
+  o=$(grep -m1 '^# deployer-owner: ' -- "$1")
+  [ -z "$o" ] || [ "$o" = "$owner" ]
+}
+
+echo "@@user $(id -un)"
+# Refuse before creating anything (and again under the lock, below).
+own=$(owner_status); refuse_unless_ours
+# Create only what is missing; never chown or chmod what exists (apps_dir may be /opt).
+if [ "$create" = 1 ]; then
+  if [ ! -d "$appsdir" ]; then
+    mkdir -p -- "$appsdir" 2>/dev/null || sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$appsdir" ||
+      { echo "@@error cannot create $appsdir: the user $(id -un) cannot write there and has no passwordless sudo"; exit 1; }
+  fi
+  if [ ! -d "$statedir" ]; then
+    mkdir -- "$statedir" 2>/dev/null || sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$statedir" ||
+      { echo "@@error cannot create $statedir: the user $(id -un) cannot write $appsdir and has no passwordless sudo"; exit 1; }
+  fi
+fi
+if [ "$want_lock" = 1 ] && [ "$create" = 0 ] && [ ! -d "$appdir" ]; then
+  echo "@@error the app is not deployed on this host ($appdir does not exist): run deployer deploy first"; exit 0
+fi
+if [ "$want_lock" = 1 ]; then
+  exec 9>>"$lock" || { echo "@@error cannot open $lock"; exit 1; }
+  # Half a second of grace even without --lock-wait: a read-only probe
+  # (plan, status) may hold the lock for an instant to see if it is free.
+  if ! flock -w 0.5 9; then
+    if [ "$lockwait" -gt 0 ]; then echo "@@waiting $(b64 "$info")"; fi
+    if [ "$lockwait" = 0 ] || ! flock -w "$lockwait" 9; then echo "@@locked $(b64 "$info")"; exit 0; fi
+  fi
+  printf '%s\n' "$holder" > "$info.tmp" && mv -f -- "$info.tmp" "$info"
+  # A phase script of a client that just died may still be finishing (it
+  # ignores SIGHUP on purpose): wait for it before looking at the state.
+  exec 8>>"$phaselock" && flock -w 600 8; exec 8>&-
+  echo "@@acquired"
+  own=$(owner_status); refuse_unless_ours
+  # Made by an earlier deployer: adopted once, by the first command that changes the host.
+  if [ "$own" = legacy ]; then
+    if write_identity; then own=adopted; else echo "@@error cannot write $appdir/$identfile"; exit 1; fi
+  fi
+else
+  if [ -e "$lock" ] && ! flock -n "$lock" true 2>/dev/null; then echo "@@held $(b64 "$info")"; fi
+fi
+if [ "$create" = 1 ] && [ "$own" = missing ]; then
+  if ! { mkdir -- "$appdir" 2>/dev/null || sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$appdir"; } || ! write_identity; then
+    echo "@@error cannot create $appdir"; exit 1
+  fi
+  own=created
+fi
+echo "@@owner $own"
+if [ -d "$appdir" ]; then
+  cur=$(readlink -- "$appdir/current" 2>/dev/null) && echo "@@current ${cur#v}"
+  # Each release, and what its switch installs: units, Caddy site, instances.
+  for d in "$appdir"/v*/; do
+    [ -d "$d" ] || continue
+    d=${d%/} v=${d##*/v}
+    echo "@@release $v"
+    for f in "$d"/.deployer/units/*; do [ -f "$f" ] && echo "@@release-unit $v ${f##*/} $(b64 "$f")"; done
+    [ -f "$d/.deployer/caddy.site" ] && echo "@@release-site $v $(b64 "$d/.deployer/caddy.site")"
+    [ -f "$d/.deployer/instances" ] && echo "@@release-instances $v $(b64 "$d/.deployer/instances")"
+  done
+  [ -f "$appdir/.versions" ] && echo "@@versions $(b64 "$appdir/.versions")"
+  # stdin is this script: the child shell must not read it.
+  [ -f "$appdir/.appenv" ] && env -i bash --norc --noprofile -c "$(declare -f dp_envhash); dp_envhash \"\$1\"" envhash "$appdir/.appenv" </dev/null
+fi
+if [ -n "$release" ] && [ -d "$release" ]; then
+  (cd -- "$release" && find . -path ./.venv -prune -o -path ./.incoming -prune -o -type f -print0 | xargs -0 -r sha256sum) |
+    while read -r sum path; do echo "@@file ${path#./} $sum"; done
+fi
+# The live release's files too: what is unchanged is copied on the host
+# instead of uploaded, and its venv can be reused when the deps match.
+if [ -n "${cur:-}" ] && [ -d "$appdir/$cur" ] && [ "$appdir/$cur" != "$release" ]; then
+  (cd -- "$appdir/$cur" && find . -path ./.venv -prune -o -path ./.incoming -prune -o -type f -print0 | xargs -0 -r sha256sum) |
+    while read -r sum path; do echo "@@curfile ${path#./} $sum"; done
+fi
+if [ -n "${cur:-}" ] && [ -x "$appdir/$cur/.venv/bin/python" ]; then echo "@@curvenv yes"; fi
+# Services of the live release that are not running (a no-op deploy must still start them).
+if [ -n "${cur:-}" ] && [ -f "$appdir/$cur/.deployer/instances" ]; then
+  while read -r _ unit; do [ -n "$unit" ] && ! systemctl is-active --quiet -- "$unit" && echo "@@inactive $unit"; done < "$appdir/$cur/.deployer/instances"
+fi
+# Units and site with this app's name: ours, or another app's (same name, other owner line).
+for f in "$unitdir"/*.service "$unitdir"/*.socket "$unitdir"/*.timer; do
+  if [ ! -f "$f" ] || ! grep -qxF -- "$marker" "$f"; then continue; fi
+  if owned_by_us "$f"; then echo "@@unit ${f##*/} $(b64 "$f")"; else echo "@@unit-other ${f##*/} $(grep -m1 '^# deployer-owner: ' -- "$f" | base64 -w0)"; fi
+done
+if [ -f "$site" ]; then
+  if owned_by_us "$site"; then echo "@@caddy $(b64 "$site")"; else echo "@@caddy-other $(grep -m1 '^# deployer-owner: ' -- "$site" | base64 -w0)"; fi
+fi
+grep -qE "^[[:space:]]*import[[:space:]]+$sitesdir/\\*\\.caddy" "$caddyfile" 2>/dev/null && echo "@@caddy-imports yes"
+command -v uv >/dev/null 2>&1 && echo "@@uv yes"
+echo "@@python $(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)"
+echo "@@end"
+# Hold the lock until the client closes stdin (or the connection dies).
+if [ "$want_lock" = 1 ]; then cat >/dev/null; fi

@@ -1,0 +1,103 @@
+// The one protocol between the remote scripts (remote/*.sh) and the client:
+// a script prints lines `@@<marker> [argument]` on stdout; every other line is
+// ordinary output. Each marker a script prints is named here (a unit test
+// checks both ways), and parseMarker is the one reader.
+
+export const Marker = {
+  // Phase scripts (remote/phase.sh)
+  step: 'step',
+  fail: 'fail',
+  warn: 'warn',
+  mark: 'mark',
+  ready: 'ready',
+  committed: 'committed',
+  reverting: 'reverting',
+  reverted: 'reverted',
+  done: 'done',
+  unitChanged: 'unit-changed',
+  unitRemoved: 'unit-removed',
+  unitStopped: 'unit-stopped',
+  unitFailed: 'unit-failed',
+  daemonReload: 'daemon-reload',
+  restarted: 'restarted',
+  caddyReload: 'caddy-reload',
+  userCreated: 'user-created',
+  userRemoved: 'user-removed',
+  // The probe and lock (remote/probe.sh)
+  user: 'user',
+  error: 'error',
+  waiting: 'waiting',
+  locked: 'locked',
+  acquired: 'acquired',
+  held: 'held',
+  current: 'current',
+  release: 'release',
+  releaseUnit: 'release-unit',
+  releaseSite: 'release-site',
+  releaseInstances: 'release-instances',
+  versions: 'versions',
+  envhash: 'envhash',
+  file: 'file',
+  curfile: 'curfile',
+  curvenv: 'curvenv',
+  inactive: 'inactive',
+  unit: 'unit',
+  caddy: 'caddy',
+  caddyImports: 'caddy-imports',
+  owner: 'owner',
+  refused: 'refused',
+  unitOther: 'unit-other',
+  caddyOther: 'caddy-other',
+  uv: 'uv',
+  python: 'python',
+  end: 'end',
+  // `deployer server …` (remote/server-*.sh)
+  changed: 'changed',
+  ok: 'ok',
+  // `deployer app …` (remote/app-*.sh)
+  now: 'now',
+  state: 'state',
+  missing: 'missing',
+} as const;
+
+export type MarkerName = (typeof Marker)[keyof typeof Marker];
+
+/** Printed by the client itself (never by a script): a test pause point was reached. */
+export const PAUSED = 'paused';
+
+const KNOWN = new Set<string>(Object.values(Marker));
+
+export interface MarkerLine {
+  marker: MarkerName;
+  /** The rest of the line after one space ('' when there is none). */
+  arg: string;
+}
+
+/** The marker on one line of script output, or undefined for ordinary output (or an unknown marker). */
+export function parseMarker(line: string): MarkerLine | undefined {
+  if (!line.startsWith('@@')) return undefined;
+  const sp = line.indexOf(' ');
+  const name = sp < 0 ? line.slice(2) : line.slice(2, sp);
+  if (!KNOWN.has(name)) return undefined;
+  return { marker: name as MarkerName, arg: sp < 0 ? '' : line.slice(sp + 1) };
+}
+
+/** Every marker line in a block of output, in order. */
+export function parseMarkers(text: string): MarkerLine[] {
+  return text.split('\n').flatMap((line) => parseMarker(line.replace(/\r$/, '')) ?? []);
+}
+
+/** The argument of the first `marker` line in `markers`. */
+export function findMarker(markers: readonly MarkerLine[], marker: MarkerName): string | undefined {
+  return markers.find((m) => m.marker === marker)?.arg;
+}
+
+/** True when `marker` appears. */
+export function hasMarker(markers: readonly MarkerLine[], marker: MarkerName): boolean {
+  return markers.some((m) => m.marker === marker);
+}
+
+/** A marker line as a script prints it (for the client's own output and for tests). */
+export function formatMarker(marker: MarkerName | typeof PAUSED, arg?: string): string {
+  return arg === undefined ? `@@${marker}` : `@@${marker} ${arg}`;
+}

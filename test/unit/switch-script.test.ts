@@ -1,0 +1,89 @@
+// The switch steps planDeploy decides, run by remote/phase.sh in a real bash
+// with stub sudo/systemctl on PATH and temp dirs for the unit folder and the
+// Caddy site: each step does exactly its one thing, in order.
+import { test } from '../helpers/timed.js';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { activateSteps, deactivateSteps } from '../../src/plan/activate.js';
+import type { Layout } from '../../src/plan/layout.js';
+import { renderScript } from '../../src/plan/script.js';
+import type { Step } from '../../src/plan/steps.js';
+
+function host() {
+  const d = mkdtempSync(join(tmpdir(), 'deployer-switch-'));
+  const bin = join(d, 'bin');
+  const log = join(d, 'calls.log');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'sudo'), '#!/bin/bash\n[ "$1" = -n ] && shift\nexec "$@"\n');
+  // list-units answers with two running replicas of the template.
+  writeFileSync(join(bin, 'systemctl'), `#!/bin/bash\necho "systemctl $*" >> ${JSON.stringify(log)}\nif [ "$1" = list-units ]; then printf '%s\\n' 'shop-web@8000.service loaded active running x' 'shop-web@8001.service loaded active running x'; fi\n`);
+  for (const f of ['sudo', 'systemctl']) chmodSync(join(bin, f), 0o755);
+  const appDir = join(d, 'apps', 'shop');
+  const unitDir = join(d, 'units');
+  mkdirSync(join(appDir, 'v2', '.deployer', 'units'), { recursive: true });
+  mkdirSync(unitDir);
+  writeFileSync(join(appDir, 'v2', '.deployer', 'units', 'shop-web@.service'), 'new web\n');
+  writeFileSync(join(appDir, 'v2', '.deployer', 'caddy.site'), 'new site\n');
+  writeFileSync(join(appDir, 'v2', '.env'), 'A=1\n');
+  writeFileSync(join(unitDir, 'shop-web@.service'), 'old web\n');
+  writeFileSync(join(unitDir, 'shop-old.service'), 'old\n');
+  const L = { appDir, current: join(appDir, 'current'), unitDir, caddySite: join(d, 'sites', 'shop.caddy'), releaseDirName: (v: string) => `v${v}` } as unknown as Layout;
+  const run = (steps: Step[]) => {
+    const r = spawnSync('bash', ['-s'], { input: renderScript({ phaseLock: join(d, 'phase.lock'), steps }), encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const calls = existsSync(log) ? readFileSync(log, 'utf8') : '';
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, calls };
+  };
+  return { L, run, appDir, unitDir };
+}
+
+test('activate: removes and installs the units it names, reloads systemd, switches, stops a scaled-down replica, restarts, installs the site', () => {
+  const h = host();
+  const steps = activateSteps(h.L, { units: { 'shop-web@.service': 'old web\n', 'shop-old.service': 'old\n' } }, {
+    releaseDirName: 'v2',
+    units: { 'shop-web@.service': 'new web\n' },
+    caddySite: 'new site\n',
+    instances: 'restart shop-web@8000.service\n',
+  });
+  const r = h.run(steps);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal(readFileSync(join(h.unitDir, 'shop-web@.service'), 'utf8'), 'new web\n');
+  assert.equal(existsSync(join(h.unitDir, 'shop-old.service')), false);
+  assert.equal(readlinkSync(join(h.appDir, 'current')), 'v2');
+  assert.equal(readlinkSync(join(h.appDir, '.env')), 'current/.env');
+  assert.equal(readFileSync(h.L.caddySite, 'utf8'), 'new site\n');
+  assert.deepEqual(r.calls.trim().split('\n'), [
+    'systemctl disable --now --quiet -- shop-old.service',
+    'systemctl daemon-reload',
+    'systemctl list-units --all --plain --no-legend -- shop-web@*.service',
+    'systemctl disable --now --quiet -- shop-web@8001.service',
+    'systemctl enable --quiet -- shop-web@8000.service',
+    'systemctl restart -- shop-web@8000.service',
+    'systemctl reload caddy',
+  ]);
+  for (const m of ['@@unit-removed shop-old.service', '@@unit-changed shop-web@.service', '@@daemon-reload', '@@unit-stopped shop-web@8001.service', '@@restarted shop-web@8000.service', '@@caddy-reload', '@@done']) {
+    assert.ok(r.stdout.includes(m), `${m} missing from:\n${r.stdout}`);
+  }
+});
+
+test('nothing changed: no unit is touched, systemd and Caddy are not reloaded, the services still restart', () => {
+  const h = host();
+  const r = h.run(activateSteps(h.L, { units: { 'shop-api.service': 'api\n' }, caddySite: 'site\n' }, { releaseDirName: 'v2', units: { 'shop-api.service': 'api\n' }, caddySite: 'site\n', instances: 'restart shop-api.service\nstart shop-api.socket\n' }));
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.calls.trim().split('\n'), ['systemctl enable --quiet -- shop-api.service shop-api.socket', 'systemctl restart -- shop-api.service', 'systemctl start -- shop-api.socket']);
+});
+
+test('deactivate removes every unit of the app, the site and the current link', () => {
+  const h = host();
+  mkdirSync(join(h.L.caddySite, '..'), { recursive: true });
+  writeFileSync(h.L.caddySite, 'site\n');
+  spawnSync('ln', ['-s', 'v2', join(h.appDir, 'current')]);
+  const r = h.run(deactivateSteps(h.L, { units: { 'shop-web@.service': 'old web\n', 'shop-old.service': 'old\n' }, caddySite: 'site\n' }));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(existsSync(join(h.unitDir, 'shop-web@.service')) || existsSync(join(h.unitDir, 'shop-old.service')), false);
+  assert.equal(existsSync(h.L.caddySite), false);
+  assert.equal(existsSync(join(h.appDir, 'current')), false);
+  assert.match(r.calls, /stop -- shop-web@\*\.service/);
+});
