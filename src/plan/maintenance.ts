@@ -6,8 +6,8 @@ import { historyLine, revertSteps } from './deploy.js';
 import { layoutFor } from './layout.js';
 import { activateSteps, deactivateSteps, releaseUnits, switchTargetOnHost, type Installed } from './activate.js';
 import { appUserFor } from './appUser.js';
-import { IDENTITY_FILE, identityText } from './ownership.js';
-import type { RemoteState } from './probe.js';
+import { IDENTITY_FILE, identityText, ownerLine } from './ownership.js';
+import { unitMarker, type RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
 import type { Step } from './steps.js';
 import { formatVersions, selectPrune, setStatus } from './versions.js';
@@ -49,6 +49,8 @@ export function planRollback(config: Config, host: HostConfig, state: RemoteStat
   return {
     phaseLock: L.phaseLockFile,
     steps: [
+      // The release's units and site must be absent or this app's (another app may have taken a name since).
+      { kind: 'check-owned', marker: unitMarker(config.appName), owner: ownerLine(config), unitDir: L.unitDir, units: Object.keys(to.units), ...(to.caddySite !== undefined ? { site: L.caddySite } : {}) },
       ...activateSteps(L, installedNow, to),
       ...(units.length ? [{ kind: 'wait-units', units, timeoutSec: config.healthCheck.timeout, stableSec: 1 } as const] : []),
     ],

@@ -108,3 +108,28 @@ test('down removes the app dir only when its identity record is this app\'s', ()
   assert.match(r.stderr, /does not carry this app's identity record: not removing it/);
   assert.equal(readFileSync(join(dir, 'data.db'), 'utf8'), 'mine');
 });
+
+test('check-owned refuses to replace a hand-made unit or another app\'s, and accepts its own or an earlier deployer\'s', () => {
+  const d = apps();
+  mkdirSync(d, { recursive: true });
+  const marker = unitMarker('shop-admin');
+  const mine = ownerLine({ app: 'shop', stage: 'admin', appsDir: '/srv/elsewhere' });
+  const theirs = ownerLine({ app: 'shop-admin', appsDir: '/srv/deployer' });
+  const check = (files: Record<string, string>, site?: string) => {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(d, name), content);
+    const r = spawnSync('bash', ['-s'], {
+      input: renderScript({ phaseLock: join(d, 'phase.lock'), steps: [{ kind: 'check-owned', marker, owner: mine, unitDir: d, units: Object.keys(files), ...(site ? { site: join(d, site) } : {}) }] }),
+      encoding: 'utf8',
+    });
+    return { code: r.status, stderr: r.stderr };
+  };
+  assert.equal(check({ 'a.service': `${marker}\n${mine}\n[Unit]\n`, 'b.service': `${marker}\n[Unit]\n` }).code, 0);
+  const handMade = check({ 'c.service': '[Unit]\nDescription=mine, not deployer\'s\n' });
+  assert.equal(handMade.code, 10);
+  assert.match(handMade.stderr, /c\.service was not created by deployer for this app: refusing to replace it/);
+  const other = check({ 'shop-admin-web.service': `${marker}\n${theirs}\n[Unit]\n` });
+  assert.equal(other.code, 10);
+  assert.match(other.stderr, /shop-admin-web\.service belongs to app=shop-admin stage= apps_dir=\/srv\/deployer/);
+  writeFileSync(join(d, 'site.caddy'), `${theirs}\n:80 {}\n`);
+  assert.equal(check({}, 'site.caddy').code, 10);
+});
