@@ -30,4 +30,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 npm run build --silent
 bash test/host/testhost.sh build >/dev/null
+# npm test also runs some e2e files on Debian 13 (test/run.mjs, TRIXIE_E2E).
+TESTHOST_SUITE=trixie bash test/host/testhost.sh build >/dev/null
 echo "setup: ready"

@@ -1,42 +1,71 @@
 #!/usr/bin/env node
 // Runs the compiled tests with node's own test runner and ends with a plain
-// "N passed, N failed" line (CI reads it). Usage: node test/run.mjs [unit|e2e ...]
+// "N passed, N failed" line (CI reads it). Usage: node test/run.mjs [unit|e2e|trixie ...]
+// (no argument: all three). `trixie` runs the TRIXIE_E2E files again, on
+// Debian 13 test hosts (TESTHOST_SUITE=trixie); the others boot Debian 12.
 import { spawn } from 'node:child_process';
 import { readdirSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
+/** e2e files (without .test.js) that CI also runs on a Debian 13 host. Add a name to extend. */
+const TRIXIE_E2E = ['deploy-python', 'lifecycle', 'faults'];
+
 const root = new URL('..', import.meta.url).pathname;
-const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'e2e'];
-const files = [];
-for (const suite of suites) {
+const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'e2e', 'trixie'];
+const compiled = (suite) => {
   const dir = join(root, 'dist', 'test', suite);
-  if (!existsSync(dir)) continue;
-  for (const f of readdirSync(dir).sort()) if (f.endsWith('.test.js')) files.push(join(dir, f));
+  return existsSync(dir) ? readdirSync(dir).sort().filter((f) => f.endsWith('.test.js')).map((f) => join(dir, f)) : [];
+};
+const runs = [];
+const files = suites.filter((s) => s !== 'trixie').flatMap(compiled);
+if (files.length) runs.push({ files, env: {} });
+if (suites.includes('trixie')) {
+  const trixie = TRIXIE_E2E.map((name) => join(root, 'dist', 'test', 'e2e', `${name}.test.js`));
+  const missing = trixie.filter((f) => !existsSync(f));
+  if (missing.length) {
+    console.error(`TRIXIE_E2E names files that do not exist: ${missing.join(', ')}`);
+    process.exit(1);
+  }
+  runs.push({ files: trixie, env: { TESTHOST_SUITE: 'trixie' }, title: `Debian 13 (trixie): ${TRIXIE_E2E.join(', ')}` });
 }
-if (files.length === 0) {
+if (runs.length === 0) {
   console.error('no compiled test files found (run `npm run build` first)');
   process.exit(1);
 }
-const tapFile = join(mkdtempSync(join(tmpdir(), 'deployer-test-')), 'results.tap');
+
 // e2e files each boot their own test host; two at a time fits a 2-core machine.
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const child = spawn(process.execPath, [
-  // A backstop per file; each test and hook has its own limit (test/helpers/timed.ts).
-  '--test', `--test-concurrency=${concurrency}`, '--test-timeout=1500000',
-  '--test-reporter=spec', '--test-reporter-destination=stdout',
-  '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
-  ...files,
-], { stdio: 'inherit' });
-child.on('exit', (code, signal) => {
-  let pass = 0, fail = 0, skipped = 0;
-  try {
-    const tap = readFileSync(tapFile, 'utf8');
-    pass = Number(/^# pass (\d+)$/m.exec(tap)?.[1] ?? 0);
-    // A test that timed out (or whose file did) is "cancelled": it failed.
-    fail = Number(/^# fail (\d+)$/m.exec(tap)?.[1] ?? 0) + Number(/^# cancelled (\d+)$/m.exec(tap)?.[1] ?? 0);
-    skipped = Number(/^# skipped (\d+)$/m.exec(tap)?.[1] ?? 0);
-  } catch { fail = fail || 1; }
-  console.log(`${pass} passed, ${fail} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  process.exit(code ?? (signal ? 1 : 0));
-});
+function runOnce({ files, env, title }) {
+  if (title) console.log(`\n::: e2e again on ${title}`);
+  const tapFile = join(mkdtempSync(join(tmpdir(), 'deployer-test-')), 'results.tap');
+  const child = spawn(process.execPath, [
+    // A backstop per file; each test and hook has its own limit (test/helpers/timed.ts).
+    '--test', `--test-concurrency=${concurrency}`, '--test-timeout=1500000',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    ...files,
+  ], { stdio: 'inherit', env: { ...process.env, ...env } });
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      let pass = 0, fail = 0, skipped = 0;
+      try {
+        const tap = readFileSync(tapFile, 'utf8');
+        pass = Number(/^# pass (\d+)$/m.exec(tap)?.[1] ?? 0);
+        // A test that timed out (or whose file did) is "cancelled": it failed.
+        fail = Number(/^# fail (\d+)$/m.exec(tap)?.[1] ?? 0) + Number(/^# cancelled (\d+)$/m.exec(tap)?.[1] ?? 0);
+        skipped = Number(/^# skipped (\d+)$/m.exec(tap)?.[1] ?? 0);
+      } catch { fail = fail || 1; }
+      resolve({ pass, fail, skipped, code: code ?? (signal ? 1 : 0) });
+    });
+  });
+}
+
+let pass = 0, fail = 0, skipped = 0, code = 0;
+for (const run of runs) {
+  const r = await runOnce(run);
+  pass += r.pass; fail += r.fail; skipped += r.skipped;
+  if (r.code !== 0 && code === 0) code = r.code;
+}
+console.log(`${pass} passed, ${fail} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(code);

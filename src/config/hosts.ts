@@ -51,6 +51,8 @@ function readHost(table: RawTable, n: number, issues: Issues, paths: PathContext
     env: r.string('env'),
     envfile: r.string('envfile'),
     domains: r.strings('domains') ?? [],
+    // What ~/.ssh/config may still set (values written in deployer.toml win).
+    defaulted: (['user', 'port'] as const).filter((k) => table[k] === undefined),
   });
 }
 

@@ -33,6 +33,8 @@ export interface HostConfig {
   envfile?: string;
   /** Extra domains for this host's Caddy site (added to webserver.domains). */
   domains: string[];
+  /** Keys not written in the config (filled with defaults): ~/.ssh/config may set them. */
+  defaulted?: ReadonlyArray<'user' | 'port'>;
 }
 
 export interface ProcessConfig {

@@ -36,7 +36,7 @@ export function whoIsAsking(ctx: Context): string {
 }
 
 export async function connectHost(ctx: Context, config: Config, host: HostConfig, opts: HostsOptions): Promise<{ handle: HostHandle; lock: Lock }> {
-  const session = await SshSession.connect(host, { env: ctx.env, debug: (m) => ctx.reporter.debug(m, host.name) });
+  const session = await SshSession.connect(host, { env: ctx.env, interactive: ctx.interactive, debug: (m) => ctx.reporter.debug(m, host.name) });
   try {
     const remote = new RemoteHost(session, ctx.reporter);
     const holder = `${whoIsAsking(ctx)} pid ${process.pid}: deployer ${opts.command} (since ${new Date().toISOString()})`;

@@ -17,24 +17,57 @@ export function expandHome(path: string): string {
   return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
 
-function checkedKey(key: string, source: string, passphrase: string | undefined): string {
+/** Asks for a key's passphrase on the terminal (only when deployer runs interactively). */
+export type AskPassphrase = (source: string) => Promise<string>;
+
+function isEncrypted(key: string): boolean {
+  const parsed = ssh2.utils.parseKey(key);
+  return parsed instanceof Error && /encrypted|passphrase/i.test(parsed.message);
+}
+
+function checkedKey(key: string, source: string, passphrase: string | undefined, passphraseFrom: string): string {
   // Parse once here so a bad key or passphrase is a clear error, not a
   // synchronous throw from inside ssh2's connect().
   const parsed = ssh2.utils.parseKey(key, passphrase);
   if (parsed instanceof Error) {
-    const encrypted = /encrypted|passphrase/i.test(parsed.message);
-    throw new SshError(`cannot use the SSH key from ${source}: ${parsed.message}`, {
-      hint: encrypted
-        ? 'the key is encrypted: set DEPLOYER_SSH_PASSPHRASE, or load it into ssh-agent (ssh-add) and leave key_file unset'
-        : 'check that it is an OpenSSH or PEM private key (ssh-keygen -y -f FILE prints its public key)',
-    });
+    const encrypted = /encrypted|passphrase|bad decrypt/i.test(parsed.message);
+    const wrong = encrypted && passphrase !== undefined;
+    throw new SshError(
+      wrong ? `cannot use the SSH key from ${source}: the passphrase from ${passphraseFrom} does not decrypt it` : `cannot use the SSH key from ${source}: ${parsed.message}`,
+      {
+        hint: wrong
+          ? `check ${passphraseFrom}`
+          : encrypted
+            ? 'the key is encrypted: run deployer in a terminal to be asked for its passphrase, set key_passphrase_env = "NAME" in the [[hosts]] entry and export NAME (CI), or load the key into ssh-agent (ssh-add) and leave key_file unset'
+            : 'check that it is an OpenSSH or PEM private key (ssh-keygen -y -f FILE prints its public key)',
+      },
+    );
   }
   return key;
 }
 
-export function authMethods(host: HostConfig, env: NodeJS.ProcessEnv): AuthMethod[] {
+export async function authMethods(host: HostConfig & { identityFiles?: string[]; identitiesOnly?: boolean }, env: NodeJS.ProcessEnv, ask?: AskPassphrase): Promise<AuthMethod[]> {
   const username = host.user;
-  const passphrase = env.DEPLOYER_SSH_PASSPHRASE || undefined;
+  let passphraseFrom = '$DEPLOYER_SSH_PASSPHRASE';
+  let passphrase = env.DEPLOYER_SSH_PASSPHRASE || undefined;
+  if (host.keyPassphraseEnv) {
+    passphraseFrom = `$${host.keyPassphraseEnv} (key_passphrase_env)`;
+    passphrase = env[host.keyPassphraseEnv];
+    if (passphrase === undefined) {
+      throw new SshError(`host ${host.name}: key_passphrase_env names the environment variable ${host.keyPassphraseEnv}, but it is not set`, {
+        hint: `export ${host.keyPassphraseEnv}=... (in GitHub Actions: env: ${host.keyPassphraseEnv}: \${{ secrets.SSH_KEY_PASSPHRASE }})`,
+      });
+    }
+  }
+  const keyMethod = async (key: string, source: string): Promise<AuthMethod> => {
+    let pass = passphrase;
+    let from = passphraseFrom;
+    if (pass === undefined && ask && isEncrypted(key)) {
+      pass = await ask(source);
+      from = 'the terminal';
+    }
+    return { type: 'publickey', username, key: checkedKey(key, source, pass, from), passphrase: pass, source };
+  };
   const methods: AuthMethod[] = [];
   const envName = host.keyEnv ?? (env.DEPLOYER_SSH_KEY ? 'DEPLOYER_SSH_KEY' : undefined);
   if (envName) {
@@ -46,22 +79,29 @@ export function authMethods(host: HostConfig, env: NodeJS.ProcessEnv): AuthMetho
     }
     // CI secrets often lose the final newline or get \r\n; OpenSSH keys need it.
     const key = text.replace(/\r\n/g, '\n').trim() + '\n';
-    methods.push({ type: 'publickey', username, key: checkedKey(key, `$${envName}`, passphrase), passphrase, source: `$${envName}` });
+    methods.push(await keyMethod(key, `$${envName}`));
   }
   if (host.keyFile) {
     const path = expandHome(host.keyFile);
     if (!existsSync(path)) {
       throw new SshError(`host ${host.name}: key_file ${host.keyFile} does not exist`, { hint: 'fix key_file in the [[hosts]] entry, or remove it to use ssh-agent' });
     }
-    methods.push({ type: 'publickey', username, key: checkedKey(readFileSync(path, 'utf8'), path, passphrase), passphrase, source: path });
+    methods.push(await keyMethod(readFileSync(path, 'utf8'), path));
   }
-  if (methods.length === 0 && env.SSH_AUTH_SOCK) methods.push({ type: 'agent', username, agent: env.SSH_AUTH_SOCK, source: 'ssh-agent' });
+  // IdentityFile lines of ~/.ssh/config (after what deployer.toml names). A
+  // missing one is skipped, as ssh does.
+  if (methods.length === 0) {
+    for (const path of host.identityFiles ?? []) {
+      if (existsSync(path)) methods.push(await keyMethod(readFileSync(path, 'utf8'), path));
+    }
+  }
+  if (methods.length === 0 && env.SSH_AUTH_SOCK && !host.identitiesOnly) methods.push({ type: 'agent', username, agent: env.SSH_AUTH_SOCK, source: 'ssh-agent' });
   if (methods.length === 0) {
     for (const name of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
       const path = join(homedir(), '.ssh', name);
       if (!existsSync(path)) continue;
       try {
-        methods.push({ type: 'publickey', username, key: checkedKey(readFileSync(path, 'utf8'), path, passphrase), passphrase, source: path });
+        methods.push(await keyMethod(readFileSync(path, 'utf8'), path));
       } catch {
         // An encrypted default key without a passphrase: skip it, as ssh does in batch mode.
       }

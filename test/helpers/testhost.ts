@@ -215,6 +215,16 @@ export async function startHost(opts: { name?: string; forwards?: number[] } = {
   };
 }
 
+/**
+ * Connects two hosts' network namespaces with a veth pair and a private /30
+ * that exists only inside them; returns each host's address on it.
+ */
+export async function linkHosts(a: TestHost, b: TestHost, network = '10.213.0.0'): Promise<{ a: string; b: string }> {
+  const { stdout } = await execFileAsync('bash', [scriptPath, 'link', a.name, b.name, network]);
+  const addrs = JSON.parse(stdout) as Record<string, string>;
+  return { a: addrs[a.name], b: addrs[b.name] };
+}
+
 /** GET http://127.0.0.1:PORT/PATH, optionally with a Host header (for Caddy's name-based sites). */
 export function httpGet(port: number, path = '/', host?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # testhost.sh: throwaway real Debian hosts for deployer's end-to-end tests.
 #
-# A host is a Debian 12 root filesystem made by debootstrap and customised by
+# A host is a Debian 12 (or 13: TESTHOST_SUITE=trixie) root filesystem made by debootstrap and customised by
 # docker/provision.sh (the same script the Docker image uses), booted with
 # `systemd-nspawn --boot`: real systemd as PID 1, sshd, Caddy, python3-venv,
 # sudo. It needs root, but neither Docker nor systemd as the machine's PID 1.
 #
 #   testhost.sh deps                    apt-get install what this script needs
 #   testhost.sh build                   build the image, or reuse the cached one (prints its dir)
+#   testhost.sh mirror                  the Debian mirror the build would use
 #   testhost.sh up NAME SSH_PORT [HOST_PORT:GUEST_PORT ...]
 #                                       boot NAME; wait for ssh and `running`;
 #                                       print info.json
@@ -15,6 +16,8 @@
 #   testhost.sh down-all                `down` every instance
 #   testhost.sh list                    instances and whether they run
 #   testhost.sh ssh NAME [CMD...]       ssh in as root (deploy@NAME works with the ssh_config)
+#   testhost.sh link NAME1 NAME2 [NET]  veth pair between the two hosts' namespaces, a /30
+#                                       (default 10.213.0.0) that exists only inside them
 #   testhost.sh proxy-stop NAME HOST_PORT    stop one loopback proxy (cuts its connections)
 #   testhost.sh proxy-start NAME HOST_PORT   start it again
 #
@@ -36,7 +39,8 @@
 #
 # Knobs: DEPLOYER_TESTHOST_BASE, DEPLOYER_TESTHOST_CGROUP (deployer-test; a
 # separate base + group gives a harness that never sees the default one's
-# hosts), TESTHOST_SUITE (bookworm), TESTHOST_MIRROR,
+# hosts), TESTHOST_SUITE (bookworm; or trixie), TESTHOST_MIRROR (default:
+# the machine's own apt sources),
 # TESTHOST_BOOT_TIMEOUT (120 s), TESTHOST_STOP_TIMEOUT (30 s),
 # TESTHOST_KEEP_FAILED=1 (leave a failed `up` for inspection).
 
@@ -183,21 +187,35 @@ lock_instance() {   # NAME: hold fd 9 on the instance lock until the script exit
   flock 9
 }
 
-# The Debian mirror the machine's apt uses (deb822 .sources or one-line format).
+# The Debian mirror the machine's apt uses (deb822 .sources or one-line
+# format), for any suite: the entry that names SUITE, else the entry of the
+# machine's main archive (a suite without "-security"/"-updates"/...), since a
+# Debian mirror serves every release. No mirror host is written here.
 detect_mirror() {
   if [ -n "${TESTHOST_MIRROR:-}" ]; then echo "$TESTHOST_MIRROR"; return; fi
-  local m=""
-  if compgen -G "/etc/apt/sources.list.d/*.sources" >/dev/null; then
-    m=$(awk -v suite="$SUITE" '
-      function hit() { return u != "" && (" " s " ") ~ (" " suite " ") }
-      /^[[:space:]]*$/ { if (hit()) { print u; exit } u = ""; s = ""; next }
-      /^URIs:/ { u = $2 } /^Suites:/ { $1 = ""; s = $0 }
-      END { if (hit()) print u }' /etc/apt/sources.list.d/*.sources | head -n1)
-  fi
-  if [ -z "$m" ] && [ -f /etc/apt/sources.list ]; then
-    m=$(awk -v suite="$SUITE" '$1 == "deb" && $3 == suite { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' /etc/apt/sources.list)
-  fi
-  echo "${m:-http://deb.debian.org/debian}"
+  local m="" want apt=${TESTHOST_APT_ETC:-/etc/apt}   # (another dir: for the unit test)
+  for want in "$SUITE" main; do
+    if compgen -G "$apt/sources.list.d/*.sources" >/dev/null; then
+      m=$(awk -v suite="$want" '
+        function hit(  n, a, k) {
+          if (u == "" || t !~ /(^| )deb( |$)/) return 0
+          n = split(s, a, " ")
+          for (k = 1; k <= n; k++) if (suite == "main" ? a[k] !~ /-/ : a[k] == suite) return 1
+          return 0
+        }
+        /^[[:space:]]*$/ { if (hit()) { print u; exit } u = ""; s = ""; t = ""; next }
+        /^Types:/ { $1 = ""; t = $0 } /^URIs:/ { u = $2 } /^Suites:/ { $1 = ""; s = $0 }
+        END { if (hit()) print u }' "$apt"/sources.list.d/*.sources | head -n1)
+    fi
+    if [ -z "$m" ] && { [ -f "$apt/sources.list" ] || compgen -G "$apt/sources.list.d/*.list" >/dev/null; }; then
+      m=$( { cat "$apt"/sources.list "$apt"/sources.list.d/*.list 2>/dev/null || true; } | awk -v suite="$want" '
+        $1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) break
+          if (i < NF && (suite == "main" ? $(i + 1) !~ /-/ : $(i + 1) == suite)) { print $i; exit } }')
+    fi
+    [ -n "$m" ] && break
+  done
+  [ -n "$m" ] || die "no Debian mirror in the machine's apt sources (/etc/apt/sources.list*); set TESTHOST_MIRROR=<mirror URL>"
+  echo "$m"
 }
 
 packages() { bash "$PROVISION" --packages; }
@@ -270,9 +288,10 @@ cmd_build() {
   mv "$tmp" "$img"
   touch "$img/.complete"
   log "image ready: $img ($(du -sh "$img/rootfs" | cut -f1)) in $(elapsed "$t0")s"
-  # Older images that no running instance uses as its lower layer.
+  # Older images of this suite that no running instance uses as its lower
+  # layer (images of the other suite stay: CI uses both).
   local old
-  for old in "$BASE"/images/*/; do
+  for old in "$BASE"/images/"$SUITE"-*/; do
     old=${old%/}
     [ "$old" = "$img" ] && continue
     grep -qF "lowerdir=$old/rootfs" /proc/self/mountinfo && continue
@@ -622,6 +641,34 @@ cmd_proxy_start() {
 }
 
 # ================================================================================
+# link: a veth pair between two hosts' network namespaces, with a /30 that
+# exists only inside them (nothing on the machine's side), so one host reaches
+# the other (a jump host and a target whose sshd the machine cannot reach).
+# The pair disappears with the namespaces at `down`.
+cmd_link() {
+  need_root
+  [ $# -ge 2 ] || die "usage: $0 link NAME1 NAME2 [A.B.C.D (the /30's network, default 10.213.0.0)]"
+  local n1=$1 n2=$2 net=${3:-10.213.0.0} i1 i2 pre last helper
+  validate_name "$n1"; validate_name "$n2"
+  [[ $net =~ ^([0-9]+\.[0-9]+\.[0-9]+\.)([0-9]+)$ ]] || die "bad network '$net'"
+  pre=${BASH_REMATCH[1]}; last=${BASH_REMATCH[2]}
+  i1=$(inst_dir "$n1"); i2=$(inst_dir "$n2")
+  nspawn_running "$n1" || die "$n1 is not running"
+  nspawn_running "$n2" || die "$n2 is not running"
+  # `ip link add ... peer ... netns` takes a PID: a short-lived process in the second namespace.
+  nsenter --net="$i2/netns" sleep 30 </dev/null >/dev/null 2>&1 &
+  helper=$!
+  nsenter --net="$i1/netns" ip link add link0 type veth peer name link0 netns "$helper" \
+    || { kill "$helper"; die "cannot create the veth pair (one link per host)"; }
+  kill "$helper" 2>/dev/null || true
+  nsenter --net="$i1/netns" ip addr add "$pre$((last + 1))/30" dev link0
+  nsenter --net="$i1/netns" ip link set link0 up
+  nsenter --net="$i2/netns" ip addr add "$pre$((last + 2))/30" dev link0
+  nsenter --net="$i2/netns" ip link set link0 up
+  printf '{"%s": "%s", "%s": "%s"}\n' "$n1" "$pre$((last + 1))" "$n2" "$pre$((last + 2))"
+}
+
+# ================================================================================
 main() {
   local cmd=${1:-help}
   shift || true
@@ -631,6 +678,8 @@ main() {
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
     down-all) cmd_down_all ;;
+    mirror) detect_mirror ;;
+    link) cmd_link "$@" ;;
     list) cmd_list ;;
     ssh) cmd_ssh "$@" ;;
     proxy-stop) cmd_proxy_stop "$@" ;;

@@ -46,6 +46,7 @@ function expectedGood(): Config {
         hostKeyPolicy: 'accept-new',
         env: 'WORKERS=4',
         domains: ['eu.shop.example'],
+        defaulted: [],
       },
       {
         name: '10.0.0.2',
@@ -57,6 +58,7 @@ function expectedGood(): Config {
         hostKeyPolicy: 'strict',
         envfile: 'web2.env',
         domains: [],
+        defaulted: ['user', 'port'],
       },
     ],
     processes: [
@@ -92,7 +94,7 @@ test('a stage overlay deep-merges tables and replaces arrays', () => {
   assert.equal(config.versionsToKeep, 1);
   assert.equal(config.parallel, base.parallel, 'untouched keys keep the base value');
   // hosts is an array: replaced whole, the new host gets every default.
-  assert.deepEqual(config.hosts, [{ name: 'stage1', address: '10.0.1.1', user: 'deploy', port: 22, hostKeyPolicy: 'strict', domains: [] }]);
+  assert.deepEqual(config.hosts, [{ name: 'stage1', address: '10.0.1.1', user: 'deploy', port: 22, hostKeyPolicy: 'strict', domains: [], defaulted: ['user', 'port'] }]);
   // webserver is a table: domains (an array) replaced, upstream kept.
   assert.deepEqual(config.webserver.domains, ['staging.shop.example']);
   assert.equal(config.webserver.upstream, '127.0.0.1:9000');

@@ -1,0 +1,110 @@
+// Install by name, as a user does: `npm pack` the package, install the tarball
+// into an empty prefix (its dependencies from the local npm cache, the
+// registry only for what the cache lacks), and run that `deployer` from a
+// project directory outside the repository against a real test host. The
+// templates and everything else must come from the installed package, not
+// from this checkout.
+import { test, before, after } from '../helpers/timed.js';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
+import { createProject, repoRoot, type Project } from '../helpers/project.js';
+
+const run = promisify(execFile);
+let host: TestHost;
+let app: Project;
+let work: string;
+let prefix: string;
+let bin: string;
+let packed: string[] = [];
+const SITE = 'hello-installed.localhost';
+
+const base = `
+app = "hello-installed"
+build_command = "./build.sh"
+distfile = "dist/hello-bin"
+installation_mode = "binary"
+
+[processes]
+web = "app_binary"
+
+[webserver]
+domains = ["http://${SITE}"]
+upstream = "127.0.0.1:8000"
+
+[health_check]
+path = "/healthz"
+timeout = 15
+`;
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'deployer-install-'));
+  prefix = join(work, 'prefix');
+  const bootHost = startHost();
+  bootHost.catch(() => undefined);
+  // dist/ is already built by the test command (`npm run build` first); skip the prepack build.
+  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: repoRoot, maxBuffer: 64 << 20 });
+  const [info] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  packed = info.files.map((f) => f.path);
+  await run('npm', ['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--omit=dev', join(work, info.filename)], {
+    cwd: work,
+    maxBuffer: 64 << 20,
+    timeout: 180_000,
+  });
+  bin = join(prefix, 'bin', 'deployer');
+  host = await bootHost;
+  app = createProject('binary-app', [host], base);
+});
+after(async () => {
+  app?.cleanup();
+  if (work) rmSync(work, { recursive: true, force: true });
+  await host?.down();
+});
+
+test('the tarball is deployer-cli with what a user needs and nothing of the repository besides', () => {
+  for (const f of ['package.json', 'LICENSE', 'README.md', 'dist/src/cli.js', 'templates/web.service.hbs', 'templates/caddy.site.hbs', 'docs/deployer.example.toml']) {
+    assert.ok(packed.includes(f), `${f} is in the tarball`);
+  }
+  assert.deepEqual(packed.filter((f) => /^(test|src|bench|examples|scripts|docker|node_modules)\//.test(f) || f.startsWith('dist/test/')), []);
+  const installed = join(prefix, 'lib', 'node_modules', 'deployer-cli');
+  assert.equal(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).name, 'deployer-cli');
+  assert.ok(existsSync(bin), 'the command is installed as deployer');
+  assert.deepEqual(readdirSync(join(prefix, 'bin')), ['deployer']);
+});
+
+test('the installed deployer --help is fast (within 600 ms of a bare node start)', async () => {
+  const time = async (file: string, args: string[]): Promise<number> => {
+    const t0 = performance.now();
+    await run(file, args, { cwd: work });
+    return performance.now() - t0;
+  };
+  const help: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    bare.push(await time(process.execPath, ['-e', '0']));
+    help.push(await time(bin, ['--help']));
+  }
+  const { stdout } = await run(bin, ['--help'], { cwd: work });
+  assert.match(stdout, /deploy/);
+  // Compared with a bare `node` start on the same (shared, loaded) machine.
+  const extra = Math.min(...help) - Math.min(...bare);
+  assert.ok(extra < 600, `--help took ${Math.round(Math.min(...help))} ms, a bare node ${Math.round(Math.min(...bare))} ms`);
+});
+
+test('the installed deployer deploys from a directory outside the repository (templates from the package)', async () => {
+  assert.ok(!app.dir.startsWith(repoRoot), app.dir);
+  const env = { PATH: `${join(prefix, 'bin')}:${process.env.PATH}`, HOME: process.env.HOME, LANG: 'C.UTF-8' };
+  const r = await run('deployer', ['deploy', '--yes'], { cwd: app.dir, env, timeout: 240_000 }).then(
+    (x) => ({ code: 0, ...x }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  const unit = await host.ssh('cat /etc/systemd/system/hello-installed-web.service', { user: 'root' });
+  assert.match(unit.stdout, /ExecStart=/);
+  const res = await httpGet(host.httpPort, '/', SITE);
+  assert.equal(`${res.status} ${res.body.trim()}`, '200 hello-bin 1.0.0');
+});
