@@ -4,7 +4,7 @@
 // command's, or the first non-zero one across hosts. Read-only for deployer:
 // no lock (a long `manage.py shell` must not block deploys).
 import { constants } from 'node:os';
-import type { Config, HostConfig } from '../config/types.js';
+import type { Config } from '../config/types.js';
 import type { Context } from '../context.js';
 import { DeployerError, ExitCode } from '../errors.js';
 import { connectHost, type HostHandle } from '../deploy/connect.js';
