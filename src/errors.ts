@@ -37,8 +37,11 @@ export class DeployerError extends Error {
 }
 
 export class ConfigError extends DeployerError {
-  constructor(message: string, opts: ErrorOptions = {}) {
+  /** Each problem found in the config file, one paragraph each (the message is them, one per line). */
+  readonly problems: string[];
+  constructor(message: string, opts: ErrorOptions & { problems?: string[] } = {}) {
     super(message, { exitCode: ExitCode.config, ...opts });
+    this.problems = opts.problems ?? [message];
   }
 }
 

@@ -1,12 +1,11 @@
 // [[hosts]]: at least one, each with an address, unique names.
 import { isAbsolute, join, resolve } from 'node:path';
-import type { HostConfig, HostKeyPolicy } from './types.js';
+import type { HostConfig } from './types.js';
 import { describeValue, type Issues } from './issues.js';
 import { compact, isTable, TableReader, type RawTable } from './reader.js';
-import { DEFAULTS, USER_NAME } from './schema.js';
+import { LIMITS } from './schema.js';
 
-export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const HOST_KEY_POLICIES: readonly HostKeyPolicy[] = ['strict', 'accept-new'];
+export { ENV_NAME } from './schema.js';
 
 export interface PathContext {
   /** Directory of the config file: relative paths resolve against it. */
@@ -26,31 +25,21 @@ export function readHosts(raw: RawTable, issues: Issues, paths: PathContext, sta
   if (value.length === 0) {
     issues.fail(['hosts'], 'value', `${issues.name(['hosts'])} is empty: deployer needs at least one host. Fix: write hosts = [{ address = "203.0.113.10" }] or add a [[hosts]] table.`);
   }
+  if (value.length > LIMITS.hosts) {
+    issues.fail(['hosts'], 'value', `${issues.name(['hosts'])} has ${value.length} hosts; at most ${LIMITS.hosts} are accepted. Fix: split the hosts into stages.`);
+  }
   const hosts = value.map((table, n) => readHost(table as RawTable, n, issues, paths));
   checkUniqueNames(hosts, value as RawTable[], issues);
   return hosts;
 }
 
 function readHost(table: RawTable, n: number, issues: Issues, paths: PathContext): HostConfig {
-  const r = new TableReader(issues, table, ['hosts', n], 'host');
-  const address = r.string('address', { required: true, pattern: /^[^\s@/]+$/, expected: 'a host name or IP address (no user@, no spaces)' });
-  const name = r.string('name', { pattern: /^\S+$/, expected: 'a non-empty name without spaces' }) ?? address;
-  const keyFile = r.string('key_file', { pattern: /\S/, expected: 'a path to a private key file' });
-  const knownHosts = r.string('known_hosts', { pattern: /\S/, expected: 'a path to a known_hosts file' });
+  const fields = new TableReader(issues, table, ['hosts', n], 'host').fields();
   return compact({
-    name,
-    address,
-    user: r.string('user', { pattern: USER_NAME, expected: 'a user name like "deploy"' }) ?? DEFAULTS.user,
-    port: r.integer('port', 1, 65535) ?? DEFAULTS.port,
-    keyFile: keyFile === undefined ? undefined : expandPath(keyFile, paths),
-    keyEnv: r.string('key_env', { pattern: ENV_NAME, expected: 'the name of an environment variable' }),
-    keyPassphraseEnv: r.string('key_passphrase_env', { pattern: ENV_NAME, expected: 'the name of an environment variable' }),
-    knownHosts: knownHosts === undefined ? undefined : expandPath(knownHosts, paths),
-    knownHostsEnv: r.string('known_hosts_env', { pattern: ENV_NAME, expected: 'the name of an environment variable' }),
-    hostKeyPolicy: r.choice('host_key_policy', HOST_KEY_POLICIES) ?? DEFAULTS.hostKeyPolicy,
-    env: r.string('env'),
-    envfile: r.string('envfile'),
-    domains: r.strings('domains') ?? [],
+    ...fields,
+    name: fields.name ?? fields.address,
+    keyFile: fields.keyFile === undefined ? undefined : expandPath(fields.keyFile, paths),
+    knownHosts: fields.knownHosts === undefined ? undefined : expandPath(fields.knownHosts, paths),
     // What ~/.ssh/config may still set (values written in deployer.toml win).
     defaulted: (['user', 'port'] as const).filter((k) => table[k] === undefined),
   });
@@ -59,6 +48,7 @@ function readHost(table: RawTable, n: number, issues: Issues, paths: PathContext
 function checkUniqueNames(hosts: HostConfig[], tables: RawTable[], issues: Issues): void {
   const seen = new Map<string, number>();
   hosts.forEach((host, n) => {
+    if (host.name === undefined) return;
     const first = seen.get(host.name);
     if (first === undefined) {
       seen.set(host.name, n);
@@ -67,7 +57,7 @@ function checkUniqueNames(hosts: HostConfig[], tables: RawTable[], issues: Issue
     const explicit = tables[n].name !== undefined;
     const path = explicit ? ['hosts', n, 'name'] : ['hosts', n];
     const what = explicit ? `${issues.name(path)} ${JSON.stringify(host.name)}` : `${issues.name(path)} (named after its address ${JSON.stringify(host.name)})`;
-    issues.fail(path, 'value', `${what} is already used by ${issues.name(['hosts', first])}; host names must be unique because --host selects hosts by name. Fix: give each host its own name, e.g. name = "web${n + 1}".`);
+    issues.attempt(() => issues.fail(path, 'value', `${what} is already used by ${issues.name(['hosts', first])}; host names must be unique because --host selects hosts by name. Fix: give each host its own name, e.g. name = "web${n + 1}".`));
   });
 }
 

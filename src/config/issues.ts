@@ -1,7 +1,9 @@
-// Builds the one-paragraph ConfigError every config problem becomes:
+// Builds the one-paragraph message every config problem becomes:
 //   deployer.toml:12:8: hosts[0].port must be an integer from 1 to 65535, got "22a". Fix: write port = 22.
 // Paths are those of the merged config; `origin` maps them back to where the
 // value is written (a stage overlay's value lives under stages.<name>.…).
+// `fail` throws; `attempt` catches that throw, records the problem and lets
+// validation go on, so `Problems.throwIfAny` reports them all at once.
 import { ConfigError } from '../errors.js';
 import type { PositionIndex } from './locate.js';
 import { formatPath, lastKey, type TomlPath } from './path.js';
@@ -10,12 +12,70 @@ import { suggest } from './suggest.js';
 
 export type OriginMap = (path: TomlPath) => TomlPath;
 
+/** Reported at most, so a file of garbage does not print thousands of lines. */
+export const MAX_PROBLEMS = 20;
+
+interface Problem {
+  line: number;
+  column: number;
+  text: string;
+}
+
+/** Every problem found in one file (all stages), in file order, without duplicates. */
+export class Problems {
+  private readonly list: Problem[] = [];
+  private readonly seen = new Set<string>();
+
+  get count(): number {
+    return this.list.length;
+  }
+
+  add(line: number, column: number, text: string): void {
+    if (this.seen.has(text)) return;
+    this.seen.add(text);
+    this.list.push({ line, column, text });
+    if (this.list.length >= MAX_PROBLEMS) this.throwIfAny(true);
+  }
+
+  /** One ConfigError listing every problem, one paragraph (line) each. */
+  throwIfAny(truncated = false): void {
+    if (this.list.length === 0) return;
+    const sorted = [...this.list].sort((a, b) => a.line - b.line || a.column - b.column);
+    const texts = sorted.map((p) => p.text);
+    if (truncated) texts.push(`(stopped after ${MAX_PROBLEMS} problems; fix these and run again to see the rest)`);
+    throw new ConfigError(texts.join('\n'), { problems: texts });
+  }
+}
+
+/** Thrown by Issues.fail; carries the position so Problems can sort by it. */
+class ProblemError extends ConfigError {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(message);
+  }
+}
+
 export class Issues {
   constructor(
     private readonly fileName: string,
     private readonly index: PositionIndex,
     private readonly origin: OriginMap = (p) => p,
+    readonly problems: Problems = new Problems(),
   ) {}
+
+  /** Runs `fn`; a problem it reports is recorded (and undefined returned) instead of thrown. */
+  attempt<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof ProblemError)) throw err;
+      this.problems.add(err.line, err.column, err.message);
+      return undefined;
+    }
+  }
 
   /** The path as written in the file (hosts[0].port, stages.prod.hosts[0].port). */
   name(path: TomlPath): string {
@@ -29,7 +89,8 @@ export class Issues {
   }
 
   fail(path: TomlPath, at: 'key' | 'value', text: string): never {
-    throw new ConfigError(`${this.where(path, at)}: ${text}`);
+    const pos = this.index.locate(this.origin(path), at);
+    throw new ProblemError(`${this.fileName}:${pos.line}:${pos.column}: ${text}`, pos.line, pos.column);
   }
 
   wrongValue(path: TomlPath, expected: string, value: unknown, example: string): never {

@@ -5,7 +5,7 @@
 import { describeValue, type Issues, type OriginMap } from './issues.js';
 import { pathKey, type PathSegment, type TomlPath } from './path.js';
 import { isTable, type RawTable } from './reader.js';
-import { APP_NAME, NOT_IN_STAGE } from './schema.js';
+import { APP_NAME, LIMITS, NOT_IN_STAGE } from './schema.js';
 import { suggest } from './suggest.js';
 
 /** The declared stages, checked for shape (their contents are checked when merged). */
@@ -16,22 +16,24 @@ export function readStages(raw: RawTable, issues: Issues): Map<string, RawTable>
   if (!isTable(value)) {
     issues.fail(['stages'], 'value', `stages must be a table of stages, got ${describeValue(value)}. Fix: write a [stages.production] header followed by the keys that differ in that stage.`);
   }
-  for (const [name, overlay] of Object.entries(value)) {
-    const path = ['stages', name];
-    if (!APP_NAME.test(name)) {
-      issues.fail(path, 'key', `stage name ${JSON.stringify(name)} (${issues.name(path)}) must be lowercase letters, digits and "-", starting with a letter or digit, because it becomes part of unit and directory names. Fix: rename it, e.g. [stages.${suggestName(name)}].`);
-    }
-    if (!isTable(overlay)) {
-      issues.fail(path, 'value', `${issues.name(path)} must be a table of overrides, got ${describeValue(overlay)}. Fix: write a [${issues.name(path)}] header with the keys that differ in this stage below it.`);
-    }
-    for (const key of NOT_IN_STAGE) {
-      if (overlay[key] === undefined) continue;
-      const why = key === 'app' ? `every stage deploys the same app, named "<app>-${name}" on the hosts` : 'stages do not nest';
-      issues.fail([...path, key], 'key', `${issues.name([...path, key])} cannot be set in a stage: ${why}. Fix: remove ${key} from [${issues.name(path)}].`);
-    }
-    stages.set(name, overlay);
-  }
+  for (const [name, overlay] of Object.entries(value)) issues.attempt(() => readStage(issues, stages, name, overlay));
   return stages;
+}
+
+function readStage(issues: Issues, stages: Map<string, RawTable>, name: string, overlay: unknown): void {
+  const path = ['stages', name];
+  if (!APP_NAME.test(name) || name.length > LIMITS.stageName) {
+    issues.fail(path, 'key', `stage name ${JSON.stringify(name)} (${issues.name(path)}) must be lowercase letters, digits and "-", starting with a letter or digit, at most ${LIMITS.stageName} characters, because it becomes part of unit and directory names. Fix: rename it, e.g. [stages.${suggestName(name)}].`);
+  }
+  if (!isTable(overlay)) {
+    issues.fail(path, 'value', `${issues.name(path)} must be a table of overrides, got ${describeValue(overlay)}. Fix: write a [${issues.name(path)}] header with the keys that differ in this stage below it.`);
+  }
+  for (const key of NOT_IN_STAGE) {
+    if (overlay[key] === undefined) continue;
+    const why = key === 'app' ? `every stage deploys the same app, named "<app>-${name}" on the hosts` : 'stages do not nest';
+    issues.fail([...path, key], 'key', `${issues.name([...path, key])} cannot be set in a stage: ${why}. Fix: remove ${key} from [${issues.name(path)}].`);
+  }
+  stages.set(name, overlay);
 }
 
 /** Refuses a --stage the file does not declare, listing those it does. */
@@ -84,6 +86,6 @@ function originOf(path: TomlPath, origins: Map<string, TomlPath>): TomlPath {
 }
 
 function suggestName(name: string): string {
-  const cleaned = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const cleaned = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, LIMITS.stageName).replace(/^-+|-+$/g, '');
   return cleaned || 'production';
 }

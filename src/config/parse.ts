@@ -1,11 +1,12 @@
 // deployer.toml text -> Config, without touching the file system (load.ts
 // reads the file). The base config and every declared stage are checked, so
 // a typo in [stages.production] fails a staging deploy too, before it can
-// surprise the production one.
+// surprise the production one. Every problem found (up to MAX_PROBLEMS) is
+// reported in one ConfigError, in file order.
 import { parse, TomlError } from 'smol-toml';
 import { ConfigError } from '../errors.js';
 import type { Config } from './types.js';
-import { Issues } from './issues.js';
+import { Issues, Problems } from './issues.js';
 import { indexPositions } from './locate.js';
 import { applyOverlay, checkStageSelected, readStages } from './overlay.js';
 import type { RawTable } from './reader.js';
@@ -26,18 +27,26 @@ export interface ParseOptions {
 export function parseConfig(source: string, opts: ParseOptions): Config {
   const raw = parseToml(source, opts.displayName);
   const index = indexPositions(source);
-  const stages = readStages(raw, new Issues(opts.displayName, index));
-  if (opts.stage !== undefined) checkStageSelected(opts.stage, stages, new Issues(opts.displayName, index));
+  const problems = new Problems();
+  const base = new Issues(opts.displayName, index, undefined, problems);
+  const stages = base.attempt(() => readStages(raw, base)) ?? new Map<string, RawTable>();
+  if (opts.stage !== undefined) base.attempt(() => checkStageSelected(opts.stage as string, stages, base));
   const names = [...stages.keys()];
-  // The selected config first, so its error is the one reported.
-  const order = [opts.stage, ...names.filter((n) => n !== opts.stage)];
+  // The selected config first, so its result is the one returned.
+  const order = [opts.stage, ...names.filter((n) => n !== opts.stage)].filter((s) => s === undefined || stages.has(s));
   let selected: Config | undefined;
   for (const stage of order) {
     const overlaid = applyOverlay(raw, stage, stage === undefined ? undefined : stages.get(stage));
-    const issues = new Issues(opts.displayName, index, overlaid.origin);
-    const config = validateConfig(overlaid.raw, issues, { file: opts.file, root: opts.root, home: opts.home, stage, stages: names });
-    selected ??= config;
+    const issues = new Issues(opts.displayName, index, overlaid.origin, problems);
+    try {
+      const config = validateConfig(overlaid.raw, issues, { file: opts.file, root: opts.root, home: opts.home, stage, stages: names });
+      if (stage === opts.stage) selected = config;
+    } catch (err) {
+      // Once a problem is recorded, a later crash is its consequence (a value it left unset): report the problems.
+      if (err instanceof ConfigError || problems.count === 0) throw err;
+    }
   }
+  problems.throwIfAny();
   return selected as Config;
 }
 

@@ -1,10 +1,13 @@
-// Typed access to one TOML table. Creating a reader first rejects unknown
-// keys (a typo is better reported as "did you mean" than as the missing key
-// it was meant to be); each getter checks one value's type and range and
-// throws the matching ConfigError.
+// Typed access to one TOML table, driven by its schema (schema.ts). Creating a
+// reader first reports unknown keys (a typo is better reported as "did you
+// mean" than as the missing key it was meant to be); `fields()` then reads
+// every key the schema declares, checking type, bounds and rules, and fills
+// defaults. Each problem is recorded in Issues and reading goes on, so one
+// run reports every problem in the file.
 import { describeValue, type Issues } from './issues.js';
 import type { TomlPath } from './path.js';
-import { exampleFor, KEYS, type TableKind } from './schema.js';
+import { suggest } from './suggest.js';
+import { camel, SCHEMA, type Field, type Fields, type TableKind, type TableSchema, type StringField } from './schema.js';
 
 export type RawTable = Record<string, unknown>;
 
@@ -18,24 +21,26 @@ export function compact<T extends object>(obj: T): T {
   return obj;
 }
 
-interface StringRule {
-  required?: boolean;
-  pattern?: RegExp;
-  /** What a matching value looks like, for the message. */
-  expected?: string;
-}
-
-export class TableReader {
+export class TableReader<K extends TableKind = TableKind> {
+  readonly schema: TableSchema;
+  /** Keys an unknown key was probably meant to be: their absence is not reported again. */
+  private readonly guessed = new Set<string>();
   constructor(
     readonly issues: Issues,
     readonly table: RawTable,
     readonly path: TomlPath,
-    readonly kind: TableKind,
+    readonly kind: K,
     /** Keys beyond the schema's that this table also accepts. */
     extraKeys: readonly string[] = [],
   ) {
-    const allowed = [...KEYS[kind], ...extraKeys];
-    for (const key of Object.keys(table)) if (!allowed.includes(key)) issues.unknownKey(path, key, kind, allowed);
+    this.schema = SCHEMA[kind] as TableSchema;
+    const allowed = [...Object.keys(this.schema), ...extraKeys];
+    for (const key of Object.keys(table)) {
+      if (allowed.includes(key)) continue;
+      const guess = suggest(key, allowed);
+      if (guess) this.guessed.add(guess);
+      issues.attempt(() => issues.unknownKey(path, key, kind, allowed));
+    }
   }
 
   has(key: string): boolean {
@@ -47,59 +52,73 @@ export class TableReader {
   }
 
   example(key: string): string {
-    return exampleFor(this.kind, key);
+    return this.schema[key]?.example ?? '"…"';
   }
 
-  string(key: string, rule: StringRule & { required: true }): string;
-  string(key: string, rule?: StringRule): string | undefined;
-  string(key: string, rule: StringRule = {}): string | undefined {
+  /** Every declared (non-custom) key, read, checked and defaulted, under its camelCase name. */
+  fields(): Fields<(typeof SCHEMA)[K]> {
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(this.schema)) {
+      if (field.type === 'custom') continue;
+      const value = this.issues.attempt(() => this.read(key, field));
+      out[camel(key)] = value ?? copyDefault(field);
+    }
+    return compact(out) as Fields<(typeof SCHEMA)[K]>;
+  }
+
+  /** One key by its schema, or undefined when absent. Throws (into Issues.attempt) on a bad value. */
+  read(key: string, field: Field = this.schema[key]): unknown {
     const v = this.table[key];
     if (v === undefined) {
-      if (rule.required) this.issues.missing(this.path, key, this.example(key));
+      if ('required' in field && field.required && !this.guessed.has(key)) this.issues.missing(this.path, key, field.example);
       return undefined;
     }
-    if (typeof v !== 'string' || (rule.pattern && !rule.pattern.test(v)) || (rule.required && v.trim() === '')) {
-      this.issues.wrongValue(this.at(key), rule.expected ?? 'a string', v, this.example(key));
+    switch (field.type) {
+      case 'string':
+        return this.checkString(key, field, v);
+      case 'integer': {
+        const ok = typeof v === 'bigint' && v >= BigInt(field.min) && v <= BigInt(field.max);
+        if (!ok) this.issues.wrongValue(this.at(key), `an integer from ${field.min} to ${field.max}`, v, field.example);
+        return Number(v);
+      }
+      case 'boolean':
+        if (typeof v !== 'boolean') this.issues.wrongValue(this.at(key), 'true or false', v, field.example);
+        return v;
+      case 'choice':
+        if (typeof v !== 'string' || !field.values.includes(v)) {
+          this.issues.wrongValue(this.at(key), `one of ${field.values.map((x) => JSON.stringify(x)).join(', ')}`, v, field.example);
+        }
+        return v;
+      case 'strings':
+        return this.checkStrings(key, field.maxItems, field.maxLength, v);
+      case 'custom':
+        return v;
     }
+  }
+
+  private checkString(key: string, field: StringField, v: unknown): string {
+    const path = this.at(key);
+    if (typeof v !== 'string' || (field.pattern && !field.pattern.test(v)) || (field.required && v.trim() === '')) {
+      this.issues.wrongValue(path, field.expected ?? 'a string', v, field.example);
+    }
+    if (v.length > field.maxLength) {
+      this.issues.fail(path, 'value', `${this.issues.name(path)} is ${v.length} characters long; at most ${field.maxLength} are accepted. Fix: write ${key} = ${field.example}.`);
+    }
+    if (field.oneLine && /[\r\n]/.test(v.trim())) {
+      this.issues.fail(path, 'value', `${this.issues.name(path)} contains a line break, got ${describeValue(v)}; it must stay on one line (systemd and the remote shell read one line). Fix: write it on one line, e.g. ${key} = ${field.example}, or put the steps in a script in the release.`);
+    }
+    const broken = field.rule?.(v);
+    if (broken) this.issues.fail(path, 'value', `${this.issues.name(path)} ${broken.problem}, got ${describeValue(v)}. Fix: ${broken.fix}.`);
     return v;
   }
 
-  integer(key: string, min: number, max?: number): number | undefined {
-    const v = this.table[key];
-    if (v === undefined) return undefined;
-    const ok = typeof v === 'bigint' && v >= BigInt(min) && (max === undefined || v <= BigInt(max));
-    if (!ok) {
-      const expected = max === undefined ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
-      this.issues.wrongValue(this.at(key), expected, v, this.example(key));
-    }
-    return Number(v);
-  }
-
-  boolean(key: string): boolean | undefined {
-    const v = this.table[key];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'boolean') this.issues.wrongValue(this.at(key), 'true or false', v, this.example(key));
-    return v;
-  }
-
-  choice<T extends string>(key: string, values: readonly T[], required = false): T | undefined {
-    const expected = `one of ${values.map((x) => JSON.stringify(x)).join(', ')}`;
-    const v = this.table[key];
-    if (v === undefined) {
-      if (required) this.issues.missing(this.path, key, this.example(key));
-      return undefined;
-    }
-    if (typeof v !== 'string' || !values.includes(v as T)) this.issues.wrongValue(this.at(key), expected, v, this.example(key));
-    return v as T;
-  }
-
-  strings(key: string): string[] | undefined {
-    const v = this.table[key];
-    if (v === undefined) return undefined;
+  private checkStrings(key: string, maxItems: number, maxLength: number, v: unknown): string[] {
     if (!Array.isArray(v)) this.issues.wrongValue(this.at(key), 'an array of strings', v, this.example(key));
+    if (v.length > maxItems) this.issues.fail(this.at(key), 'value', `${this.issues.name(this.at(key))} has ${v.length} items; at most ${maxItems} are accepted. Fix: write ${key} = ${this.example(key)}.`);
     v.forEach((item, n) => {
-      if (typeof item !== 'string' || item === '') {
-        this.issues.fail([...this.path, key, n], 'value', `${this.issues.name([...this.path, key, n])} must be a non-empty string, got ${describeValue(item)}. Fix: write ${key} = ${this.example(key)}.`);
+      const path = [...this.path, key, n];
+      if (typeof item !== 'string' || item === '' || item.length > maxLength) {
+        this.issues.attempt(() => this.issues.fail(path, 'value', `${this.issues.name(path)} must be a non-empty string of at most ${maxLength} characters, got ${describeValue(item)}. Fix: write ${key} = ${this.example(key)}.`));
       }
     });
     return v as string[];
@@ -115,4 +134,9 @@ export class TableReader {
     }
     return v;
   }
+}
+
+function copyDefault(field: Field): unknown {
+  if (!('default' in field)) return undefined;
+  return Array.isArray(field.default) ? [...field.default] : field.default;
 }

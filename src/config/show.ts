@@ -6,6 +6,7 @@ import { parse as parseDotenv } from 'dotenv';
 import type { Context } from '../context.js';
 import type { Config, HostConfig, ProcessConfig } from './types.js';
 import { loadConfig } from './load.js';
+import { camel, SCHEMA, type TableKind } from './schema.js';
 
 export function showConfig(ctx: Context): void {
   const config = redactConfig(loadConfig({ file: ctx.global.config, cwd: ctx.cwd, stage: ctx.global.stage }));
@@ -34,52 +35,37 @@ export function formatConfig(c: Config): string {
     `# ${c.file}${c.stage ? ` with [stages.${c.stage}]` : ''}: app name ${c.appName}`,
     `# stages declared: ${c.stages.length ? c.stages.join(', ') : '(none)'}`,
   ];
-  pushKeys(lines, [
-    ['app', c.app],
-    ['version', c.version],
-    ['build_command', c.buildCommand],
-    ['build_timeout', c.buildTimeout],
-    ['distfile', c.distfile],
-    ['installation_mode', c.installationMode],
-    ['requirements', c.requirements],
-    ['wheelhouse', c.wheelhouse],
-    ['release_command', c.releaseCommand],
-    ['versions_to_keep', c.versionsToKeep],
-    ['apps_dir', c.appsDir],
-    ['app_user', c.appUser],
-    ['rollback', c.rollback],
-    ['parallel', c.parallel],
-    ['env', c.env],
-    ['envfile', c.envfile],
-  ]);
+  pushKeys(lines, schemaEntries('top', c));
   if (c.version === undefined) lines.push('# version is not set: deploy reads [project].version in pyproject.toml, else `git describe`');
   for (const host of c.hosts) pushTable(lines, '[[hosts]]', hostEntries(host));
   pushTable(lines, '[processes]', c.processes.map((p): Entry => [p.name, processValue(p), true]));
   const w = c.webserver;
-  pushTable(lines, '[webserver]', [['enabled', w.enabled], ['domains', w.domains], ['upstream', w.upstream], ['port', w.port === undefined ? undefined : `${w.port}  # from upstream`, true]]);
+  pushTable(lines, '[webserver]', [...schemaEntries('webserver', w), ['port', w.port === undefined ? undefined : `${w.port}  # from upstream`, true]]);
   if (Object.keys(w.statics).length) pushTable(lines, '[webserver.statics]', Object.entries(w.statics));
   const h = c.healthCheck;
-  pushTable(lines, '[health_check]', [['path', h.path], ['status', h.status], ['timeout', h.timeout], ['port', h.port]]);
+  pushTable(lines, '[health_check]', schemaEntries('health_check', h));
   const s = c.secrets;
-  pushTable(lines, '[secrets]', [['adapter', s.adapter], ['json_env', s.jsonEnv], ...Object.entries(s.options)]);
-  const k = c.hooks;
-  pushTable(lines, '[hooks]', [['pre_build', k.preBuild], ['post_deploy_local', k.postDeployLocal], ['pre_switch', k.preSwitch], ['post_deploy', k.postDeploy]]);
+  pushTable(lines, '[secrets]', [...schemaEntries('secrets', s), ...Object.entries(s.options)]);
+  pushTable(lines, '[hooks]', schemaEntries('hooks', c.hooks));
   return lines.join('\n') + '\n';
 }
 
 type Entry = [key: string, value: unknown, raw?: boolean];
 
 function hostEntries(h: HostConfig): Entry[] {
-  return [
-    ['name', h.name], ['address', h.address], ['user', h.user], ['port', h.port], ['key_file', h.keyFile], ['key_env', h.keyEnv],
-    ['known_hosts', h.knownHosts], ['known_hosts_env', h.knownHostsEnv], ['host_key_policy', h.hostKeyPolicy],
-    ['env', h.env], ['envfile', h.envfile], ['domains', h.domains],
-  ];
+  return schemaEntries('host', h);
+}
+
+/** The schema's plain keys of a table, in schema order, with the resolved values. */
+function schemaEntries(kind: TableKind, resolved: object): Entry[] {
+  const values = resolved as Record<string, unknown>;
+  return Object.entries(SCHEMA[kind])
+    .filter(([, field]) => field.type !== 'custom')
+    .map(([key]): Entry => [key, values[camel(key)]]);
 }
 
 function processValue(p: ProcessConfig): string {
-  const parts = [`command = ${tomlValue(p.command)}`, `replicas = ${p.replicas}`, `socket = ${p.socket}`];
-  if (p.timer !== undefined) parts.push(`timer = ${tomlValue(p.timer)}`);
+  const parts = schemaEntries('process', p).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} = ${tomlValue(v)}`);
   return `{ ${parts.join(', ')} }`;
 }
 

@@ -11,7 +11,7 @@ import { layoutFor } from '../plan/layout.js';
 import { ownerLine } from '../plan/ownership.js';
 import { unitMarker } from '../plan/probe.js';
 import { bundledTemplatesDir, createRenderer, renderAll } from '../render/index.js';
-import { formatAppEnv, formatEnvFile, parseEnvText, resolveEnv, runLocalCommand as runSecretCommand } from '../secrets/index.js';
+import { formatAppEnv, formatEnvFile, literalSecrets, parseEnvText, resolveEnv, runLocalCommand as runSecretCommand, type EnvEntry } from '../secrets/index.js';
 import type { Artifact } from '../local/build.js';
 
 const rel = (config: Config, p: string) => (isAbsolute(p) ? p : resolve(config.root, p));
@@ -36,10 +36,12 @@ export function envSources(config: Config, host: HostConfig): Array<{ text: stri
   return out;
 }
 
-export async function resolveHostEnv(config: Config, host: HostConfig, env: NodeJS.ProcessEnv, redactor: Redactor) {
+/** Resolves a host's env and registers its secret values (resolved and literal) with the redactor. */
+export async function resolveHostEnv(config: Config, host: HostConfig, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<EnvEntry[]> {
   const merged = new Map<string, string>();
   for (const { text, source } of envSources(config, host)) for (const e of parseEnvText(text, source)) merged.set(e.key, e.value);
   const entries = [...merged].map(([key, value]) => ({ key, value }));
+  for (const s of literalSecrets(entries, config.publicEnv)) redactor.add(s);
   const resolved = await resolveEnv(entries, {
     adapter: config.secrets.adapter,
     options: config.secrets.options,
@@ -57,6 +59,8 @@ export async function buildReleaseFiles(opts: {
   artifact: Artifact;
   env: NodeJS.ProcessEnv;
   redactor: Redactor;
+  /** The host's env, when already resolved (deploy resolves it before the build, to redact build output). */
+  entries?: EnvEntry[];
 }): Promise<ReleaseFile[]> {
   // Nothing here depends on the release id: the same files serve v1.2.3 or
   // v1.2.3_2 (see chooseRelease), so they can be compared across releases.
@@ -78,7 +82,7 @@ export async function buildReleaseFiles(opts: {
     }
   }
 
-  const entries = await resolveHostEnv(config, host, opts.env, opts.redactor);
+  const entries = opts.entries ?? (await resolveHostEnv(config, host, opts.env, opts.redactor));
   files.push(textFile('.env', formatEnvFile(entries), '.env', 0o600, true));
   // PATH through the stable links, so .appenv is the same for every release
   // (and copied, not uploaded); the release command gets its own release's

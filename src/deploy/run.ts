@@ -10,16 +10,17 @@ import { checkUnitsAndSite } from '../plan/ownership.js';
 import type { Context } from '../context.js';
 import { DeployerError, RemoteCommandError, UnhealthyError } from '../errors.js';
 import { pausePoint, SwitchHandle, type Lock, type RemoteHost, type ScriptResult } from '../exec/remote.js';
-import { formatMs } from '../output/reporter.js';
+import { formatBytes, formatMs } from '../output/reporter.js';
 import { chooseRelease, isNoop, noopScript, planDeploy, type HostDeployPlan } from '../plan/deploy.js';
 import { hasMarker, Marker, parseMarker } from '../remote/protocol.js';
 import type { SshSession } from '../ssh/session.js';
 import { findArtifact, runLocalCommand, type Artifact } from '../local/build.js';
 import { loadDeployConfig } from './load.js';
-import { buildReleaseFiles } from './releaseFiles.js';
+import { buildReleaseFiles, resolveHostEnv } from './releaseFiles.js';
 import { mapLimit, selectHosts } from './hosts.js';
 import { connectHost, whoIsAsking } from './connect.js';
 import { checkHealth } from './health.js';
+import { describeInterruption, watchInterrupt } from './interrupt.js';
 import { writeFailureSummary, writeStepSummary } from './summary.js';
 
 export interface DeployOptions {
@@ -56,8 +57,10 @@ class Timings {
 export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void> {
   const loaded = loadDeployConfig(ctx);
   const outcome = { summarised: false };
+  const hostNames = () => selectHosts(loaded.config, ctx.global.host).map((h) => h.name);
+  const ctrlC = watchInterrupt(process, () => describeInterruption(ctx.reporter.events, hostNames(), loaded.version));
   try {
-    await deployLoaded(ctx, opts, loaded, outcome);
+    await Promise.race([deployLoaded(ctx, opts, loaded, outcome), ctrlC.interrupted]);
   } catch (e) {
     // A deploy that stopped before the per-host verdict (build, SSH, lock,
     // prepare) still leaves its reason on the CI job's page.
@@ -72,6 +75,8 @@ export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void
       }
     }
     throw e;
+  } finally {
+    ctrlC.dispose();
   }
 }
 
@@ -82,6 +87,8 @@ async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version
   reporter.info(`${opts.action === 'redeploy' ? 'Redeploying' : 'Deploying'} ${config.appName} ${version} to ${hosts.map((h) => h.name).join(', ')}`);
 
   // --- local phase ---------------------------------------------------------
+  // Env first: its secret values must be known to the redactor before any build output is printed.
+  const envs = new Map(await Promise.all(hosts.map(async (h) => [h.name, await resolveHostEnv(config, h, ctx.env, reporter.redactor)] as const)));
   if (opts.action === 'deploy') {
     const localEnv = { ...ctx.env, DEPLOYER_VERSION: version };
     if (config.hooks.preBuild) await runLocalCommand({ command: config.hooks.preBuild, what: 'pre_build hook', cwd: config.root, env: localEnv, timeoutSec: config.buildTimeout, reporter });
@@ -91,8 +98,8 @@ async function deployLoaded(ctx: Context, opts: DeployOptions, { config, version
     }
   }
   const artifact: Artifact = await findArtifact(config, version);
-  const files = new Map(await Promise.all(hosts.map(async (h) => [h.name, await buildReleaseFiles({ config, host: h, artifact, env: ctx.env, redactor: reporter.redactor })] as const)));
-  reporter.emit({ type: 'phase', phase: opts.action === 'deploy' ? 'build' : 'local checks', status: 'done', ms: timings.lap('build'), detail: `${artifact.name}, ${(artifact.size / 1024).toFixed(0)} KiB` });
+  const files = new Map(await Promise.all(hosts.map(async (h) => [h.name, await buildReleaseFiles({ config, host: h, artifact, env: ctx.env, redactor: reporter.redactor, entries: envs.get(h.name) })] as const)));
+  reporter.emit({ type: 'phase', phase: opts.action === 'deploy' ? 'build' : 'local checks', status: 'done', ms: timings.lap('build'), detail: `${artifact.name}, ${formatBytes(artifact.size)}` });
 
   // --- connect and lock ------------------------------------------------------
   const by = whoIsAsking(ctx);

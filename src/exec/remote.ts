@@ -3,6 +3,15 @@
 // scripts' markers (src/remote/protocol.ts) into events, and performs SFTP
 // uploads.
 import { posix } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { hashFile } from '../local/build.js';
+import { formatBytes } from '../output/progress.js';
+import { shellJoin } from '../shell/quote.js';
 import type { ClientChannel } from 'ssh2';
 import { LockedError, RemoteCommandError, SshError } from '../errors.js';
 import type { Reporter } from '../output/reporter.js';
@@ -12,6 +21,11 @@ import { renderScript, ScriptExit, type ScriptSpec } from '../plan/script.js';
 import type { Upload } from '../plan/steps.js';
 import { findMarker, formatMarker, hasMarker, Marker, parseMarker, parseMarkers, PAUSED, type MarkerLine } from '../remote/protocol.js';
 import type { SshSession } from '../ssh/session.js';
+
+/** Partial uploads smaller than this are sent again whole. */
+const RESUME_MIN = 8 * 1024 * 1024;
+/** fastPut's requests in flight (32 × 128 KiB): the tail of a partial file that may have holes. */
+const RESUME_SLACK = 4 * 1024 * 1024;
 
 export interface ScriptResult {
   ok: boolean;
@@ -153,11 +167,19 @@ export class RemoteHost {
     for (const d of dirs) await this.mkdirp(d);
     for (const u of uploads) {
       if (u.local !== undefined) {
+        const kept = await this.resumable(u);
+        if (kept > 0) {
+          await this.resumeUpload(u, kept, onProgress);
+          continue;
+        }
         let last = 0;
+        let lastAt = 0;
         await this.session.putFile(u.local, u.remote, (bytes, total) => {
-          // Progress at most every 1% so the event stream stays small.
-          if (bytes === total || bytes - last >= total / 100) {
+          // Progress every 1% or 250 ms, so the event stream stays small and a slow link still shows movement.
+          const now = Date.now();
+          if (bytes === total || bytes - last >= total / 100 || now - lastAt >= 250) {
             last = bytes;
+            lastAt = now;
             onProgress(u.label, bytes, total);
           }
         }, u.mode);
@@ -166,6 +188,52 @@ export class RemoteHost {
         await this.session.writeFile(u.remote, u.content ?? '', u.mode);
         onProgress(u.label, u.size, u.size);
       }
+    }
+  }
+
+  /**
+   * How much of an upload an interrupted deploy left on the host that can be
+   * kept: the partial file's first bytes, if their sha256 matches the local
+   * file's. fastPut writes up to 4 MiB of requests out of order, so the last
+   * 4 MiB of a partial file are sent again rather than trusted.
+   */
+  private async resumable(u: Upload): Promise<number> {
+    if (u.local === undefined || u.size < RESUME_MIN) return 0;
+    const sftp = await this.session.sftp();
+    const size = await this.session.guard(new Promise<number>((resolve) => sftp.stat(u.remote, (err, st) => resolve(err || !st.isFile() ? 0 : st.size))));
+    if (size < RESUME_MIN || size > u.size) return 0;
+    const keep = size === u.size ? size : size - RESUME_SLACK;
+    if (keep < RESUME_MIN) return 0;
+    const [local, remote] = await Promise.all([
+      hashFile(u.local, keep),
+      this.session.exec(shellJoin(['sh', '-c', 'head -c "$1" -- "$2" | sha256sum', 'sh', String(keep), u.remote])),
+    ]);
+    return remote.code === 0 && remote.stdout.split(' ')[0] === local ? keep : 0;
+  }
+
+  /** Sends only what is missing after `kept` bytes and appends it on the host. */
+  private async resumeUpload(u: Upload, kept: number, onProgress: (label: string, bytes: number, total: number) => void): Promise<void> {
+    this.reporter.info(`resuming the upload of ${u.label}: ${formatBytes(kept)} of ${formatBytes(u.size)} were already on the host (sha256 checked)`, this.name);
+    if (kept === u.size) {
+      onProgress(u.label, u.size, u.size);
+      return;
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'deployer-rest-'));
+    try {
+      const rest = join(dir, 'rest');
+      await pipeline(createReadStream(u.local!, { start: kept }), createWriteStream(rest));
+      const remoteRest = `${u.remote}.rest`;
+      let last = 0;
+      await this.session.putFile(rest, remoteRest, (bytes) => {
+        if (bytes - last >= u.size / 100 || kept + bytes === u.size) {
+          last = bytes;
+          onProgress(u.label, Math.min(kept + bytes, u.size - 1), u.size);
+        }
+      });
+      await this.session.run(shellJoin(['sh', '-c', 'truncate -s "$1" -- "$3" && cat -- "$2" >> "$3" && rm -f -- "$2"', 'sh', String(kept), remoteRest, u.remote]), `appending to the partial upload of ${u.label}`);
+      onProgress(u.label, u.size, u.size);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -182,16 +250,25 @@ export class RemoteHost {
     );
   }
 
+  /** Remote stderr as debug lines, redacted whole (a secret may straddle two SSH packets). */
+  private stderrLines() {
+    return this.reporter.redactor.lines((t) => {
+      if (t.trim()) this.reporter.debug(t.trimEnd(), this.name);
+    });
+  }
+
   /** Runs a whole phase script; never throws for a failed step (the caller decides). */
   async runScript(spec: ScriptSpec): Promise<ScriptResult> {
     const markers: MarkerLine[] = [];
     const lines = lineSplitter((t) => handleMarkers(t, this.name, this.reporter, markers));
+    const errLines = this.stderrLines();
     const r = await this.session.exec('bash -s', {
       stdin: renderScript(spec),
       onStdout: (c) => lines.push(c),
-      onStderr: (c) => this.reporter.debug(c.trimEnd(), this.name),
+      onStderr: (c) => errLines.push(c),
     });
     lines.flush();
+    errLines.flush();
     return { ok: r.code === 0, code: r.code, stdout: r.stdout, stderr: r.stderr, failedStep: findMarker(markers, Marker.fail), markers };
   }
 
@@ -210,23 +287,27 @@ export class RemoteHost {
       handleMarkers(t, this.name, this.reporter, markers);
       if (hasMarker(markers, Marker.ready)) readyResolve(true);
     });
+    const errLines = this.stderrLines();
     let attach!: (channel: ClientChannel) => void;
     const done = new Promise<ScriptResult>((resolve) => {
       attach = (channel) => {
         let code: number | null = null;
+        const outText = new StringDecoder('utf8');
+        const errText = new StringDecoder('utf8');
         channel.on('data', (d: Buffer) => {
-          const s = d.toString('utf8');
+          const s = outText.write(d);
           stdout += s;
           lines.push(s);
         });
         channel.stderr.on('data', (d: Buffer) => {
-          const s = d.toString('utf8');
+          const s = errText.write(d);
           stderr += s;
-          this.reporter.debug(s.trimEnd(), this.name);
+          errLines.push(s);
         });
         channel.on('exit', (c: number | null) => (code = c));
         channel.on('close', () => {
           lines.flush();
+          errLines.flush();
           readyResolve(false);
           resolve({ ok: code === 0, code, stdout, stderr, failedStep: findMarker(markers, Marker.fail), markers });
         });

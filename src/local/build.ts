@@ -37,8 +37,11 @@ export async function runLocalCommand(opts: {
     buffer: { all: true, stdout: false, stderr: false },
   });
   child.all?.setEncoding('utf8');
-  child.all?.on('data', (chunk: string) => reporter.emit({ type: 'output', stream: 'stdout', text: chunk }));
+  // Whole lines, so a secret cut in two by a pipe read is still redacted.
+  const lines = reporter.redactor.lines((text) => reporter.emit({ type: 'output', stream: 'stdout', text }));
+  child.all?.on('data', (chunk: string) => lines.push(chunk));
   const result = await child;
+  lines.flush();
   if (result.timedOut) {
     throw new LocalCommandError(`${opts.what} did not finish within ${opts.timeoutSec} s: ${opts.command}`, {
       hint: 'raise build_timeout in deployer.toml, or make the build faster',
@@ -58,9 +61,11 @@ export function artifactPath(config: Config, version: string): string {
   return isAbsolute(rel) ? rel : resolve(config.root, rel);
 }
 
-export async function hashFile(path: string): Promise<string> {
+/** sha256 of a file, or of its first `bytes` bytes. */
+export async function hashFile(path: string, bytes?: number): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  if (bytes === 0) return hash.digest('hex');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, end: bytes === undefined ? undefined : bytes - 1 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 

@@ -4,6 +4,9 @@
 import pc from 'picocolors';
 import type { DeployerEvent, Level } from './events.js';
 import { Redactor } from './redact.js';
+import { UploadProgress, type TerminalWriter } from './progress.js';
+
+export { formatBytes } from './progress.js';
 
 export interface Writer {
   write(text: string): void;
@@ -21,6 +24,7 @@ export interface ReporterOptions {
 
 export class Reporter {
   readonly redactor = new Redactor();
+  readonly events: DeployerEvent[] = [];
   readonly verbose: boolean;
   readonly json: boolean;
   private readonly color: boolean;
@@ -28,7 +32,7 @@ export class Reporter {
   private readonly github: boolean;
   private readonly stdout: Writer;
   private readonly stderr: Writer;
-  private progressShown = false;
+  private readonly progress: UploadProgress;
 
   constructor(opts: ReporterOptions = {}) {
     this.json = opts.json ?? false;
@@ -38,10 +42,12 @@ export class Reporter {
     this.github = opts.github ?? false;
     this.stdout = opts.stdout ?? process.stdout;
     this.stderr = opts.stderr ?? process.stderr;
+    this.progress = new UploadProgress(this.stderr as TerminalWriter, this.tty && !this.json, (host, text) => this.line(this.stderr, `${this.prefix(host)}${text}`));
   }
 
   emit(event: DeployerEvent): void {
     const safe = this.scrub(event);
+    this.events.push(safe);
     if (this.json) {
       this.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...safe }) + '\n');
       return;
@@ -64,13 +70,14 @@ export class Reporter {
 
   /** Plain program output (config print, history table): redacted, never decorated. */
   print(text: string): void {
-    this.clearProgress();
+    this.progress.clear();
     this.stdout.write(this.redactor.redact(text.endsWith('\n') ? text : text + '\n'));
+    this.progress.redraw();
   }
 
   /** The final failure line (and GitHub annotation) for an error. */
   fail(message: string, hint?: string, details?: string): void {
-    this.clearProgress();
+    this.progress.stop();
     const m = this.redactor.redact(message);
     const h = hint ? this.redactor.redact(hint) : undefined;
     const d = details ? this.redactor.redact(details) : undefined;
@@ -99,13 +106,6 @@ export class Reporter {
     return host ? this.paint(pc.cyan, `[${host}] `) : '';
   }
 
-  private clearProgress(): void {
-    if (this.progressShown) {
-      this.stderr.write('\r\x1b[2K');
-      this.progressShown = false;
-    }
-  }
-
   private render(e: DeployerEvent): void {
     switch (e.type) {
       case 'log':
@@ -131,20 +131,8 @@ export class Reporter {
         for (const l of text.split('\n')) this.line(this.stderr, `${this.prefix(e.host)}${this.paint(pc.dim, '│')} ${l}`);
         return;
       }
-      case 'upload': {
-        if (this.tty) {
-          const pct = e.total ? Math.floor((e.bytes / e.total) * 100) : 100;
-          const width = 24;
-          const filled = Math.round((pct / 100) * width);
-          const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-          this.stderr.write(`\r\x1b[2K${this.prefix(e.host)}↑ ${e.file} ${bar} ${pct}% ${formatBytes(e.bytes)}/${formatBytes(e.total)}`);
-          this.progressShown = true;
-          if (e.bytes >= e.total) this.clearProgress();
-        } else if (e.bytes >= e.total) {
-          this.line(this.stderr, `${this.prefix(e.host)}uploaded ${e.file} (${formatBytes(e.total)})`);
-        }
-        return;
-      }
+      case 'upload':
+        return this.progress.update(e);
       case 'result':
         return;
     }
@@ -160,8 +148,9 @@ export class Reporter {
   }
 
   private line(w: Writer, text: string): void {
-    this.clearProgress();
+    this.progress.clear();
     w.write(text + '\n');
+    this.progress.redraw();
   }
 }
 
@@ -172,11 +161,4 @@ export function encodeAnnotation(text: string): string {
 
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GiB`;
 }

@@ -3,6 +3,12 @@
 // needs a path there and the user names a program inside the release; the
 // rest is passed through as written (systemd applies its own quoting and
 // ${VAR} expansion), with `%` doubled so it is not read as a specifier.
+//
+// Binary mode: the first word app_binary, the artifact's file name or the
+// app's name all mean the uploaded binary (<app dir>/app_binary). The program
+// still sees the word the user wrote as argv[0] (systemd's "@" prefix:
+// `ExecStart=@/…/app_binary busybox httpd …`), so a multi-call binary such as
+// busybox, which chooses what to do by its own name, works.
 import type { Config } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { layoutFor } from '../plan/layout.js';
@@ -36,20 +42,28 @@ function binaryNames(distfile: string): string[] {
   return [...names].filter((n) => n !== '');
 }
 
+type ExecConfig = Pick<Config, 'appsDir' | 'appName' | 'installationMode' | 'distfile'> & Partial<Pick<Config, 'app'>>;
+
+/** Binary mode: does this first word name the uploaded binary? */
+export function namesAppBinary(config: ExecConfig, program: string): boolean {
+  if (config.installationMode !== 'binary') return false;
+  return program === 'app_binary' || program === config.app || program === config.appName || binaryNames(config.distfile).includes(program);
+}
+
 /** The absolute path (or PATH name) systemd should run for `program`. */
-export function resolveProgram(config: Pick<Config, 'appsDir' | 'appName' | 'installationMode' | 'distfile'>, program: string): string {
+export function resolveProgram(config: ExecConfig, program: string): string {
   if (program.startsWith('/')) return program;
   const { appDir } = layoutFor(config);
   // A relative path with a slash means a file inside the release.
   if (program.includes('/')) return `${appDir}/current/${program.replace(/^\.\//, '')}`;
   if (config.installationMode === 'python-package') return `${appDir}/.venv/bin/${program}`;
-  if (program === 'app_binary' || binaryNames(config.distfile).includes(program)) return `${appDir}/app_binary`;
+  if (namesAppBinary(config, program)) return `${appDir}/app_binary`;
   // Anything else (sh, env, …) is found by systemd on its own search path.
   return program;
 }
 
 /** The whole ExecStart= value for a process command. */
-export function renderExecStart(config: Pick<Config, 'appsDir' | 'appName' | 'installationMode' | 'distfile'>, command: string): string {
+export function renderExecStart(config: ExecConfig, command: string): string {
   if (/[\n\r]/.test(command.trim())) {
     throw new ConfigError(`a process command contains a line break: ${JSON.stringify(command)}`, {
       hint: 'write the command on one line',
@@ -57,6 +71,8 @@ export function renderExecStart(config: Pick<Config, 'appsDir' | 'appName' | 'in
   }
   const { program, rest } = splitCommand(command);
   // systemd does not expand $VAR in the program path, so only quoting and % apply.
-  const head = systemdQuote(resolveProgram(config, program));
+  const path = systemdQuote(resolveProgram(config, program));
+  // "@path argv0": the binary runs under the name the user wrote.
+  const head = namesAppBinary(config, program) ? `@${path} ${systemdQuote(program)}` : path;
   return rest === '' ? head : `${head} ${rest.replace(/%/g, '%%')}`;
 }

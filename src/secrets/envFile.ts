@@ -11,10 +11,9 @@
 // What fits none (e.g. both quotes and a newline) is refused, naming the key.
 //
 // `.appenv` is sourced by bash for `app exec` / `app shell`.
-import { parse } from 'dotenv';
 import { ConfigError } from '../errors.js';
 import { shellQuote } from '../shell/quote.js';
-import { ENV_KEY, type EnvEntry } from './envText.js';
+import { dotenvParse, ENV_KEY, type EnvEntry } from './envText.js';
 
 const HEADER = '# Written by deployer; edits here are replaced on the next deploy.';
 const PLAIN = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -83,7 +82,7 @@ function fitsUnquoted(value: string): boolean {
 // ending in a backslash can run on into a later line. Rather than reason
 // about neighbours, read the file back and refuse it if anything moved.
 function checkDotenvReadsBack(text: string, entries: readonly EnvEntry[]): void {
-  const back = parse(text);
+  const back = dotenvParse(text);
   for (const { key, value } of entries) if (back[key] !== value) throw unwritable(key);
 }
 

@@ -4,4 +4,5 @@ export { resolveEnv, type ResolveEnvOptions, type ResolvedEnv } from './resolve.
 export { formatEnvFile, formatAppEnv } from './envFile.js';
 export { readEnvValue, type EnvValue } from './reference.js';
 export { runLocalCommand } from './runCommand.js';
+export { literalSecrets, isSecretLiteral, MIN_SECRET_LENGTH } from './redaction.js';
 export { SecretLookupError, type RunCommand, type SecretAdapter } from './adapters/index.js';

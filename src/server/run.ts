@@ -23,7 +23,9 @@ async function runOnHosts(ctx: Context, config: Config, what: string, script: (h
   const results = await mapLimit(hosts, config.parallel, async (host): Promise<HostReport> => {
     const session = await SshSession.connect(host, { env: ctx.env, debug: (m) => reporter.debug(m, host.name) });
     try {
-      const r = await session.exec('bash -s', { stdin: script(host), onStderr: (c) => reporter.debug(c.trimEnd(), host.name) });
+      const errLines = reporter.redactor.lines((t) => t.trim() && reporter.debug(t.trimEnd(), host.name));
+      const r = await session.exec('bash -s', { stdin: script(host), onStderr: (c) => errLines.push(c) });
+      errLines.flush();
       const report = parseServerOutput(r.stdout);
       for (const c of report.changed) reporter.info(`changed: ${c}`, host.name);
       for (const u of report.unchanged) reporter.debug(`unchanged: ${u}`, host.name);

@@ -6,6 +6,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { request } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import type { Duplex } from 'node:stream';
 import ssh2, { type ClientChannel, type SFTPWrapper, type ConnectConfig, type Client, type PseudoTtyOptions } from 'ssh2';
 import type { HostConfig } from '../config/types.js';
@@ -276,16 +277,19 @@ export class SshSession {
       finish = resolve;
       fail = reject;
     });
+    // A multi-byte character may straddle two packets: decode per stream, not per chunk.
+    const outText = new StringDecoder('utf8');
+    const errText = new StringDecoder('utf8');
     await this.guard(this.spawn(command, (channel) => {
       channel.on('data', (d: Buffer) => {
-        const s = d.toString('utf8');
+        const s = outText.write(d);
         stdout += s;
-        opts.onStdout?.(s);
+        if (s) opts.onStdout?.(s);
       });
       channel.stderr.on('data', (d: Buffer) => {
-        const s = d.toString('utf8');
+        const s = errText.write(d);
         stderr += s;
-        opts.onStderr?.(s);
+        if (s) opts.onStderr?.(s);
       });
       channel.on('exit', (c: number | null, sig?: string) => {
         code = c;

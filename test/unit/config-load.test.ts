@@ -128,7 +128,7 @@ test('an error in a stage that is not selected is still reported', () => {
   const text = readFileSync(good, 'utf8') + '\n[stages.qa]\nparallel = 0\n';
   writeFileSync(join(dir, 'deployer.toml'), text);
   const line = text.split('\n').indexOf('parallel = 0') + 1;
-  assert.throws(() => loadConfig({ cwd: dir, home, stage: 'staging' }), { message: new RegExp(`^deployer\\.toml:${line}:12: stages\\.qa\\.parallel must be an integer >= 1, got 0`) });
+  assert.throws(() => loadConfig({ cwd: dir, home, stage: 'staging' }), { message: new RegExp(`^deployer\\.toml:${line}:12: stages\\.qa\\.parallel must be an integer from 1 to 1000, got 0`) });
 });
 
 test('hosts only in stages: loading without --stage says to pick one', () => {

@@ -33,10 +33,20 @@ test('binary mode: app_binary or the artifact name means the stable binary link'
   assert.equal(resolveProgram(plain, 'hello-bin'), '/srv/deployer/hello-production/app_binary');
 });
 
+test('binary mode: the app name also means the binary, and the word written stays argv[0] (systemd "@")', () => {
+  assert.equal(resolveProgram(binary, 'hello'), '/srv/deployer/hello-production/app_binary', 'the app name');
+  assert.equal(resolveProgram(binary, 'hello-production'), '/srv/deployer/hello-production/app_binary', 'the app name with its stage');
+  assert.equal(resolveProgram(python, 'hello'), '/srv/deployer/hello-production/.venv/bin/hello', 'python mode is unchanged');
+  assert.equal(renderExecStart(binary, 'hello --port 8000'), '@/srv/deployer/hello-production/app_binary hello --port 8000');
+  const busybox = makeConfig({ installationMode: 'binary', distfile: 'dist/busybox' });
+  assert.equal(renderExecStart(busybox, 'busybox httpd -f -p 127.0.0.1:8000'), '@/srv/deployer/hello-production/app_binary busybox httpd -f -p 127.0.0.1:8000');
+  assert.equal(renderExecStart(busybox, 'sh -c true'), 'sh -c true', 'other programs get no "@"');
+});
+
 test('renderExecStart keeps the arguments as written, doubling %', () => {
   assert.equal(renderExecStart(python, 'gunicorn hello.wsgi -b 127.0.0.1:${PORT} --log "a b"'),
     '/srv/deployer/hello-production/.venv/bin/gunicorn hello.wsgi -b 127.0.0.1:${PORT} --log "a b"');
-  assert.equal(renderExecStart(binary, "app_binary --fmt '%d items'"), "/srv/deployer/hello-production/app_binary --fmt '%%d items'");
+  assert.equal(renderExecStart(binary, "app_binary --fmt '%d items'"), "@/srv/deployer/hello-production/app_binary app_binary --fmt '%%d items'");
   assert.throws(() => renderExecStart(python, 'a\nb'), ConfigError);
 });
 

@@ -106,7 +106,12 @@ test('no caddy site when the web server is disabled', () => {
 test('binary mode runs the stable app_binary link', () => {
   const config = makeConfig({ installationMode: 'binary', distfile: 'dist/hello-bin', processes: [makeProcess('web', 'app_binary --verbose')] });
   const out = renderAll(config, makeHost(), makeRenderer());
-  assert.match(unit(out, 'hello-production-web.service').content, /^ExecStart=\/srv\/deployer\/hello-production\/app_binary --verbose$/m);
+  assert.match(unit(out, 'hello-production-web.service').content, /^ExecStart=@\/srv\/deployer\/hello-production\/app_binary app_binary --verbose$/m);
+});
+
+test('binary mode: a busybox-style web process keeps its own name as argv[0]', () => {
+  const config = makeConfig({ installationMode: 'binary', distfile: 'dist/busybox', processes: [makeProcess('web', 'busybox httpd -f -p 127.0.0.1:${PORT}')] });
+  matchSnapshot('web-busybox.service', unit(renderAll(config, makeHost(), makeRenderer()), 'hello-production-web.service').content);
 });
 
 test('a template in .deployer/ wins over the bundled one', () => {

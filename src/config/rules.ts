@@ -1,0 +1,82 @@
+// Value rules too specific for a pattern: where an app may live on a host, which
+// artifact names are deployer's own, what an address may look like. Each returns
+// the problem and its fix, or undefined; schema.ts attaches them to keys.
+import { posix } from 'node:path';
+import type { RuleFailure } from './schema.js';
+
+/** Directories the system owns outright: neither they nor anything below them may hold apps. */
+const SYSTEM_TREES = [
+  '/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/lost+found', '/proc', '/root', '/run', '/sbin',
+  '/snap', '/sys', '/usr',
+];
+/** Below /usr only /usr/local/<own dir> is the administrator's, and not its standard subdirectories. */
+const USR_LOCAL_STANDARD = ['bin', 'etc', 'games', 'include', 'lib', 'libexec', 'man', 'sbin', 'share', 'src'];
+/** Shared directories that hold other things: an apps dir may live below them, never be one. */
+const SHARED_DIRS = [
+  '/', '/home', '/media', '/mnt', '/opt', '/tmp', '/var', '/var/backups', '/var/cache', '/var/lib', '/var/local', '/var/lock', '/var/log',
+  '/var/mail', '/var/opt', '/var/spool', '/var/tmp', '/var/www', '/usr/local',
+];
+/** deployer's own default apps dir: an app dir there would hold every other app. */
+const DEFAULT_APPS_DIR = '/srv/deployer';
+
+/** `/srv//a/./b/` -> `/srv/a/b`. */
+export function normalizeDir(path: string): string {
+  const out = posix.normalize(path).replace(/\/+$/, '');
+  return out === '' ? '/' : out;
+}
+
+/** Why a directory deployer would create and delete is a system one, or undefined. */
+export function systemDirReason(path: string): string | undefined {
+  const dir = normalizeDir(path);
+  if (SHARED_DIRS.includes(dir)) return `${dir} is a system directory that holds more than this app`;
+  const tree = SYSTEM_TREES.find((t) => dir === t || dir.startsWith(t + '/'));
+  if (tree === undefined) return undefined;
+  const local = /^\/usr\/local\/([^/]+)/.exec(dir);
+  if (local && !USR_LOCAL_STANDARD.includes(local[1])) return undefined;
+  return `${dir} is inside ${tree}, which the operating system owns`;
+}
+
+export function checkAppsDir(value: string): RuleFailure | undefined {
+  const reason = systemDirReason(value);
+  if (reason === undefined) return undefined;
+  return {
+    problem: `must be a directory of its own for deployer's apps, but ${reason} (deployer creates and deletes app directories in it)`,
+    fix: `write apps_dir = "${DEFAULT_APPS_DIR}" (the default), or another directory only deployer uses`,
+  };
+}
+
+/** The app directory itself (<apps_dir>/<app>[-<stage>]) must not be a system or shared directory either. */
+export function appDirReason(appsDir: string, appName: string): string | undefined {
+  const dir = normalizeDir(`${appsDir}/${appName}`);
+  if (dir.split('/').length <= 2) return `${dir} is a top-level directory`;
+  if (dir === DEFAULT_APPS_DIR) return `${dir} is deployer's default apps dir, holding every other app and deployer's .deployer state`;
+  return systemDirReason(dir);
+}
+
+/** Names deployer itself writes in a release directory (and the app dir around it). */
+export const RESERVED_RELEASE_NAMES = ['.env', '.appenv', '.venv', '.deployer', '.incoming', '.versions', 'app_binary', 'requirements.txt', 'wheels', 'current'];
+
+export function checkDistfile(value: string): RuleFailure | undefined {
+  const base = value.split('/').pop() ?? value;
+  if (base === '' || base === '.' || base === '..') {
+    return { problem: 'must name a file, not a directory', fix: 'write distfile = "dist/myapp-{version}-py3-none-any.whl"' };
+  }
+  if (RESERVED_RELEASE_NAMES.includes(base) || base.startsWith('.')) {
+    return {
+      problem: `names the artifact ${JSON.stringify(base)}, which collides with deployer's own files in the release (${RESERVED_RELEASE_NAMES.join(', ')} and other dot-files)`,
+      fix: 'rename the built file, e.g. distfile = "dist/myapp"',
+    };
+  }
+  return undefined;
+}
+
+export function checkHostAddress(value: string): RuleFailure | undefined {
+  // host:port, but not a bare IPv6 address (which has several colons).
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(value);
+  if (m) {
+    const host = m[1].replace(/^\[|\]$/g, '');
+    return { problem: 'holds a port; the address is the host alone', fix: `write address = "${host}" and port = ${m[2]}` };
+  }
+  if (/^\[.*\]$/.test(value)) return { problem: 'is an IPv6 address in brackets', fix: `write address = "${value.slice(1, -1)}"` };
+  return undefined;
+}
