@@ -24,6 +24,7 @@ export interface ReporterOptions {
 
 export class Reporter {
   readonly redactor = new Redactor();
+  /** Phase and upload events so far: what Ctrl-C's account of the deploy reads (src/deploy/interrupt.ts). */
   readonly events: DeployerEvent[] = [];
   readonly verbose: boolean;
   readonly json: boolean;
@@ -47,7 +48,7 @@ export class Reporter {
 
   emit(event: DeployerEvent): void {
     const safe = this.scrub(event);
-    this.events.push(safe);
+    if (safe.type === 'phase' || safe.type === 'upload') this.events.push(safe);
     if (this.json) {
       this.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...safe }) + '\n');
       return;

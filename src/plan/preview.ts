@@ -7,6 +7,7 @@ import { chooseRelease, planDeploy, type ReleaseFile } from './deploy.js';
 import { unifiedDiff } from './diff.js';
 import { layoutFor } from './layout.js';
 import type { RemoteState } from './probe.js';
+import { describeStep } from './steps.js';
 
 export type DiffStatus = 'added' | 'removed' | 'changed' | 'same';
 
@@ -60,6 +61,8 @@ export interface HostPreview {
   env: EnvChanges;
   /** Releases the deploy's prune would delete. */
   prune: string[];
+  /** The switch, step by step, as the deploy would run it. */
+  switch: string[];
   lock: { status: 'free' | 'held'; by?: string };
 }
 
@@ -118,6 +121,7 @@ export function previewDeploy(input: PreviewInput): HostPreview {
     caddyDiff,
     env: diffEnv(state.envHashes ?? {}, input.envHashes),
     prune: plan.summary.prune,
+    switch: plan.switch.steps.filter((s) => s.kind !== 'mark').map(describeStep),
     lock: state.lockHeld ? { status: 'held', by: state.lockedBy || 'another deployer process (no holder recorded)' } : { status: 'free' },
   };
 }

@@ -59,6 +59,7 @@ export function formatPreview(p: HostPreview, c: Paint = noPaint): string {
   const { added, removed, changed: envChanged } = p.env;
   const env = [added.length ? c.green(`added ${added.join(', ')}`) : '', removed.length ? c.red(`removed ${removed.join(', ')}`) : '', envChanged.length ? c.yellow(`changed ${envChanged.join(', ')}`) : ''].filter(Boolean);
   row('env', env.length ? env.join('; ') : c.dim('unchanged'));
+  row('switch', p.switch.join('; '));
   row('prune', p.prune.length ? `would delete ${p.prune.map((v) => `v${v}`).join(', ')}` : c.dim('nothing'));
   return out.join('\n');
 }

@@ -164,6 +164,11 @@ test('the text form names each unit, shows only changed diffs, colours only when
   assert.ok(!plain.includes('ExecStart=/srv/deployer/hello-production/app_binary'), 'the unchanged web unit is not diffed');
   assert.match(plain, /^ {2}env {7}added D; removed C; changed B$/m);
   assert.match(plain, /^ {2}prune {5}would delete v0\.8\.0$/m);
+  // The switch as the deploy runs it: only what differs is installed, the unchanged web unit is not.
+  assert.match(
+    plain,
+    /^ {2}switch {4}stop and remove unit hello-production-cron\.timer; install unit hello-production-beat\.service; install unit hello-production-worker\.service; systemctl daemon-reload; switch \S+\/current to v1\.1\.0; install Caddy site \S+; reload Caddy$/m,
+  );
   assert.ok(!plain.includes('\x1b['), 'no escape codes without colour');
   const coloured = formatPreview(p, pc.createColors(true));
   assert.ok(coloured.includes('\x1b[31m-ExecStart=/usr/bin/sleep 100'), 'removed lines are red');
