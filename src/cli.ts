@@ -12,7 +12,8 @@ process.on('beforeExit', () => {
   }
 });
 
-main(process.argv).then(
+// The fault tests stop a deploy at a named point; this is the only place that reads the variable.
+main(process.argv, { pauseAt: process.env.DEPLOYER_TEST_PAUSE_AT }).then(
   (code) => {
     finished = true;
     process.exit(code);

@@ -1,7 +1,14 @@
 // Everything a command touches outside itself comes through here, so unit
 // tests can pass fakes and the entry file is the only place that reads
-// process state.
+// process state: the connection to a host, the clock, the process id and the
+// pause points of the fault tests.
+import type { HostConfig } from './config/types.js';
+import type { Lock, ScriptResult } from './exec/remote.js';
 import { Reporter } from './output/reporter.js';
+import { formatMarker, PAUSED } from './remote/protocol.js';
+import type { ProbeRequest } from './plan/probe.js';
+import type { ScriptSpec } from './plan/script.js';
+import type { Upload } from './plan/steps.js';
 
 export interface GlobalOptions {
   config: string;
@@ -13,6 +20,43 @@ export interface GlobalOptions {
   yes?: boolean;
 }
 
+/** A switch script that said READY (or failed and reverted) and waits for the verdict. */
+export interface Switch {
+  /** True when the release is live and its units are up; false when the switch failed (and reverted). */
+  readonly ready: boolean;
+  decide(verdict: 'commit' | 'rollback'): Promise<ScriptResult>;
+}
+
+/**
+ * One connected host, as the commands use it. `RemoteHost` (src/exec/remote.ts)
+ * is the real one over SSH; unit tests pass a fake with the same shape.
+ */
+export interface Remote {
+  readonly name: string;
+  /** Takes the app's lock (or only reads the state when req.lock is false). */
+  lock(req: ProbeRequest): Promise<Lock>;
+  upload(uploads: Upload[], onProgress: (label: string, bytes: number, total: number) => void): Promise<void>;
+  /** Runs a phase script; never throws for a failed step (the caller decides). */
+  runScript(spec: ScriptSpec): Promise<ScriptResult>;
+  startSwitch(spec: ScriptSpec): Promise<Switch>;
+  /** One command line (already quoted) in one channel. */
+  exec(command: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** An HTTP GET to 127.0.0.1:port on the host, through the connection. */
+  httpGet(port: number, path: string, opts?: { host?: string; timeoutMs?: number }): Promise<{ status: number; body: string }>;
+  /** Channels opened so far (the deploy reports it). */
+  readonly execCount: number;
+  close(): void;
+}
+
+export interface Clock {
+  /** Wall-clock milliseconds since the epoch. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Where the fault tests stop a deploy (DEPLOYER_TEST_PAUSE_AT, mapped in src/cli.ts). */
+export type PausePoint = 'locked' | 'uploading' | 'uploaded' | 'prepared' | 'switched' | 'verified';
+
 export interface Context {
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -20,6 +64,17 @@ export interface Context {
   /** True when we may ask questions: stdin and stdout are TTYs and CI is not set. */
   interactive: boolean;
   global: GlobalOptions;
+  connect(host: HostConfig): Promise<Remote>;
+  clock: Clock;
+  /** This process's id, for the lock holder line. */
+  pid: number;
+  /** Returns at once, except at the pause point a fault test asked for: there it never returns. */
+  pause(point: PausePoint): Promise<void>;
+}
+
+export interface ProcessOptions {
+  /** The pause point of the fault tests, from DEPLOYER_TEST_PAUSE_AT (read in src/cli.ts only). */
+  pauseAt?: string;
 }
 
 export function isCI(env: NodeJS.ProcessEnv): boolean {
@@ -27,22 +82,48 @@ export function isCI(env: NodeJS.ProcessEnv): boolean {
   return (ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false') || env.GITHUB_ACTIONS === 'true';
 }
 
-export function createContext(global: GlobalOptions, proc: NodeJS.Process = process): Context {
+/** FORCE_COLOR (set by many CI setups, GitHub's included, to colour logs) wins over NO_COLOR and a missing TTY; --no-color wins over both. */
+export function wantsColor(env: NodeJS.ProcessEnv, tty: boolean): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !['0', 'false'].includes(force.toLowerCase());
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return tty;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export function createContext(global: GlobalOptions, proc: NodeJS.Process = process, opts: ProcessOptions = {}): Context {
   const env = proc.env;
   const tty = Boolean(proc.stderr.isTTY) && !isCI(env);
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   const reporter = new Reporter({
     json: global.json,
     verbose: global.verbose,
     tty,
-    color: global.color !== false && !noColor && tty,
+    color: global.color !== false && wantsColor(env, tty),
     github: env.GITHUB_ACTIONS === 'true',
   });
+  const interactive = Boolean(proc.stdin.isTTY && proc.stdout.isTTY) && !isCI(env);
   return {
     cwd: proc.cwd(),
     env,
     reporter,
-    interactive: Boolean(proc.stdin.isTTY && proc.stdout.isTTY) && !isCI(env),
+    interactive,
     global,
+    // ssh2 loads only when a command reaches a host, so --help stays fast.
+    async connect(host) {
+      const [{ SshSession }, { RemoteHost }] = await Promise.all([import('./ssh/session.js'), import('./exec/remote.js')]);
+      const session = await SshSession.connect(host, { env, interactive, debug: (m) => reporter.debug(m, host.name) });
+      return new RemoteHost(session, reporter);
+    },
+    clock: systemClock,
+    pid: proc.pid,
+    async pause(point) {
+      if (opts.pauseAt !== point) return;
+      reporter.info(formatMarker(PAUSED, point));
+      await new Promise(() => undefined);
+    },
   };
 }

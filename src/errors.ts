@@ -12,6 +12,7 @@ export const ExitCode = {
   local: 5, // build_command failed, artifact missing, secret unresolved
   locked: 6, // another deploy holds the lock
   unhealthy: 7, // the new release failed its checks and was rolled back
+  state: 8, // the hosts' state does not allow it: nothing to roll back to
   aborted: 130, // the user said no, or Ctrl-C
 } as const;
 
@@ -76,6 +77,13 @@ export class LockedError extends DeployerError {
 export class UnhealthyError extends DeployerError {
   constructor(message: string, opts: ErrorOptions = {}) {
     super(message, { exitCode: ExitCode.unhealthy, ...opts });
+  }
+}
+
+/** The command is fine but the hosts' state leaves it nothing to do (rollback with no older release). */
+export class StateError extends DeployerError {
+  constructor(message: string, opts: ErrorOptions = {}) {
+    super(message, { exitCode: ExitCode.state, ...opts });
   }
 }
 

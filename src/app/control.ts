@@ -31,7 +31,7 @@ export async function runControl(ctx: Context, action: UnitAction, opts: { proce
       const what = error ?? (states.length ? `not every unit is ${action === 'stop' ? 'stopped' : 'active'}: ${states.map((s) => `${s.unit} ${s.state}`).join(', ')}` : `systemctl ${action} failed`);
       throw new RemoteCommandError(`${h.host.name}: ${what}`, r.code, r.stderr, { details: r.stderr.trim() || undefined, hint: 'deployer app logs shows more of the units\' logs' });
     }
-    ctx.reporter.emit({ type: 'phase', host: h.host.name, phase: `${DONE[action]} ${states.map((s) => s.unit).join(', ')}`, status: 'done' });
+    ctx.reporter.emit({ type: 'phase', host: h.host.name, phase: action, label: `${DONE[action]} ${states.map((s) => s.unit).join(', ')}`, status: 'done' });
     return { host: h.host.name, units: states };
   });
   ctx.reporter.emit({ type: 'result', command: `app ${action}`, ok: true, data: { app: config.appName, hosts: results } });

@@ -1,4 +1,5 @@
-// `deployer app exec -- CMD…`: runs CMD in the app's environment (.appenv),
+// `deployer app exec -- CMD…`: runs CMD in the app's environment (.appenv, and
+// PORT as the live web unit has it),
 // in the current release, as the app user, on each selected host in turn
 // (output grouped by host). Returns the exit code to exit with: the remote
 // command's, or the first non-zero one across hosts. Read-only for deployer:
@@ -10,15 +11,22 @@ import { DeployerError, ExitCode } from '../errors.js';
 import { connectHost, type HostHandle } from '../deploy/connect.js';
 import { selectHosts } from '../deploy/hosts.js';
 import { loadCommandConfig } from '../deploy/load.js';
-import { appUserFor as appUser } from '../plan/appUser.js';
+import { appUserFor as dedicatedOrNamed } from '../plan/appUser.js';
 import { layoutFor } from '../plan/layout.js';
 import { hostHeader, type AppIO } from './io.js';
-import { appCommandLine } from './scripts.js';
+import { unitBaseName } from '../render/names.js';
+import { appCommandLine, execArgv, stopCommandLine } from './enter.js';
+
+/** A command line that reports its PID first (remote/exec.sh, remote/app-env.sh), and whether it runs as another user. */
+export interface RemoteCommand {
+  line: string;
+  otherUser: boolean;
+}
 import { streamCommand } from './stream.js';
 
 /** The user the app runs as on `host` (the units' User=). */
-export function appUserFor(config: Config): string {
-  return appUser(config).name;
+export function appUserFor(config: Pick<Config, 'app' | 'stage' | 'appsDir' | 'appName' | 'appUser'>): string {
+  return dedicatedOrNamed(config).name;
 }
 
 export function notDeployed(config: Config, h: HostHandle): DeployerError {
@@ -41,9 +49,24 @@ export async function eachHostInTurn(ctx: Context, config: Config, command: stri
   }
 }
 
-export async function runExec(ctx: Context, io: AppIO, argv: string[]): Promise<number> {
-  if (argv.length === 0) throw new DeployerError('app exec needs a command after --', { exitCode: ExitCode.config, hint: 'deployer app exec -- python manage.py migrate' });
+export async function runExec(ctx: Context, io: AppIO, words: string[]): Promise<number> {
+  if (words.length === 0) throw new DeployerError('app exec needs a command after --', { exitCode: ExitCode.config, hint: 'deployer app exec -- python manage.py migrate' });
+  const argv = execArgv(words);
   const config = loadCommandConfig(ctx);
+  return streamOnEachHost(ctx, io, config, 'app exec', (h) => {
+    if (!h.state.current) throw notDeployed(config, h);
+    const appUser = appUserFor(config);
+    const line = appCommandLine({ appDir: layoutFor(config).appDir, webUnitStem: unitBaseName(config, 'web'), sshUser: h.host.user, appUser, argv, reportPid: true });
+    return { line, otherUser: appUser !== h.host.user };
+  });
+}
+
+/**
+ * Runs the command line `commandFor` gives on each selected host in turn,
+ * streamed, with Ctrl-C passed on; returns the exit code to exit with (the
+ * first non-zero one). Shared by `app exec` and `server exec`.
+ */
+export async function streamOnEachHost(ctx: Context, io: AppIO, config: Config, label: string, commandFor: (h: HostHandle) => RemoteCommand): Promise<number> {
   const hostCount = selectHosts(config, ctx.global.host).length;
   // Piped input goes to the command (`app exec -- psql < dump.sql`), but only
   // to one host, and never a terminal: interactive use is `app shell`.
@@ -58,16 +81,23 @@ export async function runExec(ctx: Context, io: AppIO, argv: string[]): Promise<
     stopCurrent?.();
   });
   try {
-    await eachHostInTurn(ctx, config, 'app exec', async (h) => {
+    await eachHostInTurn(ctx, config, label, async (h) => {
       if (interrupted) return;
-      if (!h.state.current) throw notDeployed(config, h);
+      const command = commandFor(h);
+      // The command reports its PID; Ctrl-C signals it through a second channel (as root when it runs as another user).
+      const killCommand = (pid: number, sig: 'INT' | 'KILL') => stopCommandLine(pid, sig, command.otherUser && h.host.user !== 'root');
       io.stdout.write(hostHeader(h.host.name, hostCount));
-      const command = appCommandLine({ appDir: layoutFor(config).appDir, sshUser: h.host.user, appUser: appUserFor(config), argv });
-      const r = await streamCommand(h.session, command, {
+      const r = await streamCommand(h.session, command.line, {
+        killCommand,
         onStdout: (d) => io.stdout.write(d),
         onStderr: (d) => io.stderr.write(d),
         stdin,
-        started: (_channel, stop) => (stopCurrent = stop),
+        beforeStarted: ctx.env.DEPLOYER_TEST_PAUSE_AT === 'exec-started' ? () => holdForTest(ctx) : undefined,
+        // A Ctrl-C that came while the channel was opening is acted on now.
+        started: (_channel, stop) => {
+          stopCurrent = stop;
+          if (interrupted) stop();
+        },
       });
       stopCurrent = undefined;
       const code = r.stopped ? 130 : r.code ?? signalExitCode(r.signal);
@@ -80,6 +110,15 @@ export async function runExec(ctx: Context, io: AppIO, argv: string[]): Promise<
     removeHandler();
   }
   return exitCode;
+}
+
+/**
+ * Fault-test hook (DEPLOYER_TEST_PAUSE_AT=exec-started): the remote command
+ * runs, but the CLI has not wired Ctrl-C to it yet, for three seconds.
+ */
+async function holdForTest(ctx: Context): Promise<void> {
+  ctx.reporter.info('@@paused exec-started');
+  await new Promise((resolve) => setTimeout(resolve, 3000));
 }
 
 /** Like a shell: 128 + the signal's number when the command was killed. */

@@ -47,29 +47,7 @@ export function renderControlScript(req: ControlRequest): string {
   return scriptWithArgs([req.layout.appDir, req.action, waitSec, req.sshUser === 'root' ? 'root' : 'sudo', ...req.bases], 'app-instances.sh', 'app-control.sh');
 }
 
-/**
- * The command line for `app exec` / `app shell`: argv runs as positional
- * parameters of a fixed script (never re-parsed by a shell), as the app user
- * via `sudo -n -u` only when that is not the SSH user.
- */
-// remote/app-enter.sh without its comments: it travels on the command line.
-const ENTER_SCRIPT = () =>
-  readRemoteScript('app-enter.sh')
-    .split('\n')
-    .filter((l) => l.trim() && !l.trimStart().startsWith('#'))
-    .join('\n');
-
-export function appCommandLine(opts: { appDir: string; sshUser: string; appUser: string; argv: readonly string[] }): string {
-  if (opts.argv.length === 0) throw new Error('appCommandLine: empty argv');
-  const inner = ['bash', '-c', ENTER_SCRIPT(), 'deployer-app', opts.appDir, ...opts.argv];
-  return shellJoin(opts.appUser !== opts.sshUser ? ['sudo', '-n', '-u', opts.appUser, '--', ...inner] : inner);
-}
-
-/**
- * An interactive shell for `app shell`. Not a login shell: /etc/profile
- * would reset PATH and drop the venv that .appenv put first.
- */
-export const SHELL_ARGV = ['bash', '-i'] as const;
+// `app exec` / `app shell` enter the app's environment through remote/app-env.sh (src/app/enter.ts).
 
 export interface LogsRequest {
   units: readonly string[];

@@ -9,7 +9,8 @@ import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';
 import { appUserFor, eachHostInTurn, notDeployed, signalExitCode } from './exec.js';
 import type { AppIO } from './io.js';
-import { appCommandLine, SHELL_ARGV } from './scripts.js';
+import { unitBaseName } from '../render/names.js';
+import { appCommandLine, SHELL_ARGV } from './enter.js';
 import { streamCommand } from './stream.js';
 
 export async function runShell(ctx: Context, io: AppIO): Promise<number> {
@@ -24,7 +25,7 @@ export async function runShell(ctx: Context, io: AppIO): Promise<number> {
   let exitCode = 0;
   await eachHostInTurn(ctx, config, 'app shell', async (h) => {
     if (!h.state.current) throw notDeployed(config, h);
-    const command = appCommandLine({ appDir: layoutFor(config).appDir, sshUser: h.host.user, appUser: appUserFor(config), argv: [...SHELL_ARGV] });
+    const command = appCommandLine({ appDir: layoutFor(config).appDir, webUnitStem: unitBaseName(config, 'web'), sshUser: h.host.user, appUser: appUserFor(config), argv: [...SHELL_ARGV], reportPid: false });
     const { stdin, stdout } = io;
     const size = () => ({ rows: stdout.rows || 24, cols: stdout.columns || 80 });
     let onResize: (() => void) | undefined;

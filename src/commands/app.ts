@@ -23,7 +23,7 @@ Examples:
   $ deployer app status
   $ deployer app logs web -f
   $ deployer app restart worker
-  $ deployer app exec -- python manage.py migrate
+  $ deployer app exec "python manage.py migrate"
   $ deployer app shell --host web1
   $ deployer app cat env`,
     );
@@ -67,9 +67,9 @@ Examples:
 
   app
     .command('exec')
-    .description('run a command in the app\'s environment (its .env, PATH and current release), as the app user; exits with its code')
-    .argument('<command...>', 'the command and its arguments, after --')
-    .addHelpText('after', '\nExamples:\n  $ deployer app exec -- python manage.py migrate\n  $ deployer app exec --host web1 -- env\n  $ deployer app exec -- psql < dump.sql        (stdin is passed on, with one host)')
+    .description('run a command in the app\'s environment (its .env, PATH, PORT and current release), as the app user; exits with its code')
+    .argument('<command...>', 'one string, run by bash ("manage.py shell"), or the command and its arguments after --, kept word for word')
+    .addHelpText('after', '\nExamples:\n  $ deployer app exec "python manage.py shell"\n  $ deployer app exec -- python manage.py migrate\n  $ deployer app exec --host web1 -- env\n  $ deployer app exec -- psql < dump.sql        (stdin is passed on, with one host)')
     .action(async (argv: string[], _opts: unknown, cmd: Command) => {
       const { runExec } = await import('../app/exec.js');
       const c = ctx(cmd);

@@ -15,7 +15,8 @@ export function registerCompletionCommand(program: Command, ctx: ContextFactory)
       `
 Install:
   bash  $ deployer completion bash > ~/.local/share/bash-completion/completions/deployer
-  zsh   $ deployer completion zsh > "\${fpath[1]}/_deployer"      (then restart zsh)
+  zsh   $ mkdir -p ~/.zfunc && deployer completion zsh > ~/.zfunc/_deployer
+        then in ~/.zshrc, before compinit: fpath+=(~/.zfunc)     (and restart zsh)
   fish  $ deployer completion fish > ~/.config/fish/completions/deployer.fish`,
     )
     .action(async (shellArg: string | undefined, _opts: unknown, cmd: Command) => {

@@ -14,6 +14,9 @@ import { defineConfigCommand } from './config.js';
 import { defineAppCommands } from './app.js';
 import { defineServerCommands } from './server.js';
 import { definePlanCommand } from './plan.js';
+import { defineReleasesCommand } from './releases.js';
+import { defineLockCommands } from './lock.js';
+import { defineTemplatesCommands } from './templates.js';
 
 export function registerCommands(program: Command, ctx: ContextFactory): void {
   void program;
@@ -23,10 +26,13 @@ export function registerCommands(program: Command, ctx: ContextFactory): void {
   definePruneCommand(program, ctx);
   defineDownCommand(program, ctx);
   defineHistoryCommand(program, ctx);
+  defineReleasesCommand(program, ctx);
+  defineLockCommands(program, ctx);
   definePlanCommand(program, ctx);
   defineConfigCommand(program, ctx);
   defineAppCommands(program, ctx);
   defineServerCommands(program, ctx);
+  defineTemplatesCommands(program, ctx);
   registerCompletionCommand(program, ctx);
   registerInitCommand(program, ctx);
 }

@@ -14,7 +14,9 @@ export function registerInitCommand(program: Command, ctx: ContextFactory): void
     .option('--app <name>', 'app name (default: [project].name of pyproject.toml, normalised to a-z, 0-9, -)')
     .addOption(new Option('--mode <mode>', 'what is deployed (default with a pyproject.toml: python-package)').choices(['python-package', 'binary']))
     .option('--user <name>', 'SSH user on the hosts', 'deploy')
-    .option('--domain <domain>', 'domain Caddy serves over HTTPS (repeatable)', collect)
+    .option('--port <port>', 'SSH port on the hosts (default 22)')
+    .option('--key-file <file>', 'SSH private key (default: the SSH agent, or ~/.ssh/id_*)')
+    .option('--domain <domain>', 'domain Caddy serves over HTTPS, or http://name for plain HTTP (repeatable; default http://<app>.localhost)', collect)
     .option('--web <command>', 'command of the web process (it must listen on 127.0.0.1:8000)')
     .option('--worker <name=command>', 'another process, e.g. "worker=celery -A shop worker" (repeatable)', collect)
     .option('--distfile <path>', 'artifact to upload; {version} is replaced (default: the wheel in dist/, or dist/<app>)')
@@ -26,7 +28,8 @@ export function registerInitCommand(program: Command, ctx: ContextFactory): void
 Examples:
   $ deployer init
   $ deployer init --host 203.0.113.10 --domain shop.example.com --web "gunicorn shop.wsgi --bind 127.0.0.1:8000"
-  $ deployer init --app tool --mode binary --host 203.0.113.10 --web "tool serve" --distfile dist/tool -c deployer.toml`,
+  $ deployer init --app tool --mode binary --host 203.0.113.10 --web "tool serve" --distfile dist/tool -c deployer.toml
+  $ deployer init --host 127.0.0.1 --port 2222 --key-file ~/.ssh/test_key --domain http://shop.localhost`,
     )
     .action(async (opts: Omit<InitFlags, 'hosts'>, cmd: Command) => {
       const context = ctx(cmd);

@@ -1,13 +1,28 @@
 // `deployer server …`: prepare the hosts themselves (not an app): packages,
 // Caddy's site folder, the apps directory, and deploy users.
 import type { Command } from 'commander';
+import type { Context } from '../context.js';
 import type { ContextFactory } from './types.js';
 
 export function defineServerCommands(program: Command, ctx: ContextFactory): void {
   const server = program
     .command('server')
-    .description('prepare hosts for deploys: bootstrap packages and Caddy, create a deploy user')
-    .addHelpText('after', '\nExamples:\n  $ deployer server bootstrap\n  $ deployer server create-user deploy --host web1');
+    .description('prepare and reach the hosts: bootstrap packages and Caddy, create a deploy user, run a command')
+    .addHelpText('after', '\nExamples:\n  $ deployer server bootstrap\n  $ deployer server create-user deploy --host web1\n  $ deployer server exec "df -h /"');
+
+  server
+    .command('exec')
+    .description('run a command on each host as the SSH (deploy) user; with --appenv in the app\'s environment; exits with its code')
+    .argument('<command...>', 'one string, run by bash ("df -h /"), or the command and its arguments after --, kept word for word')
+    .option('--appenv', 'run it in the app\'s environment (its .env, PATH, PORT, in the current release), still as the deploy user')
+    .addHelpText('after', '\nExamples:\n  $ deployer server exec "df -h / && uptime"\n  $ deployer server exec --host web1 -- sudo systemctl status caddy\n  $ deployer server exec --appenv "python manage.py check"')
+    .action(async (words: string[], opts: { appenv?: boolean }, cmd: Command) => {
+      const { runServerExec } = await import('../server/exec.js');
+      const c = ctx(cmd);
+      const code = await runServerExec(c, await hostIO(c), words, { appenv: Boolean(opts.appenv) });
+      // The remote command's exit code becomes ours (program.ts returns it).
+      if (code !== 0) process.exitCode = code;
+    });
 
   server
     .command('bootstrap')
@@ -44,4 +59,11 @@ Examples:
       const { runCreateUser } = await import('../server/run.js');
       await runCreateUser(ctx(cmd), name);
     });
+}
+
+/** The terminal, or JSON output events under --json. */
+async function hostIO(c: Context) {
+  const { processIO, jsonIO } = await import('../app/io.js');
+  const io = processIO();
+  return c.reporter.json ? jsonIO(io, (stream, text) => c.reporter.emit({ type: 'output', stream, text })) : io;
 }

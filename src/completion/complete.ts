@@ -7,7 +7,7 @@
 import type { Argument, Command, Option } from 'commander';
 
 /** Kinds of values read from the config file; `files` asks the shell to complete paths. */
-export type ValueKind = 'hosts' | 'stages' | 'processes';
+export type ValueKind = 'hosts' | 'stages' | 'processes' | 'versions';
 
 export interface ValueRequest {
   kind: ValueKind;
@@ -15,9 +15,12 @@ export interface ValueRequest {
   config?: string;
   /** The `-s/--stage` value typed so far, so stage-specific hosts/processes can be offered. */
   stage?: string;
+  /** The `-H/--host` value typed so far (versions are read from that host). */
+  host?: string;
 }
 
-export type ValueReader = (request: ValueRequest) => string[];
+/** May answer later: installed versions are read from a host over SSH. */
+export type ValueReader = (request: ValueRequest) => string[] | Promise<string[]>;
 
 export interface Candidate {
   value: string;
@@ -38,6 +41,8 @@ type Target =
 
 // Option attribute names whose values come from deployer.toml.
 const OPTION_VALUES: Record<string, ValueKind> = { host: 'hosts', stage: 'stages', process: 'processes' };
+// Options whose values are specific to one command.
+const COMMAND_OPTION_VALUES: Record<string, ValueKind> = { 'rollback --to': 'versions' };
 // Subcommands whose first argument is a process name, whatever the argument is called.
 const PROCESS_COMMANDS = new Set(['app logs', 'app start', 'app stop', 'app restart', 'app status']);
 
@@ -55,22 +60,23 @@ interface Walk {
   helpOf?: Command;
 }
 
-export function completeWords(program: Command, words: string[], read: ValueReader): Completion {
+export async function completeWords(program: Command, words: string[], read: ValueReader): Promise<Completion> {
   const typed = words.length === 0 ? [''] : words;
   const current = typed[typed.length - 1];
   const walk = walkWords(program, typed.slice(0, -1));
-  const ctx = { config: walk.seen.get('config'), stage: walk.seen.get('stage') };
+  const host = walk.seen.get('host');
+  const ctx = { config: walk.seen.get('config'), stage: walk.seen.get('stage'), ...(host === undefined ? {} : { host }) };
 
-  if (walk.pending) return complete(targetOfOption(walk.pending), current, '', read, ctx);
+  if (walk.pending) return complete(targetOfOption(walk.cmd, walk.pending), current, '', read, ctx);
   if (!walk.dashdash && current.startsWith('--') && current.includes('=')) {
     const eq = current.indexOf('=');
     const opt = findOption(walk.cmd, current.slice(0, eq));
     if (!opt || opt.isBoolean()) return none();
-    return complete(targetOfOption(opt), current.slice(eq + 1), current.slice(0, eq + 1), read, ctx);
+    return complete(targetOfOption(walk.cmd, opt), current.slice(eq + 1), current.slice(0, eq + 1), read, ctx);
   }
   if (!walk.dashdash && current.startsWith('-') && !current.startsWith('--') && current.length > 2) {
     const attached = splitShortValue(walk.cmd, current);
-    if (attached) return complete(targetOfOption(attached.option), attached.value, attached.prefix, read, ctx);
+    if (attached) return complete(targetOfOption(walk.cmd, attached.option), attached.value, attached.prefix, read, ctx);
   }
   if (!walk.dashdash && current.startsWith('-')) return filter(listOptions(walk.cmd), current);
   if (walk.helpOf) {
@@ -167,9 +173,9 @@ function listOptions(cmd: Command): Candidate[] {
   return out;
 }
 
-function targetOfOption(opt: Option): Target {
+function targetOfOption(cmd: Command, opt: Option): Target {
   if (opt.argChoices) return { type: 'choices', choices: opt.argChoices };
-  const kind = OPTION_VALUES[opt.attributeName()];
+  const kind = (opt.long && cmd.options.includes(opt) ? COMMAND_OPTION_VALUES[`${commandPath(cmd)} ${opt.long}`] : undefined) ?? OPTION_VALUES[opt.attributeName()];
   if (kind) return { type: 'values', kind };
   return /<[^>]*(file|path|dir)[^>]*>|\[[^\]]*(file|path|dir)[^\]]*\]/i.test(opt.flags) ? { type: 'files' } : { type: 'none' };
 }
@@ -194,14 +200,14 @@ function commandPath(cmd: Command): string {
   return names.join(' ');
 }
 
-function complete(target: Target, current: string, prefix: string, read: ValueReader, ctx: Omit<ValueRequest, 'kind'>): Completion {
+async function complete(target: Target, current: string, prefix: string, read: ValueReader, ctx: Omit<ValueRequest, 'kind'>): Promise<Completion> {
   switch (target.type) {
     case 'files':
       return { candidates: [], files: true };
     case 'choices':
       return filter(target.choices.map((value) => ({ value: prefix + value })), prefix + current);
     case 'values': {
-      const values = unique(read({ kind: target.kind, ...ctx }));
+      const values = unique(await read({ kind: target.kind, ...ctx }));
       return filter(values.map((value) => ({ value: prefix + value })), prefix + current);
     }
     case 'none':

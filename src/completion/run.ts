@@ -14,7 +14,7 @@ export interface CompletionIO {
   stderr: { write(text: string): unknown };
 }
 
-export function runCompletion(args: string[], program: Command, io: CompletionIO): number {
+export async function runCompletion(args: string[], program: Command, io: CompletionIO): Promise<number> {
   const [action, ...rest] = args;
   if (action === 'generate') {
     const shell = rest[0] ? (isCompletionShell(rest[0]) ? rest[0] : undefined) : detectShell(io.env.SHELL);
@@ -31,7 +31,7 @@ export function runCompletion(args: string[], program: Command, io: CompletionIO
     const words = dash === -1 ? [] : rest.slice(dash + 1);
     const shellAt = opts.indexOf('--shell');
     const shell = shellAt === -1 ? undefined : opts[shellAt + 1];
-    io.stdout.write(answerCompletion(program, words, shell, io.cwd));
+    io.stdout.write(await answerCompletion(program, words, shell, io.cwd));
     return 0;
   }
   io.stderr.write('✗ usage: deployer --completion generate [bash|zsh|fish] | complete [--shell S] -- <words...>\n');
@@ -39,11 +39,11 @@ export function runCompletion(args: string[], program: Command, io: CompletionIO
 }
 
 /** The text a shell script reads back: one candidate per line, in that shell's format. */
-export function answerCompletion(program: Command, words: string[], shell: string | undefined, cwd: string): string {
+export async function answerCompletion(program: Command, words: string[], shell: string | undefined, cwd: string): Promise<string> {
   const joined = shell === 'bash' ? joinBashWords(words) : { words, split: false };
   let result: Completion;
   try {
-    result = completeWords(program, joined.words, createValueReader(cwd));
+    result = await completeWords(program, joined.words, createValueReader(cwd));
   } catch {
     return '';
   }

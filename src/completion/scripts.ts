@@ -44,7 +44,8 @@ complete -F _deployer_completion deployer
 // Works both sourced from .zshrc (after compinit) and installed as _deployer in $fpath.
 const ZSH = `#compdef deployer
 # deployer completion for zsh.
-# Install: deployer completion zsh > "\${fpath[1]}/_deployer"
+# Install: mkdir -p ~/.zfunc && deployer completion zsh > ~/.zfunc/_deployer
+#          and in ~/.zshrc, before compinit: fpath+=(~/.zfunc)
 #      or: echo 'source <(deployer completion zsh)' >> ~/.zshrc   (after compinit)
 _deployer() {
   local -a out

@@ -1,8 +1,9 @@
 // Reads host, stage and process names for completion straight from the TOML,
 // without the config loader: no validation, no defaults, no secrets, and it
 // never throws (a missing or broken file just offers nothing). It runs on every
-// TAB, so it must stay cheap.
-import { readFileSync } from 'node:fs';
+// TAB, so it must stay cheap. The one exception, installed versions, is read
+// over SSH by a module loaded only when they are asked for.
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'smol-toml';
 import type { ValueReader, ValueRequest } from './complete.js';
@@ -13,6 +14,10 @@ export function createValueReader(cwd: string): ValueReader {
   const cache = new Map<string, Table | undefined>();
   return (request) => {
     const file = resolve(cwd, request.config || 'deployer.toml');
+    if (request.kind === 'versions') {
+      if (!existsSync(file)) return [];
+      return import('./versions.js').then((m) => m.readInstalledVersions(cwd, file, request)).catch(() => []);
+    }
     if (!cache.has(file)) cache.set(file, readToml(file));
     const doc = cache.get(file);
     return doc ? listValues(doc, request) : [];

@@ -4,20 +4,33 @@
 // on failure.
 import { hostname, userInfo } from 'node:os';
 import type { Config, HostConfig } from '../config/types.js';
-import type { Context } from '../context.js';
+import type { Context, Remote } from '../context.js';
 import { DeployerError } from '../errors.js';
 import { RemoteHost, type Lock } from '../exec/remote.js';
 import { layoutFor } from '../plan/layout.js';
 import { IDENTITY_FILE } from '../plan/ownership.js';
 import type { RemoteState } from '../plan/probe.js';
-import { SshSession } from '../ssh/session.js';
+import type { SshSession } from '../ssh/session.js';
 import { mapLimit, selectHosts, whoAmI } from './hosts.js';
 
 export interface HostHandle {
   host: HostConfig;
-  session: SshSession;
-  remote: RemoteHost;
+  remote: Remote;
   state: RemoteState;
+  /** The SSH session itself, for commands that stream or need a PTY (app logs, shell, exec). */
+  readonly session: SshSession;
+}
+
+function handleFor(host: HostConfig, remote: Remote, state: RemoteState): HostHandle {
+  return {
+    host,
+    remote,
+    state,
+    get session(): SshSession {
+      if (remote instanceof RemoteHost) return remote.session;
+      throw new Error(`${host.name}: this command needs a real SSH session`);
+    },
+  };
 }
 
 export interface HostsOptions {
@@ -36,19 +49,22 @@ export function whoIsAsking(ctx: Context): string {
 }
 
 export async function connectHost(ctx: Context, config: Config, host: HostConfig, opts: HostsOptions): Promise<{ handle: HostHandle; lock: Lock }> {
-  const session = await SshSession.connect(host, { env: ctx.env, interactive: ctx.interactive, debug: (m) => ctx.reporter.debug(m, host.name) });
+  return lockHost(ctx, config, host, await ctx.connect(host), opts);
+}
+
+/** Takes the app's lock (and reads the state) on a connected host; closes the connection when that fails. */
+export async function lockHost(ctx: Context, config: Config, host: HostConfig, remote: Remote, opts: HostsOptions): Promise<{ handle: HostHandle; lock: Lock }> {
   try {
-    const remote = new RemoteHost(session, ctx.reporter);
-    const holder = `${whoIsAsking(ctx)} pid ${process.pid}: deployer ${opts.command} (since ${new Date().toISOString()})`;
+    const holder = `${whoIsAsking(ctx)} pid ${ctx.pid}: deployer ${opts.command} (since ${new Date(ctx.clock.now()).toISOString()})`;
     const lock = await remote.lock(
       { layout: layoutFor(config), appName: config.appName, identity: config, version: opts.version, lockWait: opts.lockWait ?? 0, holder, lock: opts.lock, create: opts.create ?? false },
     );
     if (lock.state.owner === 'adopted') {
       ctx.reporter.info(`adopted ${layoutFor(config).appDir}: made by an earlier deployer for ${config.appName}; it now carries an identity record (${IDENTITY_FILE})`, host.name);
     }
-    return { handle: { host, session, remote, state: lock.state }, lock };
+    return { handle: handleFor(host, remote, lock.state), lock };
   } catch (e) {
-    session.close();
+    remote.close();
     throw e;
   }
 }
@@ -62,7 +78,7 @@ export async function forEachHost<T>(ctx: Context, config: Config, opts: HostsOp
       return await fn(handle);
     } finally {
       lock.release();
-      handle.session.close();
+      handle.remote.close();
     }
   });
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -1,8 +1,15 @@
 // The HTTP health check, made through the SSH connection (a forwarded
 // channel to 127.0.0.1:<port> on the host), so the host needs no curl and the
-// app needs no public port.
-import type { Config } from '../config/types.js';
-import type { SshSession } from '../ssh/session.js';
+// app needs no public port. It sends the site's own host name (an app that
+// checks it, like Django's ALLOWED_HOSTS, answers as it would to a visitor)
+// and retries every wrong answer, 5xx included, until health_check.timeout:
+// an app that answers 503 while it warms up is not a failed release.
+import type { Config, HostConfig } from '../config/types.js';
+import { journalUnits } from '../app/processes.js';
+import { sudoArgv } from '../app/scripts.js';
+import { healthCheckHost } from '../config/healthHost.js';
+import type { Clock, Remote } from '../context.js';
+import { shellJoin } from '../shell/quote.js';
 
 export interface HealthResult {
   ok: boolean;
@@ -10,27 +17,49 @@ export interface HealthResult {
   attempts: number;
 }
 
-export async function checkHealth(session: SshSession, config: Config, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<HealthResult> {
+export async function checkHealth(remote: Pick<Remote, 'httpGet'>, config: Config, clock: Clock, host?: Pick<HostConfig, 'domains'>): Promise<HealthResult> {
   const hc = config.healthCheck;
   if (!hc.path) return { ok: true, attempts: 0 };
   const port = hc.port ?? config.webserver.port;
   if (!port) return { ok: false, error: 'health_check.path is set but no port is known: set health_check.port or webserver.upstream = "127.0.0.1:PORT"', attempts: 0 };
-  const deadline = Date.now() + hc.timeout * 1000;
+  const hostHeader = healthCheckHost(config, { domains: host?.domains ?? [] });
+  const what = `GET ${hc.path} on port ${port}${hostHeader ? ` (Host: ${hostHeader})` : ''}`;
+  const deadline = clock.now() + hc.timeout * 1000;
   let attempts = 0;
   let last = '';
   while (true) {
     attempts++;
     try {
-      const res = await session.httpGet(port, hc.path, { timeoutMs: Math.min(5000, Math.max(500, deadline - Date.now())) });
+      const res = await remote.httpGet(port, hc.path, { host: hostHeader, timeoutMs: Math.min(5000, Math.max(500, deadline - clock.now())) });
       if (res.status === hc.status) return { ok: true, attempts };
-      last = `GET ${hc.path} on port ${port} answered ${res.status}, expected ${hc.status}`;
-      // A definite wrong answer from a running app will not fix itself by waiting long.
-      if (res.status >= 500 && attempts >= 3) break;
+      last = `${what} answered ${res.status}, expected ${hc.status}`;
     } catch (e) {
-      last = `GET ${hc.path} on port ${port}: ${(e as Error).message}`;
+      last = `${what}: ${(e as Error).message}`;
     }
-    if (Date.now() >= deadline) break;
-    await sleep(Math.min(500 * attempts, 2000));
+    const left = deadline - clock.now();
+    if (left <= 0) break;
+    await clock.sleep(Math.min(500 * attempts, 2000, left));
   }
-  return { ok: false, error: last, attempts };
+  return { ok: false, error: `${last} (${attempts} attempt${attempts === 1 ? '' : 's'} in ${hc.timeout} s)`, attempts };
+}
+
+/**
+ * The app's journal lines since this deploy's switch (`--since -Ns` is
+ * relative to the host's own clock, so clock skew does not matter): shown
+ * when a health check fails, without the noise of earlier deploys.
+ */
+export function unitLogCommand(config: Config, host: Pick<HostConfig, 'user'>, sinceSeconds: number, lines = 20): string {
+  const argv = ['journalctl', '--no-pager', '-o', 'cat', '-n', String(lines), '--since', `-${Math.max(1, Math.ceil(sinceSeconds))}s`];
+  for (const u of journalUnits(config)) argv.push('-u', u);
+  return shellJoin(sudoArgv(host.user, argv));
+}
+
+export async function readUnitLog(remote: Pick<Remote, 'exec'>, config: Config, host: Pick<HostConfig, 'user'>, sinceSeconds: number): Promise<string | undefined> {
+  try {
+    const r = await remote.exec(unitLogCommand(config, host, sinceSeconds));
+    const text = r.stdout.trim();
+    return r.code === 0 && text && text !== '-- No entries --' ? text : undefined;
+  } catch {
+    return undefined; // The logs are a courtesy: their absence must not hide the health check's own error.
+  }
 }

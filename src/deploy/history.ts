@@ -42,7 +42,7 @@ export async function runHistory(ctx: Context, opts: { limit: number }): Promise
   const config = loadCommandConfig(ctx);
   const file = layoutFor(config).historyFile;
   const perHost = await forEachHost(ctx, config, { lock: false, command: 'history' }, async (h) => {
-    const r = await h.session.exec(`${shellJoin(['cat', '--', file])} 2>/dev/null || true`);
+    const r = await h.remote.exec(`${shellJoin(['cat', '--', file])} 2>/dev/null || true`);
     return parseHistory(r.stdout);
   });
   const entries = perHost.flat().sort((a, b) => b.time.localeCompare(a.time)).slice(0, opts.limit);

@@ -11,12 +11,12 @@ type Stage = 'build' | 'connect' | 'upload' | 'prepare' | 'switch' | 'decide' | 
 /** Where the deploy was, from the phase events it had emitted. */
 function stageOf(events: readonly DeployerEvent[]): Stage {
   const done = new Set(events.flatMap((e) => (e.type === 'phase' && !e.host && e.status !== 'start' ? [e.phase] : [])));
-  if (done.has('roll back') || done.has('record and prune')) return 'after';
+  if (done.has('rollback') || done.has('commit')) return 'after';
   if (done.has('verify')) return 'decide';
   if (done.has('prepare')) return 'switch';
   if (done.has('upload')) return 'prepare';
-  if (done.has('connect and lock')) return 'upload';
-  if (done.has('build') || done.has('local checks')) return 'connect';
+  if (done.has('lock')) return 'upload';
+  if (done.has('build')) return 'connect';
   return 'build';
 }
 

@@ -10,7 +10,7 @@ import { RemoteCommandError } from '../errors.js';
 export async function runPrune(ctx: Context, opts: { keep?: number; lockWait: number }): Promise<void> {
   const config = loadCommandConfig(ctx);
   const keep = opts.keep ?? config.versionsToKeep;
-  const who = { time: new Date().toISOString(), by: whoIsAsking(ctx) };
+  const who = { time: new Date(ctx.clock.now()).toISOString(), by: whoIsAsking(ctx) };
   const results = await forEachHost(ctx, config, { lock: true, lockWait: opts.lockWait, command: 'prune' }, async (h) => {
     const { remove, script } = planPrune(config, h.host, h.state, keep, who);
     if (remove.length === 0) {

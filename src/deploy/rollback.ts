@@ -10,20 +10,20 @@ import { loadCommandConfig } from './load.js';
 
 export async function runRollback(ctx: Context, opts: { to?: string; lockWait: number }): Promise<void> {
   const config = loadCommandConfig(ctx);
-  const who = { time: new Date().toISOString(), by: whoIsAsking(ctx) };
+  const who = { time: new Date(ctx.clock.now()).toISOString(), by: whoIsAsking(ctx) };
   const { reporter } = ctx;
   const results = await forEachHost(ctx, config, { lock: true, lockWait: opts.lockWait, command: 'rollback' }, async (h) => {
     const target = rollbackTarget(h.state, opts.to, h.host);
     reporter.info(`rolling back ${config.appName} from ${h.state.current ?? 'nothing'} to ${target}`, h.host.name);
     const handle = await h.remote.startSwitch(planRollback(config, h.host, h.state, target, who));
-    const health = handle.ready ? await checkHealth(h.session, config) : { ok: false, error: 'the services of the release did not come up' };
+    const health = handle.ready ? await checkHealth(h.remote, config, ctx.clock) : { ok: false, error: 'the services of the release did not come up' };
     const result = await handle.decide(health.ok ? 'commit' : 'rollback');
     if (!health.ok || !result.ok) {
       throw new UnhealthyError(`${h.host.name}: rollback to ${target} failed its checks (${health.error ?? 'switch failed'}); ${h.state.current ?? 'nothing'} serves again`, {
         details: result.stderr.trim().split('\n').slice(-20).join('\n') || undefined,
       });
     }
-    reporter.emit({ type: 'phase', host: h.host.name, phase: `${target} is live`, status: 'done', detail: `rolled back from ${h.state.current}` });
+    reporter.emit({ type: 'phase', host: h.host.name, phase: 'live', label: `${target} is live`, status: 'done', detail: `rolled back from ${h.state.current}` });
     return { host: h.host.name, from: h.state.current, to: target };
   });
   reporter.emit({ type: 'result', command: 'rollback', ok: true, data: { app: config.appName, hosts: results } });

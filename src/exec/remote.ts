@@ -14,6 +14,7 @@ import { formatBytes } from '../output/progress.js';
 import { shellJoin } from '../shell/quote.js';
 import type { ClientChannel } from 'ssh2';
 import { LockedError, RemoteCommandError, SshError } from '../errors.js';
+import type { Remote, Switch } from '../context.js';
 import type { Reporter } from '../output/reporter.js';
 import { refusedAppDir } from '../plan/ownership.js';
 import { parseProbeOutput, renderProbeScript, type ProbeRequest, type RemoteState } from '../plan/probe.js';
@@ -41,13 +42,6 @@ export interface Lock {
   state: RemoteState;
   /** Ends the lock channel: the holder shell exits and the kernel drops the flock. */
   release(): void;
-}
-
-/** Pause points for fault tests: DEPLOYER_TEST_PAUSE_AT=<name> stops the CLI there until it is killed. */
-export async function pausePoint(name: string, env: NodeJS.ProcessEnv, reporter: Reporter): Promise<void> {
-  if (env.DEPLOYER_TEST_PAUSE_AT !== name) return;
-  reporter.info(formatMarker(PAUSED, name));
-  await new Promise(() => undefined);
 }
 
 function handleMarkers(text: string, host: string, reporter: Reporter, markers: MarkerLine[]): void {
@@ -87,7 +81,8 @@ function lineSplitter(onLines: (text: string) => void): { push(chunk: string): v
   };
 }
 
-export class RemoteHost {
+/** The real `Remote` (src/context.ts): one host over one SshSession. */
+export class RemoteHost implements Remote {
   constructor(
     readonly session: SshSession,
     readonly reporter: Reporter,
@@ -95,6 +90,22 @@ export class RemoteHost {
 
   get name(): string {
     return this.session.host.name;
+  }
+
+  get execCount(): number {
+    return this.session.execCount;
+  }
+
+  exec(command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return this.session.exec(command);
+  }
+
+  httpGet(port: number, path: string, opts?: { host?: string; timeoutMs?: number }): Promise<{ status: number; body: string }> {
+    return this.session.httpGet(port, path, opts);
+  }
+
+  close(): void {
+    this.session.close();
   }
 
   /** Takes the app's lock (or just reads state when req.lock is false). */
@@ -320,7 +331,7 @@ export class RemoteHost {
   }
 }
 
-export class SwitchHandle {
+export class SwitchHandle implements Switch {
   constructor(
     private readonly channel: ClientChannel,
     /** True when the release is live and its units are up; false when the switch failed (and reverted). */

@@ -19,6 +19,10 @@ export interface InitAnswers {
   /** Host addresses (from the repeatable global -H/--host). */
   hosts: string[];
   user: string;
+  /** SSH port, when not 22. */
+  port?: number;
+  /** Private key file, when not the SSH agent or the default keys. */
+  keyFile?: string;
   domains: string[];
   /** The web process's command; undefined for worker-only apps (no Caddy site). */
   web?: string;
@@ -33,6 +37,8 @@ export interface InitFlags {
   mode?: string;
   hosts?: string[];
   user?: string;
+  port?: string;
+  keyFile?: string;
   domain?: string[];
   web?: string;
   worker?: string[];
@@ -86,15 +92,36 @@ export function checkMode(v: string): string | undefined {
 }
 
 export function checkAddress(v: string): string | undefined {
+  // host:port (or [v6]:port) is not an address: the port has its own key.
+  const withPort = /^\[([^\]]+)\]:(\d+)$/.exec(v) ?? /^([^:]+):(\d+)$/.exec(v);
+  if (withPort) return `host address ${JSON.stringify(v)} includes a port: give the address ${JSON.stringify(withPort[1])} and the port separately (--port ${withPort[2]})`;
   return /^[^\s@/]+$/.test(v) ? undefined : `host address ${JSON.stringify(v)} must be a host name or IP address (no user@, no spaces)`;
+}
+
+export function checkPort(v: string): string | undefined {
+  return /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65535 ? undefined : `port ${JSON.stringify(v)} must be a number from 1 to 65535`;
+}
+
+export function checkKeyFile(v: string): string | undefined {
+  return v.trim() !== '' && !/[\n\r]/.test(v) ? undefined : 'the key file must be a path, e.g. ~/.ssh/id_ed25519';
 }
 
 export function checkUser(v: string): string | undefined {
   return USER_NAME.test(v) ? undefined : `user ${JSON.stringify(v)} must be a user name like "deploy"`;
 }
 
+/** As the config takes them: `example.com`, `example.com:8443`, `http://hello.localhost` (plain HTTP), `https://…`. */
 export function checkDomain(v: string): string | undefined {
-  return /^[^\s/:]+(:\d+)?$/.test(v) ? undefined : `domain ${JSON.stringify(v)} must be a bare domain like example.com (no scheme, no path)`;
+  return /^(https?:\/\/)?[^\s/:]+(:\d+)?$/.test(v) ? undefined : `domain ${JSON.stringify(v)} must be a domain like example.com, or http://name for plain HTTP (no path)`;
+}
+
+/**
+ * The site address when no domain is given: a name only this app answers to.
+ * A catch-all `:80` site would take every request on the host, and a second
+ * app's site on the same host would then fail `caddy validate`.
+ */
+export function defaultDomain(app: string): string {
+  return `http://${app}.localhost`;
 }
 
 export function checkCommand(v: string): string | undefined {

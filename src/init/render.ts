@@ -1,7 +1,7 @@
 // The deployer.toml that `deployer init` writes: the answers as live keys,
 // everything else as commented-out defaults, so the file doubles as a short
 // reference. Pure; the output must load with loadConfig() (tested).
-import type { InitAnswers } from './answers.js';
+import { defaultDomain, type InitAnswers } from './answers.js';
 import { DEFAULTS } from '../config/schema.js';
 
 export function renderInitConfig(a: InitAnswers): string {
@@ -28,7 +28,11 @@ export function renderInitConfig(a: InitAnswers): string {
   ];
   a.hosts.forEach((address, i) => {
     out.push('[[hosts]]', `address = ${str(address)}`, `user = ${str(a.user)}`);
-    if (i === 0) out.push(`# name = "web1"`, `# port = ${DEFAULTS.port}`, '# key_file = "~/.ssh/id_ed25519"');
+    if (a.port !== undefined) out.push(`port = ${a.port}`);
+    else if (i === 0) out.push(`# port = ${DEFAULTS.port}`);
+    if (a.keyFile !== undefined) out.push(`key_file = ${str(a.keyFile)}`);
+    else if (i === 0) out.push('# key_file = "~/.ssh/id_ed25519"');
+    if (i === 0) out.push(`# name = "web1"`);
     out.push('');
   });
   out.push('# What runs on the hosts: name = "command", or name = { command = "…", replicas = 2 }.', '[processes]');
@@ -37,7 +41,18 @@ export function renderInitConfig(a: InitAnswers): string {
   out.push('');
   if (a.web) {
     out.push('# Caddy serves these domains over HTTPS and proxies to the web process,', '# which must listen on `upstream`.', '[webserver]');
-    out.push(a.domains.length ? `domains = [${a.domains.map(str).join(', ')}]` : '# domains = ["example.com"]');
+    if (a.domains.length) {
+      out.push(`domains = [${a.domains.map(str).join(', ')}]`);
+    } else {
+      out.push(
+        '# No domain was given: the site answers only to this name, so it cannot take',
+        '# the requests of another app on the same host (a catch-all ":80" site would,',
+        '# and the second app\'s site would then fail `caddy validate`). Try it with',
+        `# curl -H 'Host: ${a.app}.localhost' http://<host>/ ; put your domain here to`,
+        '# get HTTPS: domains = ["example.com"]',
+        `domains = [${str(defaultDomain(a.app))}]`,
+      );
+    }
     out.push(`upstream = ${str(DEFAULTS.upstream)}`, '');
     out.push('# Checked after each restart; when it fails the previous release comes back.', '[health_check]', '# path = "/healthz"', `# status = ${DEFAULTS.healthStatus}`, `# timeout = ${DEFAULTS.healthTimeout}`, '');
   } else {

@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import type { InstallationMode } from '../config/types.js';
 import { ConfigError, UserAbort } from '../errors.js';
 import {
-  checkAddress, checkAppName, checkCommand, checkDomain, checkFlag, checkMode, checkUser, defaultBuildCommand, defaultDistfile,
+  checkAddress, checkAppName, checkCommand, checkDomain, checkFlag, checkKeyFile, checkMode, checkPort, checkUser, defaultBuildCommand, defaultDistfile,
   MODES, normaliseAppName, parseWorker, readProjectName, suggestWebCommand, type InitAnswers, type InitFlags, type ProcessAnswer,
 } from './answers.js';
 import { renderInitConfig } from './render.js';
@@ -60,6 +60,8 @@ function checkAnswers(flags: InitFlags, a: { app: string; mode: InstallationMode
     mode: checkFlag('--mode', a.mode, checkMode) as InstallationMode,
     hosts: a.hosts.map((h) => checkFlag('--host', h, checkAddress)),
     user: checkFlag('--user', flags.user ?? 'deploy', checkUser),
+    port: flags.port === undefined || flags.port === '' || flags.port === '22' ? undefined : Number(checkFlag('--port', flags.port, checkPort)),
+    keyFile: flags.keyFile === undefined || flags.keyFile.trim() === '' ? undefined : checkFlag('--key-file', flags.keyFile.trim(), checkKeyFile),
     domains: (flags.domain ?? []).map((d) => checkFlag('--domain', d, checkDomain)),
     web: flags.web === undefined ? undefined : checkFlag('--web', flags.web, checkCommand),
     workers: a.workers,
@@ -80,7 +82,9 @@ async function askAnswers(flags: InitFlags, projectName: string | undefined, p: 
       }))) as InstallationMode;
     const hosts = flags.hosts?.length ? flags.hosts : [await p.input({ message: 'Host address (IP or DNS name)', validate: checkAddress })];
     const user = flags.user ?? (await p.input({ message: 'SSH user on the host', default: 'deploy', validate: checkUser }));
-    const domains = flags.domain ?? [await p.input({ message: 'Domain for HTTPS (blank for none)', validate: optional(checkDomain) })].filter(Boolean);
+    const port = flags.port ?? (await p.input({ message: 'SSH port', default: '22', validate: checkPort }));
+    const keyFile = flags.keyFile ?? (await p.input({ message: 'SSH private key file (blank: the SSH agent or ~/.ssh/id_*)', validate: optional(checkKeyFile) }));
+    const domains = flags.domain ?? [await p.input({ message: 'Domain for HTTPS, or http://name for plain HTTP (blank: http://<app>.localhost)', validate: optional(checkDomain) })].filter(Boolean);
     const web = flags.web ?? orNone(await p.input({ message: 'Web process command ("none" for no web process)', default: suggestWebCommand(mode, app, projectName), validate: checkCommand }));
     const workers = (flags.worker ?? []).map(parseWorker);
     if (flags.worker === undefined) {
@@ -95,7 +99,7 @@ async function askAnswers(flags: InitFlags, projectName: string | undefined, p: 
     }
     const distfile = flags.distfile ?? (await p.input({ message: 'Artifact to upload ({version} is replaced)', default: defaultDistfile(mode, app, projectName), validate: checkCommand }));
     const buildCommand = flags.buildCommand ?? orNone(await p.input({ message: 'Build command ("none" if you build yourself)', default: defaultBuildCommand(mode), validate: checkCommand }));
-    return checkAnswers({ ...flags, user, domain: domains, web, distfile, buildCommand }, { app, mode, hosts, workers, projectName });
+    return checkAnswers({ ...flags, user, port, keyFile, domain: domains, web, distfile, buildCommand }, { app, mode, hosts, workers, projectName });
   } catch (err) {
     // @inquirer/prompts rejects with ExitPromptError on Ctrl-C.
     if ((err as Error)?.name === 'ExitPromptError') throw new UserAbort('init cancelled, nothing written');

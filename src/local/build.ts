@@ -22,6 +22,8 @@ export async function runLocalCommand(opts: {
   env: NodeJS.ProcessEnv;
   timeoutSec: number;
   reporter: Reporter;
+  /** Stops the command (a host turned out unreachable while it ran). */
+  signal?: AbortSignal;
 }): Promise<void> {
   const { execa } = await import('execa');
   const { reporter } = opts;
@@ -31,6 +33,7 @@ export async function runLocalCommand(opts: {
     env: opts.env,
     extendEnv: false,
     timeout: opts.timeoutSec * 1000,
+    cancelSignal: opts.signal,
     reject: false,
     stdin: 'ignore',
     all: true,
@@ -42,6 +45,7 @@ export async function runLocalCommand(opts: {
   child.all?.on('data', (chunk: string) => lines.push(chunk));
   const result = await child;
   lines.flush();
+  if (result.isCanceled) throw new LocalCommandError(`${opts.what} was stopped: ${opts.command}`);
   if (result.timedOut) {
     throw new LocalCommandError(`${opts.what} did not finish within ${opts.timeoutSec} s: ${opts.command}`, {
       hint: 'raise build_timeout in deployer.toml, or make the build faster',

@@ -1,14 +1,29 @@
 // The core emits these; renderers (tty, plain, json, github) decide the look.
-// Every event is plain data so `--json` can print it as one line.
+// Every event is plain data so `--json` can print it as one line. The JSON
+// form is a contract for machines, documented in docs/json.md: change it
+// only compatibly, or raise JSON_SCHEMA_VERSION.
+
+/** The `schema` field of every --json line. */
+export const JSON_SCHEMA_VERSION = 1;
+
+/** Machine-readable error kinds, one per exit code (docs/ci.md), `usage` for a bad command line. */
+export type ErrorKind = 'unexpected' | 'usage' | 'config' | 'ssh' | 'remote' | 'local' | 'locked' | 'unhealthy' | 'state' | 'aborted';
+
+const KINDS: Record<number, ErrorKind> = { 1: 'unexpected', 2: 'config', 3: 'ssh', 4: 'remote', 5: 'local', 6: 'locked', 7: 'unhealthy', 8: 'state', 130: 'aborted' };
+
+export function errorKind(exitCode: number): ErrorKind {
+  return KINDS[exitCode] ?? 'unexpected';
+}
 
 export type Level = 'info' | 'warn' | 'error' | 'debug';
 
 export type DeployerEvent =
   | { type: 'log'; level: Level; message: string; host?: string }
-  | { type: 'phase'; phase: string; status: 'start' | 'done' | 'skipped' | 'failed'; host?: string; ms?: number; detail?: string }
+  | { type: 'phase'; phase: string; status: 'start' | 'done' | 'skipped' | 'failed'; host?: string; ms?: number; detail?: string; label?: string }
   | { type: 'step'; host?: string; step: string; status: 'done' | 'skipped'; detail?: string }
   | { type: 'output'; host?: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'upload'; host?: string; file: string; bytes: number; total: number }
-  | { type: 'result'; command: string; ok: boolean; data?: unknown };
+  | { type: 'result'; command: string; ok: boolean; data?: unknown; exitCode?: number }
+  | { type: 'error'; kind: ErrorKind; exitCode: number; message: string; hint?: string; details?: string };
 
 export type EventOf<T extends DeployerEvent['type']> = Extract<DeployerEvent, { type: T }>;

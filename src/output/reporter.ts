@@ -1,12 +1,16 @@
 // One Reporter per run. It redacts, then hands each event to the renderer
 // chosen from the environment: JSON lines (--json), GitHub Actions
 // annotations, a colourful TTY renderer, or plain lines for pipes and CI.
-import pc from 'picocolors';
-import type { DeployerEvent, Level } from './events.js';
+import { createColors } from 'picocolors';
+import { errorKind, JSON_SCHEMA_VERSION, type DeployerEvent, type ErrorKind, type EventOf, type Level } from './events.js';
 import { Redactor } from './redact.js';
 import { UploadProgress, type TerminalWriter } from './progress.js';
 
 export { formatBytes } from './progress.js';
+
+// Whether to colour is decided in src/context.ts (TTY, --no-color, NO_COLOR,
+// FORCE_COLOR); paint() only calls these when it is on.
+const pc = createColors(true);
 
 export interface Writer {
   write(text: string): void;
@@ -34,6 +38,12 @@ export class Reporter {
   private readonly stdout: Writer;
   private readonly stderr: Writer;
   private readonly progress: UploadProgress;
+  /** With --json the command's `result` is printed by finish(), so it is always the last line. */
+  private result?: EventOf<'result'>;
+  private finished = false;
+  /** GitHub Actions: the open ::group:: of build output, and each host's lines kept for its own group. */
+  private buildGroupOpen = false;
+  private readonly hostLines = new Map<string, string[]>();
 
   constructor(opts: ReporterOptions = {}) {
     this.json = opts.json ?? false;
@@ -50,10 +60,28 @@ export class Reporter {
     const safe = this.scrub(event);
     if (safe.type === 'phase' || safe.type === 'upload') this.events.push(safe);
     if (this.json) {
-      this.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...safe }) + '\n');
+      if (safe.type === 'result') this.result = safe;
+      else this.writeJson(safe);
       return;
     }
     this.render(safe);
+  }
+
+  /**
+   * The end of the command: with --json, the `result` line, always the last
+   * one (ok only when the exit code is 0), also for a command that failed
+   * before it could say anything else.
+   */
+  finish(exitCode: number, command: string): void {
+    if (!this.json) this.flushGroups();
+    if (!this.json || this.finished) return;
+    this.finished = true;
+    const r = this.result ?? { type: 'result', command, ok: exitCode === 0 };
+    this.writeJson({ ...r, ok: r.ok && exitCode === 0, exitCode });
+  }
+
+  private writeJson(event: DeployerEvent): void {
+    this.stdout.write(JSON.stringify({ schema: JSON_SCHEMA_VERSION, time: new Date().toISOString(), ...event }) + '\n');
   }
 
   info(message: string, host?: string): void {
@@ -77,15 +105,18 @@ export class Reporter {
   }
 
   /** The final failure line (and GitHub annotation) for an error. */
-  fail(message: string, hint?: string, details?: string): void {
+  fail(message: string, hint?: string, details?: string, opts: { exitCode?: number; kind?: ErrorKind } = {}): void {
     this.progress.stop();
+    if (!this.json) this.flushGroups();
     const m = this.redactor.redact(message);
     const h = hint ? this.redactor.redact(hint) : undefined;
     const d = details ? this.redactor.redact(details) : undefined;
+    const exitCode = opts.exitCode ?? 1;
+    const kind = opts.kind ?? errorKind(exitCode);
     // In Actions the failure is annotated even with --json: stdout stays pure JSON, the annotation goes to stderr.
-    if (this.github) this.stderr.write(`::error title=deployer::${encodeAnnotation(m + (h ? `\nhint: ${h}` : ''))}\n`);
+    if (this.github) this.stderr.write(annotations(m, h, kind));
     if (this.json) {
-      this.stdout.write(JSON.stringify({ time: new Date().toISOString(), type: 'error', message: m, hint: h, details: d }) + '\n');
+      this.writeJson({ type: 'error', kind, exitCode, message: m, hint: h, details: d });
       return;
     }
     this.stderr.write(`${this.paint(pc.red, '✗')} ${m}\n`);
@@ -108,18 +139,19 @@ export class Reporter {
   }
 
   private render(e: DeployerEvent): void {
+    if (this.github && this.groupForGithub(e)) return;
     switch (e.type) {
       case 'log':
         return this.renderLog(e.level, e.message, e.host);
       case 'phase': {
         if (e.status === 'start') {
-          if (this.verbose) this.line(this.stderr, `${this.prefix(e.host)}${this.paint(pc.dim, '…')} ${e.phase}`);
+          if (this.verbose) this.line(this.stderr, `${this.prefix(e.host)}${this.paint(pc.dim, '…')} ${e.label ?? e.phase}`);
           return;
         }
         const mark = e.status === 'done' ? this.paint(pc.green, '✓') : e.status === 'skipped' ? this.paint(pc.dim, '–') : this.paint(pc.red, '✗');
         const ms = e.ms !== undefined ? this.paint(pc.dim, ` (${formatMs(e.ms)})`) : '';
         const detail = e.detail ? this.paint(pc.dim, ` — ${e.detail}`) : '';
-        return this.line(this.stderr, `${this.prefix(e.host)}${mark} ${e.phase}${detail}${ms}`);
+        return this.line(this.stderr, `${this.prefix(e.host)}${mark} ${e.label ?? e.phase}${detail}${ms}`);
       }
       case 'step': {
         if (!this.verbose && e.status === 'done') return;
@@ -139,6 +171,50 @@ export class Reporter {
     }
   }
 
+  /**
+   * In GitHub Actions the log folds: local command output (the build) goes
+   * in one ::group::, and each host's script output is kept and printed in
+   * a ::group:: of its own when that host's phase ends (hosts work in
+   * parallel, and groups cannot interleave). True when the event was taken.
+   */
+  private groupForGithub(e: DeployerEvent): boolean {
+    const hostDetail = (e.type === 'output' || (e.type === 'step' && (this.verbose || e.status === 'skipped'))) && e.host !== undefined;
+    if (hostDetail) {
+      const lines = this.hostLines.get(e.host!) ?? [];
+      lines.push(e.type === 'output' ? e.text.replace(/\n$/, '') : `${e.status === 'done' ? '·' : 'skip'} ${e.step}${e.detail ? ` (${e.detail})` : ''}`);
+      this.hostLines.set(e.host!, lines);
+      return true;
+    }
+    if (e.type === 'output' && e.host === undefined) {
+      if (!this.buildGroupOpen) this.stderr.write('::group::build output\n');
+      this.buildGroupOpen = true;
+      return false;
+    }
+    this.closeBuildGroup();
+    if (e.type === 'phase' && e.host !== undefined && e.status !== 'start') this.flushHostGroup(e.host);
+    return false;
+  }
+
+  private closeBuildGroup(): void {
+    if (!this.buildGroupOpen) return;
+    this.stderr.write('::endgroup::\n');
+    this.buildGroupOpen = false;
+  }
+
+  private flushHostGroup(host: string): void {
+    const lines = this.hostLines.get(host);
+    if (!lines?.length) return;
+    this.hostLines.delete(host);
+    this.stderr.write(`::group::${host}\n${lines.join('\n')}\n::endgroup::\n`);
+  }
+
+  /** Whatever is still held for GitHub groups (a deploy that failed mid-way), before the failure line. */
+  private flushGroups(): void {
+    if (!this.github) return;
+    this.closeBuildGroup();
+    for (const host of [...this.hostLines.keys()]) this.flushHostGroup(host);
+  }
+
   private renderLog(level: Level, message: string, host?: string): void {
     if (level === 'debug' && !this.verbose) return;
     const where = host ? `${host}: ` : '';
@@ -153,6 +229,29 @@ export class Reporter {
     w.write(text + '\n');
     this.progress.redraw();
   }
+}
+
+/**
+ * The ::error lines for a failure. A config error names `file:line:col:` at
+ * the start of each of its lines: those become annotations on the file, so
+ * GitHub shows them on deployer.toml itself.
+ */
+export function annotations(message: string, hint: string | undefined, kind: ErrorKind): string {
+  const hintLine = hint ? `\nhint: ${hint}` : '';
+  if (kind === 'config') {
+    const located = message.split('\n').map((l) => /^(.+?):(\d+):(\d+): (.+)$/.exec(l));
+    if (located.length > 0 && located.every((m) => m !== null)) {
+      return located
+        .map((m, i) => `::error file=${encodeProperty(m![1])},line=${m![2]},col=${m![3]},title=deployer::${encodeAnnotation(m![4] + (i === located.length - 1 ? hintLine : ''))}\n`)
+        .join('');
+    }
+  }
+  return `::error title=deployer::${encodeAnnotation(message + hintLine)}\n`;
+}
+
+/** A workflow command's property value also escapes `:` and `,`. */
+function encodeProperty(text: string): string {
+  return encodeAnnotation(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
 /** Workflow commands are single lines: GitHub decodes %25, %0D and %0A back. */

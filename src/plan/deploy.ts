@@ -320,7 +320,12 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     { kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(kept) },
     { kind: 'append-line', path: L.historyFile, line: hist('ok') },
   ];
-  if (prune.length) commit.push({ kind: 'remove', paths: prune.map((v) => L.releaseDir(v)) });
+  if (prune.length) {
+    commit.push({ kind: 'remove', paths: prune.map((v) => L.releaseDir(v)) });
+    // `history` lists every prune, the ones a deploy makes too (same record as `deployer prune`).
+    const pruned = historyLine({ time: input.time, by: input.by, action: 'prune', host: host.name, from: prune.join(' '), result: `removed ${prune.length} (versions_to_keep = ${config.versionsToKeep}, after ${input.action} ${version})` });
+    commit.push({ kind: 'append-line', path: L.historyFile, line: pruned });
+  }
   if (config.hooks.postDeploy) commit.push({ kind: 'app-command', command: config.hooks.postDeploy, releaseDir: R, runAs, desc: `post_deploy hook: ${config.hooks.postDeploy}` });
 
 

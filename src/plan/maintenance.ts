@@ -1,7 +1,7 @@
 // Plans for the commands that change a host after a deploy: rollback, prune
 // and down. Pure, like planDeploy.
 import type { Config, HostConfig } from '../config/types.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, StateError } from '../errors.js';
 import { historyLine, revertSteps } from './deploy.js';
 import { layoutFor } from './layout.js';
 import { activateSteps, deactivateSteps, releaseUnits, switchTargetOnHost, type Installed } from './activate.js';
@@ -26,11 +26,16 @@ export function rollbackTarget(state: RemoteState, to: string | undefined, host:
     if (to === state.current) throw new ConfigError(`${host.name}: ${to} is already the current release`);
     return to;
   }
-  if (!state.current) throw new ConfigError(`${host.name}: nothing is deployed, so there is nothing to roll back`);
+  if (!state.current) throw new StateError(`${host.name}: nothing is deployed, so there is nothing to roll back`, { hint: 'deploy a release first: `deployer deploy`' });
   const idx = state.versions.findIndex((r) => r.version === state.current);
   const older = (idx >= 0 ? state.versions.slice(idx + 1) : state.versions).find((r) => r.status === 'good' && r.version !== state.current && state.releases.includes(r.version));
   if (!older) {
-    throw new ConfigError(`${host.name}: no good release older than ${state.current} is left on the host`, { hint: 'pass --to VERSION to pick one; `deployer history` lists them' });
+    const others = state.releases.filter((r) => r !== state.current);
+    throw new StateError(`${host.name}: nothing to roll back to: no good release older than ${state.current} is left on the host`, {
+      hint: others.length
+        ? `other releases on the host: ${others.join(', ')}; pass --to VERSION to switch to one of them anyway`
+        : `${state.current} is the only release on the host; to go back, deploy the version you want`,
+    });
   }
   return older.version;
 }

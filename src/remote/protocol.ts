@@ -58,6 +58,8 @@ export const Marker = {
   now: 'now',
   state: 'state',
   missing: 'missing',
+  // `app exec` and `server exec` (remote/app-env.sh, remote/exec.sh): first line of stderr
+  pgid: 'deployer-pgid',
 } as const;
 
 export type MarkerName = (typeof Marker)[keyof typeof Marker];

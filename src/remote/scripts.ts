@@ -20,8 +20,10 @@ export type RemoteScriptName =
   | 'app-instances.sh'
   | 'app-status.sh'
   | 'app-control.sh'
-  | 'app-enter.sh'
-  | 'app-cat.sh';
+  | 'app-cat.sh'
+  | 'app-env.sh'
+  | 'exec.sh'
+  | 'stop.sh';
 
 const cache = new Map<RemoteScriptName, string>();
 

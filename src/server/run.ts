@@ -31,11 +31,11 @@ async function runOnHosts(ctx: Context, config: Config, what: string, script: (h
       for (const u of report.unchanged) reporter.debug(`unchanged: ${u}`, host.name);
       if (report.error || r.code !== 0 || !report.ended) {
         const why = report.error ?? `the script stopped (exit ${r.code ?? r.signal})`;
-        reporter.emit({ type: 'phase', host: host.name, phase: what, status: 'failed' });
+        reporter.emit({ type: 'phase', host: host.name, phase: what.split(' ')[0], label: what, status: 'failed' });
         throw new RemoteCommandError(`${host.name}: ${what} failed: ${why}`, r.code, r.stderr, { details: tail(r.stderr) || undefined });
       }
       const detail = report.changed.length === 0 ? 'no change' : `${report.changed.length} change${report.changed.length === 1 ? '' : 's'}`;
-      reporter.emit({ type: 'phase', host: host.name, phase: what, status: 'done', detail });
+      reporter.emit({ type: 'phase', host: host.name, phase: what.split(' ')[0], label: what, status: 'done', detail });
       return { host: host.name, ...report };
     } finally {
       session.close();

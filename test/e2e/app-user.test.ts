@@ -37,12 +37,17 @@ upstream = "127.0.0.1:8000"
 
 [health_check]
 path = "/healthz"
+timeout = 10
 
 [hooks]
 pre_build = "echo \\"pre_build $DEPLOYER_VERSION\\" > hooks-local.log"
 post_deploy_local = "echo \\"post_deploy_local $DEPLOYER_VERSION\\" >> hooks-local.log"
 pre_switch = "echo \\"pre_switch $(id -un) $(readlink /srv/deployer/asuser/current || echo none)\\" >> /tmp/hooks.log"
 post_deploy = "echo \\"post_deploy $(id -un) $(readlink /srv/deployer/asuser/current)\\" >> /tmp/hooks.log"
+on_failure = "echo \\"on_failure $(id -un) $DEPLOYER_VERSION $DEPLOYER_OUTCOME $(readlink /srv/deployer/asuser/current) $RELEASE_NOTE\\" >> /tmp/end-hooks.log"
+always = "echo \\"always $(id -un) $DEPLOYER_VERSION $DEPLOYER_OUTCOME $(readlink /srv/deployer/asuser/current)\\" >> /tmp/end-hooks.log"
+on_failure_local = "echo \\"on_failure_local $DEPLOYER_VERSION $DEPLOYER_OUTCOME\\" >> end-hooks-local.log"
+always_local = "echo \\"always_local $DEPLOYER_VERSION $DEPLOYER_OUTCOME\\" >> end-hooks-local.log"
 `,
   );
   writeFileSync(join(app.dir, 'app.env'), 'HELLO_DEBUG_ENV=1\nRELEASE_NOTE=secret-note\n');
@@ -125,4 +130,26 @@ test('app_user = the SSH user, explicitly: the app runs as deploy; deployer crea
   const down = await app.run(['down', '--yes']);
   assert.equal(down.code, 0, down.stderr);
   assert.match(await root('getent passwd deploy'), /^deploy:/);
+});
+
+test('on_failure and always hooks run at the end, on the host as the app user and locally, with the version and outcome', async () => {
+  const { readFileSync } = await import('node:fs');
+  // The successful first deploy (above) ran only the `always` ones.
+  assert.equal((await host.ssh('cat /tmp/end-hooks.log', { user: 'root' })).stdout, 'always nobody 1.0.0 success v1.0.0\n');
+  assert.equal(readFileSync(join(app.dir, 'end-hooks-local.log'), 'utf8'), 'always_local 1.0.0 success\n');
+  // A release that fails its health check: rolled back, then on_failure and always run in the release that serves again.
+  app.setVersion('2.0.0');
+  writeFileSync(join(app.dir, 'app.env'), 'HELLO_DEBUG_ENV=1\nRELEASE_NOTE=note-2\nHELLO_HEALTH_STATUS=500\n');
+  try {
+    const r = await app.run(['deploy']);
+    assert.equal(r.code, 7, r.stderr);
+  } finally {
+    writeFileSync(join(app.dir, 'app.env'), 'HELLO_DEBUG_ENV=1\nRELEASE_NOTE=secret-note\n');
+    app.setVersion('1.0.0');
+  }
+  assert.equal(
+    (await host.ssh('cat /tmp/end-hooks.log', { user: 'root' })).stdout,
+    'always nobody 1.0.0 success v1.0.0\non_failure nobody 2.0.0 failure v1.0.0 secret-note\nalways nobody 2.0.0 failure v1.0.0\n',
+  );
+  assert.equal(readFileSync(join(app.dir, 'end-hooks-local.log'), 'utf8'), 'always_local 1.0.0 success\non_failure_local 2.0.0 failure\nalways_local 2.0.0 failure\n');
 });

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { cliPath, createProject, type CliResult, type Project } from '../helpers/project.js';
+import { cliPath, createProject, waitForPause, type CliResult, type Project } from '../helpers/project.js';
 
 const SECRET = 'tok-S3CRET-app-91c2';
 const DIR = '/srv/deployer/hello-bin';
@@ -33,6 +33,7 @@ upstream = "127.0.0.1:8000"
 [health_check]
 path = "/healthz"
 timeout = 20
+port = 8000
 `;
 
 const cli = (args: string[]): Promise<CliResult> => project.run(args);
@@ -162,6 +163,35 @@ test('exec runs in the app environment as the app user; its exit code becomes ou
   assert.equal((await result).code, 130);
   await new Promise((res) => setTimeout(res, 500));
   assert.equal(await root('pgrep -c -x -f "sleep 301" || true'), '0');
+});
+
+test('exec of one string runs it through the shell, as Kamal users type it, with PORT as the live web unit has it', async () => {
+  const unitEnv = await root('systemctl show -p Environment --value hello-bin-web.service');
+  assert.match(unitEnv, /(^| )PORT=8000( |$)/);
+  const r = await cli(['app', 'exec', 'echo "$RELEASE_NOTE port=$PORT" | tr a-z A-Z; test "$PWD" = /srv/deployer/hello-bin/current']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'NOTE-1 PORT=8000\n');
+  // The same environment in a one-word command and in several words.
+  const words = await cli(['app', 'exec', '--', 'sh', '-c', 'echo $PORT']);
+  assert.equal(words.stdout, '8000\n');
+});
+
+test('Ctrl-C that arrives while exec is still wiring the channel stops the remote command at once (issue 9 #9)', async () => {
+  // The pause point holds the CLI for 3 s after the remote command started and before
+  // Ctrl-C is wired to it: the window in which a SIGINT used to be lost.
+  const { child, result } = project.start(['app', 'exec', '--', 'sleep', '302'], { env: { DEPLOYER_TEST_PAUSE_AT: 'exec-started' } });
+  await waitForPause(child, 'exec-started', 60_000);
+  const sent = Date.now();
+  child.kill('SIGINT');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const r = await result;
+  clearTimeout(killer);
+  const took = Date.now() - sent;
+  assert.equal(r.code, 130, `exit ${r.code} ${r.signal} after ${took} ms: ${r.stderr}`);
+  assert.ok(took < 10_000, `the CLI returned ${took} ms after Ctrl-C`);
+  const deadline = Date.now() + 5_000;
+  while ((await root('pgrep -c -x -f "sleep 302" || true')) !== '0' && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
+  assert.equal(await root('pgrep -c -x -f "sleep 302" || true'), '0', 'the remote command is still running');
 });
 
 test('shell: an interactive bash in the app environment through a pty, window size passed on; refused without a TTY', async () => {

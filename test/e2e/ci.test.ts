@@ -16,6 +16,7 @@ let host: TestHost;
 let app: Project;
 let home: string;
 let summaryFile: string;
+let outputFile: string;
 const DIR = '/srv/deployer/hello-ci';
 const SITE = 'hello-ci.localhost';
 // A valid ed25519 key that is not the host's.
@@ -62,6 +63,7 @@ function ciEnv(over: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     GITHUB_ACTOR: 'ci-bot',
     GITHUB_RUN_ID: '4242',
     GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_OUTPUT: outputFile,
     DEPLOYER_SSH_KEY: readFileSync(host.keyPath, 'utf8'),
     DEPLOYER_KNOWN_HOSTS: host.hostKeyLine,
     SSH_AUTH_SOCK: '',
@@ -101,6 +103,8 @@ before(async () => {
   home = mkdtempSync(join(tmpdir(), 'deployer-ci-home-'));
   summaryFile = join(mkdtempSync(join(tmpdir(), 'deployer-ci-summary-')), 'step-summary.md');
   writeFileSync(summaryFile, '');
+  outputFile = join(summaryFile, '..', 'output.txt');
+  writeFileSync(outputFile, '');
   app = createProject('binary-app', [host], base);
 });
 after(async () => {
@@ -120,6 +124,23 @@ test('a CI deploy with the key and known_hosts in env vars succeeds, prompts for
   assert.match(summary, /^### deployer: hello-ci 1\.0\.0 deployed$/m);
   assert.match(summary, /^\| host \| result \|/m);
   assert.match(summary, /^\| h1 \| ✅ live \| \d+ \| installed \| yes \| – \|$/m);
+  // The site's URL and the total time: in the output, the step summary, and the step's outputs (for `environment: url`).
+  assert.match(r.stderr, new RegExp(`^hello-ci 1\\.0\\.0: http://${SITE}/$`, 'm'));
+  assert.match(r.stderr, /^done in \d+(\.\d)? m?s$/m);
+  assert.match(summary, new RegExp(`^<http://${SITE}/>$`, 'm'));
+  assert.match(summary, /^Total time: \d+(\.\d)? m?s$/m);
+  assert.equal(readFileSync(outputFile, 'utf8'), `url=http://${SITE}/\nversion=1.0.0\n`);
+  // The build's output is folded into a group.
+  assert.match(r.stderr, /^::group::build output\n[\s\S]*?^::endgroup::$/m);
+});
+
+test('FORCE_COLOR colours the CI output, --no-color still wins', async () => {
+  const r = await ciRun(['deploy'], { FORCE_COLOR: '1' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /\x1b\[32m✓\x1b\[39m/);
+  const plain = await ciRun(['deploy', '--no-color'], { FORCE_COLOR: '1' });
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.doesNotMatch(plain.stderr, /\x1b\[/);
 });
 
 test('a known_hosts variable with another key refuses the host: exit 3 and an annotation', async () => {
@@ -142,6 +163,8 @@ test('a failing CI deploy exits 7 with an ::error annotation and a FAILED summar
   const added = readFileSync(summaryFile, 'utf8').slice(before.length);
   assert.match(added, /^### deployer: hello-ci 2\.0\.0 FAILED$/m);
   assert.match(added, /^\| h1 \| ❌ failed, rolled back \|/m);
+  // The host's own log (the unit's lines since this switch) is folded into its group, before the failure.
+  assert.match(r.stderr, /^::group::h1\n[\s\S]*?^::endgroup::$/m);
   assert.equal(await get(), '200 hello-bin 1.0.0');
   assert.match(await sh(`cat ${DIR}/.versions`), /^2\.0\.0\tfailed\t/m);
 });

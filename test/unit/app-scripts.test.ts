@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { journalUnits, selectUnitBases, unitMatchesBases } from '../../src/app/processes.js';
-import { appCommandLine, logsCommandLine, renderControlScript, renderStatusScript } from '../../src/app/scripts.js';
+import { logsCommandLine, renderControlScript, renderStatusScript } from '../../src/app/scripts.js';
 import { formatHostStatus, formatUptime, parseStatusOutput, siteUrls } from '../../src/app/statusView.js';
 import { redactEnvText } from '../../src/app/envView.js';
 import { joinFiles } from '../../src/app/cat.js';
@@ -46,28 +46,6 @@ test('logs: journalctl through sudo -n, -n 100 by default, none with --since, -f
   assert.equal(logsCommandLine({ units: ['shop-web@*.service'], sshUser: 'deploy', follow: false }), "sudo -n journalctl --no-pager -u 'shop-web@*.service' -n 100");
   assert.equal(logsCommandLine({ units: ['a.service'], sshUser: 'root', follow: true, since: '1 hour ago' }), "journalctl --no-pager -u a.service --since '1 hour ago' -f");
   assert.equal(logsCommandLine({ units: ['a.service', 'b.timer'], sshUser: 'deploy', follow: false, lines: 5, since: 'today' }), 'sudo -n journalctl --no-pager -u a.service -u b.timer -n 5 --since today');
-});
-
-test('exec command line: sudo -u only for another user; argv survives quoting; env, PATH and cwd come from the app dir', () => {
-  assert.match(appCommandLine({ appDir: '/srv/a', sshUser: 'deploy', appUser: 'app', argv: ['id'] }), /^sudo -n -u app -- bash -c /);
-  assert.match(appCommandLine({ appDir: '/srv/a', sshUser: 'deploy', appUser: 'deploy', argv: ['id'] }), /^bash -c /);
-  // Run it for real against a local app dir.
-  const d = mkdtempSync(join(tmpdir(), 'deployer-app-'));
-  mkdirSync(join(d, 'v1', 'bin'), { recursive: true });
-  spawnSync('ln', ['-s', 'v1', join(d, 'current')]);
-  writeFileSync(join(d, 'v1', 'bin', 'hello-tool'), '#!/bin/sh\necho "tool $GREETING"\n');
-  chmodSync(join(d, 'v1', 'bin', 'hello-tool'), 0o755);
-  writeFileSync(join(d, '.appenv'), `export GREETING='hi there'\nexport PATH='${d}/v1/bin':$PATH\n`);
-  const user = spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim();
-  const line = appCommandLine({ appDir: d, sshUser: user, appUser: user, argv: ['sh', '-c', 'hello-tool; pwd; printf "<%s>" "$@"; exit 7', 'sh', "it's", 'a b', '$(touch pwned)'] });
-  const r = spawnSync('bash', ['-c', line], { encoding: 'utf8', cwd: d });
-  assert.equal(r.status, 7, r.stderr);
-  assert.equal(r.stdout, `tool hi there\n${d}/current\n<it's><a b><$(touch pwned)>`);
-  assert.equal(existsSync(join(d, 'pwned')), false);
-  // No .appenv: a clear message, not a half-set environment.
-  const missing = spawnSync('bash', ['-c', appCommandLine({ appDir: join(d, 'nope'), sshUser: user, appUser: user, argv: ['true'] })], { encoding: 'utf8' });
-  assert.equal(missing.status, 127);
-  assert.match(missing.stderr, /cannot read .*nope\/\.appenv/);
 });
 
 /** A bin dir with stub sudo (runs its arguments), systemctl and journalctl that log calls. */

@@ -162,6 +162,26 @@ test('zsh: subcommand, host and stage names in a real interactive zsh', { skip: 
   assert.match(stage, /^READY> deployer -s prodx$/m);
 });
 
+test('zsh: the install steps that `deployer completion --help` prints work as a user, in a user directory', { skip: !haveShell('zsh') || !haveShell('tmux') }, async (t) => {
+  const help = execFileSync('deployer', ['completion', '--help'], { cwd: dir, env, encoding: 'utf8' });
+  const zshLines = help.slice(help.indexOf('  zsh ')).split('\n').slice(0, 2);
+  const install = /\$ (.+)$/.exec(zshLines[0])?.[1];
+  const rcLine = /before compinit: (\S.*?)\s{2,}/.exec(zshLines[1])?.[1];
+  assert.ok(install && rcLine, help);
+  // Never into a directory of the system's $fpath (root-owned /usr/share/zsh/...).
+  assert.doesNotMatch(help + renderCompletionScript('zsh'), /fpath\[1\]|\/usr\/share/);
+  const home = join(dir, 'zhome');
+  mkdirSync(home);
+  const userEnv = { ...env, HOME: home, ZDOTDIR: home, SHELL: 'zsh' };
+  execFileSync('zsh', ['-f', '-c', install], { cwd: home, env: userEnv });
+  writeFileSync(join(home, '.zshrc'), `${rcLine}\nautoload -Uz compinit && compinit -u -d ~/.zcompdump\nPS1='READY> '\n`);
+  env = userEnv;
+  tmux('new-session', '-d', '-s', 'install', '-x', '200', '-y', '50', '-c', dir, 'sleep 600');
+  t.after(() => spawnSync('tmux', ['-S', tmuxSocket(), 'kill-server']));
+  const screen = await tabInZsh('deployer compl', (s) => /^READY> deployer completion$/m.test(s));
+  assert.match(screen, /^READY> deployer completion$/m);
+});
+
 after(() => {
   if (dir) spawnSync('tmux', ['-S', join(dir, 'tmux.sock'), 'kill-server']);
 });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
 import { loadConfig } from '../../src/config/load.js';
 import type { Context } from '../../src/context.js';
+import { makeTestContext } from '../helpers/context.js';
 import { ConfigError, UserAbort } from '../../src/errors.js';
 import { normaliseAppName, parseWorker, readProjectName, wheelName, type InitAnswers } from '../../src/init/answers.js';
 import type { InputQuestion, Prompter, SelectQuestion } from '../../src/init/prompter.js';
@@ -128,7 +129,8 @@ function makeContext(dir: string, interactive: boolean, hosts: string[] = []): {
   const err: string[] = [];
   const sink = { write: (s: string) => void err.push(s) };
   const reporter = new Reporter({ stdout: sink, stderr: sink });
-  return { ctx: { cwd: dir, env: {}, reporter, interactive, global: { config: 'deployer.toml', host: hosts } }, err };
+  const { ctx } = makeTestContext({ cwd: dir, env: {}, reporter, interactive, global: { config: 'deployer.toml', host: hosts } });
+  return { ctx, err };
 }
 
 class ScriptedPrompter implements Prompter {
@@ -159,8 +161,8 @@ test('on a TTY it asks only what the flags left open, with pyproject defaults', 
   const dir = tempDir();
   writeFileSync(join(dir, 'pyproject.toml'), '[project]\nname = "blog_engine"\n');
   const { ctx, err } = makeContext(dir, true);
-  // app (default), host, user (default), domain, web (default), one worker, then done, distfile (default), build (default)
-  const p = new ScriptedPrompter(['', '10.1.1.1', '', 'blog.example.com', '', 'worker=rq worker', '', '', '']);
+  // app (default), host, user (default), port (default), key file (none), domain, web (default), one worker, then done, distfile (default), build (default)
+  const p = new ScriptedPrompter(['', '10.1.1.1', '', '', '', 'blog.example.com', '', 'worker=rq worker', '', '', '']);
   await runInit(ctx, { mode: 'python-package' }, { prompter: p });
   assert.ok(!p.asked.includes('What do you deploy?'), 'no question for a flag given');
   assert.equal(p.asked[0], 'App name');
@@ -172,6 +174,38 @@ test('on a TTY it asks only what the flags left open, with pyproject defaults', 
   assert.equal(config.distfile, 'dist/blog_engine-{version}-py3-none-any.whl');
   assert.deepEqual(config.webserver.domains, ['blog.example.com']);
   assert.match(err.join(''), /wrote deployer\.toml/);
+});
+
+test('init asks for the SSH port and key file instead of taking host:port; http:// domains as the config takes them', async () => {
+  assert.throws(
+    () => takeAnswers({ app: 'shop', mode: 'binary', hosts: ['127.0.0.1:33122'], web: 'x' }, undefined),
+    (e: unknown) => e instanceof ConfigError && /includes a port: give the address "127\.0\.0\.1" and the port separately \(--port 33122\)/.test(e.message),
+  );
+  assert.throws(() => takeAnswers({ app: 'shop', mode: 'binary', hosts: ['[2001:db8::1]:2222'], web: 'x' }, undefined), /--port 2222/);
+  assert.throws(() => takeAnswers({ app: 'shop', mode: 'binary', hosts: ['h'], port: '70000', web: 'x' }, undefined), /port "70000" must be a number/);
+  const a = takeAnswers({ app: 'shop', mode: 'binary', hosts: ['127.0.0.1', '2001:db8::1'], port: '33122', keyFile: '~/.ssh/test key', domain: ['http://hello.localhost'], web: 'x' }, undefined);
+  const config = loadText(renderInitConfig(a));
+  assert.deepEqual(config.hosts.map((h) => [h.address, h.port]), [['127.0.0.1', 33122], ['2001:db8::1', 33122]]);
+  assert.match(config.hosts[0].keyFile ?? '', /\.ssh\/test key$/);
+  assert.deepEqual(config.webserver.domains, ['http://hello.localhost']);
+
+  // On a terminal the port and key file are asked for.
+  const dir = tempDir();
+  const { ctx } = makeContext(dir, true);
+  const p = new ScriptedPrompter(['shop', '203.0.113.9', '', '2222', '~/.ssh/id_shop', '', 'shop serve', '', '', 'none']);
+  await runInit(ctx, { mode: 'binary' }, { prompter: p });
+  assert.ok(p.asked.includes('SSH port'));
+  const asked = loadConfig({ cwd: dir });
+  assert.equal(asked.hosts[0].port, 2222);
+  assert.match(asked.hosts[0].keyFile ?? '', /id_shop$/);
+});
+
+test('a blank domain gives a site only this app answers to, not a catch-all :80, and says why', () => {
+  const text = renderInitConfig({ ...PYTHON, domains: [] });
+  const config = loadText(text);
+  assert.deepEqual(config.webserver.domains, ['http://shop.localhost']);
+  assert.match(text, /catch-all ":80" site/);
+  assert.match(text, /curl -H 'Host: shop\.localhost'/);
 });
 
 test('Ctrl-C in a prompt aborts without writing', async () => {

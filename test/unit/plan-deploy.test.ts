@@ -109,3 +109,15 @@ test('chooseRelease gives the live version its own directory exactly when a plan
   assert.deepEqual(noops, [true, false, false, false, false, false, false]);
   for (const [i, s] of states.entries()) assert.equal(chooseRelease(input(s)).release === '1.0.0', noops[i], `state ${i}`);
 });
+
+test('a deploy that prunes old releases records the prune in the history log', () => {
+  const good = (version: string) => ({ version, status: 'good' as const, time: 't', sha: 's', by: 'me' });
+  const state = emptyState({ current: '0.3.0', releases: ['0.1.0', '0.2.0', '0.3.0'], versions: [good('0.3.0'), good('0.2.0'), good('0.1.0')] });
+  const p = planDeploy({ ...input(state), config: makeConfig({ app: 'shop', appName: 'shop', installationMode: 'python-package', versionsToKeep: 2 }) });
+  assert.deepEqual(p.summary.prune, ['0.1.0', '0.2.0']);
+  const commit = p.switch.verdict?.commit ?? [];
+  const lines = commit.filter((s) => s.kind === 'append-line').map((s) => (s.kind === 'append-line' ? JSON.parse(s.line) : undefined));
+  assert.deepEqual(lines.map((l) => l.action), ['deploy', 'prune']);
+  assert.equal(lines[1].from, '0.1.0 0.2.0');
+  assert.match(lines[1].result, /^removed 2 \(versions_to_keep = 2, after deploy 1\.0\.0\)$/);
+});

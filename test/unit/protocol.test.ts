@@ -26,7 +26,7 @@ test('every named marker is printed by some script', () => {
 });
 
 test('every remote script the client names exists', () => {
-  for (const f of ['phase.sh', 'probe.sh', 'server-prelude.sh', 'server-bootstrap.sh', 'server-create-user.sh', 'app-instances.sh', 'app-status.sh', 'app-control.sh', 'app-enter.sh', 'app-cat.sh']) {
+  for (const f of ['phase.sh', 'probe.sh', 'server-prelude.sh', 'server-bootstrap.sh', 'server-create-user.sh', 'app-instances.sh', 'app-status.sh', 'app-control.sh', 'app-env.sh', 'exec.sh', 'stop.sh', 'app-cat.sh']) {
     assert.ok(scripts.includes(f as RemoteScriptName), f);
   }
 });

@@ -1,0 +1,76 @@
+// The hooks that run at the end of a deploy, whatever happened: on_failure
+// (remote, on each host whose deploy failed) and always (remote, every host
+// the deploy locked), then on_failure_local and always_local. They get
+// DEPLOYER_VERSION and DEPLOYER_OUTCOME (success|failure) in their
+// environment; the remote ones run as the app user in the release that
+// serves now, with its .appenv. A failing end hook is reported as a warning:
+// the deploy's own outcome and exit code stand.
+import { DeployerError } from '../errors.js';
+import { runLocalCommand } from '../local/build.js';
+import { layoutFor } from '../plan/layout.js';
+import type { ScriptSpec } from '../plan/script.js';
+import { shellQuote } from '../shell/quote.js';
+import type { Flow, Locked } from './flow.js';
+
+export type Outcome = 'success' | 'failure';
+
+export interface DeployEnd {
+  outcome: Outcome;
+  /** Hosts whose deploy failed (every locked host when the deploy stopped before a verdict). */
+  failedHosts: Set<string>;
+  /** Hosts where a release serves after the deploy (the hook runs in it). */
+  servingHosts: Set<string>;
+}
+
+/** The user's command line with the outcome exported first (values quoted; the command is shell text by design). */
+export function hookCommand(command: string, version: string, outcome: Outcome): string {
+  return `export DEPLOYER_VERSION=${shellQuote(version)} DEPLOYER_OUTCOME=${shellQuote(outcome)}\n${command}`;
+}
+
+export function remoteHookScript(flow: Flow, host: Locked, key: 'on_failure' | 'always', command: string, outcome: Outcome): ScriptSpec {
+  const L = layoutFor(flow.config);
+  const runAs = flow.config.appUser && flow.config.appUser !== host.host.user ? flow.config.appUser : undefined;
+  return {
+    phaseLock: L.phaseLockFile,
+    steps: [{ kind: 'app-command', command: hookCommand(command, flow.version, outcome), releaseDir: `${L.appDir}/current`, runAs, desc: `${key} hook: ${command}` }],
+  };
+}
+
+export async function runEndHooks(flow: Flow, held: Locked[], end: DeployEnd): Promise<void> {
+  const { ctx, config, version } = flow;
+  const { reporter } = ctx;
+  const { hooks } = config;
+  const warn = (what: string, e: unknown, host?: string) => reporter.warn(`${what} failed: ${e instanceof Error ? e.message : String(e)}`, host);
+  for (const h of held) {
+    const remote: Array<['on_failure' | 'always', string | undefined]> = [
+      ['on_failure', end.failedHosts.has(h.host.name) ? hooks.onFailure : undefined],
+      ['always', hooks.always],
+    ];
+    for (const [key, command] of remote) {
+      if (!command) continue;
+      if (!end.servingHosts.has(h.host.name)) {
+        reporter.warn(`${key} hook not run: no release serves on this host to run it in`, h.host.name);
+        continue;
+      }
+      try {
+        const res = await h.remote.runScript(remoteHookScript(flow, h, key, command, end.outcome));
+        if (!res.ok) reporter.warn(`${key} hook failed (exit ${res.code ?? '?'})${res.stderr.trim() ? `: ${res.stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`, h.host.name);
+      } catch (e) {
+        warn(`${key} hook`, e, h.host.name);
+      }
+    }
+  }
+  const env = { ...ctx.env, DEPLOYER_VERSION: version, DEPLOYER_OUTCOME: end.outcome };
+  const local: Array<[string, string | undefined]> = [
+    ['on_failure_local hook', end.outcome === 'failure' ? hooks.onFailureLocal : undefined],
+    ['always_local hook', hooks.alwaysLocal],
+  ];
+  for (const [what, command] of local) {
+    if (!command) continue;
+    try {
+      await runLocalCommand({ command, what, cwd: config.root, env, timeoutSec: config.buildTimeout, reporter });
+    } catch (e) {
+      warn(what, e instanceof DeployerError ? e : new Error(String(e)));
+    }
+  }
+}

@@ -1,0 +1,109 @@
+// What a deploy tells its user at the end: each host's line, the site's
+// URLs and the total time, the timings, the CI step summary and outputs,
+// and — when it failed — an error that says what state each host is in.
+import { DeployerError, UnhealthyError } from '../errors.js';
+import { hasMarker, Marker } from '../remote/protocol.js';
+import { formatMs } from '../output/reporter.js';
+import type { Decided, Flow } from './flow.js';
+import { tail } from './phases.js';
+import { runLocalCommand } from '../local/build.js';
+import { writeFailureSummary, writeGithubOutputs, writeStepSummary, type HostOutcome } from './summary.js';
+import { siteUrls } from './urls.js';
+
+export function hostSummary(d: Decided): HostOutcome & Record<string, unknown> {
+  const markers = d.result?.markers ?? [];
+  const sum = d.plan.summary;
+  return {
+    host: d.host.name,
+    uploads: d.plan.uploads.length,
+    uploadedBytes: d.uploadedBytes,
+    installSkipped: sum.installSkipped,
+    venvReused: sum.venvReused,
+    copied: sum.copied.length,
+    daemonReload: hasMarker(markers, Marker.daemonReload),
+    caddyReload: hasMarker(markers, Marker.caddyReload),
+    healthy: d.healthy,
+    rolledBack: d.rolledBack,
+    pruned: d.healthy && !d.rolledBack ? sum.prune : [],
+    execChannels: d.remote.execCount,
+  };
+}
+
+/** The end of a deploy that reached a verdict on every host. Throws when any host failed. */
+export async function reportOutcome(flow: Flow, decided: Decided[], { unchanged }: { unchanged: boolean }): Promise<void> {
+  const { ctx, config, version, opts } = flow;
+  const { reporter } = ctx;
+  const hosts = decided.map(hostSummary);
+  const ok = decided.every((d) => d.healthy && !d.rolledBack);
+  const urls = [...new Set(flow.hosts.flatMap((h) => siteUrls(config, h)))];
+  if (!ok) {
+    reportTimings(flow);
+    const totalMs = flow.timings.total();
+    writeStepSummary(ctx.env, config, version, hosts, false, { totalMs });
+    reporter.emit({ type: 'result', command: opts.action, ok: false, data: { app: config.appName, version, ms: totalMs, hosts } });
+    throw failureError(flow, decided);
+  }
+  if (!unchanged) {
+    for (const d of decided) reporter.emit({ type: 'phase', host: d.host.name, phase: 'live', label: `${version} is live`, status: 'done', detail: liveDetail(hostSummary(d)) });
+  }
+  if (config.hooks.postDeployLocal) {
+    await runLocalCommand({ command: config.hooks.postDeployLocal, what: 'post_deploy_local hook', cwd: config.root, env: { ...ctx.env, DEPLOYER_VERSION: version }, timeoutSec: config.buildTimeout, reporter });
+  }
+  reportTimings(flow);
+  const totalMs = flow.timings.total();
+  for (const url of urls) reporter.info(`${config.appName} ${version}: ${url}`);
+  reporter.info(`done in ${formatMs(totalMs)}`);
+  writeStepSummary(ctx.env, config, version, hosts, true, { urls, totalMs });
+  writeGithubOutputs(ctx.env, { url: urls[0], version });
+  reporter.emit({ type: 'result', command: opts.action, ok: true, data: { app: config.appName, version, ...(unchanged ? { unchanged: true } : {}), urls, ms: totalMs, hosts } });
+}
+
+/** --timings (or --verbose): the phases that ran, also when the deploy failed. */
+export function reportTimings(flow: Flow): void {
+  if (!flow.opts.timings && !flow.ctx.reporter.verbose) return;
+  const phases = flow.timings.phases;
+  const ran = phases.length ? phases.map(([n, ms]) => `${n} ${formatMs(ms)}`).join(', ') : 'no phase finished';
+  flow.ctx.reporter.info(`timings: ${ran}; total ${formatMs(flow.timings.total())}`);
+}
+
+/** For a deploy that stopped before any host's verdict: the reason on the CI job's page. */
+export function reportFailure(flow: Flow, e: unknown): void {
+  const { redactor } = flow.ctx.reporter;
+  const message = e instanceof Error ? e.message : String(e);
+  const hint = e instanceof DeployerError && e.hint ? redactor.redact(e.hint) : undefined;
+  try {
+    writeFailureSummary(flow.ctx.env, flow.config.appName, flow.version, redactor.redact(message), hint);
+  } catch {
+    // An unwritable summary file must not hide why the deploy failed.
+  }
+}
+
+function liveDetail(s: ReturnType<typeof hostSummary>): string {
+  return [
+    s.uploads ? `${s.uploads} uploaded` : 'nothing uploaded',
+    s.copied ? `${s.copied} copied on the host` : null,
+    s.installSkipped ? 'install skipped' : s.venvReused ? 'venv reused' : null,
+    s.daemonReload ? 'units changed' : 'units unchanged (no daemon-reload)',
+    s.caddyReload ? 'Caddy reloaded' : 'Caddy unchanged',
+    s.pruned.length ? `pruned ${s.pruned.join(', ')}` : null,
+  ].filter(Boolean).join(', ');
+}
+
+/** The error of a failed verdict: which hosts failed and why, and what each host serves now. */
+function failureError(flow: Flow, decided: Decided[]): UnhealthyError {
+  const { config, version } = flow;
+  const failed = decided.filter((d) => !d.healthy);
+  const why = (d: Decided) => d.healthError ?? d.switchError ?? (d.switch?.ready ? 'rolled back' : `the switch failed at: ${d.result?.failedStep ?? 'its start'}`);
+  const details = failed.map((d) => [`${d.host.name}: ${why(d)}`, tail(d.result?.stderr ?? '')].filter(Boolean).join('\n')).join('\n');
+  const states = decided.map((d) => {
+    const previous = d.plan.summary.previous;
+    if (d.rolledBack) return previous ? `${d.host.name} rolled back, ${previous} serves again` : `${d.host.name} rolled back; no release was live before, so ${config.appName} is stopped there`;
+    if (!d.switch) return `${d.host.name} in an unknown state (its switch did not start; the host reverts by itself when the connection ends)`;
+    return d.healthy ? `${d.host.name} kept ${version}` : `${d.host.name} not rolled back`;
+  });
+  const unitLogsShown = failed.some((d) => tail(d.result?.stderr ?? '') !== '' || d.unitLog !== undefined);
+  return new UnhealthyError(`${config.appName} ${version} failed its checks on ${failed.map((d) => d.host.name).join(', ')}; ${states.join('; ')}; ${version} is marked failed`, {
+    details,
+    hint: `${unitLogsShown ? "the unit's last log lines are shown above; " : ''}\`deployer app logs\` shows more`,
+  });
+}
