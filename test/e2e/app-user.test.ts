@@ -102,6 +102,28 @@ test('app exec runs as the app user with the app env and DEPLOYER_DATA_DIR', asy
   assert.match(r.stdout, /dp-asuser secret-note \/srv\/deployer\/asuser\/data/);
 });
 
+test('on_failure and always hooks run at the end, on the host as the app user and locally, with the version and outcome', async () => {
+  const { readFileSync } = await import('node:fs');
+  // The successful first deploy (above) ran only the `always` ones.
+  assert.equal((await host.ssh('cat /tmp/end-hooks.log', { user: 'root' })).stdout, 'always dp-asuser 1.0.0 success v1.0.0\n');
+  assert.equal(readFileSync(join(app.dir, 'end-hooks-local.log'), 'utf8'), 'always_local 1.0.0 success\n');
+  // A release that fails its health check: rolled back, then on_failure and always run in the release that serves again.
+  app.setVersion('2.0.0');
+  writeFileSync(join(app.dir, 'app.env'), 'HELLO_DEBUG_ENV=1\nRELEASE_NOTE=note-2\nHELLO_HEALTH_STATUS=500\n');
+  try {
+    const r = await app.run(['deploy']);
+    assert.equal(r.code, 7, r.stderr);
+  } finally {
+    writeFileSync(join(app.dir, 'app.env'), 'HELLO_DEBUG_ENV=1\nRELEASE_NOTE=secret-note\n');
+    app.setVersion('1.0.0');
+  }
+  assert.equal(
+    (await host.ssh('cat /tmp/end-hooks.log', { user: 'root' })).stdout,
+    'always dp-asuser 1.0.0 success v1.0.0\non_failure dp-asuser 2.0.0 failure v1.0.0 secret-note\nalways dp-asuser 2.0.0 failure v1.0.0\n',
+  );
+  assert.equal(readFileSync(join(app.dir, 'end-hooks-local.log'), 'utf8'), 'always_local 1.0.0 success\non_failure_local 2.0.0 failure\nalways_local 2.0.0 failure\n');
+});
+
 test('the data dir outlives a release; down removes the app and its dedicated user', async () => {
   const starts = await root('wc -l < /srv/deployer/asuser/data/starts');
   app.setVersion('1.0.1');
@@ -117,7 +139,7 @@ test('the data dir outlives a release; down removes the app and its dedicated us
 });
 
 test('app_user = the SSH user, explicitly: the app runs as deploy; deployer creates and removes no user', async () => {
-  await root('rm -f /tmp/release-as /tmp/hooks.log'); // left by the removed user; /tmp is sticky
+  await root('rm -f /tmp/release-as /tmp/hooks.log /tmp/end-hooks.log'); // left by the removed user; /tmp is sticky
   // Top level, before the tables (writeConfig appends after [hooks]).
   const file = join(app.dir, 'deployer.toml');
   writeFileSync(file, 'app_user = "deploy"\n' + readFileSync(file, 'utf8'));
@@ -130,26 +152,4 @@ test('app_user = the SSH user, explicitly: the app runs as deploy; deployer crea
   const down = await app.run(['down', '--yes']);
   assert.equal(down.code, 0, down.stderr);
   assert.match(await root('getent passwd deploy'), /^deploy:/);
-});
-
-test('on_failure and always hooks run at the end, on the host as the app user and locally, with the version and outcome', async () => {
-  const { readFileSync } = await import('node:fs');
-  // The successful first deploy (above) ran only the `always` ones.
-  assert.equal((await host.ssh('cat /tmp/end-hooks.log', { user: 'root' })).stdout, 'always nobody 1.0.0 success v1.0.0\n');
-  assert.equal(readFileSync(join(app.dir, 'end-hooks-local.log'), 'utf8'), 'always_local 1.0.0 success\n');
-  // A release that fails its health check: rolled back, then on_failure and always run in the release that serves again.
-  app.setVersion('2.0.0');
-  writeFileSync(join(app.dir, 'app.env'), 'HELLO_DEBUG_ENV=1\nRELEASE_NOTE=note-2\nHELLO_HEALTH_STATUS=500\n');
-  try {
-    const r = await app.run(['deploy']);
-    assert.equal(r.code, 7, r.stderr);
-  } finally {
-    writeFileSync(join(app.dir, 'app.env'), 'HELLO_DEBUG_ENV=1\nRELEASE_NOTE=secret-note\n');
-    app.setVersion('1.0.0');
-  }
-  assert.equal(
-    (await host.ssh('cat /tmp/end-hooks.log', { user: 'root' })).stdout,
-    'always nobody 1.0.0 success v1.0.0\non_failure nobody 2.0.0 failure v1.0.0 secret-note\nalways nobody 2.0.0 failure v1.0.0\n',
-  );
-  assert.equal(readFileSync(join(app.dir, 'end-hooks-local.log'), 'utf8'), 'always_local 1.0.0 success\non_failure_local 2.0.0 failure\nalways_local 2.0.0 failure\n');
 });
