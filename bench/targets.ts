@@ -59,7 +59,7 @@ function redeployVsBaseline(res: BenchResults): TargetRow {
 
 function upload(res: BenchResults): TargetRow {
   const u = res.upload;
-  if (!u || u.oursMs.length === 0) return { measurement: 'upload throughput, 100 MiB, vs scp', result: 'not measured', target: '≥ 0.9x of scp', status: 'n/a' };
+  if (!u || u.oursMs.length === 0) return { measurement: 'upload throughput, 100 MiB, vs scp', result: 'not measured', target: '≥ 1x of scp (issue 11)', status: 'n/a' };
   const ours = mibPerSecond(u.oursBytes, median(u.oursMs));
   // scp pays for its own connection and SFTP session; our upload phase runs on an open connection.
   const scpNet = mibPerSecond(u.bytes, median(u.scpMs) - median(u.handshakeMs));
@@ -67,8 +67,8 @@ function upload(res: BenchResults): TargetRow {
   return {
     measurement: 'upload throughput, 100 MiB artifact, vs OpenSSH scp',
     result: `ours ${ours.toFixed(0)} MiB/s, scp ${scpNet.toFixed(0)} MiB/s without its fixed cost (${scpRaw.toFixed(0)} MiB/s with it): ${(ours / scpNet).toFixed(2)}x (${(ours / scpRaw).toFixed(2)}x with)`,
-    target: '≥ 0.9x of scp',
-    status: status(ours / scpNet >= 0.9),
+    target: '≥ 1x of scp (issue 11)',
+    status: status(ours / scpNet >= 1),
   };
 }
 

@@ -22,7 +22,7 @@ export const BIG_BYTES = 1024 * MiB;
 
 export interface UploadResult {
   bytes: number;
-  /** Our upload phase (SFTP, the connection already open) per run. */
+  /** Our upload phase (the file streamed over an exec channel, the connection already open) per run. */
   oursMs: number[];
   oursBytes: number;
   /** `scp` wall time per run, its own connection setup included. */

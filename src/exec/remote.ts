@@ -1,16 +1,12 @@
 // The thin executor: runs a plan's pieces over one SshSession. It renders
 // scripts (src/plan/script.ts), sends them on stdin to `bash -s`, turns the
-// scripts' markers (src/remote/protocol.ts) into events, and performs SFTP
+// scripts' markers (src/remote/protocol.ts) into events, and performs
 // uploads.
 import { posix } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { hashFile } from '../local/build.js';
 import { formatBytes } from '../output/progress.js';
+import { progressThrottle, uploadCommand } from './upload-command.js';
 import { shellJoin } from '../shell/quote.js';
 import type { ClientChannel } from 'ssh2';
 import { LockedError, RemoteCommandError, SshError } from '../errors.js';
@@ -25,7 +21,11 @@ import type { SshSession } from '../ssh/session.js';
 
 /** Partial uploads smaller than this are sent again whole. */
 const RESUME_MIN = 8 * 1024 * 1024;
-/** fastPut's requests in flight (32 × 128 KiB): the tail of a partial file that may have holes. */
+/**
+ * The tail of a partial file that is sent again rather than trusted: uploads
+ * stream in order now, but a file left by an older deployer (SFTP fastPut,
+ * 32 × 128 KiB requests in flight) may have holes in its last 4 MiB.
+ */
 const RESUME_SLACK = 4 * 1024 * 1024;
 
 export interface ScriptResult {
@@ -171,7 +171,11 @@ export class RemoteHost implements Remote {
     return { state, release };
   }
 
-  /** Uploads over SFTP into the release's incoming dir; the prepare script verifies each sha256. */
+  /**
+   * Uploads into the release's incoming dir: files stream over an exec
+   * channel (src/exec/upload-command.ts), small contents go over SFTP. The
+   * prepare script verifies each sha256.
+   */
   async upload(uploads: Upload[], onProgress: (label: string, bytes: number, total: number) => void): Promise<void> {
     if (uploads.length === 0) return;
     const dirs = [...new Set(uploads.map((u) => posix.dirname(u.remote)))];
@@ -179,22 +183,12 @@ export class RemoteHost implements Remote {
     for (const u of uploads) {
       if (u.local !== undefined) {
         const kept = await this.resumable(u);
-        if (kept > 0) {
-          await this.resumeUpload(u, kept, onProgress);
-          continue;
+        if (kept > 0) this.reporter.info(`resuming the upload of ${u.label}: ${formatBytes(kept)} of ${formatBytes(u.size)} were already on the host (sha256 checked)`, this.name);
+        const progress = progressThrottle(u.size, (bytes, total) => onProgress(u.label, bytes, total));
+        if (kept < u.size) {
+          await this.session.streamFile(u.local, uploadCommand(u.remote, kept, u.mode), `the upload of ${u.label}`, { start: kept, onSent: (sent) => progress.sent(kept + sent) });
         }
-        let last = 0;
-        let lastAt = 0;
-        await this.session.putFile(u.local, u.remote, (bytes, total) => {
-          // Progress every 1% or 250 ms, so the event stream stays small and a slow link still shows movement.
-          const now = Date.now();
-          if (bytes === total || bytes - last >= total / 100 || now - lastAt >= 250) {
-            last = bytes;
-            lastAt = now;
-            onProgress(u.label, bytes, total);
-          }
-        }, u.mode);
-        if (u.size === 0) onProgress(u.label, 0, 0);
+        progress.done();
       } else {
         await this.session.writeFile(u.remote, u.content ?? '', u.mode);
         onProgress(u.label, u.size, u.size);
@@ -205,8 +199,8 @@ export class RemoteHost implements Remote {
   /**
    * How much of an upload an interrupted deploy left on the host that can be
    * kept: the partial file's first bytes, if their sha256 matches the local
-   * file's. fastPut writes up to 4 MiB of requests out of order, so the last
-   * 4 MiB of a partial file are sent again rather than trusted.
+   * file's. The last RESUME_SLACK bytes of a partial file are sent again
+   * rather than trusted.
    */
   private async resumable(u: Upload): Promise<number> {
     if (u.local === undefined || u.size < RESUME_MIN) return 0;
@@ -220,32 +214,6 @@ export class RemoteHost implements Remote {
       this.session.exec(shellJoin(['sh', '-c', 'head -c "$1" -- "$2" | sha256sum', 'sh', String(keep), u.remote])),
     ]);
     return remote.code === 0 && remote.stdout.split(' ')[0] === local ? keep : 0;
-  }
-
-  /** Sends only what is missing after `kept` bytes and appends it on the host. */
-  private async resumeUpload(u: Upload, kept: number, onProgress: (label: string, bytes: number, total: number) => void): Promise<void> {
-    this.reporter.info(`resuming the upload of ${u.label}: ${formatBytes(kept)} of ${formatBytes(u.size)} were already on the host (sha256 checked)`, this.name);
-    if (kept === u.size) {
-      onProgress(u.label, u.size, u.size);
-      return;
-    }
-    const dir = await mkdtemp(join(tmpdir(), 'deployer-rest-'));
-    try {
-      const rest = join(dir, 'rest');
-      await pipeline(createReadStream(u.local!, { start: kept }), createWriteStream(rest));
-      const remoteRest = `${u.remote}.rest`;
-      let last = 0;
-      await this.session.putFile(rest, remoteRest, (bytes) => {
-        if (bytes - last >= u.size / 100 || kept + bytes === u.size) {
-          last = bytes;
-          onProgress(u.label, Math.min(kept + bytes, u.size - 1), u.size);
-        }
-      });
-      await this.session.run(shellJoin(['sh', '-c', 'truncate -s "$1" -- "$3" && cat -- "$2" >> "$3" && rm -f -- "$2"', 'sh', String(kept), remoteRest, u.remote]), `appending to the partial upload of ${u.label}`);
-      onProgress(u.label, u.size, u.size);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   }
 
   private async mkdirp(dir: string): Promise<void> {

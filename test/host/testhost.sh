@@ -658,6 +658,15 @@ cmd_link() {
   # `ip link add ... peer ... netns` takes a PID: a short-lived process in the second namespace.
   nsenter --net="$i2/netns" sleep 30 </dev/null >/dev/null 2>&1 &
   helper=$!
+  # Under load nsenter may not have entered the namespace yet: the peer would
+  # land in the wrong one. Wait until the helper's netns is the second host's.
+  local want tries=0
+  want=$(stat -L -c %i "$i2/netns")
+  until [ "$(stat -L -c %i "/proc/$helper/ns/net" 2>/dev/null)" = "$want" ]; do
+    tries=$((tries + 1))
+    [ $tries -le 100 ] || { kill "$helper" 2>/dev/null; die "the helper never entered $n2's network namespace"; }
+    sleep 0.05
+  done
   nsenter --net="$i1/netns" ip link add link0 type veth peer name link0 netns "$helper" \
     || { kill "$helper"; die "cannot create the veth pair (one link per host)"; }
   kill "$helper" 2>/dev/null || true
