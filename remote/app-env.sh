@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command in a deployed app's environment, as its running web unit sees
 # it: the release's .appenv (its env and PATH), PORT as the live web unit sets
-# it, in the current release directory. Used by `deployer app exec`,
+# it, DEPLOYER_DATA_DIR, in the current release directory. Used by `deployer app exec`,
 # `app shell` and `server exec --appenv`; runs as the app user.
 #
 # Usage: app-env.sh APPDIR WEB_UNIT_STEM REPORT_PID CMD [ARG...]
@@ -50,6 +50,8 @@ if [ -f "$inst" ]; then
 fi
 port=${port:-$fallback}
 if [ -n "$port" ]; then export PORT="$port"; fi
+# The app's data dir (uploads, SQLite), as its units have it.
+export DEPLOYER_DATA_DIR="$appdir/data"
 
 cd "$appdir/current" || exit 127
 exec "$@"

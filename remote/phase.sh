@@ -82,7 +82,7 @@ dp_verify() { # PATH SHA256
 }
 dp_app() { # RUNAS RELEASE_DIR COMMAND [NAME=VALUE...]: a user's command line, in the release with its .appenv and then NAME=VALUE exported
   # shellcheck disable=SC2016 # expanded by the inner bash
-  local run=(bash -c 'set -a; . "$1/.appenv" || exit 1; set +a; PATH="$1/.venv/bin:$1:$PATH"; cd "$1" || exit 1; c=$2; shift 2; if [ $# -gt 0 ]; then export -- "$@" || exit 1; fi; exec bash -c "$c"' deployer-app "$2" "$3" "${@:4}")
+  local run=(bash -c 'set -a; . "$1/.appenv" || exit 1; set +a; export DEPLOYER_DATA_DIR="${1%/*}/data"; PATH="$1/.venv/bin:$1:$PATH"; cd "$1" || exit 1; c=$2; shift 2; if [ $# -gt 0 ]; then export -- "$@" || exit 1; fi; exec bash -c "$c"' deployer-app "$2" "$3" "${@:4}")
   if [ -n "$1" ] && [ "$1" != "$(id -un)" ]; then sudo -n -u "$1" -- "${run[@]}"; else "${run[@]}"; fi
 }
 dp_share_env() { # RUNAS FILE...: let RUNAS's group read the files (still not world-readable)
@@ -179,6 +179,62 @@ dp_remove_site() { # SITE
 dp_reload_caddy() {
   sudo -n systemctl reload caddy || return 1
   echo "@@caddy-reload"
+}
+# Ownership (src/plan/ownership.ts): deployer replaces or removes only what it created.
+dp_owned_by() { # FILE OWNER_LINE: the file carries that owner line, or none (an earlier deployer wrote it)
+  local o
+  o=$(grep -m1 '^# deployer-owner: ' -- "$1")
+  [ -z "$o" ] || [ "$o" = "$2" ]
+}
+dp_check_owned() { # MARKER OWNER UNIT_DIR SITE UNIT_NAME...: refuse to replace a unit or site that is not this app's
+  local marker=$1 owner=$2 unitdir=$3 site=$4 name f
+  shift 4
+  for name in "$@"; do
+    f=$unitdir/$name
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    if [ ! -f "$f" ] || [ -L "$f" ] || ! grep -qxF -- "$marker" "$f"; then
+      echo "$f was not created by deployer for this app: refusing to replace it" >&2; return 1
+    fi
+    dp_owned_by "$f" "$owner" || { echo "$f belongs to $(grep -m1 '^# deployer-owner: ' -- "$f" | cut -c19-)" >&2; return 1; }
+  done
+  if [ -n "$site" ] && { [ -e "$site" ] || [ -L "$site" ]; }; then
+    if [ ! -f "$site" ] || [ -L "$site" ] || ! dp_owned_by "$site" "$owner"; then
+      echo "$site is not this app's: refusing to replace it" >&2; return 1
+    fi
+  fi
+  return 0
+}
+dp_remove_app_dir() { # APPDIR IDENTITY_FILE IDENTITY: rm -rf only a dir whose identity record is this app's
+  if [ ! -d "$1" ] || [ -L "$1" ]; then return 0; fi
+  if [ ! -f "$1/$2" ] || [ "$(cat -- "$1/$2")" != "$3" ]; then
+    echo "$1 does not carry this app's identity record: not removing it" >&2; return 1
+  fi
+  sudo -n rm -rf -- "$1"
+}
+# The app user (src/plan/appUser.ts): a system user with no login shell, no
+# home and no sudo, whose comment says which app it is for.
+dp_ensure_user() { # NAME COMMENT
+  local entry
+  if entry=$(getent passwd -- "$1"); then
+    [ "$(printf '%s' "$entry" | cut -d: -f5)" = "$2" ] && return 0
+    echo "the user $1 exists and deployer did not create it for this app: set app_user = \"$1\" to run the app as it on purpose" >&2
+    return 1
+  fi
+  sudo -n useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --comment "$2" -- "$1" || return 1
+  echo "@@user-created $1"
+}
+dp_data_dir() { # DIR USER: created for the app user when missing; an existing one is left as it is
+  [ -d "$1" ] && return 0
+  sudo -n install -d -m 0750 -o "$2" -g "$(id -gn -- "$2")" -- "$1"
+}
+dp_remove_user() { # NAME COMMENT: only a user deployer created for this app
+  local entry
+  entry=$(getent passwd -- "$1") || return 0
+  if [ "$(printf '%s' "$entry" | cut -d: -f5)" != "$2" ]; then
+    echo "@@warn the user $1 was not created by deployer for this app: left in place"; return 0
+  fi
+  sudo -n userdel -- "$1" || return 1
+  echo "@@user-removed $1"
 }
 dp_wait_units() { # TIMEOUT_MS STABLE_MS UNIT...
   local timeout=$1 stable=$2 start now since="" u st n all

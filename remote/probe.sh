@@ -8,9 +8,11 @@
 #
 # Arguments: APPSDIR STATEDIR APPDIR LOCK LOCK_INFO PHASE_LOCK RELEASE_DIR SITE
 #   MARKER HOLDER LOCK_WAIT_SEC WANT_LOCK(0|1) CREATE(0|1) UNIT_DIR CADDYFILE SITES_DIR
+#   IDENTITY IDENTITY_FILE OWNER_LINE LEGACY_DESCRIPTION (src/plan/ownership.ts)
 set -u
 appsdir=$1 statedir=$2 appdir=$3 lock=$4 info=$5 phaselock=$6 release=$7 site=$8
 marker=$9 holder=${10} lockwait=${11} want_lock=${12} create=${13} unitdir=${14} caddyfile=${15} sitesdir=${16}
+ident=${17} identfile=${18} owner=${19} legacydesc=${20}
 
 b64() { base64 -w0 -- "$1" 2>/dev/null; echo; }
 
@@ -33,11 +35,57 @@ dp_envhash() { # APPENV
   return 0
 }
 
+# Whose the app dir is: own (its identity record is ours), legacy (made by
+# an earlier deployer: .versions, a current release whose units carry this
+# app's marker and describe this app and stage), missing, other (another
+# app's record) or foreign (anything else). Only own, legacy and missing go on.
+owner_status() {
+  if [ ! -e "$appdir" ] && [ ! -L "$appdir" ]; then echo missing; return; fi
+  if [ -L "$appdir" ] || [ ! -d "$appdir" ]; then echo foreign; return; fi
+  if [ -f "$appdir/$identfile" ] && [ ! -L "$appdir/$identfile" ]; then
+    if [ "$(cat -- "$appdir/$identfile")" = "$ident" ]; then echo own; else echo other; fi
+    return
+  fi
+  local cur f d n=0
+  if [ -f "$appdir/.versions" ] && cur=$(readlink -- "$appdir/current") && [[ $cur == v* ]] && [ -f "$appdir/$cur/.deployer/instances" ]; then
+    for f in "$appdir/$cur"/.deployer/units/*; do
+      [ -f "$f" ] || continue
+      d=$(grep -m1 '^Description=' -- "$f")
+      # "shop (admin) web" is stage admin of shop, not the app shop: a process name follows the prefix.
+      if ! grep -qxF -- "$marker" "$f" || [[ $d != "$legacydesc"* || $d == "$legacydesc("* ]]; then echo foreign; return; fi
+      n=$((n+1))
+    done
+    [ $n -gt 0 ] && { echo legacy; return; }
+  fi
+  echo foreign
+}
+refuse_unless_ours() { # stops here, having created nothing, unless the app dir is ours (or missing)
+  case $own in
+    other) echo "@@refused $(b64 "$appdir/$identfile")"; exit 0 ;;
+    foreign) echo "@@refused "; exit 0 ;;
+  esac
+}
+write_identity() {
+  printf '%s\n' "$ident" > "$appdir/$identfile.tmp" && mv -f -- "$appdir/$identfile.tmp" "$appdir/$identfile"
+}
+owned_by_us() { # FILE: carries no owner line (an earlier deployer wrote it) or ours
+  local o
+  o=$(grep -m1 '^# deployer-owner: ' -- "$1")
+  [ -z "$o" ] || [ "$o" = "$owner" ]
+}
+
 echo "@@user $(id -un)"
+# Refuse before creating anything (and again under the lock, below).
+own=$(owner_status); refuse_unless_ours
+# Create only what is missing; never chown or chmod what exists (apps_dir may be /opt).
 if [ "$create" = 1 ]; then
-  if ! mkdir -p -- "$statedir" 2>/dev/null; then
-    sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$appsdir" "$statedir" ||
+  if [ ! -d "$appsdir" ]; then
+    mkdir -p -- "$appsdir" 2>/dev/null || sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$appsdir" ||
       { echo "@@error cannot create $appsdir: the user $(id -un) cannot write there and has no passwordless sudo"; exit 1; }
+  fi
+  if [ ! -d "$statedir" ]; then
+    mkdir -- "$statedir" 2>/dev/null || sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$statedir" ||
+      { echo "@@error cannot create $statedir: the user $(id -un) cannot write $appsdir and has no passwordless sudo"; exit 1; }
   fi
 fi
 if [ "$want_lock" = 1 ] && [ "$create" = 0 ] && [ ! -d "$appdir" ]; then
@@ -56,10 +104,21 @@ if [ "$want_lock" = 1 ]; then
   # ignores SIGHUP on purpose): wait for it before looking at the state.
   exec 8>>"$phaselock" && flock -w 600 8; exec 8>&-
   echo "@@acquired"
+  own=$(owner_status); refuse_unless_ours
+  # Made by an earlier deployer: adopted once, by the first command that changes the host.
+  if [ "$own" = legacy ]; then
+    if write_identity; then own=adopted; else echo "@@error cannot write $appdir/$identfile"; exit 1; fi
+  fi
 else
   if [ -e "$lock" ] && ! flock -n "$lock" true 2>/dev/null; then echo "@@held $(b64 "$info")"; fi
 fi
-if [ "$create" = 1 ]; then mkdir -p -- "$appdir" || { echo "@@error cannot create $appdir"; exit 1; }; fi
+if [ "$create" = 1 ] && [ "$own" = missing ]; then
+  if ! { mkdir -- "$appdir" 2>/dev/null || sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$appdir"; } || ! write_identity; then
+    echo "@@error cannot create $appdir"; exit 1
+  fi
+  own=created
+fi
+echo "@@owner $own"
 if [ -d "$appdir" ]; then
   cur=$(readlink -- "$appdir/current" 2>/dev/null) && echo "@@current ${cur#v}"
   # Each release, and what its switch installs: units, Caddy site, instances.
@@ -90,10 +149,14 @@ if [ -n "${cur:-}" ] && [ -x "$appdir/$cur/.venv/bin/python" ]; then echo "@@cur
 if [ -n "${cur:-}" ] && [ -f "$appdir/$cur/.deployer/instances" ]; then
   while read -r _ unit; do [ -n "$unit" ] && ! systemctl is-active --quiet -- "$unit" && echo "@@inactive $unit"; done < "$appdir/$cur/.deployer/instances"
 fi
+# Units and site with this app's name: ours, or another app's (same name, other owner line).
 for f in "$unitdir"/*.service "$unitdir"/*.socket "$unitdir"/*.timer; do
-  [ -f "$f" ] && grep -qxF -- "$marker" "$f" && echo "@@unit ${f##*/} $(b64 "$f")"
+  if [ ! -f "$f" ] || ! grep -qxF -- "$marker" "$f"; then continue; fi
+  if owned_by_us "$f"; then echo "@@unit ${f##*/} $(b64 "$f")"; else echo "@@unit-other ${f##*/} $(grep -m1 '^# deployer-owner: ' -- "$f" | base64 -w0)"; fi
 done
-[ -f "$site" ] && echo "@@caddy $(b64 "$site")"
+if [ -f "$site" ]; then
+  if owned_by_us "$site"; then echo "@@caddy $(b64 "$site")"; else echo "@@caddy-other $(grep -m1 '^# deployer-owner: ' -- "$site" | base64 -w0)"; fi
+fi
 # Blue-green (src/plan/slots.ts): the slot that serves, recorded when a switch commits.
 [ -f "$appdir/.web/live" ] && echo "@@slot $(head -c 1 -- "$appdir/.web/live")"
 grep -qE "^[[:space:]]*import[[:space:]]+$sitesdir/\\*\\.caddy" "$caddyfile" 2>/dev/null && echo "@@caddy-imports yes"

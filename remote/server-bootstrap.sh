@@ -57,12 +57,13 @@ elif [ $caddy_changed = 1 ]; then
   changed "reloaded caddy"
 else ok "caddy running"; fi
 
-# --- the apps directory, owned by the SSH user
+# --- the apps directory: created (owned by the SSH user) only when missing.
+# An existing one is never re-owned or re-moded: it may be /opt or
+# /usr/local/share. Deploys create their app dirs in it (with sudo when the
+# SSH user cannot write it), each carrying its identity record.
 if [ ! -d "$appsdir" ]; then
   as_root install -d -m 755 -o "$user" -g "$group" -- "$appsdir" || fail "cannot create $appsdir"
   changed "created $appsdir (owned by $user)"
-elif [ ! -w "$appsdir" ]; then
-  as_root chown -- "$user:$group" "$appsdir" || fail "cannot chown $appsdir"
-  changed "gave $appsdir to $user"
-else ok "$appsdir exists and $user can write it"; fi
+elif [ -w "$appsdir" ]; then ok "$appsdir exists and $user can write it"
+else ok "$appsdir exists, owned by $(stat -c %U -- "$appsdir"), left as it is (deploys create their app dirs there with sudo)"; fi
 echo "@@end"

@@ -5,12 +5,13 @@
 // command's, or the first non-zero one across hosts. Read-only for deployer:
 // no lock (a long `manage.py shell` must not block deploys).
 import { constants } from 'node:os';
-import type { Config, HostConfig } from '../config/types.js';
+import type { Config } from '../config/types.js';
 import type { Context } from '../context.js';
 import { DeployerError, ExitCode } from '../errors.js';
 import { connectHost, type HostHandle } from '../deploy/connect.js';
 import { selectHosts } from '../deploy/hosts.js';
 import { loadCommandConfig } from '../deploy/load.js';
+import { appUserFor as dedicatedOrNamed } from '../plan/appUser.js';
 import { layoutFor } from '../plan/layout.js';
 import { hostHeader, type AppIO } from './io.js';
 import { unitBaseName } from '../render/names.js';
@@ -24,8 +25,8 @@ export interface RemoteCommand {
 import { streamCommand } from './stream.js';
 
 /** The user the app runs as on `host` (the units' User=). */
-export function appUserFor(config: Pick<Config, 'appUser'>, host: Pick<HostConfig, 'user'>): string {
-  return config.appUser ?? host.user;
+export function appUserFor(config: Pick<Config, 'app' | 'stage' | 'appsDir' | 'appName' | 'appUser'>): string {
+  return dedicatedOrNamed(config).name;
 }
 
 export function notDeployed(config: Config, h: HostHandle): DeployerError {
@@ -54,7 +55,7 @@ export async function runExec(ctx: Context, io: AppIO, words: string[]): Promise
   const config = loadCommandConfig(ctx);
   return streamOnEachHost(ctx, io, config, 'app exec', (h) => {
     if (!h.state.current) throw notDeployed(config, h);
-    const appUser = appUserFor(config, h.host);
+    const appUser = appUserFor(config);
     const line = appCommandLine({ appDir: layoutFor(config).appDir, webUnitStem: unitBaseName(config, 'web'), sshUser: h.host.user, appUser, argv, reportPid: true });
     return { line, otherUser: appUser !== h.host.user };
   });

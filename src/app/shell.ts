@@ -25,7 +25,7 @@ export async function runShell(ctx: Context, io: AppIO): Promise<number> {
   let exitCode = 0;
   await eachHostInTurn(ctx, config, 'app shell', async (h) => {
     if (!h.state.current) throw notDeployed(config, h);
-    const command = appCommandLine({ appDir: layoutFor(config).appDir, webUnitStem: unitBaseName(config, 'web'), sshUser: h.host.user, appUser: appUserFor(config, h.host), argv: [...SHELL_ARGV], reportPid: false });
+    const command = appCommandLine({ appDir: layoutFor(config).appDir, webUnitStem: unitBaseName(config, 'web'), sshUser: h.host.user, appUser: appUserFor(config), argv: [...SHELL_ARGV], reportPid: false });
     const { stdin, stdout } = io;
     const size = () => ({ rows: stdout.rows || 24, cols: stdout.columns || 80 });
     let onResize: (() => void) | undefined;

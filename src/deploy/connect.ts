@@ -8,6 +8,7 @@ import type { Context, Remote } from '../context.js';
 import { DeployerError } from '../errors.js';
 import { RemoteHost, type Lock } from '../exec/remote.js';
 import { layoutFor } from '../plan/layout.js';
+import { IDENTITY_FILE } from '../plan/ownership.js';
 import type { RemoteState } from '../plan/probe.js';
 import type { SshSession } from '../ssh/session.js';
 import { mapLimit, selectHosts, whoAmI } from './hosts.js';
@@ -56,8 +57,11 @@ export async function lockHost(ctx: Context, config: Config, host: HostConfig, r
   try {
     const holder = `${whoIsAsking(ctx)} pid ${ctx.pid}: deployer ${opts.command} (since ${new Date(ctx.clock.now()).toISOString()})`;
     const lock = await remote.lock(
-      { layout: layoutFor(config), appName: config.appName, version: opts.version, lockWait: opts.lockWait ?? 0, holder, lock: opts.lock, create: opts.create ?? false },
+      { layout: layoutFor(config), appName: config.appName, identity: config, version: opts.version, lockWait: opts.lockWait ?? 0, holder, lock: opts.lock, create: opts.create ?? false },
     );
+    if (lock.state.owner === 'adopted') {
+      ctx.reporter.info(`adopted ${layoutFor(config).appDir}: made by an earlier deployer for ${config.appName}; it now carries an identity record (${IDENTITY_FILE})`, host.name);
+    }
     return { handle: handleFor(host, remote, lock.state), lock };
   } catch (e) {
     remote.close();

@@ -8,6 +8,7 @@
 // the deploy's own outcome and exit code stand.
 import { DeployerError } from '../errors.js';
 import { runLocalCommand } from '../local/build.js';
+import { appUserFor } from '../plan/appUser.js';
 import { layoutFor } from '../plan/layout.js';
 import type { ScriptSpec } from '../plan/script.js';
 import type { Flow, Locked } from './flow.js';
@@ -24,7 +25,8 @@ export interface DeployEnd {
 
 export function remoteHookScript(flow: Flow, host: Locked, key: 'on_failure' | 'always', command: string, outcome: Outcome): ScriptSpec {
   const L = layoutFor(flow.config);
-  const runAs = flow.config.appUser && flow.config.appUser !== host.host.user ? flow.config.appUser : undefined;
+  const appUser = appUserFor(flow.config).name;
+  const runAs = appUser !== host.host.user ? appUser : undefined;
   return {
     phaseLock: L.phaseLockFile,
     steps: [{ kind: 'app-command', command, env: { DEPLOYER_VERSION: flow.version, DEPLOYER_OUTCOME: outcome }, releaseDir: `${L.appDir}/current`, runAs, desc: `${key} hook: ${command}` }],

@@ -7,6 +7,7 @@ import { findArtifact, runLocalCommand } from '../local/build.js';
 import { formatBytes } from '../output/reporter.js';
 import { parseMarker } from '../remote/protocol.js';
 import { chooseRelease, isNoop, noopScript, planDeploy } from '../plan/deploy.js';
+import { checkUnitsAndSite } from '../plan/ownership.js';
 import { lockHost } from './connect.js';
 import { checkHealth, readUnitLog } from './health.js';
 import { visitSite } from './visit.js';
@@ -80,6 +81,9 @@ export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Pla
   return locked.map((l) => {
     const files = local.files.get(l.host.name) ?? [];
     const input = { config, host: l.host, version, artifact: local.artifact.name, files, state: l.lock.state, time: flow.time, by: flow.by, action: opts.action };
+    // Another app's units or site under this app's names: refused before anything changes (exit 4).
+    const unitNames = files.filter((f) => f.path.startsWith('.deployer/units/')).map((f) => f.path.slice('.deployer/units/'.length));
+    checkUnitsAndSite(l.host.name, config, l.lock.state, unitNames, files.some((f) => f.path === '.deployer/caddy.site'));
     const chosen = chooseRelease(input);
     if (chosen.release !== version) {
       ctx.reporter.info(`${version} is live and would change: deploying it as release ${chosen.release}, so the live one stays intact to go back to`, l.host.name);

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import type { Redactor } from '../output/redact.js';
 import { sha256, type ReleaseFile } from '../plan/deploy.js';
 import { layoutFor } from '../plan/layout.js';
+import { ownerLine } from '../plan/ownership.js';
 import { unitMarker } from '../plan/probe.js';
 import { SLOTS, slotSitePath } from '../plan/slots.js';
 import { bundledTemplatesDir, createRenderer, renderAll } from '../render/index.js';
@@ -98,11 +99,14 @@ export async function buildReleaseFiles(opts: {
   const rendered = renderAll(config, host, renderer);
   // The marker line lets later deploys (and `down`) find this app's units
   // without guessing from name prefixes (`blog` must not match `blog-admin`).
+  // The owner line says whose they are (app, stage, apps_dir): `shop` stage
+  // `admin` and an app `shop-admin` have the same unit names and marker.
   const marker = unitMarker(config.appName);
-  for (const u of rendered.units) files.push(textFile(`.deployer/units/${u.name}`, `${marker}\n${u.content}`, `unit ${u.name}`));
-  if (rendered.caddySite) files.push(textFile('.deployer/caddy.site', rendered.caddySite.content, 'Caddy site'));
+  const owner = ownerLine(config);
+  for (const u of rendered.units) files.push(textFile(`.deployer/units/${u.name}`, `${marker}\n${owner}\n${u.content}`, `unit ${u.name}`));
+  if (rendered.caddySite) files.push(textFile('.deployer/caddy.site', `${owner}\n${rendered.caddySite.content}`, 'Caddy site'));
   // Blue-green: the site once per slot; the plan picks the one for the slot the release starts in.
-  if (rendered.slotSites) for (const slot of SLOTS) files.push(textFile(slotSitePath(slot), rendered.slotSites[slot], `Caddy site for slot ${slot}`));
+  if (rendered.slotSites) for (const slot of SLOTS) files.push(textFile(slotSitePath(slot), `${owner}\n${rendered.slotSites[slot]}`, `Caddy site for slot ${slot}`));
   const instances = rendered.units.flatMap((u) => u.instances.map((i) => `${u.action} ${i}`));
   files.push(textFile('.deployer/instances', instances.join('\n') + '\n', 'unit list'));
   return files;

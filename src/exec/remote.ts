@@ -13,6 +13,7 @@ import type { ClientChannel } from 'ssh2';
 import { LockedError, RemoteCommandError, SshError } from '../errors.js';
 import type { Remote, Switch } from '../context.js';
 import type { Reporter } from '../output/reporter.js';
+import { refusedAppDir } from '../plan/ownership.js';
 import { parseProbeOutput, renderProbeScript, type ProbeRequest, type RemoteState } from '../plan/probe.js';
 import { renderScript, ScriptExit, type ScriptSpec } from '../plan/script.js';
 import type { Upload } from '../plan/steps.js';
@@ -124,7 +125,7 @@ export class RemoteHost implements Remote {
       attach = (channel) => {
         const lines = lineSplitter((text) => {
           for (const m of parseMarkers(text)) {
-            if (m.marker === Marker.end || m.marker === Marker.locked || m.marker === Marker.error) resolve();
+            if (m.marker === Marker.end || m.marker === Marker.locked || m.marker === Marker.error || m.marker === Marker.refused) resolve();
             if (m.marker === Marker.waiting && !waitReported) {
               waitReported = true;
               const who = Buffer.from(m.arg, 'base64').toString('utf8').trim();
@@ -155,6 +156,10 @@ export class RemoteHost implements Remote {
         /* already closed */
       }
     };
+    if (state.refused !== undefined) {
+      release();
+      throw refusedAppDir(this.name, { ...req.identity, appName: req.appName }, state.refused);
+    }
     if (state.error) {
       release();
       throw new RemoteCommandError(`${this.name}: ${state.error}`, 1, err);

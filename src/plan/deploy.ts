@@ -14,7 +14,9 @@ import { createHash } from 'node:crypto';
 import type { Config, HostConfig } from '../config/types.js';
 import { layoutFor, type Layout } from './layout.js';
 import { activateSteps, deactivateSteps, diffSwitch, releaseUnits, switchTargetOnHost, type Installed, type SwitchTarget } from './activate.js';
-import type { ReleaseSwitchFiles, RemoteState } from './probe.js';
+import { appUserFor } from './appUser.js';
+import { ownerLine } from './ownership.js';
+import { unitMarker, type ReleaseSwitchFiles, type RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
 import type { Step, Upload } from './steps.js';
 import { formatVersions, recordRelease, selectPrune, type ReleaseRecord, type ReleaseStatus } from './versions.js';
@@ -195,12 +197,22 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
   const R = L.releaseDir(version);
   const incoming = L.incomingDir(version);
   const site = L.caddySite;
-  const runAs = config.appUser && config.appUser !== host.user ? config.appUser : undefined;
+  const appUser = appUserFor(config);
+  const runAs = appUser.name !== host.user ? appUser.name : undefined;
 
   // Uploads: only files whose sha256 differs from what the release dir holds.
   const uploads: Upload[] = [];
   const unchanged: string[] = [];
   const prepare: Step[] = [];
+  // The app's own user (the default) and its data dir come first: the env
+  // files are given to its group, the release command may write its data.
+  if (appUser.dedicated) prepare.push({ kind: 'ensure-app-user', name: appUser.name, comment: appUser.comment });
+  prepare.push({ kind: 'ensure-data-dir', path: L.dataDir, user: appUser.name });
+  // Units and site this release installs must be absent or this app's: a
+  // hand-made unit of the same name, or another app's, is never replaced.
+  const unitNames = input.files.filter((f) => f.path.startsWith('.deployer/units/')).map((f) => f.path.slice('.deployer/units/'.length));
+  const hasSite = input.files.some((f) => f.path === '.deployer/caddy.site');
+  prepare.push({ kind: 'check-owned', marker: unitMarker(config.appName), owner: ownerLine(config), unitDir: L.unitDir, units: unitNames, ...(hasSite ? { site: L.caddySite } : {}) });
   const moved = new Set<string>();
   const liveDir = state.current && state.current !== version ? L.releaseDir(state.current) : undefined;
   const copied: string[] = [];

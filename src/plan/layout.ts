@@ -8,6 +8,8 @@ export interface Layout {
   /** The one symlink switched atomically: appDir/current -> v<version>. */
   current: string;
   versionsFile: string;
+  /** The app's writable data (uploads, SQLite), owned by the app user; outlives releases. */
+  dataDir: string;
   /** Beside the app dir: the lock, its holder, the history (they outlive `down`). */
   stateDir: string;
   lockFile: string;
@@ -46,6 +48,7 @@ export function layoutFor(config: Pick<Config, 'appsDir' | 'appName'>): Layout {
     appDir,
     current: `${appDir}/current`,
     versionsFile: `${appDir}/.versions`,
+    dataDir: `${appDir}/data`,
     stateDir: state,
     lockFile: `${state}/${config.appName}.lock`,
     lockInfoFile: `${state}/${config.appName}.lock.info`,

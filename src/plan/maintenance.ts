@@ -5,9 +5,11 @@ import { ConfigError, StateError } from '../errors.js';
 import { historyLine, revertSteps } from './deploy.js';
 import { layoutFor } from './layout.js';
 import { activateSteps, deactivateSteps, releaseUnits, switchTargetOnHost, type Installed, type SwitchTarget } from './activate.js';
+import { appUserFor } from './appUser.js';
 import { blueGreenCommit, blueGreenRevert, blueGreenSteps, drainUnitName, gateFor, type BlueGreenSwitch } from './blueGreen.js';
+import { IDENTITY_FILE, identityText, ownerLine } from './ownership.js';
 import { idleSlot, webSlots } from './slots.js';
-import type { RemoteState } from './probe.js';
+import { unitMarker, type RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
 import type { Step } from './steps.js';
 import { formatVersions, selectPrune, setStatus } from './versions.js';
@@ -71,6 +73,8 @@ export function planRollback(config: Config, host: HostConfig, state: RemoteStat
   return {
     phaseLock: L.phaseLockFile,
     steps: [
+      // The release's units and site must be absent or this app's (another app may have taken a name since).
+      { kind: 'check-owned', marker: unitMarker(config.appName), owner: ownerLine(config), unitDir: L.unitDir, units: Object.keys(to.units), ...(to.caddySite !== undefined ? { site: L.caddySite } : {}) },
       ...activateSteps(L, installedNow, to),
       ...(units.length ? [{ kind: 'wait-units', units, timeoutSec: config.healthCheck.timeout, stableSec: 1 } as const] : []),
     ],
@@ -112,14 +116,23 @@ export function planPrune(config: Config, host: HostConfig, state: RemoteState, 
   return { remove, script: { phaseLock: L.phaseLockFile, steps } };
 }
 
-/** Removes everything of this app (units, Caddy site, app dir) and nothing of any other. */
+/**
+ * Removes everything of this app (units, Caddy site, app dir, its dedicated
+ * user) and nothing of any other: the probe reports only units and a site
+ * with this app's marker and no other app's owner line, the app dir goes only
+ * when its identity record is this app's (checked again on the host, right
+ * before the rm), the user only when its comment says deployer created it for
+ * this app.
+ */
 export function planDown(config: Config, host: HostConfig, state: RemoteState, who: Who): ScriptSpec {
   const L = layoutFor(config);
+  const user = appUserFor(config);
   return {
     phaseLock: L.phaseLockFile,
     steps: [
       ...deactivateSteps(L, { units: state.units, caddySite: state.caddySite }),
-      { kind: 'remove', paths: [L.appDir], sudo: true },
+      { kind: 'remove-app-dir', appDir: L.appDir, identityFile: IDENTITY_FILE, identity: identityText(config) },
+      ...(user.dedicated ? [{ kind: 'remove-app-user' as const, name: user.name, comment: user.comment }] : []),
       { kind: 'append-line', path: L.historyFile, line: historyLine({ ...who, action: 'down', host: host.name, from: state.current, result: 'removed' }) },
     ],
   };

@@ -6,11 +6,14 @@
 import { Marker, parseMarkers } from '../remote/protocol.js';
 import { scriptWithArgs } from '../remote/scripts.js';
 import type { Layout } from './layout.js';
+import { IDENTITY_FILE, identityText, legacyDescription, ownerLine, type Identity, type OwnerStatus } from './ownership.js';
 import { parseVersions, type ReleaseRecord } from './versions.js';
 
 export interface ProbeRequest {
   layout: Layout;
   appName: string;
+  /** Whose app dir this is (the identity record deployer writes into it). */
+  identity: Identity;
   /** Release whose files are listed with hashes (the one being deployed). */
   version?: string;
   /** Seconds to wait for the lock; 0 fails at once. */
@@ -56,6 +59,14 @@ export interface RemoteState {
   python?: string;
   /** Live env of the app (its .appenv): key -> sha256 of the value. Values never leave the host. */
   envHashes?: Record<string, string>;
+  /** The app dir's ownership (see src/plan/ownership.ts). */
+  owner?: OwnerStatus;
+  /** Set when the app dir exists but is not this app's: its identity record ('' when it has none). */
+  refused?: string;
+  /** Unit files with this app's marker but another app's owner line: name -> that line. */
+  otherUnits?: Record<string, string>;
+  /** The Caddy site's owner line when it is another app's. */
+  otherSite?: string;
   /** Lock holder text when the lock was refused. */
   lockedBy?: string;
   lockHeld: boolean;
@@ -86,6 +97,10 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
       L.unitDir,
       L.caddyfile,
       L.caddySitesDir,
+      identityText(req.identity),
+      IDENTITY_FILE,
+      ownerLine(req.identity),
+      legacyDescription(req.identity),
     ],
     'probe.sh',
   );
@@ -164,6 +179,20 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
         if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) && /^[0-9a-f]{64}$/.test(sum ?? '')) state.envHashes![key] = sum;
         break;
       }
+      case Marker.owner:
+        state.owner = rest as OwnerStatus;
+        break;
+      case Marker.refused:
+        state.refused = unb64(rest);
+        break;
+      case Marker.unitOther: {
+        const [name, data] = rest.split(' ');
+        (state.otherUnits ??= {})[name] = unb64(data);
+        break;
+      }
+      case Marker.caddyOther:
+        state.otherSite = unb64(rest);
+        break;
       case Marker.caddy:
         state.caddySite = unb64(rest);
         break;

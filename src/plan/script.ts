@@ -72,6 +72,16 @@ export function stepArgv(step: Step): string[] {
       return ['dp_web_stop', ...step.units];
     case 'web-commit':
       return ['dp_web_commit', step.drainUnit, String(step.drainSec), ...step.units, '--', ...step.old];
+    case 'check-owned':
+      return ['dp_check_owned', step.marker, step.owner, step.unitDir, step.site ?? '', ...step.units];
+    case 'remove-app-dir':
+      return ['dp_remove_app_dir', step.appDir, step.identityFile, step.identity];
+    case 'ensure-app-user':
+      return ['dp_ensure_user', step.name, step.comment];
+    case 'ensure-data-dir':
+      return ['dp_data_dir', step.path, step.user];
+    case 'remove-app-user':
+      return ['dp_remove_user', step.name, step.comment];
     case 'wait-units':
       return ['dp_wait_units', ms(step.timeoutSec), ms(step.stableSec), ...step.units];
     case 'write':

@@ -40,6 +40,17 @@ export type Step =
   | { kind: 'web-commit'; drainUnit: string; drainSec: number; units: string[]; old: string[] }
   /** Waits until every unit is active and has not restarted for `stableSec`. */
   | { kind: 'wait-units'; units: string[]; timeoutSec: number; stableSec: number }
+  // Ownership (src/plan/ownership.ts) and the app user (src/plan/appUser.ts):
+  /** Fails unless each unit file and the site is absent or this app's (marker, and no other app's owner line). */
+  | { kind: 'check-owned'; marker: string; owner: string; unitDir: string; units: string[]; site?: string }
+  /** rm -rf the app dir, only when its identity record is this app's. */
+  | { kind: 'remove-app-dir'; appDir: string; identityFile: string; identity: string }
+  /** Creates the dedicated app user unless it exists with this comment; fails if it exists with another. */
+  | { kind: 'ensure-app-user'; name: string; comment: string }
+  /** Creates the app's data dir, owned by the app user, when missing (an existing one is left as it is). */
+  | { kind: 'ensure-data-dir'; path: string; user: string }
+  /** Removes the app user, only when its comment says deployer created it for this app. */
+  | { kind: 'remove-app-user'; name: string; comment: string }
   /** Writes small non-secret content (records) atomically. */
   | { kind: 'write'; path: string; content: string; mode: string }
   | { kind: 'append-line'; path: string; line: string }
@@ -96,6 +107,16 @@ export function describeStep(step: Step): string {
       return `remove Caddy site ${step.site}`;
     case 'reload-caddy':
       return 'reload Caddy';
+    case 'check-owned':
+      return `check that ${[...step.units, ...(step.site ? [step.site] : [])].join(', ') || 'nothing'} ${step.units.length + (step.site ? 1 : 0) === 1 ? 'is' : 'are'} this app's to replace`;
+    case 'remove-app-dir':
+      return `remove ${step.appDir} (its identity record is this app's)`;
+    case 'ensure-app-user':
+      return `create the app user ${step.name} unless it exists`;
+    case 'ensure-data-dir':
+      return `create ${step.path} for ${step.user} unless it exists`;
+    case 'remove-app-user':
+      return `remove the app user ${step.name} (created by deployer for this app)`;
     case 'wait-units':
       return `wait until ${step.units.join(', ')} ${step.units.length === 1 ? 'is' : 'are'} active`;
     case 'write':

@@ -3,6 +3,7 @@
 // unused), because templates render in strict mode and a missing key throws.
 import type { Config, HostConfig, ProcessConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
+import { appUserFor } from '../plan/appUser.js';
 import { layoutFor } from '../plan/layout.js';
 import { SLOTS, webLinksDir, webSlots, type Slot } from '../plan/slots.js';
 import { renderExecStart } from './exec.js';
@@ -70,7 +71,8 @@ function buildProcessViews(config: Config, host: HostConfig, process: ProcessCon
     stage: config.stage ?? null,
     process: process.name,
     description: `${config.app}${config.stage ? ` (${config.stage})` : ''} ${process.name}`,
-    user: config.appUser ?? host.user,
+    user: appUserFor(config).name,
+    dataDir: layoutFor(config).dataDir,
     appDir,
     workingDirectory: `${appDir}/current`,
     environmentFile: `${appDir}/.env`,

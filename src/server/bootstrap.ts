@@ -7,7 +7,8 @@
 //              (added through a temp file beside it, validated by `caddy
 //              validate`, renamed into place; then caddy reloaded); caddy
 //              enabled and running
-//   apps_dir   exists and is writable by the SSH user (deploys need no sudo there)
+//   apps_dir   exists (created for the SSH user when missing; an existing one
+//              is left as it is: never re-owned or re-moded)
 import { scriptWithArgs } from '../remote/scripts.js';
 import { escapeEre } from './prelude.js';
 

@@ -152,7 +152,7 @@ test('restart waits for the deploy lock (refused at once, or with --lock-wait); 
 test('exec runs in the app environment as the app user; its exit code becomes ours; argv is kept word for word', async () => {
   let r = await cli(['app', 'exec', '--', 'sh', '-c', 'echo "$RELEASE_NOTE|$PWD|$(id -un)"; exit 3']);
   assert.equal(r.code, 3, r.stderr);
-  assert.equal(r.stdout, `note-1|${DIR}/current|deploy\n`);
+  assert.equal(r.stdout, `note-1|${DIR}/current|dp-hello-bin\n`);
   r = await cli(['app', 'exec', '--', 'printf', '<%s>', 'a b', "it's", '$(id)', '-n']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "<a b><it's><$(id)><-n>");
@@ -215,7 +215,7 @@ test('shell: an interactive bash in the app environment through a pty, window si
   try {
     await waitFor(/\$ $/m); // the remote prompt
     child.stdin.write('echo "MARK-$((6*7)) $RELEASE_NOTE $(id -un) $PWD"; stty size\n');
-    await waitFor(/MARK-42 note-1 deploy \/srv\/deployer\/hello-bin\/current\r*\n33 101/);
+    await waitFor(/MARK-42 note-1 dp-hello-bin \/srv\/deployer\/hello-bin\/current\r*\n33 101/);
     child.stdin.write('exit 5\n');
     assert.equal(await closed, 5, out);
   } finally {

@@ -61,12 +61,12 @@ after(async () => {
   await host?.down();
 });
 
-test('deploy v1: Caddy serves it, .env is 0600 and owned by the app user', async () => {
+test('deploy v1: Caddy serves it, .env is 0640, owned by the deploy user and the app user\'s group', async () => {
   const r = await deploy();
   assert.equal(r.code, 0, r.stderr);
   assert.equal(await served(), '200 hello-app 1.0.0');
-  const st = await host.ssh(`stat -L -c '%a %U' ${APP_DIR}/.env ${APP_DIR}/current/.env`, { user: 'root' });
-  assert.equal(st.stdout.trim(), '600 deploy\n600 deploy');
+  const st = await host.ssh(`stat -L -c '%a %U %G' ${APP_DIR}/.env ${APP_DIR}/current/.env`, { user: 'root' });
+  assert.equal(st.stdout.trim(), '640 deploy dp-hello-app\n640 deploy dp-hello-app');
   // The secret reached the app's environment.
   const env = await host.ssh(`cat ${APP_DIR}/.env`, { user: 'root' });
   assert.match(env.stdout, new RegExp(`API_TOKEN=.?${SENTINEL}`));

@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { hashEnvValues } from '../../src/deploy/plan.js';
 import { sha256 } from '../../src/plan/deploy.js';
 import { layoutFor } from '../../src/plan/layout.js';
+import { IDENTITY_FILE, identityText } from '../../src/plan/ownership.js';
 import { parseProbeOutput, renderProbeScript } from '../../src/plan/probe.js';
 import { formatAppEnv, formatEnvFile } from '../../src/secrets/index.js';
 
 function probe(appsDir: string): { code: number | null; stdout: string; stderr: string } {
-  const script = renderProbeScript({ layout: layoutFor({ appsDir, appName: 'app' }), appName: 'app', lockWait: 0, holder: 'test', lock: false, create: false }, join(appsDir, 'site.caddy'));
+  const script = renderProbeScript({ layout: layoutFor({ appsDir, appName: 'app' }), appName: 'app', identity: { app: 'app', appsDir }, lockWait: 0, holder: 'test', lock: false, create: false }, join(appsDir, 'site.caddy'));
   const r = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8', cwd: appsDir });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -39,6 +40,7 @@ test('the probe hashes the live .appenv values on the host exactly as plan hashe
   const appsDir = mkdtempSync(join(tmpdir(), 'deployer-probe-'));
   const appDir = join(appsDir, 'app');
   mkdirSync(appDir);
+  writeFileSync(join(appDir, IDENTITY_FILE), identityText({ app: 'app', appsDir }) + '\n');
   const entries = [
     { key: 'PLAIN', value: 'word' },
     { key: 'MULTI', value: 'first line\nexport EVIL=injected\nlast' },
@@ -66,7 +68,7 @@ test('a read-only probe of an app that was never deployed creates nothing', () =
   const appsDir = join(root, 'apps');
   writeFileSync(join(root, 'marker'), '');
   const r = spawnSync('bash', ['-s'], {
-    input: renderProbeScript({ layout: layoutFor({ appsDir, appName: 'app' }), appName: 'app', lockWait: 0, holder: 'test', lock: false, create: false }, join(root, 'site.caddy')),
+    input: renderProbeScript({ layout: layoutFor({ appsDir, appName: 'app' }), appName: 'app', identity: { app: 'app', appsDir }, lockWait: 0, holder: 'test', lock: false, create: false }, join(root, 'site.caddy')),
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, r.stderr);
