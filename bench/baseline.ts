@@ -27,7 +27,16 @@ export async function runBaseline(host: TestHost, artifact: string, version: str
   const { logins } = await withLoginCount([host], async () => {
     const t0 = performance.now();
     try {
-      const args = [script, host.sshConfigPath, `deploy@${host.name}`, BASELINE_APP, version, artifact, String(BASELINE_PORT), `http://${BASELINE_APP}.localhost`];
+      const args = [
+        script,
+        host.sshConfigPath,
+        `deploy@${host.name}`,
+        BASELINE_APP,
+        version,
+        artifact,
+        String(BASELINE_PORT),
+        `http://${BASELINE_APP}.localhost`,
+      ];
       stderr = (await execFileAsync('bash', args, { timeout: 300_000 })).stderr;
     } catch (e) {
       throw new Error(`bench/baseline.sh failed: ${(e as Error).message}\n${tail(String((e as { stderr?: string }).stderr ?? ''))}`);

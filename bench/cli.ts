@@ -35,11 +35,21 @@ export async function runCli(project: Project, hosts: TestHost[], args: string[]
     return res;
   });
   // With --json the error is an event on stdout: show both streams.
-  if (r.code !== 0) throw new Error(`deployer ${args.join(' ')} exited ${r.code ?? r.signal}:\n${tail(r.stderr + '\n' + r.stdout.split('\n').filter((l) => !l.includes('"type":"upload"')).join('\n'))}`);
+  if (r.code !== 0)
+    throw new Error(
+      `deployer ${args.join(' ')} exited ${r.code ?? r.signal}:\n${tail(
+        r.stderr +
+          '\n' +
+          r.stdout
+            .split('\n')
+            .filter((l) => !l.includes('"type":"upload"'))
+            .join('\n'),
+      )}`,
+    );
   const phases = phasesOf(r);
   return {
     wallMs,
-    buildMs: args[0] === 'deploy' ? phases.build ?? 0 : 0,
+    buildMs: args[0] === 'deploy' ? (phases.build ?? 0) : 0,
     phases,
     hosts: hostsOf(r),
     logins,

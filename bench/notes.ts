@@ -11,7 +11,8 @@ export function explainMisses(res: BenchResults, targets: TargetRow[]): string[]
   const nodeFloor = res.startup ? median(res.startup.nodeMs) : NaN;
 
   if (missed('redeploy')) {
-    const runs = res.examples.find((e) => e.example === 'binary-app')?.scenarios.find((s) => s.name === 'redeploy, unchanged artifact')?.runs ?? [];
+    const runs =
+      res.examples.find((e) => e.example === 'binary-app')?.scenarios.find((s) => s.name === 'redeploy, unchanged artifact')?.runs ?? [];
     const base = res.baseline.redeploy;
     const perConnection = median(base.map((b) => b.wallMs / b.logins));
     notes.push(
@@ -22,7 +23,9 @@ export function explainMisses(res: BenchResults, targets: TargetRow[]): string[]
   }
   if (missed('--help') && res.startup) {
     const help = median(res.startup.helpMs);
-    notes.push(`- Start-up: bare \`node -e 0\` takes ${formatMs(nodeFloor)} on this machine during the run, so the CLI's own share of its ${formatMs(help)} is ≈${formatMs(help - nodeFloor)}.`);
+    notes.push(
+      `- Start-up: bare \`node -e 0\` takes ${formatMs(nodeFloor)} on this machine during the run, so the CLI's own share of its ${formatMs(help)} is ≈${formatMs(help - nodeFloor)}.`,
+    );
   }
   if (missed('hosts') && res.fleet) {
     const sizes = [...res.fleet.bySize.keys()];
@@ -38,14 +41,18 @@ export function explainMisses(res: BenchResults, targets: TargetRow[]): string[]
     notes.push('- Upload: see the Upload section for every run; both sides write to the same filesystem of the same host.');
   }
   if (missed('RSS') && res.upload?.big) {
-    notes.push(`- Peak RSS: ${(res.upload.big.peakRssKiB / 1024).toFixed(0)} MiB while uploading ${(res.upload.big.bytes / 1024 ** 3).toFixed(0)} GiB.`);
+    notes.push(
+      `- Peak RSS: ${(res.upload.big.peakRssKiB / 1024).toFixed(0)} MiB while uploading ${(res.upload.big.bytes / 1024 ** 3).toFixed(0)} GiB.`,
+    );
   }
   return notes.length ? ['## Notes on the misses', '', ...notes, ''] : [];
 }
 
 function phaseList(runs: CliRun[]): string {
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.phases)))].filter((p) => p !== 'build');
-  return names.map((p) => `${p} ${formatMs(median(runs.filter((r) => p in r.phases).map((r) => r.phases[p])))}`).join(', ') || 'no phase figures';
+  return (
+    names.map((p) => `${p} ${formatMs(median(runs.filter((r) => p in r.phases).map((r) => r.phases[p])))}`).join(', ') || 'no phase figures'
+  );
 }
 
 function distinctLogins(runs: Array<{ logins: number }>): string {

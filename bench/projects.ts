@@ -28,7 +28,8 @@ export function exampleToml(example: Example, opts: ProjectOptions): string {
     toml = mustReplace(toml, /^domains = \[.*\]$/m, `domains = ["http://${opts.app}.localhost"]`);
   }
   if (opts.buildCommand === null) toml = mustReplace(toml, /^build_command = .*\n/m, '');
-  else if (opts.buildCommand !== undefined) toml = mustReplace(toml, /^build_command = .*$/m, `build_command = ${JSON.stringify(opts.buildCommand)}`);
+  else if (opts.buildCommand !== undefined)
+    toml = mustReplace(toml, /^build_command = .*$/m, `build_command = ${JSON.stringify(opts.buildCommand)}`);
   return toml;
 }
 

@@ -26,7 +26,10 @@ export function renderReport(res: BenchResults): string {
     '',
     '## Targets',
     '',
-    table(['measurement', 'result', 'target', 'status'], targets.map((t) => [t.measurement, t.result, t.target, `**${t.status}**`])),
+    table(
+      ['measurement', 'result', 'target', 'status'],
+      targets.map((t) => [t.measurement, t.result, t.target, `**${t.status}**`]),
+    ),
     '',
     ...explainMisses(res, targets),
     ...deploys(res),
@@ -51,7 +54,7 @@ function deploys(res: BenchResults): string[] {
     '## Deploys, one host',
     '',
     'Wall time of the CLI process. "without build" leaves out the local `build_command` (and artifact hashing), which is the',
-    'project\'s cost, not the tool\'s. Phases are the medians of the `--json` phase events.',
+    "project's cost, not the tool's. Phases are the medians of the `--json` phase events.",
     '',
     table(['example', 'command', 'median', 'without build', 'runs', 'SSH connections', 'exec channels', 'phases'], rows),
     '',
@@ -87,7 +90,13 @@ function baseline(res: BenchResults): string[] {
   };
   const row = (what: string, runs: BaselineRun[], oursMs: number, oursWhat: string) => {
     const b = median(runs.map((r) => r.wallMs));
-    return [what, formatSeconds(b), formatRuns(runs.map((r) => r.wallMs)), distinct(runs.map((r) => r.logins)), `${oursWhat} ${formatSeconds(oursMs)} = ${(oursMs / b).toFixed(2)}x (${(b / oursMs).toFixed(1)}x faster)`];
+    return [
+      what,
+      formatSeconds(b),
+      formatRuns(runs.map((r) => r.wallMs)),
+      distinct(runs.map((r) => r.logins)),
+      `${oursWhat} ${formatSeconds(oursMs)} = ${(oursMs / b).toFixed(2)}x (${(b / oursMs).toFixed(1)}x faster)`,
+    ];
   };
   const rows: string[][] = [];
   if (cold.length) rows.push(row('cold deploy', cold, ours('cold deploy', true), 'our cold deploy without build'));
@@ -133,7 +142,10 @@ function upload(res: BenchResults): string[] {
     `same filesystem of the same host: our upload phase ${formatRuns(u.oursMs)} (median ${mibPerSecond(u.oursBytes, median(u.oursMs)).toFixed(0)} MiB/s);`,
     `\`scp\` ${formatRuns(u.scpMs)}; \`scp\` of a 1-byte file (its fixed cost: connection, auth, SFTP session) ${formatRuns(u.handshakeMs)}.`,
   ];
-  if (u.big) lines.push(`1 GiB artifact: peak RSS ${((u.big.peakRssKiB * 1024) / 1e6).toFixed(0)} MB (GNU time %M), upload ${formatSeconds(u.big.uploadMs)}, whole deploy ${formatSeconds(u.big.wallMs)} (one run).`);
+  if (u.big)
+    lines.push(
+      `1 GiB artifact: peak RSS ${((u.big.peakRssKiB * 1024) / 1e6).toFixed(0)} MB (GNU time %M), upload ${formatSeconds(u.big.uploadMs)}, whole deploy ${formatSeconds(u.big.wallMs)} (one run).`,
+    );
   else if (u.bigSkipped) lines.push(`1 GiB artifact: skipped (${u.bigSkipped}).`);
   return [...lines, ''];
 }
@@ -143,7 +155,7 @@ const HOW = [
   '',
   '- Wall time: `performance.now()` around the CLI child process (`node dist/src/cli.js … --json`), as a user runs it.',
   '- SSH connections: "Accepted publickey for deploy" lines in the host\'s sshd journal, counted before and after each command.',
-  '- Exec round trips: `execChannels` of each host in the deploy\'s `result` event (rollback does not report it).',
+  "- Exec round trips: `execChannels` of each host in the deploy's `result` event (rollback does not report it).",
   '- Cold deploy: `deployer down --yes` between runs. Redeploy: `deployer redeploy` (no build, nothing uploaded or installed).',
   '  Code-only: a new version of unchanged config. Rollback: `deployer rollback --to` the previous release and back.',
   '- Upload: our `upload` phase from `--json` (the connection is already open) against `scp` wall time minus the median',
@@ -158,7 +170,10 @@ export function zeroDowntime(res: BenchResults): string[] {
   const zd = res.zeroDowntime;
   if (!zd?.length) return [];
   const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
-  const errs = (e: Record<string, number>) => Object.entries(e).map(([k, n]) => `${k} ×${n}`).join(', ');
+  const errs = (e: Record<string, number>) =>
+    Object.entries(e)
+      .map(([k, n]) => `${k} ×${n}`)
+      .join(', ');
   const rows = zd.map((z) => [
     z.strategy,
     String(z.deploys),
@@ -179,7 +194,18 @@ export function zeroDowntime(res: BenchResults): string[] {
     'test/helpers/load.ts) while it is deployed again and again (a new version each time); idle is the same load with no deploy.',
     'Latency is of ordinary requests: the ones slow by design (they say so in a header) are left out.',
     '',
-    table(['strategy', 'deploys', 'failed requests during deploys', 'idle p50 / p99', 'during deploys p50 / p99', 'failed idle', 'deploy (median)'], rows),
+    table(
+      [
+        'strategy',
+        'deploys',
+        'failed requests during deploys',
+        'idle p50 / p99',
+        'during deploys p50 / p99',
+        'failed idle',
+        'deploy (median)',
+      ],
+      rows,
+    ),
     '',
     ...targets.map((t) => `- ${t.measurement}: ${t.result} (target ${t.target}): **${t.status}**`),
     '',
@@ -193,5 +219,7 @@ function distinct(ns: number[]): string {
 
 function table(head: string[], rows: string[][]): string {
   const esc = (c: string) => c.replace(/\|/g, '\\|');
-  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join(
+    '\n',
+  );
 }

@@ -35,7 +35,14 @@ async function main(): Promise<number> {
   const unknown = only.filter((s) => !SECTIONS.includes(s));
   if (unknown.length || !(reps >= 1)) throw new Error(`BENCH_ONLY takes ${SECTIONS.join(', ')}; BENCH_REPS a number ≥ 1`);
   const t0 = performance.now();
-  const res: BenchResults = { machine: describeMachine(), reps, examples: [], baseline: { cold: [], redeploy: [] }, errors: [], totalMs: 0 };
+  const res: BenchResults = {
+    machine: describeMachine(),
+    reps,
+    examples: [],
+    baseline: { cold: [], redeploy: [] },
+    errors: [],
+    totalMs: 0,
+  };
 
   const section = async (name: Section, fn: () => Promise<void>) => {
     if (!only.includes(name)) return;
@@ -93,7 +100,10 @@ async function main(): Promise<number> {
       const deploys = Number(process.env.BENCH_ZD_DEPLOYS ?? 20);
       const rate = Number(process.env.BENCH_ZD_RATE ?? 50);
       res.zeroDowntime = [];
-      for (const [strategy, port] of [['blue-green', 8400], ['restart', 8500]] as const) {
+      for (const [strategy, port] of [
+        ['blue-green', 8400],
+        ['restart', 8500],
+      ] as const) {
         res.zeroDowntime.push(await measureZeroDowntime(host, { strategy, port, deploys, rate, log }));
       }
     });

@@ -13,7 +13,16 @@ export interface TargetRow {
 const status = (ok: boolean | undefined): TargetRow['status'] => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'MISS');
 
 export function checkTargets(res: BenchResults): TargetRow[] {
-  return [connections(res), execRoundTrips(res), redeployVsBaseline(res), upload(res), peakRss(res), startup(res), fleet(res), ...zeroDowntime(res)];
+  return [
+    connections(res),
+    execRoundTrips(res),
+    redeployVsBaseline(res),
+    upload(res),
+    peakRss(res),
+    startup(res),
+    fleet(res),
+    ...zeroDowntime(res),
+  ];
 }
 
 function connections(res: BenchResults): TargetRow {
@@ -33,11 +42,15 @@ function connections(res: BenchResults): TargetRow {
 }
 
 function execRoundTrips(res: BenchResults): TargetRow {
-  const channels = allCliRuns(res).flatMap((r) => r.run.hosts.map((h) => h.execChannels)).filter((n): n is number => typeof n === 'number');
+  const channels = allCliRuns(res)
+    .flatMap((r) => r.run.hosts.map((h) => h.execChannels))
+    .filter((n): n is number => typeof n === 'number');
   const max = Math.max(...channels);
   return {
     measurement: 'exec round trips per deploy (execChannels)',
-    result: channels.length ? `${Math.min(...channels) === max ? max : `${Math.min(...channels)}–${max}`} (over ${channels.length} host deploys)` : 'not measured',
+    result: channels.length
+      ? `${Math.min(...channels) === max ? max : `${Math.min(...channels)}–${max}`} (over ${channels.length} host deploys)`
+      : 'not measured',
     target: '≤ 6',
     status: status(channels.length ? max <= 6 : undefined),
   };
@@ -46,7 +59,13 @@ function execRoundTrips(res: BenchResults): TargetRow {
 function redeployVsBaseline(res: BenchResults): TargetRow {
   const ours = res.examples.find((e) => e.example === 'binary-app')?.scenarios.find((s) => s.name === 'redeploy, unchanged artifact');
   const base = res.baseline.redeploy;
-  if (!ours || base.length === 0) return { measurement: 'redeploy of an unchanged artifact vs per-step OpenSSH baseline', result: 'not measured', target: '≥ 5x faster', status: 'n/a' };
+  if (!ours || base.length === 0)
+    return {
+      measurement: 'redeploy of an unchanged artifact vs per-step OpenSSH baseline',
+      result: 'not measured',
+      target: '≥ 5x faster',
+      status: 'n/a',
+    };
   const o = median(ours.runs.map((r) => r.wallMs));
   const b = median(base.map((r) => r.wallMs));
   return {
@@ -59,7 +78,8 @@ function redeployVsBaseline(res: BenchResults): TargetRow {
 
 function upload(res: BenchResults): TargetRow {
   const u = res.upload;
-  if (!u || u.oursMs.length === 0) return { measurement: 'upload throughput, 100 MiB, vs scp', result: 'not measured', target: '≥ 1x of scp (issue 11)', status: 'n/a' };
+  if (!u || u.oursMs.length === 0)
+    return { measurement: 'upload throughput, 100 MiB, vs scp', result: 'not measured', target: '≥ 1x of scp (issue 11)', status: 'n/a' };
   const ours = mibPerSecond(u.oursBytes, median(u.oursMs));
   // scp pays for its own connection and SFTP session; our upload phase runs on an open connection.
   const scpNet = mibPerSecond(u.bytes, median(u.scpMs) - median(u.handshakeMs));
@@ -75,7 +95,13 @@ function upload(res: BenchResults): TargetRow {
 function peakRss(res: BenchResults): TargetRow {
   const big = res.upload?.big;
   const m = 'peak RSS of the CLI deploying a 1 GiB artifact';
-  if (!big) return { measurement: m, result: res.upload?.bigSkipped ? `skipped: ${res.upload.bigSkipped}` : 'not measured', target: '< 150 MB', status: 'n/a' };
+  if (!big)
+    return {
+      measurement: m,
+      result: res.upload?.bigSkipped ? `skipped: ${res.upload.bigSkipped}` : 'not measured',
+      target: '< 150 MB',
+      status: 'n/a',
+    };
   const mb = (big.peakRssKiB * 1024) / 1e6;
   return {
     measurement: m,
@@ -127,7 +153,7 @@ function zeroDowntime(res: BenchResults): TargetRow[] {
     },
     {
       measurement: 'p99 of ordinary requests during blue-green deploys vs idle',
-      result: `${bg.during.ordinary.p99.toFixed(0)} ms vs ${bg.idle.ordinary.p99.toFixed(0)} ms idle (${extra >= 0 ? "+" : ""}${extra.toFixed(0)} ms)`,
+      result: `${bg.during.ordinary.p99.toFixed(0)} ms vs ${bg.idle.ordinary.p99.toFixed(0)} ms idle (${extra >= 0 ? '+' : ''}${extra.toFixed(0)} ms)`,
       target: 'within 100 ms of idle',
       status: status(extra <= 100),
     },

@@ -33,7 +33,10 @@ export interface UploadResult {
   bigSkipped?: string;
 }
 
-export async function measureUploads(host: TestHost, opts: { reps: number; rss: boolean; log: (line: string) => void }): Promise<UploadResult> {
+export async function measureUploads(
+  host: TestHost,
+  opts: { reps: number; rss: boolean; log: (line: string) => void },
+): Promise<UploadResult> {
   const project = benchProject('binary-app', [host], { app: 'bench-big', port: 8400, buildCommand: null });
   try {
     const artifact = join(project.dir, 'dist', 'hello-bin');
@@ -58,7 +61,9 @@ export async function measureUploads(host: TestHost, opts: { reps: number; rss: 
       res.oursBytes = bytes;
       res.scpMs.push(await timeScp(host, ['-q', artifact, `deploy@${host.name}:${scpDir}/artifact`]));
       res.handshakeMs.push(await timeScp(host, ['-q', tiny, `deploy@${host.name}:${scpDir}/tiny`]));
-      opts.log(`upload ${i}: ours ${ms.toFixed(0)} ms, scp ${res.scpMs.at(-1)!.toFixed(0)} ms, scp of 1 byte ${res.handshakeMs.at(-1)!.toFixed(0)} ms`);
+      opts.log(
+        `upload ${i}: ours ${ms.toFixed(0)} ms, scp ${res.scpMs.at(-1)!.toFixed(0)} ms, scp of 1 byte ${res.handshakeMs.at(-1)!.toFixed(0)} ms`,
+      );
     }
     await host.ssh(`rm -rf ${scpDir}`, { user: 'root' });
 

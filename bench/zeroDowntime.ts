@@ -25,7 +25,10 @@ export interface ZeroDowntimeResult {
   deployMs: number[];
 }
 
-export async function measureZeroDowntime(host: TestHost, opts: { strategy: Strategy; port: number; deploys: number; rate: number; log: (l: string) => void }): Promise<ZeroDowntimeResult> {
+export async function measureZeroDowntime(
+  host: TestHost,
+  opts: { strategy: Strategy; port: number; deploys: number; rate: number; log: (l: string) => void },
+): Promise<ZeroDowntimeResult> {
   const app = opts.strategy === 'blue-green' ? 'zd-bench-bg' : 'zd-bench-rs';
   // Top-level keys first: the example's TOML ends inside a table.
   const toml = `envfile = ".env"\nstrategy = "${opts.strategy}"\n${exampleToml('binary-app', { app, port: opts.port })}`;
@@ -53,7 +56,9 @@ export async function measureZeroDowntime(host: TestHost, opts: { strategy: Stra
     }
     await new Promise((r) => setTimeout(r, 2000));
     const duringSummary = summarize(await during.stop());
-    opts.log(`zero downtime, ${opts.strategy}, ${opts.deploys} deploys: ${formatSummary(duringSummary)}; deploy median ${(median(deployMs) / 1000).toFixed(2)} s`);
+    opts.log(
+      `zero downtime, ${opts.strategy}, ${opts.deploys} deploys: ${formatSummary(duringSummary)}; deploy median ${(median(deployMs) / 1000).toFixed(2)} s`,
+    );
     return { strategy: opts.strategy, deploys: opts.deploys, rate: opts.rate, idle, during: duringSummary, deployMs };
   } finally {
     await project.run(['down', '--yes']).catch(() => undefined);

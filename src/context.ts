@@ -43,7 +43,11 @@ export interface Remote {
   /** One command line (already quoted) in one channel. */
   exec(command: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** An HTTP GET to 127.0.0.1:port on the host, through the connection. */
-  httpGet(port: number, path: string, opts?: { host?: string; timeoutMs?: number; tls?: boolean }): Promise<{ status: number; body: string }>;
+  httpGet(
+    port: number,
+    path: string,
+    opts?: { host?: string; timeoutMs?: number; tls?: boolean },
+  ): Promise<{ status: number; body: string }>;
   /** Channels opened so far (the deploy reports it). */
   readonly execCount: number;
   /** The address connected to after ~/.ssh/config (HostName) and whether ProxyJump hops were used; absent in fakes. */

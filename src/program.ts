@@ -33,14 +33,20 @@ export function buildProgram(processOptions: ProcessOptions = {}): Command {
     .option('-y, --yes', 'answer yes to confirmations (needed for destructive commands without a TTY)')
     // Answered in main() before commander parses (it must come first); declared
     // here so --help shows it.
-    .addOption(new Option('--completion <action>', 'shell completion: `generate [bash|zsh|fish]` prints the script (like `deployer completion`); `complete` is what the script calls'))
+    .addOption(
+      new Option(
+        '--completion <action>',
+        'shell completion: `generate [bash|zsh|fish]` prints the script (like `deployer completion`); `complete` is what the script calls',
+      ),
+    )
     // Subcommand help lists these options too, under "Global Options" (like gh).
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     // A usage error in GitHub Actions is a failure like any other: annotate it.
     .configureOutput({
       outputError: (str, write) => {
-        if (!jsonOutput) write((process.env.GITHUB_ACTIONS === 'true' ? `::error title=deployer::${encodeAnnotation(str.trim())}\n` : '') + str);
+        if (!jsonOutput)
+          write((process.env.GITHUB_ACTIONS === 'true' ? `::error title=deployer::${encodeAnnotation(str.trim())}\n` : '') + str);
       },
     })
     .addHelpText(
@@ -58,7 +64,9 @@ Examples:
   program.exitOverride();
   program.hook('preAction', (_program, action) => {
     if (action.optsWithGlobals().completion !== undefined) {
-      throw new DeployerError('--completion must come first: deployer --completion generate [bash|zsh|fish]', { exitCode: ExitCode.config });
+      throw new DeployerError('--completion must come first: deployer --completion generate [bash|zsh|fish]', {
+        exitCode: ExitCode.config,
+      });
     }
   });
   registerCommands(program, (cmd: Command) => {
@@ -97,7 +105,13 @@ export async function main(argv: string[], processOptions: ProcessOptions = {}):
   const program = buildProgram(processOptions);
   // The shell asks on every TAB: answer before commander parses (see src/completion/run.ts).
   const completion = completionArgs(argv.slice(2));
-  if (completion) return (await import('./completion/run.js')).runCompletion(completion, program, { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
+  if (completion)
+    return (await import('./completion/run.js')).runCompletion(completion, program, {
+      cwd: process.cwd(),
+      env: process.env,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
   // Bare `deployer` is a request for help, not a usage error (git, gh, kamal).
   if (argv.length <= 2) {
     process.stdout.write(program.helpInformation());
@@ -105,7 +119,13 @@ export async function main(argv: string[], processOptions: ProcessOptions = {}):
   }
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   jsonOutput = argv.includes('--json');
-  const reporter = () => current?.reporter ?? new Reporter({ json: jsonOutput, tty: Boolean(process.stderr.isTTY) && !isCI(process.env), github: process.env.GITHUB_ACTIONS === 'true' });
+  const reporter = () =>
+    current?.reporter ??
+    new Reporter({
+      json: jsonOutput,
+      tty: Boolean(process.stderr.isTTY) && !isCI(process.env),
+      github: process.env.GITHUB_ACTIONS === 'true',
+    });
   const finish = (code: number, r = current?.reporter) => {
     r?.finish(code, currentCommand);
     return code;
@@ -124,14 +144,21 @@ export async function main(argv: string[], processOptions: ProcessOptions = {}):
     }
     const r = reporter();
     if (err instanceof DeployerError) {
-      r.fail(err.message, err.hint, err.details, { exitCode: err.exitCode, problems: err instanceof ConfigError ? err.problems : undefined });
+      r.fail(err.message, err.hint, err.details, {
+        exitCode: err.exitCode,
+        problems: err instanceof ConfigError ? err.problems : undefined,
+      });
       if (verbose && err.stack) process.stderr.write(err.stack + '\n');
       return finish(err.exitCode, r);
     }
     const e = err as Error;
-    r.fail(`unexpected error: ${e?.message ?? String(err)}`, 'this is a bug in deployer; run again with --verbose and report the stack trace', undefined, { exitCode: ExitCode.unexpected });
+    r.fail(
+      `unexpected error: ${e?.message ?? String(err)}`,
+      'this is a bug in deployer; run again with --verbose and report the stack trace',
+      undefined,
+      { exitCode: ExitCode.unexpected },
+    );
     if (verbose && e?.stack) process.stderr.write(e.stack + '\n');
     return finish(ExitCode.unexpected, r);
   }
 }
-

@@ -15,7 +15,12 @@ const root = new URL('..', import.meta.url).pathname;
 const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'e2e', 'trixie'];
 const compiled = (suite) => {
   const dir = join(root, 'dist', 'test', suite);
-  return existsSync(dir) ? readdirSync(dir).sort().filter((f) => f.endsWith('.test.js')).map((f) => join(dir, f)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .sort()
+        .filter((f) => f.endsWith('.test.js'))
+        .map((f) => join(dir, f))
+    : [];
 };
 const runs = [];
 const files = suites.filter((s) => s !== 'trixie').flatMap(compiled);
@@ -39,32 +44,49 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 function runOnce({ files, env, title }) {
   if (title) console.log(`\n::: e2e again on ${title}`);
   const tapFile = join(mkdtempSync(join(tmpdir(), 'deployer-test-')), 'results.tap');
-  const child = spawn(process.execPath, [
-    // A backstop per file; each test and hook has its own limit (test/helpers/timed.ts).
-    '--test', `--test-concurrency=${concurrency}`, '--test-timeout=1500000',
-    '--test-reporter=spec', '--test-reporter-destination=stdout',
-    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
-    ...files,
-  ], { stdio: 'inherit', env: { ...process.env, ...env } });
+  const child = spawn(
+    process.execPath,
+    [
+      // A backstop per file; each test and hook has its own limit (test/helpers/timed.ts).
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      '--test-timeout=1500000',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tapFile}`,
+      ...files,
+    ],
+    { stdio: 'inherit', env: { ...process.env, ...env } },
+  );
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
-      let pass = 0, fail = 0, skipped = 0;
+      let pass = 0,
+        fail = 0,
+        skipped = 0;
       try {
         const tap = readFileSync(tapFile, 'utf8');
         pass = Number(/^# pass (\d+)$/m.exec(tap)?.[1] ?? 0);
         // A test that timed out (or whose file did) is "cancelled": it failed.
         fail = Number(/^# fail (\d+)$/m.exec(tap)?.[1] ?? 0) + Number(/^# cancelled (\d+)$/m.exec(tap)?.[1] ?? 0);
         skipped = Number(/^# skipped (\d+)$/m.exec(tap)?.[1] ?? 0);
-      } catch { fail = fail || 1; }
+      } catch {
+        fail = fail || 1;
+      }
       resolve({ pass, fail, skipped, code: code ?? (signal ? 1 : 0) });
     });
   });
 }
 
-let pass = 0, fail = 0, skipped = 0, code = 0;
+let pass = 0,
+  fail = 0,
+  skipped = 0,
+  code = 0;
 for (const run of runs) {
   const r = await runOnce(run);
-  pass += r.pass; fail += r.fail; skipped += r.skipped;
+  pass += r.pass;
+  fail += r.fail;
+  skipped += r.skipped;
   if (r.code !== 0 && code === 0) code = r.code;
 }
 console.log(`${pass} passed, ${fail} failed${skipped ? `, ${skipped} skipped` : ''}`);

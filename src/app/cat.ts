@@ -26,7 +26,10 @@ export async function runCat(ctx: Context, io: AppIO, what: CatWhat, opts: { sho
   const config = loadCommandConfig(ctx);
   const L = layoutFor(config);
   const missing = (h: HostHandle, thing: string) =>
-    new DeployerError(`${h.host.name}: ${config.appName} has no ${thing} installed`, { exitCode: ExitCode.remote, hint: 'run `deployer deploy` first (or check --stage)' });
+    new DeployerError(`${h.host.name}: ${config.appName} has no ${thing} installed`, {
+      exitCode: ExitCode.remote,
+      hint: 'run `deployer deploy` first (or check --stage)',
+    });
   const texts = await forEachHost(ctx, config, { lock: false, command: `app cat ${what}` }, async (h) => {
     if (what === 'units') {
       const names = Object.keys(h.state.units).sort();
@@ -45,7 +48,12 @@ export async function runCat(ctx: Context, io: AppIO, what: CatWhat, opts: { sho
   });
   const hosts = selectHosts(config, ctx.global.host);
   if (ctx.reporter.json) {
-    ctx.reporter.emit({ type: 'result', command: `app cat ${what}`, ok: true, data: { app: config.appName, hosts: hosts.map((h, i) => ({ host: h.name, text: texts[i] })) } });
+    ctx.reporter.emit({
+      type: 'result',
+      command: `app cat ${what}`,
+      ok: true,
+      data: { app: config.appName, hosts: hosts.map((h, i) => ({ host: h.name, text: texts[i] })) },
+    });
     return;
   }
   // Straight to stdout, not through the reporter: the output is a file the

@@ -20,7 +20,16 @@ export interface AppCommand {
 
 export function appCommandLine(opts: AppCommand): string {
   if (opts.argv.length === 0) throw new Error('appCommandLine: empty argv');
-  const inner = ['bash', '-c', readRemoteScript('app-env.sh'), 'deployer-app', opts.appDir, opts.webUnitStem, opts.reportPid ? '1' : '0', ...opts.argv];
+  const inner = [
+    'bash',
+    '-c',
+    readRemoteScript('app-env.sh'),
+    'deployer-app',
+    opts.appDir,
+    opts.webUnitStem,
+    opts.reportPid ? '1' : '0',
+    ...opts.argv,
+  ];
   return shellJoin(opts.appUser !== opts.sshUser ? ['sudo', '-n', '-u', opts.appUser, '--', ...inner] : inner);
 }
 

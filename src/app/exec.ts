@@ -50,13 +50,24 @@ export async function eachHostInTurn(ctx: Context, config: Config, command: stri
 }
 
 export async function runExec(ctx: Context, io: AppIO, words: string[]): Promise<number> {
-  if (words.length === 0) throw new DeployerError('app exec needs a command after --', { exitCode: ExitCode.config, hint: 'deployer app exec -- python manage.py migrate' });
+  if (words.length === 0)
+    throw new DeployerError('app exec needs a command after --', {
+      exitCode: ExitCode.config,
+      hint: 'deployer app exec -- python manage.py migrate',
+    });
   const argv = execArgv(words);
   const config = loadCommandConfig(ctx);
   return streamOnEachHost(ctx, io, config, 'app exec', (h) => {
     if (!h.state.current) throw notDeployed(config, h);
     const appUser = appUserFor(config);
-    const line = appCommandLine({ appDir: layoutFor(config).appDir, webUnitStem: unitBaseName(config, 'web'), sshUser: h.host.user, appUser, argv, reportPid: true });
+    const line = appCommandLine({
+      appDir: layoutFor(config).appDir,
+      webUnitStem: unitBaseName(config, 'web'),
+      sshUser: h.host.user,
+      appUser,
+      argv,
+      reportPid: true,
+    });
     return { line, otherUser: appUser !== h.host.user };
   });
 }
@@ -66,7 +77,13 @@ export async function runExec(ctx: Context, io: AppIO, words: string[]): Promise
  * streamed, with Ctrl-C passed on; returns the exit code to exit with (the
  * first non-zero one). Shared by `app exec` and `server exec`.
  */
-export async function streamOnEachHost(ctx: Context, io: AppIO, config: Config, label: string, commandFor: (h: HostHandle) => RemoteCommand): Promise<number> {
+export async function streamOnEachHost(
+  ctx: Context,
+  io: AppIO,
+  config: Config,
+  label: string,
+  commandFor: (h: HostHandle) => RemoteCommand,
+): Promise<number> {
   const hostCount = selectHosts(config, ctx.global.host).length;
   // Piped input goes to the command (`app exec -- psql < dump.sql`), but only
   // to one host, and never a terminal: interactive use is `app shell`.
@@ -100,7 +117,7 @@ export async function streamOnEachHost(ctx: Context, io: AppIO, config: Config, 
         },
       });
       stopCurrent = undefined;
-      const code = r.stopped ? 130 : r.code ?? signalExitCode(r.signal);
+      const code = r.stopped ? 130 : (r.code ?? signalExitCode(r.signal));
       if (code !== 0) {
         if (hostCount > 1) ctx.reporter.warn(`exit code ${code}`, h.host.name);
         if (exitCode === 0) exitCode = code;

@@ -20,7 +20,8 @@ export async function runLockStatus(ctx: Context): Promise<void> {
     const holder = h.state.lockedBy || 'another deployer process (no holder recorded)';
     return { host: h.host.name, locked: true, holder, since: holderSince(holder) };
   });
-  if (ctx.reporter.json) ctx.reporter.emit({ type: 'result', command: 'lock status', ok: true, data: { app: config.appName, hosts: statuses } });
+  if (ctx.reporter.json)
+    ctx.reporter.emit({ type: 'result', command: 'lock status', ok: true, data: { app: config.appName, hosts: statuses } });
   else ctx.reporter.print(statuses.map((s) => formatLockStatus(s, Date.now())).join('\n'));
 }
 

@@ -47,7 +47,9 @@ export async function runLogs(ctx: Context, io: AppIO, opts: LogsOptions): Promi
       out.flush();
       err.flush();
       if (!r.stopped && r.code !== 0) {
-        throw new RemoteCommandError(`${h.host.name}: journalctl failed (exit ${r.code ?? r.signal})`, r.code, '', { hint: 'the SSH user needs passwordless sudo (or membership of systemd-journal) to read the journal' });
+        throw new RemoteCommandError(`${h.host.name}: journalctl failed (exit ${r.code ?? r.signal})`, r.code, '', {
+          hint: 'the SSH user needs passwordless sudo (or membership of systemd-journal) to read the journal',
+        });
       }
       return out.text();
     });

@@ -21,9 +21,16 @@ export function releaseRows(state: Pick<RemoteState, 'releases' | 'versions' | '
   const installed = new Set(state.releases);
   const rows: ReleaseRow[] = state.versions
     .filter((r) => installed.has(r.version))
-    .map((r) => ({ release: r.version, status: r.status, time: r.time || undefined, by: r.by || undefined, live: r.version === state.current }));
+    .map((r) => ({
+      release: r.version,
+      status: r.status,
+      time: r.time || undefined,
+      by: r.by || undefined,
+      live: r.version === state.current,
+    }));
   const recorded = new Set(rows.map((r) => r.release));
-  for (const d of [...state.releases].sort()) if (!recorded.has(d)) rows.push({ release: d, status: 'unrecorded', live: d === state.current });
+  for (const d of [...state.releases].sort())
+    if (!recorded.has(d)) rows.push({ release: d, status: 'unrecorded', live: d === state.current });
   return rows;
 }
 

@@ -44,7 +44,11 @@ export interface ControlRequest {
  */
 export function renderControlScript(req: ControlRequest): string {
   const waitSec = String(Math.max(1, Math.floor(req.waitSec)));
-  return scriptWithArgs([req.layout.appDir, req.action, waitSec, req.sshUser === 'root' ? 'root' : 'sudo', ...req.bases], 'app-instances.sh', 'app-control.sh');
+  return scriptWithArgs(
+    [req.layout.appDir, req.action, waitSec, req.sshUser === 'root' ? 'root' : 'sudo', ...req.bases],
+    'app-instances.sh',
+    'app-control.sh',
+  );
 }
 
 // `app exec` / `app shell` enter the app's environment through remote/app-env.sh (src/app/enter.ts).

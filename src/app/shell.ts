@@ -15,17 +15,28 @@ import { streamCommand } from './stream.js';
 
 export async function runShell(ctx: Context, io: AppIO): Promise<number> {
   if (!io.stdin.isTTY || !io.stdout.isTTY) {
-    throw new ConfigError('app shell needs a terminal (stdin and stdout must be a TTY)', { hint: 'to run one command without a terminal: deployer app exec -- CMD' });
+    throw new ConfigError('app shell needs a terminal (stdin and stdout must be a TTY)', {
+      hint: 'to run one command without a terminal: deployer app exec -- CMD',
+    });
   }
   const config = loadCommandConfig(ctx);
   const hosts = selectHosts(config, ctx.global.host);
   if (hosts.length > 1) {
-    throw new ConfigError(`app shell opens one shell, but ${hosts.length} hosts are selected`, { hint: `pick one with --host (${hosts.map((h) => h.name).join(', ')})` });
+    throw new ConfigError(`app shell opens one shell, but ${hosts.length} hosts are selected`, {
+      hint: `pick one with --host (${hosts.map((h) => h.name).join(', ')})`,
+    });
   }
   let exitCode = 0;
   await eachHostInTurn(ctx, config, 'app shell', async (h) => {
     if (!h.state.current) throw notDeployed(config, h);
-    const command = appCommandLine({ appDir: layoutFor(config).appDir, webUnitStem: unitBaseName(config, 'web'), sshUser: h.host.user, appUser: appUserFor(config), argv: [...SHELL_ARGV], reportPid: false });
+    const command = appCommandLine({
+      appDir: layoutFor(config).appDir,
+      webUnitStem: unitBaseName(config, 'web'),
+      sshUser: h.host.user,
+      appUser: appUserFor(config),
+      argv: [...SHELL_ARGV],
+      reportPid: false,
+    });
     const { stdin, stdout } = io;
     const size = () => ({ rows: stdout.rows || 24, cols: stdout.columns || 80 });
     let onResize: (() => void) | undefined;

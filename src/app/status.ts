@@ -18,7 +18,9 @@ export async function runStatus(ctx: Context, opts: { process?: string }): Promi
   const statuses = await forEachHost(ctx, config, { lock: false, command: 'app status' }, async (h): Promise<HostStatus> => {
     const r = await h.session.exec('bash -s', { stdin: script });
     if (r.code !== 0 || !hasMarker(parseMarkers(r.stdout), Marker.end)) {
-      throw new RemoteCommandError(`${h.host.name}: reading the units' state failed`, r.code, r.stderr, { details: r.stderr.trim() || undefined });
+      throw new RemoteCommandError(`${h.host.name}: reading the units' state failed`, r.code, r.stderr, {
+        details: r.stderr.trim() || undefined,
+      });
     }
     const version = h.state.current;
     return {
@@ -31,6 +33,7 @@ export async function runStatus(ctx: Context, opts: { process?: string }): Promi
       lockedBy: h.state.lockHeld ? h.state.lockedBy || 'another deployer process' : undefined,
     };
   });
-  if (ctx.reporter.json) ctx.reporter.emit({ type: 'result', command: 'app status', ok: true, data: { app: config.appName, hosts: statuses } });
+  if (ctx.reporter.json)
+    ctx.reporter.emit({ type: 'result', command: 'app status', ok: true, data: { app: config.appName, hosts: statuses } });
   else ctx.reporter.print(statuses.map(formatHostStatus).join('\n\n'));
 }

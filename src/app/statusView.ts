@@ -47,7 +47,8 @@ export function parseStatusOutput(text: string): UnitStatus[] {
       unit: a,
       active: props.ActiveState || 'unknown',
       sub: props.SubState || 'unknown',
-      uptimeSec: props.ActiveState === 'active' && props.Since && now !== undefined && Number.isFinite(since) ? Math.max(0, now - since) : undefined,
+      uptimeSec:
+        props.ActiveState === 'active' && props.Since && now !== undefined && Number.isFinite(since) ? Math.max(0, now - since) : undefined,
       pid: Number.isInteger(pid) && pid > 0 ? pid : undefined,
       restarts: Number.isInteger(restarts) ? restarts : undefined,
     });
@@ -78,7 +79,9 @@ export function formatHostStatus(s: HostStatus): string {
   if (!s.version) {
     lines.push(`${s.host}: ${s.app} is not deployed`);
   } else {
-    const rec = s.release ? ` (${s.release.status}, deployed ${s.release.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}${s.release.by ? ` by ${s.release.by}` : ''})` : '';
+    const rec = s.release
+      ? ` (${s.release.status}, deployed ${s.release.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}${s.release.by ? ` by ${s.release.by}` : ''})`
+      : '';
     lines.push(`${s.host}: ${s.app} ${s.version}${rec}`);
   }
   if (s.lockedBy) lines.push(`  locked: ${s.lockedBy}`);
@@ -86,7 +89,13 @@ export function formatHostStatus(s: HostStatus): string {
   const width = Math.max(0, ...s.units.map((u) => u.unit.length));
   for (const u of s.units) {
     const state = `${u.active} (${u.sub})`;
-    const extra = [u.uptimeSec !== undefined ? `up ${formatUptime(u.uptimeSec)}` : null, u.pid ? `pid ${u.pid}` : null, u.restarts ? `${u.restarts} restarts` : null].filter(Boolean).join(', ');
+    const extra = [
+      u.uptimeSec !== undefined ? `up ${formatUptime(u.uptimeSec)}` : null,
+      u.pid ? `pid ${u.pid}` : null,
+      u.restarts ? `${u.restarts} restarts` : null,
+    ]
+      .filter(Boolean)
+      .join(', ');
     lines.push(`  ${u.unit.padEnd(width)}  ${state.padEnd(20)}${extra ? `  ${extra}` : ''}`.trimEnd());
   }
   if (s.version && s.units.length === 0) lines.push('  no units (the release lists none for this selection)');

@@ -76,7 +76,8 @@ export async function streamCommand(session: SshSession, command: string, opts: 
     if (kill) {
       // A command that neither writes nor reads (`sleep`) would outlive the
       // channel: signal its process group by PID, as soon as the PID is known.
-      const send = (sig: 'INT' | 'KILL') => pid.then((p) => (p === undefined ? undefined : session.exec(kill(p, sig)))).catch(() => undefined);
+      const send = (sig: 'INT' | 'KILL') =>
+        pid.then((p) => (p === undefined ? undefined : session.exec(kill(p, sig)))).catch(() => undefined);
       void send('INT');
       const later = setTimeout(() => void send('KILL'), 3000);
       void done.finally(() => clearTimeout(later)).catch(() => undefined);

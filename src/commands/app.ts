@@ -30,9 +30,12 @@ Examples:
 
   app
     .command('status')
-    .description('per host: the current release, each unit\'s state and uptime, and the URL')
-    .argument('[process]', 'only this process\'s units')
-    .addHelpText('after', '\nExamples:\n  $ deployer app status\n  $ deployer app status web --stage production\n  $ deployer app status --json')
+    .description("per host: the current release, each unit's state and uptime, and the URL")
+    .argument('[process]', "only this process's units")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ deployer app status\n  $ deployer app status web --stage production\n  $ deployer app status --json',
+    )
     .action(async (processName: string | undefined, _opts: unknown, cmd: Command) => {
       const { runStatus } = await import('../app/status.js');
       await runStatus(ctx(cmd), { process: processName });
@@ -40,12 +43,15 @@ Examples:
 
   app
     .command('logs')
-    .description('show the journal of the app\'s units (all processes, or one)')
+    .description("show the journal of the app's units (all processes, or one)")
     .argument('[process]', 'only this process (a name from [processes])')
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
     .option('-n, --lines <n>', 'how many lines back to start (default 100, or all since --since)', parseLines)
     .option('--since <when>', 'start at this time: "1h ago", "today", "2024-05-01 10:00" (journalctl syntax)')
-    .addHelpText('after', '\nExamples:\n  $ deployer app logs\n  $ deployer app logs web -f\n  $ deployer app logs worker -n 500\n  $ deployer app logs --since "10 min ago" --host web2')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ deployer app logs\n  $ deployer app logs web -f\n  $ deployer app logs worker -n 500\n  $ deployer app logs --since "10 min ago" --host web2',
+    )
     .action(async (processName: string | undefined, opts: { follow?: boolean; lines?: number; since?: string }, cmd: Command) => {
       const { runLogs } = await import('../app/logs.js');
       const c = ctx(cmd);
@@ -67,9 +73,12 @@ Examples:
 
   app
     .command('exec')
-    .description('run a command in the app\'s environment (its .env, PATH, PORT and current release), as the app user; exits with its code')
+    .description("run a command in the app's environment (its .env, PATH, PORT and current release), as the app user; exits with its code")
     .argument('<command...>', 'one string, run by bash ("manage.py shell"), or the command and its arguments after --, kept word for word')
-    .addHelpText('after', '\nExamples:\n  $ deployer app exec "python manage.py shell"\n  $ deployer app exec -- python manage.py migrate\n  $ deployer app exec --host web1 -- env\n  $ deployer app exec -- psql < dump.sql        (stdin is passed on, with one host)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ deployer app exec "python manage.py shell"\n  $ deployer app exec -- python manage.py migrate\n  $ deployer app exec --host web1 -- env\n  $ deployer app exec -- psql < dump.sql        (stdin is passed on, with one host)',
+    )
     .action(async (argv: string[], _opts: unknown, cmd: Command) => {
       const { runExec } = await import('../app/exec.js');
       const c = ctx(cmd);
@@ -80,7 +89,7 @@ Examples:
 
   app
     .command('shell')
-    .description('open an interactive shell in the app\'s environment, as the app user (needs a terminal; one host)')
+    .description("open an interactive shell in the app's environment, as the app user (needs a terminal; one host)")
     .addHelpText('after', '\nExamples:\n  $ deployer app shell\n  $ deployer app shell --host web2 --stage staging')
     .action(async (_opts: unknown, cmd: Command) => {
       const [{ runShell }, { processIO }] = await Promise.all([import('../app/shell.js'), import('../app/io.js')]);
@@ -93,7 +102,10 @@ Examples:
     .description('print what is installed: the .env (values redacted), the systemd units, or the Caddy site')
     .addArgument(new Argument('<what>', 'env, units or caddy').choices(['env', 'units', 'caddy']))
     .option('--show-secrets', 'print the .env values too')
-    .addHelpText('after', '\nExamples:\n  $ deployer app cat units\n  $ deployer app cat caddy --host web1\n  $ deployer app cat env --show-secrets > backup.env')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ deployer app cat units\n  $ deployer app cat caddy --host web1\n  $ deployer app cat env --show-secrets > backup.env',
+    )
     .action(async (what: 'env' | 'units' | 'caddy', opts: { showSecrets?: boolean }, cmd: Command) => {
       const { runCat } = await import('../app/cat.js');
       const c = ctx(cmd);

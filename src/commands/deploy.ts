@@ -33,7 +33,10 @@ Exit codes: 0 live, 2 config, 3 SSH, 4 a remote step failed (nothing switched),
     .description('deploy the current version again without building: new env, units and Caddy site, same artifact')
     .option('--lock-wait <seconds>', 'wait this long for another deploy to finish instead of failing', parseSeconds, 0)
     .option('--timings', 'print the time each phase took')
-    .addHelpText('after', `\nExamples:\n  $ deployer redeploy                 after changing an env value or a process command\n  $ deployer redeploy --stage staging`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ deployer redeploy                 after changing an env value or a process command\n  $ deployer redeploy --stage staging`,
+    )
     .action(async (opts: { lockWait: number; timings?: boolean }, cmd: Command) => {
       const { runDeploy } = await import('../deploy/run.js');
       await runDeploy(ctx(cmd), { action: 'redeploy', lockWait: opts.lockWait, timings: Boolean(opts.timings) });

@@ -6,7 +6,7 @@ import { parseSeconds } from './options.js';
 export function defineDownCommand(program: Command, ctx: ContextFactory): void {
   program
     .command('down')
-    .description("remove the app from its hosts: its services, Caddy site and directory (nothing of other apps)")
+    .description('remove the app from its hosts: its services, Caddy site and directory (nothing of other apps)')
     .option('--lock-wait <seconds>', 'wait for a running deploy instead of failing', parseSeconds, 0)
     .addHelpText('after', '\nExamples:\n  $ deployer down --stage staging\n  $ deployer down --yes')
     .action(async (opts: { lockWait: number }, cmd: Command) => {

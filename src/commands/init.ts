@@ -12,11 +12,17 @@ export function registerInitCommand(program: Command, ctx: ContextFactory): void
       'Write a commented deployer.toml. On a terminal it asks for what the flags leave open; without one it never asks and fails naming the missing flags. The host address is the global -H/--host ADDRESS (repeat it for several hosts).',
     )
     .option('--app <name>', 'app name (default: [project].name of pyproject.toml, normalised to a-z, 0-9, -)')
-    .addOption(new Option('--mode <mode>', 'what is deployed (default with a pyproject.toml: python-package)').choices(['python-package', 'binary']))
+    .addOption(
+      new Option('--mode <mode>', 'what is deployed (default with a pyproject.toml: python-package)').choices(['python-package', 'binary']),
+    )
     .option('--user <name>', 'SSH user on the hosts', 'deploy')
     .option('--port <port>', 'SSH port on the hosts (default 22)')
     .option('--key-file <file>', 'SSH private key (default: the SSH agent, or ~/.ssh/id_*)')
-    .option('--domain <domain>', 'domain Caddy serves over HTTPS, or http://name for plain HTTP (repeatable; default http://<app>.localhost)', collect)
+    .option(
+      '--domain <domain>',
+      'domain Caddy serves over HTTPS, or http://name for plain HTTP (repeatable; default http://<app>.localhost)',
+      collect,
+    )
     .option('--web <command>', 'command of the web process (it must listen on 127.0.0.1:8000)')
     .option('--worker <name=command>', 'another process, e.g. "worker=celery -A shop worker" (repeatable)', collect)
     .option('--distfile <path>', 'artifact to upload; {version} is replaced (default: the wheel in dist/, or dist/<app>)')

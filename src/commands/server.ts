@@ -8,14 +8,20 @@ export function defineServerCommands(program: Command, ctx: ContextFactory): voi
   const server = program
     .command('server')
     .description('prepare and reach the hosts: bootstrap packages and Caddy, create a deploy user, run a command')
-    .addHelpText('after', '\nExamples:\n  $ deployer server bootstrap\n  $ deployer server create-user deploy --host web1\n  $ deployer server exec "df -h /"');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ deployer server bootstrap\n  $ deployer server create-user deploy --host web1\n  $ deployer server exec "df -h /"',
+    );
 
   server
     .command('exec')
-    .description('run a command on each host as the SSH (deploy) user; with --appenv in the app\'s environment; exits with its code')
+    .description("run a command on each host as the SSH (deploy) user; with --appenv in the app's environment; exits with its code")
     .argument('<command...>', 'one string, run by bash ("df -h /"), or the command and its arguments after --, kept word for word')
-    .option('--appenv', 'run it in the app\'s environment (its .env, PATH, PORT, in the current release), still as the deploy user')
-    .addHelpText('after', '\nExamples:\n  $ deployer server exec "df -h / && uptime"\n  $ deployer server exec --host web1 -- sudo systemctl status caddy\n  $ deployer server exec --appenv "python manage.py check"')
+    .option('--appenv', "run it in the app's environment (its .env, PATH, PORT, in the current release), still as the deploy user")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ deployer server exec "df -h / && uptime"\n  $ deployer server exec --host web1 -- sudo systemctl status caddy\n  $ deployer server exec --appenv "python manage.py check"',
+    )
     .action(async (words: string[], opts: { appenv?: boolean }, cmd: Command) => {
       const { runServerExec } = await import('../server/exec.js');
       const c = ctx(cmd);
@@ -26,7 +32,9 @@ export function defineServerCommands(program: Command, ctx: ContextFactory): voi
 
   server
     .command('bootstrap')
-    .description('install python3-venv, Caddy and sudo from the distribution, make Caddy import per-app sites, create apps_dir (idempotent)')
+    .description(
+      'install python3-venv, Caddy and sudo from the distribution, make Caddy import per-app sites, create apps_dir (idempotent)',
+    )
     .addHelpText(
       'after',
       `
@@ -44,7 +52,7 @@ Examples:
 
   server
     .command('create-user')
-    .description('create a deploy user with the SSH user\'s authorized keys and passwordless sudo (/etc/sudoers.d/, checked by visudo)')
+    .description("create a deploy user with the SSH user's authorized keys and passwordless sudo (/etc/sudoers.d/, checked by visudo)")
     .argument('<name>', 'user name: [a-z_][a-z0-9_-]{0,31}')
     .addHelpText(
       'after',

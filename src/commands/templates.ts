@@ -13,7 +13,10 @@ export function defineTemplatesCommands(program: Command, ctx: ContextFactory): 
     .description('copy the bundled templates (or one) into .deployer/ beside deployer.toml; the deploy then uses your copies')
     .addArgument(new Argument('[name]', 'one template (default: all)').choices(TEMPLATE_NAMES))
     .option('--force', 'overwrite copies that already exist (your edits are lost)')
-    .addHelpText('after', '\nExamples:\n  $ deployer templates export\n  $ deployer templates export caddy.site.hbs\n  $ deployer templates export web.service.hbs --force')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ deployer templates export\n  $ deployer templates export caddy.site.hbs\n  $ deployer templates export web.service.hbs --force',
+    )
     .action(async (name: string | undefined, opts: { force?: boolean }, cmd: Command) => {
       const { runTemplatesExport } = await import('../init/templates.js');
       runTemplatesExport(ctx(cmd), name, { force: Boolean(opts.force) });

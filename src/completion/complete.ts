@@ -33,11 +33,7 @@ export interface Completion {
   files: boolean;
 }
 
-type Target =
-  | { type: 'values'; kind: ValueKind }
-  | { type: 'choices'; choices: string[] }
-  | { type: 'files' }
-  | { type: 'none' };
+type Target = { type: 'values'; kind: ValueKind } | { type: 'choices'; choices: string[] } | { type: 'files' } | { type: 'none' };
 
 // Option attribute names whose values come from deployer.toml.
 const OPTION_VALUES: Record<string, ValueKind> = { host: 'hosts', stage: 'stages', process: 'processes' };
@@ -80,13 +76,24 @@ export async function completeWords(program: Command, words: string[], read: Val
   }
   if (!walk.dashdash && current.startsWith('-')) return filter(listOptions(walk.cmd), current);
   if (walk.helpOf) {
-    const names = walk.helpOf.createHelp().visibleCommands(walk.helpOf).map((c) => c.name());
-    return walk.operands.length === 0 ? filter(names.filter((n) => n !== 'help').map((value) => ({ value })), current) : none();
+    const names = walk.helpOf
+      .createHelp()
+      .visibleCommands(walk.helpOf)
+      .map((c) => c.name());
+    return walk.operands.length === 0
+      ? filter(
+          names.filter((n) => n !== 'help').map((value) => ({ value })),
+          current,
+        )
+      : none();
   }
 
   const subcommands = walk.cmd.createHelp().visibleCommands(walk.cmd);
   if (subcommands.length > 0 && walk.operands.length === 0) {
-    return filter(subcommands.map((c) => ({ value: c.name(), description: c.summary() || firstLine(c.description()) })), current);
+    return filter(
+      subcommands.map((c) => ({ value: c.name(), description: c.summary() || firstLine(c.description()) })),
+      current,
+    );
   }
   return complete(targetOfArgument(walk.cmd, walk.operands.length), current, '', read, ctx);
 }
@@ -175,7 +182,9 @@ function listOptions(cmd: Command): Candidate[] {
 
 function targetOfOption(cmd: Command, opt: Option): Target {
   if (opt.argChoices) return { type: 'choices', choices: opt.argChoices };
-  const kind = (opt.long && cmd.options.includes(opt) ? COMMAND_OPTION_VALUES[`${commandPath(cmd)} ${opt.long}`] : undefined) ?? OPTION_VALUES[opt.attributeName()];
+  const kind =
+    (opt.long && cmd.options.includes(opt) ? COMMAND_OPTION_VALUES[`${commandPath(cmd)} ${opt.long}`] : undefined) ??
+    OPTION_VALUES[opt.attributeName()];
   if (kind) return { type: 'values', kind };
   return /<[^>]*(file|path|dir)[^>]*>|\[[^\]]*(file|path|dir)[^\]]*\]/i.test(opt.flags) ? { type: 'files' } : { type: 'none' };
 }
@@ -200,15 +209,27 @@ function commandPath(cmd: Command): string {
   return names.join(' ');
 }
 
-async function complete(target: Target, current: string, prefix: string, read: ValueReader, ctx: Omit<ValueRequest, 'kind'>): Promise<Completion> {
+async function complete(
+  target: Target,
+  current: string,
+  prefix: string,
+  read: ValueReader,
+  ctx: Omit<ValueRequest, 'kind'>,
+): Promise<Completion> {
   switch (target.type) {
     case 'files':
       return { candidates: [], files: true };
     case 'choices':
-      return filter(target.choices.map((value) => ({ value: prefix + value })), prefix + current);
+      return filter(
+        target.choices.map((value) => ({ value: prefix + value })),
+        prefix + current,
+      );
     case 'values': {
       const values = unique(await read({ kind: target.kind, ...ctx }));
-      return filter(values.map((value) => ({ value: prefix + value })), prefix + current);
+      return filter(
+        values.map((value) => ({ value: prefix + value })),
+        prefix + current,
+      );
     }
     case 'none':
       return none();

@@ -19,7 +19,9 @@ export async function runCompletion(args: string[], program: Command, io: Comple
   if (action === 'generate') {
     const shell = rest[0] ? (isCompletionShell(rest[0]) ? rest[0] : undefined) : detectShell(io.env.SHELL);
     if (!shell) {
-      io.stderr.write(`✗ no completion script for ${rest[0] ?? `SHELL=${io.env.SHELL ?? ''}`}\nhint: pass one of bash, zsh, fish: deployer --completion generate bash\n`);
+      io.stderr.write(
+        `✗ no completion script for ${rest[0] ?? `SHELL=${io.env.SHELL ?? ''}`}\nhint: pass one of bash, zsh, fish: deployer --completion generate bash\n`,
+      );
       return 2;
     }
     io.stdout.write(renderCompletionScript(shell));
@@ -74,4 +76,3 @@ export function joinBashWords(words: string[]): { words: string[]; split: boolea
   }
   return { words: out, split: lastJoined };
 }
-

@@ -17,16 +17,32 @@ export interface PathContext {
 export function readHosts(raw: RawTable, issues: Issues, paths: PathContext, stageHint: string): HostConfig[] {
   const value = raw.hosts;
   if (value === undefined) {
-    issues.fail(['hosts'], 'key', `hosts is required but missing: deployer needs at least one host to deploy to. Fix: add a [[hosts]] table with address = "203.0.113.10"${stageHint}.`);
+    issues.fail(
+      ['hosts'],
+      'key',
+      `hosts is required but missing: deployer needs at least one host to deploy to. Fix: add a [[hosts]] table with address = "203.0.113.10"${stageHint}.`,
+    );
   }
   if (!Array.isArray(value) || !value.every(isTable)) {
-    issues.fail(['hosts'], 'value', `${issues.name(['hosts'])} must be an array of tables, got ${describeValue(value)}. Fix: write one [[hosts]] table per host, each with address = "203.0.113.10".`);
+    issues.fail(
+      ['hosts'],
+      'value',
+      `${issues.name(['hosts'])} must be an array of tables, got ${describeValue(value)}. Fix: write one [[hosts]] table per host, each with address = "203.0.113.10".`,
+    );
   }
   if (value.length === 0) {
-    issues.fail(['hosts'], 'value', `${issues.name(['hosts'])} is empty: deployer needs at least one host. Fix: write hosts = [{ address = "203.0.113.10" }] or add a [[hosts]] table.`);
+    issues.fail(
+      ['hosts'],
+      'value',
+      `${issues.name(['hosts'])} is empty: deployer needs at least one host. Fix: write hosts = [{ address = "203.0.113.10" }] or add a [[hosts]] table.`,
+    );
   }
   if (value.length > LIMITS.hosts) {
-    issues.fail(['hosts'], 'value', `${issues.name(['hosts'])} has ${value.length} hosts; at most ${LIMITS.hosts} are accepted. Fix: split the hosts into stages.`);
+    issues.fail(
+      ['hosts'],
+      'value',
+      `${issues.name(['hosts'])} has ${value.length} hosts; at most ${LIMITS.hosts} are accepted. Fix: split the hosts into stages.`,
+    );
   }
   const hosts = value.map((table, n) => readHost(table as RawTable, n, issues, paths));
   checkUniqueNames(hosts, value as RawTable[], issues);
@@ -56,8 +72,16 @@ function checkUniqueNames(hosts: HostConfig[], tables: RawTable[], issues: Issue
     }
     const explicit = tables[n].name !== undefined;
     const path = explicit ? ['hosts', n, 'name'] : ['hosts', n];
-    const what = explicit ? `${issues.name(path)} ${JSON.stringify(host.name)}` : `${issues.name(path)} (named after its address ${JSON.stringify(host.name)})`;
-    issues.attempt(() => issues.fail(path, 'value', `${what} is already used by ${issues.name(['hosts', first])}; host names must be unique because --host selects hosts by name. Fix: give each host its own name, e.g. name = "web${n + 1}".`));
+    const what = explicit
+      ? `${issues.name(path)} ${JSON.stringify(host.name)}`
+      : `${issues.name(path)} (named after its address ${JSON.stringify(host.name)})`;
+    issues.attempt(() =>
+      issues.fail(
+        path,
+        'value',
+        `${what} is already used by ${issues.name(['hosts', first])}; host names must be unique because --host selects hosts by name. Fix: give each host its own name, e.g. name = "web${n + 1}".`,
+      ),
+    );
   });
 }
 
@@ -67,4 +91,3 @@ export function expandPath(path: string, paths: PathContext): string {
   if (path.startsWith('~/')) return join(paths.home, path.slice(2));
   return isAbsolute(path) ? path : resolve(paths.root, path);
 }
-

@@ -100,9 +100,10 @@ export class Issues {
 
   missing(table: TomlPath, key: string, example: string): never {
     const path = [...table, key];
-    const fix = table.length === 0
-      ? `add ${key} = ${example} near the top of the file, before the first [table]`
-      : `add ${key} = ${example} to ${this.name(table)}`;
+    const fix =
+      table.length === 0
+        ? `add ${key} = ${example} near the top of the file, before the first [table]`
+        : `add ${key} = ${example} to ${this.name(table)}`;
     this.fail(path, 'key', `${this.name(path)} is required but missing. Fix: ${fix}.`);
   }
 
@@ -127,7 +128,11 @@ export class Issues {
 export function checkNotTopLevelKey(issues: Issues, table: TomlPath, key: string): void {
   if (!MISPLACEABLE.includes(key)) return;
   const path = [...table, key];
-  issues.fail(path, 'key', `${issues.name(path)} looks like the top-level key ${key} written below the [${issues.name(table)}] header. ${belowHeader(key)}`);
+  issues.fail(
+    path,
+    'key',
+    `${issues.name(path)} looks like the top-level key ${key} written below the [${issues.name(table)}] header. ${belowHeader(key)}`,
+  );
 }
 
 // Top-level keys nobody would choose as a process name or adapter option.

@@ -30,12 +30,20 @@ function readConfigText(file: string, displayName: string): string {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new ConfigError(`${displayName}: config file not found (looked for ${file}). Fix: run \`deployer init\` to write one, or pass the right file with -c/--config.`, { cause: err });
+      throw new ConfigError(
+        `${displayName}: config file not found (looked for ${file}). Fix: run \`deployer init\` to write one, or pass the right file with -c/--config.`,
+        { cause: err },
+      );
     }
     if (code === 'EISDIR') {
-      throw new ConfigError(`${displayName}: is a directory, not a config file. Fix: pass the file itself, e.g. -c ${displayName.replace(/\/$/, '')}/deployer.toml.`, { cause: err });
+      throw new ConfigError(
+        `${displayName}: is a directory, not a config file. Fix: pass the file itself, e.g. -c ${displayName.replace(/\/$/, '')}/deployer.toml.`,
+        { cause: err },
+      );
     }
-    throw new ConfigError(`${displayName}: cannot read the config file (${(err as Error).message}). Fix: check the file's permissions.`, { cause: err });
+    throw new ConfigError(`${displayName}: cannot read the config file (${(err as Error).message}). Fix: check the file's permissions.`, {
+      cause: err,
+    });
   }
 }
 

@@ -14,7 +14,11 @@ export function readStages(raw: RawTable, issues: Issues): Map<string, RawTable>
   const value = raw.stages;
   if (value === undefined) return stages;
   if (!isTable(value)) {
-    issues.fail(['stages'], 'value', `stages must be a table of stages, got ${describeValue(value)}. Fix: write a [stages.production] header followed by the keys that differ in that stage.`);
+    issues.fail(
+      ['stages'],
+      'value',
+      `stages must be a table of stages, got ${describeValue(value)}. Fix: write a [stages.production] header followed by the keys that differ in that stage.`,
+    );
   }
   for (const [name, overlay] of Object.entries(value)) issues.attempt(() => readStage(issues, stages, name, overlay));
   return stages;
@@ -23,15 +27,27 @@ export function readStages(raw: RawTable, issues: Issues): Map<string, RawTable>
 function readStage(issues: Issues, stages: Map<string, RawTable>, name: string, overlay: unknown): void {
   const path = ['stages', name];
   if (!APP_NAME.test(name) || name.length > LIMITS.stageName) {
-    issues.fail(path, 'key', `stage name ${JSON.stringify(name)} (${issues.name(path)}) must be lowercase letters, digits and "-", starting with a letter or digit, at most ${LIMITS.stageName} characters, because it becomes part of unit and directory names. Fix: rename it, e.g. [stages.${suggestName(name)}].`);
+    issues.fail(
+      path,
+      'key',
+      `stage name ${JSON.stringify(name)} (${issues.name(path)}) must be lowercase letters, digits and "-", starting with a letter or digit, at most ${LIMITS.stageName} characters, because it becomes part of unit and directory names. Fix: rename it, e.g. [stages.${suggestName(name)}].`,
+    );
   }
   if (!isTable(overlay)) {
-    issues.fail(path, 'value', `${issues.name(path)} must be a table of overrides, got ${describeValue(overlay)}. Fix: write a [${issues.name(path)}] header with the keys that differ in this stage below it.`);
+    issues.fail(
+      path,
+      'value',
+      `${issues.name(path)} must be a table of overrides, got ${describeValue(overlay)}. Fix: write a [${issues.name(path)}] header with the keys that differ in this stage below it.`,
+    );
   }
   for (const key of NOT_IN_STAGE) {
     if (overlay[key] === undefined) continue;
     const why = key === 'app' ? `every stage deploys the same app, named "<app>-${name}" on the hosts` : 'stages do not nest';
-    issues.fail([...path, key], 'key', `${issues.name([...path, key])} cannot be set in a stage: ${why}. Fix: remove ${key} from [${issues.name(path)}].`);
+    issues.fail(
+      [...path, key],
+      'key',
+      `${issues.name([...path, key])} cannot be set in a stage: ${why}. Fix: remove ${key} from [${issues.name(path)}].`,
+    );
   }
   stages.set(name, overlay);
 }
@@ -41,11 +57,19 @@ export function checkStageSelected(stage: string, stages: Map<string, RawTable>,
   if (stages.has(stage)) return;
   const known = [...stages.keys()];
   if (known.length === 0) {
-    issues.fail(['stages'], 'key', `unknown stage ${JSON.stringify(stage)}: this file declares no stages. Fix: add a [stages.${suggestName(stage)}] table with the keys that differ in that stage, or run without --stage.`);
+    issues.fail(
+      ['stages'],
+      'key',
+      `unknown stage ${JSON.stringify(stage)}: this file declares no stages. Fix: add a [stages.${suggestName(stage)}] table with the keys that differ in that stage, or run without --stage.`,
+    );
   }
   const guess = suggest(stage, known);
   const mean = guess ? ` Did you mean ${JSON.stringify(guess)}?` : '';
-  issues.fail(['stages'], 'key', `unknown stage ${JSON.stringify(stage)}. Known stages: ${known.join(', ')}.${mean} Fix: pass one of them with --stage, or add a [stages.${suggestName(stage)}] table.`);
+  issues.fail(
+    ['stages'],
+    'key',
+    `unknown stage ${JSON.stringify(stage)}. Known stages: ${known.join(', ')}.${mean} Fix: pass one of them with --stage, or add a [stages.${suggestName(stage)}] table.`,
+  );
 }
 
 export interface Overlaid {
@@ -86,6 +110,10 @@ function originOf(path: TomlPath, origins: Map<string, TomlPath>): TomlPath {
 }
 
 function suggestName(name: string): string {
-  const cleaned = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, LIMITS.stageName).replace(/^-+|-+$/g, '');
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, LIMITS.stageName)
+    .replace(/^-+|-+$/g, '');
   return cleaned || 'production';
 }

@@ -57,17 +57,23 @@ export function parseToml(source: string, displayName: string): RawTable {
     return parse(source, { integersAsBigInt: true, unsafeKeyBehaviour: 'throw' }) as RawTable;
   } catch (err) {
     if (!(err instanceof TomlError)) throw err;
-    const what = err.message.split('\n')[0].replace(/^Invalid TOML document:\s*/, '').replace(/\.$/, '');
+    const what = err.message
+      .split('\n')[0]
+      .replace(/^Invalid TOML document:\s*/, '')
+      .replace(/\.$/, '');
     throw new ConfigError(`${displayName}:${err.line}:${err.column}: invalid TOML: ${what}. Fix: ${fixForSyntax(what)}.`, { cause: err });
   }
 }
 
 function fixForSyntax(what: string): string {
-  if (/invalid value|end-of-line/.test(what)) return 'quote strings (name = "value"); booleans are true/false and numbers are bare digits, one key = value per line';
+  if (/invalid value|end-of-line/.test(what))
+    return 'quote strings (name = "value"); booleans are true/false and numbers are bare digits, one key = value per line';
   if (/redefine/.test(what)) return 'each key and each [table] may appear only once; remove the duplicate or merge the two';
-  if (/unfinished string|control characters are not allowed in strings/.test(what)) return 'close the string with its quote on the same line, or use """…""" for text over several lines';
+  if (/unfinished string|control characters are not allowed in strings/.test(what))
+    return 'close the string with its quote on the same line, or use """…""" for text over several lines';
   if (/table array|unfinished table/.test(what)) return 'close the header with ] (or ]] for an array of tables like [[hosts]])';
-  if (/unfinished array|comma or end/.test(what)) return 'separate items with commas and close the array with ] (or the inline table with })';
+  if (/unfinished array|comma or end/.test(what))
+    return 'separate items with commas and close the array with ] (or the inline table with })';
   if (/unsafe property/.test(what)) return 'rename the key; __proto__ and constructor are not allowed';
   return 'correct the TOML syntax at that position (see https://toml.io)';
 }

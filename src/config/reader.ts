@@ -102,23 +102,43 @@ export class TableReader<K extends TableKind = TableKind> {
       this.issues.wrongValue(path, field.expected ?? 'a string', v, field.example);
     }
     if (v.length > field.maxLength) {
-      this.issues.fail(path, 'value', `${this.issues.name(path)} is ${v.length} characters long; at most ${field.maxLength} are accepted. Fix: write ${key} = ${field.example}.`);
+      this.issues.fail(
+        path,
+        'value',
+        `${this.issues.name(path)} is ${v.length} characters long; at most ${field.maxLength} are accepted. Fix: write ${key} = ${field.example}.`,
+      );
     }
     if (field.oneLine && /[\r\n]/.test(v.trim())) {
-      this.issues.fail(path, 'value', `${this.issues.name(path)} contains a line break, got ${describeValue(v)}; it must stay on one line (systemd and the remote shell read one line). Fix: write it on one line, e.g. ${key} = ${field.example}, or put the steps in a script in the release.`);
+      this.issues.fail(
+        path,
+        'value',
+        `${this.issues.name(path)} contains a line break, got ${describeValue(v)}; it must stay on one line (systemd and the remote shell read one line). Fix: write it on one line, e.g. ${key} = ${field.example}, or put the steps in a script in the release.`,
+      );
     }
     const broken = field.rule?.(v);
-    if (broken) this.issues.fail(path, 'value', `${this.issues.name(path)} ${broken.problem}, got ${describeValue(v)}. Fix: ${broken.fix}.`);
+    if (broken)
+      this.issues.fail(path, 'value', `${this.issues.name(path)} ${broken.problem}, got ${describeValue(v)}. Fix: ${broken.fix}.`);
     return v;
   }
 
   private checkStrings(key: string, maxItems: number, maxLength: number, v: unknown): string[] {
     if (!Array.isArray(v)) this.issues.wrongValue(this.at(key), 'an array of strings', v, this.example(key));
-    if (v.length > maxItems) this.issues.fail(this.at(key), 'value', `${this.issues.name(this.at(key))} has ${v.length} items; at most ${maxItems} are accepted. Fix: write ${key} = ${this.example(key)}.`);
+    if (v.length > maxItems)
+      this.issues.fail(
+        this.at(key),
+        'value',
+        `${this.issues.name(this.at(key))} has ${v.length} items; at most ${maxItems} are accepted. Fix: write ${key} = ${this.example(key)}.`,
+      );
     v.forEach((item, n) => {
       const path = [...this.path, key, n];
       if (typeof item !== 'string' || item === '' || item.length > maxLength) {
-        this.issues.attempt(() => this.issues.fail(path, 'value', `${this.issues.name(path)} must be a non-empty string of at most ${maxLength} characters, got ${describeValue(item)}. Fix: write ${key} = ${this.example(key)}.`));
+        this.issues.attempt(() =>
+          this.issues.fail(
+            path,
+            'value',
+            `${this.issues.name(path)} must be a non-empty string of at most ${maxLength} characters, got ${describeValue(item)}. Fix: write ${key} = ${this.example(key)}.`,
+          ),
+        );
       }
     });
     return v as string[];
@@ -130,7 +150,11 @@ export class TableReader<K extends TableKind = TableKind> {
     if (v === undefined) return undefined;
     if (!isTable(v)) {
       const name = this.issues.name(this.at(key));
-      this.issues.fail(this.at(key), 'value', `${name} must be a table, got ${describeValue(v)}. Fix: write a [${name}] header on its own line, with its keys below it.`);
+      this.issues.fail(
+        this.at(key),
+        'value',
+        `${name} must be a table, got ${describeValue(v)}. Fix: write a [${name}] header on its own line, with its keys below it.`,
+      );
     }
     return v;
   }

@@ -6,15 +6,46 @@ import type { RuleFailure } from './schema.js';
 
 /** Directories the system owns outright: neither they nor anything below them may hold apps. */
 const SYSTEM_TREES = [
-  '/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/lost+found', '/proc', '/root', '/run', '/sbin',
-  '/snap', '/sys', '/usr',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/lost+found',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/snap',
+  '/sys',
+  '/usr',
 ];
 /** Below /usr only /usr/local/<own dir> is the administrator's, and not its standard subdirectories. */
 const USR_LOCAL_STANDARD = ['bin', 'etc', 'games', 'include', 'lib', 'libexec', 'man', 'sbin', 'share', 'src'];
 /** Shared directories that hold other things: an apps dir may live below them, never be one. */
 const SHARED_DIRS = [
-  '/', '/home', '/media', '/mnt', '/opt', '/tmp', '/var', '/var/backups', '/var/cache', '/var/lib', '/var/local', '/var/lock', '/var/log',
-  '/var/mail', '/var/opt', '/var/spool', '/var/tmp', '/var/www', '/usr/local',
+  '/',
+  '/home',
+  '/media',
+  '/mnt',
+  '/opt',
+  '/tmp',
+  '/var',
+  '/var/backups',
+  '/var/cache',
+  '/var/lib',
+  '/var/local',
+  '/var/lock',
+  '/var/log',
+  '/var/mail',
+  '/var/opt',
+  '/var/spool',
+  '/var/tmp',
+  '/var/www',
+  '/usr/local',
 ];
 /** deployer's own default apps dir: an app dir there would hold every other app. */
 const DEFAULT_APPS_DIR = '/srv/deployer';
@@ -54,7 +85,18 @@ export function appDirReason(appsDir: string, appName: string): string | undefin
 }
 
 /** Names deployer itself writes in a release directory (and the app dir around it). */
-export const RESERVED_RELEASE_NAMES = ['.env', '.appenv', '.venv', '.deployer', '.incoming', '.versions', 'app_binary', 'requirements.txt', 'wheels', 'current'];
+export const RESERVED_RELEASE_NAMES = [
+  '.env',
+  '.appenv',
+  '.venv',
+  '.deployer',
+  '.incoming',
+  '.versions',
+  'app_binary',
+  'requirements.txt',
+  'wheels',
+  'current',
+];
 
 export function checkDistfile(value: string): RuleFailure | undefined {
   const base = value.split('/').pop() ?? value;

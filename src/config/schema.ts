@@ -63,11 +63,20 @@ export interface CustomField extends Common {
 export type Field = StringField | IntegerField | BooleanField | ChoiceField | StringsField | CustomField;
 export type TableSchema = Record<string, Field>;
 
-const string = <const F extends Omit<StringField, 'type' | 'maxLength'> & { maxLength?: number }>(f: F) => ({ maxLength: 4096, ...f, type: 'string' as const });
+const string = <const F extends Omit<StringField, 'type' | 'maxLength'> & { maxLength?: number }>(f: F) => ({
+  maxLength: 4096,
+  ...f,
+  type: 'string' as const,
+});
 const integer = <const F extends Omit<IntegerField, 'type'>>(f: F) => ({ ...f, type: 'integer' as const });
 const boolean = <const F extends Omit<BooleanField, 'type'>>(f: F) => ({ ...f, type: 'boolean' as const });
-const choice = <const V extends string, const F extends Omit<ChoiceField<V>, 'type'>>(f: F & { values: readonly V[] }) => ({ ...f, type: 'choice' as const });
-const strings = <const F extends Omit<StringsField, 'type' | 'maxItems' | 'maxLength'> & { maxItems?: number; maxLength?: number }>(f: F) => ({ maxItems: 100, maxLength: 253, ...f, type: 'strings' as const });
+const choice = <const V extends string, const F extends Omit<ChoiceField<V>, 'type'>>(f: F & { values: readonly V[] }) => ({
+  ...f,
+  type: 'choice' as const,
+});
+const strings = <const F extends Omit<StringsField, 'type' | 'maxItems' | 'maxLength'> & { maxItems?: number; maxLength?: number }>(
+  f: F,
+) => ({ maxItems: 100, maxLength: 253, ...f, type: 'strings' as const });
 const custom = (example: string): CustomField => ({ type: 'custom', example });
 
 // ---- Shared patterns and bounds ---------------------------------------------
@@ -114,10 +123,20 @@ export const SCHEMA = {
       expected: `lowercase letters, digits and "-", starting with a letter or digit, at most ${LIMITS.appName} characters (it names units and directories)`,
       example: '"myapp"',
     }),
-    version: string({ pattern: VERSION, maxLength: 128, expected: 'letters, digits, ".", "_", "+" and "-" only (it names the release directory)', example: '"1.2.3"' }),
+    version: string({
+      pattern: VERSION,
+      maxLength: 128,
+      expected: 'letters, digits, ".", "_", "+" and "-" only (it names the release directory)',
+      example: '"1.2.3"',
+    }),
     build_command: string({ ...command, example: '"uv build"' }),
     build_timeout: integer({ min: 1, max: 86_400, default: 600, example: '600' }),
-    distfile: string({ required: true, ...path('the built artifact'), rule: checkDistfile, example: '"dist/myapp-{version}-py3-none-any.whl"' }),
+    distfile: string({
+      required: true,
+      ...path('the built artifact'),
+      rule: checkDistfile,
+      example: '"dist/myapp-{version}-py3-none-any.whl"',
+    }),
     installation_mode: choice({ values: ['python-package', 'binary'], required: true, example: '"python-package"' }),
     requirements: string({ ...path('a requirements file'), example: '"requirements.txt"' }),
     wheelhouse: string({ ...path('a directory of wheels'), example: '"dist/wheels"' }),
@@ -174,10 +193,22 @@ export const SCHEMA = {
   },
   process: {
     // Becomes a systemd ExecStart= line, so it must stay on one line.
-    command: string({ required: true, pattern: /\S/, expected: 'a non-empty command on one line', oneLine: true, example: '"gunicorn myapp.wsgi --bind 127.0.0.1:8000"' }),
+    command: string({
+      required: true,
+      pattern: /\S/,
+      expected: 'a non-empty command on one line',
+      oneLine: true,
+      example: '"gunicorn myapp.wsgi --bind 127.0.0.1:8000"',
+    }),
     replicas: integer({ min: 1, max: LIMITS.replicas, default: 1, example: '1' }),
     socket: boolean({ default: false, example: 'false' }),
-    timer: string({ pattern: /\S/, oneLine: true, maxLength: 256, expected: 'a systemd OnCalendar= expression on one line, like "daily"', example: '"*-*-* 03:00:00"' }),
+    timer: string({
+      pattern: /\S/,
+      oneLine: true,
+      maxLength: 256,
+      expected: 'a systemd OnCalendar= expression on one line, like "daily"',
+      example: '"*-*-* 03:00:00"',
+    }),
   },
   webserver: {
     enabled: boolean({ default: true, example: 'true' }),
@@ -196,7 +227,12 @@ export const SCHEMA = {
     status: integer({ min: 100, max: 599, default: 200, example: '200' }),
     timeout: integer({ min: 1, max: 3600, default: 30, example: '30' }),
     port: integer({ min: 1, max: 65535, example: '8000' }),
-    host: string({ pattern: /^[^\s/@]+$/, maxLength: 253, expected: 'a host name as the Host header carries it, like "example.com" (no scheme, path or spaces)', example: '"example.com"' }),
+    host: string({
+      pattern: /^[^\s/@]+$/,
+      maxLength: 253,
+      expected: 'a host name as the Host header carries it, like "example.com" (no scheme, path or spaces)',
+      example: '"example.com"',
+    }),
   },
   secrets: {
     adapter: choice({ values: ['system', 'bitwarden', '1password', 'doppler', 'json-env'], default: 'system', example: '"system"' }),
@@ -219,7 +255,10 @@ export type TableKind = keyof typeof SCHEMA;
 // ---- Derived views -----------------------------------------------------------
 
 /** The keys each table accepts. */
-export const KEYS = Object.fromEntries(Object.entries(SCHEMA).map(([kind, table]) => [kind, Object.keys(table)])) as unknown as Record<TableKind, readonly string[]>;
+export const KEYS = Object.fromEntries(Object.entries(SCHEMA).map(([kind, table]) => [kind, Object.keys(table)])) as unknown as Record<
+  TableKind,
+  readonly string[]
+>;
 
 /** Keys a [stages.<name>] overlay may not set. */
 export const NOT_IN_STAGE = ['app', 'stages'] as const;

@@ -16,7 +16,9 @@ export function showConfig(ctx: Context): void {
 
 /** Env text with every value replaced, one KEY=[REDACTED] line per variable. */
 export function redactEnv(text: string): string {
-  return Object.keys(parseDotenv(text)).map((key) => `${key}=[REDACTED]\n`).join('');
+  return Object.keys(parseDotenv(text))
+    .map((key) => `${key}=[REDACTED]\n`)
+    .join('');
 }
 
 export function redactConfig(config: Config): Config {
@@ -38,9 +40,16 @@ export function formatConfig(c: Config): string {
   pushKeys(lines, schemaEntries('top', c));
   if (c.version === undefined) lines.push('# version is not set: deploy reads [project].version in pyproject.toml, else `git describe`');
   for (const host of c.hosts) pushTable(lines, '[[hosts]]', hostEntries(host));
-  pushTable(lines, '[processes]', c.processes.map((p): Entry => [p.name, processValue(p), true]));
+  pushTable(
+    lines,
+    '[processes]',
+    c.processes.map((p): Entry => [p.name, processValue(p), true]),
+  );
   const w = c.webserver;
-  pushTable(lines, '[webserver]', [...schemaEntries('webserver', w), ['port', w.port === undefined ? undefined : `${w.port}  # from upstream`, true]]);
+  pushTable(lines, '[webserver]', [
+    ...schemaEntries('webserver', w),
+    ['port', w.port === undefined ? undefined : `${w.port}  # from upstream`, true],
+  ]);
   if (Object.keys(w.statics).length) pushTable(lines, '[webserver.statics]', Object.entries(w.statics));
   const h = c.healthCheck;
   pushTable(lines, '[health_check]', schemaEntries('health_check', h));
@@ -65,7 +74,9 @@ function schemaEntries(kind: TableKind, resolved: object): Entry[] {
 }
 
 function processValue(p: ProcessConfig): string {
-  const parts = schemaEntries('process', p).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} = ${tomlValue(v)}`);
+  const parts = schemaEntries('process', p)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} = ${tomlValue(v)}`);
   return `{ ${parts.join(', ')} }`;
 }
 

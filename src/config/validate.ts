@@ -23,7 +23,8 @@ export interface ValidateMeta extends PathContext {
 export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta): Config {
   const top = new TableReader(issues, raw, [], 'top');
   const fields = top.fields();
-  const stageHint = meta.stage === undefined && meta.stages.length ? `, or pick a stage that has hosts with --stage (${meta.stages.join(', ')})` : '';
+  const stageHint =
+    meta.stage === undefined && meta.stages.length ? `, or pick a stage that has hosts with --stage (${meta.stages.join(', ')})` : '';
   const hosts = issues.attempt(() => readHosts(raw, issues, meta, stageHint)) ?? [];
   const processes = issues.attempt(() => readProcesses(raw, issues)) ?? [];
   const webserver = readWebserver(top, issues);
@@ -31,9 +32,15 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
   const webWritten = isTable(raw.processes) && raw.processes.web !== undefined;
   if (webserver.enabled && raw.processes !== undefined && !webWritten && !processes.some((p) => p.name === 'web')) {
     const explicit = raw.webserver !== undefined && (raw.webserver as RawTable).enabled === true;
-    const state = (explicit ? 'webserver.enabled is true' : 'the webserver is enabled (the default)') + (meta.stage ? ` with [stages.${meta.stage}] applied` : '');
+    const state =
+      (explicit ? 'webserver.enabled is true' : 'the webserver is enabled (the default)') +
+      (meta.stage ? ` with [stages.${meta.stage}] applied` : '');
     issues.attempt(() =>
-      issues.fail(['processes'], 'key', `${issues.name(['processes'])} has no "web" process, but ${state}, so Caddy would have nothing to proxy to. Fix: add web = "gunicorn myapp.wsgi --bind 127.0.0.1:8000" under [processes], or set enabled = false under [webserver].`),
+      issues.fail(
+        ['processes'],
+        'key',
+        `${issues.name(['processes'])} has no "web" process, but ${state}, so Caddy would have nothing to proxy to. Fix: add web = "gunicorn myapp.wsgi --bind 127.0.0.1:8000" under [processes], or set enabled = false under [webserver].`,
+      ),
     );
   }
   const appName = meta.stage === undefined ? fields.app : `${fields.app}-${meta.stage}`;
@@ -65,7 +72,11 @@ function checkAppDir(issues: Issues, appsDir: string, appName: string, raw: RawT
   if (reason === undefined) return;
   const path = raw.apps_dir !== undefined ? ['apps_dir'] : ['app'];
   issues.attempt(() =>
-    issues.fail(path, 'value', `the app directory ${appsDir.replace(/\/+$/, '')}/${appName} (apps_dir + app name) is not deployer's to create and delete: ${reason}. Fix: write apps_dir = "/srv/deployer" (the default), or rename the app.`),
+    issues.fail(
+      path,
+      'value',
+      `the app directory ${appsDir.replace(/\/+$/, '')}/${appName} (apps_dir + app name) is not deployer's to create and delete: ${reason}. Fix: write apps_dir = "/srv/deployer" (the default), or rename the app.`,
+    ),
   );
 }
 
@@ -91,7 +102,11 @@ function checkWebPorts(issues: Issues, webserver: WebserverConfig, processes: Co
   if (last <= 65535) return;
   const path = ['processes', 'web', 'replicas'];
   issues.attempt(() =>
-    issues.fail(path, 'value', `${issues.name(path)} = ${web.replicas} starting at port ${port} (webserver.upstream) needs ports up to ${last}, above 65535. Fix: write replicas = ${65535 - port + 1} or less, or choose a lower port in upstream.`),
+    issues.fail(
+      path,
+      'value',
+      `${issues.name(path)} = ${web.replicas} starting at port ${port} (webserver.upstream) needs ports up to ${last}, above 65535. Fix: write replicas = ${65535 - port + 1} or less, or choose a lower port in upstream.`,
+    ),
   );
 }
 
@@ -101,7 +116,9 @@ function readWebserver(top: TableReader, issues: Issues): WebserverConfig {
   const portText = /:(\d+)$/.exec(fields.upstream)?.[1];
   const port = fields.upstream.startsWith('unix/') || portText === undefined ? undefined : Number(portText);
   if (port !== undefined && (port < 1 || port > 65535)) {
-    issues.attempt(() => r.issues.wrongValue(r.at('upstream'), 'host:port with a port from 1 to 65535', fields.upstream, r.example('upstream')));
+    issues.attempt(() =>
+      r.issues.wrongValue(r.at('upstream'), 'host:port with a port from 1 to 65535', fields.upstream, r.example('upstream')),
+    );
   }
   return compact({ ...fields, port, statics: readStatics(r, issues) });
 }
@@ -113,7 +130,11 @@ function readStatics(r: TableReader, issues: Issues): Record<string, string> {
     const path = ['webserver', 'statics', prefix];
     issues.attempt(() => {
       if (!prefix.startsWith('/')) {
-        issues.fail(path, 'key', `${issues.name(path)}: a statics key is a URL path prefix and must start with "/". Fix: write "/${prefix}" = ${JSON.stringify(typeof dir === 'string' ? dir : 'static')}.`);
+        issues.fail(
+          path,
+          'key',
+          `${issues.name(path)}: a statics key is a URL path prefix and must start with "/". Fix: write "/${prefix}" = ${JSON.stringify(typeof dir === 'string' ? dir : 'static')}.`,
+        );
       }
       if (typeof dir !== 'string' || dir.trim() === '') issues.wrongValue(path, 'a directory (relative to the release)', dir, '"static"');
     });
@@ -142,7 +163,9 @@ function readSecrets(top: TableReader, issues: Issues): SecretsConfig {
   const options: Record<string, string> = {};
   for (const key of Object.keys(table)) {
     if (KEYS.secrets.includes(key)) continue;
-    options[key] = issues.attempt(() => r.read(key, { type: 'string', expected: 'a string (an adapter option)', maxLength: 4096, example: '"…"' })) as string;
+    options[key] = issues.attempt(() =>
+      r.read(key, { type: 'string', expected: 'a string (an adapter option)', maxLength: 4096, example: '"…"' }),
+    ) as string;
   }
   return compact({ ...r.fields(), options });
 }
@@ -150,4 +173,3 @@ function readSecrets(top: TableReader, issues: Issues): SecretsConfig {
 function readHooks(top: TableReader, issues: Issues): HooksConfig {
   return new TableReader(issues, issues.attempt(() => top.subTable('hooks')) ?? {}, ['hooks'], 'hooks').fields();
 }
-

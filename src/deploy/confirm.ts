@@ -6,7 +6,9 @@ import { ConfigError, UserAbort } from '../errors.js';
 export async function confirmOrAbort(ctx: Context, question: string, flag = '--yes'): Promise<void> {
   if (ctx.global.yes) return;
   if (!ctx.interactive) {
-    throw new ConfigError(`${question.replace(/\?$/, '')}: this needs confirmation, and there is no terminal to ask on`, { hint: `pass ${flag} to confirm` });
+    throw new ConfigError(`${question.replace(/\?$/, '')}: this needs confirmation, and there is no terminal to ask on`, {
+      hint: `pass ${flag} to confirm`,
+    });
   }
   const { confirm } = await import('@inquirer/prompts');
   const ok = await confirm({ message: question, default: false });

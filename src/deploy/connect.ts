@@ -48,19 +48,40 @@ export function whoIsAsking(ctx: Context): string {
   return whoAmI(ctx.env, userInfo().username, hostname());
 }
 
-export async function connectHost(ctx: Context, config: Config, host: HostConfig, opts: HostsOptions): Promise<{ handle: HostHandle; lock: Lock }> {
+export async function connectHost(
+  ctx: Context,
+  config: Config,
+  host: HostConfig,
+  opts: HostsOptions,
+): Promise<{ handle: HostHandle; lock: Lock }> {
   return lockHost(ctx, config, host, await ctx.connect(host), opts);
 }
 
 /** Takes the app's lock (and reads the state) on a connected host; closes the connection when that fails. */
-export async function lockHost(ctx: Context, config: Config, host: HostConfig, remote: Remote, opts: HostsOptions): Promise<{ handle: HostHandle; lock: Lock }> {
+export async function lockHost(
+  ctx: Context,
+  config: Config,
+  host: HostConfig,
+  remote: Remote,
+  opts: HostsOptions,
+): Promise<{ handle: HostHandle; lock: Lock }> {
   try {
     const holder = `${whoIsAsking(ctx)} pid ${ctx.pid}: deployer ${opts.command} (since ${new Date(ctx.clock.now()).toISOString()})`;
-    const lock = await remote.lock(
-      { layout: layoutFor(config), appName: config.appName, identity: config, version: opts.version, lockWait: opts.lockWait ?? 0, holder, lock: opts.lock, create: opts.create ?? false },
-    );
+    const lock = await remote.lock({
+      layout: layoutFor(config),
+      appName: config.appName,
+      identity: config,
+      version: opts.version,
+      lockWait: opts.lockWait ?? 0,
+      holder,
+      lock: opts.lock,
+      create: opts.create ?? false,
+    });
     if (lock.state.owner === 'adopted') {
-      ctx.reporter.info(`adopted ${layoutFor(config).appDir}: made by an earlier deployer for ${config.appName}; it now carries an identity record (${IDENTITY_FILE})`, host.name);
+      ctx.reporter.info(
+        `adopted ${layoutFor(config).appDir}: made by an earlier deployer for ${config.appName}; it now carries an identity record (${IDENTITY_FILE})`,
+        host.name,
+      );
     }
     return { handle: handleFor(host, remote, lock.state), lock };
   } catch (e) {

@@ -65,7 +65,14 @@ export function isPrivate(address: string): boolean {
   const a = normalize(address);
   if (isIP(a) === 4) {
     const [x, y] = a.split('.').map(Number);
-    return x === 10 || x === 127 || (x === 172 && y >= 16 && y < 32) || (x === 192 && y === 168) || (x === 100 && y >= 64 && y < 128) || (x === 169 && y === 254);
+    return (
+      x === 10 ||
+      x === 127 ||
+      (x === 172 && y >= 16 && y < 32) ||
+      (x === 192 && y === 168) ||
+      (x === 100 && y >= 64 && y < 128) ||
+      (x === 169 && y === 254)
+    );
   }
   return a === '::1' || /^f[cd]/.test(a) || /^fe[89ab]/.test(a);
 }
@@ -83,12 +90,25 @@ export async function checkDomains(hosts: DnsHost[], resolve: Resolver = systemR
   };
   const perHost = await Promise.all(
     hosts.map(async (h): Promise<DnsNote[]> => {
-      const domains = [...new Map(h.domains.map(domainName).filter((d) => d !== undefined).map((d) => [d.name.toLowerCase(), d])).values()];
+      const domains = [
+        ...new Map(
+          h.domains
+            .map(domainName)
+            .filter((d) => d !== undefined)
+            .map((d) => [d.name.toLowerCase(), d]),
+        ).values(),
+      ];
       if (domains.length === 0) return [];
-      const skip = (why: string): DnsNote[] => [{ host: h.name, level: 'debug', message: `DNS check of ${domains.map((d) => d.name).join(', ')} skipped: ${why}` }];
-      if (h.jumped) return skip(`the host is reached through ProxyJump, so its address ${h.address} is as the jump host sees it, not as visitors do`);
+      const skip = (why: string): DnsNote[] => [
+        { host: h.name, level: 'debug', message: `DNS check of ${domains.map((d) => d.name).join(', ')} skipped: ${why}` },
+      ];
+      if (h.jumped)
+        return skip(`the host is reached through ProxyJump, so its address ${h.address} is as the jump host sees it, not as visitors do`);
       const hostAddrs = isIP(h.address) ? [h.address] : await lookupOnce(h.address);
-      if (hostAddrs instanceof Error) return skip(`the host's address ${h.address} does not resolve from this machine (${hostAddrs.message}), so there is nothing to compare with`);
+      if (hostAddrs instanceof Error)
+        return skip(
+          `the host's address ${h.address} does not resolve from this machine (${hostAddrs.message}), so there is nothing to compare with`,
+        );
       const own = new Set(hostAddrs.map(normalize));
       const shown = hostAddrs.join(', ');
       const notes: DnsNote[] = [];
@@ -96,14 +116,22 @@ export async function checkDomains(hosts: DnsHost[], resolve: Resolver = systemR
         const got = await lookupOnce(d.name);
         if (!(got instanceof Error) && got.some((a) => own.has(normalize(a)))) continue;
         if (!(got instanceof Error) && hostAddrs.every(isPrivate)) {
-          notes.push({ host: h.name, level: 'debug', message: `DNS check of ${d.name} skipped: it resolves to ${got.join(', ')} and the host's address ${shown} is private (behind NAT or a load balancer, the public address is not known here)` });
+          notes.push({
+            host: h.name,
+            level: 'debug',
+            message: `DNS check of ${d.name} skipped: it resolves to ${got.join(', ')} and the host's address ${shown} is private (behind NAT or a load balancer, the public address is not known here)`,
+          });
           continue;
         }
         const seen = got instanceof Error ? 'does not resolve' : `resolves to ${got.join(', ')}, not to this host (${shown})`;
         const fix = d.plainHttp
           ? `add a DNS A/AAAA record for ${d.name} pointing to ${shown} (or a hosts-file entry for a test name)`
           : `add a DNS A/AAAA record for ${d.name} pointing to ${shown} (Caddy also needs it to get the HTTPS certificate); for a site without a public name, write "http://${d.name}" in domains to serve plain HTTP`;
-        notes.push({ host: h.name, level: 'warn', message: `${d.name} ${seen} as seen from this machine: visitors may not reach the site. Fix: ${fix}.` });
+        notes.push({
+          host: h.name,
+          level: 'warn',
+          message: `${d.name} ${seen} as seen from this machine: visitors may not reach the site. Fix: ${fix}.`,
+        });
       }
       return notes;
     }),

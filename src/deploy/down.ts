@@ -12,11 +12,17 @@ import { loadCommandConfig } from './load.js';
 export async function runDown(ctx: Context, opts: { lockWait: number }): Promise<void> {
   const config = loadCommandConfig(ctx);
   const hosts = selectHosts(config, ctx.global.host);
-  await confirmOrAbort(ctx, `remove ${config.appName} (${layoutFor(config).appDir}, its services and its Caddy site) from ${hosts.map((h) => h.name).join(', ')}?`);
+  await confirmOrAbort(
+    ctx,
+    `remove ${config.appName} (${layoutFor(config).appDir}, its services and its Caddy site) from ${hosts.map((h) => h.name).join(', ')}?`,
+  );
   const who = { time: new Date(ctx.clock.now()).toISOString(), by: whoIsAsking(ctx) };
   await forEachHost(ctx, config, { lock: true, lockWait: opts.lockWait, command: 'down' }, async (h) => {
     const r = await h.remote.runScript(planDown(config, h.host, h.state, who));
-    if (!r.ok) throw new RemoteCommandError(`${h.host.name}: down failed at ${r.failedStep ?? '?'}`, r.code, r.stderr, { details: r.stderr.trim() || undefined });
+    if (!r.ok)
+      throw new RemoteCommandError(`${h.host.name}: down failed at ${r.failedStep ?? '?'}`, r.code, r.stderr, {
+        details: r.stderr.trim() || undefined,
+      });
     ctx.reporter.emit({ type: 'phase', host: h.host.name, phase: 'down', label: `${config.appName} removed`, status: 'done' });
   });
   ctx.reporter.emit({ type: 'result', command: 'down', ok: true, data: { app: config.appName } });

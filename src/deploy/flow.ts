@@ -14,7 +14,8 @@ export interface DeployOptions {
 }
 
 /** Stable phase identifiers (the `phase` of --json events, docs/json.md). */
-export type PhaseId = 'build' | 'connect' | 'lock' | 'upload' | 'prepare' | 'switch' | 'verify' | 'commit' | 'rollback' | 'live' | 'unchanged';
+export type PhaseId =
+  'build' | 'connect' | 'lock' | 'upload' | 'prepare' | 'switch' | 'verify' | 'commit' | 'rollback' | 'live' | 'unchanged';
 
 export interface Flow {
   ctx: Context;

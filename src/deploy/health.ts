@@ -17,11 +17,21 @@ export interface HealthResult {
   attempts: number;
 }
 
-export async function checkHealth(remote: Pick<Remote, 'httpGet'>, config: Config, clock: Clock, host?: Pick<HostConfig, 'domains'>): Promise<HealthResult> {
+export async function checkHealth(
+  remote: Pick<Remote, 'httpGet'>,
+  config: Config,
+  clock: Clock,
+  host?: Pick<HostConfig, 'domains'>,
+): Promise<HealthResult> {
   const hc = config.healthCheck;
   if (!hc.path) return { ok: true, attempts: 0 };
   const port = hc.port ?? config.webserver.port;
-  if (!port) return { ok: false, error: 'health_check.path is set but no port is known: set health_check.port or webserver.upstream = "127.0.0.1:PORT"', attempts: 0 };
+  if (!port)
+    return {
+      ok: false,
+      error: 'health_check.path is set but no port is known: set health_check.port or webserver.upstream = "127.0.0.1:PORT"',
+      attempts: 0,
+    };
   const hostHeader = healthCheckHost(config, { domains: host?.domains ?? [] });
   const what = `GET ${hc.path} on port ${port}${hostHeader ? ` (Host: ${hostHeader})` : ''}`;
   const deadline = clock.now() + hc.timeout * 1000;
@@ -30,7 +40,10 @@ export async function checkHealth(remote: Pick<Remote, 'httpGet'>, config: Confi
   while (true) {
     attempts++;
     try {
-      const res = await remote.httpGet(port, hc.path, { host: hostHeader, timeoutMs: Math.min(5000, Math.max(500, deadline - clock.now())) });
+      const res = await remote.httpGet(port, hc.path, {
+        host: hostHeader,
+        timeoutMs: Math.min(5000, Math.max(500, deadline - clock.now())),
+      });
       if (res.status === hc.status) return { ok: true, attempts };
       last = `${what} answered ${res.status}, expected ${hc.status}`;
     } catch (e) {
@@ -54,7 +67,12 @@ export function unitLogCommand(config: Config, host: Pick<HostConfig, 'user'>, s
   return shellJoin(sudoArgv(host.user, argv));
 }
 
-export async function readUnitLog(remote: Pick<Remote, 'exec'>, config: Config, host: Pick<HostConfig, 'user'>, sinceSeconds: number): Promise<string | undefined> {
+export async function readUnitLog(
+  remote: Pick<Remote, 'exec'>,
+  config: Config,
+  host: Pick<HostConfig, 'user'>,
+  sinceSeconds: number,
+): Promise<string | undefined> {
   try {
     const r = await remote.exec(unitLogCommand(config, host, sinceSeconds));
     const text = r.stdout.trim();

@@ -31,10 +31,21 @@ export function parseHistory(text: string): HistoryEntry[] {
 
 export function formatHistory(entries: HistoryEntry[]): string {
   if (entries.length === 0) return 'no history yet';
-  const rows = entries.map((e) => [e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), e.host, e.action, [e.from, e.to].filter(Boolean).join(' -> ') || '-', e.result, e.by]);
+  const rows = entries.map((e) => [
+    e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    e.host,
+    e.action,
+    [e.from, e.to].filter(Boolean).join(' -> ') || '-',
+    e.result,
+    e.by,
+  ]);
   const head = ['time', 'host', 'action', 'versions', 'result', 'by'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }
 
@@ -45,7 +56,10 @@ export async function runHistory(ctx: Context, opts: { limit: number }): Promise
     const r = await h.remote.exec(shellJoin(['sh', '-c', 'cat -- "$1" 2>/dev/null || true', 'sh', file]));
     return parseHistory(r.stdout);
   });
-  const entries = perHost.flat().sort((a, b) => b.time.localeCompare(a.time)).slice(0, opts.limit);
+  const entries = perHost
+    .flat()
+    .sort((a, b) => b.time.localeCompare(a.time))
+    .slice(0, opts.limit);
   if (ctx.reporter.json) ctx.reporter.emit({ type: 'result', command: 'history', ok: true, data: { app: config.appName, entries } });
   else ctx.reporter.print(formatHistory(entries));
 }

@@ -29,7 +29,16 @@ export function remoteHookScript(flow: Flow, host: Locked, key: 'on_failure' | '
   const runAs = appUser !== host.host.user ? appUser : undefined;
   return {
     phaseLock: L.phaseLockFile,
-    steps: [{ kind: 'app-command', command, env: { DEPLOYER_VERSION: flow.version, DEPLOYER_OUTCOME: outcome }, releaseDir: `${L.appDir}/current`, runAs, desc: `${key} hook: ${command}` }],
+    steps: [
+      {
+        kind: 'app-command',
+        command,
+        env: { DEPLOYER_VERSION: flow.version, DEPLOYER_OUTCOME: outcome },
+        releaseDir: `${L.appDir}/current`,
+        runAs,
+        desc: `${key} hook: ${command}`,
+      },
+    ],
   };
 }
 
@@ -37,7 +46,8 @@ export async function runEndHooks(flow: Flow, held: Locked[], end: DeployEnd): P
   const { ctx, config, version } = flow;
   const { reporter } = ctx;
   const { hooks } = config;
-  const warn = (what: string, e: unknown, host?: string) => reporter.warn(`${what} failed: ${e instanceof Error ? e.message : String(e)}`, host);
+  const warn = (what: string, e: unknown, host?: string) =>
+    reporter.warn(`${what} failed: ${e instanceof Error ? e.message : String(e)}`, host);
   for (const h of held) {
     const remote: Array<['on_failure' | 'always', string | undefined]> = [
       ['on_failure', end.failedHosts.has(h.host.name) ? hooks.onFailure : undefined],
@@ -51,7 +61,11 @@ export async function runEndHooks(flow: Flow, held: Locked[], end: DeployEnd): P
       }
       try {
         const res = await h.remote.runScript(remoteHookScript(flow, h, key, command, end.outcome));
-        if (!res.ok) reporter.warn(`${key} hook failed (exit ${res.code ?? '?'})${res.stderr.trim() ? `: ${res.stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`, h.host.name);
+        if (!res.ok)
+          reporter.warn(
+            `${key} hook failed (exit ${res.code ?? '?'})${res.stderr.trim() ? `: ${res.stderr.trim().split('\n').slice(-3).join(' / ')}` : ''}`,
+            h.host.name,
+          );
       } catch (e) {
         warn(`${key} hook`, e, h.host.name);
       }

@@ -43,7 +43,10 @@ export function describeInterruption(events: readonly DeployerEvent[], hosts: re
           : 'hosts without a verdict revert to their previous release';
   return new UserAbort(`interrupted (Ctrl-C) during ${WHILE[stage]}; ${summary}`, {
     details: lines.join('\n'),
-    hint: stage === 'upload' ? `deploy ${version} again to finish: what is already on the hosts is not sent again` : '`deployer history` shows what each host recorded',
+    hint:
+      stage === 'upload'
+        ? `deploy ${version} again to finish: what is already on the hosts is not sent again`
+        : '`deployer history` shows what each host recorded',
   });
 }
 
@@ -75,7 +78,10 @@ function hostState(stage: Stage, events: readonly DeployerEvent[], host: string,
  * Rejects with the interruption's UserAbort on the first SIGINT; a second
  * one exits at once. dispose() removes the handler.
  */
-export function watchInterrupt(proc: Pick<NodeJS.Process, 'on' | 'off' | 'exit'>, describe: () => UserAbort): { interrupted: Promise<never>; dispose(): void } {
+export function watchInterrupt(
+  proc: Pick<NodeJS.Process, 'on' | 'off' | 'exit'>,
+  describe: () => UserAbort,
+): { interrupted: Promise<never>; dispose(): void } {
   let fire!: (e: Error) => void;
   const interrupted = new Promise<never>((_, reject) => (fire = reject));
   interrupted.catch(() => undefined);

@@ -45,10 +45,25 @@ export async function reportOutcome(flow: Flow, decided: Decided[], { unchanged 
     throw failureError(flow, decided);
   }
   if (!unchanged) {
-    for (const d of decided) reporter.emit({ type: 'phase', host: d.host.name, phase: 'live', label: `${version} is live`, status: 'done', detail: liveDetail(hostSummary(d)) });
+    for (const d of decided)
+      reporter.emit({
+        type: 'phase',
+        host: d.host.name,
+        phase: 'live',
+        label: `${version} is live`,
+        status: 'done',
+        detail: liveDetail(hostSummary(d)),
+      });
   }
   if (config.hooks.postDeployLocal) {
-    await runLocalCommand({ command: config.hooks.postDeployLocal, what: 'post_deploy_local hook', cwd: config.root, env: { ...ctx.env, DEPLOYER_VERSION: version }, timeoutSec: config.buildTimeout, reporter });
+    await runLocalCommand({
+      command: config.hooks.postDeployLocal,
+      what: 'post_deploy_local hook',
+      cwd: config.root,
+      env: { ...ctx.env, DEPLOYER_VERSION: version },
+      timeoutSec: config.buildTimeout,
+      reporter,
+    });
   }
   reportTimings(flow);
   const totalMs = flow.timings.total();
@@ -57,7 +72,12 @@ export async function reportOutcome(flow: Flow, decided: Decided[], { unchanged 
   reporter.info(`done in ${formatMs(totalMs)}`);
   writeStepSummary(ctx.env, config, version, hosts, true, { urls, totalMs });
   writeGithubOutputs(ctx.env, { url: urls[0], version });
-  reporter.emit({ type: 'result', command: opts.action, ok: true, data: { app: config.appName, version, ...(unchanged ? { unchanged: true } : {}), urls, ms: totalMs, hosts } });
+  reporter.emit({
+    type: 'result',
+    command: opts.action,
+    ok: true,
+    data: { app: config.appName, version, ...(unchanged ? { unchanged: true } : {}), urls, ms: totalMs, hosts },
+  });
 }
 
 /** A domain that does not resolve (from here) to its host: a warning with the fix; never a failure. */
@@ -104,24 +124,34 @@ function liveDetail(s: ReturnType<typeof hostSummary>): string {
     s.daemonReload ? 'units changed' : 'units unchanged (no daemon-reload)',
     s.caddyReload ? 'Caddy reloaded' : 'Caddy unchanged',
     s.pruned.length ? `pruned ${s.pruned.join(', ')}` : null,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** The error of a failed verdict: which hosts failed and why, and what each host serves now. */
 function failureError(flow: Flow, decided: Decided[]): UnhealthyError {
   const { config, version } = flow;
   const failed = decided.filter((d) => !d.healthy);
-  const why = (d: Decided) => d.healthError ?? d.switchError ?? (d.switch?.ready ? 'rolled back' : `the switch failed at: ${d.result?.failedStep ?? 'its start'}`);
+  const why = (d: Decided) =>
+    d.healthError ?? d.switchError ?? (d.switch?.ready ? 'rolled back' : `the switch failed at: ${d.result?.failedStep ?? 'its start'}`);
   const details = failed.map((d) => [`${d.host.name}: ${why(d)}`, tail(d.result?.stderr ?? '')].filter(Boolean).join('\n')).join('\n');
   const states = decided.map((d) => {
     const previous = d.plan.summary.previous;
-    if (d.rolledBack) return previous ? `${d.host.name} rolled back, ${previous} serves again` : `${d.host.name} rolled back; no release was live before, so ${config.appName} is stopped there`;
-    if (!d.switch) return `${d.host.name} in an unknown state (its switch did not start; the host reverts by itself when the connection ends)`;
+    if (d.rolledBack)
+      return previous
+        ? `${d.host.name} rolled back, ${previous} serves again`
+        : `${d.host.name} rolled back; no release was live before, so ${config.appName} is stopped there`;
+    if (!d.switch)
+      return `${d.host.name} in an unknown state (its switch did not start; the host reverts by itself when the connection ends)`;
     return d.healthy ? `${d.host.name} kept ${version}` : `${d.host.name} not rolled back`;
   });
   const unitLogsShown = failed.some((d) => tail(d.result?.stderr ?? '') !== '' || d.unitLog !== undefined);
-  return new UnhealthyError(`${config.appName} ${version} failed its checks on ${failed.map((d) => d.host.name).join(', ')}; ${states.join('; ')}; ${version} is marked failed`, {
-    details,
-    hint: `${unitLogsShown ? "the unit's last log lines are shown above; " : ''}\`deployer app logs\` shows more`,
-  });
+  return new UnhealthyError(
+    `${config.appName} ${version} failed its checks on ${failed.map((d) => d.host.name).join(', ')}; ${states.join('; ')}; ${version} is marked failed`,
+    {
+      details,
+      hint: `${unitLogsShown ? "the unit's last log lines are shown above; " : ''}\`deployer app logs\` shows more`,
+    },
+  );
 }

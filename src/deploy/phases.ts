@@ -24,10 +24,13 @@ export async function buildLocally(flow: Flow, signal?: AbortSignal): Promise<Lo
   const { ctx, config, version, opts } = flow;
   const { reporter } = ctx;
   // Env first: its secret values must be known to the redactor before any build output is printed.
-  const envs = new Map(await Promise.all(flow.hosts.map(async (h) => [h.name, await resolveHostEnv(config, h, ctx.env, reporter.redactor)] as const)));
+  const envs = new Map(
+    await Promise.all(flow.hosts.map(async (h) => [h.name, await resolveHostEnv(config, h, ctx.env, reporter.redactor)] as const)),
+  );
   if (opts.action === 'deploy') {
     const env = { ...ctx.env, DEPLOYER_VERSION: version };
-    const run = (command: string, what: string) => runLocalCommand({ command, what, cwd: config.root, env, timeoutSec: config.buildTimeout, reporter, signal });
+    const run = (command: string, what: string) =>
+      runLocalCommand({ command, what, cwd: config.root, env, timeoutSec: config.buildTimeout, reporter, signal });
     if (config.hooks.preBuild) await run(config.hooks.preBuild, 'pre_build hook');
     if (config.buildCommand) {
       reporter.emit({ type: 'phase', phase: 'build', status: 'start' });
@@ -36,10 +39,22 @@ export async function buildLocally(flow: Flow, signal?: AbortSignal): Promise<Lo
   }
   const artifact = await findArtifact(config, version);
   const files = new Map(
-    await Promise.all(flow.hosts.map(async (h) => [h.name, await buildReleaseFiles({ config, host: h, artifact, env: ctx.env, redactor: reporter.redactor, entries: envs.get(h.name) })] as const)),
+    await Promise.all(
+      flow.hosts.map(
+        async (h) =>
+          [
+            h.name,
+            await buildReleaseFiles({ config, host: h, artifact, env: ctx.env, redactor: reporter.redactor, entries: envs.get(h.name) }),
+          ] as const,
+      ),
+    ),
   );
   reporter.emit({
-    type: 'phase', phase: 'build', label: opts.action === 'deploy' ? 'build' : 'local checks', status: 'done', ms: flow.timings.lap('build'),
+    type: 'phase',
+    phase: 'build',
+    label: opts.action === 'deploy' ? 'build' : 'local checks',
+    status: 'done',
+    ms: flow.timings.lap('build'),
     detail: `${artifact.name}, ${formatBytes(artifact.size)}`,
   });
   return { artifact, files };
@@ -56,7 +71,12 @@ export async function connectHosts(flow: Flow): Promise<Connected[]> {
     for (const c of connected) c.remote.close();
     throw e;
   }
-  ctx.reporter.emit({ type: 'phase', phase: 'connect', status: 'done', detail: `${connected.length} host${connected.length === 1 ? '' : 's'} reachable` });
+  ctx.reporter.emit({
+    type: 'phase',
+    phase: 'connect',
+    status: 'done',
+    detail: `${connected.length} host${connected.length === 1 ? '' : 's'} reachable`,
+  });
   return connected;
 }
 
@@ -64,7 +84,13 @@ export async function connectHosts(flow: Flow): Promise<Connected[]> {
 export async function lockHosts(flow: Flow, connected: Connected[], held: Locked[]): Promise<Locked[]> {
   const { ctx, config, opts, version } = flow;
   const results = await mapLimit(connected, config.parallel, async (c) => {
-    const { lock } = await lockHost(ctx, config, c.host, c.remote, { lock: true, create: true, version, lockWait: opts.lockWait, command: `${opts.action} ${version}` });
+    const { lock } = await lockHost(ctx, config, c.host, c.remote, {
+      lock: true,
+      create: true,
+      version,
+      lockWait: opts.lockWait,
+      command: `${opts.action} ${version}`,
+    });
     const locked = { ...c, lock };
     held.push(locked);
     return locked;
@@ -80,16 +106,36 @@ export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Pla
   const { ctx, config, version, opts } = flow;
   return locked.map((l) => {
     const files = local.files.get(l.host.name) ?? [];
-    const input = { config, host: l.host, version, artifact: local.artifact.name, files, state: l.lock.state, time: flow.time, by: flow.by, action: opts.action };
+    const input = {
+      config,
+      host: l.host,
+      version,
+      artifact: local.artifact.name,
+      files,
+      state: l.lock.state,
+      time: flow.time,
+      by: flow.by,
+      action: opts.action,
+    };
     // Another app's units or site under this app's names: refused before anything changes (exit 4).
     const unitNames = files.filter((f) => f.path.startsWith('.deployer/units/')).map((f) => f.path.slice('.deployer/units/'.length));
-    checkUnitsAndSite(l.host.name, config, l.lock.state, unitNames, files.some((f) => f.path === '.deployer/caddy.site'));
+    checkUnitsAndSite(
+      l.host.name,
+      config,
+      l.lock.state,
+      unitNames,
+      files.some((f) => f.path === '.deployer/caddy.site'),
+    );
     const chosen = chooseRelease(input);
     if (chosen.release !== version) {
-      ctx.reporter.info(`${version} is live and would change: deploying it as release ${chosen.release}, so the live one stays intact to go back to`, l.host.name);
+      ctx.reporter.info(
+        `${version} is live and would change: deploying it as release ${chosen.release}, so the live one stays intact to go back to`,
+        l.host.name,
+      );
     }
     const plan = planDeploy({ ...input, version: chosen.release, state: chosen.state });
-    if (plan.unchanged.length) ctx.reporter.emit({ type: 'step', host: l.host.name, step: `already on the host: ${plan.unchanged.join(', ')}`, status: 'skipped' });
+    if (plan.unchanged.length)
+      ctx.reporter.emit({ type: 'step', host: l.host.name, step: `already on the host: ${plan.unchanged.join(', ')}`, status: 'skipped' });
     return { ...l, plan, uploadedBytes: 0 };
   });
 }
@@ -104,7 +150,14 @@ export async function recordUnchanged(flow: Flow, planned: Planned[]): Promise<D
   const results = await mapLimit(planned, config.parallel, async (p) => {
     const res = await p.remote.runScript(noopScript({ config, host: p.host, version, time: flow.time, by: flow.by, action: opts.action }));
     if (!res.ok) throw new RemoteCommandError(`${p.host.name}: recording the deploy failed`, res.code, res.stderr);
-    ctx.reporter.emit({ type: 'phase', host: p.host.name, phase: 'unchanged', label: `${version} is already live`, status: 'skipped', detail: 'nothing changed: no upload, no install, no restart' });
+    ctx.reporter.emit({
+      type: 'phase',
+      host: p.host.name,
+      phase: 'unchanged',
+      label: `${version} is already live`,
+      status: 'skipped',
+      detail: 'nothing changed: no upload, no install, no restart',
+    });
     return { ...p, healthy: true, rolledBack: false, result: res };
   });
   throwFirst(flow, results);
@@ -128,7 +181,13 @@ export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void
   });
   throwFirst(flow, uploaded, NOTHING_SWITCHED);
   const none = planned.every((p) => p.plan.uploads.length === 0);
-  reporter.emit({ type: 'phase', phase: 'upload', status: none ? 'skipped' : 'done', detail: none ? 'everything already on the hosts' : undefined, ms: flow.timings.lap('upload') });
+  reporter.emit({
+    type: 'phase',
+    phase: 'upload',
+    status: none ? 'skipped' : 'done',
+    detail: none ? 'everything already on the hosts' : undefined,
+    ms: flow.timings.lap('upload'),
+  });
   await ctx.pause('uploaded');
 
   const prepared = await mapLimit(planned, config.parallel, async (p) => {
@@ -136,9 +195,14 @@ export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void
     if (!res.ok) {
       const clash = ambiguousAddress(res.stderr);
       const why = clash === undefined ? undefined : await explainSiteClash(p.remote, config, clash);
-      throw new RemoteCommandError(`${p.host.name}: ${res.failedStep ?? 'preparing the release'} failed${why ? `: ${why}` : ''}; nothing was switched, the current release keeps serving`, res.code, res.stderr, {
-        details: tail(res.stderr) || undefined,
-      });
+      throw new RemoteCommandError(
+        `${p.host.name}: ${res.failedStep ?? 'preparing the release'} failed${why ? `: ${why}` : ''}; nothing was switched, the current release keeps serving`,
+        res.code,
+        res.stderr,
+        {
+          details: tail(res.stderr) || undefined,
+        },
+      );
     }
     const sum = p.plan.summary;
     const skipped = (step: string, detail: string) => reporter.emit({ type: 'step', host: p.host.name, step, status: 'skipped', detail });
@@ -155,8 +219,14 @@ export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void
 export async function switchHosts(flow: Flow, planned: Planned[]): Promise<Switched[]> {
   const { ctx, config } = flow;
   const switchedAt = ctx.clock.now();
-  const results = await mapLimit(planned, config.parallel, async (p) => ({ ...p, switchedAt, switch: await p.remote.startSwitch(p.plan.switch) }));
-  const switched: Switched[] = results.map((r, i) => (r.status === 'fulfilled' ? r.value : { ...planned[i], switchedAt, switchError: errorText(r.reason) }));
+  const results = await mapLimit(planned, config.parallel, async (p) => ({
+    ...p,
+    switchedAt,
+    switch: await p.remote.startSwitch(p.plan.switch),
+  }));
+  const switched: Switched[] = results.map((r, i) =>
+    r.status === 'fulfilled' ? r.value : { ...planned[i], switchedAt, switchError: errorText(r.reason) },
+  );
   const allReady = switched.every((s) => s.switch?.ready);
   ctx.reporter.emit({ type: 'phase', phase: 'switch', status: allReady ? 'done' : 'failed', ms: flow.timings.lap('switch') });
   await ctx.pause('switched');
@@ -172,7 +242,9 @@ export async function verifyHosts(flow: Flow, switched: Switched[]): Promise<Ver
   const { ctx, config } = flow;
   const results = await mapLimit(switched, config.parallel, async (s): Promise<Verified> => {
     if (!s.switch?.ready) return { ...s, healthy: false };
-    const h = usesBlueGreen(config) ? await visitSite(s.remote, config, s.host, (ms) => ctx.clock.sleep(ms)) : await checkHealth(s.remote, config, ctx.clock, s.host);
+    const h = usesBlueGreen(config)
+      ? await visitSite(s.remote, config, s.host, (ms) => ctx.clock.sleep(ms))
+      : await checkHealth(s.remote, config, ctx.clock, s.host);
     if (h.ok && h.error) ctx.reporter.info(h.error, s.host.name);
     if (h.ok) return { ...s, healthy: true };
     ctx.reporter.error(`health check failed: ${h.error}`, s.host.name);
@@ -180,8 +252,15 @@ export async function verifyHosts(flow: Flow, switched: Switched[]): Promise<Ver
     if (unitLog) ctx.reporter.emit({ type: 'output', host: s.host.name, stream: 'stdout', text: unitLog });
     return { ...s, healthy: false, healthError: `health check failed: ${h.error}`, unitLog };
   });
-  const verified = results.map((r, i): Verified => (r.status === 'fulfilled' ? r.value : { ...switched[i], healthy: false, healthError: errorText(r.reason) }));
-  ctx.reporter.emit({ type: 'phase', phase: 'verify', status: verified.every((v) => v.healthy) ? 'done' : 'failed', ms: flow.timings.lap('verify') });
+  const verified = results.map((r, i): Verified =>
+    r.status === 'fulfilled' ? r.value : { ...switched[i], healthy: false, healthError: errorText(r.reason) },
+  );
+  ctx.reporter.emit({
+    type: 'phase',
+    phase: 'verify',
+    status: verified.every((v) => v.healthy) ? 'done' : 'failed',
+    ms: flow.timings.lap('verify'),
+  });
   await ctx.pause('verified');
   return verified;
 }
@@ -196,14 +275,29 @@ export async function decide(flow: Flow, verified: Verified[]): Promise<Decided[
     const result = await v.switch.decide(back ? 'rollback' : 'commit');
     return { ...v, result, rolledBack: SwitchHandle.rolledBack(result) };
   });
-  const decided = results.map((r, i): Decided => (r.status === 'fulfilled' ? r.value : { ...verified[i], healthy: false, healthError: verified[i].healthError ?? errorText(r.reason), rolledBack: false }));
+  const decided = results.map((r, i): Decided =>
+    r.status === 'fulfilled'
+      ? r.value
+      : { ...verified[i], healthy: false, healthError: verified[i].healthError ?? errorText(r.reason), rolledBack: false },
+  );
   const failed = anyFailed || decided.some((d) => !d.healthy);
-  ctx.reporter.emit({ type: 'phase', phase: failed ? 'rollback' : 'commit', label: failed ? 'roll back' : 'record and prune', status: 'done', ms: flow.timings.lap(failed ? 'rollback' : 'commit') });
+  ctx.reporter.emit({
+    type: 'phase',
+    phase: failed ? 'rollback' : 'commit',
+    label: failed ? 'roll back' : 'record and prune',
+    status: 'done',
+    ms: flow.timings.lap(failed ? 'rollback' : 'commit'),
+  });
   return decided;
 }
 
 export function tail(text: string, n = 20): string {
-  return text.trim().split('\n').filter((l) => !parseMarker(l)).slice(-n).join('\n');
+  return text
+    .trim()
+    .split('\n')
+    .filter((l) => !parseMarker(l))
+    .slice(-n)
+    .join('\n');
 }
 
 function errorText(e: unknown): string {

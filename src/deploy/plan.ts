@@ -31,7 +31,8 @@ export function hashEnvValues(envText: string): Record<string, string> {
 function redactDeep<T>(value: T, redactor: Redactor): T {
   if (typeof value === 'string') return redactor.redact(value) as T;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, redactor)) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redactor)])) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redactor)])) as T;
   return value;
 }
 
@@ -39,18 +40,39 @@ export async function runPlan(ctx: Context, opts: PlanOptions): Promise<HostPrev
   const { reporter } = ctx;
   const { config, version } = loadDeployConfig(ctx);
   const hosts = selectHosts(config, ctx.global.host);
-  reporter.info(`Planning ${config.appName} ${version} on ${hosts.map((h) => h.name).join(', ')} (read-only: nothing on the hosts changes)`);
+  reporter.info(
+    `Planning ${config.appName} ${version} on ${hosts.map((h) => h.name).join(', ')} (read-only: nothing on the hosts changes)`,
+  );
 
   if (opts.build) {
     const localEnv = { ...ctx.env, DEPLOYER_VERSION: version };
-    if (config.hooks.preBuild) await runLocalCommand({ command: config.hooks.preBuild, what: 'pre_build hook', cwd: config.root, env: localEnv, timeoutSec: config.buildTimeout, reporter });
-    if (config.buildCommand) await runLocalCommand({ command: config.buildCommand, what: 'build_command', cwd: config.root, env: localEnv, timeoutSec: config.buildTimeout, reporter });
+    if (config.hooks.preBuild)
+      await runLocalCommand({
+        command: config.hooks.preBuild,
+        what: 'pre_build hook',
+        cwd: config.root,
+        env: localEnv,
+        timeoutSec: config.buildTimeout,
+        reporter,
+      });
+    if (config.buildCommand)
+      await runLocalCommand({
+        command: config.buildCommand,
+        what: 'build_command',
+        cwd: config.root,
+        env: localEnv,
+        timeoutSec: config.buildTimeout,
+        reporter,
+      });
   }
   // Without --build the artifact may not exist yet: units, Caddy and env can still be shown.
   const path = artifactPath(config, version);
   const present = existsSync(path) && statSync(path).isFile();
   const artifact: Artifact = present ? await findArtifact(config, version) : { path, name: basename(path), sha256: '', size: 0 };
-  if (!present) reporter.warn(`the artifact ${path} does not exist${config.buildCommand ? ' (plan does not run build_command without --build)' : ''}: uploads and install are shown without it`);
+  if (!present)
+    reporter.warn(
+      `the artifact ${path} does not exist${config.buildCommand ? ' (plan does not run build_command without --build)' : ''}: uploads and install are shown without it`,
+    );
 
   const local = new Map<string, { files: ReleaseFile[]; envHashes: Record<string, string> }>(
     await Promise.all(
@@ -64,7 +86,16 @@ export async function runPlan(ctx: Context, opts: PlanOptions): Promise<HostPrev
 
   const previews = await forEachHost(ctx, config, { lock: false, create: false, version, command: 'plan' }, async (h) => {
     const { files, envHashes } = local.get(h.host.name)!;
-    return previewDeploy({ config, host: h.host, version, files, artifactName: artifact.name, artifactMissing: present ? undefined : path, envHashes, state: h.state });
+    return previewDeploy({
+      config,
+      host: h.host,
+      version,
+      files,
+      artifactName: artifact.name,
+      artifactMissing: present ? undefined : path,
+      envHashes,
+      state: h.state,
+    });
   });
 
   if (reporter.json) {

@@ -19,7 +19,10 @@ export async function runPrune(ctx: Context, opts: { keep?: number; lockWait: nu
     }
     await confirmOrAbort(ctx, `${h.host.name}: delete release(s) ${remove.join(', ')} of ${config.appName}?`);
     const r = await h.remote.runScript(script);
-    if (!r.ok) throw new RemoteCommandError(`${h.host.name}: prune failed at ${r.failedStep ?? '?'}`, r.code, r.stderr, { details: r.stderr.trim() || undefined });
+    if (!r.ok)
+      throw new RemoteCommandError(`${h.host.name}: prune failed at ${r.failedStep ?? '?'}`, r.code, r.stderr, {
+        details: r.stderr.trim() || undefined,
+      });
     ctx.reporter.emit({ type: 'phase', host: h.host.name, phase: 'prune', status: 'done', detail: `removed ${remove.join(', ')}` });
     return { host: h.host.name, removed: remove };
   });

@@ -12,7 +12,15 @@ import { ownerLine } from '../plan/ownership.js';
 import { unitMarker } from '../plan/probe.js';
 import { SLOTS, slotSitePath } from '../plan/slots.js';
 import { bundledTemplatesDir, createRenderer, renderAll } from '../render/index.js';
-import { formatAppEnv, formatEnvFile, literalSecrets, parseEnvText, resolveEnv, runLocalCommand as runSecretCommand, type EnvEntry } from '../secrets/index.js';
+import {
+  formatAppEnv,
+  formatEnvFile,
+  literalSecrets,
+  parseEnvText,
+  resolveEnv,
+  runLocalCommand as runSecretCommand,
+  type EnvEntry,
+} from '../secrets/index.js';
 import type { Artifact } from '../local/build.js';
 
 const rel = (config: Config, p: string) => (isAbsolute(p) ? p : resolve(config.root, p));
@@ -28,7 +36,9 @@ export function envSources(config: Config, host: HostConfig): Array<{ text: stri
   if (envfile) {
     const path = rel(config, envfile);
     if (!existsSync(path)) {
-      throw new ConfigError(`${config.file}: envfile ${envfile} (host ${host.name}) does not exist at ${path}`, { hint: 'create it, or fix the envfile path (relative to deployer.toml)' });
+      throw new ConfigError(`${config.file}: envfile ${envfile} (host ${host.name}) does not exist at ${path}`, {
+        hint: 'create it, or fix the envfile path (relative to deployer.toml)',
+      });
     }
     out.push({ text: readFileSync(path, 'utf8'), source: path });
   }
@@ -67,19 +77,36 @@ export async function buildReleaseFiles(opts: {
   // v1.2.3_2 (see chooseRelease), so they can be compared across releases.
   const { config, host, artifact } = opts;
   const L = layoutFor(config);
-  const files: ReleaseFile[] = [{ path: artifact.name, local: artifact.path, sha256: artifact.sha256, size: artifact.size, mode: 0o644, label: 'artifact' }];
+  const files: ReleaseFile[] = [
+    { path: artifact.name, local: artifact.path, sha256: artifact.sha256, size: artifact.size, mode: 0o644, label: 'artifact' },
+  ];
 
   if (config.requirements) {
     const path = rel(config, config.requirements);
-    if (!existsSync(path)) throw new ConfigError(`${config.file}: requirements = "${config.requirements}" does not exist at ${path}`, { hint: 'fix the path, or remove the key' });
+    if (!existsSync(path))
+      throw new ConfigError(`${config.file}: requirements = "${config.requirements}" does not exist at ${path}`, {
+        hint: 'fix the path, or remove the key',
+      });
     files.push(textFile('requirements.txt', readFileSync(path, 'utf8'), 'requirements.txt'));
   }
   if (config.wheelhouse) {
     const dir = rel(config, config.wheelhouse);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError(`${config.file}: wheelhouse = "${config.wheelhouse}" is not a directory (${dir})`, { hint: 'build it with `pip wheel -r requirements.txt -w wheels/`, or remove the key' });
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.whl')).sort()) {
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new ConfigError(`${config.file}: wheelhouse = "${config.wheelhouse}" is not a directory (${dir})`, {
+        hint: 'build it with `pip wheel -r requirements.txt -w wheels/`, or remove the key',
+      });
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith('.whl'))
+      .sort()) {
       const content = readFileSync(join(dir, name));
-      files.push({ path: `wheels/${name}`, local: join(dir, name), sha256: sha256(content), size: content.length, mode: 0o644, label: `wheel ${name}` });
+      files.push({
+        path: `wheels/${name}`,
+        local: join(dir, name),
+        sha256: sha256(content),
+        size: content.length,
+        mode: 0o644,
+        label: `wheel ${name}`,
+      });
     }
   }
 
@@ -106,7 +133,9 @@ export async function buildReleaseFiles(opts: {
   for (const u of rendered.units) files.push(textFile(`.deployer/units/${u.name}`, `${marker}\n${owner}\n${u.content}`, `unit ${u.name}`));
   if (rendered.caddySite) files.push(textFile('.deployer/caddy.site', `${owner}\n${rendered.caddySite.content}`, 'Caddy site'));
   // Blue-green: the site once per slot; the plan picks the one for the slot the release starts in.
-  if (rendered.slotSites) for (const slot of SLOTS) files.push(textFile(slotSitePath(slot), `${owner}\n${rendered.slotSites[slot]}`, `Caddy site for slot ${slot}`));
+  if (rendered.slotSites)
+    for (const slot of SLOTS)
+      files.push(textFile(slotSitePath(slot), `${owner}\n${rendered.slotSites[slot]}`, `Caddy site for slot ${slot}`));
   const instances = rendered.units.flatMap((u) => u.instances.map((i) => `${u.action} ${i}`));
   files.push(textFile('.deployer/instances', instances.join('\n') + '\n', 'unit list'));
   return files;

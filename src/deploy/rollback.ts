@@ -19,15 +19,26 @@ export async function runRollback(ctx: Context, opts: { to?: string; lockWait: n
     reporter.info(`rolling back ${config.appName} from ${h.state.current ?? 'nothing'} to ${target}`, h.host.name);
     const handle = await h.remote.startSwitch(planRollback(config, h.host, h.state, target, who));
     // Blue-green: the instances passed their gate on the host; now the site through Caddy, as a visitor.
-    const check = () => (usesBlueGreen(config) ? visitSite(h.remote, config, h.host, (ms) => ctx.clock.sleep(ms)) : checkHealth(h.remote, config, ctx.clock));
+    const check = () =>
+      usesBlueGreen(config) ? visitSite(h.remote, config, h.host, (ms) => ctx.clock.sleep(ms)) : checkHealth(h.remote, config, ctx.clock);
     const health = handle.ready ? await check() : { ok: false, error: 'the services of the release did not come up' };
     const result = await handle.decide(health.ok ? 'commit' : 'rollback');
     if (!health.ok || !result.ok) {
-      throw new UnhealthyError(`${h.host.name}: rollback to ${target} failed its checks (${health.error ?? 'switch failed'}); ${h.state.current ?? 'nothing'} serves again`, {
-        details: result.stderr.trim().split('\n').slice(-20).join('\n') || undefined,
-      });
+      throw new UnhealthyError(
+        `${h.host.name}: rollback to ${target} failed its checks (${health.error ?? 'switch failed'}); ${h.state.current ?? 'nothing'} serves again`,
+        {
+          details: result.stderr.trim().split('\n').slice(-20).join('\n') || undefined,
+        },
+      );
     }
-    reporter.emit({ type: 'phase', host: h.host.name, phase: 'live', label: `${target} is live`, status: 'done', detail: `rolled back from ${h.state.current}` });
+    reporter.emit({
+      type: 'phase',
+      host: h.host.name,
+      phase: 'live',
+      label: `${target} is live`,
+      status: 'done',
+      detail: `rolled back from ${h.state.current}`,
+    });
     return { host: h.host.name, from: h.state.current, to: target };
   });
   reporter.emit({ type: 'result', command: 'rollback', ok: true, data: { app: config.appName, hosts: results } });

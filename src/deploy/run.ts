@@ -8,7 +8,18 @@ import { Timings, type Connected, type Decided, type DeployOptions, type Flow, t
 import { runEndHooks, type DeployEnd } from './hooks.js';
 import { loadDeployConfig } from './load.js';
 import { reportFailure, reportOutcome, reportTimings } from './outcome.js';
-import { buildLocally, connectHosts, decide, lockHosts, nothingToDo, planHosts, prepareHosts, recordUnchanged, switchHosts, verifyHosts } from './phases.js';
+import {
+  buildLocally,
+  connectHosts,
+  decide,
+  lockHosts,
+  nothingToDo,
+  planHosts,
+  prepareHosts,
+  recordUnchanged,
+  switchHosts,
+  verifyHosts,
+} from './phases.js';
 import { selectHosts } from './hosts.js';
 import { describeInterruption, watchInterrupt } from './interrupt.js';
 
@@ -73,15 +84,25 @@ export async function deploy(ctx: Context, opts: DeployOptions, target: { config
 /** Which hosts failed and which serve a release now, for the end hooks. */
 function endOf(held: Locked[], decided: Decided[] | undefined, failed: boolean): DeployEnd {
   const byName = new Map((decided ?? []).map((d) => [d.host.name, d]));
-  const failedHosts = new Set(held.filter((h) => failed && (byName.get(h.host.name)?.healthy !== true || byName.get(h.host.name)?.rolledBack)).map((h) => h.host.name));
+  const failedHosts = new Set(
+    held
+      .filter((h) => failed && (byName.get(h.host.name)?.healthy !== true || byName.get(h.host.name)?.rolledBack))
+      .map((h) => h.host.name),
+  );
   // A host serves when it had a release before, or when the new one is live there.
-  const servingHosts = new Set(held.filter((h) => h.lock.state.current !== undefined || (byName.get(h.host.name)?.healthy && !byName.get(h.host.name)?.rolledBack)).map((h) => h.host.name));
+  const servingHosts = new Set(
+    held
+      .filter((h) => h.lock.state.current !== undefined || (byName.get(h.host.name)?.healthy && !byName.get(h.host.name)?.rolledBack))
+      .map((h) => h.host.name),
+  );
   return { outcome: failed ? 'failure' : 'success', failedHosts, servingHosts };
 }
 
 function startFlow(ctx: Context, opts: DeployOptions, { config, version }: { config: Config; version: string }): Flow {
   const hosts = selectHosts(config, ctx.global.host);
-  ctx.reporter.info(`${opts.action === 'redeploy' ? 'Redeploying' : 'Deploying'} ${config.appName} ${version} to ${hosts.map((h) => h.name).join(', ')}`);
+  ctx.reporter.info(
+    `${opts.action === 'redeploy' ? 'Redeploying' : 'Deploying'} ${config.appName} ${version} to ${hosts.map((h) => h.name).join(', ')}`,
+  );
   const timings = new Timings(() => ctx.clock.now());
   return { ctx, opts, config, version, hosts, timings, by: whoIsAsking(ctx), time: new Date(ctx.clock.now()).toISOString() };
 }
@@ -110,7 +131,10 @@ async function buildWhileConnecting(flow: Flow, connected: Connected[]): Promise
     local = await buildLocally(flow, stop.signal);
   } catch (e) {
     // When the build stopped because a host is unreachable, that is the reason to report.
-    const reach = await connecting.then(() => undefined, (err: unknown) => err);
+    const reach = await connecting.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     if (reach !== undefined && stop.signal.aborted) throw reach;
     throw e;
   }

@@ -26,7 +26,11 @@ export function parseSites(output: string): Map<string, { app?: string; addresse
     const site = sites.get(m[1]) ?? { addresses: [] };
     const app = /^# Managed by deployer for ([^\s:]+)/.exec(m[2]);
     if (app) site.app = app[1];
-    else if (site.addresses.length === 0) site.addresses = m[2].replace(/\{\s*$/, '').split(/[\s,]+/).filter(Boolean);
+    else if (site.addresses.length === 0)
+      site.addresses = m[2]
+        .replace(/\{\s*$/, '')
+        .split(/[\s,]+/)
+        .filter(Boolean);
     sites.set(m[1], site);
   }
   return sites;

@@ -22,7 +22,8 @@ export interface SummaryExtras {
 
 export function renderStepSummary(config: Config, version: string, hosts: HostOutcome[], ok: boolean, extras: SummaryExtras = {}): string {
   const rows = hosts.map(
-    (h) => `| ${h.host} | ${h.healthy && ok ? '✅ live' : h.healthy ? '↩️ rolled back' : '❌ failed, rolled back'} | ${h.uploads} | ${h.installSkipped ? 'reused' : 'installed'} | ${h.daemonReload ? 'yes' : 'no'} | ${h.pruned.join(', ') || '–'} |`,
+    (h) =>
+      `| ${h.host} | ${h.healthy && ok ? '✅ live' : h.healthy ? '↩️ rolled back' : '❌ failed, rolled back'} | ${h.uploads} | ${h.installSkipped ? 'reused' : 'installed'} | ${h.daemonReload ? 'yes' : 'no'} | ${h.pruned.join(', ') || '–'} |`,
   );
   return [
     `### deployer: ${config.appName} ${version} ${ok ? 'deployed' : 'FAILED'}`,
@@ -36,7 +37,14 @@ export function renderStepSummary(config: Config, version: string, hosts: HostOu
   ].join('\n');
 }
 
-export function writeStepSummary(env: NodeJS.ProcessEnv, config: Config, version: string, hosts: HostOutcome[], ok: boolean, extras: SummaryExtras = {}): void {
+export function writeStepSummary(
+  env: NodeJS.ProcessEnv,
+  config: Config,
+  version: string,
+  hosts: HostOutcome[],
+  ok: boolean,
+  extras: SummaryExtras = {},
+): void {
   if (!env.GITHUB_STEP_SUMMARY) return;
   appendFileSync(env.GITHUB_STEP_SUMMARY, renderStepSummary(config, version, hosts, ok, extras) + '\n');
 }

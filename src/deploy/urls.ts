@@ -12,7 +12,9 @@ export function siteUrls(config: Pick<Config, 'webserver'>, host: Pick<HostConfi
     if (/^https?:\/\//i.test(a)) return [a.endsWith('/') ? a : `${a}/`];
     if (a.startsWith(':')) {
       const port = a.slice(1);
-      return [port === '443' ? `https://${hostForUrl(host.address)}/` : `http://${hostForUrl(host.address)}${port === '80' ? '' : `:${port}`}/`];
+      return [
+        port === '443' ? `https://${hostForUrl(host.address)}/` : `http://${hostForUrl(host.address)}${port === '80' ? '' : `:${port}`}/`,
+      ];
     }
     return [`https://${a.replace(/\/+$/, '')}/`];
   });

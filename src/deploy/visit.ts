@@ -39,7 +39,12 @@ export interface HttpThrough {
  * instances already passed their own check, so a wrong answer here means
  * Caddy does not route to them.
  */
-export async function visitSite(session: HttpThrough, config: Config, host: HostConfig, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<HealthResult> {
+export async function visitSite(
+  session: HttpThrough,
+  config: Config,
+  host: HostConfig,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): Promise<HealthResult> {
   const target = siteTarget(config, host);
   const path = config.healthCheck.path ?? '/';
   const want = config.healthCheck.path ? `${config.healthCheck.status}` : 'an answer below 500';

@@ -106,7 +106,11 @@ export class RemoteHost implements Remote {
     return this.session.exec(command);
   }
 
-  httpGet(port: number, path: string, opts?: { host?: string; timeoutMs?: number; tls?: boolean }): Promise<{ status: number; body: string }> {
+  httpGet(
+    port: number,
+    path: string,
+    opts?: { host?: string; timeoutMs?: number; tls?: boolean },
+  ): Promise<{ status: number; body: string }> {
     return this.session.httpGet(port, path, opts);
   }
 
@@ -125,7 +129,8 @@ export class RemoteHost implements Remote {
       attach = (channel) => {
         const lines = lineSplitter((text) => {
           for (const m of parseMarkers(text)) {
-            if (m.marker === Marker.end || m.marker === Marker.locked || m.marker === Marker.error || m.marker === Marker.refused) resolve();
+            if (m.marker === Marker.end || m.marker === Marker.locked || m.marker === Marker.error || m.marker === Marker.refused)
+              resolve();
             if (m.marker === Marker.waiting && !waitReported) {
               waitReported = true;
               const who = Buffer.from(m.arg, 'base64').toString('utf8').trim();
@@ -189,10 +194,17 @@ export class RemoteHost implements Remote {
     for (const u of uploads) {
       if (u.local !== undefined) {
         const kept = await this.resumable(u);
-        if (kept > 0) this.reporter.info(`resuming the upload of ${u.label}: ${formatBytes(kept)} of ${formatBytes(u.size)} were already on the host (sha256 checked)`, this.name);
+        if (kept > 0)
+          this.reporter.info(
+            `resuming the upload of ${u.label}: ${formatBytes(kept)} of ${formatBytes(u.size)} were already on the host (sha256 checked)`,
+            this.name,
+          );
         const progress = progressThrottle(u.size, (bytes, total) => onProgress(u.label, bytes, total));
         if (kept < u.size) {
-          await this.session.streamFile(u.local, uploadCommand(u.remote, kept, u.mode), `the upload of ${u.label}`, { start: kept, onSent: (sent) => progress.sent(kept + sent) });
+          await this.session.streamFile(u.local, uploadCommand(u.remote, kept, u.mode), `the upload of ${u.label}`, {
+            start: kept,
+            onSent: (sent) => progress.sent(kept + sent),
+          });
         }
         progress.done();
       } else {
@@ -211,7 +223,9 @@ export class RemoteHost implements Remote {
   private async resumable(u: Upload): Promise<number> {
     if (u.local === undefined || u.size < RESUME_MIN) return 0;
     const sftp = await this.session.sftp();
-    const size = await this.session.guard(new Promise<number>((resolve) => sftp.stat(u.remote, (err, st) => resolve(err || !st.isFile() ? 0 : st.size))));
+    const size = await this.session.guard(
+      new Promise<number>((resolve) => sftp.stat(u.remote, (err, st) => resolve(err || !st.isFile() ? 0 : st.size))),
+    );
     if (size < RESUME_MIN || size > u.size) return 0;
     const keep = size === u.size ? size : size - RESUME_SLACK;
     if (keep < RESUME_MIN) return 0;
@@ -231,7 +245,9 @@ export class RemoteHost implements Remote {
       await this.session.guard(new Promise<void>((resolve) => sftp.mkdir(path, () => resolve())));
     }
     await new Promise<void>((resolve, reject) =>
-      sftp.stat(dir, (err, stats) => (err || !stats.isDirectory() ? reject(new SshError(`${this.name}: cannot create ${dir} over SFTP`)) : resolve())),
+      sftp.stat(dir, (err, stats) =>
+        err || !stats.isDirectory() ? reject(new SshError(`${this.name}: cannot create ${dir} over SFTP`)) : resolve(),
+      ),
     );
   }
 

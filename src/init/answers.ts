@@ -60,7 +60,10 @@ export function readProjectName(pyprojectText: string | undefined): string | und
 
 /** "My_Shop.API" -> "my-shop-api": app names become unit names and directories. */
 export function normaliseAppName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }
 
 /** The distribution name as it appears in a wheel's file name (PEP 427/503). */
@@ -84,7 +87,9 @@ export function suggestWebCommand(mode: InstallationMode, app: string, projectNa
 // Each check returns an error message, or undefined when the value is fine;
 // the prompts show the message, the flags throw it.
 export function checkAppName(v: string): string | undefined {
-  return APP_NAME.test(v) ? undefined : `app name ${JSON.stringify(v)} must be lowercase letters, digits and "-", starting with a letter or digit`;
+  return APP_NAME.test(v)
+    ? undefined
+    : `app name ${JSON.stringify(v)} must be lowercase letters, digits and "-", starting with a letter or digit`;
 }
 
 export function checkMode(v: string): string | undefined {
@@ -94,7 +99,8 @@ export function checkMode(v: string): string | undefined {
 export function checkAddress(v: string): string | undefined {
   // host:port (or [v6]:port) is not an address: the port has its own key.
   const withPort = /^\[([^\]]+)\]:(\d+)$/.exec(v) ?? /^([^:]+):(\d+)$/.exec(v);
-  if (withPort) return `host address ${JSON.stringify(v)} includes a port: give the address ${JSON.stringify(withPort[1])} and the port separately (--port ${withPort[2]})`;
+  if (withPort)
+    return `host address ${JSON.stringify(v)} includes a port: give the address ${JSON.stringify(withPort[1])} and the port separately (--port ${withPort[2]})`;
   return /^[^\s@/]+$/.test(v) ? undefined : `host address ${JSON.stringify(v)} must be a host name or IP address (no user@, no spaces)`;
 }
 
@@ -112,7 +118,9 @@ export function checkUser(v: string): string | undefined {
 
 /** As the config takes them: `example.com`, `example.com:8443`, `http://hello.localhost` (plain HTTP), `https://…`. */
 export function checkDomain(v: string): string | undefined {
-  return /^(https?:\/\/)?[^\s/:]+(:\d+)?$/.test(v) ? undefined : `domain ${JSON.stringify(v)} must be a domain like example.com, or http://name for plain HTTP (no path)`;
+  return /^(https?:\/\/)?[^\s/:]+(:\d+)?$/.test(v)
+    ? undefined
+    : `domain ${JSON.stringify(v)} must be a domain like example.com, or http://name for plain HTTP (no path)`;
 }
 
 /**
@@ -134,12 +142,17 @@ export function parseWorker(spec: string): ProcessAnswer {
   const name = eq === -1 ? '' : spec.slice(0, eq).trim();
   const command = eq === -1 ? '' : spec.slice(eq + 1).trim();
   if (!name || !command) {
-    throw new ConfigError(`--worker ${JSON.stringify(spec)} is not name=command`, { hint: 'write it as --worker "worker=celery -A myapp worker"' });
+    throw new ConfigError(`--worker ${JSON.stringify(spec)} is not name=command`, {
+      hint: 'write it as --worker "worker=celery -A myapp worker"',
+    });
   }
   if (!PROCESS_NAME.test(name) || name === 'web') {
-    throw new ConfigError(`--worker name ${JSON.stringify(name)} must be lowercase letters, digits, "-" and "_" (and not "web", which is --web)`, {
-      hint: 'for example --worker "worker=celery -A myapp worker"',
-    });
+    throw new ConfigError(
+      `--worker name ${JSON.stringify(name)} must be lowercase letters, digits, "-" and "_" (and not "web", which is --web)`,
+      {
+        hint: 'for example --worker "worker=celery -A myapp worker"',
+      },
+    );
   }
   return { name, command };
 }

@@ -40,25 +40,40 @@ export function renderInitConfig(a: InitAnswers): string {
   for (const w of a.workers) out.push(`${key(w.name)} = ${str(w.command)}`);
   out.push('');
   if (a.web) {
-    out.push('# Caddy serves these domains over HTTPS and proxies to the web process,', '# which must listen on `upstream`.', '[webserver]');
+    out.push(
+      '# Caddy serves these domains over HTTPS and proxies to the web process,',
+      '# which must listen on `upstream`.',
+      '[webserver]',
+    );
     if (a.domains.length) {
       out.push(`domains = [${a.domains.map(str).join(', ')}]`);
     } else {
       out.push(
         '# No domain was given: the site answers only to this name, so it cannot take',
         '# the requests of another app on the same host (a catch-all ":80" site would,',
-        '# and the second app\'s site would then fail `caddy validate`). Try it with',
+        "# and the second app's site would then fail `caddy validate`). Try it with",
         `# curl -H 'Host: ${a.app}.localhost' http://<host>/ ; put your domain here to`,
         '# get HTTPS: domains = ["example.com"]',
         `domains = [${str(defaultDomain(a.app))}]`,
       );
     }
     out.push(`upstream = ${str(DEFAULTS.upstream)}`, '');
-    out.push('# Checked after each restart; when it fails the previous release comes back.', '[health_check]', '# path = "/healthz"', `# status = ${DEFAULTS.healthStatus}`, `# timeout = ${DEFAULTS.healthTimeout}`, '');
+    out.push(
+      '# Checked after each restart; when it fails the previous release comes back.',
+      '[health_check]',
+      '# path = "/healthz"',
+      `# status = ${DEFAULTS.healthStatus}`,
+      `# timeout = ${DEFAULTS.healthTimeout}`,
+      '',
+    );
   } else {
     out.push('# No web process, so no Caddy site.', '[webserver]', 'enabled = false', '');
   }
-  out.push('# Stages are overlays on everything above, chosen with --stage:', '# [stages.staging]', '# hosts = [{ address = "203.0.113.20" }]');
+  out.push(
+    '# Stages are overlays on everything above, chosen with --stage:',
+    '# [stages.staging]',
+    '# hosts = [{ address = "203.0.113.20" }]',
+  );
   return out.join('\n') + '\n';
 }
 

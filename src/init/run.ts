@@ -7,8 +7,25 @@ import type { Context } from '../context.js';
 import type { InstallationMode } from '../config/types.js';
 import { ConfigError, UserAbort } from '../errors.js';
 import {
-  checkAddress, checkAppName, checkCommand, checkDomain, checkFlag, checkKeyFile, checkMode, checkPort, checkUser, defaultBuildCommand, defaultDistfile,
-  MODES, normaliseAppName, parseWorker, readProjectName, suggestWebCommand, type InitAnswers, type InitFlags, type ProcessAnswer,
+  checkAddress,
+  checkAppName,
+  checkCommand,
+  checkDomain,
+  checkFlag,
+  checkKeyFile,
+  checkMode,
+  checkPort,
+  checkUser,
+  defaultBuildCommand,
+  defaultDistfile,
+  MODES,
+  normaliseAppName,
+  parseWorker,
+  readProjectName,
+  suggestWebCommand,
+  type InitAnswers,
+  type InitFlags,
+  type ProcessAnswer,
 } from './answers.js';
 import { renderInitConfig } from './render.js';
 import { createPrompter, type Prompter } from './prompter.js';
@@ -30,7 +47,9 @@ export async function runInit(ctx: Context, flags: InitFlags, deps: InitDeps = {
     : takeAnswers(flags, projectName);
   writeFileSync(file, renderInitConfig(answers), { mode: 0o644 });
   ctx.reporter.info(`wrote ${shown}`);
-  ctx.reporter.info(`next: check it with \`deployer config${shown === 'deployer.toml' ? '' : ` -c ${shown}`}\`, then run \`deployer deploy\``);
+  ctx.reporter.info(
+    `next: check it with \`deployer config${shown === 'deployer.toml' ? '' : ` -c ${shown}`}\`, then run \`deployer deploy\``,
+  );
   return file;
 }
 
@@ -54,14 +73,19 @@ export function takeAnswers(flags: InitFlags, projectName: string | undefined): 
   return checkAnswers(flags, { app: app!, mode: mode!, hosts, workers, projectName });
 }
 
-function checkAnswers(flags: InitFlags, a: { app: string; mode: InstallationMode; hosts: string[]; workers: ProcessAnswer[]; projectName?: string }): InitAnswers {
+function checkAnswers(
+  flags: InitFlags,
+  a: { app: string; mode: InstallationMode; hosts: string[]; workers: ProcessAnswer[]; projectName?: string },
+): InitAnswers {
   return {
     app: checkFlag('--app', a.app, checkAppName),
     mode: checkFlag('--mode', a.mode, checkMode) as InstallationMode,
     hosts: a.hosts.map((h) => checkFlag('--host', h, checkAddress)),
     user: checkFlag('--user', flags.user ?? 'deploy', checkUser),
-    port: flags.port === undefined || flags.port === '' || flags.port === '22' ? undefined : Number(checkFlag('--port', flags.port, checkPort)),
-    keyFile: flags.keyFile === undefined || flags.keyFile.trim() === '' ? undefined : checkFlag('--key-file', flags.keyFile.trim(), checkKeyFile),
+    port:
+      flags.port === undefined || flags.port === '' || flags.port === '22' ? undefined : Number(checkFlag('--port', flags.port, checkPort)),
+    keyFile:
+      flags.keyFile === undefined || flags.keyFile.trim() === '' ? undefined : checkFlag('--key-file', flags.keyFile.trim(), checkKeyFile),
     domains: (flags.domain ?? []).map((d) => checkFlag('--domain', d, checkDomain)),
     web: flags.web === undefined ? undefined : checkFlag('--web', flags.web, checkCommand),
     workers: a.workers,
@@ -73,7 +97,9 @@ function checkAnswers(flags: InitFlags, a: { app: string; mode: InstallationMode
 /** A terminal: ask what the flags left open, with the guessed defaults filled in. */
 async function askAnswers(flags: InitFlags, projectName: string | undefined, p: Prompter): Promise<InitAnswers> {
   try {
-    const app = flags.app ?? (await p.input({ message: 'App name', default: projectName ? normaliseAppName(projectName) : undefined, validate: checkAppName }));
+    const app =
+      flags.app ??
+      (await p.input({ message: 'App name', default: projectName ? normaliseAppName(projectName) : undefined, validate: checkAppName }));
     const mode = (flags.mode ??
       (await p.select({
         message: 'What do you deploy?',
@@ -83,9 +109,26 @@ async function askAnswers(flags: InitFlags, projectName: string | undefined, p: 
     const hosts = flags.hosts?.length ? flags.hosts : [await p.input({ message: 'Host address (IP or DNS name)', validate: checkAddress })];
     const user = flags.user ?? (await p.input({ message: 'SSH user on the host', default: 'deploy', validate: checkUser }));
     const port = flags.port ?? (await p.input({ message: 'SSH port', default: '22', validate: checkPort }));
-    const keyFile = flags.keyFile ?? (await p.input({ message: 'SSH private key file (blank: the SSH agent or ~/.ssh/id_*)', validate: optional(checkKeyFile) }));
-    const domains = flags.domain ?? [await p.input({ message: 'Domain for HTTPS, or http://name for plain HTTP (blank: http://<app>.localhost)', validate: optional(checkDomain) })].filter(Boolean);
-    const web = flags.web ?? orNone(await p.input({ message: 'Web process command ("none" for no web process)', default: suggestWebCommand(mode, app, projectName), validate: checkCommand }));
+    const keyFile =
+      flags.keyFile ??
+      (await p.input({ message: 'SSH private key file (blank: the SSH agent or ~/.ssh/id_*)', validate: optional(checkKeyFile) }));
+    const domains =
+      flags.domain ??
+      [
+        await p.input({
+          message: 'Domain for HTTPS, or http://name for plain HTTP (blank: http://<app>.localhost)',
+          validate: optional(checkDomain),
+        }),
+      ].filter(Boolean);
+    const web =
+      flags.web ??
+      orNone(
+        await p.input({
+          message: 'Web process command ("none" for no web process)',
+          default: suggestWebCommand(mode, app, projectName),
+          validate: checkCommand,
+        }),
+      );
     const workers = (flags.worker ?? []).map(parseWorker);
     if (flags.worker === undefined) {
       for (;;) {
@@ -97,9 +140,26 @@ async function askAnswers(flags: InitFlags, projectName: string | undefined, p: 
     if (web === undefined && workers.length === 0) {
       throw new ConfigError('deployer init needs at least one process', { hint: 'give a web command, or a worker as name=command' });
     }
-    const distfile = flags.distfile ?? (await p.input({ message: 'Artifact to upload ({version} is replaced)', default: defaultDistfile(mode, app, projectName), validate: checkCommand }));
-    const buildCommand = flags.buildCommand ?? orNone(await p.input({ message: 'Build command ("none" if you build yourself)', default: defaultBuildCommand(mode), validate: checkCommand }));
-    return checkAnswers({ ...flags, user, port, keyFile, domain: domains, web, distfile, buildCommand }, { app, mode, hosts, workers, projectName });
+    const distfile =
+      flags.distfile ??
+      (await p.input({
+        message: 'Artifact to upload ({version} is replaced)',
+        default: defaultDistfile(mode, app, projectName),
+        validate: checkCommand,
+      }));
+    const buildCommand =
+      flags.buildCommand ??
+      orNone(
+        await p.input({
+          message: 'Build command ("none" if you build yourself)',
+          default: defaultBuildCommand(mode),
+          validate: checkCommand,
+        }),
+      );
+    return checkAnswers(
+      { ...flags, user, port, keyFile, domain: domains, web, distfile, buildCommand },
+      { app, mode, hosts, workers, projectName },
+    );
   } catch (err) {
     // @inquirer/prompts rejects with ExitPromptError on Ctrl-C.
     if ((err as Error)?.name === 'ExitPromptError') throw new UserAbort('init cancelled, nothing written');

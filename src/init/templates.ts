@@ -9,7 +9,9 @@ import { ConfigError } from '../errors.js';
 import { bundledTemplatesDir } from '../render/renderer.js';
 
 export function bundledTemplateNames(dir = bundledTemplatesDir()): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.hbs'))
+    .sort();
 }
 
 export function runTemplatesExport(ctx: Context, name: string | undefined, opts: { force: boolean }): void {
@@ -35,6 +37,7 @@ export function runTemplatesExport(ctx: Context, name: string | undefined, opts:
     copyFileSync(join(source, n), join(target, n));
     ctx.reporter.info(`${existing.includes(n) ? 'replaced' : 'wrote'} ${shown(n)}`);
   }
-  if (ctx.reporter.json) ctx.reporter.emit({ type: 'result', command: 'templates export', ok: true, data: { dir: target, templates: names } });
+  if (ctx.reporter.json)
+    ctx.reporter.emit({ type: 'result', command: 'templates export', ok: true, data: { dir: target, templates: names } });
   else ctx.reporter.info('the next deploy renders these instead of the bundled ones (`deployer plan` shows the difference)');
 }

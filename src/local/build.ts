@@ -52,7 +52,11 @@ export async function runLocalCommand(opts: {
     });
   }
   if (result.exitCode !== 0) {
-    const tail = String(result.all ?? '').trim().split('\n').slice(-20).join('\n');
+    const tail = String(result.all ?? '')
+      .trim()
+      .split('\n')
+      .slice(-20)
+      .join('\n');
     throw new LocalCommandError(`${opts.what} failed with exit code ${result.exitCode ?? result.signal}: ${opts.command}`, {
       details: tail || undefined,
       hint: 'run the command by hand in the project directory to see the whole output',
@@ -69,16 +73,20 @@ export function artifactPath(config: Config, version: string): string {
 export async function hashFile(path: string, bytes?: number): Promise<string> {
   const hash = createHash('sha256');
   if (bytes === 0) return hash.digest('hex');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, end: bytes === undefined ? undefined : bytes - 1 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, end: bytes === undefined ? undefined : bytes - 1 }))
+    hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
 export async function findArtifact(config: Config, version: string): Promise<Artifact> {
   const path = artifactPath(config, version);
   if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new LocalCommandError(`${config.file}: distfile ${config.distfile} resolves to ${path}, which does not exist${config.buildCommand ? ' after build_command ran' : ''}`, {
-      hint: `check that build_command writes the artifact there and that distfile (with {version} = ${version}) names it`,
-    });
+    throw new LocalCommandError(
+      `${config.file}: distfile ${config.distfile} resolves to ${path}, which does not exist${config.buildCommand ? ' after build_command ran' : ''}`,
+      {
+        hint: `check that build_command writes the artifact there and that distfile (with {version} = ${version}) names it`,
+      },
+    );
   }
   const size = statSync(path).size;
   return { path, name: path.slice(path.lastIndexOf('/') + 1), sha256: await hashFile(path), size };

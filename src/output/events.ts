@@ -9,7 +9,17 @@ export const JSON_SCHEMA_VERSION = 1;
 /** Machine-readable error kinds, one per exit code (docs/ci.md), `usage` for a bad command line. */
 export type ErrorKind = 'unexpected' | 'usage' | 'config' | 'ssh' | 'remote' | 'local' | 'locked' | 'unhealthy' | 'state' | 'aborted';
 
-const KINDS: Record<number, ErrorKind> = { 1: 'unexpected', 2: 'config', 3: 'ssh', 4: 'remote', 5: 'local', 6: 'locked', 7: 'unhealthy', 8: 'state', 130: 'aborted' };
+const KINDS: Record<number, ErrorKind> = {
+  1: 'unexpected',
+  2: 'config',
+  3: 'ssh',
+  4: 'remote',
+  5: 'local',
+  6: 'locked',
+  7: 'unhealthy',
+  8: 'state',
+  130: 'aborted',
+};
 
 export function errorKind(exitCode: number): ErrorKind {
   return KINDS[exitCode] ?? 'unexpected';
@@ -19,7 +29,15 @@ export type Level = 'info' | 'warn' | 'error' | 'debug';
 
 export type DeployerEvent =
   | { type: 'log'; level: Level; message: string; host?: string }
-  | { type: 'phase'; phase: string; status: 'start' | 'done' | 'skipped' | 'failed'; host?: string; ms?: number; detail?: string; label?: string }
+  | {
+      type: 'phase';
+      phase: string;
+      status: 'start' | 'done' | 'skipped' | 'failed';
+      host?: string;
+      ms?: number;
+      detail?: string;
+      label?: string;
+    }
   | { type: 'step'; host?: string; step: string; status: 'done' | 'skipped'; detail?: string }
   | { type: 'output'; host?: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'upload'; host?: string; file: string; bytes: number; total: number }

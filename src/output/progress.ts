@@ -66,7 +66,10 @@ export class UploadProgress {
     if (e.bytes >= e.total) {
       this.active.delete(key);
       this.clear();
-      this.line(e.host, `uploaded ${e.file} (${formatBytes(e.total)}${e.total >= SHOW_FROM ? `, ${formatDuration(t - tr.started)}, ${formatRate(e.total, t - tr.started)}` : ''})`);
+      this.line(
+        e.host,
+        `uploaded ${e.file} (${formatBytes(e.total)}${e.total >= SHOW_FROM ? `, ${formatDuration(t - tr.started)}, ${formatRate(e.total, t - tr.started)}` : ''})`,
+      );
       this.redraw(true);
       return;
     }
@@ -77,7 +80,10 @@ export class UploadProgress {
       tr.printedAt = t;
       tr.printedStep = step;
       const s = this.stats(tr, t);
-      this.line(e.host, `uploading ${e.file}: ${Math.floor((e.bytes / e.total) * 100)}% ${formatBytes(e.bytes)} of ${formatBytes(e.total)}${s ? `, ${s.rate}, ${s.eta}` : ''}`);
+      this.line(
+        e.host,
+        `uploading ${e.file}: ${Math.floor((e.bytes / e.total) * 100)}% ${formatBytes(e.bytes)} of ${formatBytes(e.total)}${s ? `, ${s.rate}, ${s.eta}` : ''}`,
+      );
     }
   }
 
@@ -158,12 +164,17 @@ export function fitLine(tr: Pick<Transfer, 'host' | 'file' | 'bytes' | 'total'>,
   const head = `${tr.host ? `[${tr.host}] ` : ''}↑ ${tr.file}`;
   const sizes = formatBytePair(tr.bytes, tr.total);
   const eta = stats?.eta ?? 'starting';
-  const tails = [stats ? ` ${pct} ${sizes} ${stats.rate}, ${eta}` : ` ${pct} ${sizes} ${eta}`, ` ${pct} ${sizes} ${eta}`, ` ${pct} ${eta}`, ` ${pct}`];
+  const tails = [
+    stats ? ` ${pct} ${sizes} ${stats.rate}, ${eta}` : ` ${pct} ${sizes} ${eta}`,
+    ` ${pct} ${sizes} ${eta}`,
+    ` ${pct} ${eta}`,
+    ` ${pct}`,
+  ];
   for (const tail of tails) {
     const room = width - head.length - 1 - tail.length;
     if (room >= 8) {
       const barWidth = Math.min(room, 30);
-      const filled = Math.round(((tr.total ? tr.bytes / tr.total : 1) * barWidth));
+      const filled = Math.round((tr.total ? tr.bytes / tr.total : 1) * barWidth);
       return `${head} ${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}${tail}`;
     }
   }

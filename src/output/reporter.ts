@@ -53,7 +53,9 @@ export class Reporter {
     this.github = opts.github ?? false;
     this.stdout = opts.stdout ?? process.stdout;
     this.stderr = opts.stderr ?? process.stderr;
-    this.progress = new UploadProgress(this.stderr as TerminalWriter, this.tty && !this.json, (host, text) => this.line(this.stderr, `${this.prefix(host)}${text}`));
+    this.progress = new UploadProgress(this.stderr as TerminalWriter, this.tty && !this.json, (host, text) =>
+      this.line(this.stderr, `${this.prefix(host)}${text}`),
+    );
   }
 
   emit(event: DeployerEvent): void {
@@ -151,7 +153,8 @@ export class Reporter {
           if (this.verbose) this.line(this.stderr, `${this.prefix(e.host)}${this.paint(pc.dim, '…')} ${e.label ?? e.phase}`);
           return;
         }
-        const mark = e.status === 'done' ? this.paint(pc.green, '✓') : e.status === 'skipped' ? this.paint(pc.dim, '–') : this.paint(pc.red, '✗');
+        const mark =
+          e.status === 'done' ? this.paint(pc.green, '✓') : e.status === 'skipped' ? this.paint(pc.dim, '–') : this.paint(pc.red, '✗');
         const ms = e.ms !== undefined ? this.paint(pc.dim, ` (${formatMs(e.ms)})`) : '';
         const detail = e.detail ? this.paint(pc.dim, ` — ${e.detail}`) : '';
         return this.line(this.stderr, `${this.prefix(e.host)}${mark} ${e.label ?? e.phase}${detail}${ms}`);
@@ -184,7 +187,11 @@ export class Reporter {
     const hostDetail = (e.type === 'output' || (e.type === 'step' && (this.verbose || e.status === 'skipped'))) && e.host !== undefined;
     if (hostDetail) {
       const lines = this.hostLines.get(e.host!) ?? [];
-      lines.push(e.type === 'output' ? e.text.replace(/\n$/, '') : `${e.status === 'done' ? '·' : 'skip'} ${e.step}${e.detail ? ` (${e.detail})` : ''}`);
+      lines.push(
+        e.type === 'output'
+          ? e.text.replace(/\n$/, '')
+          : `${e.status === 'done' ? '·' : 'skip'} ${e.step}${e.detail ? ` (${e.detail})` : ''}`,
+      );
       this.hostLines.set(e.host!, lines);
       return true;
     }
@@ -223,7 +230,14 @@ export class Reporter {
     const where = host ? `${host}: ` : '';
     if (level === 'error' && this.github) this.stderr.write(`::error::${encodeAnnotation(where + message)}\n`);
     if (level === 'warn' && this.github) this.stderr.write(`::warning::${encodeAnnotation(where + message)}\n`);
-    const tag = level === 'warn' ? this.paint(pc.yellow, 'warning: ') : level === 'error' ? this.paint(pc.red, 'error: ') : level === 'debug' ? this.paint(pc.dim, 'debug: ') : '';
+    const tag =
+      level === 'warn'
+        ? this.paint(pc.yellow, 'warning: ')
+        : level === 'error'
+          ? this.paint(pc.red, 'error: ')
+          : level === 'debug'
+            ? this.paint(pc.dim, 'debug: ')
+            : '';
     this.line(this.stderr, `${this.prefix(host)}${tag}${message}`);
   }
 

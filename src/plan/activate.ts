@@ -41,9 +41,20 @@ export function parseInstances(text: string | undefined): { restart: string[]; s
 }
 
 export function diffSwitch(installed: Installed, target: ReleaseSwitchFiles): SwitchDiff {
-  const unitsRemoved = Object.keys(installed.units).filter((n) => !(n in target.units)).sort();
-  const unitsChanged = Object.keys(target.units).filter((n) => installed.units[n] !== target.units[n]).sort();
-  const caddy = target.caddySite !== undefined ? (target.caddySite !== installed.caddySite ? 'install' : undefined) : installed.caddySite !== undefined ? 'remove' : undefined;
+  const unitsRemoved = Object.keys(installed.units)
+    .filter((n) => !(n in target.units))
+    .sort();
+  const unitsChanged = Object.keys(target.units)
+    .filter((n) => installed.units[n] !== target.units[n])
+    .sort();
+  const caddy =
+    target.caddySite !== undefined
+      ? target.caddySite !== installed.caddySite
+        ? 'install'
+        : undefined
+      : installed.caddySite !== undefined
+        ? 'remove'
+        : undefined;
   return { unitsRemoved, unitsChanged, caddy };
 }
 
@@ -64,10 +75,13 @@ export function activateSteps(L: Layout, installed: Installed, target: SwitchTar
   if (diff.unitsRemoved.length || diff.unitsChanged.length) steps.push({ kind: 'daemon-reload' });
   steps.push({ kind: 'switch-current', appDir: L.appDir, release: target.releaseDirName });
   const { restart, start } = parseInstances(target.instances);
-  const templates = Object.keys(target.units).filter((n) => n.endsWith('@.service')).sort();
+  const templates = Object.keys(target.units)
+    .filter((n) => n.endsWith('@.service'))
+    .sort();
   if (templates.length) steps.push({ kind: 'stop-unlisted', templates, keep: [...restart, ...start] });
   if (restart.length || start.length) steps.push({ kind: 'start-units', restart, start });
-  if (diff.caddy === 'install') steps.push({ kind: 'install-site', from: `${meta}/caddy.site`, site: L.caddySite }, { kind: 'reload-caddy' });
+  if (diff.caddy === 'install')
+    steps.push({ kind: 'install-site', from: `${meta}/caddy.site`, site: L.caddySite }, { kind: 'reload-caddy' });
   if (diff.caddy === 'remove') steps.push({ kind: 'remove-site', site: L.caddySite }, { kind: 'reload-caddy' });
   return steps;
 }
@@ -83,7 +97,12 @@ export function deactivateSteps(L: Layout, installed: Installed): Step[] {
 }
 
 /** What the switch installs for a release, as the probe read it from the host (or, lacking that, what is installed now). */
-export function switchTargetOnHost(L: Layout, release: string, files: Record<string, ReleaseSwitchFiles> | undefined, installed: Installed): SwitchTarget {
+export function switchTargetOnHost(
+  L: Layout,
+  release: string,
+  files: Record<string, ReleaseSwitchFiles> | undefined,
+  installed: Installed,
+): SwitchTarget {
   const found = files?.[release];
   return { releaseDirName: L.releaseDirName(release), ...(found ?? { units: installed.units, caddySite: installed.caddySite }) };
 }

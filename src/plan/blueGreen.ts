@@ -35,7 +35,13 @@ export interface BlueGreenSwitch {
 /** The host name the gate sends: health_check.host, the site's first domain, else the address it dials. */
 export function gateFor(config: Config, host: HostConfig, port: number): BlueGreenSwitch['gate'] {
   const hc = config.healthCheck;
-  return { path: hc.path ?? '', status: hc.status, host: healthCheckHost(config, host) ?? `127.0.0.1:${port}`, timeoutSec: hc.timeout, stableSec: 0.5 };
+  return {
+    path: hc.path ?? '',
+    status: hc.status,
+    host: healthCheckHost(config, host) ?? `127.0.0.1:${port}`,
+    timeoutSec: hc.timeout,
+    stableSec: 0.5,
+  };
 }
 
 export function drainUnitName(config: Pick<Config, 'appName'>): string {
@@ -49,14 +55,23 @@ export function blueGreenSteps(bg: BlueGreenSwitch, installed: Installed, target
   const diff = diffSwitch(installed, target);
   const units = bg.slots.instances[bg.slot];
   const ports = bg.slots.ports[bg.slot];
-  const steps: Step[] = diff.unitsChanged.map((name): Step => ({ kind: 'install-unit', from: `${meta}/units/${name}`, unitDir: L.unitDir, name }));
+  const steps: Step[] = diff.unitsChanged.map((name): Step => ({
+    kind: 'install-unit',
+    from: `${meta}/units/${name}`,
+    unitDir: L.unitDir,
+    name,
+  }));
   if (diff.unitsChanged.length) steps.push({ kind: 'daemon-reload' });
   steps.push(
     { kind: 'web-start', appDir: L.appDir, release: target.releaseDirName, drainUnit: bg.drainUnit, units, ports },
     { kind: 'web-gate', units, ports, ...bg.gate },
     // The release's caddy.site is the site of the slot it serves from: a
     // later revert to this release, and the probe, read it there.
-    { kind: 'run', argv: ['cp', '--', `${meta}/${slotSitePath(bg.slot).slice('.deployer/'.length)}`, `${meta}/caddy.site`], desc: `select the Caddy site for slot ${bg.slot}` },
+    {
+      kind: 'run',
+      argv: ['cp', '--', `${meta}/${slotSitePath(bg.slot).slice('.deployer/'.length)}`, `${meta}/caddy.site`],
+      desc: `select the Caddy site for slot ${bg.slot}`,
+    },
     { kind: 'install-site', from: `${meta}/caddy.site`, site: L.caddySite },
     { kind: 'reload-caddy' },
   );
@@ -64,7 +79,9 @@ export function blueGreenSteps(bg: BlueGreenSwitch, installed: Installed, target
   if (diff.unitsRemoved.length) steps.push({ kind: 'daemon-reload' });
   steps.push({ kind: 'switch-current', appDir: L.appDir, release: target.releaseDirName });
   const { restart, start } = parseInstances(target.instances);
-  const templates = Object.keys(target.units).filter((n) => n.endsWith('@.service') && n !== bg.slots.unit).sort();
+  const templates = Object.keys(target.units)
+    .filter((n) => n.endsWith('@.service') && n !== bg.slots.unit)
+    .sort();
   if (templates.length) steps.push({ kind: 'stop-unlisted', templates, keep: [...restart, ...start] });
   if (restart.length || start.length) steps.push({ kind: 'start-units', restart, start });
   return steps;
@@ -78,7 +95,12 @@ export function blueGreenCommit(bg: BlueGreenSwitch): Step[] {
     { kind: 'web-commit', drainUnit: bg.drainUnit, drainSec: bg.drainSec, units, old },
     { kind: 'write', path: bg.layout.liveSlotFile, mode: '0644', content: `${bg.slot}\n` },
     // `app status/logs/restart` read the live release's instance lists.
-    { kind: 'write', path: `${bg.layout.appDir}/${bg.release}/.deployer/web-instances`, mode: '0644', content: units.map((u) => `restart ${u}\n`).join('') },
+    {
+      kind: 'write',
+      path: `${bg.layout.appDir}/${bg.release}/.deployer/web-instances`,
+      mode: '0644',
+      content: units.map((u) => `restart ${u}\n`).join(''),
+    },
   ];
 }
 

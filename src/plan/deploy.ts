@@ -13,7 +13,15 @@
 import { createHash } from 'node:crypto';
 import type { Config, HostConfig } from '../config/types.js';
 import { layoutFor, type Layout } from './layout.js';
-import { activateSteps, deactivateSteps, diffSwitch, releaseUnits, switchTargetOnHost, type Installed, type SwitchTarget } from './activate.js';
+import {
+  activateSteps,
+  deactivateSteps,
+  diffSwitch,
+  releaseUnits,
+  switchTargetOnHost,
+  type Installed,
+  type SwitchTarget,
+} from './activate.js';
 import { appUserFor } from './appUser.js';
 import { ownerLine } from './ownership.js';
 import { unitMarker, type ReleaseSwitchFiles, type RemoteState } from './probe.js';
@@ -82,7 +90,15 @@ export function installStamp(files: ReleaseFile[], config: Config): string {
   return [`mode ${config.installationMode}`, ...lines].join('\n') + '\n';
 }
 
-export function historyLine(entry: { time: string; by: string; action: string; host: string; from?: string; to?: string; result: string }): string {
+export function historyLine(entry: {
+  time: string;
+  by: string;
+  action: string;
+  host: string;
+  from?: string;
+  to?: string;
+  result: string;
+}): string {
   return JSON.stringify(entry);
 }
 
@@ -90,10 +106,19 @@ export function historyLine(entry: { time: string; by: string; action: string; h
  * Steps that make `target` live again over what the switch installed (or take
  * the app down when there is none), and write the records.
  */
-export function revertSteps(opts: { layout: Layout; installed: Installed; target?: SwitchTarget; versionsText: string; history: string }): Step[] {
+export function revertSteps(opts: {
+  layout: Layout;
+  installed: Installed;
+  target?: SwitchTarget;
+  versionsText: string;
+  history: string;
+}): Step[] {
   const { layout: L } = opts;
   const steps: Step[] = opts.target ? activateSteps(L, opts.installed, opts.target) : deactivateSteps(L, opts.installed);
-  steps.push({ kind: 'write', path: L.versionsFile, mode: '0644', content: opts.versionsText }, { kind: 'append-line', path: L.historyFile, line: opts.history });
+  steps.push(
+    { kind: 'write', path: L.versionsFile, mode: '0644', content: opts.versionsText },
+    { kind: 'append-line', path: L.historyFile, line: opts.history },
+  );
   return steps;
 }
 
@@ -120,7 +145,15 @@ export function isNoop(plan: HostDeployPlan, state: RemoteState): boolean {
 /** The record a no-op deploy leaves: one history line. */
 export function noopScript(input: Pick<DeployPlanInput, 'config' | 'host' | 'version' | 'time' | 'by' | 'action'>): ScriptSpec {
   const L = layoutFor(input.config);
-  const line = historyLine({ time: input.time, by: input.by, action: input.action, host: input.host.name, from: input.version, to: input.version, result: 'ok, nothing changed' });
+  const line = historyLine({
+    time: input.time,
+    by: input.by,
+    action: input.action,
+    host: input.host.name,
+    from: input.version,
+    to: input.version,
+    result: 'ok, nothing changed',
+  });
   return { phaseLock: L.phaseLockFile, steps: [{ kind: 'append-line', path: L.historyFile, line }] };
 }
 
@@ -165,8 +198,14 @@ function liveReleaseUnchanged(input: DeployPlanInput): boolean {
 
 /** What a release's switch installs, from its release files. */
 function switchFilesOf(files: ReleaseFile[]): ReleaseSwitchFiles {
-  const units = Object.fromEntries(files.filter((f) => f.path.startsWith(UNITS_PREFIX)).map((f) => [f.path.slice(UNITS_PREFIX.length), f.content ?? '']));
-  return { units, caddySite: files.find((f) => f.path === '.deployer/caddy.site')?.content, instances: files.find((f) => f.path === '.deployer/instances')?.content };
+  const units = Object.fromEntries(
+    files.filter((f) => f.path.startsWith(UNITS_PREFIX)).map((f) => [f.path.slice(UNITS_PREFIX.length), f.content ?? '']),
+  );
+  return {
+    units,
+    caddySite: files.find((f) => f.path === '.deployer/caddy.site')?.content,
+    instances: files.find((f) => f.path === '.deployer/instances')?.content,
+  };
 }
 
 const UNITS_PREFIX = '.deployer/units/';
@@ -178,7 +217,10 @@ const UNITS_PREFIX = '.deployer/units/';
 function withSlotSite(input: DeployPlanInput, slot: Slot): DeployPlanInput {
   const slotSite = input.files.find((f) => f.path === slotSitePath(slot));
   if (!slotSite) return input;
-  return { ...input, files: input.files.map((f) => (f.path === '.deployer/caddy.site' ? { ...slotSite, path: f.path, label: f.label } : f)) };
+  return {
+    ...input,
+    files: input.files.map((f) => (f.path === '.deployer/caddy.site' ? { ...slotSite, path: f.path, label: f.label } : f)),
+  };
 }
 
 /** The slot a deploy starts its release in: the live one when nothing would change (a no-op), else the idle one. */
@@ -212,7 +254,14 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
   // hand-made unit of the same name, or another app's, is never replaced.
   const unitNames = input.files.filter((f) => f.path.startsWith('.deployer/units/')).map((f) => f.path.slice('.deployer/units/'.length));
   const hasSite = input.files.some((f) => f.path === '.deployer/caddy.site');
-  prepare.push({ kind: 'check-owned', marker: unitMarker(config.appName), owner: ownerLine(config), unitDir: L.unitDir, units: unitNames, ...(hasSite ? { site: L.caddySite } : {}) });
+  prepare.push({
+    kind: 'check-owned',
+    marker: unitMarker(config.appName),
+    owner: ownerLine(config),
+    unitDir: L.unitDir,
+    units: unitNames,
+    ...(hasSite ? { site: L.caddySite } : {}),
+  });
   const moved = new Set<string>();
   const liveDir = state.current && state.current !== version ? L.releaseDir(state.current) : undefined;
   const copied: string[] = [];
@@ -231,12 +280,25 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
     if (liveDir && state.currentFiles?.[f.path] === f.sha256) {
       // Same bytes in the live release: a local copy on the host beats an upload.
       mkdirOnce(dirOf(f.path));
-      prepare.push({ kind: 'run', argv: ['cp', '-p', '--', `${liveDir}/${f.path}`, `${R}/${f.path}`], desc: `copy ${f.label} from the live release` });
+      prepare.push({
+        kind: 'run',
+        argv: ['cp', '-p', '--', `${liveDir}/${f.path}`, `${R}/${f.path}`],
+        desc: `copy ${f.label} from the live release`,
+      });
       copied.push(f.label);
       return;
     }
     const remote = `${incoming}/${i}-${f.path.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-    uploads.push({ local: f.local, content: f.content, secret: f.secret, remote, sha256: f.sha256, size: f.size, mode: f.mode, label: f.label });
+    uploads.push({
+      local: f.local,
+      content: f.content,
+      secret: f.secret,
+      remote,
+      sha256: f.sha256,
+      size: f.size,
+      mode: f.mode,
+      label: f.label,
+    });
     mkdirOnce(dirOf(f.path));
     prepare.push({ kind: 'verify-sha256', path: remote, sha256: f.sha256 }, { kind: 'move', from: remote, to: `${R}/${f.path}` });
   });
@@ -274,9 +336,31 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
       venvReused = Boolean(liveDir && state.currentVenv && deps(wanted) === deps(state.currentFiles ?? {}));
       if (venvReused) {
         prepare.push(
-          { kind: 'run', argv: ['cp', '-a', '--', `${liveDir}/.venv`, venv], desc: 'reuse the live virtual environment (dependencies unchanged)' },
-          { kind: 'run', argv: ['dp_relocate_venv', `${liveDir}/.venv`, venv], desc: 'point the copied virtual environment at its new place' },
-          { kind: 'run', argv: [`${venv}/bin/python`, '-m', 'pip', 'install', '--quiet', '--no-deps', '--force-reinstall', ...offline, `${R}/${input.artifact}`], desc: `install ${input.artifact} (dependencies reused)` },
+          {
+            kind: 'run',
+            argv: ['cp', '-a', '--', `${liveDir}/.venv`, venv],
+            desc: 'reuse the live virtual environment (dependencies unchanged)',
+          },
+          {
+            kind: 'run',
+            argv: ['dp_relocate_venv', `${liveDir}/.venv`, venv],
+            desc: 'point the copied virtual environment at its new place',
+          },
+          {
+            kind: 'run',
+            argv: [
+              `${venv}/bin/python`,
+              '-m',
+              'pip',
+              'install',
+              '--quiet',
+              '--no-deps',
+              '--force-reinstall',
+              ...offline,
+              `${R}/${input.artifact}`,
+            ],
+            desc: `install ${input.artifact} (dependencies reused)`,
+          },
         );
       } else if (state.hasUv) {
         prepare.push({ kind: 'run', argv: ['uv', 'venv', '--quiet', venv], desc: 'create the virtual environment (uv)' });
@@ -309,8 +393,22 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
     }
     prepare.push({ kind: 'caddy-validate', caddyfile: L.caddyfile, sitesDir: L.caddySitesDir, site, candidate: `${R}/${newSite.path}` });
   }
-  if (config.releaseCommand) prepare.push({ kind: 'app-command', command: config.releaseCommand, releaseDir: R, runAs, desc: `release command: ${config.releaseCommand}` });
-  if (config.hooks.preSwitch) prepare.push({ kind: 'app-command', command: config.hooks.preSwitch, releaseDir: R, runAs, desc: `pre_switch hook: ${config.hooks.preSwitch}` });
+  if (config.releaseCommand)
+    prepare.push({
+      kind: 'app-command',
+      command: config.releaseCommand,
+      releaseDir: R,
+      runAs,
+      desc: `release command: ${config.releaseCommand}`,
+    });
+  if (config.hooks.preSwitch)
+    prepare.push({
+      kind: 'app-command',
+      command: config.hooks.preSwitch,
+      releaseDir: R,
+      runAs,
+      desc: `pre_switch hook: ${config.hooks.preSwitch}`,
+    });
   prepare.push({ kind: 'mark', name: 'prepared' });
 
   // Records for each outcome, computed now so the host only moves them into place.
@@ -319,7 +417,8 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
   const previous = state.current && state.current !== version ? state.current : undefined;
   const goodRecords = recordRelease(state.versions, record('good'));
   const failedRecords = recordRelease(state.versions, record('failed'));
-  const hist = (result: string) => historyLine({ time: input.time, by: input.by, action: input.action, host: host.name, from: state.current, to: version, result });
+  const hist = (result: string) =>
+    historyLine({ time: input.time, by: input.by, action: input.action, host: host.name, from: state.current, to: version, result });
   // The switch, decided here: from what is installed to this release; and back.
   const installedNow: Installed = { units: state.units, caddySite: state.caddySite };
   const target: SwitchTarget = { releaseDirName: L.releaseDirName(version), ...switchFilesOf(input.files) };
@@ -327,14 +426,32 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
   const afterSwitch: Installed = { units: target.units, caddySite: target.caddySite };
   // Redeploying the live version in place reverts to itself (its old units).
   const revertTarget = state.current ? switchTargetOnHost(L, state.current, state.releaseSwitch, installedNow) : undefined;
-  const records = (text: string, line: string): Step[] => [{ kind: 'write', path: L.versionsFile, mode: '0644', content: text }, { kind: 'append-line', path: L.historyFile, line }];
+  const records = (text: string, line: string): Step[] => [
+    { kind: 'write', path: L.versionsFile, mode: '0644', content: text },
+    { kind: 'append-line', path: L.historyFile, line },
+  ];
   const bg: BlueGreenSwitch | undefined =
     slots && slot
-      ? { layout: L, release: L.releaseDirName(version), slots, slot, liveSlot: state.liveSlot, drainUnit: drainUnitName(config), drainSec: config.drainSeconds, gate: gateFor(config, host, slots.ports[slot][0]) }
+      ? {
+          layout: L,
+          release: L.releaseDirName(version),
+          slots,
+          slot,
+          liveSlot: state.liveSlot,
+          drainUnit: drainUnitName(config),
+          drainSec: config.drainSeconds,
+          gate: gateFor(config, host, slots.ports[slot][0]),
+        }
       : undefined;
   const revert = bg
     ? [...blueGreenRevert(bg, afterSwitch, revertTarget), ...records(formatVersions(failedRecords), hist('failed, rolled back'))]
-    : revertSteps({ layout: L, installed: afterSwitch, target: revertTarget, versionsText: formatVersions(failedRecords), history: hist('failed, rolled back') });
+    : revertSteps({
+        layout: L,
+        installed: afterSwitch,
+        target: revertTarget,
+        versionsText: formatVersions(failedRecords),
+        history: hist('failed, rolled back'),
+      });
   const units = releaseUnits(target);
 
   const prune = selectPrune({
@@ -353,11 +470,24 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
   if (prune.length) {
     commit.push({ kind: 'remove', paths: prune.map((v) => L.releaseDir(v)) });
     // `history` lists every prune, the ones a deploy makes too (same record as `deployer prune`).
-    const pruned = historyLine({ time: input.time, by: input.by, action: 'prune', host: host.name, from: prune.join(' '), result: `removed ${prune.length} (versions_to_keep = ${config.versionsToKeep}, after ${input.action} ${version})` });
+    const pruned = historyLine({
+      time: input.time,
+      by: input.by,
+      action: 'prune',
+      host: host.name,
+      from: prune.join(' '),
+      result: `removed ${prune.length} (versions_to_keep = ${config.versionsToKeep}, after ${input.action} ${version})`,
+    });
     commit.push({ kind: 'append-line', path: L.historyFile, line: pruned });
   }
-  if (config.hooks.postDeploy) commit.push({ kind: 'app-command', command: config.hooks.postDeploy, releaseDir: R, runAs, desc: `post_deploy hook: ${config.hooks.postDeploy}` });
-
+  if (config.hooks.postDeploy)
+    commit.push({
+      kind: 'app-command',
+      command: config.hooks.postDeploy,
+      releaseDir: R,
+      runAs,
+      desc: `post_deploy hook: ${config.hooks.postDeploy}`,
+    });
 
   const prepareFailRecords = formatVersions(failedRecords);
   return {
@@ -385,6 +515,15 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
       onFail: revert,
       verdict: { timeoutSec: config.healthCheck.timeout + 120, commit, rollback: revert },
     },
-    summary: { installSkipped, venvReused, copied, unitsChanged: diff.unitsChanged, unitsRemoved: diff.unitsRemoved, caddyChanged: diff.caddy === 'install', previous, prune },
+    summary: {
+      installSkipped,
+      venvReused,
+      copied,
+      unitsChanged: diff.unitsChanged,
+      unitsRemoved: diff.unitsRemoved,
+      caddyChanged: diff.caddy === 'install',
+      previous,
+      prune,
+    },
   };
 }

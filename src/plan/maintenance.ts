@@ -23,14 +23,21 @@ export interface Who {
 export function rollbackTarget(state: RemoteState, to: string | undefined, host: HostConfig): string {
   if (to) {
     if (!state.releases.includes(to)) {
-      throw new ConfigError(`${host.name}: there is no release ${to} to roll back to`, { hint: `releases on the host: ${state.releases.join(', ') || 'none'}` });
+      throw new ConfigError(`${host.name}: there is no release ${to} to roll back to`, {
+        hint: `releases on the host: ${state.releases.join(', ') || 'none'}`,
+      });
     }
     if (to === state.current) throw new ConfigError(`${host.name}: ${to} is already the current release`);
     return to;
   }
-  if (!state.current) throw new StateError(`${host.name}: nothing is deployed, so there is nothing to roll back`, { hint: 'deploy a release first: `deployer deploy`' });
+  if (!state.current)
+    throw new StateError(`${host.name}: nothing is deployed, so there is nothing to roll back`, {
+      hint: 'deploy a release first: `deployer deploy`',
+    });
   const idx = state.versions.findIndex((r) => r.version === state.current);
-  const older = (idx >= 0 ? state.versions.slice(idx + 1) : state.versions).find((r) => r.status === 'good' && r.version !== state.current && state.releases.includes(r.version));
+  const older = (idx >= 0 ? state.versions.slice(idx + 1) : state.versions).find(
+    (r) => r.status === 'good' && r.version !== state.current && state.releases.includes(r.version),
+  );
   if (!older) {
     const others = state.releases.filter((r) => r !== state.current);
     throw new StateError(`${host.name}: nothing to roll back to: no good release older than ${state.current} is left on the host`, {
@@ -57,11 +64,17 @@ export function planRollback(config: Config, host: HostConfig, state: RemoteStat
   if (bg) {
     // The site of the slot it starts in is copied into place on the host: its content is not known here, so the revert always reinstalls the old one.
     const after: Installed = { units: to.units, caddySite: '' };
-    const records = (text: string, line: string): Step[] => [{ kind: 'write', path: L.versionsFile, mode: '0644', content: text }, { kind: 'append-line', path: L.historyFile, line }];
+    const records = (text: string, line: string): Step[] => [
+      { kind: 'write', path: L.versionsFile, mode: '0644', content: text },
+      { kind: 'append-line', path: L.historyFile, line },
+    ];
     const failed = formatVersions(setStatus(state.versions, target, 'failed'));
     return {
       phaseLock: L.phaseLockFile,
-      steps: [...blueGreenSteps(bg, installedNow, to), ...(units.length ? [{ kind: 'wait-units', units, timeoutSec: config.healthCheck.timeout, stableSec: 1 } as const] : [])],
+      steps: [
+        ...blueGreenSteps(bg, installedNow, to),
+        ...(units.length ? [{ kind: 'wait-units', units, timeoutSec: config.healthCheck.timeout, stableSec: 1 } as const] : []),
+      ],
       onFail: [...blueGreenRevert(bg, after, back), ...records(failed, hist('failed, back on ' + (from ?? 'nothing')))],
       verdict: {
         timeoutSec: config.healthCheck.timeout + 120,
@@ -74,18 +87,37 @@ export function planRollback(config: Config, host: HostConfig, state: RemoteStat
     phaseLock: L.phaseLockFile,
     steps: [
       // The release's units and site must be absent or this app's (another app may have taken a name since).
-      { kind: 'check-owned', marker: unitMarker(config.appName), owner: ownerLine(config), unitDir: L.unitDir, units: Object.keys(to.units), ...(to.caddySite !== undefined ? { site: L.caddySite } : {}) },
+      {
+        kind: 'check-owned',
+        marker: unitMarker(config.appName),
+        owner: ownerLine(config),
+        unitDir: L.unitDir,
+        units: Object.keys(to.units),
+        ...(to.caddySite !== undefined ? { site: L.caddySite } : {}),
+      },
       ...activateSteps(L, installedNow, to),
       ...(units.length ? [{ kind: 'wait-units', units, timeoutSec: config.healthCheck.timeout, stableSec: 1 } as const] : []),
     ],
-    onFail: revertSteps({ layout: L, installed: afterSwitch, target: back, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed, back on ' + (from ?? 'nothing')) }),
+    onFail: revertSteps({
+      layout: L,
+      installed: afterSwitch,
+      target: back,
+      versionsText: formatVersions(setStatus(state.versions, target, 'failed')),
+      history: hist('failed, back on ' + (from ?? 'nothing')),
+    }),
     verdict: {
       timeoutSec: config.healthCheck.timeout + 120,
       commit: [
         { kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(rolled) },
         { kind: 'append-line', path: L.historyFile, line: hist('ok') },
       ],
-      rollback: revertSteps({ layout: L, installed: afterSwitch, target: back, versionsText: formatVersions(setStatus(state.versions, target, 'failed')), history: hist('failed health check, back on ' + (from ?? 'nothing')) }),
+      rollback: revertSteps({
+        layout: L,
+        installed: afterSwitch,
+        target: back,
+        versionsText: formatVersions(setStatus(state.versions, target, 'failed')),
+        history: hist('failed health check, back on ' + (from ?? 'nothing')),
+      }),
     },
   };
 }
@@ -100,10 +132,25 @@ function rollbackBlueGreen(config: Config, host: HostConfig, state: RemoteState,
   const slots = webSlots(config);
   if (!slots || !to.units[slots.unit]?.includes(`${layoutFor(config).webDir}/%i`)) return undefined;
   const slot = idleSlot(state.liveSlot);
-  return { layout: layoutFor(config), release: to.releaseDirName, slots, slot, liveSlot: state.liveSlot, drainUnit: drainUnitName(config), drainSec: config.drainSeconds, gate: gateFor(config, host, slots.ports[slot][0]) };
+  return {
+    layout: layoutFor(config),
+    release: to.releaseDirName,
+    slots,
+    slot,
+    liveSlot: state.liveSlot,
+    drainUnit: drainUnitName(config),
+    drainSec: config.drainSeconds,
+    gate: gateFor(config, host, slots.ports[slot][0]),
+  };
 }
 
-export function planPrune(config: Config, host: HostConfig, state: RemoteState, keep: number, who: Who): { remove: string[]; script: ScriptSpec } {
+export function planPrune(
+  config: Config,
+  host: HostConfig,
+  state: RemoteState,
+  keep: number,
+  who: Who,
+): { remove: string[]; script: ScriptSpec } {
   const L = layoutFor(config);
   const remove = selectPrune({ dirs: state.releases, records: state.versions, current: state.current, keep });
   const steps: Step[] = [];
@@ -112,7 +159,17 @@ export function planPrune(config: Config, host: HostConfig, state: RemoteState, 
     const kept = state.versions.filter((r) => !remove.includes(r.version));
     steps.push({ kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(kept) });
   }
-  steps.push({ kind: 'append-line', path: L.historyFile, line: historyLine({ ...who, action: 'prune', host: host.name, from: remove.join(' ') || undefined, result: remove.length ? `removed ${remove.length}` : 'nothing to remove' }) });
+  steps.push({
+    kind: 'append-line',
+    path: L.historyFile,
+    line: historyLine({
+      ...who,
+      action: 'prune',
+      host: host.name,
+      from: remove.join(' ') || undefined,
+      result: remove.length ? `removed ${remove.length}` : 'nothing to remove',
+    }),
+  });
   return { remove, script: { phaseLock: L.phaseLockFile, steps } };
 }
 
@@ -133,7 +190,11 @@ export function planDown(config: Config, host: HostConfig, state: RemoteState, w
       ...deactivateSteps(L, { units: state.units, caddySite: state.caddySite }),
       { kind: 'remove-app-dir', appDir: L.appDir, identityFile: IDENTITY_FILE, identity: identityText(config) },
       ...(user.dedicated ? [{ kind: 'remove-app-user' as const, name: user.name, comment: user.comment }] : []),
-      { kind: 'append-line', path: L.historyFile, line: historyLine({ ...who, action: 'down', host: host.name, from: state.current, result: 'removed' }) },
+      {
+        kind: 'append-line',
+        path: L.historyFile,
+        line: historyLine({ ...who, action: 'down', host: host.name, from: state.current, result: 'removed' }),
+      },
     ],
   };
 }

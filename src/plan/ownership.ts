@@ -78,7 +78,13 @@ export function refusedAppDir(host: string, id: Identity & Pick<Config, 'appName
  * (the app dir check already proved the name is ours). Files that do not
  * carry the unit marker at all are checked on the host (dp_check_owned).
  */
-export function checkUnitsAndSite(host: string, config: Config, others: { otherUnits?: Record<string, string>; otherSite?: string }, wanted: string[], siteWanted: boolean): void {
+export function checkUnitsAndSite(
+  host: string,
+  config: Config,
+  others: { otherUnits?: Record<string, string>; otherSite?: string },
+  wanted: string[],
+  siteWanted: boolean,
+): void {
   const whose = (line: string) => line.replace(/^# deployer-owner: /, '').trim();
   const clashes: string[] = [];
   for (const name of wanted) {

@@ -69,7 +69,12 @@ export interface HostPreview {
 const UNIT_PREFIX = '.deployer/units/';
 
 /** Status and diff of one file, from what is installed (undefined: absent) to what the release holds. */
-export function diffFile(name: string, installed: string | undefined, next: string | undefined, labels = { from: `installed/${name}`, to: `release/${name}` }): FileDiff {
+export function diffFile(
+  name: string,
+  installed: string | undefined,
+  next: string | undefined,
+  labels = { from: `installed/${name}`, to: `release/${name}` },
+): FileDiff {
   if (installed === undefined && next === undefined) return { name, status: 'same', diff: '' };
   const status: DiffStatus = installed === undefined ? 'added' : next === undefined ? 'removed' : installed === next ? 'same' : 'changed';
   const from = installed === undefined ? '/dev/null' : labels.from;
@@ -92,18 +97,38 @@ export function previewDeploy(input: PreviewInput): HostPreview {
   const L = layoutFor(config);
   // No time or author: nothing is recorded, only uploads, install and prune are read.
   // The release is the one deploy would choose (a changed live version gets its own).
-  const chosen = chooseRelease({ config, host, version: input.version, artifact: input.artifactName, files, state: input.state, time: '', by: '', action: 'plan' });
+  const chosen = chooseRelease({
+    config,
+    host,
+    version: input.version,
+    artifact: input.artifactName,
+    files,
+    state: input.state,
+    time: '',
+    by: '',
+    action: 'plan',
+  });
   const { release: version, state } = chosen;
   const plan = planDeploy({ config, host, version, artifact: input.artifactName, files, state, time: '', by: '', action: 'plan' });
   const artifactFile = files.find((f) => f.label === 'artifact');
 
-  const desired = new Map(files.filter((f) => f.path.startsWith(UNIT_PREFIX)).map((f) => [f.path.slice(UNIT_PREFIX.length), f.content ?? '']));
+  const desired = new Map(
+    files.filter((f) => f.path.startsWith(UNIT_PREFIX)).map((f) => [f.path.slice(UNIT_PREFIX.length), f.content ?? '']),
+  );
   const names = [...new Set([...desired.keys(), ...Object.keys(state.units)])].sort();
-  const unitDiffs = names.map((name) => diffFile(name, state.units[name], desired.get(name), { from: `${L.unitDir}/${name}`, to: `${L.releaseDirName(version)}/${UNIT_PREFIX}${name}` }));
+  const unitDiffs = names.map((name) =>
+    diffFile(name, state.units[name], desired.get(name), {
+      from: `${L.unitDir}/${name}`,
+      to: `${L.releaseDirName(version)}/${UNIT_PREFIX}${name}`,
+    }),
+  );
 
   const site = L.caddySite;
   const newSite = files.find((f) => f.path === '.deployer/caddy.site')?.content;
-  const caddyDiff = newSite === undefined && state.caddySite === undefined ? null : diffFile(site, state.caddySite, newSite, { from: site, to: `${L.releaseDirName(version)}/.deployer/caddy.site` });
+  const caddyDiff =
+    newSite === undefined && state.caddySite === undefined
+      ? null
+      : diffFile(site, state.caddySite, newSite, { from: site, to: `${L.releaseDirName(version)}/.deployer/caddy.site` });
 
   return {
     host: host.name,
@@ -112,7 +137,10 @@ export function previewDeploy(input: PreviewInput): HostPreview {
     releaseDir: plan.releaseDir,
     releaseExists: state.releases.includes(version),
     current: state.current,
-    artifact: input.artifactMissing !== undefined ? { name: input.artifactName, missing: input.artifactMissing } : { name: input.artifactName, size: artifactFile?.size },
+    artifact:
+      input.artifactMissing !== undefined
+        ? { name: input.artifactName, missing: input.artifactMissing }
+        : { name: input.artifactName, size: artifactFile?.size },
     uploads: plan.uploads.map((u) => ({ label: u.label, size: u.size })),
     uploadBytes: plan.uploads.reduce((sum, u) => sum + u.size, 0),
     unchanged: plan.unchanged,

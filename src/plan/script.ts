@@ -67,7 +67,15 @@ export function stepArgv(step: Step): string[] {
     case 'web-start':
       return ['dp_web_start', step.appDir, step.release, step.drainUnit, ...step.units.flatMap((u, i) => [u, String(step.ports[i])])];
     case 'web-gate':
-      return ['dp_web_gate', ms(step.timeoutSec), ms(step.stableSec), step.path, String(step.status), step.host, ...step.units.flatMap((u, i) => [u, String(step.ports[i])])];
+      return [
+        'dp_web_gate',
+        ms(step.timeoutSec),
+        ms(step.stableSec),
+        step.path,
+        String(step.status),
+        step.host,
+        ...step.units.flatMap((u, i) => [u, String(step.ports[i])]),
+      ];
     case 'web-stop':
       return ['dp_web_stop', ...step.units];
     case 'web-commit':

@@ -11,7 +11,14 @@ export type Step =
   | { kind: 'remove'; paths: string[]; sudo?: boolean }
   | { kind: 'run'; argv: string[]; sudo?: boolean; desc: string }
   /** A command line the user wrote (release_command, hooks), run in the release with its .appenv. */
-  | { kind: 'app-command'; command: string; releaseDir: string; runAs?: string; desc: string; /** exported after .appenv, passed to dp_app as NAME=VALUE arguments */ env?: Record<string, string> }
+  | {
+      kind: 'app-command';
+      command: string;
+      releaseDir: string;
+      runAs?: string;
+      desc: string;
+      /** exported after .appenv, passed to dp_app as NAME=VALUE arguments */ env?: Record<string, string>;
+    }
   /** Checks Caddy's whole config with `candidate` in place of `site`, changing nothing. */
   | { kind: 'caddy-validate'; caddyfile: string; sitesDir: string; site: string; candidate: string }
   // The switch, one decision per step (src/plan/activate.ts):
@@ -33,7 +40,16 @@ export type Step =
   /** Points each port's link at the release and starts the idle slot's instances (after stopping leftovers and a pending drain). */
   | { kind: 'web-start'; appDir: string; release: string; drainUnit: string; units: string[]; ports: number[] }
   /** Waits until the new instances are active, never restarted, and answer the health check on their own port. */
-  | { kind: 'web-gate'; units: string[]; ports: number[]; path: string; status: number; host: string; timeoutSec: number; stableSec: number }
+  | {
+      kind: 'web-gate';
+      units: string[];
+      ports: number[];
+      path: string;
+      status: number;
+      host: string;
+      timeoutSec: number;
+      stableSec: number;
+    }
   /** Stops instances now, gracefully (the new slot, when the switch is undone). */
   | { kind: 'web-stop'; units: string[] }
   /** Enables the new slot; the old slot gets `drainSec` for requests in flight, then a graceful stop. */
@@ -130,7 +146,9 @@ export function describeStep(step: Step): string {
     case 'web-stop':
       return `stop ${step.units.join(', ')}`;
     case 'web-commit':
-      return step.old.length ? `keep ${step.units.join(', ')}; stop ${step.old.join(', ')} after ${step.drainSec} s of drain` : `keep ${step.units.join(', ')}`;
+      return step.old.length
+        ? `keep ${step.units.join(', ')}; stop ${step.old.join(', ')} after ${step.drainSec} s of drain`
+        : `keep ${step.units.join(', ')}`;
     case 'mark':
       return step.name;
   }

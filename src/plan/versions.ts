@@ -25,7 +25,9 @@ export function parseVersions(text: string): ReleaseRecord[] {
 }
 
 export function formatVersions(records: ReleaseRecord[]): string {
-  return '# version\tstatus\ttime\tsha256\tby\n' + records.map((r) => [r.version, r.status, r.time, r.sha, r.by].join('\t')).join('\n') + '\n';
+  return (
+    '# version\tstatus\ttime\tsha256\tby\n' + records.map((r) => [r.version, r.status, r.time, r.sha, r.by].join('\t')).join('\n') + '\n'
+  );
 }
 
 /** Puts `record` first, replacing an older record of the same version. */
@@ -48,7 +50,13 @@ export function lastGood(records: ReleaseRecord[], except?: string): ReleaseReco
  * oldest. Directories with no record (half-made by an interrupted deploy) are
  * treated as failed.
  */
-export function selectPrune(opts: { dirs: string[]; records: ReleaseRecord[]; current?: string; keep: number; protect?: string[] }): string[] {
+export function selectPrune(opts: {
+  dirs: string[];
+  records: ReleaseRecord[];
+  current?: string;
+  keep: number;
+  protect?: string[];
+}): string[] {
   const { dirs, records, current, keep } = opts;
   const protectedSet = new Set<string>([...(opts.protect ?? [])]);
   if (current) protectedSet.add(current);

@@ -83,7 +83,9 @@ export function renderExecStart(config: ExecConfig, command: string, instanceDir
   const { program, rest } = splitCommand(command);
   // systemd does not expand $VAR in the program path, so only quoting and % apply.
   const release = instanceDir === undefined ? undefined : `${instanceDir}/${INSTANCE}`;
-  const path = systemdQuote(resolveProgram(config, program, release)).split(INSTANCE).join('%i');
+  const path = systemdQuote(resolveProgram(config, program, release))
+    .split(INSTANCE)
+    .join('%i');
   // "@path argv0": the binary runs under the name the user wrote.
   const head = namesAppBinary(config, program) ? `@${path} ${systemdQuote(program)}` : path;
   return rest === '' ? head : `${head} ${rest.replace(/%/g, '%%')}`;

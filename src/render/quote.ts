@@ -25,12 +25,18 @@ export function systemdQuote(value: string, context: SystemdQuoteContext = 'env'
 
 function escapeSystemdChar(ch: string): string {
   switch (ch) {
-    case '\\': return '\\\\';
-    case '"': return '\\"';
-    case '\n': return '\\n';
-    case '\t': return '\\t';
-    case '\r': return '\\r';
-    default: return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    case '\\':
+      return '\\\\';
+    case '"':
+      return '\\"';
+    case '\n':
+      return '\\n';
+    case '\t':
+      return '\\t';
+    case '\r':
+      return '\\r';
+    default:
+      return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
   }
 }
 

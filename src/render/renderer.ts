@@ -74,7 +74,8 @@ function registerHelpers(hbs: typeof Handlebars): void {
   const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
   hbs.registerHelper('systemdQuote', (value: unknown, ...rest: unknown[]) => {
     const context = rest.length > 1 ? (String(rest[0]) as SystemdQuoteContext) : 'env';
-    if (context !== 'env' && context !== 'exec') throw new ConfigError(`systemdQuote: unknown context "${context}"`, { hint: 'use "env" or "exec"' });
+    if (context !== 'env' && context !== 'exec')
+      throw new ConfigError(`systemdQuote: unknown context "${context}"`, { hint: 'use "env" or "exec"' });
     return systemdQuote(text(value), context);
   });
   hbs.registerHelper('systemdEscape', (value: unknown) => systemdEscape(text(value)));
@@ -84,7 +85,10 @@ function registerHelpers(hbs: typeof Handlebars): void {
 // Strict mode only guards `{{name}}`; `{{#if nmae}}` or a helper argument would
 // silently read undefined. A proxy that throws on unknown keys closes that gap.
 class MissingVariable extends Error {
-  constructor(readonly variable: string, readonly known: string[]) {
+  constructor(
+    readonly variable: string,
+    readonly known: string[],
+  ) {
     super(`"${variable}" not defined`);
   }
 }

@@ -48,7 +48,10 @@ export function buildViews(config: Config, host: HostConfig): Views {
   const slots = webSlots(config);
   if (!slots) return { units, caddy: buildCaddyView(config, host) };
   const upstreams = (slot: Slot) => slots.ports[slot].map((p) => `${parseUpstream(config.webserver.upstream).host}:${p}`);
-  const slotCaddy = Object.fromEntries(SLOTS.map((slot) => [slot, buildCaddyView(config, host, upstreams(slot))])) as Record<Slot, CaddyView>;
+  const slotCaddy = Object.fromEntries(SLOTS.map((slot) => [slot, buildCaddyView(config, host, upstreams(slot))])) as Record<
+    Slot,
+    CaddyView
+  >;
   return { units, caddy: slotCaddy.a, slotCaddy };
 }
 
@@ -87,14 +90,16 @@ function buildProcessViews(config: Config, host: HostConfig, process: ProcessCon
   const view = isWeb
     ? { ...common, port: config.webserver.port ?? null, slotted: slots !== undefined, slotDir }
     : { ...common, oneshot: timerUnit !== null };
-  const out: UnitView[] = [{
-    name: service,
-    template: isWeb ? 'web.service.hbs' : 'worker.service.hbs',
-    view,
-    // Blue-green web instances are started by the switch, in the idle slot.
-    instances: timerUnit || slots ? [] : serviceInstances(config, base, process, isWeb),
-    action: 'restart',
-  }];
+  const out: UnitView[] = [
+    {
+      name: service,
+      template: isWeb ? 'web.service.hbs' : 'worker.service.hbs',
+      view,
+      // Blue-green web instances are started by the switch, in the idle slot.
+      instances: timerUnit || slots ? [] : serviceInstances(config, base, process, isWeb),
+      action: 'restart',
+    },
+  ];
   if (timerUnit) {
     out.push({
       name: timerUnit,
@@ -119,9 +124,7 @@ function buildProcessViews(config: Config, host: HostConfig, process: ProcessCon
 /** Web replicas are named by port (Environment=PORT=%i), others by number. */
 function serviceInstances(config: Config, base: string, process: ProcessConfig, isWeb: boolean): string[] {
   if (process.replicas <= 1) return [`${base}.service`];
-  const ids = isWeb
-    ? webPorts(config, process.replicas)
-    : Array.from({ length: process.replicas }, (_, i) => i + 1);
+  const ids = isWeb ? webPorts(config, process.replicas) : Array.from({ length: process.replicas }, (_, i) => i + 1);
   return ids.map((id) => `${base}@${id}.service`);
 }
 
@@ -148,10 +151,14 @@ function checkProcess(process: ProcessConfig): void {
   const fail = (what: string, hint: string) => {
     throw new ConfigError(`${where}: ${what}`, { hint });
   };
-  if (process.timer !== undefined && process.name === 'web') fail('the web process cannot run on a timer', 'give the scheduled job its own process name');
-  if (process.timer !== undefined && process.replicas > 1) fail('a timer process cannot have replicas', 'remove replicas, or split the job into several processes');
-  if (process.timer !== undefined && process.socket) fail('a process cannot have both a timer and a socket', 'choose one of timer and socket');
-  if (process.socket && process.name !== 'web') fail('only the web process can be socket-activated (it listens on webserver.upstream)', 'remove socket from this process');
+  if (process.timer !== undefined && process.name === 'web')
+    fail('the web process cannot run on a timer', 'give the scheduled job its own process name');
+  if (process.timer !== undefined && process.replicas > 1)
+    fail('a timer process cannot have replicas', 'remove replicas, or split the job into several processes');
+  if (process.timer !== undefined && process.socket)
+    fail('a process cannot have both a timer and a socket', 'choose one of timer and socket');
+  if (process.socket && process.name !== 'web')
+    fail('only the web process can be socket-activated (it listens on webserver.upstream)', 'remove socket from this process');
   if (process.socket && process.replicas > 1) fail('a socket-activated process cannot have replicas', 'remove replicas or socket');
   if (process.replicas < 1) fail(`replicas must be at least 1 (got ${process.replicas})`, 'set replicas to 1 or more');
 }
@@ -174,7 +181,8 @@ function buildCaddyView(config: Config, host: HostConfig, slotUpstreams?: string
       appDir,
       addresses: addresses.length > 0 ? addresses : [':80'],
       statics,
-      upstreams: slotUpstreams ?? upstreamAddresses(config.webserver.upstream, config.webserver.port, web && !web.socket ? web.replicas : 1),
+      upstreams:
+        slotUpstreams ?? upstreamAddresses(config.webserver.upstream, config.webserver.port, web && !web.socket ? web.replicas : 1),
     },
   };
 }

@@ -88,6 +88,6 @@ function checkDotenvReadsBack(text: string, entries: readonly EnvEntry[]): void 
 
 function unwritable(key: string): ConfigError {
   return new ConfigError(`the value of ${key} cannot be written to .env so that systemd and dotenv both read it back unchanged`, {
-    hint: "it mixes ' and \" with a newline, #, a backslash or leading/trailing spaces: store it base64-encoded, or drop one kind of quote",
+    hint: 'it mixes \' and " with a newline, #, a backslash or leading/trailing spaces: store it base64-encoded, or drop one kind of quote',
   });
 }

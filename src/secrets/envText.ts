@@ -35,7 +35,12 @@ const DOTENV_LINE =
 
 export function parseEnvText(text: string, source: string): EnvEntry[] {
   if (text.length > LIMITS.envBytes) {
-    throw new EnvTextError(source, 1, `the environment is ${text.length} characters long; at most ${LIMITS.envBytes} are accepted`, 'keep large data in files in the release, not in the environment');
+    throw new EnvTextError(
+      source,
+      1,
+      `the environment is ${text.length} characters long; at most ${LIMITS.envBytes} are accepted`,
+      'keep large data in files in the release, not in the environment',
+    );
   }
   // dotenv does the same normalisation before matching.
   const src = text.replace(/\r\n?/g, '\n');
@@ -50,14 +55,24 @@ export function parseEnvText(text: string, source: string): EnvEntry[] {
     const key = m[1];
     const line = lineAt(start + m[0].search(/\S/));
     if (!ENV_KEY.test(key)) {
-      throw new EnvTextError(source, line, `${JSON.stringify(key)} is not a valid environment variable name`, 'use letters, digits and _ only, not starting with a digit');
+      throw new EnvTextError(
+        source,
+        line,
+        `${JSON.stringify(key)} is not a valid environment variable name`,
+        'use letters, digits and _ only, not starting with a digit',
+      );
     }
     const seen = firstLine.get(key);
     if (seen !== undefined) throw new EnvTextError(source, line, `${key} is already set on line ${seen}`, 'keep one assignment per name');
     checkQuotesClosed(m[2], key, line, source);
     firstLine.set(key, line);
     if (firstLine.size > LIMITS.envKeys) {
-      throw new EnvTextError(source, line, `more than ${LIMITS.envKeys} variables`, 'keep large data in files in the release, not in the environment');
+      throw new EnvTextError(
+        source,
+        line,
+        `more than ${LIMITS.envKeys} variables`,
+        'keep large data in files in the release, not in the environment',
+      );
     }
     entries.push({ key, value: dotenvValue(m[2]) });
   }
@@ -88,7 +103,12 @@ function checkSkipped(src: string, from: number, to: number, source: string, lin
   for (let i = 0; i < lines.length; i++) {
     const t = lines[i].trim();
     if (t === '' || t.startsWith('#')) continue;
-    throw new EnvTextError(source, lineAt(from) + i, 'expected KEY=value', 'quote values that contain # or span several lines, e.g. KEY="a # b"');
+    throw new EnvTextError(
+      source,
+      lineAt(from) + i,
+      'expected KEY=value',
+      'quote values that contain # or span several lines, e.g. KEY="a # b"',
+    );
   }
 }
 
@@ -98,7 +118,12 @@ function checkQuotesClosed(raw: string | undefined, key: string, line: number, s
   const v = (raw ?? '').trim();
   const q = v[0];
   if ((q === '"' || q === "'" || q === '`') && (v.length < 2 || v[v.length - 1] !== q)) {
-    throw new EnvTextError(source, line, `the value of ${key} starts with ${q} but does not end with it`, 'close the quote; inside double quotes write a newline as \\n');
+    throw new EnvTextError(
+      source,
+      line,
+      `the value of ${key} starts with ${q} but does not end with it`,
+      'close the quote; inside double quotes write a newline as \\n',
+    );
   }
 }
 

@@ -40,7 +40,11 @@ export async function resolveEnv(entries: readonly EnvEntry[], opts: ResolveEnvO
   const adapter = createAdapter(opts.adapter, opts);
   const lookups = new Map<string, Promise<string>>();
   // Start every lookup before awaiting any: this is the parallelism.
-  for (const name of names) lookups.set(name, Promise.resolve().then(() => adapter.resolve(name)));
+  for (const name of names)
+    lookups.set(
+      name,
+      Promise.resolve().then(() => adapter.resolve(name)),
+    );
   const settled = new Map<string, PromiseSettledResult<string>>();
   await Promise.all([...lookups].map(async ([name, p]) => settled.set(name, await settle(p))));
 

@@ -28,7 +28,10 @@ export const runLocalCommand: RunCommand = async (cmd, args, env) => {
 
 /** The last few lines of stderr, where CLIs put the reason. */
 function tail(text: string): string {
-  const lines = text.trim().split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = text
+    .trim()
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   const kept = lines.slice(-3).join(' | ');
   return kept.length > 300 ? `…${kept.slice(-300)}` : kept;
 }

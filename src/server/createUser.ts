@@ -14,7 +14,10 @@ export function checkUserName(name: string): string {
       hint: 'use a lowercase letter or _ first, then up to 31 lowercase letters, digits, _ or -, e.g. deploy',
     });
   }
-  if (name === 'root') throw new ConfigError('root cannot be created: it exists and already has every right', { hint: 'pick a name for a deploy user, e.g. deploy' });
+  if (name === 'root')
+    throw new ConfigError('root cannot be created: it exists and already has every right', {
+      hint: 'pick a name for a deploy user, e.g. deploy',
+    });
   return name;
 }
 

@@ -14,13 +14,21 @@ import { notDeployed, streamOnEachHost } from '../app/exec.js';
 import type { AppIO } from '../app/io.js';
 
 export async function runServerExec(ctx: Context, io: AppIO, words: string[], opts: { appenv: boolean }): Promise<number> {
-  if (words.length === 0) throw new DeployerError('server exec needs a command', { exitCode: ExitCode.config, hint: 'deployer server exec "df -h /"' });
+  if (words.length === 0)
+    throw new DeployerError('server exec needs a command', { exitCode: ExitCode.config, hint: 'deployer server exec "df -h /"' });
   const argv = execArgv(words);
   const config = loadCommandConfig(ctx);
   return streamOnEachHost(ctx, io, config, 'server exec', (h) => {
     if (!opts.appenv) return { line: plainCommandLine(argv), otherUser: false };
     if (!h.state.current) throw notDeployed(config, h);
-    const line = appCommandLine({ appDir: layoutFor(config).appDir, webUnitStem: unitBaseName(config, 'web'), sshUser: h.host.user, appUser: h.host.user, argv, reportPid: true });
+    const line = appCommandLine({
+      appDir: layoutFor(config).appDir,
+      webUnitStem: unitBaseName(config, 'web'),
+      sshUser: h.host.user,
+      appUser: h.host.user,
+      argv,
+      reportPid: true,
+    });
     return { line, otherUser: false };
   });
 }

@@ -33,7 +33,9 @@ function checkedKey(key: string, source: string, passphrase: string | undefined,
     const encrypted = /encrypted|passphrase|bad decrypt/i.test(parsed.message);
     const wrong = encrypted && passphrase !== undefined;
     throw new SshError(
-      wrong ? `cannot use the SSH key from ${source}: the passphrase from ${passphraseFrom} does not decrypt it` : `cannot use the SSH key from ${source}: ${parsed.message}`,
+      wrong
+        ? `cannot use the SSH key from ${source}: the passphrase from ${passphraseFrom} does not decrypt it`
+        : `cannot use the SSH key from ${source}: ${parsed.message}`,
       {
         hint: wrong
           ? `check ${passphraseFrom}`
@@ -46,7 +48,11 @@ function checkedKey(key: string, source: string, passphrase: string | undefined,
   return key;
 }
 
-export async function authMethods(host: HostConfig & { identityFiles?: string[]; identitiesOnly?: boolean }, env: NodeJS.ProcessEnv, ask?: AskPassphrase): Promise<AuthMethod[]> {
+export async function authMethods(
+  host: HostConfig & { identityFiles?: string[]; identitiesOnly?: boolean },
+  env: NodeJS.ProcessEnv,
+  ask?: AskPassphrase,
+): Promise<AuthMethod[]> {
   const username = host.user;
   let passphraseFrom = '$DEPLOYER_SSH_PASSPHRASE';
   let passphrase = env.DEPLOYER_SSH_PASSPHRASE || undefined;
@@ -54,9 +60,12 @@ export async function authMethods(host: HostConfig & { identityFiles?: string[];
     passphraseFrom = `$${host.keyPassphraseEnv} (key_passphrase_env)`;
     passphrase = env[host.keyPassphraseEnv];
     if (passphrase === undefined) {
-      throw new SshError(`host ${host.name}: key_passphrase_env names the environment variable ${host.keyPassphraseEnv}, but it is not set`, {
-        hint: `export ${host.keyPassphraseEnv}=... (in GitHub Actions: env: ${host.keyPassphraseEnv}: \${{ secrets.SSH_KEY_PASSPHRASE }})`,
-      });
+      throw new SshError(
+        `host ${host.name}: key_passphrase_env names the environment variable ${host.keyPassphraseEnv}, but it is not set`,
+        {
+          hint: `export ${host.keyPassphraseEnv}=... (in GitHub Actions: env: ${host.keyPassphraseEnv}: \${{ secrets.SSH_KEY_PASSPHRASE }})`,
+        },
+      );
     }
   }
   const keyMethod = async (key: string, source: string): Promise<AuthMethod> => {
@@ -84,7 +93,9 @@ export async function authMethods(host: HostConfig & { identityFiles?: string[];
   if (host.keyFile) {
     const path = expandHome(host.keyFile);
     if (!existsSync(path)) {
-      throw new SshError(`host ${host.name}: key_file ${host.keyFile} does not exist`, { hint: 'fix key_file in the [[hosts]] entry, or remove it to use ssh-agent' });
+      throw new SshError(`host ${host.name}: key_file ${host.keyFile} does not exist`, {
+        hint: 'fix key_file in the [[hosts]] entry, or remove it to use ssh-agent',
+      });
     }
     methods.push(await keyMethod(readFileSync(path, 'utf8'), path));
   }
@@ -95,7 +106,8 @@ export async function authMethods(host: HostConfig & { identityFiles?: string[];
       if (existsSync(path)) methods.push(await keyMethod(readFileSync(path, 'utf8'), path));
     }
   }
-  if (methods.length === 0 && env.SSH_AUTH_SOCK && !host.identitiesOnly) methods.push({ type: 'agent', username, agent: env.SSH_AUTH_SOCK, source: 'ssh-agent' });
+  if (methods.length === 0 && env.SSH_AUTH_SOCK && !host.identitiesOnly)
+    methods.push({ type: 'agent', username, agent: env.SSH_AUTH_SOCK, source: 'ssh-agent' });
   if (methods.length === 0) {
     for (const name of ['id_ed25519', 'id_ecdsa', 'id_rsa']) {
       const path = join(homedir(), '.ssh', name);

@@ -43,7 +43,15 @@ function matchHashed(pattern: string, name: string): boolean {
 }
 
 function matchWildcard(pattern: string, name: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+    'i',
+  );
   return re.test(name);
 }
 
@@ -95,7 +103,15 @@ export function checkHostKey(entries: KnownHostEntry[], host: string, port: numb
 export function preferredHostKeyAlgorithms(entries: KnownHostEntry[], host: string, port: number): string[] {
   const name = hostLookupName(host, port);
   const known = new Set(entries.filter((e) => !e.marker && entryMatches(e, name)).map((e) => e.keyType));
-  const all = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+  const all = [
+    'ssh-ed25519',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'rsa-sha2-512',
+    'rsa-sha2-256',
+    'ssh-rsa',
+  ];
   const isKnown = (alg: string) => known.has(alg) || (alg.startsWith('rsa-sha2') && known.has('ssh-rsa'));
   return [...all.filter(isKnown), ...all.filter((a) => !isKnown(a))];
 }

@@ -90,7 +90,9 @@ function hostKeyError(host: SshTarget, verdict: HostKeyVerdict, blob: Buffer, so
   if (verdict.status === 'mismatch') {
     return new SshError(
       `REMOTE HOST KEY CHANGED for ${where}: it presented ${fp}, which does not match ${verdict.known.map((e) => e.source).join(', ')}. Someone may be intercepting the connection, or the host was reinstalled. Nothing was run.`,
-      { hint: `if the host was really reinstalled, remove the old entry (ssh-keygen -f ${file} -R '${knownName(host)}') and verify the new fingerprint out of band` },
+      {
+        hint: `if the host was really reinstalled, remove the old entry (ssh-keygen -f ${file} -R '${knownName(host)}') and verify the new fingerprint out of band`,
+      },
     );
   }
   if (verdict.status === 'revoked') {
@@ -106,16 +108,27 @@ function forward(hop: Client, from: SshTarget, to: SshTarget): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     hop.forwardOut('127.0.0.1', 0, to.address, to.port, (err, stream) =>
       err
-        ? reject(new SshError(`jump host ${from.name} (${from.user}@${from.address}:${from.port}) cannot reach ${to.address}:${to.port}: ${err.message}`, {
-            hint: `check ProxyJump and HostName in ~/.ssh/config (ssh -J ${from.user}@${from.address}:${from.port} -p ${to.port} ${to.user}@${to.address} true)`,
-          }))
+        ? reject(
+            new SshError(
+              `jump host ${from.name} (${from.user}@${from.address}:${from.port}) cannot reach ${to.address}:${to.port}: ${err.message}`,
+              {
+                hint: `check ProxyJump and HostName in ~/.ssh/config (ssh -J ${from.user}@${from.address}:${from.port} -p ${to.port} ${to.user}@${to.address} true)`,
+              },
+            ),
+          )
         : resolve(stream as unknown as Duplex),
     );
   });
 }
 
 /** One authenticated ssh2 client: host key verified, keys tried in order; over `sock` for a hop. */
-async function openClient(host: SshTarget, opts: ConnectOptions, ask: AskPassphrase | undefined, sock?: Duplex, via?: SshTarget): Promise<Client> {
+async function openClient(
+  host: SshTarget,
+  opts: ConnectOptions,
+  ask: AskPassphrase | undefined,
+  sock?: Duplex,
+  via?: SshTarget,
+): Promise<Client> {
   const known = loadKnownHosts(host, opts.env);
   const methods = await authMethods(host, opts.env, ask);
   const client = new ssh2.Client();
@@ -162,9 +175,12 @@ async function openClient(host: SshTarget, opts: ConnectOptions, ask: AskPassphr
       if (rejection) return reject(rejection);
       if (err.level === 'client-authentication') {
         return reject(
-          new SshError(`host ${host.name}: ${host.user}@${host.address}:${host.port} refused every key offered (${methods.map((m) => m.source).join(', ')})`, {
-            hint: `add your public key to ~${host.user}/.ssh/authorized_keys on the host, or fix user/key_file in the config (or User/IdentityFile in ~/.ssh/config)`,
-          }),
+          new SshError(
+            `host ${host.name}: ${host.user}@${host.address}:${host.port} refused every key offered (${methods.map((m) => m.source).join(', ')})`,
+            {
+              hint: `add your public key to ~${host.user}/.ssh/authorized_keys on the host, or fix user/key_file in the config (or User/IdentityFile in ~/.ssh/config)`,
+            },
+          ),
         );
       }
       reject(
@@ -221,7 +237,9 @@ export class SshSession {
   static async connect(host: HostConfig, opts: ConnectOptions): Promise<SshSession> {
     // ~/.ssh/config (Host aliases, ProxyJump …), with deployer.toml winning.
     const route = await resolveRoute(host, opts.env);
-    opts.debug?.(`${host.address}: ${route.user}@${route.address}:${route.port}${route.jumps?.length ? ` via ${route.jumps.map((j) => j.name).join(', ')}` : ''} (from ${route.via})`);
+    opts.debug?.(
+      `${host.address}: ${route.user}@${route.address}:${route.port}${route.jumps?.length ? ` via ${route.jumps.map((j) => j.name).join(', ')}` : ''} (from ${route.via})`,
+    );
     const ask = opts.askPassphrase ?? (opts.interactive ? askOnTerminal : undefined);
     const hops: Client[] = [];
     try {
@@ -282,31 +300,33 @@ export class SshSession {
     // A multi-byte character may straddle two packets: decode per stream, not per chunk.
     const outText = new StringDecoder('utf8');
     const errText = new StringDecoder('utf8');
-    await this.guard(this.spawn(command, (channel) => {
-      channel.on('data', (d: Buffer) => {
-        const s = outText.write(d);
-        stdout += s;
-        if (s) opts.onStdout?.(s);
-      });
-      channel.stderr.on('data', (d: Buffer) => {
-        const s = errText.write(d);
-        stderr += s;
-        if (s) opts.onStderr?.(s);
-      });
-      channel.on('exit', (c: number | null, sig?: string) => {
-        code = c;
-        signal = sig;
-      });
-      channel.on('close', () => {
-        if (code === null && signal === undefined && this.closed) {
-          return fail(new SshError(`connection to ${this.host.name} was lost while a command was running`));
-        }
-        finish({ code, signal, stdout, stderr });
-      });
-      channel.on('error', (err: Error) => fail(this.channelError(err)));
-      if (opts.stdin !== undefined) channel.end(opts.stdin);
-      else channel.end();
-    }));
+    await this.guard(
+      this.spawn(command, (channel) => {
+        channel.on('data', (d: Buffer) => {
+          const s = outText.write(d);
+          stdout += s;
+          if (s) opts.onStdout?.(s);
+        });
+        channel.stderr.on('data', (d: Buffer) => {
+          const s = errText.write(d);
+          stderr += s;
+          if (s) opts.onStderr?.(s);
+        });
+        channel.on('exit', (c: number | null, sig?: string) => {
+          code = c;
+          signal = sig;
+        });
+        channel.on('close', () => {
+          if (code === null && signal === undefined && this.closed) {
+            return fail(new SshError(`connection to ${this.host.name} was lost while a command was running`));
+          }
+          finish({ code, signal, stdout, stderr });
+        });
+        channel.on('error', (err: Error) => fail(this.channelError(err)));
+        if (opts.stdin !== undefined) channel.end(opts.stdin);
+        else channel.end();
+      }),
+    );
     return this.guard(done);
   }
 
@@ -315,7 +335,9 @@ export class SshSession {
     const r = await this.exec(command, opts);
     if (r.code !== 0) {
       const tail = r.stderr.trim().split('\n').slice(-15).join('\n');
-      throw new RemoteCommandError(`${what} failed on ${this.host.name} (exit ${r.code ?? r.signal})`, r.code, r.stderr, { details: tail || undefined });
+      throw new RemoteCommandError(`${what} failed on ${this.host.name} (exit ${r.code ?? r.signal})`, r.code, r.stderr, {
+        details: tail || undefined,
+      });
     }
     return r;
   }
@@ -335,7 +357,12 @@ export class SshSession {
    * window full. Memory stays bounded: the read stream pauses whenever the
    * channel's window is used up. Resolves when the command exits 0.
    */
-  async streamFile(local: string, command: string, what: string, opts: { start?: number; onSent?: (bytes: number) => void } = {}): Promise<void> {
+  async streamFile(
+    local: string,
+    command: string,
+    what: string,
+    opts: { start?: number; onSent?: (bytes: number) => void } = {},
+  ): Promise<void> {
     let stderr = '';
     let code: number | null = null;
     let signal: string | undefined;
@@ -344,30 +371,40 @@ export class SshSession {
     const file = createReadStream(local, { start: opts.start ?? 0, highWaterMark: 1024 * 1024 });
     file.on('error', (err) => settle.reject(new DeployerError(`cannot read ${local} for ${what}: ${err.message}`, { cause: err })));
     try {
-      await this.guard(this.spawn(command, (channel) => {
-        let sent = 0;
-        channel.resume(); // nothing expected on stdout
-        channel.stderr.on('data', (d: Buffer) => {
-          if (stderr.length < 65536) stderr += d.toString('utf8');
-        });
-        channel.on('exit', (c: number | null, sig?: string) => {
-          code = c;
-          signal = sig;
-        });
-        channel.on('close', () => {
-          if (code === 0) return settle.resolve();
-          if (code === null && signal === undefined && this.closed) return settle.reject(new SshError(`connection to ${this.host.name} was lost during ${what}`));
-          const tail = stderr.trim().split('\n').slice(-15).join('\n');
-          settle.reject(new RemoteCommandError(`${what} failed on ${this.host.name} (exit ${code ?? signal ?? 'unknown: the channel closed'})`, code, stderr, { details: tail || undefined }));
-        });
-        channel.on('error', (err: Error) => settle.reject(this.channelError(err, what)));
-        file.on('data', (b) => {
-          sent += b.length;
-          opts.onSent?.(sent);
-        });
-        file.on('error', () => channel.close()); // else the remote command would wait for more input
-        file.pipe(channel);
-      }));
+      await this.guard(
+        this.spawn(command, (channel) => {
+          let sent = 0;
+          channel.resume(); // nothing expected on stdout
+          channel.stderr.on('data', (d: Buffer) => {
+            if (stderr.length < 65536) stderr += d.toString('utf8');
+          });
+          channel.on('exit', (c: number | null, sig?: string) => {
+            code = c;
+            signal = sig;
+          });
+          channel.on('close', () => {
+            if (code === 0) return settle.resolve();
+            if (code === null && signal === undefined && this.closed)
+              return settle.reject(new SshError(`connection to ${this.host.name} was lost during ${what}`));
+            const tail = stderr.trim().split('\n').slice(-15).join('\n');
+            settle.reject(
+              new RemoteCommandError(
+                `${what} failed on ${this.host.name} (exit ${code ?? signal ?? 'unknown: the channel closed'})`,
+                code,
+                stderr,
+                { details: tail || undefined },
+              ),
+            );
+          });
+          channel.on('error', (err: Error) => settle.reject(this.channelError(err, what)));
+          file.on('data', (b) => {
+            sent += b.length;
+            opts.onSent?.(sent);
+          });
+          file.on('error', () => channel.close()); // else the remote command would wait for more input
+          file.pipe(channel);
+        }),
+      );
       await this.guard(done);
     } finally {
       file.destroy();
@@ -391,9 +428,11 @@ export class SshSession {
   }
 
   async forwardOut(port: number, address = '127.0.0.1'): Promise<Duplex> {
-    return this.guard(new Promise((resolve, reject) => {
-      this.client.forwardOut('127.0.0.1', 0, address, port, (err, stream) => (err ? reject(err) : resolve(stream as unknown as Duplex)));
-    }));
+    return this.guard(
+      new Promise((resolve, reject) => {
+        this.client.forwardOut('127.0.0.1', 0, address, port, (err, stream) => (err ? reject(err) : resolve(stream as unknown as Duplex)));
+      }),
+    );
   }
 
   /** An HTTP GET to the app on the host, through a forwarded channel. */
@@ -402,12 +441,21 @@ export class SshSession {
    * over TLS with the Host name as SNI, as a visitor of an HTTPS site (the
    * certificate is not verified: the check is of the route, not the cert).
    */
-  async httpGet(port: number, path: string, opts: { host?: string; timeoutMs?: number; tls?: boolean } = {}): Promise<{ status: number; body: string }> {
+  async httpGet(
+    port: number,
+    path: string,
+    opts: { host?: string; timeoutMs?: number; tls?: boolean } = {},
+  ): Promise<{ status: number; body: string }> {
     const raw = await this.forwardOut(port);
     const stream = opts.tls ? tlsConnect({ socket: raw, servername: opts.host?.replace(/:\d+$/, ''), rejectUnauthorized: false }) : raw;
     return new Promise((resolve, reject) => {
       const req = request(
-        { createConnection: () => stream as never, path, method: 'GET', headers: { host: opts.host ?? `127.0.0.1:${port}`, connection: 'close' } },
+        {
+          createConnection: () => stream as never,
+          path,
+          method: 'GET',
+          headers: { host: opts.host ?? `127.0.0.1:${port}`, connection: 'close' },
+        },
         (res) => {
           let body = '';
           res.setEncoding('utf8');

@@ -93,14 +93,29 @@ function expandIncludes(path: string, depth = 0): string {
     .map((line) => {
       const m = /^\s*include\s+(.+)$/i.exec(line);
       if (!m) return line;
-      return m[1].trim().split(/\s+/).map((pattern) => {
-        const p = expandHome(pattern.replace(/^"|"$/g, ''));
-        const full = isAbsolute(p) ? p : join(homedir(), '.ssh', p);
-        const dir = dirname(full);
-        const re = new RegExp('^' + basename(full).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
-        const files = existsSync(dir) ? readdirSync(dir).filter((f) => re.test(f)).sort() : [];
-        return files.map((f) => expandIncludes(join(dir, f), depth + 1)).join('\n');
-      }).join('\n');
+      return m[1]
+        .trim()
+        .split(/\s+/)
+        .map((pattern) => {
+          const p = expandHome(pattern.replace(/^"|"$/g, ''));
+          const full = isAbsolute(p) ? p : join(homedir(), '.ssh', p);
+          const dir = dirname(full);
+          const re = new RegExp(
+            '^' +
+              basename(full)
+                .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+                .replace(/\*/g, '.*')
+                .replace(/\?/g, '.') +
+              '$',
+          );
+          const files = existsSync(dir)
+            ? readdirSync(dir)
+                .filter((f) => re.test(f))
+                .sort()
+            : [];
+          return files.map((f) => expandIncludes(join(dir, f), depth + 1)).join('\n');
+        })
+        .join('\n');
     })
     .join('\n');
 }
@@ -204,7 +219,8 @@ export async function resolveRoute(host: HostConfig, env: NodeJS.ProcessEnv, run
     };
     const hop = applySshConfig(base, hv, env);
     // A hop's own known_hosts file wins over the target's, as with OpenSSH.
-    if (hv.userKnownHostsFiles.length && !base.knownHostsEnv) hop.knownHosts = expandTokens(hv.userKnownHostsFiles[0], { host: hop.address, user: hop.user, port: hop.port });
+    if (hv.userKnownHostsFiles.length && !base.knownHostsEnv)
+      hop.knownHosts = expandTokens(hv.userKnownHostsFiles[0], { host: hop.address, user: hop.user, port: hop.port });
     if (hop.identityFiles?.length) hop.keyFile = undefined;
     jumps.push(hop);
   }

@@ -84,18 +84,25 @@ test('the dedicated user has no login shell, no home, no sudo; the app writes it
   assert.notEqual((await host.ssh('runuser -u dp-asuser -- sudo -n true', { user: 'root' })).code, 0);
   assert.equal(await root('stat -c "%U %G %a" /srv/deployer/asuser/data'), 'dp-asuser dp-asuser 750');
   // What the running service saw (the checker process writes into DEPLOYER_DATA_DIR).
-  for (let i = 0; i < 50 && (await root('cat /srv/deployer/asuser/data/release 2>/dev/null')) === ''; i++) await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < 50 && (await root('cat /srv/deployer/asuser/data/release 2>/dev/null')) === ''; i++)
+    await new Promise((r) => setTimeout(r, 200));
   assert.equal(await root('cat /srv/deployer/asuser/data/groups'), 'dp-asuser');
   assert.equal(await root('cat /srv/deployer/asuser/data/sudo'), 'sudo-refused');
   assert.equal(await root('cat /srv/deployer/asuser/data/release'), 'release-readonly');
   assert.equal(await root('test -e /srv/deployer/asuser/current/x && echo yes || echo no'), 'no');
-  assert.equal(await root('systemctl show -p NoNewPrivileges -p ProtectSystem -p ProtectHome -p PrivateTmp asuser-web.service | sort | tr "\\n" " "'), 'NoNewPrivileges=yes PrivateTmp=yes ProtectHome=yes ProtectSystem=strict');
+  assert.equal(
+    await root('systemctl show -p NoNewPrivileges -p ProtectSystem -p ProtectHome -p PrivateTmp asuser-web.service | sort | tr "\\n" " "'),
+    'NoNewPrivileges=yes PrivateTmp=yes ProtectHome=yes ProtectSystem=strict',
+  );
 });
 
 test('hooks run where and when they should', async () => {
   assert.equal(readFileSync(join(app.dir, 'hooks-local.log'), 'utf8'), 'pre_build 1.0.0\npost_deploy_local 1.0.0\n');
   // pre_switch runs before the switch (nothing live yet), post_deploy after it, both as the app user.
-  assert.equal((await host.ssh('cat /tmp/hooks.log', { user: 'root' })).stdout, 'pre_switch dp-asuser none\npost_deploy dp-asuser v1.0.0\n');
+  assert.equal(
+    (await host.ssh('cat /tmp/hooks.log', { user: 'root' })).stdout,
+    'pre_switch dp-asuser none\npost_deploy dp-asuser v1.0.0\n',
+  );
 });
 
 test('app exec runs as the app user with the app env and DEPLOYER_DATA_DIR', async () => {
@@ -123,7 +130,10 @@ test('on_failure and always hooks run at the end, on the host as the app user an
     (await host.ssh('cat /tmp/end-hooks.log', { user: 'root' })).stdout,
     'always dp-asuser 1.0.0 success v1.0.0\non_failure dp-asuser 2.0.0 failure v1.0.0 secret-note\nalways dp-asuser 2.0.0 failure v1.0.0\n',
   );
-  assert.equal(readFileSync(join(app.dir, 'end-hooks-local.log'), 'utf8'), 'always_local 1.0.0 success\non_failure_local 2.0.0 failure\nalways_local 2.0.0 failure\n');
+  assert.equal(
+    readFileSync(join(app.dir, 'end-hooks-local.log'), 'utf8'),
+    'always_local 1.0.0 success\non_failure_local 2.0.0 failure\nalways_local 2.0.0 failure\n',
+  );
 });
 
 test('the data dir outlives a release; down removes the app and its dedicated user', async () => {
@@ -132,7 +142,8 @@ test('the data dir outlives a release; down removes the app and its dedicated us
   const r = await app.run(['deploy']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(await root('readlink /srv/deployer/asuser/current'), 'v1.0.1');
-  for (let i = 0; i < 50 && (await root('wc -l < /srv/deployer/asuser/data/starts')) === starts; i++) await new Promise((res) => setTimeout(res, 200));
+  for (let i = 0; i < 50 && (await root('wc -l < /srv/deployer/asuser/data/starts')) === starts; i++)
+    await new Promise((res) => setTimeout(res, 200));
   assert.equal(Number(await root('wc -l < /srv/deployer/asuser/data/starts')), Number(starts) + 1);
   const down = await app.run(['down', '--yes']);
   assert.equal(down.code, 0, down.stderr);

@@ -68,9 +68,14 @@ test('status: version, URL, and every unit active with its uptime', async () => 
   }
   const json = await cli(['app', 'status', 'worker', '--json']);
   assert.equal(json.code, 0, json.stderr);
-  const result = json.events.find((e) => e.type === 'result') as { data: { hosts: Array<{ version: string; units: Array<{ unit: string; pid: number }> }> } };
+  const result = json.events.find((e) => e.type === 'result') as {
+    data: { hosts: Array<{ version: string; units: Array<{ unit: string; pid: number }> }> };
+  };
   assert.equal(result.data.hosts[0].version, '1.0.0');
-  assert.deepEqual(result.data.hosts[0].units.map((u) => u.unit), ['hello-bin-worker@1.service', 'hello-bin-worker@2.service']);
+  assert.deepEqual(
+    result.data.hosts[0].units.map((u) => u.unit),
+    ['hello-bin-worker@1.service', 'hello-bin-worker@2.service'],
+  );
   assert.equal(String(result.data.hosts[0].units[0].pid), await mainPid('hello-bin-worker@1.service'));
 });
 
@@ -101,7 +106,8 @@ test('logs -f streams new lines until Ctrl-C, then exits 0 and leaves no journal
   seen = '';
   await root('systemctl restart hello-bin-web.service');
   const deadline = Date.now() + 15_000;
-  while (!/hello-bin 1\.0\.0 stopping[\s\S]*hello-bin 1\.0\.0 listening/.test(seen) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  while (!/hello-bin 1\.0\.0 stopping[\s\S]*hello-bin 1\.0\.0 listening/.test(seen) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
   child.kill('SIGINT');
   const r = await result;
   assert.equal(r.code, 0, r.stderr);
@@ -122,13 +128,19 @@ test('restart one process: only its units get new PIDs; stop and start the worke
 
   r = await cli(['app', 'stop', 'worker']);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(await root('systemctl is-active hello-bin-worker@1.service hello-bin-worker@2.service hello-bin-web.service || true'), 'inactive\ninactive\nactive');
+  assert.equal(
+    await root('systemctl is-active hello-bin-worker@1.service hello-bin-worker@2.service hello-bin-web.service || true'),
+    'inactive\ninactive\nactive',
+  );
   const status = await cli(['app', 'status']);
   assert.match(status.stdout, /hello-bin-worker@2\.service +inactive \(dead\)/);
 
   r = await cli(['app', 'start']);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(await root('systemctl is-active hello-bin-worker@1.service hello-bin-worker@2.service hello-bin-web.service'), 'active\nactive\nactive');
+  assert.equal(
+    await root('systemctl is-active hello-bin-worker@1.service hello-bin-worker@2.service hello-bin-web.service'),
+    'active\nactive\nactive',
+  );
 });
 
 test('restart waits for the deploy lock (refused at once, or with --lock-wait); status still answers', async () => {
@@ -136,7 +148,8 @@ test('restart waits for the deploy lock (refused at once, or with --lock-wait); 
   const lock = `${DIR}/../.deployer/hello-bin.lock`;
   const holder = host.ssh(`flock ${lock} sleep 12`, { user: 'root' });
   const held = Date.now() + 10_000;
-  while ((await root(`flock -n ${lock} true && echo free || echo held`)) === 'free' && Date.now() < held) await new Promise((r) => setTimeout(r, 100));
+  while ((await root(`flock -n ${lock} true && echo free || echo held`)) === 'free' && Date.now() < held)
+    await new Promise((r) => setTimeout(r, 100));
   const refused = await cli(['app', 'restart']);
   assert.equal(refused.code, 6, refused.stderr);
   assert.match(refused.stderr, /is locked by/);
@@ -160,7 +173,8 @@ test('exec runs in the app environment as the app user; its exit code becomes ou
   // Ctrl-C stops the remote command too, and we exit 130.
   const { child, result } = project.start(['app', 'exec', '--', 'sleep', '301']);
   const deadline = Date.now() + 20_000;
-  while ((await root('pgrep -c -x -f "sleep 301" || true')) === '0' && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
+  while ((await root('pgrep -c -x -f "sleep 301" || true')) === '0' && Date.now() < deadline)
+    await new Promise((res) => setTimeout(res, 200));
   child.kill('SIGINT');
   assert.equal((await result).code, 130);
   await new Promise((res) => setTimeout(res, 500));
@@ -192,7 +206,8 @@ test('Ctrl-C that arrives while exec is still wiring the channel stops the remot
   assert.equal(r.code, 130, `exit ${r.code} ${r.signal} after ${took} ms: ${r.stderr}`);
   assert.ok(took < 10_000, `the CLI returned ${took} ms after Ctrl-C`);
   const deadline = Date.now() + 5_000;
-  while ((await root('pgrep -c -x -f "sleep 302" || true')) !== '0' && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
+  while ((await root('pgrep -c -x -f "sleep 302" || true')) !== '0' && Date.now() < deadline)
+    await new Promise((res) => setTimeout(res, 200));
   assert.equal(await root('pgrep -c -x -f "sleep 302" || true'), '0', 'the remote command is still running');
 });
 
@@ -234,11 +249,14 @@ test('cat env redacts every value unless --show-secrets; cat units and cat caddy
   r = await cli(['app', 'cat', 'env', '--show-secrets']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`^API_TOKEN=${SECRET}$`, 'm'));
-  assert.equal(r.stdout, await root(`cat ${DIR}/.env`) + '\n');
+  assert.equal(r.stdout, (await root(`cat ${DIR}/.env`)) + '\n');
 
   r = await cli(['app', 'cat', 'units']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual([...r.stdout.matchAll(/^# (\/etc\/systemd\/system\/\S+)$/gm)].map((m) => m[1]), ['/etc/systemd/system/hello-bin-web.service', '/etc/systemd/system/hello-bin-worker@.service']);
+  assert.deepEqual(
+    [...r.stdout.matchAll(/^# (\/etc\/systemd\/system\/\S+)$/gm)].map((m) => m[1]),
+    ['/etc/systemd/system/hello-bin-web.service', '/etc/systemd/system/hello-bin-worker@.service'],
+  );
   assert.ok(r.stdout.includes(await root('cat /etc/systemd/system/hello-bin-worker@.service')));
 
   r = await cli(['app', 'cat', 'caddy']);

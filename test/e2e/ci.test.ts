@@ -160,8 +160,14 @@ test('a failing CI deploy exits 7 with an ::error annotation and a FAILED summar
   assert.equal(r.code, 7, r.stderr);
   assertPlainOutput(r);
   const annotations = r.stderr.split('\n').filter((l) => l.startsWith('::error'));
-  assert.ok(annotations.some((l) => /hello-ci 2\.0\.0 failed its checks/.test(l)), r.stderr);
-  assert.ok(annotations.every((l) => !l.slice(2).includes('\n')), 'annotations are single lines');
+  assert.ok(
+    annotations.some((l) => /hello-ci 2\.0\.0 failed its checks/.test(l)),
+    r.stderr,
+  );
+  assert.ok(
+    annotations.every((l) => !l.slice(2).includes('\n')),
+    'annotations are single lines',
+  );
   const added = readFileSync(summaryFile, 'utf8').slice(before.length);
   assert.match(added, /^### deployer: hello-ci 2\.0\.0 FAILED$/m);
   assert.match(added, /^\| h1 \| ❌ failed, rolled back \|/m);
@@ -212,25 +218,44 @@ test('--json prints one JSON object per line for deploy and history', async () =
   const events = jsonLines(r.stdout);
   const types = new Set(events.map((e) => e.type));
   for (const t of ['log', 'phase', 'output', 'result']) assert.ok(types.has(t), `no ${t} event in:\n${r.stdout}`);
-  const result = events.find((e) => e.type === 'result') as { command: string; ok: boolean; data: { version: string; hosts: Array<{ host: string; healthy: boolean }> } };
+  const result = events.find((e) => e.type === 'result') as {
+    command: string;
+    ok: boolean;
+    data: { version: string; hosts: Array<{ host: string; healthy: boolean }> };
+  };
   assert.equal(result.command, 'deploy');
   assert.equal(result.ok, true);
   assert.equal(result.data.version, '3.0.0');
-  assert.deepEqual(result.data.hosts.map((h) => [h.host, h.healthy]), [['h1', true]]);
+  assert.deepEqual(
+    result.data.hosts.map((h) => [h.host, h.healthy]),
+    [['h1', true]],
+  );
   assert.equal(await get(), '200 hello-bin 3.0.0');
 
   const h = await ciRun(['history', '--json']);
   assert.equal(h.code, 0, h.stderr);
   const hist = jsonLines(h.stdout);
-  const res = hist.find((e) => e.type === 'result') as { data: { entries: Array<{ action: string; to?: string; result: string; by: string }> } };
+  const res = hist.find((e) => e.type === 'result') as {
+    data: { entries: Array<{ action: string; to?: string; result: string; by: string }> };
+  };
   const actions = res.data.entries.map((e) => `${e.action}:${e.to ?? ''}:${e.result}`);
   assert.ok(actions.includes('deploy:3.0.0:ok'), actions.join('\n'));
-  assert.ok(actions.some((a) => a.startsWith('deploy:2.0.0:failed')), actions.join('\n'));
+  assert.ok(
+    actions.some((a) => a.startsWith('deploy:2.0.0:failed')),
+    actions.join('\n'),
+  );
   // In GitHub Actions the history names the actor and the run, not the runner's user.
-  assert.ok(res.data.entries.every((e) => e.by === 'ci-bot@github-actions run 4242'), JSON.stringify(res.data.entries));
+  assert.ok(
+    res.data.entries.every((e) => e.by === 'ci-bot@github-actions run 4242'),
+    JSON.stringify(res.data.entries),
+  );
 
   // Commands that print raw text on a terminal print output events instead.
-  for (const args of [['app', 'exec', '--json', '--', 'echo', 'from-exec'], ['app', 'cat', 'units', '--json'], ['app', 'status', '--json']]) {
+  for (const args of [
+    ['app', 'exec', '--json', '--', 'echo', 'from-exec'],
+    ['app', 'cat', 'units', '--json'],
+    ['app', 'status', '--json'],
+  ]) {
     const o = await ciRun(args);
     assert.equal(o.code, 0, `${args.join(' ')}: ${o.stderr}`);
     const lines = jsonLines(o.stdout); // throws on a line that is not JSON

@@ -59,9 +59,17 @@ test('releases lists what is installed, with status, and marks the live one', as
   assert.match(r.stdout, /^ {4}1\.0\.0 +good +\d{4}-/m);
   assert.ok(r.stdout.indexOf('1.0.1') < r.stdout.indexOf('1.0.0'), 'newest first');
   const json = await cli(['releases', '--json']);
-  const result = json.events.find((e) => e.type === 'result') as { data: { hosts: Array<{ live: string; releases: Array<{ release: string; live: boolean }> }> } };
+  const result = json.events.find((e) => e.type === 'result') as {
+    data: { hosts: Array<{ live: string; releases: Array<{ release: string; live: boolean }> }> };
+  };
   assert.equal(result.data.hosts[0].live, '1.0.1');
-  assert.deepEqual(result.data.hosts[0].releases.map((x) => [x.release, x.live]), [['1.0.1', true], ['1.0.0', false]]);
+  assert.deepEqual(
+    result.data.hosts[0].releases.map((x) => [x.release, x.live]),
+    [
+      ['1.0.1', true],
+      ['1.0.0', false],
+    ],
+  );
 });
 
 test('lock status: free, then the paused deploy that holds it, and since when', async () => {
@@ -73,7 +81,10 @@ test('lock status: free, then the paused deploy that holds it, and since when', 
     await waitForPause(child, 'locked');
     r = await cli(['lock', 'status']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^h1: locked by \\S+ pid ${child.pid}: deployer deploy 1\\.0\\.1 \\(since \\d{4}-\\S+Z\\), held for \\d+s$`, 'm'));
+    assert.match(
+      r.stdout,
+      new RegExp(`^h1: locked by \\S+ pid ${child.pid}: deployer deploy 1\\.0\\.1 \\(since \\d{4}-\\S+Z\\), held for \\d+s$`, 'm'),
+    );
     const json = await cli(['lock', 'status', '--json']);
     const data = (json.events.find((e) => e.type === 'result') as { data: { hosts: Array<{ locked: boolean; since: string }> } }).data;
     assert.equal(data.hosts[0].locked, true);
@@ -84,7 +95,8 @@ test('lock status: free, then the paused deploy that holds it, and since when', 
   }
   // The lock died with the client.
   const deadline = Date.now() + 10_000;
-  while ((r = await cli(['lock', 'status'])).stdout !== 'h1: free\n' && Date.now() < deadline) await new Promise((res) => setTimeout(res, 300));
+  while ((r = await cli(['lock', 'status'])).stdout !== 'h1: free\n' && Date.now() < deadline)
+    await new Promise((res) => setTimeout(res, 300));
   assert.equal(r.stdout, 'h1: free\n');
 });
 

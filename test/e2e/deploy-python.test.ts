@@ -61,7 +61,7 @@ after(async () => {
   await host?.down();
 });
 
-test('deploy v1: Caddy serves it, .env is 0640, owned by the deploy user and the app user\'s group', async () => {
+test("deploy v1: Caddy serves it, .env is 0640, owned by the deploy user and the app user's group", async () => {
   const r = await deploy();
   assert.equal(r.code, 0, r.stderr);
   assert.equal(await served(), '200 hello-app 1.0.0');
@@ -111,7 +111,12 @@ test('redeploying the same artifact uploads nothing and does no daemon-reload', 
 });
 
 test('a whole deploy uses exactly one SSH connection (sshd log) and few exec channels', async () => {
-  const count = async () => Number((await host.ssh('journalctl -u ssh --no-pager -o cat | grep -c "Accepted publickey for deploy" || true', { user: 'root' })).stdout.trim());
+  const count = async () =>
+    Number(
+      (
+        await host.ssh('journalctl -u ssh --no-pager -o cat | grep -c "Accepted publickey for deploy" || true', { user: 'root' })
+      ).stdout.trim(),
+    );
   const before = await count();
   project.setVersion('2.1.0');
   const r = await deploy();

@@ -124,7 +124,9 @@ test('ten deploys at once: one runs, the others are refused naming the holder', 
   }
   // Refused at once (flock -n), not queued: every one of them ended while the
   // holder still held the lock. How fast that is belongs to the benchmark.
-  t.diagnostic(`refused deploys took ${Math.min(...others.map((r) => r.ms))}-${Math.max(...others.map((r) => r.ms))} ms each, all within ${Date.now() - started} ms`);
+  t.diagnostic(
+    `refused deploys took ${Math.min(...others.map((r) => r.ms))}-${Math.max(...others.map((r) => r.ms))} ms each, all within ${Date.now() - started} ms`,
+  );
   // The kernel released the dead holder's lock: a plain deploy goes through.
   await plainDeploy();
 });
@@ -133,7 +135,9 @@ test('ten deploys at once with --lock-wait run one after another and all succeed
   const runs = await Promise.all(Array.from({ length: 10 }, () => app.run(['redeploy', '--lock-wait', '300', '--json'])));
   for (const r of runs) assert.equal(r.code, 0, r.stderr);
   const history = await app.run(['history', '--json', '-n', '10']);
-  const entries = (history.events.find((e) => e.type === 'result') as { data: { entries: Array<{ action: string; result: string; time: string }> } }).data.entries;
+  const entries = (
+    history.events.find((e) => e.type === 'result') as { data: { entries: Array<{ action: string; result: string; time: string }> } }
+  ).data.entries;
   assert.equal(entries.filter((e) => e.action === 'redeploy' && e.result.startsWith('ok')).length, 10);
   assert.equal(await served(), `200 hello-bin ${live}`);
 });

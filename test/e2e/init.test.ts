@@ -15,7 +15,11 @@ let dir = '';
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -33,7 +37,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'deployer-init-'));
   copyFileSync(join(repoRoot, 'examples', 'binary-app', 'hello.c'), join(dir, 'hello.c'));
   // The version comes from git (init writes no version line): a clean tagged tree.
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir, stdio: 'ignore' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir, stdio: 'ignore' });
   git('init', '-q');
   git('add', 'hello.c');
   git('commit', '-qm', 'app');
@@ -47,13 +52,31 @@ after(async () => {
 test('init refuses host:port and says how to give the port', async () => {
   const r = await cli(['init', '--app', 'hello-init', '--mode', 'binary', '--host', `127.0.0.1:${host.sshPort}`, '--web', 'app_binary']);
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, new RegExp(`includes a port: give the address "127\\.0\\.0\\.1" and the port separately \\(--port ${host.sshPort}\\)`));
+  assert.match(
+    r.stderr,
+    new RegExp(`includes a port: give the address "127\\.0\\.0\\.1" and the port separately \\(--port ${host.sshPort}\\)`),
+  );
 });
 
 test('init with flags writes a file that deploys as is to a fresh host, served at http://<app>.localhost', async () => {
   let r = await cli([
-    'init', '--app', 'hello-init', '--mode', 'binary', '--host', '127.0.0.1', '--port', String(host.sshPort), '--key-file', host.keyPath,
-    '--web', 'app_binary', '--distfile', 'dist/hello-bin', '--build-command', `mkdir -p dist && cc -O2 -DVERSION='"init-1"' -o dist/hello-bin hello.c`,
+    'init',
+    '--app',
+    'hello-init',
+    '--mode',
+    'binary',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(host.sshPort),
+    '--key-file',
+    host.keyPath,
+    '--web',
+    'app_binary',
+    '--distfile',
+    'dist/hello-bin',
+    '--build-command',
+    `mkdir -p dist && cc -O2 -DVERSION='"init-1"' -o dist/hello-bin hello.c`,
   ]);
   assert.equal(r.code, 0, r.stderr);
   const text = readFileSync(join(dir, 'deployer.toml'), 'utf8');

@@ -64,7 +64,11 @@ path = "/healthz"
 timeout = 8
 `,
   );
-  const lines = ['HELLO_DEBUG_ENV=1', ...Object.entries(VALUES).map(([k, v]) => `${k}=${dotenvQuote(v)}`), `MULTI=${dotenvQuote(MULTILINE)}`];
+  const lines = [
+    'HELLO_DEBUG_ENV=1',
+    ...Object.entries(VALUES).map(([k, v]) => `${k}=${dotenvQuote(v)}`),
+    `MULTI=${dotenvQuote(MULTILINE)}`,
+  ];
   writeFileSync(join(app.dir, 'app.env'), lines.join('\n') + '\n');
 });
 after(async () => {
@@ -74,7 +78,10 @@ after(async () => {
 
 test('a hostile apps_dir is refused before anything reaches the host', async () => {
   const toml = readFileSync(join(app.dir, 'deployer.toml'), 'utf8');
-  writeFileSync(join(app.dir, 'deployer.toml'), toml.replace('apps_dir = "/srv/odd.dir/with+@sign"', `apps_dir = ${tomlString(HOSTILE_APPS_DIR)}`));
+  writeFileSync(
+    join(app.dir, 'deployer.toml'),
+    toml.replace('apps_dir = "/srv/odd.dir/with+@sign"', `apps_dir = ${tomlString(HOSTILE_APPS_DIR)}`),
+  );
   try {
     const r = await app.run(['deploy']);
     assert.equal(r.code, 2, r.stderr);

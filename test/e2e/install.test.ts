@@ -49,14 +49,21 @@ before(async () => {
   const bootHost = startHost();
   bootHost.catch(() => undefined);
   // dist/ is already built by the test command (`npm run build` first); skip the prepack build.
-  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: repoRoot, maxBuffer: 64 << 20 });
+  const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+    cwd: repoRoot,
+    maxBuffer: 64 << 20,
+  });
   const [info] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   packed = info.files.map((f) => f.path);
-  await run('npm', ['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--omit=dev', join(work, info.filename)], {
-    cwd: work,
-    maxBuffer: 64 << 20,
-    timeout: 180_000,
-  });
+  await run(
+    'npm',
+    ['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--omit=dev', join(work, info.filename)],
+    {
+      cwd: work,
+      maxBuffer: 64 << 20,
+      timeout: 180_000,
+    },
+  );
   bin = join(prefix, 'bin', 'deployer');
   host = await bootHost;
   app = createProject('binary-app', [host], base);
@@ -68,10 +75,21 @@ after(async () => {
 });
 
 test('the tarball is deployer-cli with what a user needs and nothing of the repository besides', () => {
-  for (const f of ['package.json', 'LICENSE', 'README.md', 'dist/src/cli.js', 'templates/web.service.hbs', 'templates/caddy.site.hbs', 'docs/deployer.example.toml']) {
+  for (const f of [
+    'package.json',
+    'LICENSE',
+    'README.md',
+    'dist/src/cli.js',
+    'templates/web.service.hbs',
+    'templates/caddy.site.hbs',
+    'docs/deployer.example.toml',
+  ]) {
     assert.ok(packed.includes(f), `${f} is in the tarball`);
   }
-  assert.deepEqual(packed.filter((f) => /^(test|src|bench|examples|scripts|docker|node_modules)\//.test(f) || f.startsWith('dist/test/')), []);
+  assert.deepEqual(
+    packed.filter((f) => /^(test|src|bench|examples|scripts|docker|node_modules)\//.test(f) || f.startsWith('dist/test/')),
+    [],
+  );
   const installed = join(prefix, 'lib', 'node_modules', 'deployer-cli');
   assert.equal(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).name, 'deployer-cli');
   assert.ok(existsSync(bin), 'the command is installed as deployer');

@@ -146,9 +146,15 @@ test('history lists deploys, failures, rollbacks and prunes', async () => {
   const res = r.events.find((e) => e.type === 'result') as { data: { entries: Array<{ action: string; result: string; to?: string }> } };
   const actions = res.data.entries.map((e) => `${e.action}:${e.to ?? ''}:${e.result}`);
   assert.ok(actions.includes('deploy:5.0.0:ok'), actions.join('\n'));
-  assert.ok(actions.some((a) => a.startsWith('deploy:2.2.0:failed')), actions.join('\n'));
+  assert.ok(
+    actions.some((a) => a.startsWith('deploy:2.2.0:failed')),
+    actions.join('\n'),
+  );
   assert.ok(actions.includes('rollback:1.0.0:ok'), actions.join('\n'));
-  assert.ok(actions.some((a) => a.startsWith('prune:')), actions.join('\n'));
+  assert.ok(
+    actions.some((a) => a.startsWith('prune:')),
+    actions.join('\n'),
+  );
   const text = await app.run(['history']);
   assert.match(text.stdout, /rollback\s+2\.0\.0 -> 1\.0\.0\s+ok/);
 });

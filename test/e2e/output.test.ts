@@ -57,7 +57,10 @@ test('no secret in any output: printed by the build, and by a failing remote com
   const leaky = createProject('binary-app', [host], base(LEAKY_RELEASE));
   try {
     leaky.setVersion('1.0.0');
-    for (const args of [['deploy', '--json'], ['deploy', '-v']]) {
+    for (const args of [
+      ['deploy', '--json'],
+      ['deploy', '-v'],
+    ]) {
       const r = await leaky.run(args, { env: { E2E_TOKEN: TOKEN } });
       assert.equal(r.code, 4, `the release command fails the deploy:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
       const all = r.stdout + r.stderr;
@@ -66,7 +69,10 @@ test('no secret in any output: printed by the build, and by a failing remote com
       }
       assert.match(all, /build sees \[REDACTED\] and \[REDACTED\]/, `${args.join(' ')}: the build line is printed, redacted`);
       const redactedRemote = all.match(/line \d+ \[REDACTED\] hello-public-value/g) ?? [];
-      assert.ok(redactedRemote.length > 100, `${args.join(' ')}: the remote lines are printed, redacted, with the public value in clear (${redactedRemote.length})`);
+      assert.ok(
+        redactedRemote.length > 100,
+        `${args.join(' ')}: the remote lines are printed, redacted, with the public value in clear (${redactedRemote.length})`,
+      );
       assert.match(all, /p\d+-\[REDACTED\]p\d+-\[REDACTED\]/, 'the long line too');
     }
   } finally {
@@ -94,13 +100,17 @@ test('Ctrl-C mid-upload: says what was interrupted and where each host is, exits
   const env = { E2E_TOKEN: TOKEN, PAD_BYTES: '250000000' };
   const { child, result } = app.start(['deploy'], { env: { ...env, DEPLOYER_TEST_PAUSE_AT: 'uploading' } });
   await waitForPause(child, 'uploading');
-  const partialSize = async () => Number((await host.ssh("find /srv -path '*/v1.1.0/.incoming/*' -type f -printf '%s\\n' 2>/dev/null | head -1")).stdout.trim() || 0);
+  const partialSize = async () =>
+    Number((await host.ssh("find /srv -path '*/v1.1.0/.incoming/*' -type f -printf '%s\\n' 2>/dev/null | head -1")).stdout.trim() || 0);
   for (let i = 0; i < 300 && (await partialSize()) < 40_000_000; i++) await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGINT');
   const r = await result;
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stderr, /✗ interrupted \(Ctrl-C\) during the upload; nothing was switched: every host keeps serving its live release/);
-  assert.match(r.stderr, /h1: nothing switched; artifact was \d+% sent, kept on the host so the next deploy of 1\.1\.0 sends only the rest/);
+  assert.match(
+    r.stderr,
+    /h1: nothing switched; artifact was \d+% sent, kept on the host so the next deploy of 1\.1\.0 sends only the rest/,
+  );
   assert.equal(await served(), '200 hello-bin 1.0.0');
   const left = await partialSize();
   assert.ok(left > 20_000_000 && left < 250_000_000, `a partial upload stays on the host (${left} bytes)`);
@@ -110,7 +120,10 @@ test('Ctrl-C mid-upload: says what was interrupted and where each host is, exits
   const resumed = next.events.find((e) => e.type === 'log' && /^resuming the upload of artifact: /.test(String(e.message)));
   assert.ok(resumed, 'the next deploy resumes the upload');
   const kept = /: ([\d.]+) MiB of/.exec(String(resumed.message));
-  assert.ok(kept && Number(kept[1]) * 1048576 >= left - 5 * 1048576, `it keeps what was there (${resumed.message}; ${left} bytes were left)`);
+  assert.ok(
+    kept && Number(kept[1]) * 1048576 >= left - 5 * 1048576,
+    `it keeps what was there (${resumed.message}; ${left} bytes were left)`,
+  );
   assert.equal(await served(), '200 hello-bin 1.1.0');
   assert.equal(await partialSize(), 0, 'nothing left in .incoming');
 });

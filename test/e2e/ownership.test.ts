@@ -134,7 +134,10 @@ test('stage "admin" of app "shop" and the app "shop-admin" cannot take each othe
   assert.equal(r.code, 0, out(r));
   const unitsBefore = await root('sha256sum /etc/systemd/system/shop-admin-* /etc/caddy/sites/shop-admin.caddy');
 
-  const shop = project(app('shop', 8260, '') + '\n[stages.admin]\nwebserver = { domains = ["http://shop-stage-admin.localhost"], upstream = "127.0.0.1:8270" }\n');
+  const shop = project(
+    app('shop', 8260, '') +
+      '\n[stages.admin]\nwebserver = { domains = ["http://shop-stage-admin.localhost"], upstream = "127.0.0.1:8270" }\n',
+  );
   const same = await shop.run(['deploy', '--stage', 'admin']);
   assert.equal(same.code, 4, out(same));
   assert.match(out(same), /\/srv\/deployer\/shop-admin exists and was not created by deployer for shop \(stage admin\)/);
@@ -143,7 +146,10 @@ test('stage "admin" of app "shop" and the app "shop-admin" cannot take each othe
   assert.equal(down.code, 4, out(down));
 
   // Another apps_dir: the dirs differ, but the unit names and the Caddy site would not.
-  const elsewhere = project(app('shop', 8260, 'apps_dir = "/srv/elsewhere"') + '\n[stages.admin]\nwebserver = { domains = ["http://shop-stage-admin.localhost"], upstream = "127.0.0.1:8270" }\n');
+  const elsewhere = project(
+    app('shop', 8260, 'apps_dir = "/srv/elsewhere"') +
+      '\n[stages.admin]\nwebserver = { domains = ["http://shop-stage-admin.localhost"], upstream = "127.0.0.1:8270" }\n',
+  );
   const units = await elsewhere.run(['deploy', '--stage', 'admin']);
   assert.equal(units.code, 4, out(units));
   assert.match(out(units), /shop-admin-web\.service (belongs to|was not created by)/);
@@ -159,7 +165,9 @@ test('stage "admin" of app "shop" and the app "shop-admin" cannot take each othe
 
 test('an app dir made by an earlier deployer (no identity record) is adopted once, with a line saying so', async () => {
   // What today's deployer leaves: no record, units without the owner line.
-  await root("rm /srv/deployer/hello/.deployer-app && sed -i '/^# deployer-owner: /d' /etc/systemd/system/hello-web.service /etc/caddy/sites/hello.caddy");
+  await root(
+    "rm /srv/deployer/hello/.deployer-app && sed -i '/^# deployer-owner: /d' /etc/systemd/system/hello-web.service /etc/caddy/sites/hello.caddy",
+  );
   hello.setVersion('1.0.1');
   const r = await hello.run(['deploy']);
   assert.equal(r.code, 0, out(r));
@@ -179,7 +187,10 @@ test('server bootstrap leaves an existing apps_dir the deploy user cannot write 
   const r = await p.run(['server', 'bootstrap', '--json']);
   assert.equal(r.code, 0, out(r));
   const unchanged = (resultEvent(r)!.data.hosts[0] as { unchanged: string[] }).unchanged;
-  assert.ok(unchanged.some((l) => /\/srv\/boot-apps exists, owned by root, left as it is/.test(l)), unchanged.join('; '));
+  assert.ok(
+    unchanged.some((l) => /\/srv\/boot-apps exists, owned by root, left as it is/.test(l)),
+    unchanged.join('; '),
+  );
   assert.equal(await root('stat -c "%U:%G %a" /srv/boot-apps'), before);
   // And a deploy there still works (the app dir is created with sudo).
   const d = await p.run(['deploy']);

@@ -44,7 +44,9 @@ const writeEnv = (text: string) => writeFileSync(join(project.dir, 'app.env'), t
 
 /** Every path under the app, unit and Caddy dirs with type, mode, owner, size, mtime and ctime. */
 async function hostListing(): Promise<string> {
-  const r = await host.ssh("find /srv/deployer /etc/systemd/system /etc/caddy -printf '%p %y %m %U %s %T@ %C@\\n' | sort", { user: 'root' });
+  const r = await host.ssh("find /srv/deployer /etc/systemd/system /etc/caddy -printf '%p %y %m %U %s %T@ %C@\\n' | sort", {
+    user: 'root',
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\/srv\/deployer\/hello-plan\/v1\.0\.0 d/);
   return r.stdout;
@@ -88,8 +90,14 @@ test('plan after changing one process shows exactly that unit diff, and changes 
   assert.equal(p.current, '1.0.0');
   assert.equal(p.releaseExists, false);
   const changed = p.unitDiffs.filter((d) => d.status !== 'same');
-  assert.deepEqual(changed.map((d) => [d.name, d.status]), [['hello-plan-worker.service', 'changed']]);
-  assert.ok(p.unitDiffs.some((d) => d.name === 'hello-plan-web.service' && d.status === 'same' && d.diff === ''), JSON.stringify(p.unitDiffs));
+  assert.deepEqual(
+    changed.map((d) => [d.name, d.status]),
+    [['hello-plan-worker.service', 'changed']],
+  );
+  assert.ok(
+    p.unitDiffs.some((d) => d.name === 'hello-plan-web.service' && d.status === 'same' && d.diff === ''),
+    JSON.stringify(p.unitDiffs),
+  );
   const edits = changed[0].diff.split('\n').filter((l) => /^[-+]/.test(l) && !/^(---|\+\+\+) /.test(l));
   assert.equal(edits.length, 2, changed[0].diff);
   assert.match(edits[0], /^-ExecStart=.*sleep 100000$/);
@@ -99,7 +107,10 @@ test('plan after changing one process shows exactly that unit diff, and changes 
   assert.deepEqual(p.env, { added: [], removed: [], changed: [] });
   // Same artifact: the rest is copied from the live release on the host; only
   // the changed unit would be uploaded.
-  assert.deepEqual(p.uploads.map((u) => u.label), ['unit hello-plan-worker.service']);
+  assert.deepEqual(
+    p.uploads.map((u) => u.label),
+    ['unit hello-plan-worker.service'],
+  );
   assert.equal(p.installSkipped, false);
   assert.deepEqual(p.lock, { status: 'free' });
   assert.deepEqual(p.prune, []);
@@ -140,11 +151,17 @@ test('without --build and no artifact, plan says so and still diffs units, Caddy
   rmSync(join(project.dir, 'dist'), { recursive: true, force: true });
   const r = await plan(['--json']);
   assert.equal(r.code, 0, r.stderr);
-  assert.ok(r.events.some((e) => e.type === 'log' && e.level === 'warn' && /dist\/hello-bin does not exist/.test(String(e.message))), r.stdout);
+  assert.ok(
+    r.events.some((e) => e.type === 'log' && e.level === 'warn' && /dist\/hello-bin does not exist/.test(String(e.message))),
+    r.stdout,
+  );
   const p = previews(r)[0];
   assert.match(p.artifact.missing ?? '', /dist\/hello-bin$/);
   assert.equal(p.installSkipped, null);
-  assert.deepEqual(p.unitDiffs.filter((d) => d.status !== 'same').map((d) => d.name), ['hello-plan-worker.service']);
+  assert.deepEqual(
+    p.unitDiffs.filter((d) => d.status !== 'same').map((d) => d.name),
+    ['hello-plan-worker.service'],
+  );
   assert.equal(p.caddyDiff?.status, 'same');
   // --build builds it (build_command is local only): the same artifact, so it
   // is copied from the live release on the host, not uploaded.

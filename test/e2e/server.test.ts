@@ -38,7 +38,10 @@ const served = async () => {
   return `${r.status} ${r.body.trim()}`;
 };
 /** A fingerprint of everything bootstrap may touch, to prove a run changed nothing. */
-const snapshot = () => root(`stat -c '%n %U %a %Y' /etc/caddy/Caddyfile /etc/caddy/sites ${APPS}; sha256sum /etc/caddy/Caddyfile; systemctl show -p MainPID -p ExecMainStartTimestampMonotonic caddy; journalctl -u caddy --no-pager -o cat | grep -c 'load complete' || true`);
+const snapshot = () =>
+  root(
+    `stat -c '%n %U %a %Y' /etc/caddy/Caddyfile /etc/caddy/sites ${APPS}; sha256sum /etc/caddy/Caddyfile; systemctl show -p MainPID -p ExecMainStartTimestampMonotonic caddy; journalctl -u caddy --no-pager -o cat | grep -c 'load complete' || true`,
+  );
 
 /** OpenSSH as `user` with the test host's key (independent of deployer's SSH code). */
 function sshAs(user: string, cmd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -108,7 +111,10 @@ test('create-user: the new user logs in with the same key and has passwordless s
   const login = await sshAs('ci-bot', 'id -un && sudo -n true && echo sudo-ok');
   assert.equal(login.code, 0, login.stderr);
   assert.equal(login.stdout, 'ci-bot\nsudo-ok\n');
-  assert.equal(await root("stat -c '%U %a' /etc/sudoers.d/90-deployer-ci-bot /home/ci-bot/.ssh /home/ci-bot/.ssh/authorized_keys"), 'root 440\nci-bot 700\nci-bot 600');
+  assert.equal(
+    await root("stat -c '%U %a' /etc/sudoers.d/90-deployer-ci-bot /home/ci-bot/.ssh /home/ci-bot/.ssh/authorized_keys"),
+    'root 440\nci-bot 700\nci-bot 600',
+  );
   assert.equal(await root('visudo -c >/dev/null && echo ok'), 'ok');
   assert.equal(await root('ls /etc/sudoers.d | grep -c deployer-tmp || true'), '0');
 

@@ -136,7 +136,10 @@ test('a hop whose host key does not match its known_hosts stops the connection b
   const r = await run(['deploy', '--yes']);
   assert.equal(r.code, 3, r.stdout + r.stderr);
   assert.match(r.stderr, /REMOTE HOST KEY CHANGED for bastion-inner \(127\.0\.0\.1:22 via bastion\)/);
-  assert.match(r.stderr, new RegExp(`ssh-keygen -f ${join(home, '.ssh', 'known_hosts_bastion').replace(/[.]/g, '\\.')} -R '127\\.0\\.0\\.1'`));
+  assert.match(
+    r.stderr,
+    new RegExp(`ssh-keygen -f ${join(home, '.ssh', 'known_hosts_bastion').replace(/[.]/g, '\\.')} -R '127\\.0\\.0\\.1'`),
+  );
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 

@@ -61,7 +61,10 @@ test('a warming-up app (503 for 4 s) deploys; an unresolvable domain warns with 
     assert.ok(verify && Number(verify.ms) >= 3000, `verify waited for the warm-up: ${JSON.stringify(verify)}`);
     // The domain resolves nowhere (.test): a warning naming the fix, and the deploy still succeeds.
     const warning = r.events.find((e) => e.type === 'log' && e.level === 'warn' && /visitor-warm\.test/.test(String(e.message)));
-    assert.match(String(warning?.message), /^visitor-warm\.test does not resolve as seen from this machine: visitors may not reach the site\. Fix: add a DNS A\/AAAA record for visitor-warm\.test pointing to 127\.0\.0\.1/);
+    assert.match(
+      String(warning?.message),
+      /^visitor-warm\.test does not resolve as seen from this machine: visitors may not reach the site\. Fix: add a DNS A\/AAAA record for visitor-warm\.test pointing to 127\.0\.0\.1/,
+    );
     assert.equal(r.events.at(-1)?.type, 'result');
     assert.equal(r.events.at(-1)?.ok, true);
     if (i === 0) {

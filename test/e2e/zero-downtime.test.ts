@@ -112,7 +112,12 @@ timeout = 15
     }
 
     /** The assertions (blue-green) or the diagnostic (restart) for one window. */
-    function check(t: { diagnostic(msg: string): void }, what: string, w: Window, expect: { before: string; during: string[]; after: string }): void {
+    function check(
+      t: { diagnostic(msg: string): void },
+      what: string,
+      w: Window,
+      expect: { before: string; during: string[]; after: string },
+    ): void {
       const summary = summarize(w.samples);
       const line = `${strategy}, ${what}: ${formatSummary(summary)}`;
       t.diagnostic(line);

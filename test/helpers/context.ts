@@ -30,7 +30,11 @@ export function makeTestContext(over: Partial<Context> & { reporterOptions?: Rep
   const err: string[] = [];
   const clock = new FakeClock();
   const { reporterOptions, ...rest } = over;
-  const reporter = new Reporter({ stdout: { write: (s) => void out.push(s) }, stderr: { write: (s) => void err.push(s) }, ...reporterOptions });
+  const reporter = new Reporter({
+    stdout: { write: (s) => void out.push(s) },
+    stderr: { write: (s) => void err.push(s) },
+    ...reporterOptions,
+  });
   const ctx: Context = {
     cwd: '/nonexistent',
     env: {},

@@ -53,7 +53,17 @@ export class FakeRemote implements Remote {
     this.execCount++;
     this.calls.push(`lock ${req.holder}`);
     if (this.settings.lockedBy) throw new LockedError(`${this.name}: ${req.layout.appDir} is locked by ${this.settings.lockedBy}`);
-    const state: RemoteState = { user: 'deploy', releases: [], versions: [], releaseFiles: {}, units: {}, caddyImportsSites: true, hasUv: false, lockHeld: true, ...this.settings.state };
+    const state: RemoteState = {
+      user: 'deploy',
+      releases: [],
+      versions: [],
+      releaseFiles: {},
+      units: {},
+      caddyImportsSites: true,
+      hasUv: false,
+      lockHeld: true,
+      ...this.settings.state,
+    };
     return { state, release: () => void (this.lockReleased = true) };
   }
 
@@ -74,7 +84,15 @@ export class FakeRemote implements Remote {
     const recording = spec.steps.every((s) => s.kind === 'append-line');
     this.calls.push(recording ? 'record' : 'prepare');
     const at = recording ? undefined : this.settings.prepareFailsAt;
-    if (at) return { ok: false, code: ScriptExit.stepFailed, stdout: '', stderr: this.settings.prepareStderr ?? `${at}: exit 1\n`, failedStep: at, markers: parseMarkers(formatMarker(Marker.fail, at)) };
+    if (at)
+      return {
+        ok: false,
+        code: ScriptExit.stepFailed,
+        stdout: '',
+        stderr: this.settings.prepareStderr ?? `${at}: exit 1\n`,
+        failedStep: at,
+        markers: parseMarkers(formatMarker(Marker.fail, at)),
+      };
     return { ok: true, code: 0, stdout: '', stderr: '', markers: [] };
   }
 
@@ -90,7 +108,15 @@ export class FakeRemote implements Remote {
       decide: async (verdict) => {
         if (ready) this.verdict = verdict;
         this.calls.push(ready ? `decide ${verdict}` : 'decide (not ready)');
-        if (!ready) return { ok: false, code: ScriptExit.stepFailed, stdout: '', stderr: `${failsAt}: unit exited\nunit said: boom\n`, failedStep: failsAt, markers: parseMarkers(formatMarker(Marker.fail, failsAt)) };
+        if (!ready)
+          return {
+            ok: false,
+            code: ScriptExit.stepFailed,
+            stdout: '',
+            stderr: `${failsAt}: unit exited\nunit said: boom\n`,
+            failedStep: failsAt,
+            markers: parseMarkers(formatMarker(Marker.fail, failsAt)),
+          };
         if (verdict === 'rollback') return { ok: false, code: ScriptExit.rolledBack, stdout: '', stderr: '', markers: [] };
         return { ok: true, code: 0, stdout: '', stderr: '', markers: parseMarkers(formatMarker(Marker.daemonReload)) };
       },

@@ -19,13 +19,15 @@ export function validate(value: unknown, schema: Schema, path = '$'): string[] {
   const fail = (m: string) => errors.push(`${path}: ${m} (got ${JSON.stringify(value)})`);
   if (schema.const !== undefined && value !== schema.const) fail(`must be ${JSON.stringify(schema.const)}`);
   if (schema.enum && !schema.enum.includes(value)) fail(`must be one of ${JSON.stringify(schema.enum)}`);
-  if (schema.type && !hasType(value, schema.type)) return [...errors, `${path}: must be of type ${schema.type} (got ${JSON.stringify(value)})`];
+  if (schema.type && !hasType(value, schema.type))
+    return [...errors, `${path}: must be of type ${schema.type} (got ${JSON.stringify(value)})`];
   if (typeof value === 'string' && schema.pattern && !new RegExp(schema.pattern).test(value)) fail(`must match ${schema.pattern}`);
   if (typeof value === 'number' && schema.minimum !== undefined && value < schema.minimum) fail(`must be at least ${schema.minimum}`);
   if (Array.isArray(value) && schema.items) value.forEach((v, i) => errors.push(...validate(v, schema.items!, `${path}[${i}]`)));
   if (isObject(value)) {
     for (const key of schema.required ?? []) if (!(key in value)) errors.push(`${path}: missing required ${key}`);
-    for (const [key, sub] of Object.entries(schema.properties ?? {})) if (key in value) errors.push(...validate(value[key], sub, `${path}.${key}`));
+    for (const [key, sub] of Object.entries(schema.properties ?? {}))
+      if (key in value) errors.push(...validate(value[key], sub, `${path}.${key}`));
   }
   if (schema.oneOf) {
     const branch = schema.oneOf.find((b) => isObject(value) && b.properties?.type?.const === value.type);

@@ -168,21 +168,33 @@ export class Load {
             const status = res.statusCode ?? 0;
             const version = body.trim().split(/\s+/).pop() || undefined;
             const slowByDesign = res.headers['x-hello-slow'] === '1' || undefined;
-            finish(status >= 200 && status < 300 ? { status, version, slowByDesign } : { status, version, slowByDesign, error: `status ${status}` });
+            finish(
+              status >= 200 && status < 300
+                ? { status, version, slowByDesign }
+                : { status, version, slowByDesign, error: `status ${status}` },
+            );
           });
           res.on('error', (e) => finish({ status: res.statusCode, error: errorKind(e) }));
         },
       );
       // The whole request, connection included, must end within the timeout.
-      const timer = setTimeout(() => {
-        finish({ error: 'timeout' });
-        req.destroy();
-      }, Math.max(1, timeoutMs - (this.now() - sample.start)));
+      const timer = setTimeout(
+        () => {
+          finish({ error: 'timeout' });
+          req.destroy();
+        },
+        Math.max(1, timeoutMs - (this.now() - sample.start)),
+      );
       req.on('error', (e) => {
         if (done) return;
         // The server closed an idle kept-alive connection as this request went
         // out: nothing was processed, so retry once on a fresh connection.
-        if (!isRetry && !gotResponse && req.reusedSocket && /ECONNRESET|socket hang up/.test(`${(e as NodeJS.ErrnoException).code} ${e.message}`)) {
+        if (
+          !isRetry &&
+          !gotResponse &&
+          req.reusedSocket &&
+          /ECONNRESET|socket hang up/.test(`${(e as NodeJS.ErrnoException).code} ${e.message}`)
+        ) {
           done = true;
           clearTimeout(timer);
           sample.retried = true;
@@ -221,7 +233,10 @@ export function summarize(samples: Sample[]): LoadSummary {
     else if (s.version) versions[s.version] = (versions[s.version] ?? 0) + 1;
   }
   const lat = samples.map((s) => s.end - s.start).sort((a, b) => a - b);
-  const ord = samples.filter((s) => !s.slowByDesign).map((s) => s.end - s.start).sort((a, b) => a - b);
+  const ord = samples
+    .filter((s) => !s.slowByDesign)
+    .map((s) => s.end - s.start)
+    .sort((a, b) => a - b);
   return {
     ordinary: { p50: percentile(ord, 50), p99: percentile(ord, 99), max: ord.length ? ord[ord.length - 1] : 0 },
     total: samples.length,
@@ -236,15 +251,21 @@ export function summarize(samples: Sample[]): LoadSummary {
 }
 
 export function formatSummary(s: LoadSummary): string {
-  const kinds = Object.entries(s.errors).map(([k, n]) => `${k} ×${n}`).join(', ');
-  const vers = Object.entries(s.versions).map(([v, n]) => `${v} ×${n}`).join(', ');
+  const kinds = Object.entries(s.errors)
+    .map(([k, n]) => `${k} ×${n}`)
+    .join(', ');
+  const vers = Object.entries(s.versions)
+    .map(([v, n]) => `${v} ×${n}`)
+    .join(', ');
   return `${s.total} requests, ${s.failed} failed${kinds ? ` (${kinds})` : ''}, ${s.retried} retried on a fresh connection; p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(0)} ms (ordinary requests: p50 ${s.ordinary.p50.toFixed(1)} ms, p99 ${s.ordinary.p99.toFixed(1)} ms); answered by ${vers || 'nobody'}`;
 }
 
 /** One line per failed request, for a test's message. */
 export function describeFailures(samples: Sample[], limit = 15): string {
   const failed = samples.filter((s) => s.error);
-  const lines = failed.slice(0, limit).map((s) => `  #${s.seq} ${s.conn} at ${s.start.toFixed(0)} ms: ${s.error} after ${(s.end - s.start).toFixed(0)} ms`);
+  const lines = failed
+    .slice(0, limit)
+    .map((s) => `  #${s.seq} ${s.conn} at ${s.start.toFixed(0)} ms: ${s.error} after ${(s.end - s.start).toFixed(0)} ms`);
   if (failed.length > limit) lines.push(`  … and ${failed.length - limit} more`);
   return lines.join('\n');
 }

@@ -53,7 +53,10 @@ export function createProject(example: 'python-app' | 'binary-app', hosts: TestH
   let binaryVersion = '1.0.0';
   let lastExtra = '';
   let lastHosts = hosts;
-  cpSync(join(repoRoot, 'examples', example), dir, { recursive: true, filter: (src) => !/\/dist(\/|$)/.test(src.slice(join(repoRoot, 'examples', example).length)) });
+  cpSync(join(repoRoot, 'examples', example), dir, {
+    recursive: true,
+    filter: (src) => !/\/dist(\/|$)/.test(src.slice(join(repoRoot, 'examples', example).length)),
+  });
   const project: Project = {
     dir,
     writeConfig(extra = lastExtra, hs = lastHosts) {
@@ -117,7 +120,10 @@ export function createProject(example: 'python-app' | 'binary-app', hosts: TestH
 export function waitForPause(child: ChildProcess, point: string, timeoutMs = 120_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`the CLI did not reach pause point ${point} in ${timeoutMs} ms; output:\n${seen}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`the CLI did not reach pause point ${point} in ${timeoutMs} ms; output:\n${seen}`)),
+      timeoutMs,
+    );
     const onData = (d: Buffer | string) => {
       seen += d.toString();
       if (seen.includes(`@@paused ${point}`)) {

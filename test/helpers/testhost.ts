@@ -228,15 +228,12 @@ export async function linkHosts(a: TestHost, b: TestHost, network = '10.213.0.0'
 /** GET http://127.0.0.1:PORT/PATH, optionally with a Host header (for Caddy's name-based sites). */
 export function httpGet(port: number, path = '/', host?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method: 'GET', headers: host ? { Host: host } : {}, timeout: 10_000 },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', reject);
-      },
-    );
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers: host ? { Host: host } : {}, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
     req.on('timeout', () => req.destroy(new Error(`GET 127.0.0.1:${port}${path} timed out`)));
     req.on('error', reject);
     req.end();

@@ -16,14 +16,23 @@ function release() {
   mkdirSync(rel);
   writeFileSync(join(rel, '.appenv'), 'FROM_APPENV=yes\nDEPLOYER_OUTCOME=from-appenv\n');
   const run = (command: string, env?: Record<string, string>) =>
-    spawnSync('bash', ['-s'], { input: renderScript({ phaseLock: join(d, 'phase.lock'), steps: [{ kind: 'app-command', command, releaseDir: rel, desc: 'always hook', env }] }), encoding: 'utf8' });
+    spawnSync('bash', ['-s'], {
+      input: renderScript({
+        phaseLock: join(d, 'phase.lock'),
+        steps: [{ kind: 'app-command', command, releaseDir: rel, desc: 'always hook', env }],
+      }),
+      encoding: 'utf8',
+    });
   return { d, rel, run };
 }
 
 test('dp_app exports the NAME=VALUE arguments after .appenv, values kept as data', () => {
   const r0 = release();
   const nasty = `1.0.0'; touch ${join(r0.d, 'pwned')}; echo '$(touch ${join(r0.d, 'pwned2')})\nsecond line`;
-  const r = r0.run('printf "%s|%s|%s|%s" "$DEPLOYER_VERSION" "$DEPLOYER_OUTCOME" "$FROM_APPENV" "$PWD" > out.txt', { DEPLOYER_VERSION: nasty, DEPLOYER_OUTCOME: 'failure' });
+  const r = r0.run('printf "%s|%s|%s|%s" "$DEPLOYER_VERSION" "$DEPLOYER_OUTCOME" "$FROM_APPENV" "$PWD" > out.txt', {
+    DEPLOYER_VERSION: nasty,
+    DEPLOYER_OUTCOME: 'failure',
+  });
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.equal(readFileSync(join(r0.rel, 'out.txt'), 'utf8'), `${nasty}|failure|yes|${r0.rel}`);
   assert.equal(existsSync(join(r0.d, 'pwned')), false);

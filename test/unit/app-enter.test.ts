@@ -40,8 +40,14 @@ const run = (d: string, argv: string[]) => {
 };
 
 test('exec command line: sudo -u only for another user; argv survives quoting; env, PATH and cwd come from the app dir', () => {
-  assert.match(appCommandLine({ appDir: '/srv/a', webUnitStem: 'a-web', sshUser: 'deploy', appUser: 'app', argv: ['id'], reportPid: false }), /^sudo -n -u app -- bash -c /);
-  assert.match(appCommandLine({ appDir: '/srv/a', webUnitStem: 'a-web', sshUser: 'deploy', appUser: 'deploy', argv: ['id'], reportPid: false }), /^bash -c /);
+  assert.match(
+    appCommandLine({ appDir: '/srv/a', webUnitStem: 'a-web', sshUser: 'deploy', appUser: 'app', argv: ['id'], reportPid: false }),
+    /^sudo -n -u app -- bash -c /,
+  );
+  assert.match(
+    appCommandLine({ appDir: '/srv/a', webUnitStem: 'a-web', sshUser: 'deploy', appUser: 'deploy', argv: ['id'], reportPid: false }),
+    /^bash -c /,
+  );
   const d = appDir('', {});
   const r = run(d, ['sh', '-c', 'hello-tool; pwd; printf "<%s>" "$@"; exit 7', 'sh', "it's", 'a b', '$(touch pwned)']);
   assert.equal(r.status, 7, r.stderr);
@@ -63,31 +69,61 @@ test('one word is a command line run by bash (as Kamal users type it); several w
 });
 
 test('PORT comes from the live web unit: the first active instance, else the first listed; never from a worker', () => {
-  const instances = 'restart shop-web@8000.service\nrestart shop-web@8001.service\nrestart shop-web-admin.service\nrestart shop-worker@1.service\n';
+  const instances =
+    'restart shop-web@8000.service\nrestart shop-web@8001.service\nrestart shop-web-admin.service\nrestart shop-worker@1.service\n';
   const printPort = ['sh', '-c', 'echo "${PORT-unset}"'];
   // 8000 is down (a blue/green switch in progress): the running 8001 is the one.
-  let d = appDir(instances, { 'shop-web@8000.service': { port: '8000', active: false }, 'shop-web@8001.service': { port: '8001', active: true }, 'shop-web-admin.service': { port: '9999', active: true } });
+  let d = appDir(instances, {
+    'shop-web@8000.service': { port: '8000', active: false },
+    'shop-web@8001.service': { port: '8001', active: true },
+    'shop-web-admin.service': { port: '9999', active: true },
+  });
   assert.equal(run(d, printPort).stdout, '8001\n');
-  d = appDir(instances, { 'shop-web@8000.service': { port: '8000', active: false }, 'shop-web@8001.service': { port: '8001', active: false } });
+  d = appDir(instances, {
+    'shop-web@8000.service': { port: '8000', active: false },
+    'shop-web@8001.service': { port: '8001', active: false },
+  });
   assert.equal(run(d, printPort).stdout, '8000\n');
   // A web unit without PORT (upstream on a socket) and only workers: no PORT.
-  d = appDir('restart shop-web.service\nrestart shop-worker.service\n', { 'shop-web.service': { active: true }, 'shop-worker.service': { port: '7000', active: true } });
+  d = appDir('restart shop-web.service\nrestart shop-worker.service\n', {
+    'shop-web.service': { active: true },
+    'shop-worker.service': { port: '7000', active: true },
+  });
   assert.equal(run(d, printPort).stdout, 'unset\n');
 });
 
 test('the process-group marker: printed first on stderr, the group the command runs in, and taken out of the stream', () => {
   const d = appDir('', {});
-  const line = appCommandLine({ appDir: d, webUnitStem: 'shop-web', sshUser: user, appUser: user, argv: ['sh', '-c', 'ps -o pgid= -p "$$" | tr -d " "; echo oops >&2'], reportPid: true });
+  const line = appCommandLine({
+    appDir: d,
+    webUnitStem: 'shop-web',
+    sshUser: user,
+    appUser: user,
+    argv: ['sh', '-c', 'ps -o pgid= -p "$$" | tr -d " "; echo oops >&2'],
+    reportPid: true,
+  });
   // stdin not a socket, or bash reads ~/.bashrc thinking sshd started it.
-  const r = spawnSync('bash', ['-c', line], { encoding: 'utf8', cwd: tmpdir(), env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('bash', ['-c', line], {
+    encoding: 'utf8',
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, `@@deployer-pgid ${r.stdout.trim()}\noops\n`);
-  const plain = spawnSync('bash', ['-c', plainCommandLine(['sh', '-c', 'ps -o pgid= -p "$$" | tr -d " "'])], { encoding: 'utf8', env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const plain = spawnSync('bash', ['-c', plainCommandLine(['sh', '-c', 'ps -o pgid= -p "$$" | tr -d " "'])], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   assert.equal(plain.stderr, `@@deployer-pgid ${plain.stdout.trim()}\n`);
 
   const seen: string[] = [];
   const pids: Array<number | undefined> = [];
-  const f = pidMarkerFilter((b) => seen.push(b.toString()), (p: number | undefined) => pids.push(p));
+  const f = pidMarkerFilter(
+    (b) => seen.push(b.toString()),
+    (p: number | undefined) => pids.push(p),
+  );
   f(Buffer.from('@@deployer-'));
   f(Buffer.from('pgid 4242\nfirst line\n'));
   f(Buffer.from('second\n'));
@@ -96,7 +132,10 @@ test('the process-group marker: printed first on stderr, the group the command r
   // No marker (a command that did not report): everything passes, the PID is unknown.
   const other: string[] = [];
   const none: Array<number | undefined> = [];
-  const g = pidMarkerFilter((b) => other.push(b.toString()), (p: number | undefined) => none.push(p));
+  const g = pidMarkerFilter(
+    (b) => other.push(b.toString()),
+    (p: number | undefined) => none.push(p),
+  );
   g(Buffer.from('bash: error\n'));
   assert.deepEqual(none, [undefined]);
   assert.equal(other.join(''), 'bash: error\n');
@@ -105,7 +144,11 @@ test('the process-group marker: printed first on stderr, the group the command r
 test('stop.sh signals the whole reported process group, and a group already gone is no error', async () => {
   // Its own process group, as sshd gives each session (setsid).
   // `sleep 31 &` ignores SIGINT (a non-interactive shell's background job): KILL is the backstop the client sends after 3 s.
-  const child = spawn('bash', ['-c', plainCommandLine(['sh', '-c', 'sleep 31 & exec sleep 32'])], { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH } });
+  const child = spawn('bash', ['-c', plainCommandLine(['sh', '-c', 'sleep 31 & exec sleep 32'])], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: process.env.PATH },
+  });
   let err = '';
   child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   const deadline = Date.now() + 5000;

@@ -29,9 +29,24 @@ const config = makeConfig({
 test('journal units: replicas by template pattern, timers with their timer; an unknown process lists the known ones', () => {
   assert.deepEqual(journalUnits(config, 'web'), ['shop-web@*.service']);
   assert.deepEqual(journalUnits(config, 'nightly'), ['shop-nightly.service', 'shop-nightly.timer']);
-  assert.deepEqual(journalUnits(config), ['shop-web@*.service', 'shop-web-admin.service', 'shop-worker@*.service', 'shop-nightly.service', 'shop-nightly.timer']);
-  assert.deepEqual(journalUnits(makeConfig({ appName: 'a', processes: [makeProcess('web', 'x', { socket: true })] })), ['a-web.service', 'a-web.socket']);
-  assert.throws(() => journalUnits(config, 'wrker'), (e: unknown) => e instanceof ConfigError && /no process named "wrker"/.test(e.message) && e.hint === 'known processes: web, web-admin, worker, nightly');
+  assert.deepEqual(journalUnits(config), [
+    'shop-web@*.service',
+    'shop-web-admin.service',
+    'shop-worker@*.service',
+    'shop-nightly.service',
+    'shop-nightly.timer',
+  ]);
+  assert.deepEqual(journalUnits(makeConfig({ appName: 'a', processes: [makeProcess('web', 'x', { socket: true })] })), [
+    'a-web.service',
+    'a-web.socket',
+  ]);
+  assert.throws(
+    () => journalUnits(config, 'wrker'),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /no process named "wrker"/.test(e.message) &&
+      e.hint === 'known processes: web, web-admin, worker, nightly',
+  );
 });
 
 test('a unit belongs to a stem only as <stem>. or <stem>@ (web does not take web-admin)', () => {
@@ -43,9 +58,18 @@ test('a unit belongs to a stem only as <stem>. or <stem>@ (web does not take web
 });
 
 test('logs: journalctl through sudo -n, -n 100 by default, none with --since, -f last', () => {
-  assert.equal(logsCommandLine({ units: ['shop-web@*.service'], sshUser: 'deploy', follow: false }), "sudo -n journalctl --no-pager -u 'shop-web@*.service' -n 100");
-  assert.equal(logsCommandLine({ units: ['a.service'], sshUser: 'root', follow: true, since: '1 hour ago' }), "journalctl --no-pager -u a.service --since '1 hour ago' -f");
-  assert.equal(logsCommandLine({ units: ['a.service', 'b.timer'], sshUser: 'deploy', follow: false, lines: 5, since: 'today' }), 'sudo -n journalctl --no-pager -u a.service -u b.timer -n 5 --since today');
+  assert.equal(
+    logsCommandLine({ units: ['shop-web@*.service'], sshUser: 'deploy', follow: false }),
+    "sudo -n journalctl --no-pager -u 'shop-web@*.service' -n 100",
+  );
+  assert.equal(
+    logsCommandLine({ units: ['a.service'], sshUser: 'root', follow: true, since: '1 hour ago' }),
+    "journalctl --no-pager -u a.service --since '1 hour ago' -f",
+  );
+  assert.equal(
+    logsCommandLine({ units: ['a.service', 'b.timer'], sshUser: 'deploy', follow: false, lines: 5, since: 'today' }),
+    'sudo -n journalctl --no-pager -u a.service -u b.timer -n 5 --since today',
+  );
 });
 
 /** A bin dir with stub sudo (runs its arguments), systemctl and journalctl that log calls. */
@@ -54,7 +78,9 @@ function stubs(states: Record<string, string>): { bin: string; log: string; appD
   const bin = join(d, 'bin');
   mkdirSync(bin);
   const log = join(d, 'calls.log');
-  const stateLines = Object.entries(states).map(([u, s]) => `${u}) echo ${s} ;;`).join(' ');
+  const stateLines = Object.entries(states)
+    .map(([u, s]) => `${u}) echo ${s} ;;`)
+    .join(' ');
   writeFileSync(join(bin, 'sudo'), '#!/bin/bash\n[ "$1" = -n ] && shift\nexec "$@"\n');
   writeFileSync(join(bin, 'journalctl'), `#!/bin/bash\necho "journal $*" >&2\n`);
   writeFileSync(
@@ -76,7 +102,14 @@ echo "$*" >> ${JSON.stringify(log)}
   spawnSync('ln', ['-s', 'v1', join(appDir, 'current')]);
   writeFileSync(
     join(appDir, 'v1', '.deployer', 'instances'),
-    ['restart shop-web@8000.service', 'restart shop-web@8001.service', 'restart shop-web-admin.service', 'start shop-api.socket', 'restart shop-api.service', ''].join('\n'),
+    [
+      'restart shop-web@8000.service',
+      'restart shop-web@8001.service',
+      'restart shop-web-admin.service',
+      'start shop-api.socket',
+      'restart shop-api.service',
+      '',
+    ].join('\n'),
   );
   return { bin, log, appDir };
 }
@@ -87,31 +120,54 @@ function runScript(script: string, bin: string): { code: number | null; stdout: 
 }
 
 test('restart of one process touches only its instances; a socket is started, never restarted', () => {
-  const s = stubs({ 'shop-web@8000.service': 'active', 'shop-web@8001.service': 'active', 'shop-api.socket': 'active', 'shop-api.service': 'active' });
-  let r = runScript(renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: ['shop-web'], sshUser: 'deploy', waitSec: 1 }), s.bin);
+  const s = stubs({
+    'shop-web@8000.service': 'active',
+    'shop-web@8001.service': 'active',
+    'shop-api.socket': 'active',
+    'shop-api.service': 'active',
+  });
+  let r = runScript(
+    renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: ['shop-web'], sshUser: 'deploy', waitSec: 1 }),
+    s.bin,
+  );
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal(readFileSync(s.log, 'utf8'), 'restart -- shop-web@8000.service shop-web@8001.service\n');
   assert.match(r.stdout, /^@@state shop-web@8000\.service active$/m);
   assert.doesNotMatch(r.stdout, /shop-web-admin/);
-  r = runScript(renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: ['shop-api'], sshUser: 'deploy', waitSec: 1 }), s.bin);
+  r = runScript(
+    renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: ['shop-api'], sshUser: 'deploy', waitSec: 1 }),
+    s.bin,
+  );
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(readFileSync(s.log, 'utf8'), /^restart -- shop-api\.service\nstart -- shop-api\.socket\n$/m);
 });
 
 test('start reports a unit that does not come up (exit 1, its log lines); stop of everything stops every unit', () => {
   const s = stubs({ 'shop-web-admin.service': 'failed' });
-  let r = runScript(renderControlScript({ layout: { appDir: s.appDir }, action: 'start', bases: ['shop-web-admin'], sshUser: 'deploy', waitSec: 1 }), s.bin);
+  let r = runScript(
+    renderControlScript({ layout: { appDir: s.appDir }, action: 'start', bases: ['shop-web-admin'], sshUser: 'deploy', waitSec: 1 }),
+    s.bin,
+  );
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^@@state shop-web-admin\.service failed$/m);
-  assert.match(r.stderr, /shop-web-admin\.service is failed; its last log lines:\njournal --no-pager -o cat -n 10 -u shop-web-admin\.service/);
+  assert.match(
+    r.stderr,
+    /shop-web-admin\.service is failed; its last log lines:\njournal --no-pager -o cat -n 10 -u shop-web-admin\.service/,
+  );
   r = runScript(renderControlScript({ layout: { appDir: s.appDir }, action: 'stop', bases: [], sshUser: 'deploy', waitSec: 1 }), s.bin);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(readFileSync(s.log, 'utf8'), /^stop -- shop-web@8000\.service shop-web@8001\.service shop-web-admin\.service shop-api\.socket shop-api\.service$/m);
+  assert.match(
+    readFileSync(s.log, 'utf8'),
+    /^stop -- shop-web@8000\.service shop-web@8001\.service shop-web-admin\.service shop-api\.socket shop-api\.service$/m,
+  );
 });
 
 test('control on a host with nothing deployed says so', () => {
   const s = stubs({});
-  const r = runScript(renderControlScript({ layout: { appDir: join(s.appDir, 'none') }, action: 'restart', bases: [], sshUser: 'deploy', waitSec: 1 }), s.bin);
+  const r = runScript(
+    renderControlScript({ layout: { appDir: join(s.appDir, 'none') }, action: 'restart', bases: [], sshUser: 'deploy', waitSec: 1 }),
+    s.bin,
+  );
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^@@error nothing is deployed in .*none \(no current release\)$/m);
 });
@@ -121,7 +177,13 @@ test('status script output parses into unit states with uptime', () => {
   const r = runScript(renderStatusScript({ appDir: s.appDir }, ['shop-web']), s.bin);
   assert.equal(r.code, 0, r.stderr);
   const units = parseStatusOutput(r.stdout);
-  assert.deepEqual(units.map((u) => [u.unit, u.active, u.pid]), [['shop-web@8000.service', 'active', 42], ['shop-web@8001.service', 'failed', 42]]);
+  assert.deepEqual(
+    units.map((u) => [u.unit, u.active, u.pid]),
+    [
+      ['shop-web@8000.service', 'active', 42],
+      ['shop-web@8001.service', 'failed', 42],
+    ],
+  );
   const now = Math.floor(Date.now() / 1000);
   const expected = now - Date.UTC(2024, 0, 1) / 1000;
   assert.ok(Math.abs(units[0].uptimeSec! - expected) < 5, `uptime ${units[0].uptimeSec} vs ${expected}`);
@@ -137,11 +199,22 @@ test('status text: version, URL, one line per unit', () => {
     urls: ['https://shop.example'],
     units: [{ unit: 'shop-web.service', active: 'active', sub: 'running', uptimeSec: 3725, pid: 9 }],
   });
-  assert.equal(text, 'vps1: shop 1.2.0 (good, deployed 2024-05-01 10:00:00Z by me@laptop)\n  url: https://shop.example\n  shop-web.service  active (running)      up 1h 2m, pid 9');
+  assert.equal(
+    text,
+    'vps1: shop 1.2.0 (good, deployed 2024-05-01 10:00:00Z by me@laptop)\n  url: https://shop.example\n  shop-web.service  active (running)      up 1h 2m, pid 9',
+  );
   assert.equal(formatHostStatus({ host: 'h', app: 'shop', urls: [], units: [] }), 'h: shop is not deployed');
   assert.equal(formatUptime(59), '59s');
   assert.equal(formatUptime(90061), '1d 1h');
-  assert.deepEqual(siteUrls(makeConfig({ webserver: { enabled: true, domains: ['shop.example', 'http://shop.localhost'], upstream: '127.0.0.1:8000', statics: {} } }), makeHost({ domains: ['eu.shop.example'] })), ['https://shop.example', 'http://shop.localhost', 'https://eu.shop.example']);
+  assert.deepEqual(
+    siteUrls(
+      makeConfig({
+        webserver: { enabled: true, domains: ['shop.example', 'http://shop.localhost'], upstream: '127.0.0.1:8000', statics: {} },
+      }),
+      makeHost({ domains: ['eu.shop.example'] }),
+    ),
+    ['https://shop.example', 'http://shop.localhost', 'https://eu.shop.example'],
+  );
 });
 
 test('cat env: every value redacted, multi-line values too', () => {
@@ -149,7 +222,13 @@ test('cat env: every value redacted, multi-line values too', () => {
   const out = redactEnvText(env);
   assert.equal(out, 'API_TOKEN=[REDACTED]\nMULTI=[REDACTED]\nPLAIN=[REDACTED]\n');
   assert.doesNotMatch(out, /s3cret|line|SNEAKY/);
-  assert.equal(joinFiles([{ path: '/a', text: 'x' }, { path: '/b', text: 'y\n' }]), '# /a\nx\n\n# /b\ny\n');
+  assert.equal(
+    joinFiles([
+      { path: '/a', text: 'x' },
+      { path: '/b', text: 'y\n' },
+    ]),
+    '# /a\nx\n\n# /b\ny\n',
+  );
 });
 
 test('a command killed by a signal exits like in a shell', () => {

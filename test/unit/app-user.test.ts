@@ -10,10 +10,29 @@ import type { RemoteState } from '../../src/plan/probe.js';
 import type { Step } from '../../src/plan/steps.js';
 import { makeConfig, makeHost } from './render-helpers.js';
 
-const state: RemoteState = { user: 'deploy', releases: [], versions: [], releaseFiles: {}, units: {}, caddyImportsSites: true, hasUv: false, lockHeld: false };
+const state: RemoteState = {
+  user: 'deploy',
+  releases: [],
+  versions: [],
+  releaseFiles: {},
+  units: {},
+  caddyImportsSites: true,
+  hasUv: false,
+  lockHeld: false,
+};
 const env: ReleaseFile = { path: '.env', content: 'A=1\n', sha256: sha256('A=1\n'), size: 4, mode: 0o600, label: '.env' };
 const plan = (over: Parameters<typeof makeConfig>[0]) =>
-  planDeploy({ config: makeConfig({ app: 'shop', appName: 'shop-admin', stage: 'admin', installationMode: 'binary', ...over }), host: makeHost(), version: '1.0.0', artifact: 'app', files: [env], state, time: 't', by: 'me', action: 'deploy' });
+  planDeploy({
+    config: makeConfig({ app: 'shop', appName: 'shop-admin', stage: 'admin', installationMode: 'binary', ...over }),
+    host: makeHost(),
+    version: '1.0.0',
+    artifact: 'app',
+    files: [env],
+    state,
+    time: 't',
+    by: 'me',
+    action: 'deploy',
+  });
 const kinds = (steps: Step[]) => steps.map((s) => s.kind);
 
 test('the default app user is dedicated to the app and stage, its name fits useradd', () => {
@@ -36,7 +55,7 @@ test('a deploy creates the dedicated user and the data dir first, and gives the 
   assert.ok(p.prepare.steps.some((s) => s.kind === 'run' && s.argv.includes('dp-shop-admin') && s.argv.some((a) => a.endsWith('/.env'))));
 });
 
-test('app_user set to the SSH user: no user created, the env stays the SSH user\'s own', () => {
+test("app_user set to the SSH user: no user created, the env stays the SSH user's own", () => {
   const p = plan({ appUser: 'deploy' });
   assert.deepEqual(kinds(p.prepare.steps).slice(0, 1), ['ensure-data-dir']);
   assert.ok(!kinds(p.prepare.steps).includes('ensure-app-user'));

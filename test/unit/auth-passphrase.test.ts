@@ -12,7 +12,14 @@ import { authMethods } from '../../src/ssh/auth.js';
 let dir: string;
 let keyFile: string;
 const host = (over: Partial<HostConfig> = {}): HostConfig => ({
-  name: 'h1', address: '203.0.113.5', user: 'deploy', port: 22, hostKeyPolicy: 'strict', domains: [], keyFile, ...over,
+  name: 'h1',
+  address: '203.0.113.5',
+  user: 'deploy',
+  port: 22,
+  hostKeyPolicy: 'strict',
+  domains: [],
+  keyFile,
+  ...over,
 });
 
 before(() => {
@@ -33,8 +40,14 @@ test('key_passphrase_env gives the passphrase without asking; unset or wrong is 
   const never = async (): Promise<string> => assert.fail('asked');
   const [m] = await authMethods(host({ keyPassphraseEnv: 'KP' }), { KP: 'sesame' }, never);
   assert.equal(m.type, 'publickey');
-  await assert.rejects(authMethods(host({ keyPassphraseEnv: 'KP' }), {}), /key_passphrase_env names the environment variable KP, but it is not set/);
-  await assert.rejects(authMethods(host({ keyPassphraseEnv: 'KP' }), { KP: 'nope' }), /the passphrase from \$KP \(key_passphrase_env\) does not decrypt it/);
+  await assert.rejects(
+    authMethods(host({ keyPassphraseEnv: 'KP' }), {}),
+    /key_passphrase_env names the environment variable KP, but it is not set/,
+  );
+  await assert.rejects(
+    authMethods(host({ keyPassphraseEnv: 'KP' }), { KP: 'nope' }),
+    /the passphrase from \$KP \(key_passphrase_env\) does not decrypt it/,
+  );
 });
 
 test('no terminal and no passphrase: the error says how to give one', async () => {

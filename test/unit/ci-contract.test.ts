@@ -30,14 +30,25 @@ test('in GitHub Actions build output is one group and each host its own, printed
   assert.equal(
     err.text,
     [
-      '::group::build output', '│ compiling', '│ linking', '::endgroup::', '✓ build (5 ms)',
-      '::group::h2', 'migrated 0', '::endgroup::', '[h2] ✓ 1.0.0 is live',
-      '::group::h1', 'migrated 3', '::endgroup::', '[h1] ✓ 1.0.0 is live', '',
+      '::group::build output',
+      '│ compiling',
+      '│ linking',
+      '::endgroup::',
+      '✓ build (5 ms)',
+      '::group::h2',
+      'migrated 0',
+      '::endgroup::',
+      '[h2] ✓ 1.0.0 is live',
+      '::group::h1',
+      'migrated 3',
+      '::endgroup::',
+      '[h1] ✓ 1.0.0 is live',
+      '',
     ].join('\n'),
   );
 });
 
-test('a failure prints the hosts\' held lines in their groups before the error', () => {
+test("a failure prints the hosts' held lines in their groups before the error", () => {
   const err = capture();
   const r = new Reporter({ github: true, stdout: capture(), stderr: err });
   r.emit({ type: 'output', host: 'h1', stream: 'stdout', text: 'Traceback: boom' });
@@ -66,7 +77,10 @@ test('FORCE_COLOR colours without a TTY and wins over NO_COLOR; 0 and false turn
 });
 
 test('url and version go to GITHUB_OUTPUT as name=value lines', () => {
-  assert.equal(renderGithubOutputs({ url: 'https://shop.example/', version: '1.2.3', missing: undefined }), 'url=https://shop.example/\nversion=1.2.3\n');
+  assert.equal(
+    renderGithubOutputs({ url: 'https://shop.example/', version: '1.2.3', missing: undefined }),
+    'url=https://shop.example/\nversion=1.2.3\n',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'deployer-out-'));
   try {
     const file = join(dir, 'out');
@@ -78,7 +92,16 @@ test('url and version go to GITHUB_OUTPUT as name=value lines', () => {
 });
 
 test('the step summary gives the URL and the total time', () => {
-  const host = { host: 'h1', uploads: 1, uploadedBytes: 1, installSkipped: false, daemonReload: true, caddyReload: true, healthy: true, pruned: [] };
+  const host = {
+    host: 'h1',
+    uploads: 1,
+    uploadedBytes: 1,
+    installSkipped: false,
+    daemonReload: true,
+    caddyReload: true,
+    healthy: true,
+    pruned: [],
+  };
   const md = renderStepSummary(makeConfig(), '1.0.0', [host], true, { urls: ['https://shop.example/'], totalMs: 12_345 });
   assert.match(md, /^<https:\/\/shop\.example\/>$/m);
   assert.match(md, /^Total time: 12\.3 s$/m);
@@ -86,7 +109,10 @@ test('the step summary gives the URL and the total time', () => {
 
 test('site URLs: https for a domain, http where the address says so, the host address for the catch-all site', () => {
   const cfg = (domains: string[]) => makeConfig({ webserver: { ...makeConfig().webserver, domains } });
-  assert.deepEqual(siteUrls(cfg(['shop.example', 'http://plain.example', '*.wild.example']), makeHost()), ['https://shop.example/', 'http://plain.example/']);
+  assert.deepEqual(siteUrls(cfg(['shop.example', 'http://plain.example', '*.wild.example']), makeHost()), [
+    'https://shop.example/',
+    'http://plain.example/',
+  ]);
   assert.deepEqual(siteUrls(cfg([]), makeHost({ address: '203.0.113.10' })), ['http://203.0.113.10/']);
   assert.deepEqual(siteUrls(cfg([':8080']), makeHost({ address: '2001:db8::1' })), ['http://[2001:db8::1]:8080/']);
 });

@@ -31,8 +31,14 @@ test('with --json in GitHub Actions stdout stays JSON and the annotation still g
   const r = new Reporter({ json: true, github: true, stdout: out, stderr: err });
   r.info('hello');
   r.fail('boom', 'a hint');
-  const events = out.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.deepEqual(events.map((e) => e.type), ['log', 'error']);
+  const events = out.text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['log', 'error'],
+  );
   assert.equal(events[1].hint, 'a hint');
   assert.equal(err.text, '::error title=deployer::boom%0Ahint: a hint\n');
 });
@@ -79,12 +85,21 @@ test('a config error with several problems: one ::error annotation per problem, 
     'deployer.toml:9:5: app.name is required. Fix: write name = "hello".',
     '(stopped after 20 problems; fix these and run again to see the rest)',
   ];
-  new Reporter({ github: true, stdout: capture(), stderr: err }).fail(problems.join('\n'), 'see docs', undefined, { exitCode: 2, problems });
+  new Reporter({ github: true, stdout: capture(), stderr: err }).fail(problems.join('\n'), 'see docs', undefined, {
+    exitCode: 2,
+    problems,
+  });
   const lines = err.text.trimEnd().split('\n');
-  assert.deepEqual(lines.filter((l) => l.startsWith('::error')), [
-    '::error file=deployer.toml,line=3,col=1,title=deployer::hosts[0].port must be an integer. Fix: write port = 22.',
-    '::error file=deployer.toml,line=9,col=5,title=deployer::app.name is required. Fix: write name = "hello".',
-    '::error title=deployer::(stopped after 20 problems; fix these and run again to see the rest)%0Ahint: see docs',
-  ]);
-  assert.deepEqual(lines.filter((l) => !l.startsWith('::')), [...problems.map((p) => `✗ ${p}`), 'hint: see docs']);
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('::error')),
+    [
+      '::error file=deployer.toml,line=3,col=1,title=deployer::hosts[0].port must be an integer. Fix: write port = 22.',
+      '::error file=deployer.toml,line=9,col=5,title=deployer::app.name is required. Fix: write name = "hello".',
+      '::error title=deployer::(stopped after 20 problems; fix these and run again to see the rest)%0Ahint: see docs',
+    ],
+  );
+  assert.deepEqual(
+    lines.filter((l) => !l.startsWith('::')),
+    [...problems.map((p) => `✗ ${p}`), 'hint: see docs'],
+  );
 });

@@ -14,7 +14,11 @@ const PKG = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json
 const cwd = mkdtempSync(`${tmpdir()}/cli-conventions-`);
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH, HOME: cwd, SHELL: '/bin/bash' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: cwd, SHELL: '/bin/bash' },
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,12 +39,17 @@ test('--version, -V and `deployer version` print the package version', () => {
 });
 
 test('subcommand help lists the inherited global options, like gh', () => {
-  for (const args of [['app', 'exec', '--help'], ['deploy', '--help'], ['help', 'rollback']]) {
+  for (const args of [
+    ['app', 'exec', '--help'],
+    ['deploy', '--help'],
+    ['help', 'rollback'],
+  ]) {
     const r = cli(...args);
     assert.equal(r.code, 0, r.stderr);
     const global = r.stdout.split(/^Global Options:$/m)[1];
     assert.ok(global, `${args.join(' ')}: no Global Options section:\n${r.stdout}`);
-    for (const flag of ['--stage <name>', '--host <name>', '--json', '--config <file>', '--verbose', '--yes']) assert.ok(global.includes(flag), `${args.join(' ')}: ${flag}`);
+    for (const flag of ['--stage <name>', '--host <name>', '--json', '--config <file>', '--verbose', '--yes'])
+      assert.ok(global.includes(flag), `${args.join(' ')}: ${flag}`);
   }
 });
 

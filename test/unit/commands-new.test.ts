@@ -18,9 +18,19 @@ import { parseVersions } from '../../src/plan/versions.js';
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
 test('releases: installed ones in .versions order with their status, unrecorded dirs last, the live one marked', () => {
-  const versions = parseVersions('# header\n1.0.2\tfailed\t2026-01-03T00:00:00Z\tabc\tbob@ci\n1.0.1_2\tgood\t2026-01-02T00:00:00Z\tabc\talice@lap\n1.0.0\tgood\t2026-01-01T00:00:00Z\tabc\talice@lap\n0.9.0\tgood\t2025-12-01T00:00:00Z\tabc\tx\n');
+  const versions = parseVersions(
+    '# header\n1.0.2\tfailed\t2026-01-03T00:00:00Z\tabc\tbob@ci\n1.0.1_2\tgood\t2026-01-02T00:00:00Z\tabc\talice@lap\n1.0.0\tgood\t2026-01-01T00:00:00Z\tabc\talice@lap\n0.9.0\tgood\t2025-12-01T00:00:00Z\tabc\tx\n',
+  );
   const rows = releaseRows({ releases: ['1.0.0', '1.0.1_2', '1.0.2', '1.0.3'], versions, current: '1.0.1_2' });
-  assert.deepEqual(rows.map((r) => [r.release, r.status, r.live]), [['1.0.2', 'failed', false], ['1.0.1_2', 'good', true], ['1.0.0', 'good', false], ['1.0.3', 'unrecorded', false]]);
+  assert.deepEqual(
+    rows.map((r) => [r.release, r.status, r.live]),
+    [
+      ['1.0.2', 'failed', false],
+      ['1.0.1_2', 'good', true],
+      ['1.0.0', 'good', false],
+      ['1.0.3', 'unrecorded', false],
+    ],
+  );
   assert.equal(
     formatReleases('h1', 'shop', rows),
     [
@@ -39,24 +49,40 @@ test('lock status: free, or the holder with how long it has held the lock', () =
   assert.equal(holderSince(holder), '2026-01-01T10:00:00.000Z');
   assert.equal(holderSince('someone odd'), undefined);
   const now = Date.parse('2026-01-01T10:03:05Z');
-  assert.equal(formatLockStatus({ host: 'h1', locked: true, holder, since: holderSince(holder) }, now), `h1: locked by ${holder}, held for 3m 5s`);
+  assert.equal(
+    formatLockStatus({ host: 'h1', locked: true, holder, since: holderSince(holder) }, now),
+    `h1: locked by ${holder}, held for 3m 5s`,
+  );
   assert.equal(formatLockStatus({ host: 'h2', locked: false }, now), 'h2: free');
   assert.equal(formatDuration(2 * 3600_000 + 60_000), '2h 1m');
 });
 
 test('templates export: the names offered are the bundled files, and TAB completes them', async () => {
-  assert.deepEqual([...TEMPLATE_NAMES], readdirSync(bundledTemplatesDir()).filter((f) => f.endsWith('.hbs')).sort());
+  assert.deepEqual(
+    [...TEMPLATE_NAMES],
+    readdirSync(bundledTemplatesDir())
+      .filter((f) => f.endsWith('.hbs'))
+      .sort(),
+  );
   const r = await completeWords(buildProgram(), ['templates', 'export', 'w'], () => []);
-  assert.deepEqual(r.candidates.map((c) => c.value), ['web.service.hbs', 'worker.service.hbs']);
+  assert.deepEqual(
+    r.candidates.map((c) => c.value),
+    ['web.service.hbs', 'worker.service.hbs'],
+  );
   const top = await completeWords(buildProgram(), [''], () => []);
-  for (const name of ['releases', 'lock', 'templates', 'version']) assert.ok(top.candidates.some((c) => c.value === name), name);
+  for (const name of ['releases', 'lock', 'templates', 'version'])
+    assert.ok(
+      top.candidates.some((c) => c.value === name),
+      name,
+    );
   const server = await completeWords(buildProgram(), ['server', ''], () => []);
   assert.ok(server.candidates.some((c) => c.value === 'exec'));
 });
 
 test('templates export copies into .deployer/ beside the config, refuses to overwrite without --force, all or nothing', () => {
   const dir = mkdtempSync(join(tmpdir(), 'templates-export-'));
-  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, encoding: 'utf8' });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, encoding: 'utf8' });
   let r = cli('templates', 'export', 'caddy.site.hbs');
   assert.equal(r.status, 0, r.stderr);
   const copy = join(dir, '.deployer', 'caddy.site.hbs');

@@ -37,9 +37,17 @@ before(() => {
   mkdirSync(bin);
   writeFileSync(join(bin, 'deployer'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`);
   chmodSync(join(bin, 'deployer'), 0o755);
-  for (const shell of ['bash', 'zsh', 'fish'] as CompletionShell[]) writeFileSync(join(dir, `deployer.${shell}`), renderCompletionScript(shell));
+  for (const shell of ['bash', 'zsh', 'fish'] as CompletionShell[])
+    writeFileSync(join(dir, `deployer.${shell}`), renderCompletionScript(shell));
   writeFileSync(join(dir, 'deployer.toml'), FIXTURE);
-  env = { PATH: `${bin}:${process.env.PATH}`, HOME: dir, LANG: 'C.UTF-8', TERM: 'xterm-256color', XDG_CONFIG_HOME: join(dir, '.config'), XDG_DATA_HOME: join(dir, '.local') };
+  env = {
+    PATH: `${bin}:${process.env.PATH}`,
+    HOME: dir,
+    LANG: 'C.UTF-8',
+    TERM: 'xterm-256color',
+    XDG_CONFIG_HOME: join(dir, '.config'),
+    XDG_DATA_HOME: join(dir, '.local'),
+  };
 });
 
 function haveShell(name: string): boolean {
@@ -55,7 +63,11 @@ COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 ))
 COMP_LINE="$*"; COMP_POINT=\${#COMP_LINE}
 "$fn" deployer "\${COMP_WORDS[COMP_CWORD]}" "\${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const out = execFileSync('bash', ['--norc', '--noprofile', '-c', script, 'bash', 'deployer', ...words], { cwd: dir, env, encoding: 'utf8' });
+  const out = execFileSync('bash', ['--norc', '--noprofile', '-c', script, 'bash', 'deployer', ...words], {
+    cwd: dir,
+    env,
+    encoding: 'utf8',
+  });
   return out.split('\n').filter((l) => l !== '');
 }
 
@@ -72,8 +84,15 @@ test('bash: subcommand, host and stage names, and --host=', { skip: !haveShell('
 
 // ---- fish: `complete -C` asks fish for the candidates of a command line.
 function completeInFish(line: string): string[] {
-  const out = execFileSync('fish', ['--no-config', '-c', `source ./deployer.fish; complete -C ${fishQuote(line)}`], { cwd: dir, env, encoding: 'utf8' });
-  return out.split('\n').filter((l) => l !== '').map((l) => l.split('\t')[0]);
+  const out = execFileSync('fish', ['--no-config', '-c', `source ./deployer.fish; complete -C ${fishQuote(line)}`], {
+    cwd: dir,
+    env,
+    encoding: 'utf8',
+  });
+  return out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('\t')[0]);
 }
 
 function fishQuote(s: string): string {
@@ -162,25 +181,29 @@ test('zsh: subcommand, host and stage names in a real interactive zsh', { skip: 
   assert.match(stage, /^READY> deployer -s prodx$/m);
 });
 
-test('zsh: the install steps that `deployer completion --help` prints work as a user, in a user directory', { skip: !haveShell('zsh') || !haveShell('tmux') }, async (t) => {
-  const help = execFileSync('deployer', ['completion', '--help'], { cwd: dir, env, encoding: 'utf8' });
-  const zshLines = help.slice(help.indexOf('  zsh ')).split('\n').slice(0, 2);
-  const install = /\$ (.+)$/.exec(zshLines[0])?.[1];
-  const rcLine = /before compinit: (\S.*?)\s{2,}/.exec(zshLines[1])?.[1];
-  assert.ok(install && rcLine, help);
-  // Never into a directory of the system's $fpath (root-owned /usr/share/zsh/...).
-  assert.doesNotMatch(help + renderCompletionScript('zsh'), /fpath\[1\]|\/usr\/share/);
-  const home = join(dir, 'zhome');
-  mkdirSync(home);
-  const userEnv = { ...env, HOME: home, ZDOTDIR: home, SHELL: 'zsh' };
-  execFileSync('zsh', ['-f', '-c', install], { cwd: home, env: userEnv });
-  writeFileSync(join(home, '.zshrc'), `${rcLine}\nautoload -Uz compinit && compinit -u -d ~/.zcompdump\nPS1='READY> '\n`);
-  env = userEnv;
-  tmux('new-session', '-d', '-s', 'install', '-x', '200', '-y', '50', '-c', dir, 'sleep 600');
-  t.after(() => spawnSync('tmux', ['-S', tmuxSocket(), 'kill-server']));
-  const screen = await tabInZsh('deployer compl', (s) => /^READY> deployer completion$/m.test(s));
-  assert.match(screen, /^READY> deployer completion$/m);
-});
+test(
+  'zsh: the install steps that `deployer completion --help` prints work as a user, in a user directory',
+  { skip: !haveShell('zsh') || !haveShell('tmux') },
+  async (t) => {
+    const help = execFileSync('deployer', ['completion', '--help'], { cwd: dir, env, encoding: 'utf8' });
+    const zshLines = help.slice(help.indexOf('  zsh ')).split('\n').slice(0, 2);
+    const install = /\$ (.+)$/.exec(zshLines[0])?.[1];
+    const rcLine = /before compinit: (\S.*?)\s{2,}/.exec(zshLines[1])?.[1];
+    assert.ok(install && rcLine, help);
+    // Never into a directory of the system's $fpath (root-owned /usr/share/zsh/...).
+    assert.doesNotMatch(help + renderCompletionScript('zsh'), /fpath\[1\]|\/usr\/share/);
+    const home = join(dir, 'zhome');
+    mkdirSync(home);
+    const userEnv = { ...env, HOME: home, ZDOTDIR: home, SHELL: 'zsh' };
+    execFileSync('zsh', ['-f', '-c', install], { cwd: home, env: userEnv });
+    writeFileSync(join(home, '.zshrc'), `${rcLine}\nautoload -Uz compinit && compinit -u -d ~/.zcompdump\nPS1='READY> '\n`);
+    env = userEnv;
+    tmux('new-session', '-d', '-s', 'install', '-x', '200', '-y', '50', '-c', dir, 'sleep 600');
+    t.after(() => spawnSync('tmux', ['-S', tmuxSocket(), 'kill-server']));
+    const screen = await tabInZsh('deployer compl', (s) => /^READY> deployer completion$/m.test(s));
+    assert.match(screen, /^READY> deployer completion$/m);
+  },
+);
 
 after(() => {
   if (dir) spawnSync('tmux', ['-S', join(dir, 'tmux.sock'), 'kill-server']);

@@ -32,7 +32,12 @@ function buildFakeProgram(): Command {
   return p;
 }
 
-const VALUES: Record<ValueRequest['kind'], string[]> = { hosts: ['web1', 'web2', 'db'], stages: ['staging', 'production'], processes: ['web', 'worker', 'web'], versions: ['1.0.1', '1.0.0'] };
+const VALUES: Record<ValueRequest['kind'], string[]> = {
+  hosts: ['web1', 'web2', 'db'],
+  stages: ['staging', 'production'],
+  processes: ['web', 'worker', 'web'],
+  versions: ['1.0.1', '1.0.0'],
+};
 
 async function run(words: string[]): Promise<{ values: string[]; files: boolean; requests: ValueRequest[] }> {
   const requests: ValueRequest[] = [];
@@ -83,9 +88,11 @@ test('process arguments of app subcommands complete process names, once each', a
 });
 
 test('the config file and stage typed on the line are passed to the value reader', async () => {
-  const { requests } = (await run(['-c', 'other.toml', '--stage=production', 'deploy', '--host', '']));
+  const { requests } = await run(['-c', 'other.toml', '--stage=production', 'deploy', '--host', '']);
   assert.deepEqual(requests, [{ kind: 'hosts', config: 'other.toml', stage: 'production' }]);
-  assert.deepEqual((await run(['--config=x.toml', '-sstaging', 'app', 'logs', ''])).requests, [{ kind: 'processes', config: 'x.toml', stage: 'staging' }]);
+  assert.deepEqual((await run(['--config=x.toml', '-sstaging', 'app', 'logs', ''])).requests, [
+    { kind: 'processes', config: 'x.toml', stage: 'staging' },
+  ]);
 });
 
 test('options of the command and of its parents, long and short', async () => {
@@ -122,21 +129,31 @@ test('the real program: every command, its options, global options, and the comp
   // Whatever commands exist now (others add them), each is offered, and so are its own long options.
   const commands = program.commands.filter((c) => !(c as unknown as { _hidden: boolean })._hidden);
   assert.ok(commands.length >= 2);
-  assert.deepEqual((await words([''])), [...commands.map((c) => c.name()), 'help']);
+  assert.deepEqual(await words(['']), [...commands.map((c) => c.name()), 'help']);
   for (const cmd of commands) {
-    const offered = (await (await words([cmd.name(), '--'])));
+    const offered = await await words([cmd.name(), '--']);
     for (const o of cmd.options) if (o.long && !o.hidden) assert.ok(offered.includes(o.long), `${cmd.name()} ${o.long}`);
   }
   assert.ok((await words([''])).includes('completion'));
   assert.ok((await words([''])).includes('init'));
-  assert.deepEqual((await words(['init', '--mode', ''])), ['python-package', 'binary']);
-  assert.deepEqual((await words(['completion', ''])), ['bash', 'zsh', 'fish']);
-  assert.deepEqual((await words(['--host', ''])), ['x']);
+  assert.deepEqual(await words(['init', '--mode', '']), ['python-package', 'binary']);
+  assert.deepEqual(await words(['completion', '']), ['bash', 'zsh', 'fish']);
+  assert.deepEqual(await words(['--host', '']), ['x']);
   // rollback --to offers the installed versions (read from the host, here a fake reader).
   const asked: ValueRequest[] = [];
-  const versions = await completeWords(program, ['-H', 'web2', 'rollback', '--to', '1.'], (r) => (asked.push(r), Promise.resolve(['1.0.1', '1.0.0', '2.0.0'])));
-  assert.deepEqual(versions.candidates.map((c) => c.value), ['1.0.1', '1.0.0']);
-  assert.deepEqual(asked.map((r) => [r.kind, r.host]), [['versions', 'web2']]);
+  const versions = await completeWords(
+    program,
+    ['-H', 'web2', 'rollback', '--to', '1.'],
+    (r) => (asked.push(r), Promise.resolve(['1.0.1', '1.0.0', '2.0.0'])),
+  );
+  assert.deepEqual(
+    versions.candidates.map((c) => c.value),
+    ['1.0.1', '1.0.0'],
+  );
+  assert.deepEqual(
+    asked.map((r) => [r.kind, r.host]),
+    [['versions', 'web2']],
+  );
   assert.ok((await words(['--'])).includes('--stage'));
 });
 
@@ -210,7 +227,12 @@ test('joinBashWords undoes the split at = only after a long option', async () =>
 
 test('--completion generate picks the script from $SHELL, or fails with exit 2', async () => {
   const out: string[] = [];
-  const io = (shell?: string) => ({ cwd: '/', env: { SHELL: shell }, stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push(s) } });
+  const io = (shell?: string) => ({
+    cwd: '/',
+    env: { SHELL: shell },
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => out.push(s) },
+  });
   assert.equal(await runCompletion(['generate'], buildFakeProgram(), io('/usr/bin/fish')), 0);
   assert.match(out.join(''), /complete -c deployer -f -a '\(__deployer_complete\)'/);
   out.length = 0;

@@ -11,7 +11,9 @@ import { loadConfig } from '../../src/config/load.js';
 import { configFixtures } from './config-helpers.js';
 
 const dir = join(configFixtures, 'bad');
-const files = readdirSync(dir).filter((f) => f.endsWith('.toml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.toml'))
+  .sort();
 
 test('the bad-config corpus is big enough to mean something', () => {
   assert.ok(files.length >= 15, `only ${files.length} fixtures`);

@@ -47,12 +47,17 @@ test('the health check sends health_check.host, else the first domain without sc
   const host = { domains: ['eu.shop.example'] };
   const hc = { status: 200, timeout: 30 };
   const web = { enabled: true, upstream: '127.0.0.1:8000', statics: {} };
-  assert.equal(healthCheckHost({ healthCheck: { ...hc, host: 'api.shop' }, webserver: { ...web, domains: ['shop.example'] } }, host), 'api.shop');
+  assert.equal(
+    healthCheckHost({ healthCheck: { ...hc, host: 'api.shop' }, webserver: { ...web, domains: ['shop.example'] } }, host),
+    'api.shop',
+  );
   assert.equal(healthCheckHost({ healthCheck: hc, webserver: { ...web, domains: ['http://shop.example/'] } }, host), 'shop.example');
   assert.equal(healthCheckHost({ healthCheck: hc, webserver: { ...web, domains: [] } }, host), 'eu.shop.example');
   assert.equal(healthCheckHost({ healthCheck: hc, webserver: { ...web, domains: [':80'] } }, { domains: [] }), undefined);
 });
 
 test('a health_check.host with a scheme is refused with its position', () => {
-  assert.throws(() => parse(base + tail + '\n[health_check]\nhost = "https://shop.example"\n'), { message: /^deployer\.toml:12:8: health_check\.host must be a host name/ });
+  assert.throws(() => parse(base + tail + '\n[health_check]\nhost = "https://shop.example"\n'), {
+    message: /^deployer\.toml:12:8: health_check\.host must be a host name/,
+  });
 });

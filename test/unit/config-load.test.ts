@@ -94,12 +94,17 @@ test('a stage overlay deep-merges tables and replaces arrays', () => {
   assert.equal(config.versionsToKeep, 1);
   assert.equal(config.parallel, base.parallel, 'untouched keys keep the base value');
   // hosts is an array: replaced whole, the new host gets every default.
-  assert.deepEqual(config.hosts, [{ name: 'stage1', address: '10.0.1.1', user: 'deploy', port: 22, hostKeyPolicy: 'strict', domains: [], defaulted: ['user', 'port'] }]);
+  assert.deepEqual(config.hosts, [
+    { name: 'stage1', address: '10.0.1.1', user: 'deploy', port: 22, hostKeyPolicy: 'strict', domains: [], defaulted: ['user', 'port'] },
+  ]);
   // webserver is a table: domains (an array) replaced, upstream kept.
   assert.deepEqual(config.webserver.domains, ['staging.shop.example']);
   assert.equal(config.webserver.upstream, '127.0.0.1:9000');
   // processes.worker merged key by key: replicas from the stage, command from the base.
-  assert.deepEqual(config.processes.find((p) => p.name === 'worker'), { name: 'worker', command: 'celery -A shop worker', replicas: 1, socket: false });
+  assert.deepEqual(
+    config.processes.find((p) => p.name === 'worker'),
+    { name: 'worker', command: 'celery -A shop worker', replicas: 1, socket: false },
+  );
   assert.equal(config.processes.length, 4);
 });
 
@@ -117,7 +122,10 @@ test('an unknown stage is an error listing the known ones', () => {
     () => loadConfig({ file: 'good.toml', cwd: configFixtures, home, stage: 'prodution' }),
     (err: unknown) => {
       assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /^good\.toml:\d+:\d+: unknown stage "prodution"\. Known stages: staging, production\. Did you mean "production"\?/);
+      assert.match(
+        err.message,
+        /^good\.toml:\d+:\d+: unknown stage "prodution"\. Known stages: staging, production\. Did you mean "production"\?/,
+      );
       return true;
     },
   );
@@ -128,24 +136,32 @@ test('an error in a stage that is not selected is still reported', () => {
   const text = readFileSync(good, 'utf8') + '\n[stages.qa]\nparallel = 0\n';
   writeFileSync(join(dir, 'deployer.toml'), text);
   const line = text.split('\n').indexOf('parallel = 0') + 1;
-  assert.throws(() => loadConfig({ cwd: dir, home, stage: 'staging' }), { message: new RegExp(`^deployer\\.toml:${line}:12: stages\\.qa\\.parallel must be an integer from 1 to 1000, got 0`) });
+  assert.throws(() => loadConfig({ cwd: dir, home, stage: 'staging' }), {
+    message: new RegExp(`^deployer\\.toml:${line}:12: stages\\.qa\\.parallel must be an integer from 1 to 1000, got 0`),
+  });
 });
 
 test('hosts only in stages: loading without --stage says to pick one', () => {
   const dir = mkdtempSync(join(tmpdir(), 'deployer-config-'));
-  writeFileSync(join(dir, 'deployer.toml'), 'app = "a"\ndistfile = "a.bin"\ninstallation_mode = "binary"\n[processes]\nweb = "./a"\n[[stages.prod.hosts]]\naddress = "h"\n');
+  writeFileSync(
+    join(dir, 'deployer.toml'),
+    'app = "a"\ndistfile = "a.bin"\ninstallation_mode = "binary"\n[processes]\nweb = "./a"\n[[stages.prod.hosts]]\naddress = "h"\n',
+  );
   assert.equal(loadConfig({ cwd: dir, home, stage: 'prod' }).hosts[0].address, 'h');
   assert.throws(() => loadConfig({ cwd: dir, home }), { message: /^deployer\.toml:1:1: hosts is required but missing.*--stage \(prod\)/ });
 });
 
 test('a missing config file names the file looked for and suggests deployer init', () => {
   const dir = mkdtempSync(join(tmpdir(), 'deployer-config-'));
-  assert.throws(() => loadConfig({ cwd: dir, home }), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.ok(err.message.includes(join(dir, 'deployer.toml')), err.message);
-    assert.match(err.message, /deployer init/);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({ cwd: dir, home }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.ok(err.message.includes(join(dir, 'deployer.toml')), err.message);
+      assert.match(err.message, /deployer init/);
+      return true;
+    },
+  );
   mkdirSync(join(dir, 'conf'));
   assert.throws(() => loadConfig({ cwd: dir, home, file: 'conf' }), { message: /^conf: is a directory/ });
 });
@@ -153,11 +169,14 @@ test('a missing config file names the file looked for and suggests deployer init
 test('a config outside the working directory is named by its absolute path', () => {
   const file = join(configFixtures, 'bad', 'no-hosts.toml');
   const cwd = mkdtempSync(join(tmpdir(), 'deployer-config-'));
-  assert.throws(() => loadConfig({ cwd, file, home }), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.ok(err.message.startsWith(`${file}:1:1: `), err.message);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({ cwd, file, home }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.ok(err.message.startsWith(`${file}:1:1: `), err.message);
+      return true;
+    },
+  );
 });
 
 test('the documented example config loads, with and without its stage', () => {
@@ -172,7 +191,9 @@ test('the documented example config loads, with and without its stage', () => {
 
 test('the documented example config shows every key the schema knows', () => {
   const text = readFileSync(join(repoRoot, 'docs', 'deployer.example.toml'), 'utf8');
-  const written = new Set([...text.matchAll(/^\s*"?([a-z_][a-z0-9_]*)"?\s*=|^\[+([a-z_.]+)\]+/gm)].flatMap((m) => (m[1] ?? m[2]).split('.')));
+  const written = new Set(
+    [...text.matchAll(/^\s*"?([a-z_][a-z0-9_]*)"?\s*=|^\[+([a-z_.]+)\]+/gm)].flatMap((m) => (m[1] ?? m[2]).split('.')),
+  );
   for (const [table, keys] of Object.entries(KEYS)) {
     for (const key of keys) {
       // Keys of inline tables (process fields) appear as `replicas = 2` inside braces.

@@ -11,7 +11,7 @@ const source = [
   '[[hosts]]', // 4  (inside a string: not a header)
   'port = "x"', // 5
   '"""', // 6
-  "webserver.enabled = true   # dotted key", // 7
+  'webserver.enabled = true   # dotted key', // 7
   '', // 8
   '[[hosts]]', // 9
   'address = "a"', // 10

@@ -47,7 +47,9 @@ test('every example the schema suggests in a "Fix:" is itself a valid value', ()
 });
 
 test('all problems are reported at once, in file order, each a paragraph with its position; exit code 2', () => {
-  const err = problemsOf(`app = "Shop"\ndistfile = "dist/shop.whl"\ninstallation_mode = "pip"\nparallel = 0\n[[hosts]]\naddress = "a:22"\nport = 0\n[processes]\nweb = "x"\n[health_check]\nstatus = 1\n`);
+  const err = problemsOf(
+    `app = "Shop"\ndistfile = "dist/shop.whl"\ninstallation_mode = "pip"\nparallel = 0\n[[hosts]]\naddress = "a:22"\nport = 0\n[processes]\nweb = "x"\n[health_check]\nstatus = 1\n`,
+  );
   assert.equal(err.exitCode, ExitCode.config);
   assert.deepEqual(
     err.problems.map((p) => p.split(': ')[0]),
@@ -58,7 +60,9 @@ test('all problems are reported at once, in file order, each a paragraph with it
 });
 
 test('a problem in the base is reported once, not once per stage', () => {
-  const err = problemsOf(base + 'parallel = 0\n' + hosts + procs + '\n[stages.a]\nversions_to_keep = 2\n[stages.b]\nversions_to_keep = 0\n');
+  const err = problemsOf(
+    base + 'parallel = 0\n' + hosts + procs + '\n[stages.a]\nversions_to_keep = 2\n[stages.b]\nversions_to_keep = 0\n',
+  );
   assert.equal(err.problems.length, 2, err.message);
   assert.match(err.problems[1], /stages\.b\.versions_to_keep/);
 });
@@ -92,30 +96,84 @@ test('env parsing is linear: 10,000 keys and a 4 MB env each parse well under a 
   t = performance.now();
   formatEnvFile(Array.from({ length: 10_000 }, (_, i) => ({ key: `KEY_${i}`, value: `it's ${i}` })));
   const writeMs = performance.now() - t;
-  assert.ok(keysMs < 5000 && bigMs < 5000 && writeMs < 5000, `10k keys: ${keysMs.toFixed(0)} ms, 4 MB: ${bigMs.toFixed(0)} ms, writing 10k: ${writeMs.toFixed(0)} ms`);
+  assert.ok(
+    keysMs < 5000 && bigMs < 5000 && writeMs < 5000,
+    `10k keys: ${keysMs.toFixed(0)} ms, 4 MB: ${bigMs.toFixed(0)} ms, writing 10k: ${writeMs.toFixed(0)} ms`,
+  );
 });
 
 test('env values are exactly what dotenv reads', () => {
   const text = [
-    'A=plain', "B='single # not comment'", 'C="double\\nnewline"', 'D=`back`', 'E=  spaced  ', 'F=', 'G="multi', 'line"',
-    'export H=exported', 'I="quoted" # comment', "J='a\\nb'", 'K=a=b=c',
+    'A=plain',
+    "B='single # not comment'",
+    'C="double\\nnewline"',
+    'D=`back`',
+    'E=  spaced  ',
+    'F=',
+    'G="multi',
+    'line"',
+    'export H=exported',
+    'I="quoted" # comment',
+    "J='a\\nb'",
+    'K=a=b=c',
   ].join('\n');
   const ours = Object.fromEntries(parseEnvText(text, 'env').map((e) => [e.key, e.value]));
   assert.deepEqual(ours, dotenvParse(text));
-  const twice = text + '\nA=again\r\nL=\'\\\'\nM=x\\';
+  const twice = text + "\nA=again\r\nL='\\'\nM=x\\";
   assert.deepEqual(ownDotenvParse(twice), dotenvParse(twice));
 });
 
 test('a web process cannot have more replicas than ports, and 30000000 replicas is a config error', () => {
-  assert.match(problemsOf(base + hosts + '\n[processes]\nweb = { command = "x", replicas = 30000000 }\n').message, /replicas must be an integer from 1 to 100/);
+  assert.match(
+    problemsOf(base + hosts + '\n[processes]\nweb = { command = "x", replicas = 30000000 }\n').message,
+    /replicas must be an integer from 1 to 100/,
+  );
 });
 
 test('apps_dir: system directories and what lies inside the system trees are refused, own directories pass', () => {
-  const refused = ['/', '//', '/etc', '/etc/apps', '/usr', '/usr/local', '/usr/local/share', '/usr/local/share/apps', '/usr/lib/x', '/bin', '/boot',
-    '/dev/shm', '/proc/1', '/sys', '/var', '/var/lib', '/var/log', '/home', '/root', '/root/apps', '/opt', '/opt/', '/srv/../etc', '/tmp', '/run/apps'];
-  const accepted = ['/srv', '/srv/deployer', '/srv/apps', '/opt/apps', '/var/www/apps', '/var/lib/deployer', '/home/deploy/apps', '/usr/local/apps', '/data/apps'];
+  const refused = [
+    '/',
+    '//',
+    '/etc',
+    '/etc/apps',
+    '/usr',
+    '/usr/local',
+    '/usr/local/share',
+    '/usr/local/share/apps',
+    '/usr/lib/x',
+    '/bin',
+    '/boot',
+    '/dev/shm',
+    '/proc/1',
+    '/sys',
+    '/var',
+    '/var/lib',
+    '/var/log',
+    '/home',
+    '/root',
+    '/root/apps',
+    '/opt',
+    '/opt/',
+    '/srv/../etc',
+    '/tmp',
+    '/run/apps',
+  ];
+  const accepted = [
+    '/srv',
+    '/srv/deployer',
+    '/srv/apps',
+    '/opt/apps',
+    '/var/www/apps',
+    '/var/lib/deployer',
+    '/home/deploy/apps',
+    '/usr/local/apps',
+    '/data/apps',
+  ];
   for (const dir of refused) assert.notEqual(systemDirReason(dir), undefined, `${dir} should be refused`);
   for (const dir of accepted) assert.equal(systemDirReason(dir), undefined, `${dir} should be accepted`);
-  assert.equal(appDirReason('/srv', 'deployer'), '/srv/deployer is deployer\'s default apps dir, holding every other app and deployer\'s .deployer state');
+  assert.equal(
+    appDirReason('/srv', 'deployer'),
+    "/srv/deployer is deployer's default apps dir, holding every other app and deployer's .deployer state",
+  );
   assert.notEqual(appDirReason('/', 'srv'), undefined);
 });

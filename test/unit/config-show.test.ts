@@ -23,7 +23,7 @@ test('redactConfig redacts top-level and host env, and leaves the input alone', 
   for (const leaked of ['DEBUG=false', 'SHOP_API_TOKEN', 'WORKERS=4']) assert.ok(!json.includes(leaked), leaked);
 });
 
-test('the printed config is valid TOML with the file\'s keys and resolved values', () => {
+test("the printed config is valid TOML with the file's keys and resolved values", () => {
   const text = formatConfig(redactConfig(config));
   // Through JSON: smol-toml's tables have a null prototype, which deepEqual tells apart.
   const back = JSON.parse(JSON.stringify(parse(text)));

@@ -47,17 +47,25 @@ test('a bare commit hash (no tags) is a version too', () => {
 });
 
 test('no version anywhere is a ConfigError that says to set version', () => {
-  assert.throws(() => resolveVersion(base, fakeDeps({})), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.match(err.message, /set version = "1\.0\.0"/);
-    assert.ok(err.message.includes('/proj/pyproject.toml'), err.message);
-    return true;
-  });
+  assert.throws(
+    () => resolveVersion(base, fakeDeps({})),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /set version = "1\.0\.0"/);
+      assert.ok(err.message.includes('/proj/pyproject.toml'), err.message);
+      return true;
+    },
+  );
 });
 
 test('a version that cannot name a directory is refused, from any source', () => {
-  assert.throws(() => resolveVersion({ ...base, version: '1.0/evil' }, fakeDeps({})), { name: 'ConfigError', message: /version "1\.0\/evil" from version in the config/ });
-  assert.throws(() => resolveVersion(base, fakeDeps({ '/proj/pyproject.toml': '[project]\nversion = "1 0"\n' })), { message: /from \[project\]\.version in pyproject\.toml.*Fix: set version = "1-0"/ });
+  assert.throws(() => resolveVersion({ ...base, version: '1.0/evil' }, fakeDeps({})), {
+    name: 'ConfigError',
+    message: /version "1\.0\/evil" from version in the config/,
+  });
+  assert.throws(() => resolveVersion(base, fakeDeps({ '/proj/pyproject.toml': '[project]\nversion = "1 0"\n' })), {
+    message: /from \[project\]\.version in pyproject\.toml.*Fix: set version = "1-0"/,
+  });
   assert.throws(() => resolveVersion(base, fakeDeps({}, 'v1.0 beta')), { message: /from `git describe`/ });
 });
 
@@ -70,7 +78,11 @@ test('a broken pyproject.toml is reported with its position', () => {
 
 test('real git: tag, then a dirty tree gets +dirty', () => {
   const dir = mkdtempSync(join(tmpdir(), 'deployer-version-'));
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, stdio: 'pipe' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: dir,
+      stdio: 'pipe',
+    });
   const cfg = { root: dir, file: join(dir, 'deployer.toml') };
   assert.throws(() => resolveVersion(cfg), ConfigError, 'not a repository yet');
   git('init', '-q');

@@ -20,7 +20,12 @@ writeFileSync(join(root, 'dist', 'hello_app-1.0.0-py3-none-any.whl'), 'wheel byt
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function config(extra: Partial<Config> = {}): Config {
-  return makeConfig({ root, file: join(root, 'deployer.toml'), hosts: [makeHost({ name: 'h1' }), makeHost({ name: 'h2', address: '203.0.113.11' })], ...extra });
+  return makeConfig({
+    root,
+    file: join(root, 'deployer.toml'),
+    hosts: [makeHost({ name: 'h1' }), makeHost({ name: 'h2', address: '203.0.113.11' })],
+    ...extra,
+  });
 }
 
 interface Run {
@@ -32,7 +37,11 @@ interface Run {
   ms: number;
 }
 
-async function run(cfg: Config, settings: Record<string, FakeHostSettings & { connectError?: string }> = {}, opts: { action?: 'deploy' | 'redeploy'; timings?: boolean } = {}): Promise<Run> {
+async function run(
+  cfg: Config,
+  settings: Record<string, FakeHostSettings & { connectError?: string }> = {},
+  opts: { action?: 'deploy' | 'redeploy'; timings?: boolean } = {},
+): Promise<Run> {
   const hosts: Record<string, FakeRemote> = {};
   const paused: PausePoint[] = [];
   const { ctx, out, err, clock } = makeTestContext({
@@ -55,7 +64,12 @@ async function run(cfg: Config, settings: Record<string, FakeHostSettings & { co
     error = e;
   }
   ctx.reporter.finish(error?.exitCode ?? 0, 'deploy'); // as src/program.ts ends every command
-  const events = out.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = out
+    .join('')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { error, hosts, events, err: err.join(''), paused, ms: Date.now() - started };
 }
 
@@ -78,7 +92,12 @@ test('a deploy to two hosts runs every phase in order, commits both and ends wit
   assert.equal(typeof (result.data as { ms: number }).ms, 'number');
   assert.ok(r.events.some((e) => e.type === 'log' && e.message === 'hello-production 1.0.0: https://shop.example/'));
   assert.ok(r.events.some((e) => e.type === 'log' && /^done in /.test(String(e.message))));
-  assert.ok(r.events.some((e) => e.type === 'log' && e.level === 'warn' && /^shop\.example does not resolve .*Fix: add a DNS/.test(String(e.message))), 'unresolved domain: a warning, not a failure');
+  assert.ok(
+    r.events.some(
+      (e) => e.type === 'log' && e.level === 'warn' && /^shop\.example does not resolve .*Fix: add a DNS/.test(String(e.message)),
+    ),
+    'unresolved domain: a warning, not a failure',
+  );
   for (const e of r.events) if (e.ms !== undefined) assert.ok(Number.isInteger(e.ms), `ms is an integer: ${JSON.stringify(e)}`);
 });
 
@@ -86,7 +105,10 @@ test('a failing build stops before any lock is taken, and the connections are cl
   const r = await run(config({ buildCommand: 'echo compiling; exit 3' }));
   assert.equal(r.error?.exitCode, ExitCode.local);
   assert.match(r.error!.message, /build_command failed with exit code 3/);
-  assert.deepEqual(Object.values(r.hosts).map((h) => h.calls), [[], []]);
+  assert.deepEqual(
+    Object.values(r.hosts).map((h) => h.calls),
+    [[], []],
+  );
   assert.ok(everyClosed(r));
 });
 
@@ -129,7 +151,10 @@ test('a switch that is not ready on one host rolls back both with rollback = "al
   assert.equal(r.error?.exitCode, ExitCode.unhealthy);
   assert.equal(r.hosts.h1.verdict, 'rollback');
   assert.deepEqual(r.hosts.h2.hostHeaders, [], 'no health check on a host whose units did not come up');
-  assert.match(r.error!.message, /failed its checks on h2; h1 rolled back, 0\.9\.0 serves again; h2 rolled back; no release was live before/);
+  assert.match(
+    r.error!.message,
+    /failed its checks on h2; h1 rolled back, 0\.9\.0 serves again; h2 rolled back; no release was live before/,
+  );
   assert.match(r.error!.details!, /h2: the switch failed at: wait for units\n[\s\S]*unit said: boom/);
   assert.match(r.error!.hint!, /log lines are shown above/);
   assert.equal(phases(r).at(-1), 'rollback');
@@ -147,7 +172,9 @@ test('a failed health check with rollback = "all" rolls back every host', async 
 });
 
 test('a failed health check with rollback = "host" rolls back only that host, and says what each one serves', async () => {
-  const r = await run(config({ rollback: 'host', healthCheck: { path: '/healthz', status: 200, timeout: 10 } }), { h1: { health: ['connection refused'] } });
+  const r = await run(config({ rollback: 'host', healthCheck: { path: '/healthz', status: 200, timeout: 10 } }), {
+    h1: { health: ['connection refused'] },
+  });
   assert.equal(r.error?.exitCode, ExitCode.unhealthy);
   assert.equal(r.hosts.h1.verdict, 'rollback');
   assert.equal(r.hosts.h2.verdict, 'commit');
@@ -156,7 +183,9 @@ test('a failed health check with rollback = "host" rolls back only that host, an
 });
 
 test('the health check shows the journal since the switch, and only then says the lines are shown', async () => {
-  const withLog = await run(config({ healthCheck: { path: '/healthz', status: 200, timeout: 1 } }), { h1: { health: [500], journal: 'Traceback: KeyError DATABASE_URL' } });
+  const withLog = await run(config({ healthCheck: { path: '/healthz', status: 200, timeout: 1 } }), {
+    h1: { health: [500], journal: 'Traceback: KeyError DATABASE_URL' },
+  });
   assert.match(withLog.hosts.h1.execs[0], /journalctl .*--since -\d+s -u hello-production-web\.service$/);
   assert.ok(withLog.events.some((e) => e.type === 'output' && e.host === 'h1' && e.text === 'Traceback: KeyError DATABASE_URL'));
   assert.match(withLog.error!.hint!, /log lines are shown above/);
@@ -166,7 +195,9 @@ test('the health check shows the journal since the switch, and only then says th
 
 test('an app answering 503 for 4 s while it warms up passes a 30 s health check', async () => {
   const warming = { ms: 4000, status: 503, then: 200, now: () => 0 };
-  const r = await run(config({ hosts: [makeHost({ name: 'h1' })], healthCheck: { path: '/healthz', status: 200, timeout: 30 } }), { h1: { healthUntil: warming } });
+  const r = await run(config({ hosts: [makeHost({ name: 'h1' })], healthCheck: { path: '/healthz', status: 200, timeout: 30 } }), {
+    h1: { healthUntil: warming },
+  });
   assert.equal(r.error, undefined, r.error?.message);
   assert.equal(r.hosts.h1.verdict, 'commit');
   assert.ok(r.hosts.h1.hostHeaders.length > 3);
@@ -201,14 +232,22 @@ test('two apps claiming :80 on one host: the refusal names the app holding the s
     },
   });
   assert.equal(r.error?.exitCode, ExitCode.remote);
-  assert.match(r.error!.message, /the site address :80 is already served on this host by app "blog-production" \(\/etc\/caddy\/sites\/blog-production\.caddy\)/);
+  assert.match(
+    r.error!.message,
+    /the site address :80 is already served on this host by app "blog-production" \(\/etc\/caddy\/sites\/blog-production\.caddy\)/,
+  );
   assert.match(r.error!.message, /Fix: set webserver\.domains .* for hello-production/);
   assert.doesNotMatch(r.error!.message, /hello-production\.caddy/, 'its own site is not the one in the way');
   assert.match(r.hosts.h1.execs[0], /^grep -rHE -- .* \/etc\/caddy\/sites$/);
 });
 
 test('health_check.host chooses the Host header the check sends', async () => {
-  const r = await run(config({ hosts: [makeHost({ name: 'h1', domains: ['shop.example'] })], healthCheck: { path: '/healthz', status: 200, timeout: 5, host: 'internal.example' } }));
+  const r = await run(
+    config({
+      hosts: [makeHost({ name: 'h1', domains: ['shop.example'] })],
+      healthCheck: { path: '/healthz', status: 200, timeout: 5, host: 'internal.example' },
+    }),
+  );
   assert.equal(r.error, undefined);
   assert.deepEqual(r.hosts.h1.hostHeaders, ['internal.example']);
 });
@@ -223,25 +262,47 @@ test('on_failure and always hooks: remote on the failed host (and always on ever
     alwaysLocal: `echo "always_local $DEPLOYER_VERSION $DEPLOYER_OUTCOME" >> ${marker}`,
   };
   const live = { state: { current: '0.9.0', releases: ['0.9.0'] } };
-  const r = await run(config({ rollback: 'host', hooks, healthCheck: { path: '/healthz', status: 200, timeout: 1 } }), { h1: { ...live, health: [500] }, h2: live });
+  const r = await run(config({ rollback: 'host', hooks, healthCheck: { path: '/healthz', status: 200, timeout: 1 } }), {
+    h1: { ...live, health: [500] },
+    h2: live,
+  });
   assert.equal(r.error?.exitCode, ExitCode.unhealthy, 'the hooks do not change the outcome');
-  assert.deepEqual(r.hosts.h1.calls.filter((c) => c.includes('hook')), ['on_failure hook in /srv/deployer/hello-production/current', 'always hook in /srv/deployer/hello-production/current']);
-  assert.deepEqual(r.hosts.h2.calls.filter((c) => c.includes('hook')), ['always hook in /srv/deployer/hello-production/current']);
-  assert.deepEqual(r.hosts.h1.hookCommands[0], { command: 'notify-failed', env: { DEPLOYER_VERSION: '1.0.0', DEPLOYER_OUTCOME: 'failure' } });
-  assert.ok(r.hosts.h1.calls.indexOf('decide rollback') < r.hosts.h1.calls.indexOf('on_failure hook in /srv/deployer/hello-production/current'));
+  assert.deepEqual(
+    r.hosts.h1.calls.filter((c) => c.includes('hook')),
+    ['on_failure hook in /srv/deployer/hello-production/current', 'always hook in /srv/deployer/hello-production/current'],
+  );
+  assert.deepEqual(
+    r.hosts.h2.calls.filter((c) => c.includes('hook')),
+    ['always hook in /srv/deployer/hello-production/current'],
+  );
+  assert.deepEqual(r.hosts.h1.hookCommands[0], {
+    command: 'notify-failed',
+    env: { DEPLOYER_VERSION: '1.0.0', DEPLOYER_OUTCOME: 'failure' },
+  });
+  assert.ok(
+    r.hosts.h1.calls.indexOf('decide rollback') < r.hosts.h1.calls.indexOf('on_failure hook in /srv/deployer/hello-production/current'),
+  );
   assert.equal(readFileSync(marker, 'utf8'), 'on_failure_local 1.0.0 failure\nalways_local 1.0.0 failure\n');
 
   rmSync(marker, { force: true });
   const ok = await run(config({ hooks, hosts: [makeHost({ name: 'h1' })] }));
   assert.equal(ok.error, undefined);
-  assert.deepEqual(ok.hosts.h1.calls.filter((c) => c.includes('hook')), ['always hook in /srv/deployer/hello-production/current']);
-  assert.deepEqual(ok.hosts.h1.hookCommands[0], { command: 'cleanup-tmp', env: { DEPLOYER_VERSION: '1.0.0', DEPLOYER_OUTCOME: 'success' } });
+  assert.deepEqual(
+    ok.hosts.h1.calls.filter((c) => c.includes('hook')),
+    ['always hook in /srv/deployer/hello-production/current'],
+  );
+  assert.deepEqual(ok.hosts.h1.hookCommands[0], {
+    command: 'cleanup-tmp',
+    env: { DEPLOYER_VERSION: '1.0.0', DEPLOYER_OUTCOME: 'success' },
+  });
   assert.equal(readFileSync(marker, 'utf8'), 'always_local 1.0.0 success\n');
 });
 
 test('a failed build runs the local failure hooks, and no remote ones', async () => {
   const marker = join(root, 'hooks-build.log');
-  const r = await run(config({ buildCommand: 'exit 1', hooks: { onFailure: 'x', onFailureLocal: `echo "$DEPLOYER_OUTCOME" > ${marker}` } }));
+  const r = await run(
+    config({ buildCommand: 'exit 1', hooks: { onFailure: 'x', onFailureLocal: `echo "$DEPLOYER_OUTCOME" > ${marker}` } }),
+  );
   assert.equal(r.error?.exitCode, ExitCode.local);
   assert.equal(readFileSync(marker, 'utf8'), 'failure\n');
   for (const h of Object.values(r.hosts)) assert.deepEqual(h.hookCommands, []);
@@ -250,5 +311,8 @@ test('a failed build runs the local failure hooks, and no remote ones', async ()
 test('the summary reads the switch markers: units changed shows as daemonReload', async () => {
   const r = await run(config({ hosts: [makeHost({ name: 'h1' })] }));
   const result = r.events.at(-1) as { data: { hosts: Array<{ daemonReload: boolean; caddyReload: boolean }> } };
-  assert.deepEqual(result.data.hosts.map((h) => [h.daemonReload, h.caddyReload]), [[true, false]]);
+  assert.deepEqual(
+    result.data.hosts.map((h) => [h.daemonReload, h.caddyReload]),
+    [[true, false]],
+  );
 });

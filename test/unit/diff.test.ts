@@ -15,15 +15,24 @@ test('equal texts give an empty diff', () => {
 test('one changed line: three lines of context, diff -u headers', () => {
   const before = lines(10);
   const after = before.replace('5\n', 'five\n');
-  assert.equal(unifiedDiff(before, after, labels), ['--- a', '+++ b', '@@ -2,7 +2,7 @@', ' 2', ' 3', ' 4', '-5', '+five', ' 6', ' 7', ' 8', ''].join('\n'));
+  assert.equal(
+    unifiedDiff(before, after, labels),
+    ['--- a', '+++ b', '@@ -2,7 +2,7 @@', ' 2', ' 3', ' 4', '-5', '+five', ' 6', ' 7', ' 8', ''].join('\n'),
+  );
 });
 
 test('changes 6 unchanged lines apart share a hunk, 7 apart do not (as diff -u)', () => {
   const before = lines(16);
   const one = unifiedDiff(before, before.replace(/^2$/m, 'X').replace(/^9$/m, 'Y'), labels);
-  assert.deepEqual(one.split('\n').filter((l) => l.startsWith('@@')), ['@@ -1,12 +1,12 @@']);
+  assert.deepEqual(
+    one.split('\n').filter((l) => l.startsWith('@@')),
+    ['@@ -1,12 +1,12 @@'],
+  );
   const two = unifiedDiff(before, before.replace(/^2$/m, 'X').replace(/^10$/m, 'Y'), labels);
-  assert.deepEqual(two.split('\n').filter((l) => l.startsWith('@@')), ['@@ -1,5 +1,5 @@', '@@ -7,7 +7,7 @@']);
+  assert.deepEqual(
+    two.split('\n').filter((l) => l.startsWith('@@')),
+    ['@@ -1,5 +1,5 @@', '@@ -7,7 +7,7 @@'],
+  );
 });
 
 test('added and removed files are numbered from 0, as diff -u does', () => {
@@ -62,7 +71,7 @@ function applyDiff(before: string, diff: string): string {
 
 test('applying the diff turns the old text into the new one (random edits)', () => {
   let seed = 42;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
   for (let round = 0; round < 300; round++) {
     const vocab = ['a', 'b', 'c', 'd', 'ExecStart=/x', '', '[Service]'];
     const make = (n: number) => Array.from({ length: n }, () => vocab[rand(vocab.length)] + '\n').join('');

@@ -17,12 +17,19 @@ const resolver: Resolver = async (name) => {
   if (!a) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
   return a;
 };
-const host = (domains: string[], over: Partial<{ address: string; jumped: boolean }> = {}) => ({ name: 'web1', address: '203.0.113.10', jumped: false, domains, ...over });
+const host = (domains: string[], over: Partial<{ address: string; jumped: boolean }> = {}) => ({
+  name: 'web1',
+  address: '203.0.113.10',
+  jumped: false,
+  domains,
+  ...over,
+});
 
 test('domainName: names only where DNS has a say', () => {
   assert.deepEqual(domainName('shop.example'), { name: 'shop.example', plainHttp: false });
   assert.deepEqual(domainName('http://hello.test:8080/'), { name: 'hello.test', plainHttp: true });
-  for (const s of [':80', 'http://:8080', '*.example.com', '203.0.113.10', 'http://[2001:db8::1]']) assert.equal(domainName(s), undefined, s);
+  for (const s of [':80', 'http://:8080', '*.example.com', '203.0.113.10', 'http://[2001:db8::1]'])
+    assert.equal(domainName(s), undefined, s);
 });
 
 test('a domain resolving to the host gives no note; IPv4-mapped IPv6 answers count', async () => {

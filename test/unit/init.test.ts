@@ -48,8 +48,17 @@ test('a python app renders to a config the loader accepts, with every answer in 
   assert.equal(config.installationMode, 'python-package');
   assert.equal(config.buildCommand, 'uv build');
   assert.equal(config.distfile, 'dist/shop-{version}-py3-none-any.whl');
-  assert.deepEqual(config.hosts.map((h) => [h.name, h.address, h.user]), [['203.0.113.10', '203.0.113.10', 'deploy']]);
-  assert.deepEqual(config.processes.map((p) => [p.name, p.command]), [['web', PYTHON.web], ['worker', 'celery -A shop worker']]);
+  assert.deepEqual(
+    config.hosts.map((h) => [h.name, h.address, h.user]),
+    [['203.0.113.10', '203.0.113.10', 'deploy']],
+  );
+  assert.deepEqual(
+    config.processes.map((p) => [p.name, p.command]),
+    [
+      ['web', PYTHON.web],
+      ['worker', 'celery -A shop worker'],
+    ],
+  );
   assert.equal(config.webserver.enabled, true);
   assert.deepEqual(config.webserver.domains, ['shop.example.com', 'www.shop.example.com']);
   assert.equal(config.webserver.upstream, '127.0.0.1:8000');
@@ -75,14 +84,31 @@ test('the file is commented, and its comments are valid TOML when uncommented on
 
 test('a worker-only binary app with two hosts turns the webserver off', () => {
   const config = loadText(
-    renderInitConfig({ app: 'tool', mode: 'binary', hosts: ['10.0.0.1', 'box.example.com'], user: 'ops', domains: [], workers: [{ name: 'sync', command: 'tool sync' }], distfile: 'dist/tool' }),
+    renderInitConfig({
+      app: 'tool',
+      mode: 'binary',
+      hosts: ['10.0.0.1', 'box.example.com'],
+      user: 'ops',
+      domains: [],
+      workers: [{ name: 'sync', command: 'tool sync' }],
+      distfile: 'dist/tool',
+    }),
   );
   assert.equal(config.installationMode, 'binary');
   assert.equal(config.buildCommand, undefined);
-  assert.deepEqual(config.hosts.map((h) => h.address), ['10.0.0.1', 'box.example.com']);
-  assert.deepEqual(config.hosts.map((h) => h.user), ['ops', 'ops']);
+  assert.deepEqual(
+    config.hosts.map((h) => h.address),
+    ['10.0.0.1', 'box.example.com'],
+  );
+  assert.deepEqual(
+    config.hosts.map((h) => h.user),
+    ['ops', 'ops'],
+  );
   assert.equal(config.webserver.enabled, false);
-  assert.deepEqual(config.processes.map((p) => p.name), ['sync']);
+  assert.deepEqual(
+    config.processes.map((p) => p.name),
+    ['sync'],
+  );
 });
 
 test('awkward characters in commands survive the TOML quoting', () => {
@@ -103,7 +129,10 @@ test('app names from pyproject.toml are normalised; wheel names follow PEP 427',
 });
 
 test('without a TTY, missing answers are named as flags in one error', () => {
-  assert.throws(() => takeAnswers({}, undefined), (e: unknown) => e instanceof ConfigError && e.exitCode === 2 && /--app, --mode, --host, --web/.test(e.message));
+  assert.throws(
+    () => takeAnswers({}, undefined),
+    (e: unknown) => e instanceof ConfigError && e.exitCode === 2 && /--app, --mode, --host, --web/.test(e.message),
+  );
   // pyproject.toml answers --app and --mode; --worker stands in for --web.
   assert.throws(() => takeAnswers({ worker: ['w=run'] }, 'shop'), /needs --host \(/);
   const a = takeAnswers({ hosts: ['h1'], web: 'serve' }, 'My_Shop');
@@ -179,13 +208,35 @@ test('on a TTY it asks only what the flags left open, with pyproject defaults', 
 test('init asks for the SSH port and key file instead of taking host:port; http:// domains as the config takes them', async () => {
   assert.throws(
     () => takeAnswers({ app: 'shop', mode: 'binary', hosts: ['127.0.0.1:33122'], web: 'x' }, undefined),
-    (e: unknown) => e instanceof ConfigError && /includes a port: give the address "127\.0\.0\.1" and the port separately \(--port 33122\)/.test(e.message),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /includes a port: give the address "127\.0\.0\.1" and the port separately \(--port 33122\)/.test(e.message),
   );
   assert.throws(() => takeAnswers({ app: 'shop', mode: 'binary', hosts: ['[2001:db8::1]:2222'], web: 'x' }, undefined), /--port 2222/);
-  assert.throws(() => takeAnswers({ app: 'shop', mode: 'binary', hosts: ['h'], port: '70000', web: 'x' }, undefined), /port "70000" must be a number/);
-  const a = takeAnswers({ app: 'shop', mode: 'binary', hosts: ['127.0.0.1', '2001:db8::1'], port: '33122', keyFile: '~/.ssh/test key', domain: ['http://hello.localhost'], web: 'x' }, undefined);
+  assert.throws(
+    () => takeAnswers({ app: 'shop', mode: 'binary', hosts: ['h'], port: '70000', web: 'x' }, undefined),
+    /port "70000" must be a number/,
+  );
+  const a = takeAnswers(
+    {
+      app: 'shop',
+      mode: 'binary',
+      hosts: ['127.0.0.1', '2001:db8::1'],
+      port: '33122',
+      keyFile: '~/.ssh/test key',
+      domain: ['http://hello.localhost'],
+      web: 'x',
+    },
+    undefined,
+  );
   const config = loadText(renderInitConfig(a));
-  assert.deepEqual(config.hosts.map((h) => [h.address, h.port]), [['127.0.0.1', 33122], ['2001:db8::1', 33122]]);
+  assert.deepEqual(
+    config.hosts.map((h) => [h.address, h.port]),
+    [
+      ['127.0.0.1', 33122],
+      ['2001:db8::1', 33122],
+    ],
+  );
   assert.match(config.hosts[0].keyFile ?? '', /\.ssh\/test key$/);
   assert.deepEqual(config.webserver.domains, ['http://hello.localhost']);
 
@@ -212,7 +263,10 @@ test('Ctrl-C in a prompt aborts without writing', async () => {
   const dir = tempDir();
   const { ctx } = makeContext(dir, true);
   const exit = Object.assign(new Error('User force closed the prompt'), { name: 'ExitPromptError' });
-  await assert.rejects(runInit(ctx, {}, { prompter: new ScriptedPrompter(['app', exit]) }), (e: unknown) => e instanceof UserAbort && e.exitCode === 130);
+  await assert.rejects(
+    runInit(ctx, {}, { prompter: new ScriptedPrompter(['app', exit]) }),
+    (e: unknown) => e instanceof UserAbort && e.exitCode === 130,
+  );
   assert.equal(existsSync(join(dir, 'deployer.toml')), false);
 });
 
@@ -223,9 +277,27 @@ function runCli(dir: string, args: string[]) {
 }
 
 const ALL_FLAGS = [
-  'init', '--app', 'shop', '--mode', 'python-package', '--host', '203.0.113.10', '--user', 'web', '--domain', 'shop.example.com',
-  '--web', 'gunicorn shop.wsgi --bind 127.0.0.1:8000', '--worker', 'worker=celery -A shop worker', '--worker', 'beat=celery -A shop beat',
-  '--distfile', 'dist/shop-{version}-py3-none-any.whl', '--build-command', 'python -m build',
+  'init',
+  '--app',
+  'shop',
+  '--mode',
+  'python-package',
+  '--host',
+  '203.0.113.10',
+  '--user',
+  'web',
+  '--domain',
+  'shop.example.com',
+  '--web',
+  'gunicorn shop.wsgi --bind 127.0.0.1:8000',
+  '--worker',
+  'worker=celery -A shop worker',
+  '--worker',
+  'beat=celery -A shop beat',
+  '--distfile',
+  'dist/shop-{version}-py3-none-any.whl',
+  '--build-command',
+  'python -m build',
 ];
 
 test('init with all flags and no TTY writes a config that loads and that `deployer config` accepts', () => {
@@ -236,7 +308,10 @@ test('init with all flags and no TTY writes a config that loads and that `deploy
   assert.equal(config.app, 'shop');
   assert.equal(config.hosts[0].user, 'web');
   assert.equal(config.buildCommand, 'python -m build');
-  assert.deepEqual(config.processes.map((p) => p.name), ['web', 'worker', 'beat']);
+  assert.deepEqual(
+    config.processes.map((p) => p.name),
+    ['web', 'worker', 'beat'],
+  );
   const shown = runCli(dir, ['config', '-c', 'shop.toml']);
   assert.equal(shown.status, 0, shown.stderr);
   assert.match(shown.stdout, /app = "shop"/);

@@ -17,12 +17,23 @@ test('each stage of a deploy gets its own account of the hosts', () => {
   assert.equal(build.details, 'h1: untouched\nh2: untouched');
 
   const uploading = describeInterruption(
-    [done('build'), done('lock'), { type: 'upload', host: 'h1', file: 'artifact', bytes: 45, total: 100 }, { type: 'upload', host: 'h2', file: 'artifact', bytes: 100, total: 100 }],
+    [
+      done('build'),
+      done('lock'),
+      { type: 'upload', host: 'h1', file: 'artifact', bytes: 45, total: 100 },
+      { type: 'upload', host: 'h2', file: 'artifact', bytes: 100, total: 100 },
+    ],
     hosts,
     '1.2.0',
   );
-  assert.equal(uploading.message, 'interrupted (Ctrl-C) during the upload; nothing was switched: every host keeps serving its live release');
-  assert.equal(uploading.details, 'h1: nothing switched; artifact was 45% sent, kept on the host so the next deploy of 1.2.0 sends only the rest\nh2: nothing switched; uploads done');
+  assert.equal(
+    uploading.message,
+    'interrupted (Ctrl-C) during the upload; nothing was switched: every host keeps serving its live release',
+  );
+  assert.equal(
+    uploading.details,
+    'h1: nothing switched; artifact was 45% sent, kept on the host so the next deploy of 1.2.0 sends only the rest\nh2: nothing switched; uploads done',
+  );
   assert.match(uploading.hint!, /deploy 1\.2\.0 again/);
 
   const switching = describeInterruption([done('build'), done('lock'), done('upload'), done('prepare')], hosts, '1.2.0');

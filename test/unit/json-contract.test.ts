@@ -26,7 +26,10 @@ writeFileSync(join(root, 'dist', 'hello_app-1.0.0-py3-none-any.whl'), 'wheel');
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function parseLines(stdout: string): Array<Record<string, unknown>> {
-  return stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** Every line valid, the result exactly once and last, its exitCode the process's. */
@@ -80,8 +83,16 @@ test('a usage error is JSON under --json, and only JSON is on stdout', () => {
 });
 
 async function deployJson(settings: Record<string, FakeHostSettings>) {
-  const { ctx, out } = makeTestContext({ cwd: root, reporterOptions: { json: true }, connect: async (h) => new FakeRemote(h.name, settings[h.name]) });
-  const config = makeConfig({ root, file: join(root, 'deployer.toml'), hosts: [makeHost({ name: 'h1' }), makeHost({ name: 'h2', domains: ['http://h2.example'] })] });
+  const { ctx, out } = makeTestContext({
+    cwd: root,
+    reporterOptions: { json: true },
+    connect: async (h) => new FakeRemote(h.name, settings[h.name]),
+  });
+  const config = makeConfig({
+    root,
+    file: join(root, 'deployer.toml'),
+    hosts: [makeHost({ name: 'h1' }), makeHost({ name: 'h2', domains: ['http://h2.example'] })],
+  });
   let code = 0;
   try {
     await deploy(ctx, { action: 'deploy', lockWait: 0, timings: true }, { config, version: '1.0.0' });
@@ -101,7 +112,13 @@ test('a deploy: stable phase names, integer ms, the result with URLs last', asyn
   assert.deepEqual(validate(result.data, schemas['deploy-result']), []);
   assert.deepEqual((result.data as { urls: string[] }).urls, ['http://203.0.113.10/', 'http://h2.example/']);
   const live = events.filter((e) => e.type === 'phase' && e.phase === 'live');
-  assert.deepEqual(live.map((e) => [e.host, e.label]), [['h1', '1.0.0 is live'], ['h2', '1.0.0 is live']]);
+  assert.deepEqual(
+    live.map((e) => [e.host, e.label]),
+    [
+      ['h1', '1.0.0 is live'],
+      ['h2', '1.0.0 is live'],
+    ],
+  );
 });
 
 test('a failed deploy: the error (kind unhealthy, exit 7) then the result, still last', async () => {
@@ -122,19 +139,54 @@ test('the validator catches what the contract forbids', () => {
 
 test('in GitHub Actions a config error is annotated on the file, line and column', () => {
   const text = annotations('deployer.toml:12:8: hosts[0].port must be an integer. Fix: write port = 22.', 'see docs', 'config');
-  assert.equal(text, '::error file=deployer.toml,line=12,col=8,title=deployer::hosts[0].port must be an integer. Fix: write port = 22.%0Ahint: see docs\n');
+  assert.equal(
+    text,
+    '::error file=deployer.toml,line=12,col=8,title=deployer::hosts[0].port must be an integer. Fix: write port = 22.%0Ahint: see docs\n',
+  );
   assert.equal(annotations('web1: boom', undefined, 'ssh'), '::error title=deployer::web1: boom\n');
 });
 
-const state = (over: Partial<RemoteState>): RemoteState => ({ user: 'deploy', releases: [], versions: [], releaseFiles: {}, units: {}, caddyImportsSites: true, hasUv: false, lockHeld: true, ...over });
+const state = (over: Partial<RemoteState>): RemoteState => ({
+  user: 'deploy',
+  releases: [],
+  versions: [],
+  releaseFiles: {},
+  units: {},
+  caddyImportsSites: true,
+  hasUv: false,
+  lockHeld: true,
+  ...over,
+});
 
 test('nothing to roll back to exits 8 (state), with a hint that names only releases that exist', () => {
   const host = makeHost({ name: 'h1' });
   const none = () => rollbackTarget(state({}), undefined, host);
-  assert.throws(none, (e: DeployerError) => e.exitCode === 8 && /nothing is deployed/.test(e.message) && /deployer deploy/.test(e.hint ?? ''));
-  const only = () => rollbackTarget(state({ current: '1.0.0', releases: ['1.0.0'], versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }] }), undefined, host);
-  assert.throws(only, (e: DeployerError) => e.exitCode === 8 && /the only release on the host/.test(e.hint ?? '') && !/--to/.test(e.hint ?? ''));
+  assert.throws(
+    none,
+    (e: DeployerError) => e.exitCode === 8 && /nothing is deployed/.test(e.message) && /deployer deploy/.test(e.hint ?? ''),
+  );
+  const only = () =>
+    rollbackTarget(
+      state({ current: '1.0.0', releases: ['1.0.0'], versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }] }),
+      undefined,
+      host,
+    );
+  assert.throws(
+    only,
+    (e: DeployerError) => e.exitCode === 8 && /the only release on the host/.test(e.hint ?? '') && !/--to/.test(e.hint ?? ''),
+  );
   const failedOlder = () =>
-    rollbackTarget(state({ current: '2.0.0', releases: ['1.0.0', '2.0.0'], versions: [{ version: '2.0.0', status: 'good', time: 't', sha: 's', by: 'me' }, { version: '1.0.0', status: 'failed', time: 't', sha: 's', by: 'me' }] }), undefined, host);
+    rollbackTarget(
+      state({
+        current: '2.0.0',
+        releases: ['1.0.0', '2.0.0'],
+        versions: [
+          { version: '2.0.0', status: 'good', time: 't', sha: 's', by: 'me' },
+          { version: '1.0.0', status: 'failed', time: 't', sha: 's', by: 'me' },
+        ],
+      }),
+      undefined,
+      host,
+    );
   assert.throws(failedOlder, (e: DeployerError) => e.exitCode === 8 && /other releases on the host: 1\.0\.0; pass --to/.test(e.hint ?? ''));
 });

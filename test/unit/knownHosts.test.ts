@@ -1,7 +1,15 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { checkHostKey, fingerprint, hostLookupName, keyTypeOfBlob, knownHostsLine, parseKnownHosts, preferredHostKeyAlgorithms } from '../../src/ssh/knownHosts.js';
+import {
+  checkHostKey,
+  fingerprint,
+  hostLookupName,
+  keyTypeOfBlob,
+  knownHostsLine,
+  parseKnownHosts,
+  preferredHostKeyAlgorithms,
+} from '../../src/ssh/knownHosts.js';
 
 function blob(type: string, payload: string): Buffer {
   const t = Buffer.from(type);
@@ -43,7 +51,11 @@ test('hashed entries match only their host', () => {
 
 test('comma lists, wildcards, negation and @revoked', () => {
   const entries = parseKnownHosts(
-    [`web1,web2 ssh-ed25519 ${good.toString('base64')}`, `*.example.com,!bad.example.com ssh-ed25519 ${good.toString('base64')}`, `@revoked * ssh-ed25519 ${evil.toString('base64')}`].join('\n'),
+    [
+      `web1,web2 ssh-ed25519 ${good.toString('base64')}`,
+      `*.example.com,!bad.example.com ssh-ed25519 ${good.toString('base64')}`,
+      `@revoked * ssh-ed25519 ${evil.toString('base64')}`,
+    ].join('\n'),
     'kh',
   );
   assert.equal(checkHostKey(entries, 'web2', 22, good).status, 'match');

@@ -20,7 +20,7 @@ test('records status, version, resets and timeouts of every request, new and kep
     const k = ++i % 5;
     if (k === 1) res.end('hello 1.0.0\n');
     else if (k === 2) res.end('hello 2.0.0\n');
-    else if (k === 3) (res.statusCode = 502), res.end('bad gateway');
+    else if (k === 3) ((res.statusCode = 502), res.end('bad gateway'));
     else if (k === 4) req.socket.destroy();
     // k === 0: never answers (a stall): the client's timeout must count it
   });

@@ -17,7 +17,10 @@ import { renderScript } from '../../src/plan/script.js';
 function probe(id: Identity & { appName: string }, opts: { create: boolean; lock: boolean }) {
   const layout = layoutFor(id);
   const r = spawnSync('bash', ['-s'], {
-    input: renderProbeScript({ layout, appName: id.appName, identity: id, lockWait: 0, holder: 'test', ...opts }, join(id.appsDir, 'site.caddy')),
+    input: renderProbeScript(
+      { layout, appName: id.appName, identity: id, lockWait: 0, holder: 'test', ...opts },
+      join(id.appsDir, 'site.caddy'),
+    ),
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, r.stderr);
@@ -27,11 +30,24 @@ const apps = () => join(mkdtempSync(join(tmpdir(), 'deployer-own-')), 'apps');
 
 test('identity record and owner line name app, stage and apps_dir', () => {
   assert.equal(identityText({ app: 'shop', stage: 'admin', appsDir: '/srv/deployer/' }), 'app=shop\nstage=admin\napps_dir=/srv/deployer');
-  assert.equal(ownerLine({ app: 'shop-admin', appsDir: '/srv/deployer' }), '# deployer-owner: app=shop-admin stage= apps_dir=/srv/deployer');
-  assert.notEqual(legacyDescription({ app: 'shop', stage: 'admin', appsDir: '/x' }).slice(0, 20), legacyDescription({ app: 'shop-admin', appsDir: '/x' }).slice(0, 20));
-  const e = refusedAppDir('h1', { app: 'shop', stage: 'admin', appName: 'shop-admin', appsDir: '/srv/deployer' }, 'app=shop-admin\nstage=\napps_dir=/srv/deployer\n');
+  assert.equal(
+    ownerLine({ app: 'shop-admin', appsDir: '/srv/deployer' }),
+    '# deployer-owner: app=shop-admin stage= apps_dir=/srv/deployer',
+  );
+  assert.notEqual(
+    legacyDescription({ app: 'shop', stage: 'admin', appsDir: '/x' }).slice(0, 20),
+    legacyDescription({ app: 'shop-admin', appsDir: '/x' }).slice(0, 20),
+  );
+  const e = refusedAppDir(
+    'h1',
+    { app: 'shop', stage: 'admin', appName: 'shop-admin', appsDir: '/srv/deployer' },
+    'app=shop-admin\nstage=\napps_dir=/srv/deployer\n',
+  );
   assert.equal(e.exitCode, 4);
-  assert.match(e.message, /^h1: \/srv\/deployer\/shop-admin exists and was not created by deployer for shop \(stage admin\) \(its identity record .* says app=shop-admin stage= apps_dir=\/srv\/deployer\); nothing was changed$/);
+  assert.match(
+    e.message,
+    /^h1: \/srv\/deployer\/shop-admin exists and was not created by deployer for shop \(stage admin\) \(its identity record .* says app=shop-admin stage= apps_dir=\/srv\/deployer\); nothing was changed$/,
+  );
 });
 
 test('deploy creates a missing app dir with its identity record; the next command finds it its own', () => {
@@ -94,14 +110,17 @@ test('an earlier deployer\'s dir of another app with the same name (units descri
   assert.equal(existsSync(join(dir, IDENTITY_FILE)), false);
 });
 
-test('down removes the app dir only when its identity record is this app\'s', () => {
+test("down removes the app dir only when its identity record is this app's", () => {
   const appsDir = apps();
   const dir = join(appsDir, 'hello');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'data.db'), 'mine');
   const id = identityText({ app: 'hello', appsDir });
   const r = spawnSync('bash', ['-s'], {
-    input: renderScript({ phaseLock: join(appsDir, 'phase.lock'), steps: [{ kind: 'remove-app-dir', appDir: dir, identityFile: IDENTITY_FILE, identity: id }] }),
+    input: renderScript({
+      phaseLock: join(appsDir, 'phase.lock'),
+      steps: [{ kind: 'remove-app-dir', appDir: dir, identityFile: IDENTITY_FILE, identity: id }],
+    }),
     encoding: 'utf8',
   });
   assert.equal(r.status, 10, r.stdout);
@@ -109,7 +128,7 @@ test('down removes the app dir only when its identity record is this app\'s', ()
   assert.equal(readFileSync(join(dir, 'data.db'), 'utf8'), 'mine');
 });
 
-test('check-owned refuses to replace a hand-made unit or another app\'s, and accepts its own or an earlier deployer\'s', () => {
+test("check-owned refuses to replace a hand-made unit or another app's, and accepts its own or an earlier deployer's", () => {
   const d = apps();
   mkdirSync(d, { recursive: true });
   const marker = unitMarker('shop-admin');
@@ -118,13 +137,18 @@ test('check-owned refuses to replace a hand-made unit or another app\'s, and acc
   const check = (files: Record<string, string>, site?: string) => {
     for (const [name, content] of Object.entries(files)) writeFileSync(join(d, name), content);
     const r = spawnSync('bash', ['-s'], {
-      input: renderScript({ phaseLock: join(d, 'phase.lock'), steps: [{ kind: 'check-owned', marker, owner: mine, unitDir: d, units: Object.keys(files), ...(site ? { site: join(d, site) } : {}) }] }),
+      input: renderScript({
+        phaseLock: join(d, 'phase.lock'),
+        steps: [
+          { kind: 'check-owned', marker, owner: mine, unitDir: d, units: Object.keys(files), ...(site ? { site: join(d, site) } : {}) },
+        ],
+      }),
       encoding: 'utf8',
     });
     return { code: r.status, stderr: r.stderr };
   };
   assert.equal(check({ 'a.service': `${marker}\n${mine}\n[Unit]\n`, 'b.service': `${marker}\n[Unit]\n` }).code, 0);
-  const handMade = check({ 'c.service': '[Unit]\nDescription=mine, not deployer\'s\n' });
+  const handMade = check({ 'c.service': "[Unit]\nDescription=mine, not deployer's\n" });
   assert.equal(handMade.code, 10);
   assert.match(handMade.stderr, /c\.service was not created by deployer for this app: refusing to replace it/);
   const other = check({ 'shop-admin-web.service': `${marker}\n${theirs}\n[Unit]\n` });

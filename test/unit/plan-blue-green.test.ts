@@ -10,7 +10,14 @@ import type { RemoteState } from '../../src/plan/probe.js';
 import type { Step } from '../../src/plan/steps.js';
 import { makeConfig, makeHost } from './render-helpers.js';
 
-const text = (path: string, content: string, label = path): ReleaseFile => ({ path, content, sha256: sha256(content), size: content.length, mode: 0o644, label });
+const text = (path: string, content: string, label = path): ReleaseFile => ({
+  path,
+  content,
+  sha256: sha256(content),
+  size: content.length,
+  mode: 0o644,
+  label,
+});
 const webUnit = '[Service]\nWorkingDirectory=/srv/deployer/shop/.web/%i\n';
 const siteFor = (ports: string) => `shop.example.com {\n\treverse_proxy ${ports}\n}\n`;
 const files: ReleaseFile[] = [
@@ -23,9 +30,35 @@ const files: ReleaseFile[] = [
   text('.deployer/caddy-b.site', siteFor('127.0.0.1:8001'), 'Caddy site for slot b'),
   text('.deployer/instances', 'restart shop-worker.service\n'),
 ];
-const config = makeConfig({ app: 'shop', appName: 'shop', strategy: 'blue-green', drainSeconds: 7, webserver: { enabled: true, domains: ['shop.example.com'], upstream: '127.0.0.1:8000', port: 8000, statics: {} } } as Partial<Config>);
-const state = (over: Partial<RemoteState> = {}): RemoteState => ({ user: 'deploy', releases: [], versions: [], releaseFiles: {}, units: {}, caddyImportsSites: true, hasUv: false, lockHeld: false, ...over });
-const input = (s: RemoteState, version = '1.1.0'): DeployPlanInput => ({ config, host: makeHost(), version, artifact: 'app.whl', files, state: s, time: 't', by: 'me', action: 'deploy' });
+const config = makeConfig({
+  app: 'shop',
+  appName: 'shop',
+  strategy: 'blue-green',
+  drainSeconds: 7,
+  webserver: { enabled: true, domains: ['shop.example.com'], upstream: '127.0.0.1:8000', port: 8000, statics: {} },
+} as Partial<Config>);
+const state = (over: Partial<RemoteState> = {}): RemoteState => ({
+  user: 'deploy',
+  releases: [],
+  versions: [],
+  releaseFiles: {},
+  units: {},
+  caddyImportsSites: true,
+  hasUv: false,
+  lockHeld: false,
+  ...over,
+});
+const input = (s: RemoteState, version = '1.1.0'): DeployPlanInput => ({
+  config,
+  host: makeHost(),
+  version,
+  artifact: 'app.whl',
+  files,
+  state: s,
+  time: 't',
+  by: 'me',
+  action: 'deploy',
+});
 const kinds = (steps: Step[]) => steps.map((s) => (s.kind === 'run' ? `run ${s.desc}` : s.kind));
 
 /** A host where 1.0.0 serves from slot b. */
@@ -36,7 +69,13 @@ const live = state({
   versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }],
   units: { 'shop-web@.service': webUnit, 'shop-worker.service': '[Service]\nworker\n' },
   caddySite: siteFor('127.0.0.1:8001'),
-  releaseSwitch: { '1.0.0': { units: { 'shop-web@.service': webUnit, 'shop-worker.service': '[Service]\nworker\n' }, caddySite: siteFor('127.0.0.1:8001'), instances: 'restart shop-worker.service\n' } },
+  releaseSwitch: {
+    '1.0.0': {
+      units: { 'shop-web@.service': webUnit, 'shop-worker.service': '[Service]\nworker\n' },
+      caddySite: siteFor('127.0.0.1:8001'),
+      instances: 'restart shop-worker.service\n',
+    },
+  },
 });
 
 test('a deploy starts the release in the idle slot, gates it, then moves Caddy; workers restart after', () => {
@@ -64,16 +103,29 @@ test('a deploy starts the release in the idle slot, gates it, then moves Caddy; 
   // The release's caddy.site is uploaded with slot a's content.
   assert.ok(p.uploads.some((u) => u.label === 'Caddy site' && u.content === siteFor('127.0.0.1:8000')));
   // No step restarts or stops the old slot during the switch.
-  assert.ok(!p.switch.steps.some((s) => (s.kind === 'start-units' && s.restart.some((u) => u.startsWith('shop-web'))) || s.kind === 'web-stop' || s.kind === 'stop-unlisted'));
+  assert.ok(
+    !p.switch.steps.some(
+      (s) =>
+        (s.kind === 'start-units' && s.restart.some((u) => u.startsWith('shop-web'))) ||
+        s.kind === 'web-stop' ||
+        s.kind === 'stop-unlisted',
+    ),
+  );
 });
 
 test('commit: the new slot is kept and recorded, the old one drains for drain_seconds then stops', () => {
   const commit = planDeploy(input(live)).switch.verdict!.commit;
-  assert.deepEqual(commit[0], { kind: 'web-commit', drainUnit: 'shop-web-drain', drainSec: 7, units: ['shop-web@8000.service'], old: ['shop-web@8001.service'] });
+  assert.deepEqual(commit[0], {
+    kind: 'web-commit',
+    drainUnit: 'shop-web-drain',
+    drainSec: 7,
+    units: ['shop-web@8000.service'],
+    old: ['shop-web@8001.service'],
+  });
   assert.deepEqual(commit[1], { kind: 'write', path: '/srv/deployer/shop/.web/live', mode: '0644', content: 'a\n' });
 });
 
-test('revert: the old release\'s site again (its slot never stopped), then the new instances stop', () => {
+test("revert: the old release's site again (its slot never stopped), then the new instances stop", () => {
   const p = planDeploy(input(live));
   for (const revert of [p.switch.onFail!, p.switch.verdict!.rollback]) {
     const k = kinds(revert);
@@ -82,7 +134,10 @@ test('revert: the old release\'s site again (its slot never stopped), then the n
     assert.ok(site && site.kind === 'install-site' && site.from === '/srv/deployer/shop/v1.0.0/.deployer/caddy.site');
     const stop = revert.find((s) => s.kind === 'web-stop');
     assert.deepEqual(stop && stop.kind === 'web-stop' && stop.units, ['shop-web@8000.service']);
-    assert.ok(!revert.some((s) => s.kind === 'stop-unlisted' && s.templates.includes('shop-web@.service')), 'the old slot is not "unlisted"');
+    assert.ok(
+      !revert.some((s) => s.kind === 'stop-unlisted' && s.templates.includes('shop-web@.service')),
+      'the old slot is not "unlisted"',
+    );
     assert.ok(!revert.some((s) => s.kind === 'start-units' && [...s.restart, ...s.start].some((u) => u.startsWith('shop-web'))));
   }
 });
@@ -102,14 +157,23 @@ test('the first blue-green deploy over a restart deploy starts in slot b; the ol
   assert.deepEqual(start.ports, [8001]);
   assert.ok(k.indexOf('install-unit') < k.indexOf('web-start'));
   assert.ok(k.indexOf('reload-caddy') < k.indexOf('remove-unit'), k.join(', '));
-  assert.deepEqual(p.switch.verdict!.commit[0], { kind: 'web-commit', drainUnit: 'shop-web-drain', drainSec: 7, units: ['shop-web@8001.service'], old: [] });
+  assert.deepEqual(p.switch.verdict!.commit[0], {
+    kind: 'web-commit',
+    drainUnit: 'shop-web-drain',
+    drainSec: 7,
+    units: ['shop-web@8001.service'],
+    old: [],
+  });
 });
 
-test('the live release again with nothing changed is still a no-op (its own slot\'s site is compared)', () => {
+test("the live release again with nothing changed is still a no-op (its own slot's site is compared)", () => {
   const unchanged = state({
     ...live,
     current: '1.0.0',
-    releaseFiles: { ...Object.fromEntries(files.map((f) => [f.path, f.sha256])), '.deployer/caddy.site': sha256(siteFor('127.0.0.1:8001')) },
+    releaseFiles: {
+      ...Object.fromEntries(files.map((f) => [f.path, f.sha256])),
+      '.deployer/caddy.site': sha256(siteFor('127.0.0.1:8001')),
+    },
   });
   const stamp = planDeploy(input(state())).prepare.steps.find((s) => s.kind === 'write');
   assert.ok(stamp && stamp.kind === 'write');

@@ -6,7 +6,14 @@ import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type R
 import type { RemoteState } from '../../src/plan/probe.js';
 import { makeConfig, makeHost } from './render-helpers.js';
 
-const text = (path: string, content: string, label = path): ReleaseFile => ({ path, content, sha256: sha256(content), size: content.length, mode: 0o644, label });
+const text = (path: string, content: string, label = path): ReleaseFile => ({
+  path,
+  content,
+  sha256: sha256(content),
+  size: content.length,
+  mode: 0o644,
+  label,
+});
 const files: ReleaseFile[] = [
   { path: 'app.whl', local: '/tmp/app.whl', sha256: 'a'.repeat(64), size: 10, mode: 0o644, label: 'artifact' },
   text('.env', 'A=1\n'),
@@ -14,7 +21,15 @@ const files: ReleaseFile[] = [
   text('.deployer/instances', 'restart shop-web.service\n'),
 ];
 const emptyState = (over: Partial<RemoteState> = {}): RemoteState => ({
-  user: 'deploy', releases: [], versions: [], releaseFiles: {}, units: {}, caddyImportsSites: true, hasUv: false, lockHeld: false, ...over,
+  user: 'deploy',
+  releases: [],
+  versions: [],
+  releaseFiles: {},
+  units: {},
+  caddyImportsSites: true,
+  hasUv: false,
+  lockHeld: false,
+  ...over,
 });
 const input = (state: RemoteState, version = '1.0.0'): DeployPlanInput => ({
   config: makeConfig({ app: 'shop', appName: 'shop', installationMode: 'python-package' }),
@@ -38,7 +53,10 @@ test('a first deploy uploads everything and installs', () => {
 
 test('files the live release has are copied on the host, and its venv reused', () => {
   const p = planDeploy(input(emptyState({ current: '0.9.0', releases: ['0.9.0'], currentFiles: liveFiles, currentVenv: true }), '1.0.0'));
-  assert.deepEqual(p.uploads.map((u) => u.label), []);
+  assert.deepEqual(
+    p.uploads.map((u) => u.label),
+    [],
+  );
   assert.equal(p.summary.copied.length, files.length);
   assert.equal(p.summary.venvReused, true);
 });
@@ -57,7 +75,10 @@ test('the live version again with nothing changed is a no-op on the same release
   assert.equal(chosen.release, '1.0.0');
   assert.equal(isNoop(planDeploy(input(state)), state), true);
   // A stopped service makes it a real deploy again.
-  assert.equal(isNoop(planDeploy(input({ ...state, inactive: ['shop-web.service'] })), { ...state, inactive: ['shop-web.service'] }), false);
+  assert.equal(
+    isNoop(planDeploy(input({ ...state, inactive: ['shop-web.service'] })), { ...state, inactive: ['shop-web.service'] }),
+    false,
+  );
 });
 
 test('the live version again with a change gets its own release directory', () => {
@@ -71,7 +92,10 @@ test('the live version again with a change gets its own release directory', () =
   assert.equal(chosen.release, '1.0.0_3');
   const p = planDeploy({ ...input(chosen.state), version: chosen.release });
   assert.equal(p.releaseDir, '/srv/deployer/shop/v1.0.0_3');
-  assert.deepEqual(p.uploads.map((u) => u.label), ['.env']);
+  assert.deepEqual(
+    p.uploads.map((u) => u.label),
+    ['.env'],
+  );
   // Reverting goes back to the live release, not to the new directory.
   assert.ok(p.switch.verdict!.rollback.some((s) => s.kind === 'switch-current' && s.release === 'v1.0.0'));
 });
@@ -80,22 +104,46 @@ test('the switch is explicit steps: only what differs is installed, systemd relo
   const same = emptyState({ current: '0.9.0', releases: ['0.9.0'], units: { 'shop-web.service': '[Service]\n' } });
   let kinds = planDeploy(input(same)).switch.steps.map((s) => s.kind);
   assert.deepEqual(kinds, ['switch-current', 'start-units', 'wait-units', 'mark']);
-  const changed = emptyState({ current: '0.9.0', releases: ['0.9.0'], units: { 'shop-web.service': '[Service]\nOld=1\n', 'shop-old.service': 'x' }, caddySite: 'old site' });
+  const changed = emptyState({
+    current: '0.9.0',
+    releases: ['0.9.0'],
+    units: { 'shop-web.service': '[Service]\nOld=1\n', 'shop-old.service': 'x' },
+    caddySite: 'old site',
+  });
   const p = planDeploy(input(changed));
   kinds = p.switch.steps.map((s) => s.kind);
-  assert.deepEqual(kinds, ['remove-unit', 'install-unit', 'daemon-reload', 'switch-current', 'start-units', 'remove-site', 'reload-caddy', 'wait-units', 'mark']);
+  assert.deepEqual(kinds, [
+    'remove-unit',
+    'install-unit',
+    'daemon-reload',
+    'switch-current',
+    'start-units',
+    'remove-site',
+    'reload-caddy',
+    'wait-units',
+    'mark',
+  ]);
   assert.deepEqual(p.summary.unitsChanged, ['shop-web.service']);
   assert.deepEqual(p.summary.unitsRemoved, ['shop-old.service']);
   // Reverting puts back the live release's units (the removed one too).
   const back = p.switch.verdict!.rollback;
-  assert.deepEqual(back.filter((s) => s.kind === 'install-unit').map((s) => s.kind === 'install-unit' && s.from), ['/srv/deployer/shop/v0.9.0/.deployer/units/shop-old.service', '/srv/deployer/shop/v0.9.0/.deployer/units/shop-web.service']);
+  assert.deepEqual(
+    back.filter((s) => s.kind === 'install-unit').map((s) => s.kind === 'install-unit' && s.from),
+    ['/srv/deployer/shop/v0.9.0/.deployer/units/shop-old.service', '/srv/deployer/shop/v0.9.0/.deployer/units/shop-web.service'],
+  );
   assert.ok(back.some((s) => s.kind === 'switch-current' && s.release === 'v0.9.0'));
 });
 
 test('chooseRelease gives the live version its own directory exactly when a plan for it would not be a no-op', () => {
   const good = [{ version: '1.0.0', status: 'good' as const, time: 't', sha: 's', by: 'me' }];
   const installed = sha256(`mode python-package\napp.whl ${'a'.repeat(64)}\n`);
-  const base = { current: '1.0.0', releases: ['1.0.0'], versions: good, releaseFiles: { ...liveFiles, '.deployer/installed': installed }, units: { 'shop-web.service': '[Service]\n' } };
+  const base = {
+    current: '1.0.0',
+    releases: ['1.0.0'],
+    versions: good,
+    releaseFiles: { ...liveFiles, '.deployer/installed': installed },
+    units: { 'shop-web.service': '[Service]\n' },
+  };
   const states = [
     emptyState(base),
     emptyState({ ...base, inactive: ['shop-web.service'] }),
@@ -112,12 +160,22 @@ test('chooseRelease gives the live version its own directory exactly when a plan
 
 test('a deploy that prunes old releases records the prune in the history log', () => {
   const good = (version: string) => ({ version, status: 'good' as const, time: 't', sha: 's', by: 'me' });
-  const state = emptyState({ current: '0.3.0', releases: ['0.1.0', '0.2.0', '0.3.0'], versions: [good('0.3.0'), good('0.2.0'), good('0.1.0')] });
-  const p = planDeploy({ ...input(state), config: makeConfig({ app: 'shop', appName: 'shop', installationMode: 'python-package', versionsToKeep: 2 }) });
+  const state = emptyState({
+    current: '0.3.0',
+    releases: ['0.1.0', '0.2.0', '0.3.0'],
+    versions: [good('0.3.0'), good('0.2.0'), good('0.1.0')],
+  });
+  const p = planDeploy({
+    ...input(state),
+    config: makeConfig({ app: 'shop', appName: 'shop', installationMode: 'python-package', versionsToKeep: 2 }),
+  });
   assert.deepEqual(p.summary.prune, ['0.1.0', '0.2.0']);
   const commit = p.switch.verdict?.commit ?? [];
   const lines = commit.filter((s) => s.kind === 'append-line').map((s) => (s.kind === 'append-line' ? JSON.parse(s.line) : undefined));
-  assert.deepEqual(lines.map((l) => l.action), ['deploy', 'prune']);
+  assert.deepEqual(
+    lines.map((l) => l.action),
+    ['deploy', 'prune'],
+  );
   assert.equal(lines[1].from, '0.1.0 0.2.0');
   assert.match(lines[1].result, /^removed 2 \(versions_to_keep = 2, after deploy 1\.0\.0\)$/);
 });

@@ -21,18 +21,33 @@ function text(path: string, content: string, label: string): ReleaseFile {
 
 function releaseFiles(opts: { worker?: string; caddy?: string; withArtifact?: boolean } = {}): ReleaseFile[] {
   const files: ReleaseFile[] = [];
-  if (opts.withArtifact !== false) files.push({ path: 'hello', local: '/tmp/hello', sha256: 'a'.repeat(64), size: 123_456, mode: 0o644, label: 'artifact' });
+  if (opts.withArtifact !== false)
+    files.push({ path: 'hello', local: '/tmp/hello', sha256: 'a'.repeat(64), size: 123_456, mode: 0o644, label: 'artifact' });
   files.push(
     { ...text('.env', 'A=1\n', '.env'), secret: true, mode: 0o600 },
-    text('.deployer/units/hello-production-web.service', unit('/srv/deployer/hello-production/app_binary'), 'unit hello-production-web.service'),
-    text('.deployer/units/hello-production-worker.service', unit(opts.worker ?? '/usr/bin/sleep 200'), 'unit hello-production-worker.service'),
+    text(
+      '.deployer/units/hello-production-web.service',
+      unit('/srv/deployer/hello-production/app_binary'),
+      'unit hello-production-web.service',
+    ),
+    text(
+      '.deployer/units/hello-production-worker.service',
+      unit(opts.worker ?? '/usr/bin/sleep 200'),
+      'unit hello-production-worker.service',
+    ),
     text('.deployer/units/hello-production-beat.service', unit('/usr/bin/true'), 'unit hello-production-beat.service'),
     text('.deployer/caddy.site', opts.caddy ?? site.replace('8000', '8001'), 'Caddy site'),
   );
   return files;
 }
 
-const rec = (version: string, status: ReleaseRecord['status'] = 'good'): ReleaseRecord => ({ version, status, time: 't', sha: 's', by: 'me' });
+const rec = (version: string, status: ReleaseRecord['status'] = 'good'): ReleaseRecord => ({
+  version,
+  status,
+  time: 't',
+  sha: 's',
+  by: 'me',
+});
 
 function deployedState(extra: Partial<RemoteState> = {}): RemoteState {
   return {
@@ -109,8 +124,14 @@ test('a new version: per-unit status and diffs, Caddy diff, env names, prune, lo
   assert.deepEqual(p.prune, ['0.8.0']);
   assert.deepEqual(p.lock, { status: 'held', by: 'alice@laptop pid 7: deployer deploy 1.0.1' });
   // Nothing of v1.1.0 is on the host: everything is uploaded and installed.
-  assert.deepEqual(p.uploads.map((u) => u.label), files.map((f) => f.label));
-  assert.equal(p.uploadBytes, files.reduce((s, f) => s + f.size, 0));
+  assert.deepEqual(
+    p.uploads.map((u) => u.label),
+    files.map((f) => f.label),
+  );
+  assert.equal(
+    p.uploadBytes,
+    files.reduce((s, f) => s + f.size, 0),
+  );
   assert.deepEqual(p.artifact, { name: 'hello', size: 123_456 });
   assert.equal(p.installSkipped, false);
 });
@@ -120,12 +141,20 @@ test('a changed redeploy of the live release gets a release dir of its own: uplo
   const onHost = Object.fromEntries(files.map((f) => [f.path, f.sha256]));
   onHost['.deployer/units/hello-production-beat.service'] = 'b'.repeat(64);
   onHost['.deployer/installed'] = sha256(installStamp(files, config));
-  const state = deployedState({ current: '1.1.0', releases: ['1.0.0', '1.1.0'], versions: [rec('1.1.0'), rec('1.0.0')], releaseFiles: onHost, envHashes: { A: sha256('1') } });
+  const state = deployedState({
+    current: '1.1.0',
+    releases: ['1.0.0', '1.1.0'],
+    versions: [rec('1.1.0'), rec('1.0.0')],
+    releaseFiles: onHost,
+    envHashes: { A: sha256('1') },
+  });
   const p = previewDeploy(input(files, state, { envHashes: { A: sha256('1') } }));
   // Changing the live release in place would leave nothing to revert to.
   assert.equal(p.release, '1.1.0_2');
   assert.equal(p.releaseExists, false);
-  assert.deepEqual(p.uploads, [{ label: 'unit hello-production-beat.service', size: files.find((f) => f.label === 'unit hello-production-beat.service')!.size }]);
+  assert.deepEqual(p.uploads, [
+    { label: 'unit hello-production-beat.service', size: files.find((f) => f.label === 'unit hello-production-beat.service')!.size },
+  ]);
   assert.deepEqual(p.unchanged, []);
   assert.equal(p.installSkipped, false);
   assert.equal(p.caddyDiff?.status, 'same');
@@ -136,7 +165,16 @@ test('a changed redeploy of the live release gets a release dir of its own: uplo
 
 test('nothing deployed and no artifact built: units, Caddy and env are still shown', () => {
   const files = releaseFiles({ withArtifact: false });
-  const empty: RemoteState = { user: 'deploy', releases: [], versions: [], releaseFiles: {}, units: {}, caddyImportsSites: true, hasUv: false, lockHeld: false };
+  const empty: RemoteState = {
+    user: 'deploy',
+    releases: [],
+    versions: [],
+    releaseFiles: {},
+    units: {},
+    caddyImportsSites: true,
+    hasUv: false,
+    lockHeld: false,
+  };
   const p = previewDeploy(input(files, empty, { artifactMissing: '/home/me/hello/dist/hello' }));
   assert.deepEqual(p.artifact, { name: 'hello', missing: '/home/me/hello/dist/hello' });
   assert.equal(p.installSkipped, null);

@@ -16,7 +16,18 @@ import { parseProbeOutput, renderProbeScript } from '../../src/plan/probe.js';
 import { formatAppEnv, formatEnvFile } from '../../src/secrets/index.js';
 
 function probe(appsDir: string): { code: number | null; stdout: string; stderr: string } {
-  const script = renderProbeScript({ layout: layoutFor({ appsDir, appName: 'app' }), appName: 'app', identity: { app: 'app', appsDir }, lockWait: 0, holder: 'test', lock: false, create: false }, join(appsDir, 'site.caddy'));
+  const script = renderProbeScript(
+    {
+      layout: layoutFor({ appsDir, appName: 'app' }),
+      appName: 'app',
+      identity: { app: 'app', appsDir },
+      lockWait: 0,
+      holder: 'test',
+      lock: false,
+      create: false,
+    },
+    join(appsDir, 'site.caddy'),
+  );
   const r = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8', cwd: appsDir });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -68,7 +79,18 @@ test('a read-only probe of an app that was never deployed creates nothing', () =
   const appsDir = join(root, 'apps');
   writeFileSync(join(root, 'marker'), '');
   const r = spawnSync('bash', ['-s'], {
-    input: renderProbeScript({ layout: layoutFor({ appsDir, appName: 'app' }), appName: 'app', identity: { app: 'app', appsDir }, lockWait: 0, holder: 'test', lock: false, create: false }, join(root, 'site.caddy')),
+    input: renderProbeScript(
+      {
+        layout: layoutFor({ appsDir, appName: 'app' }),
+        appName: 'app',
+        identity: { app: 'app', appsDir },
+        lockWait: 0,
+        holder: 'test',
+        lock: false,
+        create: false,
+      },
+      join(root, 'site.caddy'),
+    ),
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, r.stderr);

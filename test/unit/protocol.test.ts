@@ -9,7 +9,14 @@ import { readRemoteScript, remoteScriptsDir, type RemoteScriptName } from '../..
 
 const scripts = readdirSync(remoteScriptsDir()).filter((f) => f.endsWith('.sh')) as RemoteScriptName[];
 // Only the code: a comment may mention a marker without printing it.
-const code = scripts.map((f) => readRemoteScript(f).split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n')).join('\n');
+const code = scripts
+  .map((f) =>
+    readRemoteScript(f)
+      .split('\n')
+      .filter((l) => !l.trimStart().startsWith('#'))
+      .join('\n'),
+  )
+  .join('\n');
 const printed = new Set([...code.matchAll(/@@([a-z][a-z-]*)/g)].map((m) => m[1]));
 
 test('every marker a script prints is a named constant', () => {
@@ -22,11 +29,24 @@ test('every marker a script prints is a named constant', () => {
 test('every named marker is printed by some script', () => {
   const unused = Object.values(Marker).filter((m) => !printed.has(m));
   assert.deepEqual(unused, []);
-  assert.equal(printed.has(PAUSED), false, 'paused is the client\'s own marker');
+  assert.equal(printed.has(PAUSED), false, "paused is the client's own marker");
 });
 
 test('every remote script the client names exists', () => {
-  for (const f of ['phase.sh', 'probe.sh', 'server-prelude.sh', 'server-bootstrap.sh', 'server-create-user.sh', 'app-instances.sh', 'app-status.sh', 'app-control.sh', 'app-env.sh', 'exec.sh', 'stop.sh', 'app-cat.sh']) {
+  for (const f of [
+    'phase.sh',
+    'probe.sh',
+    'server-prelude.sh',
+    'server-bootstrap.sh',
+    'server-create-user.sh',
+    'app-instances.sh',
+    'app-status.sh',
+    'app-control.sh',
+    'app-env.sh',
+    'exec.sh',
+    'stop.sh',
+    'app-cat.sh',
+  ]) {
     assert.ok(scripts.includes(f as RemoteScriptName), f);
   }
 });
@@ -37,5 +57,8 @@ test('parseMarker: one marker per line, the rest is its argument; other lines ar
   assert.equal(parseMarker('pip says @@step'), undefined);
   assert.equal(parseMarker('@@reported-wait'), undefined);
   assert.equal(parseMarker('@@STEP x'), undefined);
-  assert.deepEqual(parseMarkers('a\n@@unit-changed web.service\r\n@@done\n').map((m) => m.marker), ['unit-changed', 'done']);
+  assert.deepEqual(
+    parseMarkers('a\n@@unit-changed web.service\r\n@@done\n').map((m) => m.marker),
+    ['unit-changed', 'done'],
+  );
 });

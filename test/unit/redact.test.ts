@@ -66,8 +66,18 @@ test('build output: a secret written in two pieces by the build is redacted', as
   const reporter = new Reporter({ json: true, stdout: out, stderr: capture() });
   reporter.redactor.add(SECRET);
   const dir = mkdtempSync(join(tmpdir(), 'deployer-redact-'));
-  writeFileSync(join(dir, 'build.sh'), `printf '%s' "${SECRET.slice(0, 12)}"; sleep 0.3; printf '%s\\n' "${SECRET.slice(12)}"; printf 'tail-no-newline'\n`);
-  await runLocalCommand({ command: 'bash build.sh', what: 'build_command', cwd: dir, env: { PATH: process.env.PATH }, timeoutSec: 20, reporter });
+  writeFileSync(
+    join(dir, 'build.sh'),
+    `printf '%s' "${SECRET.slice(0, 12)}"; sleep 0.3; printf '%s\\n' "${SECRET.slice(12)}"; printf 'tail-no-newline'\n`,
+  );
+  await runLocalCommand({
+    command: 'bash build.sh',
+    what: 'build_command',
+    cwd: dir,
+    env: { PATH: process.env.PATH },
+    timeoutSec: 20,
+    reporter,
+  });
   assert.ok(!out.text.includes(SECRET.slice(0, 12)) && !out.text.includes(SECRET.slice(12)), out.text);
   assert.match(out.text, /\[REDACTED\]/);
   assert.match(out.text, /tail-no-newline/);
@@ -90,7 +100,13 @@ test('literal env values are secrets unless public, short, numeric or boolean', 
 });
 
 test('resolving a host env registers its literal secret values with the redactor', async () => {
-  const config = { env: 'API_TOKEN=tok-abcdef123\nDEBUG=true\nNAME=public-name-value', publicEnv: ['NAME'], root: '/nonexistent', file: 'deployer.toml', secrets: { adapter: 'system', options: {} } } as unknown as Config;
+  const config = {
+    env: 'API_TOKEN=tok-abcdef123\nDEBUG=true\nNAME=public-name-value',
+    publicEnv: ['NAME'],
+    root: '/nonexistent',
+    file: 'deployer.toml',
+    secrets: { adapter: 'system', options: {} },
+  } as unknown as Config;
   const r = new Redactor();
   await resolveHostEnv(config, { name: 'h1' } as HostConfig, {}, r);
   assert.equal(r.redact('token tok-abcdef123, debug true, name public-name-value'), 'token [REDACTED], debug true, name public-name-value');

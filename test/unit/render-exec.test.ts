@@ -3,7 +3,13 @@ import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/errors.js';
 import {
-  buildViews, caddySitePath, renderExecStart, resolveProgram, splitCommand, unitBaseName, upstreamAddresses,
+  buildViews,
+  caddySitePath,
+  renderExecStart,
+  resolveProgram,
+  splitCommand,
+  unitBaseName,
+  upstreamAddresses,
 } from '../../src/render/index.js';
 import { makeConfig, makeHost, makeProcess } from './render-helpers.js';
 
@@ -39,14 +45,22 @@ test('binary mode: the app name also means the binary, and the word written stay
   assert.equal(resolveProgram(python, 'hello'), '/srv/deployer/hello-production/.venv/bin/hello', 'python mode is unchanged');
   assert.equal(renderExecStart(binary, 'hello --port 8000'), '@/srv/deployer/hello-production/app_binary hello --port 8000');
   const busybox = makeConfig({ installationMode: 'binary', distfile: 'dist/busybox' });
-  assert.equal(renderExecStart(busybox, 'busybox httpd -f -p 127.0.0.1:8000'), '@/srv/deployer/hello-production/app_binary busybox httpd -f -p 127.0.0.1:8000');
+  assert.equal(
+    renderExecStart(busybox, 'busybox httpd -f -p 127.0.0.1:8000'),
+    '@/srv/deployer/hello-production/app_binary busybox httpd -f -p 127.0.0.1:8000',
+  );
   assert.equal(renderExecStart(busybox, 'sh -c true'), 'sh -c true', 'other programs get no "@"');
 });
 
 test('renderExecStart keeps the arguments as written, doubling %', () => {
-  assert.equal(renderExecStart(python, 'gunicorn hello.wsgi -b 127.0.0.1:${PORT} --log "a b"'),
-    '/srv/deployer/hello-production/.venv/bin/gunicorn hello.wsgi -b 127.0.0.1:${PORT} --log "a b"');
-  assert.equal(renderExecStart(binary, "app_binary --fmt '%d items'"), "@/srv/deployer/hello-production/app_binary app_binary --fmt '%%d items'");
+  assert.equal(
+    renderExecStart(python, 'gunicorn hello.wsgi -b 127.0.0.1:${PORT} --log "a b"'),
+    '/srv/deployer/hello-production/.venv/bin/gunicorn hello.wsgi -b 127.0.0.1:${PORT} --log "a b"',
+  );
+  assert.equal(
+    renderExecStart(binary, "app_binary --fmt '%d items'"),
+    "@/srv/deployer/hello-production/app_binary app_binary --fmt '%%d items'",
+  );
   assert.throws(() => renderExecStart(python, 'a\nb'), ConfigError);
 });
 
@@ -73,8 +87,11 @@ test('buildViews refuses process combinations systemd cannot express', () => {
     makeProcess('worker', 'x', { replicas: 0 }),
   ];
   for (const p of bad) {
-    assert.throws(() => buildViews(makeConfig({ processes: [p] }), makeHost()), (err: unknown) =>
-      err instanceof ConfigError && err.message.startsWith(`processes.${p.name}:`), JSON.stringify(p));
+    assert.throws(
+      () => buildViews(makeConfig({ processes: [p] }), makeHost()),
+      (err: unknown) => err instanceof ConfigError && err.message.startsWith(`processes.${p.name}:`),
+      JSON.stringify(p),
+    );
   }
 });
 

@@ -20,7 +20,7 @@ test('slots: a and b each get one port per replica, after the upstream port', ()
       b: ['hello-production-web@8002.service', 'hello-production-web@8003.service'],
     },
   });
-  assert.equal(idleSlot(undefined), 'b', 'a restart-strategy web listens on slot a\'s port: start in b');
+  assert.equal(idleSlot(undefined), 'b', "a restart-strategy web listens on slot a's port: start in b");
   assert.equal(idleSlot('b'), 'a');
   assert.equal(idleSlot('a'), 'b');
 });
@@ -47,14 +47,21 @@ test('blue-green web unit: instanced by port, each instance runs its own release
   matchSnapshot('web-blue-green.service', web.content);
 });
 
-test('blue-green binary web unit runs the release\'s app_binary; % in arguments stays literal', () => {
-  const config = blueGreen({ installationMode: 'binary', distfile: 'dist/hello-bin', processes: [makeProcess('web', 'app_binary --pct 100%')] });
+test("blue-green binary web unit runs the release's app_binary; % in arguments stays literal", () => {
+  const config = blueGreen({
+    installationMode: 'binary',
+    distfile: 'dist/hello-bin',
+    processes: [makeProcess('web', 'app_binary --pct 100%')],
+  });
   const web = renderAll(config, makeHost(), makeRenderer()).units[0];
   assert.match(web.content, /^ExecStart=@\/srv\/deployer\/hello-production\/\.web\/%i\/app_binary app_binary --pct 100%%$/m);
 });
 
-test('blue-green Caddy site: one per slot, each proxying to its slot\'s ports', () => {
-  const config = blueGreen({ processes: [makeProcess('web', 'hello-app', { replicas: 2 })], webserver: { enabled: true, domains: ['example.com'], upstream: '127.0.0.1:8000', port: 8000, statics: {} } });
+test("blue-green Caddy site: one per slot, each proxying to its slot's ports", () => {
+  const config = blueGreen({
+    processes: [makeProcess('web', 'hello-app', { replicas: 2 })],
+    webserver: { enabled: true, domains: ['example.com'], upstream: '127.0.0.1:8000', port: 8000, statics: {} },
+  });
   const out = renderAll(config, makeHost(), makeRenderer());
   assert.ok(out.slotSites);
   assert.match(out.slotSites.a, /reverse_proxy 127\.0\.0\.1:8000 127\.0\.0\.1:8001 \{/);

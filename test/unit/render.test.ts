@@ -17,7 +17,10 @@ function unit(out: RenderedHost, name: string) {
 
 test('web service', () => {
   const out = renderAll(makeConfig(), makeHost(), makeRenderer());
-  assert.deepEqual(out.units.map((u) => u.name), ['hello-production-web.service']);
+  assert.deepEqual(
+    out.units.map((u) => u.name),
+    ['hello-production-web.service'],
+  );
   const web = unit(out, 'hello-production-web.service');
   assert.deepEqual(web.instances, ['hello-production-web.service']);
   assert.equal(web.action, 'restart');
@@ -104,13 +107,24 @@ test('no caddy site when the web server is disabled', () => {
 });
 
 test('binary mode runs the stable app_binary link', () => {
-  const config = makeConfig({ installationMode: 'binary', distfile: 'dist/hello-bin', processes: [makeProcess('web', 'app_binary --verbose')] });
+  const config = makeConfig({
+    installationMode: 'binary',
+    distfile: 'dist/hello-bin',
+    processes: [makeProcess('web', 'app_binary --verbose')],
+  });
   const out = renderAll(config, makeHost(), makeRenderer());
-  assert.match(unit(out, 'hello-production-web.service').content, /^ExecStart=@\/srv\/deployer\/hello-production\/app_binary app_binary --verbose$/m);
+  assert.match(
+    unit(out, 'hello-production-web.service').content,
+    /^ExecStart=@\/srv\/deployer\/hello-production\/app_binary app_binary --verbose$/m,
+  );
 });
 
 test('binary mode: a busybox-style web process keeps its own name as argv[0]', () => {
-  const config = makeConfig({ installationMode: 'binary', distfile: 'dist/busybox', processes: [makeProcess('web', 'busybox httpd -f -p 127.0.0.1:${PORT}')] });
+  const config = makeConfig({
+    installationMode: 'binary',
+    distfile: 'dist/busybox',
+    processes: [makeProcess('web', 'busybox httpd -f -p 127.0.0.1:${PORT}')],
+  });
   matchSnapshot('web-busybox.service', unit(renderAll(config, makeHost(), makeRenderer()), 'hello-production-web.service').content);
 });
 
@@ -118,8 +132,10 @@ test('a template in .deployer/ wins over the bundled one', () => {
   const dir = mkdtempSync(join(tmpdir(), 'deployer-override-'));
   writeFileSync(join(dir, 'web.service.hbs'), '[Service]\nExecStart={{execStart}}\n# custom for {{appName}}\n');
   const out = renderAll(makeConfig(), makeHost(), makeRenderer(dir));
-  assert.equal(unit(out, 'hello-production-web.service').content,
-    '[Service]\nExecStart=/srv/deployer/hello-production/.venv/bin/hello-app\n# custom for hello-production\n');
+  assert.equal(
+    unit(out, 'hello-production-web.service').content,
+    '[Service]\nExecStart=/srv/deployer/hello-production/.venv/bin/hello-app\n# custom for hello-production\n',
+  );
   // Templates without an override still come from templates/.
   assert.match(out.caddySite!.content, /^# Managed by deployer/);
 });
@@ -145,7 +161,10 @@ test('a misspelt variable throws a ConfigError naming it, the file and the line'
 
 test('a misspelt variable inside #if or a helper argument throws too', () => {
   assert.match(overrideError('web.service.hbs', '{{#if porrt}}x{{/if}}\n').message, /unknown variable "porrt"/);
-  assert.match(overrideError('caddy.site.hbs', '{{#each statics}}{{/each}}{{caddyQuote adresses}}\n').message, /line 1: unknown variable "adresses"/);
+  assert.match(
+    overrideError('caddy.site.hbs', '{{#each statics}}{{/each}}{{caddyQuote adresses}}\n').message,
+    /line 1: unknown variable "adresses"/,
+  );
 });
 
 test('broken Handlebars syntax is a ConfigError naming the file', () => {
@@ -162,7 +181,10 @@ test('paths and commands with spaces, quotes, %, $ are written for systemd', () 
   assert.match(content, /^WorkingDirectory=\/srv\/my apps\/hello-production\/current$/m);
   assert.match(content, /^EnvironmentFile=\/srv\/my apps\/hello-production\/\.env$/m);
   // The program path is one quoted word; the user's arguments keep their quoting, % doubled.
-  assert.ok(content.includes('\nExecStart="/srv/my apps/hello-production/.venv/bin/hello-app" --greeting "it\'s 100%% ${USER}" --date +%%Y\n'), content);
+  assert.ok(
+    content.includes('\nExecStart="/srv/my apps/hello-production/.venv/bin/hello-app" --greeting "it\'s 100%% ${USER}" --date +%%Y\n'),
+    content,
+  );
 });
 
 test('a line break in the app directory is refused', () => {

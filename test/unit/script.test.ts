@@ -26,14 +26,14 @@ test('write, symlink, verify and move do what they say, atomically named', () =>
       { kind: 'verify-sha256', path: join(d, 'payload'), sha256: sha },
       { kind: 'mkdir', path: join(d, 'v 1') },
       { kind: 'move', from: join(d, 'payload'), to: join(d, 'v 1', 'payload') },
-      { kind: 'write', path: join(d, 'versions'), mode: '0640', content: "1\tgood\n$(touch pwned) 'q' \"dq\"\n" },
+      { kind: 'write', path: join(d, 'versions'), mode: '0640', content: '1\tgood\n$(touch pwned) \'q\' "dq"\n' },
       { kind: 'symlink', target: 'v 1', path: join(d, 'current') },
       { kind: 'append-line', path: join(d, 'history'), line: '{"a":"$(touch pwned)"}' },
     ],
   });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readFileSync(join(d, 'v 1', 'payload'), 'utf8'), 'hello');
-  assert.equal(readFileSync(join(d, 'versions'), 'utf8'), "1\tgood\n$(touch pwned) 'q' \"dq\"\n");
+  assert.equal(readFileSync(join(d, 'versions'), 'utf8'), '1\tgood\n$(touch pwned) \'q\' "dq"\n');
   assert.equal(readlinkSync(join(d, 'current')), 'v 1');
   assert.equal(readFileSync(join(d, 'history'), 'utf8'), '{"a":"$(touch pwned)"}\n');
   assert.equal(existsSync('pwned') || existsSync(join(d, 'pwned')), false);
@@ -95,7 +95,10 @@ test('the switch reverts when the client says rollback or goes away', () => {
 test('an app command runs the user command line in the release with its .appenv', () => {
   const d = dir();
   writeFileSync(join(d, '.appenv'), "export GREETING='hi there'\n");
-  const r = run({ phaseLock: join(d, 'l'), steps: [{ kind: 'app-command', command: 'echo "$GREETING from $(pwd)" > out.txt', releaseDir: d, desc: 'release command' }] });
+  const r = run({
+    phaseLock: join(d, 'l'),
+    steps: [{ kind: 'app-command', command: 'echo "$GREETING from $(pwd)" > out.txt', releaseDir: d, desc: 'release command' }],
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readFileSync(join(d, 'out.txt'), 'utf8'), `hi there from ${d}\n`);
 });
@@ -134,7 +137,10 @@ test('a copied virtual environment names its own release dir: bin scripts and py
   writeFileSync(join(newVenv, 'bin', 'app'), `#!${oldVenv}/bin/python\nimport app\n`);
   const r = run({ phaseLock: join(d, 'l'), steps: [{ kind: 'run', argv: ['dp_relocate_venv', oldVenv, newVenv], desc: 'relocate' }] });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(readFileSync(join(newVenv, 'pyvenv.cfg'), 'utf8'), `home = /usr/bin\nversion = 3.11.2\ncommand = /usr/bin/python3 -m venv ${newVenv}\n`);
+  assert.equal(
+    readFileSync(join(newVenv, 'pyvenv.cfg'), 'utf8'),
+    `home = /usr/bin\nversion = 3.11.2\ncommand = /usr/bin/python3 -m venv ${newVenv}\n`,
+  );
   assert.equal(readFileSync(join(newVenv, 'bin', 'activate'), 'utf8'), `VIRTUAL_ENV="${newVenv}"\n`);
   assert.equal(readFileSync(join(newVenv, 'bin', 'app'), 'utf8'), `#!${newVenv}/bin/python\nimport app\n`);
 });

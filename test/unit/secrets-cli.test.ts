@@ -26,23 +26,39 @@ const FAIL = `echo "decoy-stdout-$NAME"; echo "Not found." >&2; exit 1`;
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'deployer-fakecli-'));
-  writeFake(dir, 'bw', `NAME="$3"
+  writeFake(
+    dir,
+    'bw',
+    `NAME="$3"
 [ "$1 $2 $4" = "get password --nointeraction" ] || { echo "bad args: $*" >&2; exit 2; }
 [ "$BW_SESSION" = "sess-ok" ] || { echo "You are not logged in." >&2; exit 1; }
-if [ "$NAME" = "db-item" ]; then printf 'bw-db-secret'; else ${FAIL}; fi`);
-  writeFake(dir, 'op', `NAME="$2"
-if [ "$NAME" = "op://prod/db/password" ]; then printf 'op-line-1\\nop-line-2\\n'; else ${FAIL}; fi`);
-  writeFake(dir, 'doppler', `NAME="$3"
+if [ "$NAME" = "db-item" ]; then printf 'bw-db-secret'; else ${FAIL}; fi`,
+  );
+  writeFake(
+    dir,
+    'op',
+    `NAME="$2"
+if [ "$NAME" = "op://prod/db/password" ]; then printf 'op-line-1\\nop-line-2\\n'; else ${FAIL}; fi`,
+  );
+  writeFake(
+    dir,
+    'doppler',
+    `NAME="$3"
 [ "$5 $6 $7 $8" = "--project web --config prd" ] || { echo "bad scope: $*" >&2; exit 2; }
-if [ "$NAME" = "API_KEY" ]; then echo 'doppler-api-secret'; else ${FAIL}; fi`);
+if [ "$NAME" = "API_KEY" ]; then echo 'doppler-api-secret'; else ${FAIL}; fi`,
+  );
 
   // The slow one records when each call starts and ends, to prove overlap.
   slowDir = mkdtempSync(join(tmpdir(), 'deployer-slowcli-'));
   log = join(slowDir, 'calls.log');
-  writeFake(slowDir, 'doppler', `echo "start $3 $(date +%s%N)" >> "$FAKE_LOG"
+  writeFake(
+    slowDir,
+    'doppler',
+    `echo "start $3 $(date +%s%N)" >> "$FAKE_LOG"
 sleep 0.5
 echo "end $3 $(date +%s%N)" >> "$FAKE_LOG"
-echo "slow-$3"`);
+echo "slow-$3"`,
+  );
 });
 
 after(() => {
@@ -108,7 +124,8 @@ test('a CLI missing from PATH is named', async () => {
       env: { PATH: join(slowDir, 'nowhere') },
       runCommand: runLocalCommand,
     }),
-    (err: unknown) => err instanceof LocalCommandError && /doppler was not found on PATH/.test(err.message) && /Doppler CLI/.test(err.hint ?? ''),
+    (err: unknown) =>
+      err instanceof LocalCommandError && /doppler was not found on PATH/.test(err.message) && /Doppler CLI/.test(err.hint ?? ''),
   );
 });
 
@@ -122,8 +139,14 @@ test('references are resolved in parallel: every call starts before any ends', a
     ],
     { adapter: 'doppler', options: {}, env: { PATH: `${slowDir}:/usr/bin:/bin`, FAKE_LOG: log }, runCommand: runLocalCommand },
   );
-  assert.deepEqual(r.entries.map((e) => e.value), ['slow-ONE', 'slow-TWO', 'slow-THREE']);
-  const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' '));
+  assert.deepEqual(
+    r.entries.map((e) => e.value),
+    ['slow-ONE', 'slow-TWO', 'slow-THREE'],
+  );
+  const events = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '));
   const starts = events.filter((e) => e[0] === 'start').map((e) => BigInt(e[2]));
   const ends = events.filter((e) => e[0] === 'end').map((e) => BigInt(e[2]));
   assert.equal(starts.length, 3);

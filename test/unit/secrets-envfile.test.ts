@@ -178,10 +178,7 @@ test('formatEnvFile picks a readable form', () => {
     { key: 'SPACE', value: 'a b' },
     { key: 'APOS', value: "it's" },
   ]);
-  assert.equal(
-    text.split('\n').slice(1).join('\n'),
-    `PORT=8000\nURL=postgres://u@db:5432/app\nSPACE='a b'\nAPOS="it's"\n`,
-  );
+  assert.equal(text.split('\n').slice(1).join('\n'), `PORT=8000\nURL=postgres://u@db:5432/app\nSPACE='a b'\nAPOS="it's"\n`);
 });
 
 test('formatEnvFile refuses what no form carries, naming the key and not the value', () => {
@@ -192,7 +189,14 @@ test('formatEnvFile refuses what no form carries, naming the key and not the val
   );
   assert.throws(() => formatEnvFile([{ key: 'CR', value: 'a\rb' }]), /CR/);
   assert.throws(() => formatEnvFile([{ key: 'BAD-KEY', value: 'x' }]), ConfigError);
-  assert.throws(() => formatEnvFile([{ key: 'A', value: '1' }, { key: 'A', value: '2' }]), /A is set twice/);
+  assert.throws(
+    () =>
+      formatEnvFile([
+        { key: 'A', value: '1' },
+        { key: 'A', value: '2' },
+      ]),
+    /A is set twice/,
+  );
 });
 
 test('formatEnvFile output parses back through parseEnvText', () => {
@@ -212,7 +216,10 @@ test('formatAppEnv: bash sourcing it gets back every value and the PATH', () => 
       env: { PATH: '/usr/bin:/bin' },
     }).toString();
     const got = Object.fromEntries(
-      out.split('\0').slice(0, -1).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      out
+        .split('\0')
+        .slice(0, -1)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
     );
     assert.deepEqual(got, { ...Object.fromEntries(NASTY), PATH: '/srv/app/.venv/bin:/srv/my app/bin:/usr/bin:/bin' });
   } finally {

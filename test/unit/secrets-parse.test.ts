@@ -32,7 +32,10 @@ function configError(pattern: RegExp, forbidden?: string) {
 }
 
 test('parseEnvText names the source and line of a line that is not an assignment, without its text', () => {
-  assert.throws(() => parseEnvText('A=1\nhunter2 secret\nB=2', '.env.production'), configError(/^\.env\.production, line 2: expected KEY=value/, 'hunter2'));
+  assert.throws(
+    () => parseEnvText('A=1\nhunter2 secret\nB=2', '.env.production'),
+    configError(/^\.env\.production, line 2: expected KEY=value/, 'hunter2'),
+  );
 });
 
 test('parseEnvText refuses keys that are not environment variable names', () => {
@@ -54,7 +57,11 @@ test('parseEnvText accepts empty text and comments only', () => {
 test('readEnvValue: $NAME and ${NAME} are references, $$ is a literal $', () => {
   assert.deepEqual(readEnvValue('$DB_PASSWORD'), { kind: 'reference', name: 'DB_PASSWORD', raw: '$DB_PASSWORD' });
   assert.deepEqual(readEnvValue('${DB_PASSWORD}'), { kind: 'reference', name: 'DB_PASSWORD', raw: '${DB_PASSWORD}' });
-  assert.deepEqual(readEnvValue('${op://prod/db/password}'), { kind: 'reference', name: 'op://prod/db/password', raw: '${op://prod/db/password}' });
+  assert.deepEqual(readEnvValue('${op://prod/db/password}'), {
+    kind: 'reference',
+    name: 'op://prod/db/password',
+    raw: '${op://prod/db/password}',
+  });
   assert.deepEqual(readEnvValue('${My Item}'), { kind: 'reference', name: 'My Item', raw: '${My Item}' });
   assert.deepEqual(readEnvValue('$$DB_PASSWORD'), { kind: 'literal', value: '$DB_PASSWORD' });
   assert.deepEqual(readEnvValue('pa$$word'), { kind: 'literal', value: 'pa$word' });

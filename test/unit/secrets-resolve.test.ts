@@ -50,10 +50,7 @@ test('system: an unset reference is an error naming the key, the reference and t
 });
 
 test('system: an empty value is refused (GitHub expands a missing secret to "")', async () => {
-  await assert.rejects(
-    resolveEnv([{ key: 'TOKEN', value: '$EMPTY' }], opts({ env: { EMPTY: '' } })),
-    lookupError([/TOKEN/, /empty/]),
-  );
+  await assert.rejects(resolveEnv([{ key: 'TOKEN', value: '$EMPTY' }], opts({ env: { EMPTY: '' } })), lookupError([/TOKEN/, /empty/]));
 });
 
 test('$$ escapes: no lookup at all for $$NAME', async () => {
@@ -77,7 +74,10 @@ test('all failures are reported, the first as the message, scrubbed of every val
       opts({ adapter: 'doppler', runCommand }),
     ),
     (err: unknown) => {
-      lookupError([/^cannot resolve FIRST_BAD=\$NOPE_1 with the doppler adapter: doppler exited with code 1: NOPE_1 not found/], ['the-good-value'])(err);
+      lookupError(
+        [/^cannot resolve FIRST_BAD=\$NOPE_1 with the doppler adapter: doppler exited with code 1: NOPE_1 not found/],
+        ['the-good-value'],
+      )(err);
       assert.match((err as LocalCommandError).details ?? '', /FIRST_BAD[\s\S]*SECOND_BAD=\$NOPE_2/);
       assert.match((err as LocalCommandError).message, /\[REDACTED\]/);
       return true;
@@ -97,7 +97,10 @@ test('json-env: values come from the JSON object in DEPLOYER_SECRETS (or the nam
     { key: 'DB_PASSWORD', value: 'json-db-pass' },
     { key: 'DB_PORT', value: '5432' },
   ]);
-  const named = await resolveEnv(entries.slice(0, 1), opts({ adapter: 'json-env', jsonEnv: 'GH_SECRETS', env: { GH_SECRETS: JSON_SECRETS } }));
+  const named = await resolveEnv(
+    entries.slice(0, 1),
+    opts({ adapter: 'json-env', jsonEnv: 'GH_SECRETS', env: { GH_SECRETS: JSON_SECRETS } }),
+  );
   assert.deepEqual(named.secrets, ['json-db-pass']);
 });
 
@@ -150,7 +153,10 @@ test('a reference used twice is looked up once', async () => {
     }),
   );
   assert.deepEqual(calls, ['doppler secrets get SHARED --plain']);
-  assert.deepEqual(r.entries.map((e) => e.value), ['shared-value', 'shared-value']);
+  assert.deepEqual(
+    r.entries.map((e) => e.value),
+    ['shared-value', 'shared-value'],
+  );
   assert.deepEqual(r.secrets, ['shared-value']);
 });
 
@@ -161,7 +167,10 @@ test('adapter command lines: doppler scope options, bw session, op reference che
     return 'v';
   };
   await resolveEnv([{ key: 'A', value: '$NAME' }], opts({ adapter: 'doppler', options: { project: 'web', config: 'prd' }, runCommand }));
-  await resolveEnv([{ key: 'A', value: '$item' }], opts({ adapter: 'bitwarden', options: { session_env: 'MY_BW' }, env: { MY_BW: 'sess' }, runCommand }));
+  await resolveEnv(
+    [{ key: 'A', value: '$item' }],
+    opts({ adapter: 'bitwarden', options: { session_env: 'MY_BW' }, env: { MY_BW: 'sess' }, runCommand }),
+  );
   await resolveEnv([{ key: 'A', value: '${op://v/i/f}' }], opts({ adapter: '1password', runCommand }));
   assert.deepEqual(calls, [
     { line: 'doppler secrets get NAME --plain --project web --config prd', session: undefined },

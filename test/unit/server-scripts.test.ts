@@ -36,9 +36,18 @@ function fakeHost(installed: string[], caddyfile: string): Fake {
   };
   stub('sudo', '[ "$1" = -n ] && shift\nexec "$@"');
   stub('dpkg-query', `p=\${@: -1}\ngrep -qxF -- "$p" ${dir}/installed && printf 'install ok installed' || exit 1`);
-  stub('apt-get', `echo "apt-get $*" >> ${log}\nif [ "$1" = install ] || [ "$4" = install ]; then for a in "$@"; do case $a in -*|install) ;; *) echo "$a" >> ${dir}/installed ;; esac; done; fi`);
-  stub('systemctl', `echo "systemctl $*" >> ${log}\ncase "$1 $2" in "is-enabled --quiet") [ -e ${dir}/enabled ] ;; "is-active --quiet") [ -e ${dir}/active ] ;; "enable --quiet") touch ${dir}/enabled ;; "start caddy") touch ${dir}/active ;; esac`);
-  stub('caddy', `echo "caddy $*" >> ${log}\n! grep -q BROKEN "\${@: -1}" || { echo 'Error: adapting config: BROKEN directive' >&2; exit 1; }`);
+  stub(
+    'apt-get',
+    `echo "apt-get $*" >> ${log}\nif [ "$1" = install ] || [ "$4" = install ]; then for a in "$@"; do case $a in -*|install) ;; *) echo "$a" >> ${dir}/installed ;; esac; done; fi`,
+  );
+  stub(
+    'systemctl',
+    `echo "systemctl $*" >> ${log}\ncase "$1 $2" in "is-enabled --quiet") [ -e ${dir}/enabled ] ;; "is-active --quiet") [ -e ${dir}/active ] ;; "enable --quiet") touch ${dir}/enabled ;; "start caddy") touch ${dir}/active ;; esac`,
+  );
+  stub(
+    'caddy',
+    `echo "caddy $*" >> ${log}\n! grep -q BROKEN "\${@: -1}" || { echo 'Error: adapting config: BROKEN directive' >&2; exit 1; }`,
+  );
   const file = join(dir, 'Caddyfile');
   writeFileSync(file, caddyfile);
   return { dir, bin, log, caddyfile: file, sites: join(dir, 'sites'), apps: join(dir, 'srv', 'apps') };
@@ -64,7 +73,10 @@ test('bootstrap changes only what is missing, and a second run changes nothing (
     `created ${f.apps} (owned by ${spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim()})`,
   ]);
   // The user's site is kept, the import appended on its own line.
-  assert.equal(readFileSync(f.caddyfile, 'utf8'), `:80 {\n\trespond "hi"\n}\n# Added by deployer server bootstrap: one site file per app and stage.\nimport ${f.sites}/*.caddy\n`);
+  assert.equal(
+    readFileSync(f.caddyfile, 'utf8'),
+    `:80 {\n\trespond "hi"\n}\n# Added by deployer server bootstrap: one site file per app and stage.\nimport ${f.sites}/*.caddy\n`,
+  );
   assert.equal(existsSync(`${f.caddyfile}.deployer-tmp`), false);
   const calls = readFileSync(f.log, 'utf8');
   assert.match(calls, /^apt-get update -q$/m);
@@ -87,7 +99,10 @@ test('bootstrap reloads a running caddy after adding the import line', () => {
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.report.changed.includes('reloaded caddy'), r.report.changed.join('; '));
   assert.match(readFileSync(f.log, 'utf8'), /^systemctl reload caddy$/m);
-  assert.equal(readFileSync(f.caddyfile, 'utf8'), `# Added by deployer server bootstrap: one site file per app and stage.\nimport ${f.sites}/*.caddy\n`);
+  assert.equal(
+    readFileSync(f.caddyfile, 'utf8'),
+    `# Added by deployer server bootstrap: one site file per app and stage.\nimport ${f.sites}/*.caddy\n`,
+  );
 });
 
 test('a Caddyfile Caddy rejects is left exactly as it was', () => {
@@ -118,7 +133,10 @@ test('create-user: names checked before anything runs; sudoers file has no dot i
   }
   assert.equal(checkUserName('ci-bot_2'), 'ci-bot_2');
   assert.equal(sudoersPath('ci-bot'), '/etc/sudoers.d/90-deployer-ci-bot');
-  assert.equal(sudoersContent('ci-bot'), '# Written by deployer server create-user: passwordless sudo for ci-bot.\nci-bot ALL=(ALL) NOPASSWD:ALL\n');
+  assert.equal(
+    sudoersContent('ci-bot'),
+    '# Written by deployer server create-user: passwordless sudo for ci-bot.\nci-bot ALL=(ALL) NOPASSWD:ALL\n',
+  );
   const script = renderCreateUserScript('ci-bot');
   assert.match(script, /visudo -cqf "\$sudoers\.deployer-tmp"/);
   const syntax = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' });
@@ -126,6 +144,11 @@ test('create-user: names checked before anything runs; sudoers file has no dot i
 });
 
 test('server markers: changes, unchanged, failure, end', () => {
-  assert.deepEqual(parseServerOutput('noise\n@@ok a\n@@changed b c\n@@fail d\n'), { changed: ['b c'], unchanged: ['a'], error: 'd', ended: false });
+  assert.deepEqual(parseServerOutput('noise\n@@ok a\n@@changed b c\n@@fail d\n'), {
+    changed: ['b c'],
+    unchanged: ['a'],
+    error: 'd',
+    ended: false,
+  });
   assert.equal(parseServerOutput('@@end\n').ended, true);
 });

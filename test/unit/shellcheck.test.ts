@@ -39,8 +39,12 @@ test('bash -n: every shell script parses', () => {
 
 const hasShellcheck = spawnSync('shellcheck', ['--version']).status === 0;
 
-test('shellcheck reports nothing on any shell script', { skip: !hasShellcheck && !process.env.CI ? 'shellcheck is not installed (CI installs it)' : false }, () => {
-  assert.ok(hasShellcheck, 'shellcheck is not installed: scripts/setup.sh installs the Debian package');
-  const r = spawnSync('shellcheck', ['--shell=bash', '--format=gcc', ...files], { encoding: 'utf8', cwd: root });
-  assert.equal(r.status, 0, `shellcheck findings:\n${r.stdout}${r.stderr}`);
-});
+test(
+  'shellcheck reports nothing on any shell script',
+  { skip: !hasShellcheck && !process.env.CI ? 'shellcheck is not installed (CI installs it)' : false },
+  () => {
+    assert.ok(hasShellcheck, 'shellcheck is not installed: scripts/setup.sh installs the Debian package');
+    const r = spawnSync('shellcheck', ['--shell=bash', '--format=gcc', ...files], { encoding: 'utf8', cwd: root });
+    assert.equal(r.status, 0, `shellcheck findings:\n${r.stdout}${r.stderr}`);
+  },
+);

@@ -29,15 +29,31 @@ proxyjump ops@bastion:2200,inner
 `;
 
 const host = (over: Partial<HostConfig> = {}): HostConfig => ({
-  name: 'app-prod', address: 'app-prod', user: 'deploy', port: 22, hostKeyPolicy: 'strict', domains: [], defaulted: ['user', 'port'], ...over,
+  name: 'app-prod',
+  address: 'app-prod',
+  user: 'deploy',
+  port: 22,
+  hostKeyPolicy: 'strict',
+  domains: [],
+  defaulted: ['user', 'port'],
+  ...over,
 });
 
 test('ssh -G minus OpenSSH defaults gives only what the config set', () => {
   const v = valuesFromDumps(resolved, defaults);
-  assert.deepEqual({ ...v, via: undefined }, {
-    hostname: '10.0.0.5', user: 'deploy', port: 2222, identityFiles: ['/keys/prod'], identitiesOnly: true,
-    userKnownHostsFiles: ['/keys/known_prod'], proxyJump: ['ops@bastion:2200', 'inner'], via: undefined,
-  });
+  assert.deepEqual(
+    { ...v, via: undefined },
+    {
+      hostname: '10.0.0.5',
+      user: 'deploy',
+      port: 2222,
+      identityFiles: ['/keys/prod'],
+      identitiesOnly: true,
+      userKnownHostsFiles: ['/keys/known_prod'],
+      proxyJump: ['ops@bastion:2200', 'inner'],
+      via: undefined,
+    },
+  );
   const none = valuesFromDumps(defaults, defaults);
   assert.deepEqual([none.hostname, none.user, none.port, none.identityFiles, none.proxyJump], [undefined, undefined, undefined, [], []]);
 });
@@ -52,7 +68,7 @@ test('values written in deployer.toml win over ~/.ssh/config', () => {
   assert.equal(applySshConfig(host(), v, { DEPLOYER_KNOWN_HOSTS: 'x' }).knownHosts, undefined);
 });
 
-test('ProxyJump hops: user@host:port from the spec, the rest from each hop\'s own Host block', async () => {
+test("ProxyJump hops: user@host:port from the spec, the rest from each hop's own Host block", async () => {
   const dumps: Record<string, string> = {
     'app-prod': resolved,
     bastion: 'user ops\nhostname 203.0.113.7\nport 22\nuserknownhostsfile /keys/known_bastion\n',
@@ -63,11 +79,14 @@ test('ProxyJump hops: user@host:port from the spec, the rest from each hop\'s ow
     return args.includes('/dev/null') ? defaults.replace('app-prod', alias) : dumps[alias];
   };
   const route = await resolveRoute(host(), {}, run);
-  assert.deepEqual(route.jumps?.map((j) => `${j.user}@${j.address}:${j.port} ${j.knownHosts}`), [
-    'ops@203.0.113.7:2200 /keys/known_bastion',
-    // No UserKnownHostsFile of its own: checked against the target's.
-    'jumper@127.0.0.1:22 /keys/known_prod',
-  ]);
+  assert.deepEqual(
+    route.jumps?.map((j) => `${j.user}@${j.address}:${j.port} ${j.knownHosts}`),
+    [
+      'ops@203.0.113.7:2200 /keys/known_bastion',
+      // No UserKnownHostsFile of its own: checked against the target's.
+      'jumper@127.0.0.1:22 /keys/known_prod',
+    ],
+  );
 });
 
 test('without an ssh binary the ssh-config parser reads ~/.ssh/config, Include included', async () => {
@@ -76,10 +95,16 @@ test('without an ssh binary the ssh-config parser reads ~/.ssh/config, Include i
   try {
     mkdirSync(join(home, '.ssh', 'conf.d'), { recursive: true });
     writeFileSync(join(home, '.ssh', 'config'), 'Include conf.d/*.conf\n\nHost *\n  IdentitiesOnly yes\n');
-    writeFileSync(join(home, '.ssh', 'conf.d', 'prod.conf'), 'Host app-prod\n  HostName 10.0.0.9\n  Port 2200\n  User ops\n  IdentityFile ~/.ssh/prod\n  ProxyJump bastion\n');
+    writeFileSync(
+      join(home, '.ssh', 'conf.d', 'prod.conf'),
+      'Host app-prod\n  HostName 10.0.0.9\n  Port 2200\n  User ops\n  IdentityFile ~/.ssh/prod\n  ProxyJump bastion\n',
+    );
     process.env.HOME = home;
     const v = await readSshConfig('app-prod', () => undefined);
-    assert.deepEqual([v.hostname, v.port, v.user, v.identityFiles, v.identitiesOnly, v.proxyJump], ['10.0.0.9', 2200, 'ops', ['~/.ssh/prod'], true, ['bastion']]);
+    assert.deepEqual(
+      [v.hostname, v.port, v.user, v.identityFiles, v.identitiesOnly, v.proxyJump],
+      ['10.0.0.9', 2200, 'ops', ['~/.ssh/prod'], true, ['bastion']],
+    );
     assert.match(v.via, /ssh-config parser/);
     assert.equal(applySshConfig(host(), v, {}).identityFiles?.[0], join(home, '.ssh', 'prod'));
   } finally {

@@ -19,7 +19,10 @@ function host() {
   mkdirSync(bin);
   writeFileSync(join(bin, 'sudo'), '#!/bin/bash\n[ "$1" = -n ] && shift\nexec "$@"\n');
   // list-units answers with two running replicas of the template.
-  writeFileSync(join(bin, 'systemctl'), `#!/bin/bash\necho "systemctl $*" >> ${JSON.stringify(log)}\nif [ "$1" = list-units ]; then printf '%s\\n' 'shop-web@8000.service loaded active running x' 'shop-web@8001.service loaded active running x'; fi\n`);
+  writeFileSync(
+    join(bin, 'systemctl'),
+    `#!/bin/bash\necho "systemctl $*" >> ${JSON.stringify(log)}\nif [ "$1" = list-units ]; then printf '%s\\n' 'shop-web@8000.service loaded active running x' 'shop-web@8001.service loaded active running x'; fi\n`,
+  );
   for (const f of ['sudo', 'systemctl']) chmodSync(join(bin, f), 0o755);
   const appDir = join(d, 'apps', 'shop');
   const unitDir = join(d, 'units');
@@ -30,9 +33,19 @@ function host() {
   writeFileSync(join(appDir, 'v2', '.env'), 'A=1\n');
   writeFileSync(join(unitDir, 'shop-web@.service'), 'old web\n');
   writeFileSync(join(unitDir, 'shop-old.service'), 'old\n');
-  const L = { appDir, current: join(appDir, 'current'), unitDir, caddySite: join(d, 'sites', 'shop.caddy'), releaseDirName: (v: string) => `v${v}` } as unknown as Layout;
+  const L = {
+    appDir,
+    current: join(appDir, 'current'),
+    unitDir,
+    caddySite: join(d, 'sites', 'shop.caddy'),
+    releaseDirName: (v: string) => `v${v}`,
+  } as unknown as Layout;
   const run = (steps: Step[]) => {
-    const r = spawnSync('bash', ['-s'], { input: renderScript({ phaseLock: join(d, 'phase.lock'), steps }), encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const r = spawnSync('bash', ['-s'], {
+      input: renderScript({ phaseLock: join(d, 'phase.lock'), steps }),
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
     const calls = existsSync(log) ? readFileSync(log, 'utf8') : '';
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, calls };
   };
@@ -41,12 +54,16 @@ function host() {
 
 test('activate: removes and installs the units it names, reloads systemd, switches, stops a scaled-down replica, restarts, installs the site', () => {
   const h = host();
-  const steps = activateSteps(h.L, { units: { 'shop-web@.service': 'old web\n', 'shop-old.service': 'old\n' } }, {
-    releaseDirName: 'v2',
-    units: { 'shop-web@.service': 'new web\n' },
-    caddySite: 'new site\n',
-    instances: 'restart shop-web@8000.service\n',
-  });
+  const steps = activateSteps(
+    h.L,
+    { units: { 'shop-web@.service': 'old web\n', 'shop-old.service': 'old\n' } },
+    {
+      releaseDirName: 'v2',
+      units: { 'shop-web@.service': 'new web\n' },
+      caddySite: 'new site\n',
+      instances: 'restart shop-web@8000.service\n',
+    },
+  );
   const r = h.run(steps);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   assert.equal(readFileSync(join(h.unitDir, 'shop-web@.service'), 'utf8'), 'new web\n');
@@ -63,16 +80,39 @@ test('activate: removes and installs the units it names, reloads systemd, switch
     'systemctl restart -- shop-web@8000.service',
     'systemctl reload caddy',
   ]);
-  for (const m of ['@@unit-removed shop-old.service', '@@unit-changed shop-web@.service', '@@daemon-reload', '@@unit-stopped shop-web@8001.service', '@@restarted shop-web@8000.service', '@@caddy-reload', '@@done']) {
+  for (const m of [
+    '@@unit-removed shop-old.service',
+    '@@unit-changed shop-web@.service',
+    '@@daemon-reload',
+    '@@unit-stopped shop-web@8001.service',
+    '@@restarted shop-web@8000.service',
+    '@@caddy-reload',
+    '@@done',
+  ]) {
     assert.ok(r.stdout.includes(m), `${m} missing from:\n${r.stdout}`);
   }
 });
 
 test('nothing changed: no unit is touched, systemd and Caddy are not reloaded, the services still restart', () => {
   const h = host();
-  const r = h.run(activateSteps(h.L, { units: { 'shop-api.service': 'api\n' }, caddySite: 'site\n' }, { releaseDirName: 'v2', units: { 'shop-api.service': 'api\n' }, caddySite: 'site\n', instances: 'restart shop-api.service\nstart shop-api.socket\n' }));
+  const r = h.run(
+    activateSteps(
+      h.L,
+      { units: { 'shop-api.service': 'api\n' }, caddySite: 'site\n' },
+      {
+        releaseDirName: 'v2',
+        units: { 'shop-api.service': 'api\n' },
+        caddySite: 'site\n',
+        instances: 'restart shop-api.service\nstart shop-api.socket\n',
+      },
+    ),
+  );
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(r.calls.trim().split('\n'), ['systemctl enable --quiet -- shop-api.service shop-api.socket', 'systemctl restart -- shop-api.service', 'systemctl start -- shop-api.socket']);
+  assert.deepEqual(r.calls.trim().split('\n'), [
+    'systemctl enable --quiet -- shop-api.service shop-api.socket',
+    'systemctl restart -- shop-api.service',
+    'systemctl start -- shop-api.socket',
+  ]);
 });
 
 test('deactivate removes every unit of the app, the site and the current link', () => {

@@ -46,7 +46,8 @@ test('deb822 sources: the entry naming the suite, else the main archive entry (n
 });
 
 test('one-line sources.list, with options in brackets', () => {
-  const list = 'deb http://security.example.org/debian-security bookworm-security main\ndeb [arch=amd64] http://old.example.net/debian bookworm main\n';
+  const list =
+    'deb http://security.example.org/debian-security bookworm-security main\ndeb [arch=amd64] http://old.example.net/debian bookworm main\n';
   assert.equal(mirror('trixie', { 'sources.list': list }), 'http://old.example.net/debian');
 });
 

@@ -37,7 +37,11 @@ test('run by sh it writes stdin to the file, or keeps a prefix and appends, and 
 test('progress: at most every 1% or 250 ms, one byte short of total until done', () => {
   const seen: Array<[number, number]> = [];
   let now = 1_000_000;
-  const p = progressThrottle(1000, (b, t) => seen.push([b, t]), () => now);
+  const p = progressThrottle(
+    1000,
+    (b, t) => seen.push([b, t]),
+    () => now,
+  );
   p.sent(1); // first report
   p.sent(5); // < 1% and no time passed: dropped
   p.sent(11); // 1% more
@@ -45,7 +49,13 @@ test('progress: at most every 1% or 250 ms, one byte short of total until done',
   p.sent(12); // 250 ms later
   p.sent(1000); // all read, not yet on the host
   p.done();
-  assert.deepEqual(seen, [[1, 1000], [11, 1000], [12, 1000], [999, 1000], [1000, 1000]]);
+  assert.deepEqual(seen, [
+    [1, 1000],
+    [11, 1000],
+    [12, 1000],
+    [999, 1000],
+    [1000, 1000],
+  ]);
   const empty: Array<[number, number]> = [];
   progressThrottle(0, (b, t) => empty.push([b, t])).done();
   assert.deepEqual(empty, [[0, 0]]);

@@ -2,18 +2,34 @@ import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { formatVersions, lastGood, parseVersions, recordRelease, selectPrune, type ReleaseRecord } from '../../src/plan/versions.js';
 
-const rec = (version: string, status: ReleaseRecord['status'] = 'good'): ReleaseRecord => ({ version, status, time: 't', sha: 's', by: 'me' });
+const rec = (version: string, status: ReleaseRecord['status'] = 'good'): ReleaseRecord => ({
+  version,
+  status,
+  time: 't',
+  sha: 's',
+  by: 'me',
+});
 
 test('.versions round-trips, newest first', () => {
   const records = recordRelease(recordRelease([rec('1')], rec('2', 'failed')), rec('3'));
   const back = parseVersions(formatVersions(records));
-  assert.deepEqual(back.map((r) => [r.version, r.status]), [['3', 'good'], ['2', 'failed'], ['1', 'good']]);
+  assert.deepEqual(
+    back.map((r) => [r.version, r.status]),
+    [
+      ['3', 'good'],
+      ['2', 'failed'],
+      ['1', 'good'],
+    ],
+  );
   assert.equal(lastGood(back, '3')?.version, '1');
 });
 
 test('recording a version again moves it to the top without a duplicate', () => {
   const records = recordRelease([rec('2'), rec('1')], rec('1'));
-  assert.deepEqual(records.map((r) => r.version), ['1', '2']);
+  assert.deepEqual(
+    records.map((r) => r.version),
+    ['1', '2'],
+  );
 });
 
 test('prune keeps N newest, never current or last good, drops failed first', () => {

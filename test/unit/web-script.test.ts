@@ -75,22 +75,44 @@ test('dp_web_start links each port to the release, cancels a pending drain, star
   const stub = stubHost();
   const app = join(stub.dir, 'app dir');
   mkdirSync(app);
-  const r = await bash(stub, ['dp_web_start', app, 'v1.2.3', 'hello-web-drain', 'hello-web@8002.service', '8002', 'hello-web@8003.service', '8003']);
+  const r = await bash(stub, [
+    'dp_web_start',
+    app,
+    'v1.2.3',
+    'hello-web-drain',
+    'hello-web@8002.service',
+    '8002',
+    'hello-web@8003.service',
+    '8003',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readlinkSync(join(app, '.web', '8002')), '../v1.2.3');
   assert.equal(readlinkSync(join(app, '.web', '8003')), '../v1.2.3');
   const log = stub.log();
-  assert.ok(log.indexOf('systemctl stop -- hello-web-drain.timer hello-web-drain.service') < log.indexOf('systemctl start -- hello-web@8002.service hello-web@8003.service'), log.join('\n'));
+  assert.ok(
+    log.indexOf('systemctl stop -- hello-web-drain.timer hello-web-drain.service') <
+      log.indexOf('systemctl start -- hello-web@8002.service hello-web@8003.service'),
+    log.join('\n'),
+  );
   assert.ok(log.includes('systemctl stop -- hello-web@8002.service'), 'a leftover instance is stopped before its link changes');
   assert.match(r.stdout, /^@@web-started hello-web@8002\.service hello-web@8003\.service$/m);
 });
 
-test('dp_web_gate passes once every instance answers its health check with the site\'s Host header', async () => {
+test("dp_web_gate passes once every instance answers its health check with the site's Host header", async () => {
   const stub = stubHost();
   let n = 0;
   const s = await server(() => (++n < 3 ? 503 : 200)); // warming up, then healthy
   try {
-    const r = await bash(stub, ['dp_web_gate', '5000', '200', '/healthz', '200', 'shop.example.com', 'hello-web@8002.service', String(s.port)]);
+    const r = await bash(stub, [
+      'dp_web_gate',
+      '5000',
+      '200',
+      '/healthz',
+      '200',
+      'shop.example.com',
+      'hello-web@8002.service',
+      String(s.port),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /@@web-healthy hello-web@8002\.service/);
     assert.ok(s.hosts.length >= 3);
@@ -140,14 +162,27 @@ test('dp_web_gate without a health path: any HTTP answer will do; nothing listen
   assert.match(closed.stderr, /answered nothing/);
 });
 
-test('dp_web_commit enables the new slot, and schedules the old one\'s stop after the drain', async () => {
+test("dp_web_commit enables the new slot, and schedules the old one's stop after the drain", async () => {
   const stub = stubHost();
-  const r = await bash(stub, ['dp_web_commit', 'hello-web-drain', '10', 'hello-web@8002.service', '--', 'hello-web@8000.service', 'hello-web.service']);
+  const r = await bash(stub, [
+    'dp_web_commit',
+    'hello-web-drain',
+    '10',
+    'hello-web@8002.service',
+    '--',
+    'hello-web@8000.service',
+    'hello-web.service',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const log = stub.log();
   assert.ok(log.includes('systemctl enable --quiet -- hello-web@8002.service'), log.join('\n'));
   assert.ok(log.includes('systemctl disable --quiet -- hello-web@8000.service hello-web.service'));
-  assert.ok(log.includes('systemd-run --quiet --unit=hello-web-drain --on-active=10s --timer-property=AccuracySec=100ms -- systemctl stop -- hello-web@8000.service hello-web.service'), log.join('\n'));
+  assert.ok(
+    log.includes(
+      'systemd-run --quiet --unit=hello-web-drain --on-active=10s --timer-property=AccuracySec=100ms -- systemctl stop -- hello-web@8000.service hello-web.service',
+    ),
+    log.join('\n'),
+  );
   assert.ok(!log.some((l) => /^systemctl stop .*hello-web@8000/.test(l)), 'not stopped before the drain');
 
   const now = stubHost();

@@ -9,10 +9,7 @@ export function createOnePasswordAdapter(ctx: AdapterContext): SecretAdapter {
   return {
     async resolve(name) {
       if (!name.startsWith('op://')) {
-        throw new SecretLookupError(
-          '1Password references look like op://vault/item/field',
-          'write the value as ${op://vault/item/field}',
-        );
+        throw new SecretLookupError('1Password references look like op://vault/item/field', 'write the value as ${op://vault/item/field}');
       }
       return readFromCli(ctx, 'op', ['read', name], HINT);
     },
