@@ -19,8 +19,6 @@ import { defineLockCommands } from './lock.js';
 import { defineTemplatesCommands } from './templates.js';
 
 export function registerCommands(program: Command, ctx: ContextFactory): void {
-  void program;
-  void ctx;
   defineDeployCommands(program, ctx);
   defineRollbackCommand(program, ctx);
   definePruneCommand(program, ctx);
