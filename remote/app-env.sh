@@ -38,16 +38,18 @@ unit_port() {
   set +f
   return 1
 }
-inst="$appdir/current/.deployer/instances"
+# The release's units: `instances`, and with blue-green its web instances in
+# the slot it serves from (`web-instances`, named by their ports).
 port='' fallback=''
-if [ -f "$inst" ]; then
+for inst in "$appdir/current/.deployer/web-instances" "$appdir/current/.deployer/instances"; do
+  [ -f "$inst" ] || continue
   while read -r _ unit; do
     case $unit in "$web".service | "$web"@*.service) ;; *) continue ;; esac
     p=$(unit_port "$unit") || continue
     [ -n "$fallback" ] || fallback=$p
-    if systemctl is-active --quiet -- "$unit" 2>/dev/null; then port=$p; break; fi
+    if systemctl is-active --quiet -- "$unit" 2>/dev/null; then port=$p; break 2; fi
   done <"$inst"
-fi
+done
 port=${port:-$fallback}
 if [ -n "$port" ]; then export PORT="$port"; fi
 # The app's data dir (uploads, SQLite), as its units have it.

@@ -90,6 +90,13 @@ test('PORT comes from the live web unit: the first active instance, else the fir
     'shop-worker.service': { port: '7000', active: true },
   });
   assert.equal(run(d, printPort).stdout, 'unset\n');
+  // Blue-green: the release's web instances are listed in web-instances, not in instances.
+  d = appDir('restart shop-worker.service\n', {
+    'shop-web@8002.service': { port: '8002', active: true },
+    'shop-worker.service': { port: '7000', active: true },
+  });
+  writeFileSync(join(d, 'v1', '.deployer', 'web-instances'), 'restart shop-web@8002.service\n');
+  assert.equal(run(d, printPort).stdout, '8002\n');
 });
 
 test('the process-group marker: printed first on stderr, the group the command runs in, and taken out of the stream', () => {
