@@ -152,7 +152,8 @@ test('stage "admin" of app "shop" and the app "shop-admin" cannot take each othe
   );
   const units = await elsewhere.run(['deploy', '--stage', 'admin']);
   assert.equal(units.code, 4, out(units));
-  assert.match(out(units), /shop-admin-web\.service (belongs to|was not created by)/);
+  // The web unit is the blue-green template shop-admin-web@.service (shop-admin-web.service with strategy = "restart").
+  assert.match(out(units), /shop-admin-web@?\.service (belongs to|was not created by)/);
   // Its down removes only its own (empty) app dir: not shop-admin's units or site.
   const down2 = await elsewhere.run(['down', '--stage', 'admin', '--yes']);
   assert.equal(down2.code, 0, out(down2));
