@@ -234,17 +234,19 @@ export async function switchHosts(flow: Flow, planned: Planned[]): Promise<Switc
 }
 
 /**
- * 5b. The HTTP health check of each host whose units came up. Blue-green: the
- * new instances passed their gate on the host before traffic moved; this is
- * the site itself, through Caddy, as a visitor reaches it.
+ * 5b. The HTTP check of each host whose units came up: the site itself,
+ * through Caddy, as a visitor reaches it. Blue-green: the new instances passed
+ * their gate on the host before traffic moved; restart: the app's own health
+ * check on its port comes first.
  */
 export async function verifyHosts(flow: Flow, switched: Switched[]): Promise<Verified[]> {
   const { ctx, config } = flow;
   const results = await mapLimit(switched, config.parallel, async (s): Promise<Verified> => {
     if (!s.switch?.ready) return { ...s, healthy: false };
-    const h = usesBlueGreen(config)
-      ? await visitSite(s.remote, config, s.host, (ms) => ctx.clock.sleep(ms))
-      : await checkHealth(s.remote, config, ctx.clock, s.host);
+    const visit = () => visitSite(s.remote, config, s.host, (ms) => ctx.clock.sleep(ms));
+    // Restart: the app on its port first (it just restarted), then the site as a visitor reaches it.
+    const app = usesBlueGreen(config) ? undefined : await checkHealth(s.remote, config, ctx.clock, s.host);
+    const h = app && !app.ok ? app : await visit();
     if (h.ok && h.error) ctx.reporter.info(h.error, s.host.name);
     if (h.ok) return { ...s, healthy: true };
     ctx.reporter.error(`health check failed: ${h.error}`, s.host.name);

@@ -83,7 +83,8 @@ test('a deploy to two hosts runs every phase in order, commits both and ends wit
   for (const h of Object.values(r.hosts)) {
     assert.deepEqual(h.calls.slice(1), ['upload 6', 'prepare', 'switch', 'decide commit']);
     assert.ok(h.lockReleased && h.closed);
-    assert.deepEqual(h.hostHeaders, ['shop.example']);
+    // makeConfig deploys by restart: the app on its own port, then the site through Caddy as a visitor.
+    assert.deepEqual(h.hostHeaders, ['shop.example', 'shop.example']);
   }
   assert.deepEqual(r.paused, ['locked', 'uploaded', 'prepared', 'switched', 'verified']);
   const result = r.events.at(-1)!;
@@ -249,7 +250,7 @@ test('health_check.host chooses the Host header the check sends', async () => {
     }),
   );
   assert.equal(r.error, undefined);
-  assert.deepEqual(r.hosts.h1.hostHeaders, ['internal.example']);
+  assert.deepEqual(r.hosts.h1.hostHeaders, ['internal.example', 'internal.example']);
 });
 
 test('on_failure and always hooks: remote on the failed host (and always on every host), then local, with the version and outcome', async () => {
