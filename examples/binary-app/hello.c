@@ -7,6 +7,8 @@
  * Fault switches, for deployer's own tests of its rollback:
  *   HELLO_EXIT_AT_START=1   exits 1 at once (a release that cannot start)
  *   HELLO_HEALTH_STATUS=500 answers /healthz with that status (an unhealthy release)
+ *   HELLO_UNHEALTHY_PORT=N  answers /healthz with 500 only in the instance whose
+ *                           PORT is N (one bad replica out of several)
  *   HELLO_SLOW=1            a slow app: starts listening only after 3 s, and one
  *                           request to / in ten takes 1.5 s and says so in a header
  *                           X-Hello-Slow: 1 (for zero-downtime tests and the benchmark)
@@ -106,7 +108,9 @@ static void serve(int fd) {
   }
   else if (strcmp(path, "/healthz") == 0) {
     const char *st = getenv("HELLO_HEALTH_STATUS");
-    if (st && *st && strcmp(st, "200") != 0) reply(fd, st, "unhealthy\n");
+    const char *bad_port = getenv("HELLO_UNHEALTHY_PORT"), *port = getenv("PORT");
+    if (bad_port && *bad_port && port && strcmp(bad_port, port) == 0) reply(fd, "500 Internal Server Error", "unhealthy\n");
+    else if (st && *st && strcmp(st, "200") != 0) reply(fd, st, "unhealthy\n");
     else reply(fd, "200 OK", "ok\n");
   } else if (strncmp(path, "/env/", 5) == 0 && getenv("HELLO_DEBUG_ENV") && strcmp(getenv("HELLO_DEBUG_ENV"), "1") == 0) {
     const char *v = getenv(path + 5);
@@ -148,7 +152,8 @@ int main(void) {
   sigaddset(&term, SIGTERM);
   sigaddset(&term, SIGINT);
   int lfd = listen_socket();
-  printf("hello-bin %s listening\n", VERSION);
+  const char *listen_port = getenv("PORT");
+  printf("hello-bin %s listening%s%s\n", VERSION, listen_port && *listen_port ? " on port " : "", listen_port && *listen_port ? listen_port : "");
   while (!stopping) {
     int fd = accept(lfd, NULL, NULL);
     if (fd < 0) {
