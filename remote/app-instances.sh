@@ -4,20 +4,27 @@
 # the deploy started. Keeps the units whose name starts with one of the
 # BASE... arguments (`<base>.` or `<base>@`); no BASE keeps them all.
 #
-# Sets: inst (the instances file), all, restart, start (unit names).
+# Sets: inst (the instances file), all, restart, start (unit names), and web:
+# a blue-green web process's live instances, listed apart in `web-instances`
+# (written when its switch committed), which `app restart` rolls one by one.
 dp_read_instances() { # APPDIR BASE...
-  local act unit keep b
+  local act unit keep b src isweb=0
   inst="$1/current/.deployer/instances"
   shift
-  all=() restart=() start=()
+  all=() restart=() start=() web=()
   [ -f "$inst" ] || return 0
-  # A blue-green web process lists its live instances apart (written when its switch committed).
-  while read -r act unit; do
-    [ -n "$unit" ] || continue
-    keep=$(( $# == 0 ))
-    for b in "$@"; do case $unit in "$b".*|"$b"@*) keep=1 ;; esac; done
-    [ $keep = 1 ] || continue
-    all+=("$unit")
-    if [ "$act" = start ]; then start+=("$unit"); else restart+=("$unit"); fi
-  done < <(cat -- "$inst" "${inst%/*}/web-instances" 2>/dev/null)
+  for src in "$inst" "${inst%/*}/web-instances"; do
+    [ -f "$src" ] || continue
+    while read -r act unit; do
+      [ -n "$unit" ] || continue
+      keep=$(( $# == 0 ))
+      for b in "$@"; do case $unit in "$b".*|"$b"@*) keep=1 ;; esac; done
+      [ $keep = 1 ] || continue
+      all+=("$unit")
+      if [ $isweb = 1 ]; then web+=("$unit")
+      elif [ "$act" = start ]; then start+=("$unit")
+      else restart+=("$unit"); fi
+    done <"$src"
+    isweb=1
+  done
 }

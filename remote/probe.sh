@@ -129,6 +129,8 @@ if [ -d "$appdir" ]; then
     for f in "$d"/.deployer/units/*; do [ -f "$f" ] && echo "@@release-unit $v ${f##*/} $(b64 "$f")"; done
     [ -f "$d/.deployer/caddy.site" ] && echo "@@release-site $v $(b64 "$d/.deployer/caddy.site")"
     [ -f "$d/.deployer/instances" ] && echo "@@release-instances $v $(b64 "$d/.deployer/instances")"
+    # Blue-green: the web instances it ran with when it was live (a rollback brings back as many).
+    [ -f "$d/.deployer/web-instances" ] && echo "@@release-web-instances $v $(b64 "$d/.deployer/web-instances")"
   done
   [ -f "$appdir/.versions" ] && echo "@@versions $(b64 "$appdir/.versions")"
   # stdin is this script: the child shell must not read it.

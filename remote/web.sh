@@ -103,6 +103,15 @@ dp_web_commit() { # DRAIN_UNIT DRAIN_SEC NEW_UNIT... -- OLD_UNIT...: the new slo
   old=("$@")
   # Only the live slot starts at boot.
   sudo -n systemctl enable --quiet -- "${new[@]}" || return 1
+  # Any other running instance of the template goes with the old slot: after a
+  # replicas change (3 -> 1) the live instances were on ports of the old
+  # layout, which the old slot as the new config sees it does not all name.
+  local u n listed
+  while read -r u _; do
+    listed=0
+    for n in "${new[@]}" "${old[@]}"; do [ "$u" = "$n" ] && listed=1; done
+    [ $listed = 1 ] || old+=("$u")
+  done < <(systemctl list-units --plain --no-legend -- "${new[0]%%@*}@*.service" 2>/dev/null)
   [ ${#old[@]} -gt 0 ] || return 0
   sudo -n systemctl disable --quiet -- "${old[@]}" 2>/dev/null
   sudo -n systemctl stop -- "$drain.timer" "$drain.service" 2>/dev/null

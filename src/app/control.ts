@@ -9,6 +9,7 @@
 // reads the state.
 import type { Context } from '../context.js';
 import { RemoteCommandError } from '../errors.js';
+import { healthCheckHost } from '../config/healthHost.js';
 import { findMarker, Marker, parseMarkers } from '../remote/protocol.js';
 import { forEachHost } from '../deploy/connect.js';
 import { loadCommandConfig } from '../deploy/load.js';
@@ -17,6 +18,20 @@ import { selectUnitBases } from './processes.js';
 import { renderControlScript, type UnitAction } from './scripts.js';
 
 const DONE: Record<UnitAction, string> = { start: 'started', stop: 'stopped', restart: 'restarted' };
+
+// A blue-green web process restarts its live instances one at a time, each
+// answering its health check before the next, so the site keeps answering;
+// a single instance has nobody to cover for it, and the output says so.
+type WebRestart = { mode: 'rolling' | 'in-place'; units: string[] };
+const WEB_RESTART: Record<WebRestart['mode'], string> = {
+  rolling: 'the web instances one at a time, each answering its health check before the next',
+  'in-place': 'the only web instance, in place: requests wait until it is back; with replicas = 2 or more the restart is rolling',
+};
+
+function webRestartOf(arg: string | undefined): WebRestart | undefined {
+  const [mode, ...units] = (arg ?? '').split(' ');
+  return mode === 'rolling' || mode === 'in-place' ? { mode, units } : undefined;
+}
 
 export async function runControl(ctx: Context, action: UnitAction, opts: { process?: string; lockWait: number }): Promise<void> {
   const config = loadCommandConfig(ctx);
@@ -28,6 +43,11 @@ export async function runControl(ctx: Context, action: UnitAction, opts: { proce
       bases,
       sshUser: h.host.user,
       waitSec: Math.min(30, config.healthCheck.timeout),
+      health: {
+        path: config.healthCheck.path ?? '',
+        status: config.healthCheck.status,
+        host: healthCheckHost(config, h.host) ?? '',
+      },
     });
     const r = await h.session.exec('bash -s', { stdin: script });
     const markers = parseMarkers(r.stdout);
@@ -46,14 +66,15 @@ export async function runControl(ctx: Context, action: UnitAction, opts: { proce
         hint: "deployer app logs shows more of the units' logs",
       });
     }
+    const web = webRestartOf(findMarker(markers, Marker.webRestart));
     ctx.reporter.emit({
       type: 'phase',
       host: h.host.name,
       phase: action,
-      label: `${DONE[action]} ${states.map((s) => s.unit).join(', ')}`,
+      label: `${DONE[action]} ${states.map((s) => s.unit).join(', ')}${web ? ` (${WEB_RESTART[web.mode]})` : ''}`,
       status: 'done',
     });
-    return { host: h.host.name, units: states };
+    return { host: h.host.name, units: states, ...(web ? { webRestart: web.mode } : {}) };
   });
   ctx.reporter.emit({ type: 'result', command: `app ${action}`, ok: true, data: { app: config.appName, hosts: results } });
 }

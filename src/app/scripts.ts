@@ -33,20 +33,38 @@ export interface ControlRequest {
   /** Unit stems to act on; empty: every unit of the app. */
   bases: readonly string[];
   sshUser: string;
-  /** Seconds to wait for started units to be active. */
+  /** Seconds to wait for started units to be active (and for each rolled web instance to answer). */
   waitSec: number;
+  /**
+   * The health check a blue-green web instance must pass on its own port
+   * before a rolling restart moves to the next: path ('' : any HTTP answer),
+   * status, Host header ('' : 127.0.0.1:PORT).
+   */
+  health: { path: string; status: number; host: string };
 }
 
 /**
  * Stdin for `bash -s` (remote/app-control.sh): systemctl start/stop/restart
  * on the release's units, then `@@state UNIT STATE` for each; exits 1 when a
- * started unit is not active within waitSec.
+ * started unit is not active within waitSec. A blue-green web process's live
+ * instances restart one at a time, each healthy before the next
+ * (`@@web-restart rolling|in-place UNIT...`); web.sh brings dp_http_status.
  */
 export function renderControlScript(req: ControlRequest): string {
   const waitSec = String(Math.max(1, Math.floor(req.waitSec)));
   return scriptWithArgs(
-    [req.layout.appDir, req.action, waitSec, req.sshUser === 'root' ? 'root' : 'sudo', ...req.bases],
+    [
+      req.layout.appDir,
+      req.action,
+      waitSec,
+      req.sshUser === 'root' ? 'root' : 'sudo',
+      req.health.path,
+      String(req.health.status),
+      req.health.host,
+      ...req.bases,
+    ],
     'app-instances.sh',
+    'web.sh',
     'app-control.sh',
   );
 }

@@ -4,7 +4,15 @@ import type { Config, HostConfig } from '../config/types.js';
 import { ConfigError, StateError } from '../errors.js';
 import { historyLine, revertSteps } from './deploy.js';
 import { layoutFor } from './layout.js';
-import { activateSteps, deactivateSteps, releaseUnits, switchTargetOnHost, type Installed, type SwitchTarget } from './activate.js';
+import {
+  activateSteps,
+  deactivateSteps,
+  parseInstances,
+  releaseUnits,
+  switchTargetOnHost,
+  type Installed,
+  type SwitchTarget,
+} from './activate.js';
 import { appUserFor } from './appUser.js';
 import { blueGreenCommit, blueGreenRevert, blueGreenSteps, drainUnitName, gateFor, type BlueGreenSwitch } from './blueGreen.js';
 import { IDENTITY_FILE, identityText, ownerLine } from './ownership.js';
@@ -126,10 +134,13 @@ export function planRollback(config: Config, host: HostConfig, state: RemoteStat
  * Blue-green applies to a rollback when the config asks for it and the
  * target release was itself deployed blue-green (its web unit runs from the
  * per-port links, and it carries a Caddy site per slot); an older release
- * goes back by restart, as it was deployed.
+ * goes back by restart, as it was deployed. It comes back with as many web
+ * instances as it ran with (its `web-instances`), which its Caddy sites,
+ * rendered then, name: not the config's replicas of today.
  */
 function rollbackBlueGreen(config: Config, host: HostConfig, state: RemoteState, to: SwitchTarget): BlueGreenSwitch | undefined {
-  const slots = webSlots(config);
+  const ran = parseInstances(to.webInstances).restart.length;
+  const slots = webSlots(ran > 0 ? withWebReplicas(config, ran) : config);
   if (!slots || !to.units[slots.unit]?.includes(`${layoutFor(config).webDir}/%i`)) return undefined;
   const slot = idleSlot(state.liveSlot);
   return {
@@ -142,6 +153,10 @@ function rollbackBlueGreen(config: Config, host: HostConfig, state: RemoteState,
     drainSec: config.drainSeconds,
     gate: gateFor(config, host, slots.ports[slot][0]),
   };
+}
+
+function withWebReplicas(config: Config, replicas: number): Config {
+  return { ...config, processes: config.processes.map((p) => (p.name === 'web' ? { ...p, replicas } : p)) };
 }
 
 export function planPrune(

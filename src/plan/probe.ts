@@ -32,6 +32,8 @@ export interface ReleaseSwitchFiles {
   caddySite?: string;
   /** The `.deployer/instances` text: "restart|start UNIT" per line. */
   instances?: string;
+  /** Blue-green: `.deployer/web-instances`, the web instances the release ran with while live ("restart UNIT" per line). */
+  webInstances?: string;
 }
 
 export interface RemoteState {
@@ -148,6 +150,11 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
       case Marker.releaseInstances: {
         const [release, data] = rest.split(' ');
         switchFiles(release).instances = unb64(data);
+        break;
+      }
+      case Marker.releaseWebInstances: {
+        const [release, data] = rest.split(' ');
+        switchFiles(release).webInstances = unb64(data);
         break;
       }
       case Marker.versions:

@@ -1,8 +1,11 @@
 // Blue-green for the web process: two slots, "a" and "b", each with its own
 // ports (one per replica). The live slot serves through Caddy; a deploy
 // starts the new release in the idle slot, gates it, then points Caddy at it.
-// Ports: webserver.upstream's port P and R replicas give slot a P..P+R-1 and
-// slot b P+R..P+2R-1. Each instance runs from its own release directory
+// Ports: webserver.upstream's port P and R replicas give slot a the even
+// offsets P, P+2 … P+2R-2 and slot b the odd ones P+1, P+3 … P+2R-1, so the
+// two slots never share a port whatever R was when the live slot started: a
+// replicas change (2 -> 3) starts the new instances beside the old ones, never
+// on one of their ports. Each instance runs from its own release directory
 // through the link <appDir>/.web/<port>, set only while that instance is
 // stopped, so flipping `current` never changes what a running one executes.
 // Pure: which slot is live comes from the probe (RemoteState.liveSlot).
@@ -55,7 +58,7 @@ export function webSlots(config: StrategyConfig): WebSlots | undefined {
   const web = config.processes.find((p) => p.name === 'web')!;
   const base = config.webserver.port ?? parseUpstream(config.webserver.upstream).port!;
   const r = Math.max(1, web.replicas);
-  const ports = { a: range(base, r), b: range(base + r, r) };
+  const ports = { a: stride(base, r), b: stride(base + 1, r) };
   const stem = `${config.appName}-web`;
   const inst = (ps: number[]) => ps.map((p) => `${stem}@${p}.service`);
   return { unit: `${stem}@.service`, ports, instances: { a: inst(ports.a), b: inst(ports.b) } };
@@ -82,6 +85,7 @@ export function slotSitePath(slot: Slot): string {
   return `.deployer/caddy-${slot}.site`;
 }
 
-function range(from: number, n: number): number[] {
-  return Array.from({ length: n }, (_, i) => from + i);
+/** n ports from `from`, every other one (the other slot has those between). */
+function stride(from: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => from + 2 * i);
 }

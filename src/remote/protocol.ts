@@ -40,6 +40,7 @@ export const Marker = {
   releaseUnit: 'release-unit',
   releaseSite: 'release-site',
   releaseInstances: 'release-instances',
+  releaseWebInstances: 'release-web-instances',
   versions: 'versions',
   envhash: 'envhash',
   file: 'file',
@@ -64,6 +65,8 @@ export const Marker = {
   now: 'now',
   state: 'state',
   missing: 'missing',
+  /** app-control.sh: how a blue-green web process's live instances restarted (rolling|in-place UNIT...). */
+  webRestart: 'web-restart',
   // `app exec` and `server exec` (remote/app-env.sh, remote/exec.sh): first line of stderr
   pgid: 'deployer-pgid',
 } as const;

@@ -3,8 +3,10 @@
 // what is emitted is checked by what it does.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
@@ -72,6 +74,8 @@ test('logs: journalctl through sudo -n, -n 100 by default, none with --since, -f
   );
 });
 
+const NO_PATH = { path: '', status: 200, host: '' };
+
 /** A bin dir with stub sudo (runs its arguments), systemctl and journalctl that log calls. */
 function stubs(states: Record<string, string>): { bin: string; log: string; appDir: string } {
   const d = mkdtempSync(join(tmpdir(), 'deployer-ctl-'));
@@ -127,7 +131,14 @@ test('restart of one process touches only its instances; a socket is started, ne
     'shop-api.service': 'active',
   });
   let r = runScript(
-    renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: ['shop-web'], sshUser: 'deploy', waitSec: 1 }),
+    renderControlScript({
+      layout: { appDir: s.appDir },
+      action: 'restart',
+      bases: ['shop-web'],
+      sshUser: 'deploy',
+      waitSec: 1,
+      health: NO_PATH,
+    }),
     s.bin,
   );
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -135,7 +146,14 @@ test('restart of one process touches only its instances; a socket is started, ne
   assert.match(r.stdout, /^@@state shop-web@8000\.service active$/m);
   assert.doesNotMatch(r.stdout, /shop-web-admin/);
   r = runScript(
-    renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: ['shop-api'], sshUser: 'deploy', waitSec: 1 }),
+    renderControlScript({
+      layout: { appDir: s.appDir },
+      action: 'restart',
+      bases: ['shop-api'],
+      sshUser: 'deploy',
+      waitSec: 1,
+      health: NO_PATH,
+    }),
     s.bin,
   );
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -145,7 +163,14 @@ test('restart of one process touches only its instances; a socket is started, ne
 test('start reports a unit that does not come up (exit 1, its log lines); stop of everything stops every unit', () => {
   const s = stubs({ 'shop-web-admin.service': 'failed' });
   let r = runScript(
-    renderControlScript({ layout: { appDir: s.appDir }, action: 'start', bases: ['shop-web-admin'], sshUser: 'deploy', waitSec: 1 }),
+    renderControlScript({
+      layout: { appDir: s.appDir },
+      action: 'start',
+      bases: ['shop-web-admin'],
+      sshUser: 'deploy',
+      waitSec: 1,
+      health: NO_PATH,
+    }),
     s.bin,
   );
   assert.equal(r.code, 1);
@@ -154,7 +179,10 @@ test('start reports a unit that does not come up (exit 1, its log lines); stop o
     r.stderr,
     /shop-web-admin\.service is failed; its last log lines:\njournal --no-pager -o cat -n 10 -u shop-web-admin\.service/,
   );
-  r = runScript(renderControlScript({ layout: { appDir: s.appDir }, action: 'stop', bases: [], sshUser: 'deploy', waitSec: 1 }), s.bin);
+  r = runScript(
+    renderControlScript({ layout: { appDir: s.appDir }, action: 'stop', bases: [], sshUser: 'deploy', waitSec: 1, health: NO_PATH }),
+    s.bin,
+  );
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(
     readFileSync(s.log, 'utf8'),
@@ -162,10 +190,122 @@ test('start reports a unit that does not come up (exit 1, its log lines); stop o
   );
 });
 
+/** runScript without blocking the event loop (the test's HTTP servers must answer meanwhile). */
+function runScriptAsync(script: string, bin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-s'], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(script);
+  });
+}
+
+/** Blue-green web instances on real loopback ports answering `statuses`; each health check is appended to log.path. */
+async function webInstances(log: { path: string }, statuses: number[]): Promise<{ servers: Server[]; units: string[] }> {
+  const servers: Server[] = [];
+  const units: string[] = [];
+  for (const status of statuses) {
+    const srv = createServer((req, res) => {
+      appendFileSync(log.path, `GET ${req.url} on ${(srv.address() as AddressInfo).port} Host ${req.headers.host}\n`);
+      res.statusCode = status;
+      res.end('x');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    servers.push(srv);
+    units.push(`shop-web@${(srv.address() as AddressInfo).port}.service`);
+  }
+  return { servers, units };
+}
+
+const portOf = (unit: string) => unit.replace(/^shop-web@|\.service$/g, '');
+
+test('restart of a blue-green web process rolls: one live instance at a time, each healthy on its port before the next', async () => {
+  const log = { path: '' };
+  const { servers, units } = await webInstances(log, [200, 200]);
+  try {
+    const s = stubs({ 'shop-worker.service': 'active', ...Object.fromEntries(units.map((u) => [u, 'active'])) });
+    // The calls log, with each health check in order between the restarts.
+    log.path = s.log;
+    writeFileSync(join(s.appDir, 'v1', '.deployer', 'instances'), 'restart shop-worker.service\n');
+    writeFileSync(join(s.appDir, 'v1', '.deployer', 'web-instances'), units.map((u) => `restart ${u}\n`).join(''));
+    const health = { path: '/healthz', status: 200, host: 'shop.example' };
+    const r = await runScriptAsync(
+      renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: [], sshUser: 'deploy', waitSec: 2, health }),
+      s.bin,
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(
+      readFileSync(s.log, 'utf8'),
+      [
+        'restart -- shop-worker.service',
+        `restart -- ${units[0]}`,
+        `GET /healthz on ${portOf(units[0])} Host shop.example`,
+        `restart -- ${units[1]}`,
+        `GET /healthz on ${portOf(units[1])} Host shop.example`,
+        '',
+      ].join('\n'),
+    );
+    assert.match(r.stdout, new RegExp(`^@@web-restart rolling ${units.join(' ')}$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^@@state ${units[1]} active$`, 'm'));
+
+    // One instance: in place, and said so.
+    writeFileSync(join(s.appDir, 'v1', '.deployer', 'web-instances'), `restart ${units[0]}\n`);
+    const one = await runScriptAsync(
+      renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: ['shop-web'], sshUser: 'deploy', waitSec: 2, health }),
+      s.bin,
+    );
+    assert.equal(one.code, 0, one.stdout + one.stderr);
+    assert.match(one.stdout, new RegExp(`^@@web-restart in-place ${units[0]}$`, 'm'));
+  } finally {
+    servers.forEach((srv) => srv.close());
+  }
+});
+
+test('a rolling restart stops at the first instance that does not come back healthy; the next is never touched', async () => {
+  const log = { path: '' };
+  const { servers, units } = await webInstances(log, [500, 200]);
+  try {
+    const s = stubs(Object.fromEntries(units.map((u) => [u, 'active'])));
+    log.path = join(s.appDir, 'hits.log');
+    writeFileSync(join(s.appDir, 'v1', '.deployer', 'instances'), '');
+    writeFileSync(join(s.appDir, 'v1', '.deployer', 'web-instances'), units.map((u) => `restart ${u}\n`).join(''));
+    const health = { path: '/healthz', status: 200, host: '' };
+    const r = await runScriptAsync(
+      renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: ['shop-web'], sshUser: 'deploy', waitSec: 1, health }),
+      s.bin,
+    );
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.equal(readFileSync(s.log, 'utf8'), `restart -- ${units[0]}\n`);
+    assert.match(
+      readFileSync(log.path, 'utf8'),
+      new RegExp(`^GET /healthz on ${portOf(units[0])} Host 127\\.0\\.0\\.1:${portOf(units[0])}$`, 'm'),
+    );
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^@@error ${units[0]} did not answer GET /healthz with 200 on port ${portOf(units[0])} within 1 s \\(last answer: 500\\); the instances after it were not restarted$`,
+        'm',
+      ),
+    );
+  } finally {
+    servers.forEach((srv) => srv.close());
+  }
+});
+
 test('control on a host with nothing deployed says so', () => {
   const s = stubs({});
   const r = runScript(
-    renderControlScript({ layout: { appDir: join(s.appDir, 'none') }, action: 'restart', bases: [], sshUser: 'deploy', waitSec: 1 }),
+    renderControlScript({
+      layout: { appDir: join(s.appDir, 'none') },
+      action: 'restart',
+      bases: [],
+      sshUser: 'deploy',
+      waitSec: 1,
+      health: NO_PATH,
+    }),
     s.bin,
   );
   assert.equal(r.code, 1);

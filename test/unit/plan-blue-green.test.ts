@@ -203,3 +203,37 @@ test('rollback to a blue-green release goes through the idle slot the same way',
   assert.ok(start.kind === 'web-start' && start.release === 'v1.0.0' && start.ports[0] === 8001);
   assert.equal(spec.verdict!.commit[0].kind, 'web-commit');
 });
+
+test('rollback brings the release back with as many web instances as it ran with (its web-instances), whatever replicas says now', () => {
+  const ranWith3 = {
+    ...live.releaseSwitch!['1.0.0'],
+    webInstances: 'restart shop-web@8001.service\nrestart shop-web@8003.service\nrestart shop-web@8005.service\n',
+  };
+  const withOld = state({
+    ...live,
+    current: '1.1.0',
+    liveSlot: 'a',
+    releases: ['1.0.0', '1.1.0'],
+    releaseSwitch: { '1.0.0': ranWith3, '1.1.0': { ...live.releaseSwitch!['1.0.0'], webInstances: 'restart shop-web@8000.service\n' } },
+  });
+  const spec = planRollback(config, makeHost(), withOld, '1.0.0', { time: 't', by: 'me' });
+  const start = spec.steps[0];
+  assert.ok(start.kind === 'web-start');
+  assert.deepEqual(start.ports, [8001, 8003, 8005]);
+  const commit = spec.verdict!.commit[0];
+  assert.ok(commit.kind === 'web-commit');
+  assert.deepEqual(commit.units, ['shop-web@8001.service', 'shop-web@8003.service', 'shop-web@8005.service']);
+  // No record (a release deployed before web-instances existed): the config's replicas.
+  const plain = planRollback(
+    config,
+    makeHost(),
+    { ...withOld, releaseSwitch: { ...withOld.releaseSwitch, '1.0.0': live.releaseSwitch!['1.0.0'] } },
+    '1.0.0',
+    {
+      time: 't',
+      by: 'me',
+    },
+  );
+  assert.ok(plain.steps[0].kind === 'web-start');
+  assert.deepEqual(plain.steps[0].ports, [8001]);
+});

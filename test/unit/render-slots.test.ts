@@ -10,16 +10,33 @@ import { makeConfig, makeProcess, makeRenderer, makeHost, matchSnapshot } from '
 
 const blueGreen = (extra: Partial<Config> = {}) => makeConfig({ strategy: 'blue-green', ...extra } as Partial<Config>);
 
-test('slots: a and b each get one port per replica, after the upstream port', () => {
+test('slots: a and b each get one port per replica from the upstream port, a the even offsets, b the odd ones', () => {
   const slots = webSlots(blueGreen({ processes: [makeProcess('web', 'hello-app', { replicas: 2 })] }));
   assert.deepEqual(slots, {
     unit: 'hello-production-web@.service',
-    ports: { a: [8000, 8001], b: [8002, 8003] },
+    ports: { a: [8000, 8002], b: [8001, 8003] },
     instances: {
-      a: ['hello-production-web@8000.service', 'hello-production-web@8001.service'],
-      b: ['hello-production-web@8002.service', 'hello-production-web@8003.service'],
+      a: ['hello-production-web@8000.service', 'hello-production-web@8002.service'],
+      b: ['hello-production-web@8001.service', 'hello-production-web@8003.service'],
     },
   });
+  // A replicas change never puts the new slot on a port of the live one, whichever slot is live.
+  const ports = (r: number) => webSlots(blueGreen({ processes: [makeProcess('web', 'hello-app', { replicas: r })] }))!.ports;
+  for (const [from, to] of [
+    [2, 3],
+    [3, 1],
+    [1, 4],
+    [4, 2],
+  ]) {
+    for (const live of ['a', 'b'] as const) {
+      const fresh = ports(to)[idleSlot(live)];
+      assert.deepEqual(
+        fresh.filter((p) => ports(from)[live].includes(p)),
+        [],
+        `replicas ${from} -> ${to}, live ${live}`,
+      );
+    }
+  }
   assert.equal(idleSlot(undefined), 'b', "a restart-strategy web listens on slot a's port: start in b");
   assert.equal(idleSlot('b'), 'a');
   assert.equal(idleSlot('a'), 'b');
@@ -64,8 +81,8 @@ test("blue-green Caddy site: one per slot, each proxying to its slot's ports", (
   });
   const out = renderAll(config, makeHost(), makeRenderer());
   assert.ok(out.slotSites);
-  assert.match(out.slotSites.a, /reverse_proxy 127\.0\.0\.1:8000 127\.0\.0\.1:8001 \{/);
-  assert.match(out.slotSites.b, /reverse_proxy 127\.0\.0\.1:8002 127\.0\.0\.1:8003 \{/);
+  assert.match(out.slotSites.a, /reverse_proxy 127\.0\.0\.1:8000 127\.0\.0\.1:8002 \{/);
+  assert.match(out.slotSites.b, /reverse_proxy 127\.0\.0\.1:8001 127\.0\.0\.1:8003 \{/);
   assert.equal(out.caddySite!.content, out.slotSites.a);
   matchSnapshot('caddy-slot-b.caddy', out.slotSites.b);
 });

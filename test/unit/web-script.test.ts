@@ -35,6 +35,7 @@ if [ "$1" = show ]; then
   f="${dir}/state/\${@: -1}"
   if [ "$3" = ActiveState ]; then [ -f "$f" ] && cut -d' ' -f1 "$f" || echo active; else [ -f "$f" ] && cut -d' ' -f2 "$f" || echo 0; fi
 fi
+if [ "$1" = list-units ] && [ -f "${dir}/list-units" ]; then cat "${dir}/list-units"; fi
 exit 0`,
   );
   write('journalctl', `echo "journalctl $*" >> "${dir}/log"; echo "journal lines of the unit"`);
@@ -189,4 +190,29 @@ test("dp_web_commit enables the new slot, and schedules the old one's stop after
   const r0 = await bash(now, ['dp_web_commit', 'hello-web-drain', '0', 'hello-web@8002.service', '--', 'hello-web@8000.service']);
   assert.equal(r0.code, 0, r0.stderr);
   assert.ok(now.log().includes('systemctl stop --no-block -- hello-web@8000.service'), now.log().join('\n'));
+});
+
+test('dp_web_commit also retires running instances of the template that neither slot names (after a replicas change)', async () => {
+  const stub = stubHost();
+  // Replicas 3 -> 1: the live slot ran on 8001, 8003, 8005; the new config's old slot is only 8001.
+  writeFileSync(
+    join(stub.dir, 'list-units'),
+    [
+      'hello-web@8000.service loaded active running hello web',
+      'hello-web@8001.service loaded active running hello web',
+      'hello-web@8003.service loaded active running hello web',
+      'hello-web@8005.service loaded active running hello web',
+    ].join('\n') + '\n',
+  );
+  const r = await bash(stub, ['dp_web_commit', 'hello-web-drain', '5', 'hello-web@8000.service', '--', 'hello-web@8001.service']);
+  assert.equal(r.code, 0, r.stderr);
+  const log = stub.log();
+  assert.ok(log.includes('systemctl list-units --plain --no-legend -- hello-web@*.service'), log.join('\n'));
+  assert.ok(
+    log.includes(
+      'systemd-run --quiet --unit=hello-web-drain --on-active=5s --timer-property=AccuracySec=100ms -- systemctl stop -- hello-web@8001.service hello-web@8003.service hello-web@8005.service',
+    ),
+    log.join('\n'),
+  );
+  assert.match(r.stdout, /^@@web-retired hello-web@8001\.service hello-web@8003\.service hello-web@8005\.service$/m);
 });
