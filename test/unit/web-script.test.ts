@@ -4,7 +4,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync, existsSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,9 +31,21 @@ function stubHost(): Stub {
   write(
     'systemctl',
     `echo "systemctl $*" >> "${dir}/log"
-if [ "$1" = show ]; then
+if [ "$1" = stop ] && [ -n "\${DP_TEST_LINK:-}" ]; then echo "link at stop: $(readlink "$DP_TEST_LINK")" >> "${dir}/log"; fi
+if [ "$1" = show ] && [ "$4" = --value ]; then
   f="${dir}/state/\${@: -1}"
   if [ "$3" = ActiveState ]; then [ -f "$f" ] && cut -d' ' -f1 "$f" || echo active; else [ -f "$f" ] && cut -d' ' -f2 "$f" || echo 0; fi
+elif [ "$1" = show ]; then
+  # systemctl show -p ActiveState -p NRestarts -- UNIT...: a block per unit, a blank line after each
+  units=0
+  for a in "$@"; do
+    if [ $units = 1 ]; then
+      st=active n=0
+      [ -f "${dir}/state/$a" ] && read -r st n < "${dir}/state/$a"
+      printf 'ActiveState=%s\nNRestarts=%s\n\n' "$st" "$n"
+    fi
+    [ "$a" = -- ] && units=1
+  done
 fi
 if [ "$1" = list-units ] && [ -f "${dir}/list-units" ]; then cat "${dir}/list-units"; fi
 exit 0`,
@@ -75,7 +87,9 @@ async function server(status: () => number): Promise<{ server: Server; port: num
 test('dp_web_start links each port to the release, cancels a pending drain, starts the instances', async () => {
   const stub = stubHost();
   const app = join(stub.dir, 'app dir');
-  mkdirSync(app);
+  mkdirSync(join(app, '.web'), { recursive: true });
+  symlinkSync('../v1.0.0', join(app, '.web', '8002')); // an instance left over from an earlier deploy
+  process.env.DP_TEST_LINK = join(app, '.web', '8002');
   const r = await bash(stub, [
     'dp_web_start',
     app,
@@ -90,12 +104,12 @@ test('dp_web_start links each port to the release, cancels a pending drain, star
   assert.equal(readlinkSync(join(app, '.web', '8002')), '../v1.2.3');
   assert.equal(readlinkSync(join(app, '.web', '8003')), '../v1.2.3');
   const log = stub.log();
-  assert.ok(
-    log.indexOf('systemctl stop -- hello-web-drain.timer hello-web-drain.service') <
-      log.indexOf('systemctl start -- hello-web@8002.service hello-web@8003.service'),
-    log.join('\n'),
-  );
-  assert.ok(log.includes('systemctl stop -- hello-web@8002.service'), 'a leftover instance is stopped before its link changes');
+  delete process.env.DP_TEST_LINK;
+  // One call stops a pending drain and any leftover instance of the slot, before the links change and the instances start.
+  const stop = log.indexOf('systemctl stop -- hello-web-drain.timer hello-web-drain.service hello-web@8002.service hello-web@8003.service');
+  assert.ok(stop >= 0 && stop < log.indexOf('systemctl start -- hello-web@8002.service hello-web@8003.service'), log.join('\n'));
+  assert.equal(log[stop + 1], 'link at stop: ../v1.0.0', 'a leftover instance is stopped before its link changes');
+  assert.ok(!existsSync(join(app, '.web', '8002.next')));
   assert.match(r.stdout, /^@@web-started hello-web@8002\.service hello-web@8003\.service$/m);
 });
 
@@ -115,7 +129,9 @@ test("dp_web_gate passes once every instance answers its health check with the s
       String(s.port),
     ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /@@web-healthy hello-web@8002\.service/);
+    // FIRST_MS STABLE_MS UNIT: the stable window (200 ms here) is part of the account.
+    const healthy = /^@@web-healthy (\d+) (\d+) hello-web@8002\.service$/m.exec(r.stdout);
+    assert.ok(healthy && Number(healthy[2]) >= 200, r.stdout);
     assert.ok(s.hosts.length >= 3);
     assert.deepEqual([...new Set(s.hosts)], ['/healthz shop.example.com']);
   } finally {
@@ -133,6 +149,33 @@ test('dp_web_gate fails at its timeout when the check keeps answering the wrong 
     assert.ok(Date.now() - t0 < 5000);
     assert.match(r.stderr, new RegExp(`GET /healthz on port ${s.port} answered 500, expected 200`));
     assert.match(r.stdout, /@@unit-failed timeout/);
+  } finally {
+    s.server.close();
+  }
+});
+
+test('dp_web_gate fails when an instance restarts after its first good answer, inside the stability window', async () => {
+  const stub = stubHost();
+  // The app answers once, then crashes and systemd restarts it (NRestarts goes up).
+  const s = await server(() => {
+    stub.setState('hello-web@8002.service', 'active', 1);
+    return 200;
+  });
+  try {
+    const r = await bash(stub, [
+      'dp_web_gate',
+      '5000',
+      '1000',
+      '/healthz',
+      '200',
+      'shop.example.com',
+      'hello-web@8002.service',
+      String(s.port),
+    ]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /^@@unit-failed hello-web@8002\.service$/m);
+    assert.doesNotMatch(r.stdout, /@@web-healthy/);
+    assert.match(r.stderr, /restarted 1 times/);
   } finally {
     s.server.close();
   }
@@ -176,8 +219,8 @@ test("dp_web_commit enables the new slot, and schedules the old one's stop after
   ]);
   assert.equal(r.code, 0, r.stderr);
   const log = stub.log();
-  assert.ok(log.includes('systemctl enable --quiet -- hello-web@8002.service'), log.join('\n'));
-  assert.ok(log.includes('systemctl disable --quiet -- hello-web@8000.service hello-web.service'));
+  assert.ok(log.includes('systemctl enable --no-reload --quiet -- hello-web@8002.service'), log.join('\n'));
+  assert.ok(log.includes('systemctl disable --no-reload --quiet -- hello-web@8000.service hello-web.service'));
   assert.ok(
     log.includes(
       'systemd-run --quiet --unit=hello-web-drain --on-active=10s --timer-property=AccuracySec=100ms -- systemctl stop -- hello-web@8000.service hello-web.service',
