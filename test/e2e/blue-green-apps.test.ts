@@ -317,8 +317,14 @@ describe('app commands on a blue-green release (replicas = 2)', () => {
     });
     assert.equal(r!.code, 0, r!.stderr);
     assertNoFailure('app restart (rolling)', samples, ['1.0.1']);
+    // Some instance answered all along: restarting both at once leaves none for 3 s, and every request in that
+    // window waits (p50 1.5 s, p99 4.3 s, one timeout, measured). Rolling, Caddy only retries a refused dial
+    // on another instance (250 ms apart, picked at random), so a few requests wait a little.
     const { ordinary } = summarize(samples);
-    assert.ok(ordinary.max < 2000, `some instance answered all along: no ordinary request waited for a restart (max ${ordinary.max} ms)`);
+    assert.ok(
+      ordinary.p50 < 200 && ordinary.p99 < 2500,
+      `ordinary requests did not wait for the restart: p50 ${ordinary.p50} ms, p99 ${ordinary.p99} ms`,
+    );
     assert.match(r!.stderr, /one at a time/, 'the output says it is a rolling restart');
     const after = await Promise.all(live.map((u) => root(`systemctl show -p MainPID --value ${u}`)));
     after.forEach((p, i) => assert.notEqual(p, pids[i], `${live[i]} restarted`));
