@@ -110,7 +110,7 @@ test(
   'the installed deployer --help opens none of the modules only a command needs',
   { skip: hasStrace ? false : 'strace is not installed' },
   async () => {
-    const { stdout, stderr } = await run('strace', ['-f', '-e', 'trace=openat,open', '-o', '/dev/stderr', bin, '--help'], {
+    const { stdout, stderr } = await run('strace', ['-f', '-e', 'trace=openat,open', bin, '--help'], {
       cwd: work,
       maxBuffer: 64 * 1024 * 1024,
     });
