@@ -145,9 +145,13 @@ if [ -n "${cur:-}" ] && [ -d "$appdir/$cur" ] && [ "$appdir/$cur" != "$release" 
     while read -r sum path; do echo "@@curfile ${path#./} $sum"; done
 fi
 if [ -n "${cur:-}" ] && [ -x "$appdir/$cur/.venv/bin/python" ]; then echo "@@curvenv yes"; fi
-# Services of the live release that are not running (a no-op deploy must still start them).
-if [ -n "${cur:-}" ] && [ -f "$appdir/$cur/.deployer/instances" ]; then
-  while read -r _ unit; do [ -n "$unit" ] && ! systemctl is-active --quiet -- "$unit" && echo "@@inactive $unit"; done < "$appdir/$cur/.deployer/instances"
+# Services of the live release that are not running (a no-op deploy must still start them):
+# its instances, and with blue-green the live slot's web instances (web-instances, written at commit).
+if [ -n "${cur:-}" ]; then
+  for f in "$appdir/$cur/.deployer/instances" "$appdir/$cur/.deployer/web-instances"; do
+    [ -f "$f" ] || continue
+    while read -r _ unit; do [ -n "$unit" ] && ! systemctl is-active --quiet -- "$unit" && echo "@@inactive $unit"; done < "$f"
+  done
 fi
 # Units and site with this app's name: ours, or another app's (same name, other owner line).
 for f in "$unitdir"/*.service "$unitdir"/*.socket "$unitdir"/*.timer; do

@@ -138,6 +138,10 @@ function failureError(flow: Flow, decided: Decided[]): UnhealthyError {
   const details = failed.map((d) => [`${d.host.name}: ${why(d)}`, tail(d.result?.stderr ?? '')].filter(Boolean).join('\n')).join('\n');
   const states = decided.map((d) => {
     const previous = d.plan.summary.previous;
+    // A deploy that was to heal the live release (its services not running) cannot claim it serves.
+    const stopped = d.lock.state.current === previous ? (d.lock.state.inactive ?? []) : [];
+    if (d.rolledBack && previous && stopped.length)
+      return `${d.host.name} rolled back to ${previous}, which could not be healed: ${stopped.join(', ')} ${stopped.length === 1 ? 'is' : 'are'} still not running there`;
     if (d.rolledBack)
       return previous
         ? `${d.host.name} rolled back, ${previous} serves again`

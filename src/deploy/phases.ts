@@ -127,7 +127,16 @@ export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Pla
       files.some((f) => f.path === '.deployer/caddy.site'),
     );
     const chosen = chooseRelease(input);
-    if (chosen.release !== version) {
+    const stopped = l.lock.state.inactive ?? [];
+    if (chosen.release !== version && stopped.length && l.lock.state.current === version) {
+      // A stopped or failed service of the live release: the deploy heals it
+      // the way it deploys any change (a fresh copy beside the live release,
+      // gated, then switched), never "unchanged, nothing to do".
+      ctx.reporter.warn(
+        `${version} is live but ${stopped.join(', ')} ${stopped.length === 1 ? 'is' : 'are'} not running: deploying it again as release ${chosen.release} to bring ${stopped.length === 1 ? 'it' : 'them'} back`,
+        l.host.name,
+      );
+    } else if (chosen.release !== version) {
       ctx.reporter.info(
         `${version} is live and would change: deploying it as release ${chosen.release}, so the live one stays intact to go back to`,
         l.host.name,
