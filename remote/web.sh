@@ -19,13 +19,16 @@ dp_http_status() { # PORT PATH HOST TIMEOUT_SEC: the status of GET PATH on 127.0
   ) 2>/dev/null
 }
 
-dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...]: start RELEASE's instances in the idle slot
-  local appdir=$1 rel=$2 drain=$3 units=()
+dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...] [-- STALE...]: start RELEASE's instances in the idle slot
+  local appdir=$1 rel=$2 drain=$3 units=() stale=() i
   shift 3
   mkdir -p -- "$appdir/.web" || return 1
+  # STALE: units that serve no traffic and must not outlive the drain
+  # cancelled below (a retired restart-era web unit on this slot's port).
+  for ((i = 1; i <= $#; i++)); do [ "${!i}" = -- ] && stale=("${@:i+1}") && set -- "${@:1:i-1}" && break; done
   # A drain still pending from the deploy before stops this slot's instances:
   # cancel it, or it would stop the new ones.
-  sudo -n systemctl stop -- "$drain.timer" "$drain.service" 2>/dev/null
+  sudo -n systemctl stop -- "$drain.timer" "$drain.service" "${stale[@]}" 2>/dev/null
   while [ $# -ge 2 ]; do
     # Left over from an earlier deploy (draining, or failed): it serves no traffic.
     sudo -n systemctl stop -- "$1" 2>/dev/null
@@ -93,6 +96,12 @@ dp_web_stop() { # UNIT...: stop instances now (a graceful stop: SIGTERM, request
   sudo -n systemctl disable --quiet -- "$@" 2>/dev/null
   echo "@@web-stopped $*"
   return 0
+}
+
+dp_retire_unit() { # UNIT_DIR NAME: a restart-era web unit: never started again, its file gone; the drain stops it
+  sudo -n systemctl disable --quiet -- "$2" 2>/dev/null
+  sudo -n rm -f -- "$1/$2" || return 1
+  echo "@@unit-removed $2"
 }
 
 dp_web_commit() { # DRAIN_UNIT DRAIN_SEC NEW_UNIT... -- OLD_UNIT...: the new slot stays; the old one drains, then stops

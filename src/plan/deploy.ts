@@ -28,7 +28,15 @@ import { unitMarker, type ReleaseSwitchFiles, type RemoteState } from './probe.j
 import type { ScriptSpec } from './script.js';
 import type { Step, Upload } from './steps.js';
 import { formatVersions, recordRelease, selectPrune, type ReleaseRecord, type ReleaseStatus } from './versions.js';
-import { blueGreenCommit, blueGreenRevert, blueGreenSteps, drainUnitName, gateFor, type BlueGreenSwitch } from './blueGreen.js';
+import {
+  blueGreenCommit,
+  blueGreenRevert,
+  blueGreenSteps,
+  drainUnitName,
+  gateFor,
+  restartEraWeb,
+  type BlueGreenSwitch,
+} from './blueGreen.js';
 import { idleSlot, slotSitePath, webSlots, type Slot } from './slots.js';
 
 export interface ReleaseFile {
@@ -440,6 +448,7 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
           liveSlot: state.liveSlot,
           drainUnit: drainUnitName(config),
           drainSec: config.drainSeconds,
+          restartWeb: restartEraWeb(slots, installedNow, target),
           gate: gateFor(config, host, slots.ports[slot][0]),
         }
       : undefined;

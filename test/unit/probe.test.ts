@@ -100,7 +100,7 @@ test('a read-only probe of an app that was never deployed creates nothing', () =
   assert.equal(existsSync(appsDir), false);
 });
 
-test('the probe reports the live slot\'s stopped web instances (web-instances) beside the release\'s other services', () => {
+test("the probe reports the live slot's stopped web instances (web-instances) beside the release's other services", () => {
   // A stopped or failed blue-green web instance must make a redeploy of the
   // live version a real deploy, not "nothing to do": its units are listed in
   // .deployer/web-instances, not in .deployer/instances.
