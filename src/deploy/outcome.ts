@@ -26,6 +26,7 @@ export function hostSummary(d: Decided): HostOutcome & Record<string, unknown> {
     healthy: d.healthy,
     rolledBack: d.rolledBack,
     pruned: d.healthy && !d.rolledBack ? sum.prune : [],
+    healed: d.healthy && !d.rolledBack ? (sum.healing ?? []) : [],
     execChannels: d.remote.execCount,
   };
 }
@@ -124,6 +125,7 @@ function liveDetail(s: ReturnType<typeof hostSummary>): string {
     s.daemonReload ? 'units changed' : 'units unchanged (no daemon-reload)',
     s.caddyReload ? 'Caddy reloaded' : 'Caddy unchanged',
     s.pruned.length ? `pruned ${s.pruned.join(', ')}` : null,
+    (s.healed as string[]).length ? `started again: ${(s.healed as string[]).join(', ')}` : null,
   ]
     .filter(Boolean)
     .join(', ');
@@ -138,7 +140,10 @@ function failureError(flow: Flow, decided: Decided[]): UnhealthyError {
   const details = failed.map((d) => [`${d.host.name}: ${why(d)}`, tail(d.result?.stderr ?? '')].filter(Boolean).join('\n')).join('\n');
   const states = decided.map((d) => {
     const previous = d.plan.summary.previous;
-    // A deploy that was to heal the live release (its services not running) cannot claim it serves.
+    const healing = d.plan.summary.healing ?? [];
+    if (healing.length && !d.healthy)
+      return `${d.host.name} keeps ${version} live, but ${healing.join(', ')} could not be started again there: the site may be down`;
+    // The release gone back to had services not running: it cannot be said to serve.
     const stopped = d.lock.state.current === previous ? (d.lock.state.inactive ?? []) : [];
     if (d.rolledBack && previous && stopped.length)
       return `${d.host.name} rolled back to ${previous}, which could not be healed: ${stopped.join(', ')} ${stopped.length === 1 ? 'is' : 'are'} still not running there`;

@@ -127,22 +127,19 @@ export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Pla
       files.some((f) => f.path === '.deployer/caddy.site'),
     );
     const chosen = chooseRelease(input);
-    const stopped = l.lock.state.inactive ?? [];
-    if (chosen.release !== version && stopped.length && l.lock.state.current === version) {
-      // A stopped or failed service of the live release: the deploy heals it
-      // the way it deploys any change (a fresh copy beside the live release,
-      // gated, then switched), never "unchanged, nothing to do".
-      ctx.reporter.warn(
-        `${version} is live but ${stopped.join(', ')} ${stopped.length === 1 ? 'is' : 'are'} not running: deploying it again as release ${chosen.release} to bring ${stopped.length === 1 ? 'it' : 'them'} back`,
-        l.host.name,
-      );
-    } else if (chosen.release !== version) {
+    if (chosen.release !== version) {
       ctx.reporter.info(
         `${version} is live and would change: deploying it as release ${chosen.release}, so the live one stays intact to go back to`,
         l.host.name,
       );
     }
     const plan = planDeploy({ ...input, version: chosen.release, state: chosen.state });
+    const healing = plan.summary.healing ?? [];
+    if (healing.length)
+      ctx.reporter.warn(
+        `${version} is live but ${healing.join(', ')} ${healing.length === 1 ? 'is' : 'are'} not running: starting ${healing.length === 1 ? 'it' : 'them'} again`,
+        l.host.name,
+      );
     if (plan.unchanged.length)
       ctx.reporter.emit({ type: 'step', host: l.host.name, step: `already on the host: ${plan.unchanged.join(', ')}`, status: 'skipped' });
     return { ...l, plan, uploadedBytes: 0 };

@@ -50,6 +50,8 @@ export function stepArgv(step: Step): string[] {
       return ['dp_remove_unit', step.unitDir, step.name];
     case 'retire-unit':
       return ['dp_retire_unit', step.unitDir, step.name];
+    case 'heal-units':
+      return ['dp_heal_units', ...step.units];
     case 'install-unit':
       return ['dp_install_unit', step.from, step.unitDir, step.name];
     case 'daemon-reload':

@@ -33,6 +33,8 @@ export type Step =
   | { kind: 'switch-current'; appDir: string; release: string }
   /** Stops the running instances of these template units that are not in `keep` (replicas scaled down). */
   | { kind: 'stop-unlisted'; templates: string[]; keep: string[] }
+  /** Starts units that are not running (a failed one is reset first); running ones are left alone. */
+  | { kind: 'heal-units'; units: string[] }
   /** Enables the units, restarts the services and starts the sockets and timers. */
   | { kind: 'start-units'; restart: string[]; start: string[] }
   | { kind: 'install-site'; from: string; site: string }
@@ -128,6 +130,8 @@ export function describeStep(step: Step): string {
       return `switch ${step.appDir}/current to ${step.release}`;
     case 'stop-unlisted':
       return `stop instances of ${step.templates.join(', ')} the release does not run`;
+    case 'heal-units':
+      return `start ${step.units.join(', ')} again`;
     case 'start-units':
       return `restart ${[...step.restart, ...step.start].join(', ')}`;
     case 'install-site':

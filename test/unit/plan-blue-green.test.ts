@@ -288,3 +288,31 @@ test('rollback to a blue-green release goes through the idle slot the same way',
   assert.ok(start.kind === 'web-start' && start.release === 'v1.0.0' && start.ports[0] === 8001);
   assert.equal(spec.verdict!.commit[0].kind, 'web-commit');
 });
+
+test('the live release again with a stopped web instance: it starts again in the live slot and is gated there; Caddy untouched', () => {
+  const stamp = planDeploy(input(state())).prepare.steps.find((s) => s.kind === 'write');
+  assert.ok(stamp && stamp.kind === 'write');
+  const stopped = state({
+    ...live,
+    releaseFiles: {
+      ...Object.fromEntries(files.map((f) => [f.path, f.sha256])),
+      '.deployer/caddy.site': sha256(siteFor('127.0.0.1:8001')),
+      '.deployer/installed': sha256(stamp.content),
+    },
+    inactive: ['shop-worker.service', 'shop-web@8001.service'],
+  });
+  assert.equal(chooseRelease(input(stopped, '1.0.0')).release, '1.0.0');
+  const p = planDeploy(input(stopped, '1.0.0'));
+  assert.equal(isNoop(p, stopped), false);
+  assert.deepEqual(p.uploads, []);
+  const k = kinds(p.switch.steps);
+  assert.deepEqual(k, ['heal-units', 'web-gate', 'wait-units', 'mark']);
+  assert.deepEqual(p.switch.steps[0], { kind: 'heal-units', units: ['shop-worker.service', 'shop-web@8001.service'] });
+  const gate = p.switch.steps[1];
+  assert.ok(gate.kind === 'web-gate');
+  assert.deepEqual([gate.units, gate.ports, gate.path], [['shop-web@8001.service'], [8001], '/healthz']);
+  const wait = p.switch.steps[2];
+  assert.ok(wait.kind === 'wait-units' && wait.units.join() === 'shop-worker.service');
+  for (const steps of [p.switch.verdict!.commit, p.switch.verdict!.rollback, p.switch.onFail!])
+    assert.deepEqual(kinds(steps), ['append-line'], 'no slot change, no drain, nothing to revert');
+});

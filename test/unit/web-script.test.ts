@@ -216,3 +216,14 @@ test('dp_retire_unit disables the restart-era web unit and removes its file with
   assert.deepEqual(stub.log(), ['systemctl disable --quiet -- hello-web.service']);
   assert.match(r.stdout, /^@@unit-removed hello-web\.service$/m);
 });
+
+test('dp_heal_units resets failed units, then starts them (running ones are left alone by start)', async () => {
+  const stub = stubHost();
+  const r = await bash(stub, ['dp_heal_units', 'hello-web@8001.service', 'hello-worker.service']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(stub.log(), [
+    'systemctl reset-failed -- hello-web@8001.service hello-worker.service',
+    'systemctl start -- hello-web@8001.service hello-worker.service',
+  ]);
+  assert.match(r.stdout, /^@@restarted hello-web@8001\.service hello-worker\.service$/m);
+});
