@@ -3,8 +3,9 @@
 //
 // - a redeploy with nothing changed notices a stopped web instance of the
 //   live slot (the probe reads the live release's web-instances) and brings
-//   it back instead of saying "unchanged, nothing to do"; strategy = "restart"
-//   heals the same way (a fresh copy of the live release, switched);
+//   it back in place (started, gated on its port; Caddy untouched) instead of
+//   saying "unchanged, nothing to do", or fails saying it cannot;
+//   strategy = "restart" heals its web unit the same way;
 // - the first blue-green deploy over a release deployed by restart: its web
 //   unit, <app>-web.service, is the old slot. A release that fails after the
 //   traffic moved (the check through Caddy fails), or a CLI SIGKILLed right
@@ -89,6 +90,10 @@ async function served(a: P): Promise<string> {
 
 async function show(unit: string, prop: string): Promise<string> {
   return (await host.ssh(`systemctl show -p ${prop} --value -- ${unit}`)).stdout.trim();
+}
+
+async function current(a: P): Promise<string> {
+  return (await host.ssh(`readlink /srv/deployer/${a.app}/current`)).stdout.trim();
 }
 
 /** The live slot's web instances, from the live release's web-instances file. */
@@ -181,6 +186,7 @@ describe('a redeploy with nothing changed heals a stopped web instance of the li
     assert.match(out, new RegExp(`${live[0].replace(/[@.]/g, '\\$&')} is not running`));
     for (const u of await liveInstances(bg)) assert.equal(await show(u, 'ActiveState'), 'active', u);
     assert.equal(await served(bg), '200 hello-bin 1.0.0');
+    assert.equal(await current(bg), 'v1.0.0', 'in place, not a new release directory');
   });
 
   test('blue-green: an instance that cannot start again fails the deploy, saying so; the release stays live', async () => {
@@ -214,12 +220,13 @@ describe('the first blue-green deploy over a release deployed by restart', () =>
   });
   after(() => rs?.p.cleanup());
 
-  test('strategy = "restart" heals a stopped web unit the same way (a fresh copy of the live release)', async () => {
+  test('strategy = "restart" heals a stopped web unit the same way: started again in place', async () => {
     assert.equal((await host.ssh(`systemctl stop -- ${oldWeb}`)).code, 0);
     const r = await rs.deploy('1.0.0');
     assert.equal(r.code, 0, r.stderr);
     assert.notEqual((resultEvent(r)?.data as { unchanged?: boolean } | undefined)?.unchanged, true, 'not "unchanged"');
     assert.match(r.stdout + r.stderr, /bgrs-web\.service is not running/);
+    assert.equal(await current(rs), 'v1.0.0', 'in place, not a new release directory');
     assert.equal(await show(oldWeb, 'ActiveState'), 'active');
     assert.equal(await served(rs), '200 hello-bin 1.0.0');
     invocation = await show(oldWeb, 'InvocationID');
