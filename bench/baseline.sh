@@ -40,33 +40,8 @@ step() {
   awk -v n="$name" -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "step %s %.3f\n", n, b - a }' >&2
 }
 
-unit_text() {
-  cat <<EOF
-# baseline deploy of $APP
-[Unit]
-Description=$APP web
-After=network.target
-
-[Service]
-Type=simple
-User=${TARGET%%@*}
-WorkingDirectory=$APPDIR/current
-EnvironmentFile=$APPDIR/.env
-Environment=PORT=$PORT
-ExecStart=$APPDIR/app_binary
-Restart=always
-RestartSec=1s
-TimeoutStopSec=20s
-SyslogIdentifier=$APP-web
-
-[Install]
-WantedBy=multi-user.target
-EOF
-}
-
-site_text() {
-  printf '%s {\n\tencode gzip\n\treverse_proxy 127.0.0.1:%s {\n\t\tlb_try_duration 5s\n\t}\n}\n' "$DOMAIN" "$PORT"
-}
+# shellcheck source=bench/texts.sh
+. "$(dirname -- "$0")/texts.sh"
 
 do_mkdir() { remote sudo -n install -d -o "${TARGET%%@*}" -g "${TARGET%%@*}" -- "$APPDIR" "$REL"; }
 # Uploaded under a temporary name: a running binary cannot be overwritten in place.

@@ -165,7 +165,9 @@ fi
 [ -f "$appdir/.web/live" ] && echo "@@slot $(head -c 1 -- "$appdir/.web/live")"
 grep -qE "^[[:space:]]*import[[:space:]]+$sitesdir/\\*\\.caddy" "$caddyfile" 2>/dev/null && echo "@@caddy-imports yes"
 command -v uv >/dev/null 2>&1 && echo "@@uv yes"
-echo "@@python $(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)"
+# `--version`, not `-c`: the interpreter answers without starting up (tens of ms saved on every command).
+pyver=$(python3 --version 2>/dev/null) && [[ $pyver =~ ([0-9]+\.[0-9]+) ]] && pyver=${BASH_REMATCH[1]} || pyver=""
+echo "@@python $pyver"
 echo "@@end"
 # Hold the lock until the client closes stdin (or the connection dies).
 if [ "$want_lock" = 1 ]; then cat >/dev/null; fi

@@ -12,7 +12,7 @@ command -v node >/dev/null || { echo "setup: Node >= 20.12 is needed" >&2; exit 
 node -e 'const [a, b] = process.versions.node.split(".").map(Number); if (a < 20 || (a === 20 && b < 12)) { console.error(`setup: need Node >= 20.12, have ${process.version}`); process.exit(1); }'
 
 need=()
-for p in debootstrap systemd-container openssh-client curl iproute2 util-linux bash zsh fish tmux gcc libc6-dev shellcheck; do
+for p in debootstrap systemd-container openssh-client curl iproute2 util-linux bash zsh fish tmux gcc libc6-dev shellcheck strace; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -21,7 +21,8 @@ if [ ${#need[@]} -gt 0 ]; then
   # --no-install-recommends: systemd-container would otherwise pull
   # libnss-mymachines, which rewrites /etc/nsswitch.conf. zsh, fish and tmux
   # are for the completion tests; gcc builds the binary example; shellcheck
-  # checks every .sh in the tree (test/unit/shellcheck.test.ts).
+  # checks every .sh in the tree (test/unit/shellcheck.test.ts); strace counts
+  # the reads of a remote script (test/unit/bash-reading.test.ts).
   apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=300 "${need[@]}"
 fi
 

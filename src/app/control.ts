@@ -14,6 +14,7 @@ import { forEachHost } from '../deploy/connect.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';
 import { selectUnitBases } from './processes.js';
+import { bashReading } from '../remote/scripts.js';
 import { renderControlScript, type UnitAction } from './scripts.js';
 
 const DONE: Record<UnitAction, string> = { start: 'started', stop: 'stopped', restart: 'restarted' };
@@ -29,7 +30,7 @@ export async function runControl(ctx: Context, action: UnitAction, opts: { proce
       sshUser: h.host.user,
       waitSec: Math.min(30, config.healthCheck.timeout),
     });
-    const r = await h.session.exec('bash -s', { stdin: script });
+    const r = await h.session.exec(bashReading(script), { stdin: script });
     const markers = parseMarkers(r.stdout);
     const states = markers
       .filter((m) => m.marker === Marker.state)

@@ -18,6 +18,7 @@ import { parseProbeOutput, renderProbeScript, type ProbeRequest, type RemoteStat
 import { renderScript, ScriptExit, type ScriptSpec } from '../plan/script.js';
 import type { Upload } from '../plan/steps.js';
 import { findMarker, formatMarker, hasMarker, Marker, parseMarker, parseMarkers, PAUSED, type MarkerLine } from '../remote/protocol.js';
+import { bashReading } from '../remote/scripts.js';
 import type { SshSession } from '../ssh/session.js';
 
 /** Partial uploads smaller than this are sent again whole. */
@@ -148,7 +149,7 @@ export class RemoteHost implements Remote {
         channel.on('error', reject);
       };
     });
-    const channel = await this.session.guard(this.session.spawn('bash -s', attach));
+    const channel = await this.session.guard(this.session.spawn(bashReading(script), attach));
     // The script itself goes on stdin; stdin then stays open: that holds the lock.
     channel.write(script);
     if (!req.lock) channel.end();
@@ -263,8 +264,9 @@ export class RemoteHost implements Remote {
     const markers: MarkerLine[] = [];
     const lines = lineSplitter((t) => handleMarkers(t, this.name, this.reporter, markers));
     const errLines = this.stderrLines();
-    const r = await this.session.exec('bash -s', {
-      stdin: renderScript(spec),
+    const script = renderScript(spec);
+    const r = await this.session.exec(bashReading(script), {
+      stdin: script,
       onStdout: (c) => lines.push(c),
       onStderr: (c) => errLines.push(c),
     });
@@ -314,8 +316,9 @@ export class RemoteHost implements Remote {
         });
       };
     });
-    const channel = await this.session.guard(this.session.spawn('bash -s', attach));
-    channel.write(renderScript(spec));
+    const script = renderScript(spec);
+    const channel = await this.session.guard(this.session.spawn(bashReading(script), attach));
+    channel.write(script);
     const isReady = await this.session.guard(ready);
     return new SwitchHandle(channel, isReady, done);
   }

@@ -49,7 +49,7 @@ export function gateFor(config: Config, host: HostConfig, port: number): BlueGre
     status: hc.status,
     host: healthCheckHost(config, host) ?? `127.0.0.1:${port}`,
     timeoutSec: hc.timeout,
-    stableSec: 0.5,
+    stableSec: 0.2,
   };
 }
 

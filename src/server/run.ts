@@ -8,6 +8,7 @@ import { DeployerError, RemoteCommandError } from '../errors.js';
 import { mapLimit, selectHosts } from '../deploy/hosts.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';
+import { bashReading } from '../remote/scripts.js';
 import { SshSession } from '../ssh/session.js';
 import { renderBootstrapScript } from './bootstrap.js';
 import { checkUserName, renderCreateUserScript } from './createUser.js';
@@ -23,8 +24,9 @@ async function runOnHosts(ctx: Context, config: Config, what: string, script: (h
   const results = await mapLimit(hosts, config.parallel, async (host): Promise<HostReport> => {
     const session = await SshSession.connect(host, { env: ctx.env, debug: (m) => reporter.debug(m, host.name) });
     try {
+      const text = script(host);
       const errLines = reporter.redactor.lines((t) => t.trim() && reporter.debug(t.trimEnd(), host.name));
-      const r = await session.exec('bash -s', { stdin: script(host), onStderr: (c) => errLines.push(c) });
+      const r = await session.exec(bashReading(text), { stdin: text, onStderr: (c) => errLines.push(c) });
       errLines.flush();
       const report = parseServerOutput(r.stdout);
       for (const c of report.changed) reporter.info(`changed: ${c}`, host.name);

@@ -5,7 +5,7 @@
 // own defaults. Without an `ssh` binary the npm parser `ssh-config` reads
 // ~/.ssh/config (Include expanded here; no Match exec). Values written in
 // deployer.toml win.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
@@ -38,16 +38,18 @@ export interface SshTarget extends HostConfig {
   via?: string;
 }
 
-export type RunSsh = (args: string[]) => string | undefined;
+export type RunSsh = (args: string[]) => string | undefined | Promise<string | undefined>;
 
-const runSsh: RunSsh = (args) => {
-  try {
-    return execFileSync('ssh', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-};
+// Asynchronous, and the two dumps at once: each `ssh -G` takes tens of ms, and
+// the build (or the other hosts' connections) goes on meanwhile.
+const runSsh: RunSsh = (args) =>
+  new Promise((resolve, reject) => {
+    execFile('ssh', args, { encoding: 'utf8', timeout: 10_000 }, (err, stdout) => {
+      if (!err) return resolve(stdout);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return resolve(undefined);
+      reject(err);
+    });
+  });
 
 function parseDump(text: string): Map<string, string[]> {
   const m = new Map<string, string[]>();
@@ -148,10 +150,9 @@ export async function readSshConfig(alias: string, run: RunSsh = runSsh): Promis
   // $HOME: when they differ (a CI job, a test), name the file.
   const own = join(homedir(), '.ssh', 'config');
   const file = homedir() !== userInfo().homedir && existsSync(own) ? ['-F', own] : [];
-  const resolved = run([...file, '-G', '--', alias]);
+  const [resolved, defaults] = await Promise.all([run([...file, '-G', '--', alias]), run(['-F', '/dev/null', '-G', '--', alias])]);
   if (resolved === undefined) return valuesFromParser(alias);
-  const defaults = run(['-F', '/dev/null', '-G', '--', alias]) ?? '';
-  return valuesFromDumps(resolved, defaults, `ssh ${[...file, '-G', alias].join(' ')}`);
+  return valuesFromDumps(resolved, defaults ?? '', `ssh ${[...file, '-G', alias].join(' ')}`);
 }
 
 /** %d %u %h %r %p %% in IdentityFile / UserKnownHostsFile, and ~. */

@@ -72,11 +72,11 @@ test('activate: removes and installs the units it names, reloads systemd, switch
   assert.equal(readlinkSync(join(h.appDir, '.env')), 'current/.env');
   assert.equal(readFileSync(h.L.caddySite, 'utf8'), 'new site\n');
   assert.deepEqual(r.calls.trim().split('\n'), [
-    'systemctl disable --now --quiet -- shop-old.service',
+    'systemctl disable --no-reload --now --quiet -- shop-old.service',
     'systemctl daemon-reload',
     'systemctl list-units --all --plain --no-legend -- shop-web@*.service',
-    'systemctl disable --now --quiet -- shop-web@8001.service',
-    'systemctl enable --quiet -- shop-web@8000.service',
+    'systemctl disable --no-reload --now --quiet -- shop-web@8001.service',
+    'systemctl enable --no-reload --quiet -- shop-web@8000.service',
     'systemctl restart -- shop-web@8000.service',
     'systemctl reload caddy',
   ]);
@@ -109,7 +109,7 @@ test('nothing changed: no unit is touched, systemd and Caddy are not reloaded, t
   );
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.calls.trim().split('\n'), [
-    'systemctl enable --quiet -- shop-api.service shop-api.socket',
+    'systemctl enable --no-reload --quiet -- shop-api.service shop-api.socket',
     'systemctl restart -- shop-api.service',
     'systemctl start -- shop-api.socket',
   ]);

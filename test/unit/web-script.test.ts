@@ -4,7 +4,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync, existsSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,9 +31,21 @@ function stubHost(): Stub {
   write(
     'systemctl',
     `echo "systemctl $*" >> "${dir}/log"
-if [ "$1" = show ]; then
+if [ "$1" = stop ] && [ -n "\${DP_TEST_LINK:-}" ]; then echo "link at stop: $(readlink "$DP_TEST_LINK")" >> "${dir}/log"; fi
+if [ "$1" = show ] && [ "$4" = --value ]; then
   f="${dir}/state/\${@: -1}"
   if [ "$3" = ActiveState ]; then [ -f "$f" ] && cut -d' ' -f1 "$f" || echo active; else [ -f "$f" ] && cut -d' ' -f2 "$f" || echo 0; fi
+elif [ "$1" = show ]; then
+  # systemctl show -p ActiveState -p NRestarts -- UNIT...: a block per unit, a blank line after each
+  units=0
+  for a in "$@"; do
+    if [ $units = 1 ]; then
+      st=active n=0
+      [ -f "${dir}/state/$a" ] && read -r st n < "${dir}/state/$a"
+      printf 'ActiveState=%s\nNRestarts=%s\n\n' "$st" "$n"
+    fi
+    [ "$a" = -- ] && units=1
+  done
 fi
 exit 0`,
   );
@@ -74,7 +86,9 @@ async function server(status: () => number): Promise<{ server: Server; port: num
 test('dp_web_start links each port to the release, cancels a pending drain, starts the instances', async () => {
   const stub = stubHost();
   const app = join(stub.dir, 'app dir');
-  mkdirSync(app);
+  mkdirSync(join(app, '.web'), { recursive: true });
+  symlinkSync('../v1.0.0', join(app, '.web', '8002')); // an instance left over from an earlier deploy
+  process.env.DP_TEST_LINK = join(app, '.web', '8002');
   const r = await bash(stub, [
     'dp_web_start',
     app,
@@ -89,12 +103,12 @@ test('dp_web_start links each port to the release, cancels a pending drain, star
   assert.equal(readlinkSync(join(app, '.web', '8002')), '../v1.2.3');
   assert.equal(readlinkSync(join(app, '.web', '8003')), '../v1.2.3');
   const log = stub.log();
-  assert.ok(
-    log.indexOf('systemctl stop -- hello-web-drain.timer hello-web-drain.service') <
-      log.indexOf('systemctl start -- hello-web@8002.service hello-web@8003.service'),
-    log.join('\n'),
-  );
-  assert.ok(log.includes('systemctl stop -- hello-web@8002.service'), 'a leftover instance is stopped before its link changes');
+  delete process.env.DP_TEST_LINK;
+  // One call stops a pending drain and any leftover instance of the slot, before the links change and the instances start.
+  const stop = log.indexOf('systemctl stop -- hello-web-drain.timer hello-web-drain.service hello-web@8002.service hello-web@8003.service');
+  assert.ok(stop >= 0 && stop < log.indexOf('systemctl start -- hello-web@8002.service hello-web@8003.service'), log.join('\n'));
+  assert.equal(log[stop + 1], 'link at stop: ../v1.0.0', 'a leftover instance is stopped before its link changes');
+  assert.ok(!existsSync(join(app, '.web', '8002.next')));
   assert.match(r.stdout, /^@@web-started hello-web@8002\.service hello-web@8003\.service$/m);
 });
 
@@ -175,8 +189,8 @@ test("dp_web_commit enables the new slot, and schedules the old one's stop after
   ]);
   assert.equal(r.code, 0, r.stderr);
   const log = stub.log();
-  assert.ok(log.includes('systemctl enable --quiet -- hello-web@8002.service'), log.join('\n'));
-  assert.ok(log.includes('systemctl disable --quiet -- hello-web@8000.service hello-web.service'));
+  assert.ok(log.includes('systemctl enable --no-reload --quiet -- hello-web@8002.service'), log.join('\n'));
+  assert.ok(log.includes('systemctl disable --no-reload --quiet -- hello-web@8000.service hello-web.service'));
   assert.ok(
     log.includes(
       'systemd-run --quiet --unit=hello-web-drain --on-active=10s --timer-property=AccuracySec=100ms -- systemctl stop -- hello-web@8000.service hello-web.service',
@@ -198,7 +212,11 @@ test('dp_web_start stops the stale units after -- with the pending drain; none o
   const r = await bash(stub, ['dp_web_start', app, 'v2', 'hello-web-drain', 'hello-web@8000.service', '8000', '--', 'hello-web.service']);
   assert.equal(r.code, 0, r.stderr);
   const log = stub.log();
-  assert.equal(log[0], 'systemctl stop -- hello-web-drain.timer hello-web-drain.service hello-web.service', log.join('\n'));
+  assert.equal(
+    log[0],
+    'systemctl stop -- hello-web-drain.timer hello-web-drain.service hello-web@8000.service hello-web.service',
+    log.join('\n'),
+  );
   assert.ok(log.includes('systemctl start -- hello-web@8000.service'), log.join('\n'));
   assert.equal(readlinkSync(join(app, '.web', '8000')), '../v2');
   assert.ok(!existsSync(join(app, '.web', '--')) && !existsSync(join(app, '.web', 'hello-web.service')));
@@ -213,7 +231,7 @@ test('dp_retire_unit disables the restart-era web unit and removes its file with
   const r = await bash(stub, ['dp_retire_unit', unitDir, 'hello-web.service']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(existsSync(join(unitDir, 'hello-web.service')), false);
-  assert.deepEqual(stub.log(), ['systemctl disable --quiet -- hello-web.service']);
+  assert.deepEqual(stub.log(), ['systemctl disable --no-reload --quiet -- hello-web.service']);
   assert.match(r.stdout, /^@@unit-removed hello-web\.service$/m);
 });
 

@@ -1,0 +1,52 @@
+// bashReading: how every remote script reaches `bash` (src/remote/scripts.ts),
+// run here in a real sh and bash with the script and more on stdin.
+import { test } from '../helpers/timed.js';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { bashReading, scriptWithArgs } from '../../src/remote/scripts.js';
+
+function run(script: string, stdin: string) {
+  const r = spawnSync('sh', ['-c', bashReading(script)], { input: stdin, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('runs the script with its arguments, and leaves the rest of stdin to it', () => {
+  const script = `set -- 'a b' "c'd"\nprintf '[%s]' "$@"; IFS= read -r verdict; echo " verdict=$verdict"; cat\n`;
+  const r = run(script, `${script}commit\nrest of input\n`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "[a b][c'd] verdict=commit\nrest of input\n");
+});
+
+test('multibyte text and trailing newlines arrive byte for byte', () => {
+  const script = `x='héllo — ✓'\nprintf '%s|' "$x"\n\n\n`;
+  const r = run(script, script);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'héllo — ✓|');
+});
+
+test('a script cut short (a dropped connection) does not run at all', () => {
+  const script = 'echo first\necho second\n';
+  const r = run(script, script.slice(0, 12));
+  assert.equal(r.code, 97);
+  assert.equal(r.stdout, '');
+});
+
+test('a whole remote script (the phase library) parses and runs its functions', () => {
+  const script = `${scriptWithArgs(['x y'], 'phase.sh')}\necho "arg=$1"; dp_mark done\n`;
+  const r = run(script, script);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'arg=x y\n@@mark done\n');
+});
+
+test(
+  'reads the script in large blocks, not a byte at a time as `bash -s` does',
+  { skip: spawnSync('strace', ['-V']).status !== 0 ? 'strace is not installed' : false },
+  () => {
+    const script = `${scriptWithArgs([], 'phase.sh')}\ntrue\n`;
+    const r = spawnSync('strace', ['-f', '-c', '-e', 'trace=read', 'sh', '-c', bashReading(script)], { input: script, encoding: 'utf8' });
+    // strace -c: "% time  seconds  usecs/call  calls  [errors]  syscall"
+    const line = r.stderr.split('\n').find((l) => /\sread\s*$/.test(l)) ?? '';
+    const reads = Number(line.trim().split(/\s+/)[3]);
+    assert.ok(reads > 0 && reads < script.length / 50, `${reads} reads for a ${script.length}-byte script:\n${r.stderr}`);
+  },
+);
