@@ -155,9 +155,11 @@ function failureError(flow: Flow, decided: Decided[]): UnhealthyError {
       return `${d.host.name} in an unknown state (its switch did not start; the host reverts by itself when the connection ends)`;
     return d.healthy ? `${d.host.name} kept ${version}` : `${d.host.name} not rolled back`;
   });
+  // A heal records no release: the live one stays as it was recorded.
+  const marked = failed.some((d) => !d.plan.summary.healing?.length);
   const unitLogsShown = failed.some((d) => tail(d.result?.stderr ?? '') !== '' || d.unitLog !== undefined);
   return new UnhealthyError(
-    `${config.appName} ${version} failed its checks on ${failed.map((d) => d.host.name).join(', ')}; ${states.join('; ')}; ${version} is marked failed`,
+    `${config.appName} ${version} failed its checks on ${failed.map((d) => d.host.name).join(', ')}; ${states.join('; ')}${marked ? `; ${version} is marked failed` : ''}`,
     {
       details,
       hint: `${unitLogsShown ? "the unit's last log lines are shown above; " : ''}\`deployer app logs\` shows more`,

@@ -112,12 +112,12 @@ test("the probe reports the live slot's stopped web instances (web-instances) be
   const meta = join(appDir, 'v1.0.0', '.deployer');
   writeFileSync(join(meta, 'instances'), 'restart app-worker.service\nstart app-tick.timer\n');
   writeFileSync(join(meta, 'web-instances'), 'restart app-web@8002.service\nrestart app-web@8003.service\n');
-  // systemctl as the host would answer: only app-web@8003 and app-tick.timer are active.
+  // systemctl as the host would answer (one line per unit, in order): only app-web@8003 and app-tick.timer are active.
   const bin = join(appsDir, 'bin');
   mkdirSync(bin);
   writeFileSync(
     join(bin, 'systemctl'),
-    '#!/bin/bash\nunit="${*: -1}"\ncase "$1 $unit" in "is-active app-web@8003.service"|"is-active app-tick.timer") exit 0 ;; is-active*) exit 3 ;; esac\nexit 0\n',
+    '#!/bin/bash\n[ "$1" = is-active ] || exit 0\nshift; [ "$1" = -- ] && shift\nfor u; do case $u in app-web@8003.service|app-tick.timer) echo active ;; app-worker.service) echo failed ;; *) echo inactive ;; esac; done\nexit 3\n',
   );
   chmodSync(join(bin, 'systemctl'), 0o755);
   const r = probe(appsDir, { ...process.env, PATH: `${bin}:${process.env.PATH}` });
