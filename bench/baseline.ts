@@ -1,5 +1,7 @@
-// The per-step OpenSSH baseline (bench/baseline.sh): one `ssh`/`scp` per step,
-// deploying the same artifact as our binary deploy into its own app dir.
+// The OpenSSH baselines, each deploying the same artifact as our binary deploy
+// into its own app dir: bench/baseline.sh opens one `ssh`/`scp` per step;
+// bench/floor.sh is the one-connection floor (one `ssh` streams the binary and
+// runs the nine steps).
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,10 +11,11 @@ import { tail } from './cli.js';
 import { withLoginCount } from './hosts.js';
 
 const execFileAsync = promisify(execFile);
-const script = join(repoRoot, 'bench', 'baseline.sh');
-
-export const BASELINE_APP = 'baseline';
-export const BASELINE_PORT = 8300;
+export type BaselineKind = 'per-step' | 'floor';
+const SCRIPTS: Record<BaselineKind, { script: string; app: string; port: number }> = {
+  'per-step': { script: join(repoRoot, 'bench', 'baseline.sh'), app: 'baseline', port: 8300 },
+  floor: { script: join(repoRoot, 'bench', 'floor.sh'), app: 'floor', port: 8350 },
+};
 
 export interface BaselineRun {
   wallMs: number;
@@ -21,25 +24,22 @@ export interface BaselineRun {
   steps: Record<string, number>;
 }
 
-export async function runBaseline(host: TestHost, artifact: string, version: string): Promise<BaselineRun> {
+export async function runBaseline(
+  host: TestHost,
+  artifact: string,
+  version: string,
+  kind: BaselineKind = 'per-step',
+): Promise<BaselineRun> {
+  const { script, app, port } = SCRIPTS[kind];
   let wallMs = 0;
   let stderr = '';
   const { logins } = await withLoginCount([host], async () => {
     const t0 = performance.now();
     try {
-      const args = [
-        script,
-        host.sshConfigPath,
-        `deploy@${host.name}`,
-        BASELINE_APP,
-        version,
-        artifact,
-        String(BASELINE_PORT),
-        `http://${BASELINE_APP}.localhost`,
-      ];
+      const args = [script, host.sshConfigPath, `deploy@${host.name}`, app, version, artifact, String(port), `http://${app}.localhost`];
       stderr = (await execFileAsync('bash', args, { timeout: 300_000 })).stderr;
     } catch (e) {
-      throw new Error(`bench/baseline.sh failed: ${(e as Error).message}\n${tail(String((e as { stderr?: string }).stderr ?? ''))}`);
+      throw new Error(`${script} failed: ${(e as Error).message}\n${tail(String((e as { stderr?: string }).stderr ?? ''))}`);
     }
     wallMs = performance.now() - t0;
   });
@@ -49,10 +49,11 @@ export async function runBaseline(host: TestHost, artifact: string, version: str
 }
 
 /** Removes what the baseline installed, so its next run is a cold deploy again. */
-export async function removeBaseline(host: TestHost): Promise<void> {
-  const unit = `${BASELINE_APP}-web.service`;
+export async function removeBaseline(host: TestHost, kind: BaselineKind = 'per-step'): Promise<void> {
+  const { app } = SCRIPTS[kind];
+  const unit = `${app}-web.service`;
   const r = await host.ssh(
-    `systemctl disable --now --quiet ${unit}; rm -rf /srv/deployer/${BASELINE_APP} /etc/systemd/system/${unit} /etc/caddy/sites/${BASELINE_APP}.caddy && systemctl daemon-reload && systemctl reload caddy`,
+    `systemctl disable --now --quiet ${unit}; rm -rf /srv/deployer/${app} /etc/systemd/system/${unit} /etc/caddy/sites/${app}.caddy && systemctl daemon-reload && systemctl reload caddy`,
     { user: 'root' },
   );
   if (r.code !== 0) throw new Error(`removing the baseline app failed: ${r.stderr}`);

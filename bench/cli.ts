@@ -23,6 +23,8 @@ export interface CliRun {
   hosts: HostResult[];
   /** sshd logins of the deploy user per host during the run. */
   logins: number[];
+  /** The blue-green gate's account (its step event): the new instances' first good answer after start, then the stability window. */
+  gate?: { firstMs: number; stableMs: number };
 }
 
 /** Runs `deployer <args> --json` and fails loudly on a non-zero exit (a figure from a failed deploy means nothing). */
@@ -53,14 +55,24 @@ export async function runCli(project: Project, hosts: TestHost[], args: string[]
     phases,
     hosts: hostsOf(r),
     logins,
+    gate: gateOf(r),
   };
+}
+
+export function gateOf(r: Pick<CliResult, 'events'>): CliRun['gate'] {
+  for (const e of r.events) {
+    const m = e.type === 'step' ? /answered (\d+) ms after they started, then stayed up (\d+) ms/.exec(String(e.step)) : null;
+    if (m) return { firstMs: Number(m[1]), stableMs: Number(m[2]) };
+  }
+  return undefined;
 }
 
 export function phasesOf(r: Pick<CliResult, 'events'>): Record<string, number> {
   const phases: Record<string, number> = {};
   for (const e of r.events) {
     if (e.type === 'phase' && e.host === undefined && typeof e.ms === 'number' && (e.status === 'done' || e.status === 'skipped')) {
-      phases[String(e.phase)] = e.ms;
+      // The label ("connect and lock") is what a reader knows; the id ("lock") otherwise.
+      phases[String(e.label ?? e.phase)] = e.ms;
     }
   }
   return phases;

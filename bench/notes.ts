@@ -10,7 +10,20 @@ export function explainMisses(res: BenchResults, targets: TargetRow[]): string[]
   const missed = (word: string) => targets.some((t) => t.status === 'MISS' && t.measurement.includes(word));
   const nodeFloor = res.startup ? median(res.startup.nodeMs) : NaN;
 
-  if (missed('redeploy')) {
+  if (missed('floor') && res.speed) {
+    const { codeChange, unchanged } = res.speed;
+    const floorSteps = (runs: typeof codeChange.floor) => {
+      const steps = median(runs.map((r) => Object.values(r.steps).reduce((a, b) => a + b, 0) * 1000));
+      return `${formatMs(steps)} of remote steps and ${formatMs(median(runs.map((r) => r.wallMs)) - steps)} for its one OpenSSH connection`;
+    };
+    notes.push(
+      `- Against the floor: a code change of ours is ${phaseList(codeChange.ours)}, plus Node start-up (bare \`node -e 0\` ${formatMs(nodeFloor)} here); ` +
+        `the floor's is ${floorSteps(codeChange.floor)}. Ours does more on the host by design: the lock and the probe of the host's state, ` +
+        'the second slot started beside the live one and gated, a Caddy reload, the check through Caddy, and a commit the host can revert. ' +
+        `An unchanged redeploy of ours is ${phaseList(unchanged.ours)}; the floor run again is ${floorSteps(unchanged.floor)}.`,
+    );
+  }
+  if (missed('per-step')) {
     const runs =
       res.examples.find((e) => e.example === 'binary-app')?.scenarios.find((s) => s.name === 'redeploy, unchanged artifact')?.runs ?? [];
     const base = res.baseline.redeploy;

@@ -32,6 +32,7 @@ export function renderReport(res: BenchResults): string {
     ),
     '',
     ...explainMisses(res, targets),
+    ...speed(res),
     ...deploys(res),
     ...baseline(res),
     ...fleet(res),
@@ -45,6 +46,56 @@ export function renderReport(res: BenchResults): string {
   }
   out.push(...HOW);
   return out.join('\n') + '\n';
+}
+
+function speed(res: BenchResults): string[] {
+  const s = res.speed;
+  if (!s) return [];
+  const floorSteps = (runs: BaselineRun[]) =>
+    Object.keys(runs[0]?.steps ?? {})
+      .map((k) => `${k} ${formatMs(median(runs.map((r) => r.steps[k] * 1000)))}`)
+      .join(', ');
+  const gate = (runs: CliRun[]) => {
+    const g = runs.map((r) => r.gate).filter((x) => x !== undefined);
+    return g.length
+      ? `the app answered ${formatMs(median(g.map((x) => x.firstMs)))} after its start, then the ${formatMs(median(g.map((x) => x.stableMs)))} stability window`
+      : '—';
+  };
+  const oursRow = (what: string, runs: CliRun[]) => [
+    what,
+    formatSeconds(median(runs.map((r) => r.wallMs))),
+    formatRuns(runs.map((r) => r.wallMs)),
+    phaseMedians(runs),
+    gate(runs),
+  ];
+  const floorRow = (what: string, runs: BaselineRun[]) => [
+    what,
+    formatSeconds(median(runs.map((r) => r.wallMs))),
+    formatRuns(runs.map((r) => r.wallMs)),
+    floorSteps(runs),
+    '—',
+  ];
+  return [
+    '## Speed: a code change against the one-connection OpenSSH floor',
+    '',
+    'The binary example, its artifact built before each run (outside the timing), deployed as a new version with',
+    'blue-green and its health check; the floor (bench/floor.sh) is one `ssh` that streams the same binary and runs the',
+    'same nine steps (mkdir, receive and check, install, env, unit, site, switch the link, restart and wait for',
+    '`/healthz`, record) with nothing on top: no lock, no probe, no second slot, no revert. Ours and the floor take turns.',
+    'Ours includes the wait on the app: the gate reports when the new instance first answered and how long it then had to',
+    'stay up (the stability window) before traffic moved.',
+    '',
+    table(
+      ['run', 'median', 'runs', 'phases (ours) / steps (floor), medians', 'waiting on the app'],
+      [
+        oursRow('ours: code change', s.codeChange.ours),
+        floorRow('floor: code change', s.codeChange.floor),
+        oursRow('ours: unchanged redeploy', s.unchanged.ours),
+        floorRow('floor: the same artifact again', s.unchanged.floor),
+      ],
+    ),
+    '',
+  ];
 }
 
 function deploys(res: BenchResults): string[] {

@@ -4,6 +4,7 @@ import type { CliRun } from './cli.js';
 import type { FleetResult } from './fleet.js';
 import type { MachineInfo } from './machine.js';
 import type { ExampleResult } from './scenarios.js';
+import type { SpeedResult } from './speed.js';
 import type { StartupResult } from './startup.js';
 import type { UploadResult } from './upload.js';
 import type { ZeroDowntimeResult } from './zeroDowntime.js';
@@ -15,6 +16,8 @@ export interface BenchResults {
   examples: ExampleResult[];
   baseline: { cold: BaselineRun[]; redeploy: BaselineRun[] };
   upload?: UploadResult;
+  /** A code change and an unchanged redeploy, against the one-connection OpenSSH floor. */
+  speed?: SpeedResult;
   fleet?: FleetResult;
   /** Deploys under load, once per strategy. */
   zeroDowntime?: ZeroDowntimeResult[];

@@ -1,7 +1,7 @@
 // `npm run bench`: deployer against real test hosts (not part of the tests).
 // Prints a Markdown report and writes it to docs/benchmarks.md.
 //   BENCH_REPS=3        runs per figure (the median is reported)
-//   BENCH_ONLY=a,b      only these sections (startup, binary, wheel, upload, fleet, zero-downtime);
+//   BENCH_ONLY=a,b      only these sections (startup, speed, binary, wheel, upload, fleet, zero-downtime);
 //                       docs/benchmarks.md is then left alone (partial runs are for development)
 //   BENCH_ZD_DEPLOYS=20 deploys under load per strategy (zero-downtime section); BENCH_ZD_RATE=50 requests/s
 // Hosts are booted at the start and torn down at the end, also on failure or Ctrl-C
@@ -19,11 +19,12 @@ import { renderReport, zeroDowntime } from './report.js';
 import type { BenchResults } from './results.js';
 import { measureExample } from './scenarios.js';
 import { ensureTimeTool } from './setup.js';
+import { measureSpeed } from './speed.js';
 import { measureStartup } from './startup.js';
 import { measureUploads } from './upload.js';
 import { measureZeroDowntime } from './zeroDowntime.js';
 
-const SECTIONS = ['startup', 'binary', 'wheel', 'upload', 'fleet', 'zero-downtime'] as const;
+const SECTIONS = ['startup', 'speed', 'binary', 'wheel', 'upload', 'fleet', 'zero-downtime'] as const;
 type Section = (typeof SECTIONS)[number];
 const FLEET_SIZES = [1, 4, 8];
 
@@ -68,6 +69,10 @@ async function main(): Promise<number> {
       hosts = await bootHosts(hostCount, `bench-${process.pid}`);
     }
     const host = hosts[0];
+    // First on the fresh host, before the other sections' apps share it.
+    await section('speed', async () => {
+      res.speed = await measureSpeed(host, { reps: Math.max(reps, 5), port: 8600, log });
+    });
     await section('binary', async () => {
       const baselineRun = async (artifact: string, cold: boolean) => {
         if (cold) await removeBaseline(host);

@@ -16,6 +16,7 @@ export function checkTargets(res: BenchResults): TargetRow[] {
   return [
     connections(res),
     execRoundTrips(res),
+    ...speed(res),
     redeployVsBaseline(res),
     upload(res),
     peakRss(res),
@@ -74,6 +75,31 @@ function redeployVsBaseline(res: BenchResults): TargetRow {
     target: '≥ 5x faster',
     status: status(b / o >= 5),
   };
+}
+
+function speed(res: BenchResults): TargetRow[] {
+  const s = res.speed;
+  if (!s) return [];
+  const ours = median(s.codeChange.ours.map((r) => r.wallMs));
+  const floor = median(s.codeChange.floor.map((r) => r.wallMs));
+  const app = median(s.codeChange.ours.map((r) => r.gate?.firstMs ?? NaN));
+  const stable = median(s.codeChange.ours.map((r) => r.gate?.stableMs ?? NaN));
+  const again = median(s.unchanged.ours.map((r) => r.wallMs));
+  const againFloor = median(s.unchanged.floor.map((r) => r.wallMs));
+  return [
+    {
+      measurement: `code-change deploy of a binary, blue-green with a health check, vs the one-connection OpenSSH floor (median of ${s.codeChange.ours.length}, interleaved)`,
+      result: `ours ${formatSeconds(ours)}, floor ${formatSeconds(floor)}: ${(ours / floor).toFixed(2)}x. Of ours: the app's start-up to its first good answer ${formatMs(app)}, the stability window ${formatMs(stable)}, deployer ${formatMs(ours - app - stable)}`,
+      target: '≤ 2x the floor (issue 11)',
+      status: status(ours / floor <= 2),
+    },
+    {
+      measurement: 'redeploy of an unchanged artifact vs the one-connection floor run again',
+      result: `ours ${formatSeconds(again)}, floor ${formatSeconds(againFloor)}: ${(again / againFloor).toFixed(2)}x`,
+      target: 'below the floor (issue 11)',
+      status: status(again < againFloor),
+    },
+  ];
 }
 
 function upload(res: BenchResults): TargetRow {

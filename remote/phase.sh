@@ -90,7 +90,8 @@ dp_share_env() { # RUNAS FILE...: let RUNAS's group read the files (still not wo
   local group
   group=$(id -gn -- "$1") || return 1
   shift
-  sudo -n chgrp -- "$group" "$@" && sudo -n chmod 0640 "$@"
+  # shellcheck disable=SC2016 # expanded by the inner sh, which gets the values as arguments
+  sudo -n sh -c 'g=$1; shift; chgrp -- "$g" "$@" && chmod 0640 -- "$@"' dp-share-env "$group" "$@"
 }
 dp_require_caddy_import() { # CADDYFILE SITES_DIR
   grep -qE "^[[:space:]]*import[[:space:]]+$2/\\*\\.caddy" "$1" 2>/dev/null && return 0

@@ -15,6 +15,17 @@ marker=$9 holder=${10} lockwait=${11} want_lock=${12} create=${13} unitdir=${14}
 ident=${17} identfile=${18} owner=${19} legacydesc=${20}
 
 b64() { base64 -w0 -- "$1" 2>/dev/null; echo; }
+# A file's text on one line, with no process: \ becomes \\, a newline \n, a CR \r
+# (src/plan/probe.ts unescapes). `read` and the expansions are builtins; a
+# base64 process per file cost milliseconds each, for every file of every
+# release, on every command.
+emit() { # PREFIX FILE: one line, PREFIX then FILE's text
+  local c=""
+  IFS= read -r -d '' c < "$2"
+  c=${c//\\/\\\\}
+  c=${c//$'\r'/\\r}
+  printf '%s%s\n' "$1" "${c//$'\n'/\\n}"
+}
 
 # Prints `@@envhash KEY sha256` for each variable an .appenv exports, never a
 # value. .appenv is shell syntax (written with shellQuote), so bash itself
@@ -126,11 +137,11 @@ if [ -d "$appdir" ]; then
     [ -d "$d" ] || continue
     d=${d%/} v=${d##*/v}
     echo "@@release $v"
-    for f in "$d"/.deployer/units/*; do [ -f "$f" ] && echo "@@release-unit $v ${f##*/} $(b64 "$f")"; done
-    [ -f "$d/.deployer/caddy.site" ] && echo "@@release-site $v $(b64 "$d/.deployer/caddy.site")"
-    [ -f "$d/.deployer/instances" ] && echo "@@release-instances $v $(b64 "$d/.deployer/instances")"
+    for f in "$d"/.deployer/units/*; do [ -f "$f" ] && emit "@@release-unit $v ${f##*/} " "$f"; done
+    [ -f "$d/.deployer/caddy.site" ] && emit "@@release-site $v " "$d/.deployer/caddy.site"
+    [ -f "$d/.deployer/instances" ] && emit "@@release-instances $v " "$d/.deployer/instances"
   done
-  [ -f "$appdir/.versions" ] && echo "@@versions $(b64 "$appdir/.versions")"
+  [ -f "$appdir/.versions" ] && emit "@@versions " "$appdir/.versions"
   # stdin is this script: the child shell must not read it.
   [ -f "$appdir/.appenv" ] && env -i bash --norc --noprofile -c "$(declare -f dp_envhash); dp_envhash \"\$1\"" envhash "$appdir/.appenv" </dev/null
 fi
@@ -157,12 +168,14 @@ if [ -n "${cur:-}" ]; then
   fi
 fi
 # Units and site with this app's name: ours, or another app's (same name, other owner line).
-for f in "$unitdir"/*.service "$unitdir"/*.socket "$unitdir"/*.timer; do
-  if [ ! -f "$f" ] || ! grep -qxF -- "$marker" "$f"; then continue; fi
-  if owned_by_us "$f"; then echo "@@unit ${f##*/} $(b64 "$f")"; else echo "@@unit-other ${f##*/} $(grep -m1 '^# deployer-owner: ' -- "$f" | base64 -w0)"; fi
+# One grep finds them among every unit file on the host.
+mapfile -t marked < <(grep -lxF -- "$marker" "$unitdir"/*.service "$unitdir"/*.socket "$unitdir"/*.timer 2>/dev/null)
+for f in "${marked[@]}"; do
+  [ -f "$f" ] || continue
+  if owned_by_us "$f"; then emit "@@unit ${f##*/} " "$f"; else echo "@@unit-other ${f##*/} $(grep -m1 '^# deployer-owner: ' -- "$f" | base64 -w0)"; fi
 done
 if [ -f "$site" ]; then
-  if owned_by_us "$site"; then echo "@@caddy $(b64 "$site")"; else echo "@@caddy-other $(grep -m1 '^# deployer-owner: ' -- "$site" | base64 -w0)"; fi
+  if owned_by_us "$site"; then emit "@@caddy " "$site"; else echo "@@caddy-other $(grep -m1 '^# deployer-owner: ' -- "$site" | base64 -w0)"; fi
 fi
 # Blue-green (src/plan/slots.ts): the slot that serves, recorded when a switch commits.
 [ -f "$appdir/.web/live" ] && echo "@@slot $(head -c 1 -- "$appdir/.web/live")"

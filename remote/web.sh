@@ -89,7 +89,8 @@ dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]
     if [ $all = 1 ]; then
       [ -n "$since" ] || since=$now
       if [ $((now - since)) -ge "$stable" ]; then
-        echo "@@web-healthy ${units[*]}"
+        # How long the app took to answer, and how long it then stayed up.
+        echo "@@web-healthy $((since - start)) $((now - since)) ${units[*]}"
         return 0
       fi
     fi

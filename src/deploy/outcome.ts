@@ -2,7 +2,7 @@
 // URLs and the total time, the timings, the CI step summary and outputs,
 // and — when it failed — an error that says what state each host is in.
 import { DeployerError, UnhealthyError } from '../errors.js';
-import { hasMarker, Marker } from '../remote/protocol.js';
+import { findMarker, hasMarker, Marker } from '../remote/protocol.js';
 import { formatMs } from '../output/reporter.js';
 import type { Decided, Flow } from './flow.js';
 import { tail } from './phases.js';
@@ -28,7 +28,14 @@ export function hostSummary(d: Decided): HostOutcome & Record<string, unknown> {
     pruned: d.healthy && !d.rolledBack ? sum.prune : [],
     healed: d.healthy && !d.rolledBack ? (sum.healing ?? []) : [],
     execChannels: d.remote.execCount,
+    // Blue-green's gate: "FIRST_MS STABLE_MS UNIT..." (remote/web.sh).
+    ...appAnswered(findMarker(markers, Marker.webHealthy)),
   };
+}
+
+export function appAnswered(arg: string | undefined): { appAnsweredMs?: number } {
+  const ms = Number(arg?.split(' ')[0]);
+  return arg !== undefined && Number.isInteger(ms) && ms >= 0 ? { appAnsweredMs: ms } : {};
 }
 
 /** The end of a deploy that reached a verdict on every host. Throws when any host failed. */
@@ -124,6 +131,7 @@ function liveDetail(s: ReturnType<typeof hostSummary>): string {
     s.installSkipped ? 'install skipped' : s.venvReused ? 'venv reused' : null,
     s.daemonReload ? 'units changed' : 'units unchanged (no daemon-reload)',
     s.caddyReload ? 'Caddy reloaded' : 'Caddy unchanged',
+    typeof s.appAnsweredMs === 'number' ? `the app answered ${formatMs(s.appAnsweredMs)} after its start` : null,
     s.pruned.length ? `pruned ${s.pruned.join(', ')}` : null,
     (s.healed as string[]).length ? `started again: ${(s.healed as string[]).join(', ')}` : null,
   ]

@@ -61,6 +61,11 @@ function handleMarkers(text: string, host: string, reporter: Reporter, markers: 
     else if (m.marker === Marker.unitRemoved) step(`unit ${m.arg} removed`);
     else if (m.marker === Marker.daemonReload) step('systemctl daemon-reload');
     else if (m.marker === Marker.caddyReload) step('caddy reloaded');
+    else if (m.marker === Marker.webHealthy) {
+      // "FIRST_MS STABLE_MS UNIT...": the gate's own account (the benchmark splits app time from deployer's with it).
+      const [first, stable] = m.arg.split(' ');
+      step(`the new instances answered ${first} ms after they started, then stayed up ${stable} ms`);
+    }
   }
 }
 
@@ -121,6 +126,9 @@ export class RemoteHost implements Remote {
 
   /** Takes the app's lock (or just reads state when req.lock is false). */
   async lock(req: ProbeRequest, sitePath = req.layout.caddySite): Promise<Lock> {
+    // A deploy (the command that creates) uploads next: its SFTP session
+    // (a channel and a server process) opens while the probe runs.
+    if (req.create) this.session.sftp().catch(() => undefined);
     const script = renderProbeScript(req, sitePath);
     let out = '';
     let err = '';
@@ -190,29 +198,36 @@ export class RemoteHost implements Remote {
    */
   async upload(uploads: Upload[], onProgress: (label: string, bytes: number, total: number) => void): Promise<void> {
     if (uploads.length === 0) return;
-    const dirs = [...new Set(uploads.map((u) => posix.dirname(u.remote)))];
-    for (const d of dirs) await this.mkdirp(d);
-    for (const u of uploads) {
-      if (u.local !== undefined) {
-        const kept = await this.resumable(u);
-        if (kept > 0)
-          this.reporter.info(
-            `resuming the upload of ${u.label}: ${formatBytes(kept)} of ${formatBytes(u.size)} were already on the host (sha256 checked)`,
-            this.name,
-          );
-        const progress = progressThrottle(u.size, (bytes, total) => onProgress(u.label, bytes, total));
-        if (kept < u.size) {
-          await this.session.streamFile(u.local, uploadCommand(u.remote, kept, u.mode), `the upload of ${u.label}`, {
-            start: kept,
-            onSent: (sent) => progress.sent(kept + sent),
-          });
-        }
-        progress.done();
-      } else {
+    await this.mkdirp([...new Set(uploads.map((u) => posix.dirname(u.remote)))]);
+    // Files stream one after another (they share the bandwidth); small
+    // contents go over SFTP meanwhile, so their round trips cost no time.
+    const streams = async () => {
+      for (const u of uploads) if (u.local !== undefined) await this.streamUpload(u, u.local, onProgress);
+    };
+    const small = uploads
+      .filter((u) => u.local === undefined)
+      .map(async (u) => {
         await this.session.writeFile(u.remote, u.content ?? '', u.mode);
         onProgress(u.label, u.size, u.size);
-      }
+      });
+    await Promise.all([streams(), ...small]);
+  }
+
+  private async streamUpload(u: Upload, local: string, onProgress: (label: string, bytes: number, total: number) => void): Promise<void> {
+    const kept = await this.resumable(u);
+    if (kept > 0)
+      this.reporter.info(
+        `resuming the upload of ${u.label}: ${formatBytes(kept)} of ${formatBytes(u.size)} were already on the host (sha256 checked)`,
+        this.name,
+      );
+    const progress = progressThrottle(u.size, (bytes, total) => onProgress(u.label, bytes, total));
+    if (kept < u.size) {
+      await this.session.streamFile(local, uploadCommand(u.remote, kept, u.mode), `the upload of ${u.label}`, {
+        start: kept,
+        onSent: (sent) => progress.sent(kept + sent),
+      });
     }
+    progress.done();
   }
 
   /**
@@ -237,19 +252,26 @@ export class RemoteHost implements Remote {
     return remote.code === 0 && remote.stdout.split(' ')[0] === local ? keep : 0;
   }
 
-  private async mkdirp(dir: string): Promise<void> {
+  /**
+   * Creates `dirs` and their parents over SFTP. The requests go out at once,
+   * parents first: OpenSSH's sftp-server answers them in order, so a deep
+   * path costs one round trip, not one per level (over the internet that is
+   * most of a small upload's time). "Already exists" is fine; a dir that is
+   * not there afterwards is an error.
+   */
+  private async mkdirp(dirs: string[]): Promise<void> {
     const sftp = await this.session.sftp();
-    const parts = dir.split('/').filter(Boolean);
-    let path = '';
-    for (const p of parts) {
-      path += '/' + p;
-      await this.session.guard(new Promise<void>((resolve) => sftp.mkdir(path, () => resolve())));
+    const paths = new Set<string>();
+    for (const dir of dirs) {
+      let path = '';
+      for (const p of dir.split('/').filter(Boolean)) paths.add((path += '/' + p));
     }
-    await new Promise<void>((resolve, reject) =>
-      sftp.stat(dir, (err, stats) =>
-        err || !stats.isDirectory() ? reject(new SshError(`${this.name}: cannot create ${dir} over SFTP`)) : resolve(),
-      ),
+    const isDir = (dir: string) => new Promise<boolean>((resolve) => sftp.stat(dir, (err, st) => resolve(!err && st.isDirectory())));
+    const made = await this.session.guard(
+      Promise.all([...[...paths].map((p) => new Promise<void>((resolve) => sftp.mkdir(p, () => resolve()))), ...dirs.map(isDir)]),
     );
+    const missing = dirs.filter((_, i) => !made[paths.size + i]);
+    if (missing.length) throw new SshError(`${this.name}: cannot create ${missing.join(', ')} over SFTP`);
   }
 
   /** Remote stderr as debug lines, redacted whole (a secret may straddle two SSH packets). */

@@ -107,6 +107,20 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
 }
 
 const unb64 = (s: string) => Buffer.from(s ?? '', 'base64').toString('utf8');
+/** A file's text as remote/probe.sh's emit() sends it: \\ and \n escaped, on one line. */
+export const unescapeLine = (s: string) => (s ?? '').replace(/\\([\\nr])/g, (_, c: string) => (c === 'n' ? '\n' : c === 'r' ? '\r' : '\\'));
+/** The first n - 1 space-separated fields of a marker's argument, then the rest whole (a file's text has spaces). */
+function fields(rest: string, n: number): string[] {
+  const out: string[] = [];
+  let at = 0;
+  for (let i = 1; i < n; i++) {
+    const sp = rest.indexOf(' ', at);
+    if (sp < 0) return [...out, rest.slice(at)];
+    out.push(rest.slice(at, sp));
+    at = sp + 1;
+  }
+  return [...out, rest.slice(at)];
+}
 
 export function parseProbeOutput(text: string): RemoteState & { error?: string; ended: boolean } {
   const state: RemoteState & { error?: string; ended: boolean } = {
@@ -136,22 +150,22 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
         state.releases.push(rest);
         break;
       case Marker.releaseUnit: {
-        const [release, name, data] = rest.split(' ');
-        switchFiles(release).units[name] = unb64(data);
+        const [release, name, data] = fields(rest, 3);
+        switchFiles(release).units[name] = unescapeLine(data);
         break;
       }
       case Marker.releaseSite: {
-        const [release, data] = rest.split(' ');
-        switchFiles(release).caddySite = unb64(data);
+        const [release, data] = fields(rest, 2);
+        switchFiles(release).caddySite = unescapeLine(data);
         break;
       }
       case Marker.releaseInstances: {
-        const [release, data] = rest.split(' ');
-        switchFiles(release).instances = unb64(data);
+        const [release, data] = fields(rest, 2);
+        switchFiles(release).instances = unescapeLine(data);
         break;
       }
       case Marker.versions:
-        state.versions = parseVersions(unb64(rest));
+        state.versions = parseVersions(unescapeLine(rest));
         break;
       case Marker.file: {
         const i = rest.lastIndexOf(' ');
@@ -170,8 +184,8 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
         (state.inactive ??= []).push(rest);
         break;
       case Marker.unit: {
-        const [name, data] = rest.split(' ');
-        state.units[name] = unb64(data);
+        const [name, data] = fields(rest, 2);
+        state.units[name] = unescapeLine(data);
         break;
       }
       case Marker.envhash: {
@@ -194,7 +208,7 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
         state.otherSite = unb64(rest);
         break;
       case Marker.caddy:
-        state.caddySite = unb64(rest);
+        state.caddySite = unescapeLine(rest);
         break;
       case Marker.slot:
         if (rest === 'a' || rest === 'b') state.liveSlot = rest;

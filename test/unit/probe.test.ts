@@ -126,3 +126,29 @@ test("the probe reports the live slot's stopped web instances (web-instances) be
   assert.equal(state.ended, true);
   assert.deepEqual(state.inactive, ['app-worker.service', 'app-web@8002.service']);
 });
+
+test("the probe sends each file's text exactly (backslashes, CRs, trailing newlines, spaces), with no process per file", () => {
+  const appsDir = mkdtempSync(join(tmpdir(), 'deployer-probe-'));
+  const appDir = join(appsDir, 'app');
+  const meta = join(appDir, 'v1.0.0', '.deployer');
+  mkdirSync(join(meta, 'units'), { recursive: true });
+  writeFileSync(join(appDir, IDENTITY_FILE), identityText({ app: 'app', appsDir }) + '\n');
+  const tricky = 'ExecStart=/bin/sh -c "echo \\\\n \\\\\\\\ done"\r\nliteral \\n and \\r and \\\\\n  ünïcode ✓ \n\n\n';
+  writeFileSync(join(meta, 'units', 'app-web.service'), tricky);
+  writeFileSync(join(meta, 'caddy.site'), 'http://x {\n\treverse_proxy 127.0.0.1:8000\n}\r');
+  writeFileSync(join(meta, 'instances'), '');
+  writeFileSync(join(appDir, '.versions'), '# version\tstatus\n1.0.0\tgood\n');
+  writeFileSync(join(appsDir, 'site.caddy'), 'x \\ y\n');
+  const r = probe(appsDir);
+  assert.equal(r.code, 0, r.stderr);
+  const state = parseProbeOutput(r.stdout);
+  const files = state.releaseSwitch?.['1.0.0'];
+  assert.equal(files?.units['app-web.service'], tricky);
+  assert.equal(files?.caddySite, 'http://x {\n\treverse_proxy 127.0.0.1:8000\n}\r');
+  assert.equal(files?.instances, '');
+  assert.equal(state.caddySite, 'x \\ y\n');
+  assert.deepEqual(
+    state.versions.map((v) => v.version),
+    ['1.0.0'],
+  );
+});

@@ -128,7 +128,9 @@ test("dp_web_gate passes once every instance answers its health check with the s
       String(s.port),
     ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /@@web-healthy hello-web@8002\.service/);
+    // FIRST_MS STABLE_MS UNIT: the stable window (200 ms here) is part of the account.
+    const healthy = /^@@web-healthy (\d+) (\d+) hello-web@8002\.service$/m.exec(r.stdout);
+    assert.ok(healthy && Number(healthy[2]) >= 200, r.stdout);
     assert.ok(s.hosts.length >= 3);
     assert.deepEqual([...new Set(s.hosts)], ['/healthz shop.example.com']);
   } finally {
@@ -146,6 +148,33 @@ test('dp_web_gate fails at its timeout when the check keeps answering the wrong 
     assert.ok(Date.now() - t0 < 5000);
     assert.match(r.stderr, new RegExp(`GET /healthz on port ${s.port} answered 500, expected 200`));
     assert.match(r.stdout, /@@unit-failed timeout/);
+  } finally {
+    s.server.close();
+  }
+});
+
+test('dp_web_gate fails when an instance restarts after its first good answer, inside the stability window', async () => {
+  const stub = stubHost();
+  // The app answers once, then crashes and systemd restarts it (NRestarts goes up).
+  const s = await server(() => {
+    stub.setState('hello-web@8002.service', 'active', 1);
+    return 200;
+  });
+  try {
+    const r = await bash(stub, [
+      'dp_web_gate',
+      '5000',
+      '1000',
+      '/healthz',
+      '200',
+      'shop.example.com',
+      'hello-web@8002.service',
+      String(s.port),
+    ]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /^@@unit-failed hello-web@8002\.service$/m);
+    assert.doesNotMatch(r.stdout, /@@web-healthy/);
+    assert.match(r.stderr, /restarted 1 times/);
   } finally {
     s.server.close();
   }
