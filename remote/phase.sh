@@ -172,6 +172,12 @@ dp_start_units() { # RESTART... -- START...: enable them all; restart services, 
   if [ ${#start[@]} -gt 0 ]; then sudo -n systemctl start -- "${start[@]}" || return 1; fi
   echo "@@restarted ${all[*]}"
 }
+dp_heal_units() { # UNIT...: start the live release's stopped or failed units again; running ones are left alone
+  # A unit systemd gave up on (start limit hit) starts only once reset.
+  sudo -n systemctl reset-failed -- "$@" 2>/dev/null
+  sudo -n systemctl start -- "$@" || return 1
+  echo "@@restarted $*"
+}
 dp_install_site() { # FROM SITE
   { [ -d "${2%/*}" ] || sudo -n mkdir -p -- "${2%/*}"; } && dp_install sudo "$1" "$2" 0644
 }

@@ -158,9 +158,16 @@ if [ -n "${cur:-}" ] && [ -d "$appdir/$cur" ] && [ "$appdir/$cur" != "$release" 
     while read -r sum path; do echo "@@curfile ${path#./} $sum"; done
 fi
 if [ -n "${cur:-}" ] && [ -x "$appdir/$cur/.venv/bin/python" ]; then echo "@@curvenv yes"; fi
-# Services of the live release that are not running (a no-op deploy must still start them).
-if [ -n "${cur:-}" ] && [ -f "$appdir/$cur/.deployer/instances" ]; then
-  while read -r _ unit; do [ -n "$unit" ] && ! systemctl is-active --quiet -- "$unit" && echo "@@inactive $unit"; done < "$appdir/$cur/.deployer/instances"
+# Services of the live release that are not running (a no-op deploy must still start them):
+# its instances, and with blue-green the live slot's web instances (web-instances, written at commit).
+if [ -n "${cur:-}" ]; then
+  live_units=()
+  while read -r _ unit; do [ -n "$unit" ] && live_units+=("$unit"); done < <(cat -- "$appdir/$cur/.deployer/instances" "$appdir/$cur/.deployer/web-instances" 2>/dev/null)
+  if [ ${#live_units[@]} -gt 0 ]; then
+    # One systemctl call for all of them (each costs tens of ms): one state per unit, in order.
+    mapfile -t live_states < <(systemctl is-active -- "${live_units[@]}" 2>/dev/null)
+    for i in "${!live_units[@]}"; do [ "${live_states[i]:-}" = active ] || echo "@@inactive ${live_units[i]}"; done
+  fi
 fi
 # Units and site with this app's name: ours, or another app's (same name, other owner line).
 # One grep finds them among every unit file on the host.

@@ -19,10 +19,13 @@ dp_http_status() { # PORT PATH HOST TIMEOUT_SEC: the status of GET PATH on 127.0
   ) 2>/dev/null
 }
 
-dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...]: start RELEASE's instances in the idle slot
-  local appdir=$1 rel=$2 drain=$3 units=() ports=() p
+dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...] [-- STALE...]: start RELEASE's instances in the idle slot
+  local appdir=$1 rel=$2 drain=$3 units=() ports=() stale=() p i
   shift 3
   mkdir -p -- "$appdir/.web" || return 1
+  # STALE: units that serve no traffic and must not outlive the drain
+  # cancelled below (a retired restart-era web unit on this slot's port).
+  for ((i = 1; i <= $#; i++)); do [ "${!i}" = -- ] && stale=("${@:i+1}") && set -- "${@:1:i-1}" && break; done
   while [ $# -ge 2 ]; do
     dp_symlink - "../$rel" "$appdir/.web/$2.next" || return 1
     units+=("$1")
@@ -33,7 +36,7 @@ dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...]: start REL
   # cancel it, or it would stop the new ones. An instance left over from an
   # earlier deploy (draining, or failed) serves no traffic. One systemctl call
   # for all of them: each costs tens of ms.
-  sudo -n systemctl stop -- "$drain.timer" "$drain.service" "${units[@]}" 2>/dev/null
+  sudo -n systemctl stop -- "$drain.timer" "$drain.service" "${units[@]}" "${stale[@]}" 2>/dev/null
   sudo -n systemctl reset-failed -- "${units[@]}" 2>/dev/null
   # Only now, with the slot's instances stopped, do their links change.
   for p in "${ports[@]}"; do mv -fT -- "$appdir/.web/$p.next" "$appdir/.web/$p" || return 1; done
@@ -107,6 +110,13 @@ dp_web_stop() { # UNIT...: stop instances now (a graceful stop: SIGTERM, request
   sudo -n systemctl disable --no-reload --quiet -- "$@" 2>/dev/null
   echo "@@web-stopped $*"
   return 0
+}
+
+dp_retire_unit() { # UNIT_DIR NAME: a restart-era web unit: never started again, its file gone; the drain stops it
+  # --no-reload: the daemon-reload step after it reloads once.
+  sudo -n systemctl disable --no-reload --quiet -- "$2" 2>/dev/null
+  sudo -n rm -f -- "$1/$2" || return 1
+  echo "@@unit-removed $2"
 }
 
 dp_web_commit() { # DRAIN_UNIT DRAIN_SEC NEW_UNIT... -- OLD_UNIT...: the new slot stays; the old one drains, then stops

@@ -26,6 +26,7 @@ export function hostSummary(d: Decided): HostOutcome & Record<string, unknown> {
     healthy: d.healthy,
     rolledBack: d.rolledBack,
     pruned: d.healthy && !d.rolledBack ? sum.prune : [],
+    healed: d.healthy && !d.rolledBack ? (sum.healing ?? []) : [],
     execChannels: d.remote.execCount,
     // Blue-green's gate: "FIRST_MS STABLE_MS UNIT..." (remote/web.sh).
     ...appAnswered(findMarker(markers, Marker.webHealthy)),
@@ -132,6 +133,7 @@ function liveDetail(s: ReturnType<typeof hostSummary>): string {
     s.caddyReload ? 'Caddy reloaded' : 'Caddy unchanged',
     typeof s.appAnsweredMs === 'number' ? `the app answered ${formatMs(s.appAnsweredMs)} after its start` : null,
     s.pruned.length ? `pruned ${s.pruned.join(', ')}` : null,
+    (s.healed as string[]).length ? `started again: ${(s.healed as string[]).join(', ')}` : null,
   ]
     .filter(Boolean)
     .join(', ');
@@ -146,6 +148,13 @@ function failureError(flow: Flow, decided: Decided[]): UnhealthyError {
   const details = failed.map((d) => [`${d.host.name}: ${why(d)}`, tail(d.result?.stderr ?? '')].filter(Boolean).join('\n')).join('\n');
   const states = decided.map((d) => {
     const previous = d.plan.summary.previous;
+    const healing = d.plan.summary.healing ?? [];
+    if (healing.length && !d.healthy)
+      return `${d.host.name} keeps ${version} live, but ${healing.join(', ')} could not be started again there: the site may be down`;
+    // The release gone back to had services not running: it cannot be said to serve.
+    const stopped = d.lock.state.current === previous ? (d.lock.state.inactive ?? []) : [];
+    if (d.rolledBack && previous && stopped.length)
+      return `${d.host.name} rolled back to ${previous}, which could not be healed: ${stopped.join(', ')} ${stopped.length === 1 ? 'is' : 'are'} still not running there`;
     if (d.rolledBack)
       return previous
         ? `${d.host.name} rolled back, ${previous} serves again`
@@ -154,9 +163,11 @@ function failureError(flow: Flow, decided: Decided[]): UnhealthyError {
       return `${d.host.name} in an unknown state (its switch did not start; the host reverts by itself when the connection ends)`;
     return d.healthy ? `${d.host.name} kept ${version}` : `${d.host.name} not rolled back`;
   });
+  // A heal records no release: the live one stays as it was recorded.
+  const marked = failed.some((d) => !d.plan.summary.healing?.length);
   const unitLogsShown = failed.some((d) => tail(d.result?.stderr ?? '') !== '' || d.unitLog !== undefined);
   return new UnhealthyError(
-    `${config.appName} ${version} failed its checks on ${failed.map((d) => d.host.name).join(', ')}; ${states.join('; ')}; ${version} is marked failed`,
+    `${config.appName} ${version} failed its checks on ${failed.map((d) => d.host.name).join(', ')}; ${states.join('; ')}${marked ? `; ${version} is marked failed` : ''}`,
     {
       details,
       hint: `${unitLogsShown ? "the unit's last log lines are shown above; " : ''}\`deployer app logs\` shows more`,

@@ -134,6 +134,12 @@ export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Pla
       );
     }
     const plan = planDeploy({ ...input, version: chosen.release, state: chosen.state });
+    const healing = plan.summary.healing ?? [];
+    if (healing.length)
+      ctx.reporter.warn(
+        `${version} is live but ${healing.join(', ')} ${healing.length === 1 ? 'is' : 'are'} not running: starting ${healing.length === 1 ? 'it' : 'them'} again`,
+        l.host.name,
+      );
     if (plan.unchanged.length)
       ctx.reporter.emit({ type: 'step', host: l.host.name, step: `already on the host: ${plan.unchanged.join(', ')}`, status: 'skipped' });
     return { ...l, plan, uploadedBytes: 0 };

@@ -11,10 +11,17 @@
 //   commit: the new slot is enabled for boot; the old one drains, then stops
 //   revert: the previous release's units and site again (Caddy back on the
 //           old slot, which was never stopped), then the new slot stops
+//
+// The first blue-green switch over a release deployed with strategy =
+// "restart" finds its web unit, <app>-web.service, serving on slot a's first
+// port: that unit is the old slot. It keeps running and installed until the
+// commit, which drains it with the old slot and removes its file; a revert
+// only points Caddy back at it.
 import type { Config, HostConfig } from '../config/types.js';
 import { healthCheckHost } from '../config/healthHost.js';
 import { activateSteps, deactivateSteps, diffSwitch, parseInstances, type Installed, type SwitchTarget } from './activate.js';
 import type { Layout } from './layout.js';
+import type { ReleaseSwitchFiles } from './probe.js';
 import { slotSitePath, type Slot, type WebSlots } from './slots.js';
 import type { Step } from './steps.js';
 
@@ -29,6 +36,8 @@ export interface BlueGreenSwitch {
   liveSlot?: Slot;
   drainUnit: string;
   drainSec: number;
+  /** The restart-era web unit installed now that the release has not (name -> content): the old slot until the commit. */
+  restartWeb?: Record<string, string>;
   gate: { path: string; status: number; host: string; timeoutSec: number; stableSec: number };
 }
 
@@ -42,6 +51,17 @@ export function gateFor(config: Config, host: HostConfig, port: number): BlueGre
     timeoutSec: hc.timeout,
     stableSec: 0.2,
   };
+}
+
+/** The web unit of strategy = "restart": `<app>-web.service`. */
+function restartWebName(slots: WebSlots): string {
+  return slots.unit.replace(/@\.service$/, '.service');
+}
+
+/** `<app>-web.service` when it is installed (a release deployed by restart serves) and `target` does not have it. */
+export function restartEraWeb(slots: WebSlots, installed: Installed, target: ReleaseSwitchFiles): Record<string, string> {
+  const name = restartWebName(slots);
+  return name in installed.units && !(name in target.units) ? { [name]: installed.units[name] } : {};
 }
 
 export function drainUnitName(config: Pick<Config, 'appName'>): string {
@@ -62,8 +82,12 @@ export function blueGreenSteps(bg: BlueGreenSwitch, installed: Installed, target
     name,
   }));
   if (diff.unitsChanged.length) steps.push({ kind: 'daemon-reload' });
+  // A restart-era web unit no longer installed may still be draining (retired by the commit
+  // before): cancelling that drain must not leave it running on slot a's first port.
+  const restartName = restartWebName(bg.slots);
+  const stale = restartName in installed.units ? [] : [restartName];
   steps.push(
-    { kind: 'web-start', appDir: L.appDir, release: target.releaseDirName, drainUnit: bg.drainUnit, units, ports },
+    { kind: 'web-start', appDir: L.appDir, release: target.releaseDirName, drainUnit: bg.drainUnit, units, ports, stale },
     { kind: 'web-gate', units, ports, ...bg.gate },
     // The release's caddy.site is the site of the slot it serves from: a
     // later revert to this release, and the probe, read it there.
@@ -75,8 +99,10 @@ export function blueGreenSteps(bg: BlueGreenSwitch, installed: Installed, target
     { kind: 'install-site', from: `${meta}/caddy.site`, site: L.caddySite },
     { kind: 'reload-caddy' },
   );
-  steps.push(...diff.unitsRemoved.map((name): Step => ({ kind: 'remove-unit', unitDir: L.unitDir, name })));
-  if (diff.unitsRemoved.length) steps.push({ kind: 'daemon-reload' });
+  // The restart-era web unit serves until the commit: it is the old slot.
+  const removed = diff.unitsRemoved.filter((name) => !(name in (bg.restartWeb ?? {})));
+  steps.push(...removed.map((name): Step => ({ kind: 'remove-unit', unitDir: L.unitDir, name })));
+  if (removed.length) steps.push({ kind: 'daemon-reload' });
   steps.push({ kind: 'switch-current', appDir: L.appDir, release: target.releaseDirName });
   const { restart, start } = parseInstances(target.instances);
   const templates = Object.keys(target.units)
@@ -89,10 +115,14 @@ export function blueGreenSteps(bg: BlueGreenSwitch, installed: Installed, target
 
 /** After the verdict "commit": the new slot is the live one. */
 export function blueGreenCommit(bg: BlueGreenSwitch): Step[] {
-  const old = bg.liveSlot && bg.liveSlot !== bg.slot ? bg.slots.instances[bg.liveSlot] : [];
+  const retired = Object.keys(bg.restartWeb ?? {});
+  const old = [...(bg.liveSlot && bg.liveSlot !== bg.slot ? bg.slots.instances[bg.liveSlot] : []), ...retired];
   const units = bg.slots.instances[bg.slot];
   return [
     { kind: 'web-commit', drainUnit: bg.drainUnit, drainSec: bg.drainSec, units, old },
+    // The restart-era web unit drains with the old slot (above); its file goes now, so it never starts again.
+    ...retired.map((name): Step => ({ kind: 'retire-unit', unitDir: bg.layout.unitDir, name })),
+    ...(retired.length ? [{ kind: 'daemon-reload' } as const] : []),
     { kind: 'write', path: bg.layout.liveSlotFile, mode: '0644', content: `${bg.slot}\n` },
     // `app status/logs/restart` read the live release's instance lists.
     {
@@ -112,13 +142,24 @@ export function blueGreenCommit(bg: BlueGreenSwitch): Step[] {
  * web template alone.
  */
 export function blueGreenRevert(bg: BlueGreenSwitch, afterSwitch: Installed, previous?: SwitchTarget): Step[] {
-  const back = previous ? activateSteps(bg.layout, afterSwitch, previous) : deactivateSteps(bg.layout, afterSwitch);
+  // The restart-era web unit was never removed nor stopped: it is still installed, and serves again once Caddy points back at it.
+  const kept = bg.restartWeb ?? {};
+  const installed: Installed = { ...afterSwitch, units: { ...afterSwitch.units, ...kept } };
+  const back = previous ? activateSteps(bg.layout, installed, previous) : deactivateSteps(bg.layout, installed);
+  const keptRunning = (u: string) => u in kept;
+  // Going back to a release deployed by restart removes the web template: only once Caddy no longer routes to its instances.
+  const template = back.find((s) => s.kind === 'remove-unit' && s.name === bg.slots.unit);
   const steps = back.flatMap((s): Step[] => {
+    if (s === template) return [];
+    if (s.kind === 'start-units') {
+      // `start` leaves a running unit alone (and starts it if it died); `restart` would cut its requests.
+      return [{ ...s, restart: s.restart.filter((u) => !keptRunning(u)), start: [...s.restart.filter(keptRunning), ...s.start] }];
+    }
     if (s.kind !== 'stop-unlisted') return [s];
     const templates = s.templates.filter((t) => t !== bg.slots.unit);
     return templates.length ? [{ ...s, templates }] : [];
   });
-  // A restart-strategy web unit reinstalled by the revert starts on slot a's first port; blue-green instances never share it.
   steps.push({ kind: 'web-stop', units: bg.slots.instances[bg.slot] });
+  if (template) steps.push(template, { kind: 'daemon-reload' });
   return steps;
 }

@@ -28,8 +28,17 @@ import { unitMarker, type ReleaseSwitchFiles, type RemoteState } from './probe.j
 import type { ScriptSpec } from './script.js';
 import type { Step, Upload } from './steps.js';
 import { formatVersions, recordRelease, selectPrune, type ReleaseRecord, type ReleaseStatus } from './versions.js';
-import { blueGreenCommit, blueGreenRevert, blueGreenSteps, drainUnitName, gateFor, type BlueGreenSwitch } from './blueGreen.js';
+import {
+  blueGreenCommit,
+  blueGreenRevert,
+  blueGreenSteps,
+  drainUnitName,
+  gateFor,
+  restartEraWeb,
+  type BlueGreenSwitch,
+} from './blueGreen.js';
 import { idleSlot, slotSitePath, webSlots, type Slot } from './slots.js';
+import { healSwitch } from './heal.js';
 
 export interface ReleaseFile {
   /** Path inside the release dir, e.g. "hello-1.0.whl", ".env", ".deployer/units/x.service". */
@@ -78,6 +87,8 @@ export interface HostDeployPlan {
     caddyChanged: boolean;
     previous?: string;
     prune: string[];
+    /** The live release's units that were not running and this deploy starts again (nothing else changes). */
+    healing?: string[];
   };
 }
 
@@ -181,7 +192,11 @@ function asSiblingOfLive(state: RemoteState): RemoteState {
   return { ...state, releaseFiles: {}, currentFiles: state.releaseFiles };
 }
 
-/** isNoop's question for the live version, answered from the inputs without planning. */
+/**
+ * isNoop's question for the live version, answered from the inputs without
+ * planning, except for its services: stopped ones are started again in place
+ * (src/plan/heal.ts), not by a new release.
+ */
 function liveReleaseUnchanged(input: DeployPlanInput): boolean {
   const { state, config } = input;
   const diff = diffSwitch({ units: state.units, caddySite: state.caddySite }, switchFilesOf(input.files));
@@ -191,8 +206,7 @@ function liveReleaseUnchanged(input: DeployPlanInput): boolean {
     state.releaseFiles['.deployer/installed'] === sha256(installStamp(input.files, config)) &&
     diff.unitsChanged.length === 0 &&
     diff.unitsRemoved.length === 0 &&
-    diff.caddy !== 'install' &&
-    (state.inactive ?? []).length === 0
+    diff.caddy !== 'install'
   );
 }
 
@@ -440,6 +454,7 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
           liveSlot: state.liveSlot,
           drainUnit: drainUnitName(config),
           drainSec: config.drainSeconds,
+          restartWeb: restartEraWeb(slots, installedNow, target),
           gate: gateFor(config, host, slots.ports[slot][0]),
         }
       : undefined;
@@ -489,6 +504,38 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
       desc: `post_deploy hook: ${config.hooks.postDeploy}`,
     });
 
+  const summary: HostDeployPlan['summary'] = {
+    installSkipped,
+    venvReused,
+    copied,
+    unitsChanged: diff.unitsChanged,
+    unitsRemoved: diff.unitsRemoved,
+    caddyChanged: diff.caddy === 'install',
+    previous,
+    prune,
+  };
+  const inactive = state.inactive ?? [];
+  if (state.current === version && inactive.length && liveReleaseUnchanged(input)) {
+    // The live release as it is, with services that are not running: start them again, nothing else.
+    const line = (result: string): Step[] => [{ kind: 'append-line', path: L.historyFile, line: hist(result) }];
+    return {
+      host: host.name,
+      version,
+      releaseDir: R,
+      uploads,
+      unchanged,
+      prepare: { phaseLock: L.phaseLockFile, steps: [{ kind: 'mark', name: 'prepared' }] },
+      switch: healSwitch({
+        phaseLock: L.phaseLockFile,
+        inactive,
+        bg,
+        timeoutSec: config.healthCheck.timeout,
+        healed: line(`ok, started ${inactive.join(' ')} again`),
+        failed: line(`failed: ${inactive.join(' ')} did not start again; ${version} stays live`),
+      }),
+      summary: { ...summary, prune: [], healing: inactive },
+    };
+  }
   const prepareFailRecords = formatVersions(failedRecords);
   return {
     host: host.name,
@@ -515,15 +562,6 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
       onFail: revert,
       verdict: { timeoutSec: config.healthCheck.timeout + 120, commit, rollback: revert },
     },
-    summary: {
-      installSkipped,
-      venvReused,
-      copied,
-      unitsChanged: diff.unitsChanged,
-      unitsRemoved: diff.unitsRemoved,
-      caddyChanged: diff.caddy === 'install',
-      previous,
-      prune,
-    },
+    summary,
   };
 }

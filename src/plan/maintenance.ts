@@ -14,7 +14,15 @@ import {
   type SwitchTarget,
 } from './activate.js';
 import { appUserFor } from './appUser.js';
-import { blueGreenCommit, blueGreenRevert, blueGreenSteps, drainUnitName, gateFor, type BlueGreenSwitch } from './blueGreen.js';
+import {
+  blueGreenCommit,
+  blueGreenRevert,
+  blueGreenSteps,
+  drainUnitName,
+  gateFor,
+  restartEraWeb,
+  type BlueGreenSwitch,
+} from './blueGreen.js';
 import { IDENTITY_FILE, identityText, ownerLine } from './ownership.js';
 import { idleSlot, webSlots } from './slots.js';
 import { unitMarker, type RemoteState } from './probe.js';
@@ -151,6 +159,7 @@ function rollbackBlueGreen(config: Config, host: HostConfig, state: RemoteState,
     liveSlot: state.liveSlot,
     drainUnit: drainUnitName(config),
     drainSec: config.drainSeconds,
+    restartWeb: restartEraWeb(slots, { units: state.units }, to),
     gate: gateFor(config, host, slots.ports[slot][0]),
   };
 }

@@ -48,6 +48,10 @@ export function stepArgv(step: Step): string[] {
       return ['dp_caddy_validate', step.caddyfile, step.sitesDir, step.site, step.candidate];
     case 'remove-unit':
       return ['dp_remove_unit', step.unitDir, step.name];
+    case 'retire-unit':
+      return ['dp_retire_unit', step.unitDir, step.name];
+    case 'heal-units':
+      return ['dp_heal_units', ...step.units];
     case 'install-unit':
       return ['dp_install_unit', step.from, step.unitDir, step.name];
     case 'daemon-reload':
@@ -65,7 +69,14 @@ export function stepArgv(step: Step): string[] {
     case 'reload-caddy':
       return ['dp_reload_caddy'];
     case 'web-start':
-      return ['dp_web_start', step.appDir, step.release, step.drainUnit, ...step.units.flatMap((u, i) => [u, String(step.ports[i])])];
+      return [
+        'dp_web_start',
+        step.appDir,
+        step.release,
+        step.drainUnit,
+        ...step.units.flatMap((u, i) => [u, String(step.ports[i])]),
+        ...(step.stale?.length ? ['--', ...step.stale] : []),
+      ];
     case 'web-gate':
       return [
         'dp_web_gate',

@@ -24,6 +24,8 @@ export type Step =
   // The switch, one decision per step (src/plan/activate.ts):
   /** Stops and disables the unit (every instance of a template) and removes its file. */
   | { kind: 'remove-unit'; unitDir: string; name: string }
+  /** Disables the unit and removes its file, leaving it running (the restart-era web unit, stopped by the drain). */
+  | { kind: 'retire-unit'; unitDir: string; name: string }
   /** Installs a unit file from the release (temp + rename). */
   | { kind: 'install-unit'; from: string; unitDir: string; name: string }
   | { kind: 'daemon-reload' }
@@ -31,6 +33,8 @@ export type Step =
   | { kind: 'switch-current'; appDir: string; release: string }
   /** Stops the running instances of these template units that are not in `keep` (replicas scaled down). */
   | { kind: 'stop-unlisted'; templates: string[]; keep: string[] }
+  /** Starts units that are not running (a failed one is reset first); running ones are left alone. */
+  | { kind: 'heal-units'; units: string[] }
   /** Enables the units, restarts the services and starts the sockets and timers. */
   | { kind: 'start-units'; restart: string[]; start: string[] }
   | { kind: 'install-site'; from: string; site: string }
@@ -38,7 +42,16 @@ export type Step =
   | { kind: 'reload-caddy' }
   // Blue-green for the web process (src/plan/blueGreen.ts, remote/web.sh):
   /** Points each port's link at the release and starts the idle slot's instances (after stopping leftovers and a pending drain). */
-  | { kind: 'web-start'; appDir: string; release: string; drainUnit: string; units: string[]; ports: number[] }
+  | {
+      kind: 'web-start';
+      appDir: string;
+      release: string;
+      drainUnit: string;
+      units: string[];
+      ports: number[];
+      /** Stopped with the pending drain: a retired restart-era web unit whose drain would otherwise be cancelled. */
+      stale?: string[];
+    }
   /** Waits until the new instances are active, never restarted, and answer the health check on their own port. */
   | {
       kind: 'web-gate';
@@ -107,6 +120,8 @@ export function describeStep(step: Step): string {
       return `validate Caddy config with the new ${step.site}`;
     case 'remove-unit':
       return `stop and remove unit ${step.name}`;
+    case 'retire-unit':
+      return `remove unit ${step.name} (it stops after the drain)`;
     case 'install-unit':
       return `install unit ${step.name}`;
     case 'daemon-reload':
@@ -115,6 +130,8 @@ export function describeStep(step: Step): string {
       return `switch ${step.appDir}/current to ${step.release}`;
     case 'stop-unlisted':
       return `stop instances of ${step.templates.join(', ')} the release does not run`;
+    case 'heal-units':
+      return `start ${step.units.join(', ')} again`;
     case 'start-units':
       return `restart ${[...step.restart, ...step.start].join(', ')}`;
     case 'install-site':

@@ -6,7 +6,7 @@
 // from this checkout.
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,24 +96,40 @@ test('the tarball is deployer-cli with what a user needs and nothing of the repo
   assert.deepEqual(readdirSync(join(prefix, 'bin')), ['deployer']);
 });
 
-test('the installed deployer --help is fast (within 600 ms of a bare node start)', async () => {
-  const time = async (file: string, args: string[]): Promise<number> => {
-    const t0 = performance.now();
-    await run(file, args, { cwd: work });
-    return performance.now() - t0;
-  };
-  const help: number[] = [];
-  const bare: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    bare.push(await time(process.execPath, ['-e', '0']));
-    help.push(await time(bin, ['--help']));
+// Start-up time itself is a benchmark figure (npm run bench, docs/benchmarks.md),
+// never a timed test: what is checked here is why it is fast, that --help
+// opens none of the heavy modules a deploy needs (they are imported lazily).
+const hasStrace = (() => {
+  try {
+    return execFileSync('strace', ['-V'], { stdio: 'ignore' }) !== undefined;
+  } catch {
+    return false;
   }
-  const { stdout } = await run(bin, ['--help'], { cwd: work });
-  assert.match(stdout, /deploy/);
-  // Compared with a bare `node` start on the same (shared, loaded) machine.
-  const extra = Math.min(...help) - Math.min(...bare);
-  assert.ok(extra < 600, `--help took ${Math.round(Math.min(...help))} ms, a bare node ${Math.round(Math.min(...bare))} ms`);
-});
+})();
+test(
+  'the installed deployer --help opens none of the modules only a command needs',
+  { skip: hasStrace ? false : 'strace is not installed' },
+  async () => {
+    const { stdout, stderr } = await run('strace', ['-f', '-e', 'trace=openat,open', bin, '--help'], {
+      cwd: work,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    assert.match(stdout, /deploy/);
+    const opened = [...stderr.matchAll(/open(?:at)?\(.*?"([^"]+)"/g)].map((m) => m[1]).filter((f) => f.includes('/node_modules/'));
+    // The detection works: commander, which --help needs, is seen.
+    assert.ok(
+      opened.some((f) => f.includes('/node_modules/commander/')),
+      opened.join('\n'),
+    );
+    for (const heavy of ['ssh2', 'handlebars', 'execa', '@inquirer', 'log-update', 'smol-toml']) {
+      assert.deepEqual(
+        opened.filter((f) => f.includes(`/node_modules/${heavy}/`)),
+        [],
+        `--help opened ${heavy}`,
+      );
+    }
+  },
+);
 
 test('the installed deployer deploys from a directory outside the repository (templates from the package)', async () => {
   assert.ok(!app.dir.startsWith(repoRoot), app.dir);

@@ -142,28 +142,113 @@ test("revert: the old release's site again (its slot never stopped), then the ne
   }
 });
 
-test('the first blue-green deploy over a restart deploy starts in slot b; the old web unit goes only after Caddy moved', () => {
-  const restartEra = state({
-    current: '1.0.0',
-    releases: ['1.0.0'],
-    versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }],
-    units: { 'shop-web.service': '[Service]\nold\n', 'shop-worker.service': '[Service]\nworker\n' },
-    caddySite: siteFor('127.0.0.1:8000'),
-  });
+/** A host where 1.0.0 was deployed with strategy = "restart": shop-web.service serves on 8000. */
+const restartEra = state({
+  current: '1.0.0',
+  releases: ['1.0.0'],
+  versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }],
+  units: { 'shop-web.service': '[Service]\nold\n', 'shop-worker.service': '[Service]\nworker\n' },
+  caddySite: siteFor('127.0.0.1:8000'),
+  releaseSwitch: {
+    '1.0.0': {
+      units: { 'shop-web.service': '[Service]\nold\n', 'shop-worker.service': '[Service]\nworker\n' },
+      caddySite: siteFor('127.0.0.1:8000'),
+      instances: 'restart shop-web.service\nrestart shop-worker.service\n',
+    },
+  },
+});
+
+test('the first blue-green deploy over a restart deploy starts in slot b; the old web unit serves until the commit', () => {
   const p = planDeploy(input(restartEra));
   const k = kinds(p.switch.steps);
   const start = p.switch.steps.find((s) => s.kind === 'web-start');
   assert.ok(start && start.kind === 'web-start');
   assert.deepEqual(start.ports, [8001]);
+  // It is installed and serving: web-start must not stop it.
+  assert.deepEqual(start.stale, []);
   assert.ok(k.indexOf('install-unit') < k.indexOf('web-start'));
-  assert.ok(k.indexOf('reload-caddy') < k.indexOf('remove-unit'), k.join(', '));
-  assert.deepEqual(p.switch.verdict!.commit[0], {
+  // The switch neither stops nor removes it: it is the old slot.
+  assert.ok(
+    !p.switch.steps.some(
+      (s) =>
+        ((s.kind === 'remove-unit' || s.kind === 'retire-unit') && s.name === 'shop-web.service') ||
+        (s.kind === 'start-units' && [...s.restart, ...s.start].includes('shop-web.service')),
+    ),
+    k.join(', '),
+  );
+  // The commit drains it with the old slot, then removes its file (it is not stopped by that).
+  const commit = p.switch.verdict!.commit;
+  assert.deepEqual(commit.slice(0, 3), [
+    { kind: 'web-commit', drainUnit: 'shop-web-drain', drainSec: 7, units: ['shop-web@8001.service'], old: ['shop-web.service'] },
+    { kind: 'retire-unit', unitDir: '/etc/systemd/system', name: 'shop-web.service' },
+    { kind: 'daemon-reload' },
+  ]);
+});
+
+test('a revert of the first blue-green deploy points Caddy back at the restart-era web unit, never restarting it', () => {
+  const p = planDeploy(input(restartEra));
+  for (const revert of [p.switch.onFail!, p.switch.verdict!.rollback]) {
+    const k = kinds(revert);
+    // Still installed: not reinstalled; still running: started (a no-op), not restarted.
+    assert.ok(!revert.some((s) => s.kind === 'install-unit' && s.name === 'shop-web.service'), k.join(', '));
+    const units = revert.find((s) => s.kind === 'start-units');
+    assert.ok(units && units.kind === 'start-units');
+    assert.deepEqual(units.restart, ['shop-worker.service']);
+    assert.deepEqual(units.start, ['shop-web.service']);
+    const site = revert.find((s) => s.kind === 'install-site');
+    assert.ok(site && site.kind === 'install-site' && site.from === '/srv/deployer/shop/v1.0.0/.deployer/caddy.site');
+    // The web template (and with it every instance) goes only after Caddy moved back and the new slot stopped.
+    const removeTemplate = k.findIndex(
+      (_, i) => revert[i].kind === 'remove-unit' && (revert[i] as { name: string }).name === 'shop-web@.service',
+    );
+    assert.ok(removeTemplate > k.indexOf('reload-caddy') && removeTemplate > k.indexOf('web-stop'), k.join(', '));
+    assert.equal(k[removeTemplate + 1], 'daemon-reload');
+  }
+});
+
+test('once the restart-era web unit is retired, the next deploy stops it should its drain still be pending', () => {
+  const after = state({ ...live, units: { 'shop-web@.service': webUnit, 'shop-worker.service': '[Service]\nworker\n' } });
+  for (const steps of [
+    planDeploy(input(after)).switch.steps,
+    planRollback(
+      config,
+      makeHost(),
+      {
+        ...after,
+        current: '1.1.0',
+        releases: ['1.0.0', '1.1.0'],
+        releaseSwitch: { ...live.releaseSwitch, '1.1.0': live.releaseSwitch!['1.0.0'] },
+      },
+      '1.0.0',
+      { time: 't', by: 'me' },
+    ).steps,
+  ]) {
+    const start = steps.find((s) => s.kind === 'web-start');
+    assert.ok(start && start.kind === 'web-start');
+    assert.deepEqual(start.stale, ['shop-web.service']);
+  }
+});
+
+test('a rollback from a restart-era release to a blue-green one keeps the old web unit until its commit too', () => {
+  const back = state({
+    ...restartEra,
+    releases: ['0.9.0', '1.0.0'],
+    releaseSwitch: { ...restartEra.releaseSwitch, '0.9.0': live.releaseSwitch!['1.0.0'] },
+  });
+  const spec = planRollback(config, makeHost(), back, '0.9.0', { time: 't', by: 'me' });
+  assert.ok(!spec.steps.some((s) => s.kind === 'remove-unit' && s.name === 'shop-web.service'), kinds(spec.steps).join(', '));
+  assert.deepEqual(spec.verdict!.commit[0], {
     kind: 'web-commit',
     drainUnit: 'shop-web-drain',
     drainSec: 7,
     units: ['shop-web@8001.service'],
-    old: [],
+    old: ['shop-web.service'],
   });
+  assert.ok(spec.verdict!.commit.some((s) => s.kind === 'retire-unit' && s.name === 'shop-web.service'));
+  const units = spec.verdict!.rollback.find((s) => s.kind === 'start-units');
+  assert.ok(
+    units && units.kind === 'start-units' && units.start.includes('shop-web.service') && !units.restart.includes('shop-web.service'),
+  );
 });
 
 test("the live release again with nothing changed is still a no-op (its own slot's site is compared)", () => {
@@ -236,4 +321,32 @@ test('rollback brings the release back with as many web instances as it ran with
   );
   assert.ok(plain.steps[0].kind === 'web-start');
   assert.deepEqual(plain.steps[0].ports, [8001]);
+});
+
+test('the live release again with a stopped web instance: it starts again in the live slot and is gated there; Caddy untouched', () => {
+  const stamp = planDeploy(input(state())).prepare.steps.find((s) => s.kind === 'write');
+  assert.ok(stamp && stamp.kind === 'write');
+  const stopped = state({
+    ...live,
+    releaseFiles: {
+      ...Object.fromEntries(files.map((f) => [f.path, f.sha256])),
+      '.deployer/caddy.site': sha256(siteFor('127.0.0.1:8001')),
+      '.deployer/installed': sha256(stamp.content),
+    },
+    inactive: ['shop-worker.service', 'shop-web@8001.service'],
+  });
+  assert.equal(chooseRelease(input(stopped, '1.0.0')).release, '1.0.0');
+  const p = planDeploy(input(stopped, '1.0.0'));
+  assert.equal(isNoop(p, stopped), false);
+  assert.deepEqual(p.uploads, []);
+  const k = kinds(p.switch.steps);
+  assert.deepEqual(k, ['heal-units', 'web-gate', 'wait-units', 'mark']);
+  assert.deepEqual(p.switch.steps[0], { kind: 'heal-units', units: ['shop-worker.service', 'shop-web@8001.service'] });
+  const gate = p.switch.steps[1];
+  assert.ok(gate.kind === 'web-gate');
+  assert.deepEqual([gate.units, gate.ports, gate.path], [['shop-web@8001.service'], [8001], '/healthz']);
+  const wait = p.switch.steps[2];
+  assert.ok(wait.kind === 'wait-units' && wait.units.join() === 'shop-worker.service');
+  for (const steps of [p.switch.verdict!.commit, p.switch.verdict!.rollback, p.switch.onFail!])
+    assert.deepEqual(kinds(steps), ['append-line'], 'no slot change, no drain, nothing to revert');
 });

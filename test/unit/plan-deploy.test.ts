@@ -134,7 +134,7 @@ test('the switch is explicit steps: only what differs is installed, systemd relo
   assert.ok(back.some((s) => s.kind === 'switch-current' && s.release === 'v0.9.0'));
 });
 
-test('chooseRelease gives the live version its own directory exactly when a plan for it would not be a no-op', () => {
+test('chooseRelease gives the live version its own directory exactly when a plan for it would change it (a stopped service only is healed in place)', () => {
   const good = [{ version: '1.0.0', status: 'good' as const, time: 't', sha: 's', by: 'me' }];
   const installed = sha256(`mode python-package\napp.whl ${'a'.repeat(64)}\n`);
   const base = {
@@ -155,7 +155,8 @@ test('chooseRelease gives the live version its own directory exactly when a plan
   ];
   const noops = states.map((s) => isNoop(planDeploy(input(s)), s));
   assert.deepEqual(noops, [true, false, false, false, false, false, false]);
-  for (const [i, s] of states.entries()) assert.equal(chooseRelease(input(s)).release === '1.0.0', noops[i], `state ${i}`);
+  const sameDir = states.map((s) => chooseRelease(input(s)).release === '1.0.0');
+  assert.deepEqual(sameDir, [true, true, false, false, false, false, false]);
 });
 
 test('a deploy that prunes old releases records the prune in the history log', () => {
@@ -178,4 +179,36 @@ test('a deploy that prunes old releases records the prune in the history log', (
   );
   assert.equal(lines[1].from, '0.1.0 0.2.0');
   assert.match(lines[1].result, /^removed 2 \(versions_to_keep = 2, after deploy 1\.0\.0\)$/);
+});
+
+test('the live version again with a stopped service: that service starts again in place, nothing else changes', () => {
+  const stamp = planDeploy(input(emptyState())).prepare.steps.find((s) => s.kind === 'write');
+  assert.ok(stamp && stamp.kind === 'write');
+  const state = emptyState({
+    current: '1.0.0',
+    releases: ['1.0.0'],
+    versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }],
+    releaseFiles: { ...liveFiles, '.deployer/installed': sha256(stamp.content) },
+    units: { 'shop-web.service': '[Service]\n' },
+    inactive: ['shop-web.service'],
+  });
+  const p = planDeploy(input(state));
+  assert.equal(isNoop(p, state), false);
+  assert.deepEqual(p.summary.healing, ['shop-web.service']);
+  assert.deepEqual(p.uploads, []);
+  assert.deepEqual(p.prepare.steps, [{ kind: 'mark', name: 'prepared' }]);
+  assert.deepEqual(p.switch.steps, [
+    { kind: 'heal-units', units: ['shop-web.service'] },
+    { kind: 'wait-units', units: ['shop-web.service'], timeoutSec: 30, stableSec: 1 },
+    { kind: 'mark', name: 'switched' },
+  ]);
+  // Only the history line: no record of releases rewritten, nothing pruned, nothing to revert.
+  for (const steps of [p.switch.verdict!.commit, p.switch.verdict!.rollback, p.switch.onFail!]) {
+    assert.deepEqual(
+      steps.map((s) => s.kind),
+      ['append-line'],
+    );
+  }
+  assert.match(JSON.stringify(p.switch.verdict!.commit), /ok, started shop-web.service again/);
+  assert.match(JSON.stringify(p.switch.verdict!.rollback), /did not start again; 1.0.0 stays live/);
 });

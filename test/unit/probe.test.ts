@@ -5,7 +5,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashEnvValues } from '../../src/deploy/plan.js';
@@ -15,7 +15,7 @@ import { IDENTITY_FILE, identityText } from '../../src/plan/ownership.js';
 import { parseProbeOutput, renderProbeScript } from '../../src/plan/probe.js';
 import { formatAppEnv, formatEnvFile } from '../../src/secrets/index.js';
 
-function probe(appsDir: string): { code: number | null; stdout: string; stderr: string } {
+function probe(appsDir: string, env?: NodeJS.ProcessEnv): { code: number | null; stdout: string; stderr: string } {
   const script = renderProbeScript(
     {
       layout: layoutFor({ appsDir, appName: 'app' }),
@@ -28,7 +28,7 @@ function probe(appsDir: string): { code: number | null; stdout: string; stderr: 
     },
     join(appsDir, 'site.caddy'),
   );
-  const r = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8', cwd: appsDir });
+  const r = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8', cwd: appsDir, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -98,6 +98,33 @@ test('a read-only probe of an app that was never deployed creates nothing', () =
   assert.equal(state.ended, true);
   assert.deepEqual(state.envHashes, {});
   assert.equal(existsSync(appsDir), false);
+});
+
+test("the probe reports the live slot's stopped web instances (web-instances) beside the release's other services", () => {
+  // A stopped or failed blue-green web instance must make a redeploy of the
+  // live version a real deploy, not "nothing to do": its units are listed in
+  // .deployer/web-instances, not in .deployer/instances.
+  const appsDir = mkdtempSync(join(tmpdir(), 'deployer-probe-'));
+  const appDir = join(appsDir, 'app');
+  mkdirSync(join(appDir, 'v1.0.0', '.deployer'), { recursive: true });
+  writeFileSync(join(appDir, IDENTITY_FILE), identityText({ app: 'app', appsDir }) + '\n');
+  symlinkSync('v1.0.0', join(appDir, 'current'));
+  const meta = join(appDir, 'v1.0.0', '.deployer');
+  writeFileSync(join(meta, 'instances'), 'restart app-worker.service\nstart app-tick.timer\n');
+  writeFileSync(join(meta, 'web-instances'), 'restart app-web@8002.service\nrestart app-web@8003.service\n');
+  // systemctl as the host would answer (one line per unit, in order): only app-web@8003 and app-tick.timer are active.
+  const bin = join(appsDir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(
+    join(bin, 'systemctl'),
+    '#!/bin/bash\n[ "$1" = is-active ] || exit 0\nshift; [ "$1" = -- ] && shift\nfor u; do case $u in app-web@8003.service|app-tick.timer) echo active ;; app-worker.service) echo failed ;; *) echo inactive ;; esac; done\nexit 3\n',
+  );
+  chmodSync(join(bin, 'systemctl'), 0o755);
+  const r = probe(appsDir, { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+  assert.equal(r.code, 0, r.stderr);
+  const state = parseProbeOutput(r.stdout);
+  assert.equal(state.ended, true);
+  assert.deepEqual(state.inactive, ['app-worker.service', 'app-web@8002.service']);
 });
 
 test("the probe sends each file's text exactly (backslashes, CRs, trailing newlines, spaces), with no process per file", () => {

@@ -259,3 +259,44 @@ test('dp_web_commit also retires running instances of the template that neither 
   );
   assert.match(r.stdout, /^@@web-retired hello-web@8001\.service hello-web@8003\.service hello-web@8005\.service$/m);
 });
+
+test('dp_web_start stops the stale units after -- with the pending drain; none of them is a slot instance', async () => {
+  const stub = stubHost();
+  const app = join(stub.dir, 'app');
+  mkdirSync(app);
+  const r = await bash(stub, ['dp_web_start', app, 'v2', 'hello-web-drain', 'hello-web@8000.service', '8000', '--', 'hello-web.service']);
+  assert.equal(r.code, 0, r.stderr);
+  const log = stub.log();
+  assert.equal(
+    log[0],
+    'systemctl stop -- hello-web-drain.timer hello-web-drain.service hello-web@8000.service hello-web.service',
+    log.join('\n'),
+  );
+  assert.ok(log.includes('systemctl start -- hello-web@8000.service'), log.join('\n'));
+  assert.equal(readlinkSync(join(app, '.web', '8000')), '../v2');
+  assert.ok(!existsSync(join(app, '.web', '--')) && !existsSync(join(app, '.web', 'hello-web.service')));
+  assert.match(r.stdout, /^@@web-started hello-web@8000\.service$/m);
+});
+
+test('dp_retire_unit disables the restart-era web unit and removes its file without stopping it (the drain does)', async () => {
+  const stub = stubHost();
+  const unitDir = join(stub.dir, 'units');
+  mkdirSync(unitDir);
+  writeFileSync(join(unitDir, 'hello-web.service'), '[Service]\n');
+  const r = await bash(stub, ['dp_retire_unit', unitDir, 'hello-web.service']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(existsSync(join(unitDir, 'hello-web.service')), false);
+  assert.deepEqual(stub.log(), ['systemctl disable --no-reload --quiet -- hello-web.service']);
+  assert.match(r.stdout, /^@@unit-removed hello-web\.service$/m);
+});
+
+test('dp_heal_units resets failed units, then starts them (running ones are left alone by start)', async () => {
+  const stub = stubHost();
+  const r = await bash(stub, ['dp_heal_units', 'hello-web@8001.service', 'hello-worker.service']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(stub.log(), [
+    'systemctl reset-failed -- hello-web@8001.service hello-worker.service',
+    'systemctl start -- hello-web@8001.service hello-worker.service',
+  ]);
+  assert.match(r.stdout, /^@@restarted hello-web@8001\.service hello-worker\.service$/m);
+});
