@@ -15,6 +15,33 @@ export type Resolver = (name: string) => Promise<string[]>;
 
 export const systemResolver: Resolver = async (name) => (await lookup(name, { all: true, verbatim: true })).map((a) => a.address);
 
+/**
+ * A resolver that looks each name up once, and can start the lookups early:
+ * a deploy starts its sites' lookups when it starts and reads the answers at
+ * its end, so a slow DNS server costs it nothing. A failed lookup is kept as
+ * such (checkDomains reports it).
+ */
+export function prefetchingResolver(resolve: Resolver): Resolver & { prefetch(sites: string[]): void } {
+  const seen = new Map<string, Promise<string[]>>();
+  const once: Resolver = (name) => {
+    let p = seen.get(name);
+    if (!p) {
+      p = resolve(name);
+      p.catch(() => undefined); // read later, or never
+      seen.set(name, p);
+    }
+    return p;
+  };
+  return Object.assign(once, {
+    prefetch(sites: string[]) {
+      for (const s of sites) {
+        const d = domainName(s);
+        if (d) void once(d.name).catch(() => undefined);
+      }
+    },
+  });
+}
+
 export interface DnsHost {
   /** The host's name in deployer.toml (for the message). */
   name: string;

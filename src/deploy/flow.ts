@@ -6,6 +6,7 @@ import type { Context, Remote, Switch } from '../context.js';
 import type { Lock, ScriptResult } from '../exec/remote.js';
 import type { Artifact } from '../local/build.js';
 import type { HostDeployPlan, ReleaseFile } from '../plan/deploy.js';
+import type { Resolver } from './dnsCheck.js';
 
 export interface DeployOptions {
   action: 'deploy' | 'redeploy';
@@ -26,6 +27,8 @@ export interface Flow {
   timings: Timings;
   /** Who deploys and when, for .versions and the history log. */
   by: string;
+  /** DNS answers for the check at the end, looked up from the start (src/deploy/dnsCheck.ts). */
+  resolve: Resolver;
   time: string;
 }
 

@@ -99,7 +99,7 @@ async function warnAboutDns(flow: Flow, decided: Decided[]): Promise<void> {
       jumped: d.remote.route?.jumped ?? false,
       domains: [...config.webserver.domains, ...d.host.domains],
     })),
-    ctx.resolve,
+    flow.resolve,
   );
   for (const n of notes) (n.level === 'warn' ? ctx.reporter.warn : ctx.reporter.debug).call(ctx.reporter, n.message, n.host);
 }

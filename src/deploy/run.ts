@@ -22,6 +22,7 @@ import {
 } from './phases.js';
 import { selectHosts } from './hosts.js';
 import { describeInterruption, watchInterrupt } from './interrupt.js';
+import { prefetchingResolver } from './dnsCheck.js';
 
 export type { DeployOptions } from './flow.js';
 
@@ -104,7 +105,9 @@ function startFlow(ctx: Context, opts: DeployOptions, { config, version }: { con
     `${opts.action === 'redeploy' ? 'Redeploying' : 'Deploying'} ${config.appName} ${version} to ${hosts.map((h) => h.name).join(', ')}`,
   );
   const timings = new Timings(() => ctx.clock.now());
-  return { ctx, opts, config, version, hosts, timings, by: whoIsAsking(ctx), time: new Date(ctx.clock.now()).toISOString() };
+  const resolve = prefetchingResolver(ctx.resolve);
+  if (config.webserver.enabled) resolve.prefetch([...config.webserver.domains, ...hosts.flatMap((h) => h.domains)]);
+  return { ctx, opts, config, version, hosts, timings, by: whoIsAsking(ctx), time: new Date(ctx.clock.now()).toISOString(), resolve };
 }
 
 /**

@@ -4,7 +4,7 @@
 // with a --verbose note, where the comparison cannot mean anything.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { checkDomains, domainName, type Resolver } from '../../src/deploy/dnsCheck.js';
+import { checkDomains, domainName, type Resolver, prefetchingResolver } from '../../src/deploy/dnsCheck.js';
 
 const zone: Record<string, string[]> = {
   'shop.example': ['203.0.113.10'],
@@ -81,4 +81,24 @@ test('a private host address: a domain resolving elsewhere is not judged (NAT), 
   assert.match(nat.message, /is private/);
   const [none] = await checkDomains([host(['ledger.test'], { address: '192.168.1.9' })], resolver);
   assert.equal(none.level, 'warn');
+});
+
+test('the prefetching resolver starts each site lookup once, early, and answers later from it (failures included)', async () => {
+  const asked: string[] = [];
+  const r = prefetchingResolver(async (name) => {
+    asked.push(name);
+    if (name === 'gone.example') throw new Error('ENOTFOUND');
+    return ['203.0.113.7'];
+  });
+  r.prefetch(['https://shop.example.com', 'http://gone.example', ':80', 'SHOP.example.com']);
+  assert.deepEqual(asked, ['shop.example.com', 'gone.example', 'SHOP.example.com']);
+  assert.deepEqual(await r('shop.example.com'), ['203.0.113.7']);
+  await assert.rejects(r('gone.example'), /ENOTFOUND/);
+  const notes = await checkDomains(
+    [{ name: 'h1', address: '203.0.113.7', jumped: false, domains: ['https://shop.example.com', 'http://gone.example'] }],
+    r,
+  );
+  assert.deepEqual(asked, ['shop.example.com', 'gone.example', 'SHOP.example.com'], 'no second lookup');
+  assert.equal(notes.length, 1);
+  assert.match(notes[0].message, /^gone\.example does not resolve/);
 });
