@@ -1,12 +1,21 @@
 // Handlebars, set up for config files: no HTML escaping, strict lookups, and
 // quoting helpers for each target format. Pure: the caller passes a readFile
 // function, so this module never touches the disk itself.
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { caddyQuote, systemdEscape, systemdQuote, type SystemdQuoteContext } from './quote.js';
+import { precompiled } from './precompiled.js';
+
+// Handlebars is CommonJS: require() loads its runtime now and, only for a
+// template that was not precompiled, its compiler (synchronously, as render() is).
+const require = createRequire(import.meta.url);
+type Hbs = typeof Handlebars;
+// The options every template is compiled with (scripts/precompile-templates.mjs uses the same).
+const COMPILE_OPTIONS = { noEscape: true, strict: true };
 
 export interface RendererOptions {
   /** Folder of the bundled templates (see bundledTemplatesDir()). */
@@ -35,8 +44,16 @@ export function bundledTemplatesDir(): string {
 }
 
 export function createRenderer(opts: RendererOptions): Renderer {
-  const hbs = Handlebars.create();
-  registerHelpers(hbs);
+  const runtime = (require('handlebars/runtime') as Hbs).create();
+  registerHelpers(runtime);
+  let compiler: Hbs | undefined;
+  const compile = (source: string) => {
+    if (!compiler) {
+      compiler = (require('handlebars') as Hbs).create();
+      registerHelpers(compiler);
+    }
+    return compiler.compile(source, COMPILE_OPTIONS);
+  };
   const compiled = new Map<string, { path: string; source: string; fn: Handlebars.TemplateDelegate }>();
 
   const load = (template: string) => {
@@ -46,7 +63,9 @@ export function createRenderer(opts: RendererOptions): Renderer {
     for (const path of candidates) {
       const source = opts.readFile(path);
       if (source === undefined) continue;
-      const fn = hbs.compile(source, { noEscape: true, strict: true });
+      // Built at build time from the same text: no compiler needed.
+      const pre = precompiled[template];
+      const fn = pre?.source === source ? runtime.template(pre.spec as Parameters<Hbs['template']>[0]) : compile(source);
       const entry = { path, source, fn };
       compiled.set(template, entry);
       return entry;
