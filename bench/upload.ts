@@ -37,7 +37,7 @@ export async function measureUploads(
   host: TestHost,
   opts: { reps: number; rss: boolean; log: (line: string) => void },
 ): Promise<UploadResult> {
-  const project = benchProject('binary-app', [host], { app: 'bench-big', port: 8400, buildCommand: null });
+  const project = benchProject('binary-app', [host], { app: 'bench-big', port: 8700, buildCommand: null });
   try {
     const artifact = join(project.dir, 'dist', 'hello-bin');
     await execFileAsync('./build.sh', [], { cwd: project.dir });

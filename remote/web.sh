@@ -19,8 +19,16 @@ dp_http_status() { # PORT PATH HOST TIMEOUT_SEC: the status of GET PATH on 127.0
   ) 2>/dev/null
 }
 
+dp_port_owner() { # PORT: " (NAME, pid PID)" of its listener when `ss` can tell (not every host has it)
+  local line
+  line=$(sudo -n ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(("[^"]*",pid=[0-9]*' | head -n1) || return 0
+  [ -n "$line" ] || return 0
+  line=${line#users:((\"}
+  printf ' (%s, pid %s)' "${line%%\"*}" "${line##*pid=}"
+}
+
 dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...] [-- STALE...]: start RELEASE's instances in the idle slot
-  local appdir=$1 rel=$2 drain=$3 units=() ports=() stale=() p i
+  local appdir=$1 rel=$2 drain=$3 units=() ports=() stale=() p q i
   shift 3
   mkdir -p -- "$appdir/.web" || return 1
   # STALE: units that serve no traffic and must not outlive the drain
@@ -38,6 +46,17 @@ dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...] [-- STALE.
   # for all of them: each costs tens of ms.
   sudo -n systemctl stop -- "$drain.timer" "$drain.service" "${units[@]}" "${stale[@]}" 2>/dev/null
   sudo -n systemctl reset-failed -- "${units[@]}" 2>/dev/null
+  # Nothing else may listen on the slot's ports: the gate asks the port, so a
+  # stray process there would pass it in the new instance's place and get the
+  # traffic (and the new instance could never bind). A connection that opens
+  # means a listener (bash's /dev/tcp: nothing to install).
+  for p in "${ports[@]}"; do
+    if (exec 7<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "port $p, where deployer starts ${units[0]%@*}@$p, is taken by another process$(dp_port_owner "$p"): free it, or move the app to other ports (webserver.upstream); the live release keeps serving" >&2
+      for q in "${ports[@]}"; do rm -f -- "$appdir/.web/$q.next"; done
+      return 1
+    fi
+  done
   # Only now, with the slot's instances stopped, do their links change.
   for p in "${ports[@]}"; do mv -fT -- "$appdir/.web/$p.next" "$appdir/.web/$p" || return 1; done
   sudo -n systemctl start -- "${units[@]}" || return 1

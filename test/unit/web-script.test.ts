@@ -300,3 +300,22 @@ test('dp_heal_units resets failed units, then starts them (running ones are left
   ]);
   assert.match(r.stdout, /^@@restarted hello-web@8001\.service hello-worker\.service$/m);
 });
+
+test('dp_web_start refuses a slot port another process listens on (the gate would take it for the new instance), changing no link', async () => {
+  const stub = stubHost();
+  const app = join(stub.dir, 'app');
+  mkdirSync(join(app, '.web'), { recursive: true });
+  symlinkSync('../v1.0.0', join(app, '.web', '8002'));
+  const s = await server(() => 200); // a stray process on the port
+  try {
+    const r = await bash(stub, ['dp_web_start', app, 'v1.2.3', 'hello-web-drain', `hello-web@${s.port}.service`, String(s.port)]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, new RegExp(`port ${s.port}, where deployer starts hello-web@${s.port}, is taken by another process`));
+    assert.ok(!stub.log().some((l) => l.startsWith('systemctl start')), stub.log().join('\n'));
+    assert.equal(existsSync(join(app, '.web', String(s.port))), false, 'no link for the port');
+    assert.equal(existsSync(join(app, '.web', `${s.port}.next`)), false, 'nor a half-made one');
+    assert.doesNotMatch(r.stdout, /@@web-started/);
+  } finally {
+    s.server.close();
+  }
+});
