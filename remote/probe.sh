@@ -130,8 +130,46 @@ if [ "$create" = 1 ] && [ "$own" = missing ]; then
   own=created
 fi
 echo "@@owner $own"
+cur=""
+[ -d "$appdir" ] && cur=$(readlink -- "$appdir/current" 2>/dev/null)
+
+# The reads that start processes (hashing, systemctl, python3) run at once,
+# each in its own background job, while this shell reads the small files;
+# their lines are printed at the end. Each took tens of ms on a small host,
+# one after the other. None reads stdin: it holds the lock.
+files_of() { # DIR MARKER: "MARKER PATH SHA256" for each file of a release (not its venv, not an upload in progress)
+  (cd -- "$1" && find . -path ./.venv -prune -o -path ./.incoming -prune -o -type f -print0 | xargs -0 -r sha256sum) |
+    while read -r sum path; do echo "$2 ${path#./} $sum"; done
+}
+# Services of the live release that are not running (a no-op deploy must still start them):
+# its instances, and with blue-green the live slot's web instances (web-instances, written at commit).
+inactive_units() {
+  local live_units=() live_states=() unit i
+  while read -r _ unit; do [ -n "$unit" ] && live_units+=("$unit"); done < <(cat -- "$appdir/$cur/.deployer/instances" "$appdir/$cur/.deployer/web-instances" 2>/dev/null)
+  [ ${#live_units[@]} -gt 0 ] || return 0
+  # One systemctl call for all of them (each costs tens of ms): one state per unit, in order.
+  mapfile -t live_states < <(systemctl is-active -- "${live_units[@]}" 2>/dev/null)
+  for i in "${!live_units[@]}"; do [ "${live_states[i]:-}" = active ] || echo "@@inactive ${live_units[i]}"; done
+}
+python_version() {
+  # `--version`, not `-c`: the interpreter answers without starting up.
+  local v
+  v=$(python3 --version 2>/dev/null) && [[ $v =~ ([0-9]+\.[0-9]+) ]] && v=${BASH_REMATCH[1]} || v=""
+  echo "@@python $v"
+}
+exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</dev/null
+if [ -n "$release" ] && [ -d "$release" ]; then exec 3< <(files_of "$release" @@file </dev/null); fi
+# The live release's files too: what is unchanged is copied on the host
+# instead of uploaded, and its venv can be reused when the deps match.
+if [ -n "$cur" ] && [ -d "$appdir/$cur" ] && [ "$appdir/$cur" != "$release" ]; then exec 4< <(files_of "$appdir/$cur" @@curfile </dev/null); fi
+if [ -n "$cur" ]; then exec 5< <(inactive_units </dev/null); fi
+exec 6< <(python_version </dev/null)
+if [ -f "$appdir/.appenv" ]; then
+  exec 7< <(env -i bash --norc --noprofile -c "$(declare -f dp_envhash); dp_envhash \"\$1\"" envhash "$appdir/.appenv" </dev/null)
+fi
+
 if [ -d "$appdir" ]; then
-  cur=$(readlink -- "$appdir/current" 2>/dev/null) && echo "@@current ${cur#v}"
+  [ -n "$cur" ] && echo "@@current ${cur#v}"
   # Each release, and what its switch installs: units, Caddy site, instances.
   for d in "$appdir"/v*/; do
     [ -d "$d" ] || continue
@@ -144,31 +182,8 @@ if [ -d "$appdir" ]; then
     [ -f "$d/.deployer/web-instances" ] && emit "@@release-web-instances $v " "$d/.deployer/web-instances"
   done
   [ -f "$appdir/.versions" ] && emit "@@versions " "$appdir/.versions"
-  # stdin is this script: the child shell must not read it.
-  [ -f "$appdir/.appenv" ] && env -i bash --norc --noprofile -c "$(declare -f dp_envhash); dp_envhash \"\$1\"" envhash "$appdir/.appenv" </dev/null
 fi
-if [ -n "$release" ] && [ -d "$release" ]; then
-  (cd -- "$release" && find . -path ./.venv -prune -o -path ./.incoming -prune -o -type f -print0 | xargs -0 -r sha256sum) |
-    while read -r sum path; do echo "@@file ${path#./} $sum"; done
-fi
-# The live release's files too: what is unchanged is copied on the host
-# instead of uploaded, and its venv can be reused when the deps match.
-if [ -n "${cur:-}" ] && [ -d "$appdir/$cur" ] && [ "$appdir/$cur" != "$release" ]; then
-  (cd -- "$appdir/$cur" && find . -path ./.venv -prune -o -path ./.incoming -prune -o -type f -print0 | xargs -0 -r sha256sum) |
-    while read -r sum path; do echo "@@curfile ${path#./} $sum"; done
-fi
-if [ -n "${cur:-}" ] && [ -x "$appdir/$cur/.venv/bin/python" ]; then echo "@@curvenv yes"; fi
-# Services of the live release that are not running (a no-op deploy must still start them):
-# its instances, and with blue-green the live slot's web instances (web-instances, written at commit).
-if [ -n "${cur:-}" ]; then
-  live_units=()
-  while read -r _ unit; do [ -n "$unit" ] && live_units+=("$unit"); done < <(cat -- "$appdir/$cur/.deployer/instances" "$appdir/$cur/.deployer/web-instances" 2>/dev/null)
-  if [ ${#live_units[@]} -gt 0 ]; then
-    # One systemctl call for all of them (each costs tens of ms): one state per unit, in order.
-    mapfile -t live_states < <(systemctl is-active -- "${live_units[@]}" 2>/dev/null)
-    for i in "${!live_units[@]}"; do [ "${live_states[i]:-}" = active ] || echo "@@inactive ${live_units[i]}"; done
-  fi
-fi
+if [ -n "$cur" ] && [ -x "$appdir/$cur/.venv/bin/python" ]; then echo "@@curvenv yes"; fi
 # Units and site with this app's name: ours, or another app's (same name, other owner line).
 # One grep finds them among every unit file on the host.
 mapfile -t marked < <(grep -lxF -- "$marker" "$unitdir"/*.service "$unitdir"/*.socket "$unitdir"/*.timer 2>/dev/null)
@@ -183,9 +198,10 @@ fi
 [ -f "$appdir/.web/live" ] && echo "@@slot $(head -c 1 -- "$appdir/.web/live")"
 grep -qE "^[[:space:]]*import[[:space:]]+$sitesdir/\\*\\.caddy" "$caddyfile" 2>/dev/null && echo "@@caddy-imports yes"
 command -v uv >/dev/null 2>&1 && echo "@@uv yes"
-# `--version`, not `-c`: the interpreter answers without starting up (tens of ms saved on every command).
-pyver=$(python3 --version 2>/dev/null) && [[ $pyver =~ ([0-9]+\.[0-9]+) ]] && pyver=${BASH_REMATCH[1]} || pyver=""
-echo "@@python $pyver"
+# The background jobs' lines, each job's read to its end: one `cat`, in
+# blocks (`read` takes a pipe one byte at a time).
+cat /dev/fd/3 /dev/fd/4 /dev/fd/5 /dev/fd/6 /dev/fd/7
+exec 3<&- 4<&- 5<&- 6<&- 7<&-
 echo "@@end"
 # Hold the lock until the client closes stdin (or the connection dies).
 if [ "$want_lock" = 1 ]; then cat >/dev/null; fi

@@ -43,9 +43,10 @@ dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...] [-- STALE.
   # A drain still pending from the deploy before stops this slot's instances:
   # cancel it, or it would stop the new ones. An instance left over from an
   # earlier deploy (draining, or failed) serves no traffic. One systemctl call
-  # for all of them: each costs tens of ms.
-  sudo -n systemctl stop -- "$drain.timer" "$drain.service" "${units[@]}" "${stale[@]}" 2>/dev/null
-  sudo -n systemctl reset-failed -- "${units[@]}" 2>/dev/null
+  # for all of them, and one sudo for both calls: each costs tens of ms.
+  # shellcheck disable=SC2016 # expanded by the inner bash, which gets the units as arguments
+  sudo -n bash -c 'n=$1; shift; systemctl stop -- "$@"; systemctl reset-failed -- "${@:3:n}"; exit 0' \
+    dp-web-stop "${#units[@]}" "$drain.timer" "$drain.service" "${units[@]}" "${stale[@]}" 2>/dev/null
   # Nothing else may listen on the slot's ports: the gate asks the port, so a
   # stray process there would pass it in the new instance's place and get the
   # traffic (and the new instance could never bind). A connection that opens
@@ -78,12 +79,12 @@ dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]
   shift 5
   while [ $# -ge 2 ]; do units+=("$1"); ports+=("$2"); shift 2; done
   declare -A ok
-  mapfile -t states < <(dp_unit_states "${units[@]}")
-  for i in "${!units[@]}"; do base[i]=${states[i]#* }; done
   start=$(date +%s%3N)
   while :; do
     all=1
     mapfile -t states < <(dp_unit_states "${units[@]}")
+    # The restart counts as the instances started (the first poll, right after the start).
+    if [ ${#base[@]} -eq 0 ]; then for i in "${!units[@]}"; do base[i]=${states[i]#* }; done; fi
     for i in "${!units[@]}"; do
       u=${units[$i]}
       st=${states[i]% *}
@@ -160,16 +161,15 @@ dp_web_commit() { # DRAIN_UNIT DRAIN_SEC NEW_UNIT... -- OLD_UNIT...: the new slo
     sudo -n systemctl enable --no-reload --quiet -- "${new[@]}" || return 1
     return 0
   fi
-  # shellcheck disable=SC2016 # expanded by the inner bash, which gets the units as arguments
-  sudo -n bash -c 'n=$1; shift; systemctl enable --no-reload --quiet -- "${@:1:n}" || exit 1
-    systemctl disable --no-reload --quiet -- "${@:n+1}" 2>/dev/null; exit 0' dp-commit "${#new[@]}" "${new[@]}" "${old[@]}" || return 1
-  if [ "$sec" -le 0 ]; then
-    sudo -n systemctl stop --no-block -- "${old[@]}" || return 1
-  else
-    # A transient timer on the host: the deploy does not wait for the drain,
-    # and a client that dies now cannot leave the old slot running forever.
-    sudo -n systemd-run --quiet --unit="$drain" --on-active="${sec}s" --timer-property=AccuracySec=100ms \
-      -- systemctl stop -- "${old[@]}" || return 1
-  fi
+  # One sudo for the three calls. The drain: a transient timer on the host
+  # (DRAIN_SEC > 0), so the deploy does not wait for it, and a client that
+  # dies now cannot leave the old slot running forever.
+  # shellcheck disable=SC2016 # expanded by the inner bash, which gets the values as arguments
+  sudo -n bash -c 'drain=$1 sec=$2 n=$3; shift 3
+    systemctl enable --no-reload --quiet -- "${@:1:n}" || exit 1
+    systemctl disable --no-reload --quiet -- "${@:n+1}" 2>/dev/null
+    if [ "$sec" -le 0 ]; then exec systemctl stop --no-block -- "${@:n+1}"; fi
+    exec systemd-run --quiet --unit="$drain" --on-active="${sec}s" --timer-property=AccuracySec=100ms -- systemctl stop -- "${@:n+1}"' \
+    dp-commit "$drain" "$sec" "${#new[@]}" "${new[@]}" "${old[@]}" || return 1
   echo "@@web-retired ${old[*]}"
 }

@@ -71,7 +71,8 @@ export interface Context {
   /** True when we may ask questions: stdin and stdout are TTYs and CI is not set. */
   interactive: boolean;
   global: GlobalOptions;
-  connect(host: HostConfig): Promise<Remote>;
+  /** `onDial`: the handshake has started (the deploy does its local work while the host answers). */
+  connect(host: HostConfig, hooks?: { onDial?: () => void }): Promise<Remote>;
   clock: Clock;
   /** Name resolution for the post-deploy DNS check (src/deploy/dnsCheck.ts); node:dns's lookup outside tests. */
   resolve: Resolver;
@@ -122,9 +123,18 @@ export function createContext(global: GlobalOptions, proc: NodeJS.Process = proc
     interactive,
     global,
     // ssh2 loads only when a command reaches a host, so --help stays fast.
-    async connect(host) {
+    async connect(host, hooks = {}) {
+      // `ssh -G` (for ~/.ssh/config) runs in its own processes while this one loads ssh2.
+      const route = import('./ssh/sshConfig.js').then((m) => m.resolveRoute(host, env));
+      route.catch(() => undefined);
       const [{ SshSession }, { RemoteHost }] = await Promise.all([import('./ssh/session.js'), import('./exec/remote.js')]);
-      const session = await SshSession.connect(host, { env, interactive, debug: (m) => reporter.debug(m, host.name) });
+      const session = await SshSession.connect(host, {
+        env,
+        interactive,
+        debug: (m) => reporter.debug(m, host.name),
+        route,
+        onDial: hooks.onDial,
+      });
       return new RemoteHost(session, reporter);
     },
     clock: systemClock,

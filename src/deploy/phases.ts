@@ -19,10 +19,18 @@ import type { Connected, Decided, Flow, LocalResult, Locked, Planned, Switched, 
 
 const NOTHING_SWITCHED = 'No host was switched: every host keeps its current release.';
 
-/** 1–2. Local: pre_build, build_command, the artifact, each host's release files (env, units, site). */
-export async function buildLocally(flow: Flow, signal?: AbortSignal): Promise<LocalResult> {
+/**
+ * 1–2. Local: pre_build, build_command, the artifact, each host's release
+ * files (env, units, site). `dialing` settles once the SSH handshakes have
+ * started: with no build to run, the local work (hashing, rendering) waits
+ * for that, so it runs while the hosts answer instead of before the first
+ * packet goes out.
+ */
+export async function buildLocally(flow: Flow, signal?: AbortSignal, dialing?: Promise<void>): Promise<LocalResult> {
   const { ctx, config, version, opts } = flow;
   const { reporter } = ctx;
+  const builds = opts.action === 'deploy' && Boolean(config.hooks.preBuild || config.buildCommand);
+  if (!builds) await dialing;
   // Env first: its secret values must be known to the redactor before any build output is printed.
   const envs = new Map(
     await Promise.all(flow.hosts.map(async (h) => [h.name, await resolveHostEnv(config, h, ctx.env, reporter.redactor)] as const)),
@@ -60,10 +68,13 @@ export async function buildLocally(flow: Flow, signal?: AbortSignal): Promise<Lo
   return { artifact, files };
 }
 
-/** 3a. One SSH connection per host (started while the build runs). On any failure the others are closed. */
-export async function connectHosts(flow: Flow): Promise<Connected[]> {
+/**
+ * 3a. One SSH connection per host (started while the build runs). On any
+ * failure the others are closed. `onDial`: a handshake has started.
+ */
+export async function connectHosts(flow: Flow, onDial?: () => void): Promise<Connected[]> {
   const { ctx, config } = flow;
-  const results = await mapLimit(flow.hosts, config.parallel, async (host) => ({ host, remote: await ctx.connect(host) }));
+  const results = await mapLimit(flow.hosts, config.parallel, async (host) => ({ host, remote: await ctx.connect(host, { onDial }) }));
   const connected = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   try {
     throwFirst(flow, results);

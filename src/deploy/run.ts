@@ -117,7 +117,10 @@ function startFlow(ctx: Context, opts: DeployOptions, { config, version }: { con
  */
 async function buildWhileConnecting(flow: Flow, connected: Connected[]): Promise<LocalResult> {
   const stop = new AbortController();
-  const connecting = connectHosts(flow).then(
+  // Settles when the first handshake has started, or connecting ended (failed) before that.
+  let dialed!: () => void;
+  const dialing = new Promise<void>((resolve) => (dialed = resolve));
+  const connecting = connectHosts(flow, dialed).then(
     (c) => {
       connected.push(...c);
       return c;
@@ -128,10 +131,10 @@ async function buildWhileConnecting(flow: Flow, connected: Connected[]): Promise
     },
   );
   // Awaited below; until then a rejection is not "unhandled".
-  connecting.catch(() => undefined);
+  connecting.catch(() => undefined).finally(dialed);
   let local: LocalResult;
   try {
-    local = await buildLocally(flow, stop.signal);
+    local = await buildLocally(flow, stop.signal, dialing);
   } catch (e) {
     // When the build stopped because a host is unreachable, that is the reason to report.
     const reach = await connecting.then(

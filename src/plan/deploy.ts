@@ -37,7 +37,7 @@ import {
   restartEraWeb,
   type BlueGreenSwitch,
 } from './blueGreen.js';
-import { idleSlot, slotSitePath, webSlots, type Slot } from './slots.js';
+import { idleSlot, slotSitePath, SLOTS, webSlots, type Slot } from './slots.js';
 import { healSwitch } from './heal.js';
 
 export interface ReleaseFile {
@@ -237,6 +237,22 @@ function withSlotSite(input: DeployPlanInput, slot: Slot): DeployPlanInput {
   };
 }
 
+/**
+ * Blue-green: the site changes only in which slot it points at. Both slot
+ * texts are the live release's, byte for byte, and Caddy runs the live
+ * slot's: the candidate is the same site with the other slot's upstream
+ * ports, so `caddy validate` (tens of ms on every deploy) would check nothing
+ * Caddy has not accepted. The reload still refuses a bad config, and the
+ * switch then reverts.
+ */
+export function onlyTheSlotMoves(input: DeployPlanInput, slot: Slot | undefined): boolean {
+  const { liveSlot, currentFiles, caddySite, current } = input.state;
+  if (!slot || !liveSlot || !currentFiles || current === input.version) return false;
+  const texts = SLOTS.map((s) => input.files.find((f) => f.path === slotSitePath(s)));
+  if (texts.some((f) => f === undefined || currentFiles[f.path] !== f.sha256)) return false;
+  return caddySite !== undefined && texts[SLOTS.indexOf(liveSlot)]?.content === caddySite;
+}
+
 /** The slot a deploy starts its release in: the live one when nothing would change (a no-op), else the idle one. */
 function deploySlot(input: DeployPlanInput): Slot {
   const live = input.state.liveSlot;
@@ -397,7 +413,7 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
   }
   const newSite = input.files.find((f) => f.path === '.deployer/caddy.site');
   const caddyChanged = (newSite?.content ?? undefined) !== state.caddySite;
-  if (newSite && caddyChanged) {
+  if (newSite && caddyChanged && !onlyTheSlotMoves(input, slot)) {
     if (!state.caddyImportsSites) {
       prepare.push({
         kind: 'run',

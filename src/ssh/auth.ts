@@ -8,14 +8,11 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { HostConfig } from '../config/types.js';
 import { SshError } from '../errors.js';
+import { expandHome } from './home.js';
 
 export type AuthMethod =
   | { type: 'publickey'; username: string; key: Buffer | string; passphrase?: string; source: string }
   | { type: 'agent'; username: string; agent: string; source: string };
-
-export function expandHome(path: string): string {
-  return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
-}
 
 /** Asks for a key's passphrase on the terminal (only when deployer runs interactively). */
 export type AskPassphrase = (source: string) => Promise<string>;

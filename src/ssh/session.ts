@@ -13,7 +13,8 @@ import type { Duplex } from 'node:stream';
 import ssh2, { type ClientChannel, type SFTPWrapper, type ConnectConfig, type Client, type PseudoTtyOptions } from 'ssh2';
 import type { HostConfig } from '../config/types.js';
 import { DeployerError, SshError, RemoteCommandError } from '../errors.js';
-import { authMethods, expandHome, type AskPassphrase, type AuthMethod } from './auth.js';
+import { authMethods, type AskPassphrase, type AuthMethod } from './auth.js';
+import { expandHome } from './home.js';
 import { resolveRoute, type SshTarget } from './sshConfig.js';
 import {
   checkHostKey,
@@ -47,6 +48,10 @@ export interface ConnectOptions {
   interactive?: boolean;
   /** How to ask (default: a hidden prompt on the terminal). */
   askPassphrase?: AskPassphrase;
+  /** The route when the caller already started resolving it (`ssh -G` runs while ssh2 loads). */
+  route?: Promise<SshTarget>;
+  /** Called once the TCP connection and handshake have started (the caller may then do its own work). */
+  onDial?: () => void;
 }
 
 const askOnTerminal: AskPassphrase = async (source) => {
@@ -197,6 +202,7 @@ async function openClient(
     client.once('error', onError);
     client.once('ready', onReady);
     client.connect(config);
+    opts.onDial?.();
   });
   client.on('error', () => {
     /* after ready, errors surface through channels and 'close' */
@@ -240,7 +246,7 @@ export class SshSession {
 
   static async connect(host: HostConfig, opts: ConnectOptions): Promise<SshSession> {
     // ~/.ssh/config (Host aliases, ProxyJump …), with deployer.toml winning.
-    const route = await resolveRoute(host, opts.env);
+    const route = await (opts.route ?? resolveRoute(host, opts.env));
     opts.debug?.(
       `${host.address}: ${route.user}@${route.address}:${route.port}${route.jumps?.length ? ` via ${route.jumps.map((j) => j.name).join(', ')}` : ''} (from ${route.via})`,
     );

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { HostConfig } from '../config/types.js';
-import { expandHome } from './auth.js';
+import { expandHome } from './home.js';
 
 /** What ~/.ssh/config says about one alias (only what it set, not OpenSSH's defaults). */
 export interface SshConfigValues {

@@ -350,3 +350,24 @@ test('the live release again with a stopped web instance: it starts again in the
   for (const steps of [p.switch.verdict!.commit, p.switch.verdict!.rollback, p.switch.onFail!])
     assert.deepEqual(kinds(steps), ['append-line'], 'no slot change, no drain, nothing to revert');
 });
+
+/** 1.0.0 serves from slot b, and its release holds the same two slot sites as the files. */
+const liveWithSlotSites = state({
+  ...live,
+  currentFiles: Object.fromEntries(files.filter((f) => f.path.startsWith('.deployer/caddy-')).map((f) => [f.path, f.sha256])),
+});
+const validates = (p: ReturnType<typeof planDeploy>) => p.prepare.steps.some((s) => s.kind === 'caddy-validate');
+
+test('a code change whose site only moves to the other slot skips caddy validate; any other site change is validated', () => {
+  // Both slot texts as the live release has them, Caddy on the live slot's: only the ports move.
+  assert.equal(validates(planDeploy(input(liveWithSlotSites))), false);
+  // A slot text that changed (a new domain, a new directive): validated.
+  const changed = files.map((f) =>
+    f.path === '.deployer/caddy-a.site' ? text(f.path, siteFor('127.0.0.1:8000') + '# new\n', f.label) : f,
+  );
+  assert.equal(validates(planDeploy({ ...input(liveWithSlotSites), files: changed })), true);
+  // The installed site is not the live slot's (edited by hand, or another release's): validated.
+  assert.equal(validates(planDeploy(input(state({ ...liveWithSlotSites, caddySite: siteFor('127.0.0.1:9999') })))), true);
+  // Nothing known about the live release's files: validated.
+  assert.equal(validates(planDeploy(input(live))), true);
+});
