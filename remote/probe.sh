@@ -8,11 +8,11 @@
 #
 # Arguments: APPSDIR STATEDIR APPDIR LOCK LOCK_INFO PHASE_LOCK RELEASE_DIR SITE
 #   MARKER HOLDER LOCK_WAIT_SEC WANT_LOCK(0|1) CREATE(0|1) UNIT_DIR CADDYFILE SITES_DIR
-#   IDENTITY IDENTITY_FILE OWNER_LINE LEGACY_DESCRIPTION (src/plan/ownership.ts)
+#   IDENTITY IDENTITY_FILE OWNER_LINE LEGACY_DESCRIPTION (src/plan/ownership.ts) HISTORY_FILE
 set -u
 appsdir=$1 statedir=$2 appdir=$3 lock=$4 info=$5 phaselock=$6 release=$7 site=$8
 marker=$9 holder=${10} lockwait=${11} want_lock=${12} create=${13} unitdir=${14} caddyfile=${15} sitesdir=${16}
-ident=${17} identfile=${18} owner=${19} legacydesc=${20}
+ident=${17} identfile=${18} owner=${19} legacydesc=${20} history=${21}
 
 b64() { base64 -w0 -- "$1" 2>/dev/null; echo; }
 # A file's text on one line, with no process: \ becomes \\, a newline \n, a CR \r
@@ -204,4 +204,12 @@ cat /dev/fd/3 /dev/fd/4 /dev/fd/5 /dev/fd/6 /dev/fd/7
 exec 3<&- 4<&- 5<&- 6<&- 7<&-
 echo "@@end"
 # Hold the lock until the client closes stdin (or the connection dies).
-if [ "$want_lock" = 1 ]; then cat >/dev/null; fi
+# Meanwhile the client may send `history LINE`: a deploy that changed
+# nothing records itself through this channel instead of opening another.
+if [ "$want_lock" = 1 ]; then
+  while IFS= read -r line; do
+    case $line in
+      "history "*) if printf '%s\n' "${line#history }" >> "$history"; then echo "@@history-appended"; else echo "@@error cannot append to $history"; fi ;;
+    esac
+  done
+fi

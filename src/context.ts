@@ -124,15 +124,21 @@ export function createContext(global: GlobalOptions, proc: NodeJS.Process = proc
     global,
     // ssh2 loads only when a command reaches a host, so --help stays fast.
     async connect(host, hooks = {}) {
-      // `ssh -G` (for ~/.ssh/config) runs in its own processes while this one loads ssh2.
+      // `ssh -G` (for ~/.ssh/config) runs in its own processes while this one
+      // loads ssh2, and the TCP connection opens then too (not through hops).
       const route = import('./ssh/sshConfig.js').then((m) => m.resolveRoute(host, env));
       route.catch(() => undefined);
+      const dialed = route.then(
+        async (r) => (r.jumps?.length ? undefined : (await import('./ssh/dial.js')).dialTcp(r.address, r.port, 5_000)),
+        () => undefined,
+      );
       const [{ SshSession }, { RemoteHost }] = await Promise.all([import('./ssh/session.js'), import('./exec/remote.js')]);
       const session = await SshSession.connect(host, {
         env,
         interactive,
         debug: (m) => reporter.debug(m, host.name),
         route,
+        dialed,
         onDial: hooks.onDial,
       });
       return new RemoteHost(session, reporter);

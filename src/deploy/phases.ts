@@ -6,7 +6,7 @@ import { SwitchHandle } from '../exec/remote.js';
 import { findArtifact, runLocalCommand } from '../local/build.js';
 import { formatBytes } from '../output/reporter.js';
 import { parseMarker } from '../remote/protocol.js';
-import { chooseRelease, isNoop, noopScript, planDeploy } from '../plan/deploy.js';
+import { chooseRelease, isNoop, noopHistoryLine, planDeploy } from '../plan/deploy.js';
 import { checkUnitsAndSite } from '../plan/ownership.js';
 import { lockHost } from './connect.js';
 import { checkHealth, readUnitLog } from './health.js';
@@ -161,12 +161,11 @@ export function nothingToDo(planned: Planned[]): boolean {
   return planned.every((p) => isNoop(p.plan, p.lock.state));
 }
 
-/** When nothing changed anywhere: one history line per host, nothing restarted. */
+/** When nothing changed anywhere: one history line per host (through the lock's channel), nothing restarted. */
 export async function recordUnchanged(flow: Flow, planned: Planned[]): Promise<Decided[]> {
   const { ctx, config, version, opts } = flow;
   const results = await mapLimit(planned, config.parallel, async (p) => {
-    const res = await p.remote.runScript(noopScript({ config, host: p.host, version, time: flow.time, by: flow.by, action: opts.action }));
-    if (!res.ok) throw new RemoteCommandError(`${p.host.name}: recording the deploy failed`, res.code, res.stderr);
+    await p.lock.appendHistory(noopHistoryLine({ host: p.host, version, time: flow.time, by: flow.by, action: opts.action }));
     ctx.reporter.emit({
       type: 'phase',
       host: p.host.name,
@@ -175,7 +174,7 @@ export async function recordUnchanged(flow: Flow, planned: Planned[]): Promise<D
       status: 'skipped',
       detail: 'nothing changed: no upload, no install, no restart',
     });
-    return { ...p, healthy: true, rolledBack: false, result: res };
+    return { ...p, healthy: true, rolledBack: false };
   });
   throwFirst(flow, results);
   return results.map((r) => (r as PromiseFulfilledResult<Decided>).value);

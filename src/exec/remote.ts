@@ -44,6 +44,8 @@ export interface Lock {
   state: RemoteState;
   /** Ends the lock channel: the holder shell exits and the kernel drops the flock. */
   release(): void;
+  /** Appends one line to the app's history file through the lock channel (no channel of its own). */
+  appendHistory(line: string): Promise<void>;
 }
 
 function handleMarkers(text: string, host: string, reporter: Reporter, markers: MarkerLine[]): void {
@@ -134,10 +136,19 @@ export class RemoteHost implements Remote {
     let err = '';
     let waitReported = false;
     let attach!: (channel: ClientChannel) => void;
+    // After @@end: the holder's answers to `history` lines, in order.
+    let afterEnd = false;
+    const appends: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+    const failAppends = (why: string) => {
+      for (const a of appends.splice(0)) a.reject(new RemoteCommandError(`${this.name}: recording the deploy failed: ${why}`, 1, err));
+    };
     const ended = new Promise<void>((resolve, reject) => {
       attach = (channel) => {
         const lines = lineSplitter((text) => {
           for (const m of parseMarkers(text)) {
+            if (afterEnd && m.marker === Marker.historyAppended) appends.shift()?.resolve();
+            else if (afterEnd && m.marker === Marker.error) failAppends(m.arg);
+            if (m.marker === Marker.end) afterEnd = true;
             if (m.marker === Marker.end || m.marker === Marker.locked || m.marker === Marker.error || m.marker === Marker.refused)
               resolve();
             if (m.marker === Marker.waiting && !waitReported) {
@@ -153,7 +164,10 @@ export class RemoteHost implements Remote {
           lines.push(s);
         });
         channel.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-        channel.on('close', () => resolve());
+        channel.on('close', () => {
+          failAppends('the lock channel closed');
+          resolve();
+        });
         channel.on('error', reject);
       };
     });
@@ -188,7 +202,13 @@ export class RemoteHost implements Remote {
       release();
       throw new SshError(`${this.name}: reading the remote state failed${err ? `: ${err.trim().split('\n').pop()}` : ''}`);
     }
-    return { state, release };
+    const appendHistory = (line: string): Promise<void> => {
+      if (line.includes('\n')) throw new Error('a history line has no line break');
+      const appended = new Promise<void>((resolve, reject) => appends.push({ resolve, reject }));
+      channel.write(`history ${line}\n`);
+      return this.session.guard(appended);
+    };
+    return { state, release, appendHistory };
   }
 
   /**

@@ -1,7 +1,7 @@
 // The local phase: run build_command (streamed, with a timeout), then find
 // the artifact and hash it.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/types.js';
 import { LocalCommandError } from '../errors.js';
@@ -69,10 +69,14 @@ export function artifactPath(config: Config, version: string): string {
   return isAbsolute(rel) ? rel : resolve(config.root, rel);
 }
 
+const SMALL_FILE = 8 << 20;
+
 /** sha256 of a file, or of its first `bytes` bytes. */
 export async function hashFile(path: string, bytes?: number): Promise<string> {
   const hash = createHash('sha256');
   if (bytes === 0) return hash.digest('hex');
+  // A small file in one read: a stream's setup costs more than the hashing (a deploy hashes before its first packet).
+  if (bytes === undefined && statSync(path).size <= SMALL_FILE) return hash.update(readFileSync(path)).digest('hex');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, end: bytes === undefined ? undefined : bytes - 1 }))
     hash.update(chunk as Buffer);
   return hash.digest('hex');

@@ -154,9 +154,8 @@ export function isNoop(plan: HostDeployPlan, state: RemoteState): boolean {
 }
 
 /** The record a no-op deploy leaves: one history line. */
-export function noopScript(input: Pick<DeployPlanInput, 'config' | 'host' | 'version' | 'time' | 'by' | 'action'>): ScriptSpec {
-  const L = layoutFor(input.config);
-  const line = historyLine({
+export function noopHistoryLine(input: Pick<DeployPlanInput, 'host' | 'version' | 'time' | 'by' | 'action'>): string {
+  return historyLine({
     time: input.time,
     by: input.by,
     action: input.action,
@@ -165,7 +164,6 @@ export function noopScript(input: Pick<DeployPlanInput, 'config' | 'host' | 'ver
     to: input.version,
     result: 'ok, nothing changed',
   });
-  return { phaseLock: L.phaseLockFile, steps: [{ kind: 'append-line', path: L.historyFile, line }] };
 }
 
 /**

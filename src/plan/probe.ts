@@ -103,6 +103,7 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
       IDENTITY_FILE,
       ownerLine(req.identity),
       legacyDescription(req.identity),
+      L.historyFile,
     ],
     'probe.sh',
   );

@@ -58,6 +58,8 @@ export const Marker = {
   uv: 'uv',
   python: 'python',
   end: 'end',
+  /** The lock holder appended the line the client sent (`history LINE` on its stdin). */
+  historyAppended: 'history-appended',
   // `deployer server …` (remote/server-*.sh)
   changed: 'changed',
   ok: 'ok',

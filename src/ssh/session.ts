@@ -52,6 +52,8 @@ export interface ConnectOptions {
   route?: Promise<SshTarget>;
   /** Called once the TCP connection and handshake have started (the caller may then do its own work). */
   onDial?: () => void;
+  /** A TCP connection to the route's address already open (src/ssh/dial.ts); undefined: ssh2 dials. */
+  dialed?: Promise<Duplex | undefined>;
 }
 
 const askOnTerminal: AskPassphrase = async (source) => {
@@ -245,6 +247,16 @@ export class SshSession {
   }
 
   static async connect(host: HostConfig, opts: ConnectOptions): Promise<SshSession> {
+    try {
+      return await SshSession.open(host, opts);
+    } catch (e) {
+      // A connection opened ahead that nothing took over would keep the process alive.
+      void opts.dialed?.then((s) => s?.destroy());
+      throw e;
+    }
+  }
+
+  private static async open(host: HostConfig, opts: ConnectOptions): Promise<SshSession> {
     // ~/.ssh/config (Host aliases, ProxyJump …), with deployer.toml winning.
     const route = await (opts.route ?? resolveRoute(host, opts.env));
     opts.debug?.(
@@ -261,6 +273,8 @@ export class SshSession {
         hops.push(hop);
         sock = await forward(hop, path[i], path[i + 1]);
       }
+      // A hop's forwarded stream, else the connection opened while ssh2 loaded (if it connected).
+      sock ??= route.jumps?.length ? undefined : await opts.dialed;
       const client = await openClient(route, opts, ask, sock, path[path.length - 2]);
       return new SshSession(route, client, hops);
     } catch (e) {

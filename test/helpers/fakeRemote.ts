@@ -64,7 +64,11 @@ export class FakeRemote implements Remote {
       lockHeld: true,
       ...this.settings.state,
     };
-    return { state, release: () => void (this.lockReleased = true) };
+    return {
+      state,
+      release: () => void (this.lockReleased = true),
+      appendHistory: async () => void this.calls.push('record'),
+    };
   }
 
   async upload(uploads: Upload[], onProgress: (label: string, bytes: number, total: number) => void): Promise<void> {

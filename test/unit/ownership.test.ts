@@ -13,6 +13,7 @@ import { layoutFor } from '../../src/plan/layout.js';
 import { IDENTITY_FILE, identityText, legacyDescription, ownerLine, refusedAppDir, type Identity } from '../../src/plan/ownership.js';
 import { parseProbeOutput, renderProbeScript, unitMarker } from '../../src/plan/probe.js';
 import { renderScript } from '../../src/plan/script.js';
+import { bashReading } from '../../src/remote/scripts.js';
 
 function probe(id: Identity & { appName: string }, opts: { create: boolean; lock: boolean }) {
   const layout = layoutFor(id);
@@ -156,4 +157,26 @@ test("check-owned refuses to replace a hand-made unit or another app's, and acce
   assert.match(other.stderr, /shop-admin-web\.service belongs to app=shop-admin stage= apps_dir=\/srv\/deployer/);
   writeFileSync(join(d, 'site.caddy'), `${theirs}\n:80 {}\n`);
   assert.equal(check({}, 'site.caddy').code, 10);
+});
+
+test('the lock holder appends a `history` line sent on its stdin, literally, and answers for it', () => {
+  const appsDir = apps();
+  const id = { app: 'hello', appName: 'hello', appsDir };
+  const layout = layoutFor(id);
+  const script = renderProbeScript(
+    { layout, appName: id.appName, identity: id, lockWait: 0, holder: 'test', create: true, lock: true },
+    join(appsDir, 'site.caddy'),
+  );
+  const line = '{"to":"1.0.0","by":"$(touch pwned) `id`"}';
+  const r = spawnSync('sh', ['-c', bashReading(script)], {
+    input: `${script}history ${line}\nnot a command\n`,
+    encoding: 'utf8',
+    cwd: join(appsDir, '..'),
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = r.stdout.trimEnd().split('\n');
+  assert.equal(out.at(-2), '@@end');
+  assert.equal(out.at(-1), '@@history-appended');
+  assert.equal(readFileSync(layout.historyFile, 'utf8'), `${line}\n`);
+  assert.equal(existsSync(join(appsDir, '..', 'pwned')), false);
 });
