@@ -81,8 +81,8 @@ export function activateSteps(L: Layout, installed: Installed, target: SwitchTar
   if (templates.length) steps.push({ kind: 'stop-unlisted', templates, keep: [...restart, ...start] });
   if (restart.length || start.length) steps.push({ kind: 'start-units', restart, start });
   if (diff.caddy === 'install')
-    steps.push({ kind: 'install-site', from: `${meta}/caddy.site`, site: L.caddySite }, { kind: 'reload-caddy' });
-  if (diff.caddy === 'remove') steps.push({ kind: 'remove-site', site: L.caddySite }, { kind: 'reload-caddy' });
+    steps.push({ kind: 'install-site', from: `${meta}/caddy.site`, site: L.caddySite }, { kind: 'reload-caddy', caddyfile: L.caddyfile });
+  if (diff.caddy === 'remove') steps.push({ kind: 'remove-site', site: L.caddySite }, { kind: 'reload-caddy', caddyfile: L.caddyfile });
   return steps;
 }
 
@@ -91,7 +91,8 @@ export function deactivateSteps(L: Layout, installed: Installed): Step[] {
   const names = Object.keys(installed.units).sort();
   const steps: Step[] = names.map((name) => ({ kind: 'remove-unit', unitDir: L.unitDir, name }));
   if (names.length) steps.push({ kind: 'daemon-reload' });
-  if (installed.caddySite !== undefined) steps.push({ kind: 'remove-site', site: L.caddySite }, { kind: 'reload-caddy' });
+  if (installed.caddySite !== undefined)
+    steps.push({ kind: 'remove-site', site: L.caddySite }, { kind: 'reload-caddy', caddyfile: L.caddyfile });
   steps.push({ kind: 'remove', paths: [L.current] });
   return steps;
 }

@@ -97,7 +97,7 @@ export function blueGreenSteps(bg: BlueGreenSwitch, installed: Installed, target
       desc: `select the Caddy site for slot ${bg.slot}`,
     },
     { kind: 'install-site', from: `${meta}/caddy.site`, site: L.caddySite },
-    { kind: 'reload-caddy' },
+    { kind: 'reload-caddy', caddyfile: L.caddyfile },
   );
   // The restart-era web unit serves until the commit: it is the old slot.
   const removed = diff.unitsRemoved.filter((name) => !(name in (bg.restartWeb ?? {})));

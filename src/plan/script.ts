@@ -67,7 +67,7 @@ export function stepArgv(step: Step): string[] {
     case 'remove-site':
       return ['dp_remove_site', step.site];
     case 'reload-caddy':
-      return ['dp_reload_caddy'];
+      return ['dp_reload_caddy', step.caddyfile];
     case 'web-start':
       return [
         'dp_web_start',

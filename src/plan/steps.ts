@@ -39,7 +39,8 @@ export type Step =
   | { kind: 'start-units'; restart: string[]; start: string[] }
   | { kind: 'install-site'; from: string; site: string }
   | { kind: 'remove-site'; site: string }
-  | { kind: 'reload-caddy' }
+  /** A graceful reload of Caddy with `caddyfile` (its admin API, else `systemctl reload caddy`). */
+  | { kind: 'reload-caddy'; caddyfile: string }
   // Blue-green for the web process (src/plan/blueGreen.ts, remote/web.sh):
   /** Points each port's link at the release and starts the idle slot's instances (after stopping leftovers and a pending drain). */
   | {

@@ -38,6 +38,8 @@ function host() {
     current: join(appDir, 'current'),
     unitDir,
     caddySite: join(d, 'sites', 'shop.caddy'),
+    // Missing here: the reload falls back to `systemctl reload caddy` (the stub logs it).
+    caddyfile: join(d, 'Caddyfile'),
     releaseDirName: (v: string) => `v${v}`,
   } as unknown as Layout;
   const run = (steps: Step[]) => {

@@ -319,3 +319,65 @@ test('dp_web_start refuses a slot port another process listens on (the gate woul
     s.server.close();
   }
 });
+
+test("dp_caddy_load POSTs the Caddyfile to Caddy's admin API: 200 loaded, 400 refused with Caddy's reason, no listener or another answer left to systemctl", async () => {
+  const stub = stubHost();
+  const caddyfile = join(stub.dir, 'Caddyfile');
+  const text = '# héllo\nimport /etc/caddy/sites/*.caddy\n';
+  writeFileSync(caddyfile, text);
+  const seen: Array<{ method?: string; url?: string; headers: Record<string, unknown>; body: string }> = [];
+  let status = 200;
+  const s = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      seen.push({ method: req.method, url: req.url, headers: req.headers, body });
+      res.statusCode = status;
+      res.end(status === 400 ? '{"error":"adapting config using caddyfile: unknown directive: reverse_proxxy"}' : '');
+    });
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = String((s.address() as AddressInfo).port);
+  try {
+    let r = await bash(stub, ['dp_caddy_load', '127.0.0.1', port, caddyfile]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0].method, 'POST');
+    assert.equal(seen[0].url, '/load');
+    assert.equal(seen[0].headers['content-type'], 'text/caddyfile');
+    assert.equal(seen[0].headers['cache-control'], 'must-revalidate');
+    assert.equal(seen[0].headers.host, `localhost:${port}`);
+    assert.equal(seen[0].body, text.trimEnd());
+    status = 400;
+    r = await bash(stub, ['dp_caddy_load', '127.0.0.1', port, caddyfile]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Caddy refused the new config:[\s\S]*unknown directive: reverse_proxxy/);
+    status = 404; // not Caddy's admin API
+    r = await bash(stub, ['dp_caddy_load', '127.0.0.1', port, caddyfile]);
+    assert.equal(r.code, 2);
+  } finally {
+    s.close();
+  }
+  // Nothing listens: 2, and not a word on stderr.
+  const free = createServer();
+  await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+  const closed = String((free.address() as AddressInfo).port);
+  await new Promise((r) => free.close(r));
+  const r = await bash(stub, ['dp_caddy_load', '127.0.0.1', closed, caddyfile]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, '');
+});
+
+test('dp_reload_caddy falls back to systemctl reload caddy only when there is no admin API to talk to', async () => {
+  for (const [load, code, systemctl] of [
+    [0, 0, false],
+    [1, 1, false],
+    [2, 0, true],
+  ] as const) {
+    const stub = stubHost();
+    const r = await bash(stub, ['eval', `dp_caddy_load() { return ${load}; }; dp_reload_caddy /etc/caddy/Caddyfile`]);
+    assert.equal(r.code, code, `load ${load}: ${r.stderr}`);
+    assert.equal(stub.log().includes('systemctl reload caddy'), systemctl, `load ${load}: ${stub.log().join('\n')}`);
+    assert.equal(/^@@caddy-reload$/m.test(r.stdout), code === 0);
+  }
+});
