@@ -63,6 +63,11 @@ dp_install() { # sudo|- FROM TO MODE: a copy under a temporary name, then rename
 dp_symlink() { # sudo|- TARGET PATH
   dp_sudo "$1" ln -sfn -- "$2" "$3.deployer-tmp" && dp_sudo "$1" mv -fT -- "$3.deployer-tmp" "$3"
 }
+dp_copy_files() { # FROM TO PATH...: each relative PATH of FROM copied into TO (its dirs made, modes and times kept), in one process
+  local from=$1 to=$2
+  shift 2
+  (cd -- "$from" && cp -p --parents -- "$@" "$to/")
+}
 dp_relocate_venv() { # OLD NEW: a copied venv's scripts and pyvenv.cfg still name the old path
   # shellcheck disable=SC2016 # Python code, not shell
   python3 -c '
@@ -78,7 +83,7 @@ for p in [venv / "pyvenv.cfg", *(venv / "bin").iterdir()]:
 }
 dp_verify() { # PATH SHA256
   local got
-  got=$(sha256sum -- "$1" | cut -d' ' -f1) || return 1
+  read -r got _ < <(sha256sum -- "$1") || return 1
   [ "$got" = "$2" ] || { echo "checksum mismatch for $1: expected $2, got $got" >&2; return 1; }
 }
 dp_app() { # RUNAS RELEASE_DIR COMMAND [NAME=VALUE...]: a user's command line, in the release with its .appenv and then NAME=VALUE exported
@@ -217,10 +222,18 @@ dp_caddy_load() { # ADDRESS PORT CADDYFILE: POST /load; 0 loaded, 1 refused (say
   )
 }
 # Ownership (src/plan/ownership.ts): deployer replaces or removes only what it created.
-dp_owned_by() { # FILE OWNER_LINE: the file carries that owner line, or none (an earlier deployer wrote it)
-  local o
-  o=$(grep -m1 '^# deployer-owner: ' -- "$1")
-  [ -z "$o" ] || [ "$o" = "$2" ]
+# Unit files and sites are small: read with builtins, not a grep process per question.
+dp_owned_by() { # FILE OWNER_LINE: the file's first owner line is that one, or it has none (an earlier deployer wrote it)
+  local l
+  while IFS= read -r l || [ -n "$l" ]; do
+    if [[ $l == '# deployer-owner: '* ]]; then [ "$l" = "$2" ]; return; fi
+  done < "$1"
+  return 0
+}
+dp_has_line() { # FILE LINE: the file has exactly this line
+  local l
+  while IFS= read -r l || [ -n "$l" ]; do [ "$l" = "$2" ] && return 0; done < "$1"
+  return 1
 }
 dp_check_owned() { # MARKER OWNER UNIT_DIR SITE UNIT_NAME...: refuse to replace a unit or site that is not this app's
   local marker=$1 owner=$2 unitdir=$3 site=$4 name f
@@ -228,7 +241,7 @@ dp_check_owned() { # MARKER OWNER UNIT_DIR SITE UNIT_NAME...: refuse to replace 
   for name in "$@"; do
     f=$unitdir/$name
     [ -e "$f" ] || [ -L "$f" ] || continue
-    if [ ! -f "$f" ] || [ -L "$f" ] || ! grep -qxF -- "$marker" "$f"; then
+    if [ ! -f "$f" ] || [ -L "$f" ] || ! dp_has_line "$f" "$marker"; then
       echo "$f was not created by deployer for this app: refusing to replace it" >&2; return 1
     fi
     dp_owned_by "$f" "$owner" || { echo "$f belongs to $(grep -m1 '^# deployer-owner: ' -- "$f" | cut -c19-)" >&2; return 1; }
@@ -252,7 +265,8 @@ dp_remove_app_dir() { # APPDIR IDENTITY_FILE IDENTITY: rm -rf only a dir whose i
 dp_ensure_user() { # NAME COMMENT
   local entry
   if entry=$(getent passwd -- "$1"); then
-    [ "$(printf '%s' "$entry" | cut -d: -f5)" = "$2" ] && return 0
+    IFS=: read -r -a entry <<< "$entry"
+    [ "${entry[4]:-}" = "$2" ] && return 0
     echo "the user $1 exists and deployer did not create it for this app: set app_user = \"$1\" to run the app as it on purpose" >&2
     return 1
   fi

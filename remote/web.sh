@@ -75,11 +75,12 @@ dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]
   # Each instance must be active, never restarted, and answer GET PATH on its
   # own port with STATUS (any HTTP answer when PATH is empty), then stay so for
   # STABLE_MS. A unit that fails or restarts ends the wait at once.
-  local timeout=$1 stable=$2 path=$3 want=$4 host=$5 units=() ports=() base=() states=() i u st n got start now since="" all last=""
+  local timeout=$1 stable=$2 path=$3 want=$4 host=$5 units=() ports=() base=() states=() i u st n got start now since="" all last="" wait_ms secs
   shift 5
   while [ $# -ge 2 ]; do units+=("$1"); ports+=("$2"); shift 2; done
   declare -A ok
-  start=$(date +%s%3N)
+  # Milliseconds from bash's own clock: no `date` process per poll.
+  start=${EPOCHREALTIME/[.,]/} start=$((start / 1000))
   while :; do
     all=1
     mapfile -t states < <(dp_unit_states "${units[@]}")
@@ -105,7 +106,8 @@ dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]
         fi
       fi
     done
-    now=$(date +%s%3N)
+    now=${EPOCHREALTIME/[.,]/} now=$((now / 1000))
+    wait_ms=50
     if [ $all = 1 ]; then
       [ -n "$since" ] || since=$now
       if [ $((now - since)) -ge "$stable" ]; then
@@ -113,6 +115,9 @@ dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]
         echo "@@web-healthy $((since - start)) $((now - since)) ${units[*]}"
         return 0
       fi
+      # The next look is at the window's end, not a poll later.
+      wait_ms=$((stable - (now - since)))
+      [ $wait_ms -ge 10 ] || wait_ms=10
     fi
     if [ $((now - start)) -ge "$timeout" ]; then
       echo "@@unit-failed timeout"
@@ -121,9 +126,11 @@ dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]
       return 1
     fi
     # Polled often: the switch waits on this, and the app is usually up in milliseconds.
-    sleep 0.05
+    printf -v secs '0.%03d' "$((wait_ms > 999 ? 999 : wait_ms))"
+    sleep "$secs"
   done
 }
+
 
 dp_web_stop() { # UNIT...: stop instances now (a graceful stop: SIGTERM, requests in flight finish)
   sudo -n systemctl stop -- "$@" 2>/dev/null

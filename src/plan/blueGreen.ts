@@ -49,7 +49,8 @@ export function gateFor(config: Config, host: HostConfig, port: number): BlueGre
     status: hc.status,
     host: healthCheckHost(config, host) ?? `127.0.0.1:${port}`,
     timeoutSec: hc.timeout,
-    stableSec: 0.2,
+    // Long enough to see an app that answers once and exits; traffic waits for it.
+    stableSec: 0.1,
   };
 }
 

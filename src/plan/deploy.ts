@@ -293,6 +293,7 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
   const moved = new Set<string>();
   const liveDir = state.current && state.current !== version ? L.releaseDir(state.current) : undefined;
   const copied: string[] = [];
+  const copies: string[] = [];
   const mkdirOnce = (dir: string) => {
     if (!moved.has(dir)) {
       prepare.push({ kind: 'mkdir', path: dir });
@@ -306,13 +307,8 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
     }
     const dirOf = (p: string) => (p.includes('/') ? `${R}/${p.slice(0, p.lastIndexOf('/'))}` : R);
     if (liveDir && state.currentFiles?.[f.path] === f.sha256) {
-      // Same bytes in the live release: a local copy on the host beats an upload.
-      mkdirOnce(dirOf(f.path));
-      prepare.push({
-        kind: 'run',
-        argv: ['cp', '-p', '--', `${liveDir}/${f.path}`, `${R}/${f.path}`],
-        desc: `copy ${f.label} from the live release`,
-      });
+      // Same bytes in the live release: a local copy on the host beats an upload (all of them in one `cp`, below).
+      copies.push(f.path);
       copied.push(f.label);
       return;
     }
@@ -330,6 +326,14 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
     mkdirOnce(dirOf(f.path));
     prepare.push({ kind: 'verify-sha256', path: remote, sha256: f.sha256 }, { kind: 'move', from: remote, to: `${R}/${f.path}` });
   });
+  if (copies.length && liveDir) {
+    mkdirOnce(R);
+    prepare.push({
+      kind: 'run',
+      argv: ['dp_copy_files', liveDir, R, ...copies],
+      desc: `copy ${copied.length === 1 ? copied[0] : `${copied.length} unchanged files`} from the live release`,
+    });
+  }
   if (uploads.length) prepare.push({ kind: 'remove', paths: [incoming] });
   if (runAs) {
     // The app runs as another user: let its group read the env files (still

@@ -59,6 +59,15 @@ test('files the live release has are copied on the host, and its venv reused', (
   );
   assert.equal(p.summary.copied.length, files.length);
   assert.equal(p.summary.venvReused, true);
+  // All of them in one step (one process on the host), after the release dir exists.
+  const copies = p.prepare.steps.filter((s) => s.kind === 'run' && s.argv[0] === 'dp_copy_files');
+  assert.equal(copies.length, 1);
+  const copy = copies[0];
+  assert.ok(copy.kind === 'run');
+  assert.deepEqual(copy.argv.slice(1), ['/srv/deployer/shop/v0.9.0', '/srv/deployer/shop/v1.0.0', ...files.map((f) => f.path)]);
+  assert.equal(copy.desc, `copy ${files.length} unchanged files from the live release`);
+  const mkdirR = p.prepare.steps.findIndex((s) => s.kind === 'mkdir' && s.path === '/srv/deployer/shop/v1.0.0');
+  assert.ok(mkdirR >= 0 && mkdirR < p.prepare.steps.indexOf(copy));
 });
 
 test('the live version again with nothing changed is a no-op on the same release', () => {

@@ -4,7 +4,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { activateSteps, deactivateSteps } from '../../src/plan/activate.js';
@@ -128,4 +128,26 @@ test('deactivate removes every unit of the app, the site and the current link', 
   assert.equal(existsSync(h.L.caddySite), false);
   assert.equal(existsSync(join(h.appDir, 'current')), false);
   assert.match(r.calls, /stop -- shop-web@\*\.service/);
+});
+
+test('dp_copy_files copies the named files of the live release into the new one, dirs made, modes kept, in one cp', () => {
+  const h = host();
+  const live = join(h.appDir, 'v1');
+  mkdirSync(join(live, '.deployer', 'units'), { recursive: true });
+  writeFileSync(join(live, '.env'), 'SECRET=1\n', { mode: 0o600 });
+  writeFileSync(join(live, '.deployer', 'units', 'shop-web@.service'), 'unit\n');
+  writeFileSync(join(live, '-odd name'), 'x\n');
+  mkdirSync(join(h.appDir, 'v3'));
+  const r = h.run([
+    {
+      kind: 'run',
+      argv: ['dp_copy_files', live, join(h.appDir, 'v3'), '.env', '.deployer/units/shop-web@.service', '-odd name'],
+      desc: 'copy',
+    },
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(join(h.appDir, 'v3', '.env'), 'utf8'), 'SECRET=1\n');
+  assert.equal(statSync(join(h.appDir, 'v3', '.env')).mode & 0o777, 0o600);
+  assert.equal(readFileSync(join(h.appDir, 'v3', '.deployer', 'units', 'shop-web@.service'), 'utf8'), 'unit\n');
+  assert.equal(readFileSync(join(h.appDir, 'v3', '-odd name'), 'utf8'), 'x\n');
 });
