@@ -204,7 +204,7 @@ function upload(res: BenchResults): string[] {
 const HOW = [
   '## How it is measured',
   '',
-  '- Wall time: `performance.now()` around the CLI child process (`node dist/src/cli.js … --json`), as a user runs it.',
+  '- Wall time: `performance.now()` around the CLI child process (`node dist/cli/cli.js … --json`), as a user runs it.',
   '- SSH connections: "Accepted publickey for deploy" lines in the host\'s sshd journal, counted before and after each command.',
   "- Exec round trips: `execChannels` of each host in the deploy's `result` event (rollback does not report it).",
   '- Cold deploy: `deployer down --yes` between runs. Redeploy: `deployer redeploy` (no build, nothing uploaded or installed).',
@@ -212,7 +212,7 @@ const HOW = [
   '- Upload: our `upload` phase from `--json` (the connection is already open) against `scp` wall time minus the median',
   '  time of `scp` of a 1-byte file (its fixed cost); the ratio with that cost included is shown too.',
   '- Peak RSS: GNU `time -f %M` around the CLI deploying a 1 GiB artifact.',
-  '- Start-up: median of 10 runs of `node dist/src/cli.js --help`, interleaved with `node -e 0`.',
+  '- Start-up: median of 10 runs of `node dist/cli/cli.js --help`, interleaved with `node -e 0`.',
   '- Hosts: `test/host/testhost.sh` (systemd-nspawn), booted at the start and torn down at the end, even on failure.',
   '',
 ];

@@ -13,9 +13,9 @@ keep=0
 name=demo
 ssh_port=${DEMO_SSH_PORT:-24222}
 http_port=${DEMO_HTTP_PORT:-24280}
-cli="node $PWD/dist/src/cli.js"
+cli="node $PWD/dist/cli/cli.js"
 
-[ -f dist/src/cli.js ] || npm run build --silent
+[ -f dist/cli/cli.js ] || npm run build --silent
 bash test/host/testhost.sh down "$name" >/dev/null 2>&1 || true
 info=$(bash test/host/testhost.sh up "$name" "$ssh_port" "$http_port:80")
 key=$(node -e 'console.log(JSON.parse(process.argv[1]).keyPath)' "$info")

@@ -3,14 +3,16 @@
 // declare their options here; their work is imported lazily in the action so
 // `deployer --help` and completion start fast.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, DeployerError, ExitCode } from './errors.js';
 import { createContext, isCI, type Context, type GlobalOptions, type ProcessOptions } from './context.js';
 import { registerCommands } from './commands/index.js';
 import { encodeAnnotation, Reporter } from './output/reporter.js';
+import { packageRoot } from './packageRoot.js';
 
-// dist/src/program.js -> the package root's package.json, so the two never disagree.
-export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// The package root's package.json, so the two never disagree.
+export const VERSION = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 // The context of the running command, so a failure is printed through its
 // reporter (which knows the secret values to redact).

@@ -4,12 +4,13 @@
 // quoted by shellQuote: argv, never shell text built from values), then the
 // file itself.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
+import { packageRoot } from '../packageRoot.js';
 import { shellQuote } from '../shell/quote.js';
 
-/** `remote/` at the package root (dist/src/remote/ -> ../../../remote). */
+/** `remote/` at the package root. */
 export function remoteScriptsDir(): string {
-  return fileURLToPath(new URL('../../../remote/', import.meta.url));
+  return join(packageRoot(), 'remote') + sep;
 }
 
 export type RemoteScriptName =

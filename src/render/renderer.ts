@@ -3,9 +3,9 @@
 // function, so this module never touches the disk itself.
 import type Handlebars from 'handlebars';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
 import type { Config } from '../config/types.js';
+import { packageRoot } from '../packageRoot.js';
 import { ConfigError } from '../errors.js';
 import { caddyQuote, systemdEscape, systemdQuote, type SystemdQuoteContext } from './quote.js';
 import { precompiled } from './precompiled.js';
@@ -38,9 +38,9 @@ export function overrideDirFor(config: Pick<Config, 'root'>): string {
   return join(config.root, '.deployer');
 }
 
-/** `templates/` at the package root (dist/src/render/ -> ../../../templates). */
+/** `templates/` at the package root. */
 export function bundledTemplatesDir(): string {
-  return fileURLToPath(new URL('../../../templates/', import.meta.url));
+  return join(packageRoot(), 'templates') + sep;
 }
 
 export function createRenderer(opts: RendererOptions): Renderer {

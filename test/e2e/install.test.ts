@@ -79,7 +79,7 @@ test('the tarball is deployer-cli with what a user needs and nothing of the repo
     'package.json',
     'LICENSE',
     'README.md',
-    'dist/src/cli.js',
+    'dist/cli/cli.js',
     'templates/web.service.hbs',
     'templates/caddy.site.hbs',
     'docs/deployer.example.toml',
@@ -116,16 +116,35 @@ test(
     });
     assert.match(stdout, /deploy/);
     const opened = [...stderr.matchAll(/open(?:at)?\(.*?"([^"]+)"/g)].map((m) => m[1]).filter((f) => f.includes('/node_modules/'));
+    // The CLI is bundled (scripts/bundle.mjs): a package is either a file of
+    // its own in node_modules (ssh2, handlebars' runtime) or inside one of the
+    // bundle's files in dist/cli/, which names each module it holds in a
+    // `// node_modules/<package>/…` comment (or imports it, for ssh2).
+    const bundleDir = join(prefix, 'lib', 'node_modules', 'deployer-cli', 'dist', 'cli');
+    const holds = (file: string, pkg: string) => {
+      const text = readFileSync(file, 'utf8');
+      return text.includes(`// node_modules/${pkg}/`) || text.includes(`from "${pkg}"`) || text.includes(`import("${pkg}")`);
+    };
+    const openedBundle = opened.filter((f) => f.startsWith(bundleDir + '/'));
     // The detection works: commander, which --help needs, is seen.
     assert.ok(
-      opened.some((f) => f.includes('/node_modules/commander/')),
+      openedBundle.some((f) => holds(f, 'commander')),
       opened.join('\n'),
     );
     for (const heavy of ['ssh2', 'handlebars', 'execa', '@inquirer', 'log-update', 'smol-toml']) {
+      assert.ok(
+        readdirSync(bundleDir).some((f) => holds(join(bundleDir, f), heavy)) || heavy === 'handlebars',
+        `the bundle holds or imports ${heavy}`,
+      );
       assert.deepEqual(
-        opened.filter((f) => f.includes(`/node_modules/${heavy}/`)),
+        opened.filter((f) => f.includes(`/node_modules/${heavy}/`) && !f.startsWith(bundleDir + '/')),
         [],
         `--help opened ${heavy}`,
+      );
+      assert.deepEqual(
+        openedBundle.filter((f) => holds(f, heavy)),
+        [],
+        `--help opened the bundle file with ${heavy}`,
       );
     }
   },

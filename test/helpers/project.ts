@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { TestHost } from './testhost.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const cliPath = join(repoRoot, 'dist', 'src', 'cli.js');
+// The bundled CLI (scripts/bundle.mjs), as the package's bin runs it.
+export const cliPath = join(repoRoot, 'dist', 'cli', 'cli.js');
 
 export interface CliResult {
   code: number | null;

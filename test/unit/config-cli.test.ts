@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFixtures, repoRoot } from './config-helpers.js';
 
-const cli = join(repoRoot, 'dist', 'src', 'cli.js');
+const cli = join(repoRoot, 'dist', 'cli', 'cli.js');
 
 function run(args: string[], cwd = configFixtures) {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };

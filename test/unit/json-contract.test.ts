@@ -19,7 +19,7 @@ import { configFixtures } from './config-helpers.js';
 import { makeConfig, makeHost, repoRoot } from './render-helpers.js';
 
 const schemas = schemasIn(readFileSync(join(repoRoot, 'docs', 'json.md'), 'utf8'));
-const cli = join(repoRoot, 'dist', 'src', 'cli.js');
+const cli = join(repoRoot, 'dist', 'cli', 'cli.js');
 const root = mkdtempSync(join(tmpdir(), 'deployer-json-'));
 mkdirSync(join(root, 'dist'));
 writeFileSync(join(root, 'dist', 'hello_app-1.0.0-py3-none-any.whl'), 'wheel');

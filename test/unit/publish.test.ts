@@ -15,12 +15,12 @@ const pkg = JSON.parse(read('package.json')) as Record<string, unknown>;
 
 test('package.json is publish-ready as deployer-cli with the deployer command', () => {
   assert.equal(pkg.name, 'deployer-cli');
-  assert.deepEqual(pkg.bin, { deployer: 'dist/src/cli.js' });
+  assert.deepEqual(pkg.bin, { deployer: 'dist/cli/cli.js' });
   assert.equal(pkg.license, 'MIT');
   assert.match(String((pkg.repository as { url?: string })?.url), /^git\+https:\/\//);
   assert.ok(pkg.homepage, 'homepage');
   assert.ok(Array.isArray(pkg.keywords) && pkg.keywords.length > 0, 'keywords');
-  for (const f of ['dist/src', 'templates', 'remote', 'docs', 'LICENSE']) assert.ok((pkg.files as string[]).includes(f), `files has ${f}`);
+  for (const f of ['dist/cli', 'templates', 'remote', 'docs', 'LICENSE']) assert.ok((pkg.files as string[]).includes(f), `files has ${f}`);
   assert.match(read('LICENSE'), /^MIT License/);
 });
 
