@@ -214,6 +214,9 @@ const HOW = [
   '- Peak RSS: GNU `time -f %M` around the CLI deploying a 1 GiB artifact.',
   '- Start-up: median of 10 runs of `node dist/cli/cli.js --help`, interleaved with `node -e 0`.',
   '- Hosts: `test/host/testhost.sh` (systemd-nspawn), booted at the start and torn down at the end, even on failure.',
+  '  Each is reached through `test/host/loopback-proxy.mjs` (TCP_NODELAY on both legs). Until 2026-12-01 that was',
+  '  `systemd-socket-proxyd`, whose Nagle delay added ≈40 ms to every SSH channel opened after another closed (ours',
+  "  and the baselines' alike): earlier figures are not comparable.",
   '',
 ];
 
