@@ -286,26 +286,34 @@ dp_remove_user() { # NAME COMMENT: only a user deployer created for this app
   sudo -n userdel -- "$1" || return 1
   echo "@@user-removed $1"
 }
-dp_wait_units() { # TIMEOUT_MS STABLE_MS UNIT...
-  local timeout=$1 stable=$2 start now since="" u st n all
+dp_unit_states() { # UNIT...: "ACTIVE_STATE NRESTARTS" per unit, in order, from one systemctl call
+  # One call for every unit: each `systemctl` costs tens of ms on a small host.
+  systemctl show -p ActiveState -p NRestarts -- "$@" | awk -F= '
+    /^ActiveState=/ { st = $2 } /^NRestarts=/ { n = $2 }
+    /^$/ { print st, n; st = n = "" } END { if (st != "" || n != "") print st, n }'
+}
+dp_wait_units() { # TIMEOUT_MS STABLE_MS UNIT...: every unit active, never restarted, for STABLE_MS
+  local timeout=$1 stable=$2 units start now since="" i st n all states=() base=()
   shift 2
-  declare -A base
-  for u in "$@"; do base[$u]=$(systemctl show -p NRestarts --value -- "$u"); done
-  start=$(date +%s%3N)
+  units=("$@")
+  mapfile -t states < <(dp_unit_states "${units[@]}")
+  for i in "${!units[@]}"; do base[i]=${states[i]#* }; done
+  start=${EPOCHREALTIME/[.,]/} start=$((start / 1000))
   while :; do
     all=1
-    for u in "$@"; do
-      st=$(systemctl show -p ActiveState --value -- "$u")
-      n=$(systemctl show -p NRestarts --value -- "$u")
-      if [ "$st" = failed ] || [ "$n" != "${base[$u]}" ]; then
-        echo "@@unit-failed $u"
-        echo "$u is $st (restarted $n times); its last log lines:" >&2
-        sudo -n journalctl -u "$u" -n 20 --no-pager -o cat >&2 || true
+    mapfile -t states < <(dp_unit_states "${units[@]}")
+    for i in "${!units[@]}"; do
+      st=${states[i]% *}
+      n=${states[i]#* }
+      if [ "$st" = failed ] || [ "$n" != "${base[i]}" ]; then
+        echo "@@unit-failed ${units[i]}"
+        echo "${units[i]} is $st (restarted $n times); its last log lines:" >&2
+        sudo -n journalctl -u "${units[i]}" -n 20 --no-pager -o cat >&2 || true
         return 1
       fi
       [ "$st" = active ] || all=0
     done
-    now=$(date +%s%3N)
+    now=${EPOCHREALTIME/[.,]/} now=$((now / 1000))
     if [ $all = 1 ]; then
       [ -n "$since" ] || since=$now
       [ $((now - since)) -ge "$stable" ] && return 0
@@ -314,7 +322,10 @@ dp_wait_units() { # TIMEOUT_MS STABLE_MS UNIT...
     fi
     if [ $((now - start)) -ge "$timeout" ]; then
       echo "@@unit-failed timeout"
-      for u in "$@"; do echo "$u: $(systemctl show -p ActiveState --value -- "$u")" >&2; sudo -n journalctl -u "$u" -n 10 --no-pager -o cat >&2 || true; done
+      for i in "${!units[@]}"; do
+        echo "${units[i]}: ${states[i]% *}" >&2
+        sudo -n journalctl -u "${units[i]}" -n 10 --no-pager -o cat >&2 || true
+      done
       return 1
     fi
     sleep 0.2

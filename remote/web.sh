@@ -64,13 +64,6 @@ dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...] [-- STALE.
   echo "@@web-started ${units[*]}"
 }
 
-dp_unit_states() { # UNIT...: "ACTIVE_STATE NRESTARTS" per unit, in order, from one systemctl call
-  # One call for every unit: each `systemctl` costs tens of ms on a small host.
-  systemctl show -p ActiveState -p NRestarts -- "$@" | awk -F= '
-    /^ActiveState=/ { st = $2 } /^NRestarts=/ { n = $2 }
-    /^$/ { print st, n; st = n = "" } END { if (st != "" || n != "") print st, n }'
-}
-
 dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]: the new instances run and answer
   # Each instance must be active, never restarted, and answer GET PATH on its
   # own port with STATUS (any HTTP answer when PATH is empty), then stay so for

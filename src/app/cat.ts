@@ -10,7 +10,7 @@ import { selectHosts } from '../deploy/hosts.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';
 import { Marker, parseMarker } from '../remote/protocol.js';
-import { bashReading, scriptWithArgs } from '../remote/scripts.js';
+import { scriptWithArgs } from '../remote/scripts.js';
 import { redactEnvText } from './envView.js';
 import { hostHeader, type AppIO } from './io.js';
 
@@ -42,7 +42,7 @@ export async function runCat(ctx: Context, io: AppIO, what: CatWhat, opts: { sho
     }
     const file = `${L.appDir}/.env`;
     const script = scriptWithArgs([file], 'app-cat.sh');
-    const r = await h.session.exec(bashReading(script), { stdin: script });
+    const r = await h.session.execScript(script);
     if (parseMarker(r.stdout.trim())?.marker === Marker.missing) throw missing(h, `.env (${file})`);
     if (r.code !== 0) throw new RemoteCommandError(`${h.host.name}: cannot read ${file}`, r.code, r.stderr);
     return opts.showSecrets ? r.stdout : redactEnvText(r.stdout);

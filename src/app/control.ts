@@ -15,7 +15,6 @@ import { forEachHost } from '../deploy/connect.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';
 import { selectUnitBases } from './processes.js';
-import { bashReading } from '../remote/scripts.js';
 import { renderControlScript, type UnitAction } from './scripts.js';
 
 const DONE: Record<UnitAction, string> = { start: 'started', stop: 'stopped', restart: 'restarted' };
@@ -50,7 +49,7 @@ export async function runControl(ctx: Context, action: UnitAction, opts: { proce
         host: healthCheckHost(config, h.host) ?? '',
       },
     });
-    const r = await h.session.exec(bashReading(script), { stdin: script });
+    const r = await h.session.execScript(script);
     const markers = parseMarkers(r.stdout);
     const states = markers
       .filter((m) => m.marker === Marker.state)

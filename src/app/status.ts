@@ -8,7 +8,6 @@ import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';
 import { hasMarker, Marker, parseMarkers } from '../remote/protocol.js';
 import { selectUnitBases } from './processes.js';
-import { bashReading } from '../remote/scripts.js';
 import { renderStatusScript } from './scripts.js';
 import { formatHostStatus, parseStatusOutput, siteUrls, type HostStatus } from './statusView.js';
 
@@ -17,7 +16,7 @@ export async function runStatus(ctx: Context, opts: { process?: string }): Promi
   const bases = opts.process === undefined ? [] : selectUnitBases(config, opts.process);
   const script = renderStatusScript(layoutFor(config), bases);
   const statuses = await forEachHost(ctx, config, { lock: false, command: 'app status' }, async (h): Promise<HostStatus> => {
-    const r = await h.session.exec(bashReading(script), { stdin: script });
+    const r = await h.session.execScript(script);
     if (r.code !== 0 || !hasMarker(parseMarkers(r.stdout), Marker.end)) {
       throw new RemoteCommandError(`${h.host.name}: reading the units' state failed`, r.code, r.stderr, {
         details: r.stderr.trim() || undefined,

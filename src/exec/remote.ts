@@ -307,8 +307,7 @@ export class RemoteHost implements Remote {
     const lines = lineSplitter((t) => handleMarkers(t, this.name, this.reporter, markers));
     const errLines = this.stderrLines();
     const script = renderScript(spec);
-    const r = await this.session.exec(bashReading(script), {
-      stdin: script,
+    const r = await this.session.execScript(script, {
       onStdout: (c) => lines.push(c),
       onStderr: (c) => errLines.push(c),
     });

@@ -8,7 +8,6 @@ import { DeployerError, RemoteCommandError } from '../errors.js';
 import { mapLimit, selectHosts } from '../deploy/hosts.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';
-import { bashReading } from '../remote/scripts.js';
 import { SshSession } from '../ssh/session.js';
 import { renderBootstrapScript } from './bootstrap.js';
 import { checkUserName, renderCreateUserScript } from './createUser.js';
@@ -26,7 +25,7 @@ async function runOnHosts(ctx: Context, config: Config, what: string, script: (h
     try {
       const text = script(host);
       const errLines = reporter.redactor.lines((t) => t.trim() && reporter.debug(t.trimEnd(), host.name));
-      const r = await session.exec(bashReading(text), { stdin: text, onStderr: (c) => errLines.push(c) });
+      const r = await session.execScript(text, { onStderr: (c) => errLines.push(c) });
       errLines.flush();
       const report = parseServerOutput(r.stdout);
       for (const c of report.changed) reporter.info(`changed: ${c}`, host.name);

@@ -15,6 +15,7 @@ import type { HostConfig } from '../config/types.js';
 import { DeployerError, SshError, RemoteCommandError } from '../errors.js';
 import { authMethods, type AskPassphrase, type AuthMethod } from './auth.js';
 import { expandHome } from './home.js';
+import { bashReading } from '../remote/scripts.js';
 import { resolveRoute, type SshTarget } from './sshConfig.js';
 import {
   checkHostKey,
@@ -309,7 +310,12 @@ export class SshSession {
     });
   }
 
-  /** Runs one command (usually `bash -s` with a script on stdin) and collects its output. */
+  /** Runs a script, sent on stdin and read whole before it runs (`bashReading`), and collects its output. */
+  execScript(script: string, opts: Omit<ExecOptions, 'stdin'> = {}): Promise<ExecResult> {
+    return this.exec(bashReading(script), { ...opts, stdin: script });
+  }
+
+  /** Runs one command and collects its output. */
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
     let stdout = '';
     let stderr = '';

@@ -381,3 +381,29 @@ test('dp_reload_caddy falls back to systemctl reload caddy only when there is no
     assert.equal(/^@@caddy-reload$/m.test(r.stdout), code === 0);
   }
 });
+
+test('dp_wait_units (phase.sh): one systemctl call per poll for all units; stable units pass, a restart or a failure ends the wait at once', async () => {
+  const stub = stubHost();
+  let r = await bash(stub, ['dp_wait_units', '5000', '300', 'a.service', 'b.service']);
+  assert.equal(r.code, 0, r.stderr);
+  const shows = stub.log().filter((l) => l.startsWith('systemctl show'));
+  assert.ok(shows.length >= 2, shows.join('\n'));
+  assert.ok(
+    shows.every((l) => l === 'systemctl show -p ActiveState -p NRestarts -- a.service b.service'),
+    shows.join('\n'),
+  );
+  // b restarts while the wait runs (its NRestarts goes up): it fails naming b, well before the timeout.
+  const stub2 = stubHost();
+  setTimeout(() => stub2.setState('b.service', 'active', 1), 300);
+  const t = Date.now();
+  r = await bash(stub2, ['dp_wait_units', '20000', '10000', 'a.service', 'b.service']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^@@unit-failed b\.service$/m);
+  assert.match(r.stderr, /b\.service is active \(restarted 1 times\)/);
+  assert.ok(Date.now() - t < 5000, `${Date.now() - t} ms`);
+  const stub3 = stubHost();
+  stub3.setState('a.service', 'failed');
+  r = await bash(stub3, ['dp_wait_units', '20000', '1000', 'a.service', 'b.service']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^@@unit-failed a\.service$/m);
+});
