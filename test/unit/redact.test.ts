@@ -26,7 +26,7 @@ function capture(): Writer & { text: string } {
 function fakeSession(chunks: string[]): SshSession {
   return {
     host: { name: 'h1' },
-    async exec(_cmd: string, opts: ExecOptions = {}) {
+    async execScript(_script: string, opts: Omit<ExecOptions, 'stdin'> = {}) {
       for (const c of chunks) opts.onStderr?.(c);
       return { code: 1, stdout: '', stderr: chunks.join('') };
     },

@@ -394,9 +394,16 @@ test('dp_wait_units (phase.sh): one systemctl call per poll for all units; stabl
   );
   // b restarts while the wait runs (its NRestarts goes up): it fails naming b, well before the timeout.
   const stub2 = stubHost();
-  setTimeout(() => stub2.setState('b.service', 'active', 1), 300);
+  // Once the wait has read the counts it compares against (its first systemctl call is over when the second starts), b restarts.
+  const restart = setInterval(() => {
+    if (stub2.log().filter((l) => l.startsWith('systemctl show')).length >= 2) {
+      clearInterval(restart);
+      stub2.setState('b.service', 'active', 1);
+    }
+  }, 20);
   const t = Date.now();
   r = await bash(stub2, ['dp_wait_units', '20000', '10000', 'a.service', 'b.service']);
+  clearInterval(restart);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^@@unit-failed b\.service$/m);
   assert.match(r.stderr, /b\.service is active \(restarted 1 times\)/);
