@@ -11,6 +11,11 @@
 // right after another closed paid that, a cost a real network path to a host
 // does not add. Both legs here send at once (TCP_NODELAY); half-closes pass
 // through; a reset or error on either side closes both.
+//
+// A side that closes normally is never destroyed from here: pipe() ends the
+// other side once everything read has been written (destroying it on 'close'
+// dropped the last bytes of a response the server sent just before closing,
+// as Caddy's old server does during a reload: the client saw a reset).
 import net from 'node:net';
 
 const target = process.argv[2] ?? '';
@@ -33,9 +38,6 @@ const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client)
   // pipe() ends the other side when one side ends: a half-close passes through.
   client.pipe(upstream);
   upstream.pipe(client);
-  // Fully closed once both directions ended.
-  client.on('close', () => upstream.destroy());
-  upstream.on('close', () => client.destroy());
 });
 server.on('error', (e) => {
   console.error(`loopback-proxy: ${e.message}`);
