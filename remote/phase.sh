@@ -286,6 +286,10 @@ dp_remove_user() { # NAME COMMENT: only a user deployer created for this app
   sudo -n userdel -- "$1" || return 1
   echo "@@user-removed $1"
 }
+dp_now_ms() { # VAR: milliseconds since the epoch into VAR, from bash's own clock (no `date` process per poll)
+  local t=${EPOCHREALTIME/[.,]/}
+  printf -v "$1" '%d' "$((t / 1000))"
+}
 dp_unit_states() { # UNIT...: "ACTIVE_STATE NRESTARTS" per unit, in order, from one systemctl call
   # One call for every unit: each `systemctl` costs tens of ms on a small host.
   systemctl show -p ActiveState -p NRestarts -- "$@" | awk -F= '
@@ -298,7 +302,7 @@ dp_wait_units() { # TIMEOUT_MS STABLE_MS UNIT...: every unit active, never resta
   units=("$@")
   mapfile -t states < <(dp_unit_states "${units[@]}")
   for i in "${!units[@]}"; do base[i]=${states[i]#* }; done
-  start=${EPOCHREALTIME/[.,]/} start=$((start / 1000))
+  dp_now_ms start
   while :; do
     all=1
     mapfile -t states < <(dp_unit_states "${units[@]}")
@@ -313,7 +317,7 @@ dp_wait_units() { # TIMEOUT_MS STABLE_MS UNIT...: every unit active, never resta
       fi
       [ "$st" = active ] || all=0
     done
-    now=${EPOCHREALTIME/[.,]/} now=$((now / 1000))
+    dp_now_ms now
     if [ $all = 1 ]; then
       [ -n "$since" ] || since=$now
       [ $((now - since)) -ge "$stable" ] && return 0

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Blue-green for the web process (strategy = "blue-green"), appended to the
-# phase library (phase.sh). src/plan/slots.ts decides the slots and ports;
+# phase library (phase.sh), whose dp_unit_states and dp_now_ms the gate uses. src/plan/slots.ts decides the slots and ports;
 # these functions only do what a step names. Two slots of web instances, one
 # instance per port, each running the release that <appdir>/.web/<port> points
 # at: a link changed only while its instance is stopped, so a running instance
@@ -72,8 +72,7 @@ dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]
   shift 5
   while [ $# -ge 2 ]; do units+=("$1"); ports+=("$2"); shift 2; done
   declare -A ok
-  # Milliseconds from bash's own clock: no `date` process per poll.
-  start=${EPOCHREALTIME/[.,]/} start=$((start / 1000))
+  dp_now_ms start
   while :; do
     all=1
     mapfile -t states < <(dp_unit_states "${units[@]}")
@@ -99,7 +98,7 @@ dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]
         fi
       fi
     done
-    now=${EPOCHREALTIME/[.,]/} now=$((now / 1000))
+    dp_now_ms now
     wait_ms=50
     if [ $all = 1 ]; then
       [ -n "$since" ] || since=$now
@@ -123,7 +122,6 @@ dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]
     sleep "$secs"
   done
 }
-
 
 dp_web_stop() { # UNIT...: stop instances now (a graceful stop: SIGTERM, requests in flight finish)
   sudo -n systemctl stop -- "$@" 2>/dev/null

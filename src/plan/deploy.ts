@@ -243,7 +243,7 @@ function withSlotSite(input: DeployPlanInput, slot: Slot): DeployPlanInput {
  * Caddy has not accepted. The reload still refuses a bad config, and the
  * switch then reverts.
  */
-export function onlyTheSlotMoves(input: DeployPlanInput, slot: Slot | undefined): boolean {
+function onlyTheSlotMoves(input: DeployPlanInput, slot: Slot | undefined): boolean {
   const { liveSlot, currentFiles, caddySite, current } = input.state;
   if (!slot || !liveSlot || !currentFiles || current === input.version) return false;
   const texts = SLOTS.map((s) => input.files.find((f) => f.path === slotSitePath(s)));
