@@ -23,7 +23,10 @@ export function registerInitCommand(program: Command, ctx: ContextFactory): void
       'domain Caddy serves over HTTPS, or http://name for plain HTTP (repeatable; default http://<app>.localhost)',
       collect,
     )
-    .option('--web <command>', 'command of the web process (it must listen on 127.0.0.1:8000)')
+    .option(
+      '--web <command>',
+      "command of the web process; it listens on 127.0.0.1:$PORT (deployer sets PORT for each instance), e.g. 'gunicorn shop.wsgi --bind 127.0.0.1:$PORT'",
+    )
     .option('--worker <name=command>', 'another process, e.g. "worker=celery -A shop worker" (repeatable)', collect)
     .option('--distfile <path>', 'artifact to upload; {version} is replaced (default: the wheel in dist/, or dist/<app>)')
     .option('--build-command <command>', 'local build command (default for python-package: uv build)')
@@ -33,7 +36,7 @@ export function registerInitCommand(program: Command, ctx: ContextFactory): void
       `
 Examples:
   $ deployer init
-  $ deployer init --host 203.0.113.10 --domain shop.example.com --web "gunicorn shop.wsgi --bind 127.0.0.1:8000"
+  $ deployer init --host 203.0.113.10 --domain shop.example.com --web 'gunicorn shop.wsgi --bind 127.0.0.1:$PORT'
   $ deployer init --app tool --mode binary --host 203.0.113.10 --web "tool serve" --distfile dist/tool -c deployer.toml
   $ deployer init --host 127.0.0.1 --port 2222 --key-file ~/.ssh/test_key --domain http://shop.localhost`,
     )

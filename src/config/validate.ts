@@ -39,7 +39,7 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
       issues.fail(
         ['processes'],
         'key',
-        `${issues.name(['processes'])} has no "web" process, but ${state}, so Caddy would have nothing to proxy to. Fix: add web = "gunicorn myapp.wsgi --bind 127.0.0.1:8000" under [processes], or set enabled = false under [webserver].`,
+        `${issues.name(['processes'])} has no "web" process, but ${state}, so Caddy would have nothing to proxy to. Fix: add web = "gunicorn myapp.wsgi --bind 127.0.0.1:$PORT" under [processes] (deployer sets PORT for each web instance), or set enabled = false under [webserver].`,
       ),
     );
   }

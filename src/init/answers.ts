@@ -81,7 +81,7 @@ export function defaultBuildCommand(mode: InstallationMode): string | undefined 
 
 /** A suggestion for the prompt only; without a TTY --web must be given. */
 export function suggestWebCommand(mode: InstallationMode, app: string, projectName?: string): string | undefined {
-  return mode === 'python-package' ? `gunicorn ${wheelName(projectName ?? app)}.wsgi --bind ${DEFAULTS.upstream}` : undefined;
+  return mode === 'python-package' ? `gunicorn ${wheelName(projectName ?? app)}.wsgi --bind 127.0.0.1:$PORT` : undefined;
 }
 
 // Each check returns an error message, or undefined when the value is fine;

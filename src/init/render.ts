@@ -19,8 +19,10 @@ export function renderInitConfig(a: InitAnswers): string {
     `distfile = ${str(a.distfile)}`,
     '# The version: taken from pyproject.toml [project].version, else `git describe`.',
     '# version = "1.0.0"',
-    '# Runs in the new release before it goes live (database migrations).',
+    '# Runs in the new release before it goes live (database migrations); it may',
+    '# write into the release (collected statics), which is read-only once live.',
     `# release_command = ${str(`${a.app} migrate`)}`,
+    ...(a.mode === 'python-package' ? ['# Django: release_command = "django-admin migrate && django-admin collectstatic --noinput"'] : []),
     `# versions_to_keep = ${DEFAULTS.versionsToKeep}`,
     `# apps_dir = ${str(DEFAULTS.appsDir)}`,
     '',
@@ -42,7 +44,10 @@ export function renderInitConfig(a: InitAnswers): string {
   if (a.web) {
     out.push(
       '# Caddy serves these domains over HTTPS and proxies to the web process,',
-      '# which must listen on `upstream`.',
+      '# which listens on 127.0.0.1:$PORT: deployer sets PORT for each instance.',
+      '# A deploy starts the new release beside the old one (blue-green), so the',
+      '# instances take the ports from `upstream` up (8000 and 8001 here); another',
+      '# app or stage on the same host needs another range, e.g. "127.0.0.1:8010".',
       '[webserver]',
     );
     if (a.domains.length) {
@@ -64,6 +69,13 @@ export function renderInitConfig(a: InitAnswers): string {
       '# path = "/healthz"',
       `# status = ${DEFAULTS.healthStatus}`,
       `# timeout = ${DEFAULTS.healthTimeout}`,
+      '',
+      '# Directories Caddy serves itself, relative to the live release, which is',
+      '# the working directory of release_command and of the processes (Django:',
+      '# STATIC_ROOT = Path.cwd() / "static", filled by collectstatic). Uploads and',
+      '# databases belong in $DEPLOYER_DATA_DIR, which outlives releases.',
+      '# [webserver.statics]',
+      '# "/static" = "static"',
       '',
     );
   } else {

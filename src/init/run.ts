@@ -67,7 +67,7 @@ export function takeAnswers(flags: InitFlags, projectName: string | undefined): 
   if (flags.web === undefined && workers.length === 0) missing.push('--web');
   if (missing.length) {
     throw new ConfigError(`deployer init needs ${missing.join(', ')} (no terminal to ask on)`, {
-      hint: 'pass every answer as a flag, e.g. deployer init --app shop --mode python-package --host 203.0.113.10 --web "gunicorn shop.wsgi --bind 127.0.0.1:8000"',
+      hint: "pass every answer as a flag, e.g. deployer init --app shop --mode python-package --host 203.0.113.10 --web 'gunicorn shop.wsgi --bind 127.0.0.1:$PORT'",
     });
   }
   return checkAnswers(flags, { app: app!, mode: mode!, hosts, workers, projectName });

@@ -13,7 +13,7 @@ import type { Context } from '../../src/context.js';
 import { makeTestContext } from '../helpers/context.js';
 import { ConfigError, UserAbort } from '../../src/errors.js';
 import { normaliseAppName, parseWorker, readProjectName, wheelName, type InitAnswers } from '../../src/init/answers.js';
-import type { InputQuestion, Prompter, SelectQuestion } from '../../src/init/prompter.js';
+import { ScriptedPrompter } from '../helpers/scriptedPrompter.js';
 import { renderInitConfig } from '../../src/init/render.js';
 import { runInit, takeAnswers } from '../../src/init/run.js';
 import { Reporter } from '../../src/output/reporter.js';
@@ -36,7 +36,7 @@ const PYTHON: InitAnswers = {
   hosts: ['203.0.113.10'],
   user: 'deploy',
   domains: ['shop.example.com', 'www.shop.example.com'],
-  web: 'gunicorn shop.wsgi --bind 127.0.0.1:8000',
+  web: 'gunicorn shop.wsgi --bind 127.0.0.1:$PORT',
   workers: [{ name: 'worker', command: 'celery -A shop worker' }],
   distfile: 'dist/shop-{version}-py3-none-any.whl',
   buildCommand: 'uv build',
@@ -162,30 +162,6 @@ function makeContext(dir: string, interactive: boolean, hosts: string[] = []): {
   return { ctx, err };
 }
 
-class ScriptedPrompter implements Prompter {
-  readonly asked: string[] = [];
-  constructor(private readonly answers: Array<string | Error>) {}
-  async input(q: InputQuestion): Promise<string> {
-    this.asked.push(q.message);
-    const a = this.next();
-    const answer = a === '' && q.default !== undefined ? q.default : a;
-    const problem = q.validate?.(answer);
-    if (problem) throw new Error(`validation failed for ${q.message}: ${problem}`);
-    return answer;
-  }
-  async select<T extends string>(q: SelectQuestion<T>): Promise<T> {
-    this.asked.push(q.message);
-    const a = this.next();
-    return (a === '' ? (q.default ?? q.choices[0].value) : a) as T;
-  }
-  private next(): string {
-    const a = this.answers.shift();
-    if (a instanceof Error) throw a;
-    if (a === undefined) throw new Error('asked more questions than scripted');
-    return a;
-  }
-}
-
 test('on a TTY it asks only what the flags left open, with pyproject defaults', async () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'pyproject.toml'), '[project]\nname = "blog_engine"\n');
@@ -198,7 +174,7 @@ test('on a TTY it asks only what the flags left open, with pyproject defaults', 
   const config = loadConfig({ cwd: dir });
   assert.equal(config.app, 'blog-engine');
   assert.equal(config.hosts[0].address, '10.1.1.1');
-  assert.equal(config.processes.find((x) => x.name === 'web')?.command, 'gunicorn blog_engine.wsgi --bind 127.0.0.1:8000');
+  assert.equal(config.processes.find((x) => x.name === 'web')?.command, 'gunicorn blog_engine.wsgi --bind 127.0.0.1:$PORT');
   assert.equal(config.processes.find((x) => x.name === 'worker')?.command, 'rq worker');
   assert.equal(config.distfile, 'dist/blog_engine-{version}-py3-none-any.whl');
   assert.deepEqual(config.webserver.domains, ['blog.example.com']);
@@ -289,7 +265,7 @@ const ALL_FLAGS = [
   '--domain',
   'shop.example.com',
   '--web',
-  'gunicorn shop.wsgi --bind 127.0.0.1:8000',
+  'gunicorn shop.wsgi --bind 127.0.0.1:$PORT',
   '--worker',
   'worker=celery -A shop worker',
   '--worker',
