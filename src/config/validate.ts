@@ -13,6 +13,7 @@ import { KEYS } from './schema.js';
 import { suggest } from './suggest.js';
 import type { TomlPath } from './path.js';
 import { EnvTextError, parseEnvText } from '../secrets/envText.js';
+import { usesBlueGreen } from '../plan/slots.js';
 
 export interface ValidateMeta extends PathContext {
   file: string;
@@ -47,7 +48,6 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
   checkAppDir(issues, fields.appsDir, appName, raw);
   checkEnvText(issues, ['env'], fields.env);
   hosts.forEach((h, n) => checkEnvText(issues, ['hosts', n, 'env'], h.env));
-  checkWebPorts(issues, webserver, processes);
   const config: Config = {
     file: meta.file,
     root: meta.root,
@@ -62,6 +62,7 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
     hooks: readHooks(top, issues),
     stages: meta.stages,
   };
+  checkWebPorts(issues, config);
   return compact(config);
 }
 
@@ -93,19 +94,32 @@ function checkEnvText(issues: Issues, path: TomlPath, text: string | undefined):
   });
 }
 
-/** Replicas of the web process listen on consecutive ports from webserver.port: the last must exist. */
-function checkWebPorts(issues: Issues, webserver: WebserverConfig, processes: Config['processes']): void {
-  const web = processes.find((p) => p.name === 'web');
-  const port = webserver.port;
-  if (!web || port === undefined || web.replicas <= 1) return;
-  const last = port + web.replicas - 1;
+/**
+ * The web instances take ports from webserver.upstream's port up: R replicas
+ * take R ports by restart, 2R under blue-green (two slots, see
+ * src/plan/slots.ts). The last one must exist.
+ */
+function checkWebPorts(issues: Issues, config: Pick<Config, 'strategy' | 'webserver' | 'processes' | 'appName'>): void {
+  const web = config.processes.find((p) => p.name === 'web');
+  const port = config.webserver.port;
+  if (!web || port === undefined) return;
+  const blueGreen = usesBlueGreen(config);
+  const count = blueGreen ? 2 * web.replicas : web.replicas;
+  const last = port + count - 1;
   if (last <= 65535) return;
-  const path = ['processes', 'web', 'replicas'];
+  const most = blueGreen ? Math.floor((65535 - port + 1) / 2) : 65535 - port + 1;
+  const why = blueGreen ? ' (blue-green: two slots of instances, each on its own port)' : '';
+  // One replica: nothing to lower but the port, so point at the upstream.
+  const path = web.replicas > 1 ? ['processes', 'web', 'replicas'] : ['webserver', 'upstream'];
+  const what =
+    web.replicas > 1
+      ? `${issues.name(path)} = ${web.replicas} starting at port ${port} (webserver.upstream)`
+      : `${issues.name(path)} = "${config.webserver.upstream}" with one web instance`;
   issues.attempt(() =>
     issues.fail(
       path,
       'value',
-      `${issues.name(path)} = ${web.replicas} starting at port ${port} (webserver.upstream) needs ports up to ${last}, above 65535. Fix: write replicas = ${65535 - port + 1} or less, or choose a lower port in upstream.`,
+      `${what} needs ports up to ${last}${why}, above 65535. Fix: ${web.replicas > 1 && most >= 1 ? `write replicas = ${most} or less, or ` : ''}choose a lower port in upstream.`,
     ),
   );
 }
