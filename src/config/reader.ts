@@ -7,7 +7,7 @@
 import { describeValue, type Issues } from './issues.js';
 import type { TomlPath } from './path.js';
 import { suggest } from './suggest.js';
-import { camel, SCHEMA, type Field, type Fields, type TableKind, type TableSchema, type StringField } from './schema.js';
+import { camel, SCHEMA, type Field, type Fields, type TableKind, type TableSchema, type StringField, type StringsField } from './schema.js';
 
 export type RawTable = Record<string, unknown>;
 
@@ -90,7 +90,7 @@ export class TableReader<K extends TableKind = TableKind> {
         }
         return v;
       case 'strings':
-        return this.checkStrings(key, field.maxItems, field.maxLength, v);
+        return this.checkStrings(key, field, v);
       case 'custom':
         return v;
     }
@@ -121,7 +121,8 @@ export class TableReader<K extends TableKind = TableKind> {
     return v;
   }
 
-  private checkStrings(key: string, maxItems: number, maxLength: number, v: unknown): string[] {
+  private checkStrings(key: string, field: StringsField, v: unknown): string[] {
+    const { maxItems, maxLength } = field;
     if (!Array.isArray(v)) this.issues.wrongValue(this.at(key), 'an array of strings', v, this.example(key));
     if (v.length > maxItems)
       this.issues.fail(
@@ -139,7 +140,13 @@ export class TableReader<K extends TableKind = TableKind> {
             `${this.issues.name(path)} must be a non-empty string of at most ${maxLength} characters, got ${describeValue(item)}. Fix: write ${key} = ${this.example(key)}.`,
           ),
         );
+        return;
       }
+      const broken = field.rule?.(item);
+      if (broken)
+        this.issues.attempt(() =>
+          this.issues.fail(path, 'value', `${this.issues.name(path)} ${broken.problem}, got ${describeValue(item)}. Fix: ${broken.fix}.`),
+        );
     });
     return v as string[];
   }

@@ -122,3 +122,42 @@ export function checkHostAddress(value: string): RuleFailure | undefined {
   if (/^\[.*\]$/.test(value)) return { problem: 'is an IPv6 address in brackets', fix: `write address = "${value.slice(1, -1)}"` };
   return undefined;
 }
+
+// A Caddy site address: [http(s)://][host][:port][/path]. The host is a name
+// (letters of any script, digits, `-`, `_`, `*` for wildcards, an optional
+// final dot), an IPv4 address or an [IPv6] one; a bare `:port` is the
+// catch-all site. Nothing else may appear: the address starts a site block,
+// so a line break, a brace, a quote, a comma or a `#` would end it and let the
+// rest of the value write directives of its own (a second site serving `/`).
+const SITE_HOST = String.raw`(?:\[[0-9A-Fa-f:.]+\]|[\p{L}\p{N}_*-]+(?:\.[\p{L}\p{N}_*-]+)*\.?)`;
+const SITE_ADDRESS = new RegExp(
+  String.raw`^(?:https?:\/\/)?(?<host>${SITE_HOST})?(?::(?<port>\d{1,5}))?(?:\/[\p{L}\p{N}._~%/*+-]*)?$`,
+  'iu',
+);
+const SITE_EXAMPLES = '"example.com", "*.example.com", "http://shop.localhost", "https://example.com:8443" or ":80"';
+
+/** One item of webserver.domains or hosts[].domains (schema.ts; checked again before a Caddy site is rendered). */
+export function checkSiteAddress(value: string): RuleFailure | undefined {
+  const m = SITE_ADDRESS.exec(value);
+  if (m && (m.groups?.host !== undefined || m.groups?.port !== undefined)) {
+    const port = m.groups?.port === undefined ? undefined : Number(m.groups.port);
+    if (port === undefined || (port >= 1 && port <= 65535)) return undefined;
+    return { problem: `has port ${port}, outside 1 to 65535`, fix: `write a port from 1 to 65535, e.g. domains = ["example.com:8443"]` };
+  }
+  const what = /[\r\n]/.test(value)
+    ? 'contains a line break (Caddy would read what follows it as directives of the site)'
+    : /[{}"'`#\\;]/.test(value)
+      ? 'contains a quote, brace, #, ; or backslash (Caddyfile syntax, not part of an address)'
+      : /[\s,]/.test(value.trim())
+        ? 'holds more than one address (a space or comma)'
+        : 'is not a site address';
+  const parts = value.split(/[\s,]+/).filter((p) => p !== '');
+  const fix =
+    parts.length > 1 && parts.every((p) => checkSiteAddress(p) === undefined)
+      ? `write one address per item: domains = [${parts.map((p) => JSON.stringify(p)).join(', ')}]`
+      : `write one site address per item, like ${SITE_EXAMPLES}, e.g. domains = ["example.com"]`;
+  return {
+    problem: `${what}: each item must be one site address, [http(s)://]host[:port], without spaces, quotes, braces, commas or #`,
+    fix,
+  };
+}

@@ -5,7 +5,7 @@
 // the tests that keep docs/deployer.example.toml complete and its examples
 // valid all come from here. Adding a key: one entry below, plus its line in
 // docs/deployer.example.toml (a test fails until it is there).
-import { checkAppsDir, checkDistfile, checkHostAddress } from './rules.js';
+import { checkAppsDir, checkDistfile, checkHostAddress, checkSiteAddress } from './rules.js';
 
 // ---- Field kinds -------------------------------------------------------------
 
@@ -55,6 +55,8 @@ export interface StringsField extends Common {
   default?: readonly string[];
   maxItems: number;
   maxLength: number;
+  /** A check of each item (site addresses …). */
+  rule?: (value: string) => RuleFailure | undefined;
 }
 /** A key read by its own code (tables such as [[hosts]] and [processes]). */
 export interface CustomField extends Common {
@@ -110,6 +112,8 @@ export const LIMITS = {
 /** Run by a shell (bash -c), so several lines are a script. */
 const command = { pattern: /\S/, expected: 'a non-empty command' } as const;
 const envName = { pattern: ENV_NAME, expected: 'the name of an environment variable', maxLength: 255 } as const;
+/** webserver.domains and hosts[].domains: one rule for both, since both become the Caddy site's addresses. */
+const siteAddresses = { default: [], rule: checkSiteAddress, example: '["example.com"]' } as const;
 const path = (what: string) => ({ pattern: /\S/, expected: `a path to ${what}`, maxLength: 1024 }) as const;
 
 // ---- The tables --------------------------------------------------------------
@@ -189,7 +193,7 @@ export const SCHEMA = {
     host_key_policy: choice({ values: ['strict', 'accept-new'], default: 'strict', example: '"strict"' }),
     env: string({ maxLength: LIMITS.envBytes, example: '"WORKERS=4"' }),
     envfile: string({ ...path('a dotenv file'), example: '".env.web1"' }),
-    domains: strings({ default: [], example: '["example.com"]' }),
+    domains: strings(siteAddresses),
   },
   process: {
     // Becomes a systemd ExecStart= line, so it must stay on one line.
@@ -212,7 +216,7 @@ export const SCHEMA = {
   },
   webserver: {
     enabled: boolean({ default: true, example: 'true' }),
-    domains: strings({ default: [], example: '["example.com"]' }),
+    domains: strings(siteAddresses),
     upstream: string({
       default: '127.0.0.1:8000',
       pattern: /^(unix\/\S+|\S+:\d+)$/,

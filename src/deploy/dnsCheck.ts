@@ -6,7 +6,10 @@
 // note, when it cannot mean anything: a host reached through ProxyJump (its
 // address is as seen by the jump host), a host address that does not
 // resolve from here, or a private host address (NAT) while the domain
-// resolves elsewhere. A domain that resolves nowhere always warns.
+// resolves elsewhere. A domain that resolves nowhere always warns. Names
+// under .localhost (and localhost itself) are loopback by definition (RFC
+// 6761: resolvers and browsers answer them without DNS), so DNS has no say in
+// them and they are not checked, whatever this machine's resolver answers.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
@@ -59,14 +62,19 @@ export interface DnsNote {
   message: string;
 }
 
-/** The name in a site address, or undefined for what DNS has no say in (`:80`, wildcards, IP literals). */
+/** The name in a site address, or undefined for what DNS has no say in (`:80`, wildcards, IP literals, `*.localhost`). */
 export function domainName(site: string): { name: string; plainHttp: boolean } | undefined {
   const plainHttp = /^http:\/\//i.test(site);
   const rest = site.replace(/^https?:\/\//i, '').replace(/\/.*$/, '');
   if (rest === '' || rest.startsWith(':') || rest.includes('*') || rest.startsWith('[')) return undefined;
   const name = rest.replace(/:\d+$/, '').replace(/\.$/, '');
-  if (name === '' || isIP(name)) return undefined;
+  if (name === '' || isIP(name) || isLoopbackName(name)) return undefined;
   return { name, plainHttp };
+}
+
+/** `localhost` and every name under `.localhost` (any case): reserved for loopback by RFC 6761. */
+export function isLoopbackName(name: string): boolean {
+  return /(?:^|\.)localhost\.?$/i.test(name);
 }
 
 const TIMEOUT_MS = 3000;

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import type { Redactor } from '../output/redact.js';
 import { sha256, type ReleaseFile } from '../plan/deploy.js';
 import { layoutFor } from '../plan/layout.js';
+import { clearValues } from './clearValues.js';
 import { ownerLine } from '../plan/ownership.js';
 import { unitMarker } from '../plan/probe.js';
 import { SLOTS, slotSitePath } from '../plan/slots.js';
@@ -52,6 +53,8 @@ export async function resolveHostEnv(config: Config, host: HostConfig, env: Node
   const merged = new Map<string, string>();
   for (const { text, source } of envSources(config, host)) for (const e of parseEnvText(text, source)) merged.set(e.key, e.value);
   const entries = [...merged].map(([key, value]) => ({ key, value }));
+  // What the config shows in clear (domains, app, commands …) is printed whole even where an env value matches it.
+  redactor.keep(clearValues(config));
   for (const s of literalSecrets(entries, config.publicEnv)) redactor.add(s);
   const resolved = await resolveEnv(entries, {
     adapter: config.secrets.adapter,

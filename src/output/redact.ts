@@ -3,6 +3,14 @@
 // are still redacted when they were registered: a leaked "abc" password is a
 // leak too (which literal env values get registered: see secretEnvValues).
 //
+// Values the config shows in clear (domains, app and stage, host names,
+// commands: see src/deploy/clearValues.ts) are registered with keep(). They
+// are not secrets, so an occurrence of a secret that lies wholly inside an
+// occurrence of one of them is printed as it is: ALLOWED_HOSTS=mysite.test
+// must not turn the URL into http://[REDACTED]/. A secret that reaches
+// beyond the clear text (a SECRET_KEY that contains the domain) is still
+// replaced whole.
+//
 // Output arrives in chunks (SSH packets of up to 32 KiB, pipe reads of 64
 // KiB) that can cut a secret in two; redacting each chunk would let both
 // halves through. Streams therefore go through lines(): whole lines are
@@ -20,8 +28,22 @@ const MAX_PENDING = 64 * 1024;
 
 export class Redactor {
   private readonly values = new Set<string>();
+  private readonly clear = new Set<string>();
   private pattern: RegExp | null = null;
+  /** For each secret, the clear values that contain it and where: [clear value, offset of the secret in it]. */
+  private shelters = new Map<string, Array<[string, number]>>();
   private longest = 0;
+
+  /** Values shown in clear: a secret found wholly inside one of them is left as it is. */
+  keep(values: Iterable<string>): void {
+    for (const value of values) {
+      if (!value.trim()) continue;
+      this.clear.add(value);
+      // A multi-line value (a hook script) is printed line by line too.
+      for (const line of value.split(/\r?\n/)) if (line.trim()) this.clear.add(line);
+    }
+    this.pattern = null;
+  }
 
   add(value: string): void {
     if (!value) return;
@@ -35,7 +57,26 @@ export class Redactor {
   redact(text: string): string {
     const p = this.regex();
     if (!p || !text) return text;
-    return text.replace(p, '[REDACTED]');
+    if (this.shelters.size === 0) return text.replace(p, '[REDACTED]');
+    let out = '';
+    let done = 0;
+    p.lastIndex = 0;
+    for (let m = p.exec(text); m; m = p.exec(text)) {
+      if (this.sheltered(text, m.index, m[0])) {
+        // Look again one character on: another secret may start inside this one and reach past the clear text.
+        p.lastIndex = m.index + 1;
+        continue;
+      }
+      out += text.slice(done, m.index) + '[REDACTED]';
+      done = p.lastIndex = m.index + m[0].length;
+    }
+    return out + text.slice(done);
+  }
+
+  /** Whether the secret found at `at` lies wholly inside an occurrence of a clear value. */
+  private sheltered(text: string, at: number, secret: string): boolean {
+    for (const [value, offset] of this.shelters.get(secret) ?? []) if (at >= offset && text.startsWith(value, at - offset)) return true;
+    return false;
   }
 
   /**
@@ -91,6 +132,14 @@ export class Redactor {
     if (!this.pattern) {
       const sorted = [...this.values].sort((a, b) => b.length - a.length);
       this.pattern = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
+      this.shelters = new Map();
+      for (const secret of this.values)
+        for (const value of this.clear)
+          for (let i = value.indexOf(secret); i >= 0; i = value.indexOf(secret, i + 1)) {
+            const list = this.shelters.get(secret) ?? [];
+            list.push([value, i]);
+            this.shelters.set(secret, list);
+          }
     }
     return this.pattern;
   }

@@ -1,6 +1,7 @@
 // Plain-object view models for the templates, one per unit file plus the Caddy
 // site. Every key a template may read is always present (null or false when
 // unused), because templates render in strict mode and a missing key throws.
+import { checkSiteAddress } from '../config/rules.js';
 import type { Config, HostConfig, ProcessConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { appUserFor } from '../plan/appUser.js';
@@ -166,6 +167,14 @@ function checkProcess(process: ProcessConfig): void {
 function buildCaddyView(config: Config, host: HostConfig, slotUpstreams?: string[]): CaddyView {
   const { appDir } = layoutFor(config);
   const addresses = [...new Set([...config.webserver.domains, ...host.domains])];
+  // loadConfig has refused these already; a Config built any other way must not reach the site either.
+  for (const a of addresses) {
+    const broken = checkSiteAddress(a);
+    if (broken)
+      throw new ConfigError(`${config.file}: the site address ${JSON.stringify(a)} (domains of host ${host.name}) ${broken.problem}`, {
+        hint: broken.fix,
+      });
+  }
   const web = config.processes.find((p) => p.name === 'web');
   const statics = Object.entries(config.webserver.statics).map(([prefix, dir]) => ({
     prefix,

@@ -5,6 +5,9 @@
 // "info" would be replaced in every line that happens to contain it. So a
 // literal is public when its key is in `public_env`, when it is shorter than
 // MIN_SECRET_LENGTH characters, or when it is a number or a boolean word.
+// A registered value is still printed where it lies wholly inside something
+// the config shows in clear (a domain, the app, a command): the Redactor keeps
+// those whole (src/deploy/clearValues.ts, Redactor.keep).
 import type { EnvEntry } from './envText.js';
 import { readEnvValue } from './reference.js';
 

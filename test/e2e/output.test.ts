@@ -1,7 +1,8 @@
 // What a deploy prints against a real host: no secret in any output, even
 // when the build prints it or a remote command prints it across SSH packet
-// boundaries; and Ctrl-C mid-upload says what happened and leaves nothing
-// that the next deploy has to send again.
+// boundaries; what the config shows in clear (the domain, the app) stays in
+// clear even when an env value equals it; and Ctrl-C mid-upload says what
+// happened and leaves nothing that the next deploy has to send again.
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { startHost, type TestHost } from '../helpers/testhost.js';
@@ -77,6 +78,67 @@ test('no secret in any output: printed by the build, and by a failing remote com
     }
   } finally {
     leaky.cleanup();
+  }
+});
+
+test('values the config shows in clear stay in clear: the URL, plan and history show the domain and app that env values equal; a real secret is still redacted', async () => {
+  const domain = 'clearsite.localhost';
+  // A Django-style SECRET_KEY that contains the domain: a secret all the same.
+  const secretKey = `django-insecure-${domain}-0a1b2c3d4e5f`;
+  const p = createProject(
+    'binary-app',
+    [host],
+    `
+app = "clearsite"
+build_command = "./build.sh && echo \\"build for $SITE_DOMAIN with key $SITE_KEY\\""
+distfile = "dist/hello-bin"
+installation_mode = "binary"
+env = """
+ALLOWED_HOSTS=${domain}
+CSRF_TRUSTED_ORIGINS=http://${domain}
+SITE_NAME=clearsite
+SECRET_KEY=${secretKey}
+"""
+
+[processes]
+web = "app_binary"
+
+[webserver]
+domains = ["http://${domain}"]
+upstream = "127.0.0.1:8400"
+
+[health_check]
+path = "/healthz"
+timeout = 8
+`,
+  );
+  const env = { SITE_DOMAIN: domain, SITE_KEY: secretKey };
+  try {
+    const plan = await p.run(['plan'], { env });
+    assert.equal(plan.code, 0, plan.stderr);
+    const deploy = await p.run(['deploy'], { env });
+    assert.equal(deploy.code, 0, deploy.stderr);
+    const history = await p.run(['history'], { env });
+    assert.equal(history.code, 0, history.stderr);
+    const all = [plan, deploy, history].map((r) => r.stdout + r.stderr).join('\n');
+    assert.ok(!all.includes(secretKey) && !all.includes(secretKey.slice(-14)), 'the SECRET_KEY is never printed');
+    assert.match(
+      deploy.stdout + deploy.stderr,
+      /build for clearsite\.localhost with key \[REDACTED\]/,
+      'the build line: domain in clear, key redacted',
+    );
+    assert.match(deploy.stdout + deploy.stderr, /clearsite 1\.0\.0: http:\/\/clearsite\.localhost\//, 'the success line shows the URL');
+    assert.match(plan.stdout, /clearsite\.localhost/, `plan shows the domain:\n${plan.stdout}`);
+    assert.match(plan.stdout, /clearsite-web@\.service/, 'plan shows the app in unit names');
+    assert.doesNotMatch(plan.stdout, /REDACTED/, `plan shows no env value here:\n${plan.stdout}`);
+    assert.doesNotMatch(plan.stdout + deploy.stdout + deploy.stderr, /http:\/\/\[REDACTED\]/);
+    assert.match(history.stdout, /h1 +deploy +-> 1\.0\.0|h1 +deploy/, `history shows the host and action:\n${history.stdout}`);
+    assert.doesNotMatch(history.stdout, /REDACTED/);
+    const site = await httpGet(host.httpPort, '/', domain);
+    assert.equal(site.status, 200);
+  } finally {
+    await p.run(['down', '--yes'], { env });
+    p.cleanup();
   }
 });
 

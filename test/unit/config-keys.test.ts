@@ -61,3 +61,58 @@ test('a health_check.host with a scheme is refused with its position', () => {
     message: /^deployer\.toml:12:8: health_check\.host must be a host name/,
   });
 });
+
+test('site addresses: the forms Caddy takes are accepted in webserver.domains and hosts[].domains alike', () => {
+  const ok = [
+    'example.com',
+    'www.Example.COM.',
+    '*.example.com',
+    'http://shop.localhost',
+    'https://example.com:8443',
+    'http://hello.test:8080/',
+    ':80',
+    'http://:8080',
+    '203.0.113.10',
+    'http://[2001:db8::1]:8080',
+    'bücher.example',
+    'shop_1.internal/app/*',
+  ];
+  for (const d of ok) {
+    const q = JSON.stringify(d);
+    const config = parse(
+      `${base}\n[webserver]\ndomains = [${q}]\n\n[[hosts]]\naddress = "10.0.0.1"\ndomains = [${q}]\n\n[processes]\nweb = "x"\n`,
+    );
+    assert.deepEqual(config.hosts[0].domains, [d], d);
+    assert.deepEqual(config.webserver.domains, [d], d);
+  }
+});
+
+test('a host domain that would write Caddy directives is refused like a webserver one, with its position and fix', () => {
+  const hostDomains = (d: string) =>
+    `${base}${tail.replace('address = "10.0.0.1"', `address = "10.0.0.1"\ndomains = [${JSON.stringify(d)}]`)}`;
+  const cases: Array<[string, RegExp]> = [
+    ['eu.shop.example\n:80 {\n\troot * /\n\tfile_server\n}', /hosts\[0\]\.domains\[0\] contains a line break/],
+    ['eu.shop.example {', /contains a quote, brace, #, ; or backslash/],
+    ['eu.shop.example"', /contains a quote, brace/],
+    ['eu.shop.example # x', /contains a quote, brace, #/],
+    ['eu.shop.example www.shop.example', /holds more than one address/],
+    ['eu..shop', /is not a site address/],
+    ['eu.shop.example:99999', /has port 99999, outside 1 to 65535/],
+    ['', /must be a non-empty string/],
+  ];
+  for (const [d, want] of cases) {
+    assert.throws(
+      () => parse(hostDomains(d)),
+      (e: Error) => {
+        assert.match(e.message, /^deployer\.toml:7:12: hosts\[0\]\.domains\[0\] /, JSON.stringify(d));
+        assert.match(e.message, want, JSON.stringify(d));
+        assert.match(e.message, /Fix: .+\.$/);
+        assert.ok(!e.message.includes('\n'), 'one paragraph');
+        return true;
+      },
+    );
+  }
+  assert.throws(() => parse(hostDomains('a.example, b.example')), {
+    message: /Fix: write one address per item: domains = \["a\.example", "b\.example"\]\.$/,
+  });
+});

@@ -32,6 +32,23 @@ test('domainName: names only where DNS has a say', () => {
     assert.equal(domainName(s), undefined, s);
 });
 
+test('.localhost names (RFC 6761 loopback) are not checked: no warning even when this machine does not resolve them', async () => {
+  for (const s of ['localhost', 'hello.localhost', 'http://hello.localhost', 'https://api.Shop.LOCALHOST:8443/x', 'hello.localhost.'])
+    assert.equal(domainName(s), undefined, s);
+  for (const s of ['localhost.example', 'mylocalhost', 'localhost-shop.test']) assert.ok(domainName(s), `${s} is an ordinary name`);
+  const asked: string[] = [];
+  const notes = await checkDomains([host(['http://hello.localhost', 'localhost', 'ledger.test'])], async (name) => {
+    asked.push(name);
+    return resolver(name);
+  });
+  assert.deepEqual(
+    notes.map((n) => n.message.split(' ')[0]),
+    ['ledger.test'],
+    'only the ordinary name warns',
+  );
+  assert.ok(!asked.some((n) => /localhost/.test(n)), `no lookup of a .localhost name (${asked.join(', ')})`);
+});
+
 test('a domain resolving to the host gives no note; IPv4-mapped IPv6 answers count', async () => {
   assert.deepEqual(await checkDomains([host(['shop.example', 'https://both.example', ':443'])], resolver), []);
 });

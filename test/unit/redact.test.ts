@@ -111,3 +111,60 @@ test('resolving a host env registers its literal secret values with the redactor
   await resolveHostEnv(config, { name: 'h1' } as HostConfig, {}, r);
   assert.equal(r.redact('token tok-abcdef123, debug true, name public-name-value'), 'token [REDACTED], debug true, name public-name-value');
 });
+
+test('values the config shows in clear are printed whole; a secret reaching beyond them is still redacted', () => {
+  const r = new Redactor();
+  r.keep(['mysite.test', 'https://mysite.test', 'mysite', 'gunicorn mysite.wsgi --bind 127.0.0.1:$PORT']);
+  r.add('mysite.test'); // ALLOWED_HOSTS=mysite.test
+  r.add('dbname'); // a secret of its own
+  r.add('django-insecure-mysite.test-0123'); // SECRET_KEY that contains the domain
+  r.add('test-yy-secret'); // starts inside the domain, ends outside it
+  assert.equal(r.redact('mysite 1.4.0: http://mysite.test/'), 'mysite 1.4.0: http://mysite.test/');
+  assert.equal(r.redact('ALLOWED_HOSTS is mysite.test'), 'ALLOWED_HOSTS is mysite.test');
+  assert.equal(r.redact('key django-insecure-mysite.test-0123 on mysite.test'), 'key [REDACTED] on mysite.test');
+  assert.equal(r.redact('at mysite.test-yy-secret'), 'at mysite.[REDACTED]');
+  assert.equal(
+    r.redact('db dbname, web gunicorn mysite.wsgi --bind 127.0.0.1:$PORT'),
+    'db [REDACTED], web gunicorn mysite.wsgi --bind 127.0.0.1:$PORT',
+  );
+  assert.equal(r.redact('mysite.testmysite.test'), 'mysite.testmysite.test');
+});
+
+test('a secret inside a command shown in clear is printed with the command, and redacted anywhere else', () => {
+  const r = new Redactor();
+  r.add('tok-abcdef123');
+  r.keep(['./notify.sh --token tok-abcdef123']);
+  assert.equal(r.redact('hook ./notify.sh --token tok-abcdef123 failed'), 'hook ./notify.sh --token tok-abcdef123 failed');
+  assert.equal(r.redact('notify: bad token tok-abcdef123'), 'notify: bad token [REDACTED]');
+});
+
+test('a host env: literal values equal to or inside clear config values (domains, app, stage, host) stay in clear', async () => {
+  const config = {
+    app: 'mysite',
+    appName: 'mysite-production',
+    stage: 'production',
+    env: [
+      'ALLOWED_HOSTS=mysite.test',
+      'HOSTS_LIST=mysite.test,www.mysite.test',
+      'CSRF_TRUSTED_ORIGINS=https://www.mysite.test',
+      'ENVIRONMENT=production',
+      'DEPLOY_HOST=web1.example.net',
+      'SECRET_KEY=django-insecure-mysite.test-0123',
+    ].join('\n'),
+    publicEnv: [],
+    root: '/nonexistent',
+    file: 'deployer.toml',
+    hosts: [{ name: 'web1.example.net', address: '203.0.113.10', user: 'deploy', domains: ['www.mysite.test'] }],
+    webserver: { enabled: true, domains: ['mysite.test'], upstream: '127.0.0.1:8000', statics: {} },
+    healthCheck: {},
+    hooks: {},
+    processes: [],
+    secrets: { adapter: 'system', options: { project: 'not-a-secret' } },
+  } as unknown as Config;
+  const r = new Redactor();
+  await resolveHostEnv(config, config.hosts[0], {}, r);
+  const line = 'mysite-production 1.4.0: https://mysite.test/ https://www.mysite.test/ on web1.example.net (stage production)';
+  assert.equal(r.redact(line), line);
+  assert.equal(r.redact('secret django-insecure-mysite.test-0123'), 'secret [REDACTED]');
+  assert.equal(r.redact('hosts mysite.test,www.mysite.test'), 'hosts [REDACTED]', 'a list is a value of its own, redacted whole');
+});

@@ -191,3 +191,20 @@ test('a line break in the app directory is refused', () => {
   const config = makeConfig({ appsDir: '/srv/a\nb' });
   assert.throws(() => renderAll(config, makeHost(), makeRenderer()), ConfigError);
 });
+
+test('caddy site: a domain that is not one site address never reaches the site, whatever built the config', () => {
+  const injected = 'vps1.example.com\n:8080 {\n\troot * /\n\tfile_server\n}\nx.example';
+  for (const [config, host] of [
+    [makeConfig(), makeHost({ domains: [injected] })],
+    [makeConfig({ webserver: { ...makeConfig().webserver, domains: ['example.com {'] } }), makeHost()],
+  ] as const) {
+    assert.throws(
+      () => renderAll(config, host, makeRenderer()),
+      (e: Error) => {
+        assert.ok(e instanceof ConfigError, String(e));
+        assert.match(e.message, /the site address .* \(domains of host vps1\) (contains a line break|contains a quote, brace)/);
+        return true;
+      },
+    );
+  }
+});

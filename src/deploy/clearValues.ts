@@ -1,0 +1,41 @@
+// What deployer.toml itself shows in clear, for the Redactor's keep(): every
+// string value of the resolved config except the env (`env`, hosts' `env`)
+// and the [secrets] table, that is the app, stage, domains, host names and
+// addresses, users, process commands, release and build commands, hooks,
+// paths, upstream and the rest, plus what deployer prints from them: the
+// app name (`app-stage`), each domain's bare name and its URLs. None of it
+// is a secret (anyone who reads the config reads it, and `[REDACTED]` in
+// its place would tell which secret it is), so the URL, `plan`, `history`
+// and every other line show it whole, even when an env value equals it.
+import type { Config } from '../config/types.js';
+import { siteUrls } from './urls.js';
+
+/** Keys whose values may hold secrets: env text and secret adapter options. */
+const HIDDEN_KEYS = new Set(['env', 'secrets']);
+
+export function clearValues(config: Config): string[] {
+  const out = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') out.add(value);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') for (const [key, v] of Object.entries(value)) if (!HIDDEN_KEYS.has(key)) walk(v);
+  };
+  walk(config);
+  // Tolerant of a partial Config (one built by hand has no webserver or hosts): this only ever adds clear text.
+  const webserver = config.webserver as Config['webserver'] | undefined;
+  const hosts = config.hosts ?? [];
+  walk(Object.keys(webserver?.statics ?? {}));
+  const sites = [...(webserver?.domains ?? []), ...hosts.flatMap((h) => h.domains ?? [])];
+  for (const site of sites) {
+    const hostPart = site.replace(/^https?:\/\//i, '').replace(/\/.*$/, '');
+    const name = hostPart.replace(/:\d+$/, '');
+    for (const v of [hostPart, name, name.replace(/\.$/, '')]) {
+      if (!v || v.startsWith(':')) continue;
+      out.add(v);
+      out.add(`http://${v}`);
+      out.add(`https://${v}`);
+    }
+  }
+  if (webserver) for (const h of hosts) for (const url of siteUrls(config, h)) out.add(url);
+  return [...out].filter((v) => v.trim() !== '');
+}
