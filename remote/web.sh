@@ -19,12 +19,19 @@ dp_http_status() { # PORT PATH HOST TIMEOUT_SEC: the status of GET PATH on 127.0
   ) 2>/dev/null
 }
 
-dp_port_owner() { # PORT: " (NAME, pid PID, unit UNIT of deployer app APP)" of its listener, as far as the host can tell (not every host has `ss`)
-  local line pid cg="" l unit="" f who="" app=""
-  line=$(sudo -n ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(("[^"]*",pid=[0-9]*' | head -n1) || return 0
-  [ -n "$line" ] || return 0
-  line=${line#users:((\"}
-  pid=${line##*pid=}
+dp_port_owner() { # PORT: " (NAME, pid PID, unit UNIT, of the deployer app APP)" of its listener, as far as the host can tell
+  # The listening socket's inode from /proc/net (no `ss`: not every host has
+  # it), then the process holding it (root can read every /proc/PID/fd).
+  local hex inode="" laddr st node f pid cg="" l unit="" who="" app="" name=""
+  printf -v hex '%04X' "$1"
+  while read -r _ laddr _ st _ _ _ _ _ node _; do
+    [ "$st" = 0A ] && [ "${laddr##*:}" = "$hex" ] && [ "$node" != 0 ] && { inode=$node; break; }
+  done < <(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+  [ -n "$inode" ] || return 0
+  f=$(sudo -n find /proc/[0-9]*/fd -lname "socket:\[$inode\]" -print -quit 2>/dev/null)
+  pid=${f#/proc/} pid=${pid%%/*}
+  [[ $pid =~ ^[0-9]+$ ]] || return 0
+  IFS= read -r name 2>/dev/null < "/proc/$pid/comm"
   # The systemd unit it runs in (its cgroup: "0::/system.slice/…/shop-web@8001.service"),
   # and, when deployer wrote that unit, whose app it is (its owner line, or the marker of an older one).
   while IFS= read -r l; do [[ $l == 0::* || $l == *:name=systemd:* ]] && cg=${l##*:}; done 2>/dev/null < "/proc/$pid/cgroup"
@@ -45,7 +52,7 @@ dp_port_owner() { # PORT: " (NAME, pid PID, unit UNIT of deployer app APP)" of i
       app="${BASH_REMATCH[1]}${BASH_REMATCH[2]:+ (stage ${BASH_REMATCH[2]})} in ${BASH_REMATCH[3]}"
     fi
   fi
-  printf ' (%s, pid %s%s%s)' "${line%%\"*}" "$pid" "${unit:+, unit $unit}" "${app:+, of the deployer app $app}"
+  printf ' (%s, pid %s%s%s)' "${name:-?}" "$pid" "${unit:+, unit $unit}" "${app:+, of the deployer app $app}"
 }
 
 dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...] [-- STALE...]: start RELEASE's instances in the idle slot
