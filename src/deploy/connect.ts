@@ -4,6 +4,7 @@
 // on failure.
 import { hostname, userInfo } from 'node:os';
 import type { Config, HostConfig } from '../config/types.js';
+import { whereWritten } from '../config/where.js';
 import type { Context, Remote } from '../context.js';
 import { DeployerError } from '../errors.js';
 import { RemoteHost, type Lock } from '../exec/remote.js';
@@ -85,7 +86,7 @@ export async function lockHost(
     });
     if (opts.ports) {
       const clash = findPortClash(config, lock.state.webUnits);
-      if (clash) throw portClashError(host.name, config, clash);
+      if (clash) throw portClashError(host.name, config, clash, whereWritten(config, ['webserver', 'upstream'], ctx.cwd));
     }
     if (opts.create && lock.state.owner === 'missing') await lock.createAppDir();
     if (lock.state.owner === 'adopted') {

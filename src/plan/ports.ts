@@ -158,11 +158,17 @@ function describeClaim(c: PortClaim): string {
 }
 
 /**
- * The refusal: both apps, both ranges, and the fix (a free range for this
- * app). Exit 2: the config asks for ports another app holds here, and only
+ * The refusal: where the upstream is written, both apps, both ranges, and
+ * the fix (a free range for this app). Exit 2: the config asks for ports another app holds here, and only
  * the config can change that; nothing on the host was changed.
  */
-export function portClashError(host: string, config: PortConfig & Pick<Config, 'app' | 'stage' | 'file'>, clash: PortClash): ConfigError {
+export function portClashError(
+  host: string,
+  config: PortConfig & Pick<Config, 'app' | 'stage' | 'file'>,
+  clash: PortClash,
+  /** `file:line:col` of webserver.upstream (src/config/where.ts). */
+  where?: string,
+): ConfigError {
   const me = config.stage ? `${config.app} (stage ${config.stage})` : config.app;
   const them = clash.others
     .map((c) => `${describeClaim(c)}, which has ${formatRange(c)} (${c.recorded ? 'recorded in' : 'seen from'} ${c.unit})`)
@@ -178,7 +184,7 @@ export function portClashError(host: string, config: PortConfig & Pick<Config, '
     ? `set upstream = "${host_}:${clash.free.first}" under ${table} in ${file} (${formatRange(clash.free)} ${clash.free.first === clash.free.last ? 'is' : 'are'} free on ${host}), or move the other app`
     : `choose another upstream port under ${table} in ${file}, or move the other app`;
   return new ConfigError(
-    `${host}: ${me} would take ${formatRange(clash.mine)} (webserver.upstream ${config.webserver.upstream}), which overlap${clash.mine.first === clash.mine.last ? 's' : ''} ${them}: ${why}. Nothing was changed on ${host}. Fix: ${fix}.`,
+    `${where ? `${where}: ` : ''}${host}: ${me} would take ${formatRange(clash.mine)} (webserver.upstream ${config.webserver.upstream}), which overlap${clash.mine.first === clash.mine.last ? 's' : ''} ${them}: ${why}. Nothing was changed on ${host}. Fix: ${fix}.`,
     { hint: `deployer refuses ports that another app or stage on the host holds; README "Zero downtime" says how ports are taken` },
   );
 }

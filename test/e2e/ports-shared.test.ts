@@ -61,7 +61,7 @@ describe('two stages of one app on one host, blue-green', () => {
   });
 
   const refusal =
-    /h1: shop \(stage staging\) would take ports 8001-8002 \(webserver\.upstream 127\.0\.0\.1:8001\), which overlap shop \(stage production\) in \/srv\/deployer\/shop-production, which has ports 8000-8001 \((recorded in|seen from) shop-production-web@\.service\): with strategy "blue-green" each app and stage takes 2 ports per web replica[^\n]*Nothing was changed on h1\. Fix: set upstream = "127\.0\.0\.1:8002" under \[stages\.staging\.webserver\] in deployer\.toml \(ports 8002-8003 are free on h1\)/;
+    /deployer\.toml:\d+:\d+: h1: shop \(stage staging\) would take ports 8001-8002 \(webserver\.upstream 127\.0\.0\.1:8001\), which overlap shop \(stage production\) in \/srv\/deployer\/shop-production, which has ports 8000-8001 \((recorded in|seen from) shop-production-web@\.service\): with strategy "blue-green" each app and stage takes 2 ports per web replica[^\n]*Nothing was changed on h1\. Fix: set upstream = "127\.0\.0\.1:8002" under \[stages\.staging\.webserver\] in deployer\.toml \(ports 8002-8003 are free on h1\)/;
 
   test('a stage on the next port is refused before anything is created (exit 2), naming both stages, both ranges and a free range', async () => {
     const plan = await app.run(['plan', '--stage', 'staging']);

@@ -335,7 +335,7 @@ test('ports another app holds on a host: refused after the probe, before the app
   assert.equal(r.error?.exitCode, ExitCode.config);
   assert.match(
     r.error!.message,
-    /^h1: hello \(stage production\) would take port 8000 .*which overlaps hello \(stage staging\) in \/srv\/deployer\/hello-staging, which has ports 7999-8000 .*Nothing was changed on h1\. Fix: set upstream = "127\.0\.0\.1:8001" under \[stages\.production\.webserver\]/,
+    /^deployer\.toml: h1: hello \(stage production\) would take port 8000 .*which overlaps hello \(stage staging\) in \/srv\/deployer\/hello-staging, which has ports 7999-8000 .*Nothing was changed on h1\. Fix: set upstream = "127\.0\.0\.1:8001" under \[stages\.production\.webserver\]/,
   );
   assert.ok(!r.hosts.h1.calls.includes('create app dir'), r.hosts.h1.calls.join(', '));
   for (const h of Object.values(r.hosts)) assert.ok(!h.calls.some((c) => c.startsWith('upload')), `${h.name}: ${h.calls.join(', ')}`);

@@ -4,6 +4,10 @@
 // a free range for the fix. Pure: src/plan/ports.ts.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { whereWritten } from '../../src/config/where.js';
 import type { Config } from '../../src/config/types.js';
 import { ExitCode } from '../../src/errors.js';
 import {
@@ -129,3 +133,25 @@ test("otherClaims leaves out this app's own units and keeps the owner record for
 function pick(c: ReturnType<typeof claimOf>): [number, number, boolean] | undefined {
   return c && [c.first, c.last, c.recorded];
 }
+
+test('the refusal starts with where webserver.upstream is written: the stage overlay (inline table or header) over the base', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deployer-ports-'));
+  const file = join(dir, 'deployer.toml');
+  writeFileSync(
+    file,
+    'app = "shop"\n\n[webserver]\nupstream = "127.0.0.1:8000"\n\n[stages.staging]\nwebserver = { domains = [], upstream = "127.0.0.1:8001" }\n\n[stages.qa.webserver]\nupstream = "127.0.0.1:8001"\n',
+  );
+  try {
+    assert.equal(whereWritten({ file, stage: 'staging' }, ['webserver', 'upstream'], dir), 'deployer.toml:7:40');
+    assert.equal(whereWritten({ file, stage: 'qa' }, ['webserver', 'upstream'], dir), 'deployer.toml:10:12');
+    assert.equal(whereWritten({ file, stage: 'production' }, ['webserver', 'upstream'], dir), 'deployer.toml:4:12');
+    assert.equal(whereWritten({ file, stage: undefined }, ['webserver', 'upstream'], '/elsewhere'), `${file}:4:12`);
+    const clash = findPortClash(staging(8001), recorded('shop', 8000, 8001))!;
+    assert.match(
+      portClashError('web1', { ...staging(8001), file }, clash, 'deployer.toml:7:40').message,
+      /^deployer\.toml:7:40: web1: shop \(stage staging\)/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
