@@ -9,10 +9,15 @@
 # Arguments: APPSDIR STATEDIR APPDIR LOCK LOCK_INFO PHASE_LOCK RELEASE_DIR SITE
 #   MARKER HOLDER LOCK_WAIT_SEC WANT_LOCK(0|1) CREATE(0|1) UNIT_DIR CADDYFILE SITES_DIR
 #   IDENTITY IDENTITY_FILE OWNER_LINE LEGACY_DESCRIPTION (src/plan/ownership.ts) HISTORY_FILE
+#   CREATE_LATER(0|1) PORTS(0|1)
+# CREATE_LATER: a missing app dir is created only when the client sends
+# `create` on this channel, once it has checked the state (the ports of the
+# other apps, src/plan/ports.ts): a refused deploy leaves nothing behind.
+# PORTS: list every deployer web unit on the host and what shows its ports.
 set -u
 appsdir=$1 statedir=$2 appdir=$3 lock=$4 info=$5 phaselock=$6 release=$7 site=$8
 marker=$9 holder=${10} lockwait=${11} want_lock=${12} create=${13} unitdir=${14} caddyfile=${15} sitesdir=${16}
-ident=${17} identfile=${18} owner=${19} legacydesc=${20} history=${21}
+ident=${17} identfile=${18} owner=${19} legacydesc=${20} history=${21} create_later=${22:-0} scan_ports=${23:-0}
 
 b64() { base64 -w0 -- "$1" 2>/dev/null; echo; }
 # A file's text on one line, with no process: \ becomes \\, a newline \n, a CR \r
@@ -123,10 +128,11 @@ if [ "$want_lock" = 1 ]; then
 else
   if [ -e "$lock" ] && ! flock -n "$lock" true 2>/dev/null; then echo "@@held $(b64 "$info")"; fi
 fi
-if [ "$create" = 1 ] && [ "$own" = missing ]; then
-  if ! { mkdir -- "$appdir" 2>/dev/null || sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$appdir"; } || ! write_identity; then
-    echo "@@error cannot create $appdir"; exit 1
-  fi
+create_app_dir() {
+  { mkdir -- "$appdir" 2>/dev/null || sudo -n install -d -m 755 -o "$(id -un)" -g "$(id -gn)" -- "$appdir"; } && write_identity
+}
+if [ "$create" = 1 ] && [ "$create_later" = 0 ] && [ "$own" = missing ]; then
+  create_app_dir || { echo "@@error cannot create $appdir"; exit 1; }
   own=created
 fi
 echo "@@owner $own"
@@ -151,19 +157,64 @@ inactive_units() {
   mapfile -t live_states < <(systemctl is-active -- "${live_units[@]}" 2>/dev/null)
   for i in "${!live_units[@]}"; do [ "${live_states[i]:-}" = active ] || echo "@@inactive ${live_units[i]}"; done
 }
+# Every deployer web unit on the host (units are global, so apps of every
+# apps_dir): the lines that say whose it is and which ports it takes, as
+# `@@port-unit NAME line TEXT`. A unit without a `# deployer-ports:` line
+# (written before it existed) also gets what shows its ports: its enabled
+# instances, its .web/<port> links and live slot (blue-green), its Caddy
+# site's upstreams. src/plan/ports.ts turns these into ranges.
+host_web_ports() {
+  local f name line rest dir p w
+  declare -A marked=() recorded=() workdir=()
+  while IFS= read -r line; do
+    f=${line%%:*} rest=${line#*:} name=${f##*/}
+    echo "@@port-unit $name line $rest"
+    case $rest in
+      "# deployer-app: "*) marked[$name]=${rest#\# deployer-app: } ;;
+      "# deployer-ports: "*) recorded[$name]=1 ;;
+      WorkingDirectory=*) workdir[$name]=${rest#WorkingDirectory=} ;;
+    esac
+  done < <(grep -H -E '^(# deployer-app: |# deployer-owner: |# deployer-ports: |Environment=PORT=|WorkingDirectory=)' -- "$unitdir"/*-web.service "$unitdir"/*-web@.service 2>/dev/null)
+  for name in "${!marked[@]}"; do
+    [ -z "${recorded[$name]:-}" ] || continue
+    if [[ $name == *@.service ]]; then
+      for w in "$unitdir"/*.wants/"${name%.service}"*.service; do
+        p=${w##*@} p=${p%.service}
+        [[ $p =~ ^[0-9]+$ ]] && echo "@@port-unit $name enabled $p"
+      done
+    fi
+    dir=${workdir[$name]:-}
+    if [[ $dir == */.web/%i ]]; then
+      dir=${dir%/%i}
+      [ -f "$dir/live" ] && { IFS= read -r -n 1 p < "$dir/live"; echo "@@port-unit $name live $p"; }
+      for w in "$dir"/[0-9]*; do
+        p=${w##*/}
+        [[ $p =~ ^[0-9]+$ ]] && [ -L "$w" ] && echo "@@port-unit $name link $p"
+      done
+    fi
+    f="$sitesdir/${marked[$name]}.caddy"
+    if [ -f "$f" ]; then
+      while IFS= read -r line; do
+        [[ $line =~ ^[[:space:]]*reverse_proxy[[:space:]](.*)$ ]] && echo "@@port-unit $name upstream ${BASH_REMATCH[1]}"
+      done < "$f"
+    fi
+  done
+  return 0
+}
 python_version() {
   # `--version`, not `-c`: the interpreter answers without starting up.
   local v
   v=$(python3 --version 2>/dev/null) && [[ $v =~ ([0-9]+\.[0-9]+) ]] && v=${BASH_REMATCH[1]} || v=""
   echo "@@python $v"
 }
-exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</dev/null
+exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</dev/null 8</dev/null
 if [ -n "$release" ] && [ -d "$release" ]; then exec 3< <(files_of "$release" @@file </dev/null); fi
 # The live release's files too: what is unchanged is copied on the host
 # instead of uploaded, and its venv can be reused when the deps match.
 if [ -n "$cur" ] && [ -d "$appdir/$cur" ] && [ "$appdir/$cur" != "$release" ]; then exec 4< <(files_of "$appdir/$cur" @@curfile </dev/null); fi
 if [ -n "$cur" ]; then exec 5< <(inactive_units </dev/null); fi
 exec 6< <(python_version </dev/null)
+if [ "$scan_ports" = 1 ]; then exec 8< <(host_web_ports </dev/null); fi
 if [ -f "$appdir/.appenv" ]; then
   exec 7< <(env -i bash --norc --noprofile -c "$(declare -f dp_envhash); dp_envhash \"\$1\"" envhash "$appdir/.appenv" </dev/null)
 fi
@@ -200,15 +251,20 @@ grep -qE "^[[:space:]]*import[[:space:]]+$sitesdir/\\*\\.caddy" "$caddyfile" 2>/
 command -v uv >/dev/null 2>&1 && echo "@@uv yes"
 # The background jobs' lines, each job's read to its end: one `cat`, in
 # blocks (`read` takes a pipe one byte at a time).
-cat /dev/fd/3 /dev/fd/4 /dev/fd/5 /dev/fd/6 /dev/fd/7
-exec 3<&- 4<&- 5<&- 6<&- 7<&-
+cat /dev/fd/3 /dev/fd/4 /dev/fd/5 /dev/fd/6 /dev/fd/7 /dev/fd/8
+exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&-
 echo "@@end"
 # Hold the lock until the client closes stdin (or the connection dies).
 # Meanwhile the client may send `history LINE`: a deploy that changed
-# nothing records itself through this channel instead of opening another.
+# nothing records itself through this channel instead of opening another;
+# and `create` (CREATE_LATER): the missing app dir, once the client checked.
 if [ "$want_lock" = 1 ]; then
   while IFS= read -r line; do
     case $line in
+      create)
+        if [ "$own" != missing ]; then echo "@@owner $own"
+        elif [ "$create" = 1 ] && create_app_dir; then own=created; echo "@@owner created"
+        else echo "@@error cannot create $appdir"; fi ;;
       "history "*) if printf '%s\n' "${line#history }" >> "$history"; then echo "@@history-appended"; else echo "@@error cannot append to $history"; fi ;;
     esac
   done

@@ -19,12 +19,40 @@ dp_http_status() { # PORT PATH HOST TIMEOUT_SEC: the status of GET PATH on 127.0
   ) 2>/dev/null
 }
 
-dp_port_owner() { # PORT: " (NAME, pid PID)" of its listener when `ss` can tell (not every host has it)
-  local line
-  line=$(sudo -n ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(("[^"]*",pid=[0-9]*' | head -n1) || return 0
-  [ -n "$line" ] || return 0
-  line=${line#users:((\"}
-  printf ' (%s, pid %s)' "${line%%\"*}" "${line##*pid=}"
+dp_port_owner() { # PORT: " (NAME, pid PID, unit UNIT, of the deployer app APP)" of its listener, as far as the host can tell
+  # The listening socket's inode from /proc/net (no `ss`: not every host has
+  # it), then the process holding it (root can read every /proc/PID/fd).
+  local hex inode="" laddr st node f pid cg="" l unit="" who="" app="" name=""
+  printf -v hex '%04X' "$1"
+  while read -r _ laddr _ st _ _ _ _ _ node _; do
+    [ "$st" = 0A ] && [ "${laddr##*:}" = "$hex" ] && [ "$node" != 0 ] && { inode=$node; break; }
+  done < <(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+  [ -n "$inode" ] || return 0
+  f=$(sudo -n find /proc/[0-9]*/fd -lname "socket:\[$inode\]" -print -quit 2>/dev/null)
+  pid=${f#/proc/} pid=${pid%%/*}
+  [[ $pid =~ ^[0-9]+$ ]] || return 0
+  IFS= read -r name 2>/dev/null < "/proc/$pid/comm"
+  # The systemd unit it runs in (its cgroup: "0::/system.slice/…/shop-web@8001.service"),
+  # and, when deployer wrote that unit, whose app it is (its owner line, or the marker of an older one).
+  while IFS= read -r l; do [[ $l == 0::* || $l == *:name=systemd:* ]] && cg=${l##*:}; done 2>/dev/null < "/proc/$pid/cgroup"
+  unit=${cg##*/}
+  [[ $unit == *.service ]] || unit=""
+  if [ -n "$unit" ]; then
+    f=$(systemctl show -P FragmentPath -- "$unit" 2>/dev/null)
+    if [ -n "$f" ] && [ -f "$f" ]; then
+      while IFS= read -r l; do
+        case $l in
+          "# deployer-app: "*) app=${l#"# deployer-app: "} ;;
+          "# deployer-owner: "*) who=${l#"# deployer-owner: "} ;;
+          *) break ;;
+        esac
+      done < "$f"
+    fi
+    if [[ $who =~ ^app=([^ ]*)\ stage=([^ ]*)\ apps_dir=(.*)$ ]]; then
+      app="${BASH_REMATCH[1]}${BASH_REMATCH[2]:+ (stage ${BASH_REMATCH[2]})} in ${BASH_REMATCH[3]}"
+    fi
+  fi
+  printf ' (%s, pid %s%s%s)' "${name:-?}" "$pid" "${unit:+, unit $unit}" "${app:+, of the deployer app $app}"
 }
 
 dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...] [-- STALE...]: start RELEASE's instances in the idle slot
@@ -53,7 +81,7 @@ dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...] [-- STALE.
   # means a listener (bash's /dev/tcp: nothing to install).
   for p in "${ports[@]}"; do
     if (exec 7<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "port $p, where deployer starts ${units[0]%@*}@$p, is taken by another process$(dp_port_owner "$p"): free it, or move the app to other ports (webserver.upstream); the live release keeps serving" >&2
+      echo "port $p, where deployer starts ${units[0]%@*}@$p, is taken by another process$(dp_port_owner "$p"): free it, or move this app to ports no other app or stage uses (webserver.upstream); the live release keeps serving" >&2
       for q in "${ports[@]}"; do rm -f -- "$appdir/.web/$q.next"; done
       return 1
     fi

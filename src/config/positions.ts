@@ -21,6 +21,11 @@ export class PositionIndex {
     if (!this.entries.has(k)) this.entries.set(k, { key, value });
   }
 
+  /** True when `path` itself is written (not only an ancestor). */
+  has(path: TomlPath): boolean {
+    return this.entries.has(pathKey(path));
+  }
+
   /**
    * Where `path` is written: its value (or its key), else the nearest
    * ancestor that is written (a table header for a missing key), else 1:1.

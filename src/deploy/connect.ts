@@ -4,11 +4,13 @@
 // on failure.
 import { hostname, userInfo } from 'node:os';
 import type { Config, HostConfig } from '../config/types.js';
+import { whereWritten } from '../config/where.js';
 import type { Context, Remote } from '../context.js';
 import { DeployerError } from '../errors.js';
 import { RemoteHost, type Lock } from '../exec/remote.js';
 import { layoutFor } from '../plan/layout.js';
 import { IDENTITY_FILE } from '../plan/ownership.js';
+import { findPortClash, portClashError } from '../plan/ports.js';
 import type { RemoteState } from '../plan/probe.js';
 import type { SshSession } from '../ssh/session.js';
 import { mapLimit, selectHosts, whoAmI } from './hosts.js';
@@ -42,6 +44,8 @@ export interface HostsOptions {
   version?: string;
   lockWait?: number;
   command: string;
+  /** Refuse ports another app or stage on the host holds (deploy, plan), before anything is created. */
+  ports?: boolean;
 }
 
 export function whoIsAsking(ctx: Context): string {
@@ -76,7 +80,15 @@ export async function lockHost(
       holder,
       lock: opts.lock,
       create: opts.create ?? false,
+      // A missing app dir is made only once the checks below passed: a refused deploy leaves nothing.
+      createLater: true,
+      ports: opts.ports ?? false,
     });
+    if (opts.ports) {
+      const clash = findPortClash(config, lock.state.webUnits);
+      if (clash) throw portClashError(host.name, config, clash, whereWritten(config, ['webserver', 'upstream'], ctx.cwd));
+    }
+    if (opts.create && lock.state.owner === 'missing') await lock.createAppDir();
     if (lock.state.owner === 'adopted') {
       ctx.reporter.info(
         `adopted ${layoutFor(config).appDir}: made by an earlier deployer for ${config.appName}; it now carries an identity record (${IDENTITY_FILE})`,

@@ -165,12 +165,19 @@ function failureError(flow: Flow, decided: Decided[]): UnhealthyError {
   });
   // A heal records no release: the live one stays as it was recorded.
   const marked = failed.some((d) => !d.plan.summary.healing?.length);
-  const unitLogsShown = failed.some((d) => tail(d.result?.stderr ?? '') !== '' || d.unitLog !== undefined);
+  // Units' log lines are in the output only when a wait on them failed (the
+  // gate, wait-units: they print the journal) or the health check read it; a
+  // step such as starting the slot (a port taken) prints only its reason.
+  const printed = (d: Decided) => tail(d.result?.stderr ?? '') !== '';
+  const unitLogsShown = failed.some((d) => d.unitLog !== undefined || (printed(d) && /^wait /.test(d.result?.failedStep ?? '')));
+  const outputShown = failed.some(printed);
   return new UnhealthyError(
     `${config.appName} ${version} failed its checks on ${failed.map((d) => d.host.name).join(', ')}; ${states.join('; ')}${marked ? `; ${version} is marked failed` : ''}`,
     {
       details,
-      hint: `${unitLogsShown ? "the unit's last log lines are shown above; " : ''}\`deployer app logs\` shows more`,
+      hint: unitLogsShown
+        ? "the unit's last log lines are shown above; `deployer app logs` shows more"
+        : `${outputShown ? "the host's reason is shown above; " : ''}\`deployer app logs\` shows the app's log`,
     },
   );
 }

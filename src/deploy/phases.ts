@@ -98,6 +98,7 @@ export async function lockHosts(flow: Flow, connected: Connected[], held: Locked
     const { lock } = await lockHost(ctx, config, c.host, c.remote, {
       lock: true,
       create: true,
+      ports: true,
       version,
       lockWait: opts.lockWait,
       command: `${opts.action} ${version}`,

@@ -84,7 +84,7 @@ export async function runPlan(ctx: Context, opts: PlanOptions): Promise<HostPrev
     ),
   );
 
-  const previews = await forEachHost(ctx, config, { lock: false, create: false, version, command: 'plan' }, async (h) => {
+  const previews = await forEachHost(ctx, config, { lock: false, create: false, ports: true, version, command: 'plan' }, async (h) => {
     const { files, envHashes } = local.get(h.host.name)!;
     return previewDeploy({
       config,

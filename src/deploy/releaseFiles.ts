@@ -10,9 +10,11 @@ import { sha256, type ReleaseFile } from '../plan/deploy.js';
 import { layoutFor } from '../plan/layout.js';
 import { clearValues } from './clearValues.js';
 import { ownerLine } from '../plan/ownership.js';
+import { portRangeOf, portsRecordLine } from '../plan/ports.js';
 import { unitMarker } from '../plan/probe.js';
 import { SLOTS, slotSitePath } from '../plan/slots.js';
 import { bundledTemplatesDir, createRenderer, renderAll } from '../render/index.js';
+import { unitBaseName } from '../render/names.js';
 import {
   formatAppEnv,
   formatEnvFile,
@@ -133,7 +135,15 @@ export async function buildReleaseFiles(opts: {
   // `admin` and an app `shop-admin` have the same unit names and marker.
   const marker = unitMarker(config.appName);
   const owner = ownerLine(config);
-  for (const u of rendered.units) files.push(textFile(`.deployer/units/${u.name}`, `${marker}\n${owner}\n${u.content}`, `unit ${u.name}`));
+  // The web unit also records the ports the app takes on the host, where
+  // every other app's deploy reads it (src/plan/ports.ts).
+  const web = unitBaseName(config, 'web');
+  const range = portRangeOf(config);
+  const ports = range ? `${portsRecordLine(range)}\n` : '';
+  for (const u of rendered.units) {
+    const record = u.name === `${web}.service` || u.name === `${web}@.service` ? ports : '';
+    files.push(textFile(`.deployer/units/${u.name}`, `${marker}\n${owner}\n${record}${u.content}`, `unit ${u.name}`));
+  }
   if (rendered.caddySite) files.push(textFile('.deployer/caddy.site', `${owner}\n${rendered.caddySite.content}`, 'Caddy site'));
   // Blue-green: the site once per slot; the plan picks the one for the slot the release starts in.
   if (rendered.slotSites)

@@ -46,6 +46,8 @@ export interface Lock {
   release(): void;
   /** Appends one line to the app's history file through the lock channel (no channel of its own). */
   appendHistory(line: string): Promise<void>;
+  /** Creates the missing app dir and its identity record (a probe with createLater), through the lock channel. */
+  createAppDir(): Promise<void>;
 }
 
 function handleMarkers(text: string, host: string, reporter: Reporter, markers: MarkerLine[]): void {
@@ -139,14 +141,19 @@ export class RemoteHost implements Remote {
     // After @@end: the holder's answers to `history` lines, in order.
     let afterEnd = false;
     const appends: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+    // `create` answers @@owner (or @@error, which a pending append would also take: one request at a time).
+    const creates: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
     const failAppends = (why: string) => {
       for (const a of appends.splice(0)) a.reject(new RemoteCommandError(`${this.name}: recording the deploy failed: ${why}`, 1, err));
+      for (const c of creates.splice(0))
+        c.reject(new RemoteCommandError(`${this.name}: creating ${req.layout.appDir} failed: ${why}`, 1, err));
     };
     const ended = new Promise<void>((resolve, reject) => {
       attach = (channel) => {
         const lines = lineSplitter((text) => {
           for (const m of parseMarkers(text)) {
             if (afterEnd && m.marker === Marker.historyAppended) appends.shift()?.resolve();
+            else if (afterEnd && m.marker === Marker.owner) creates.shift()?.resolve();
             else if (afterEnd && m.marker === Marker.error) failAppends(m.arg);
             if (m.marker === Marker.end) afterEnd = true;
             if (m.marker === Marker.end || m.marker === Marker.locked || m.marker === Marker.error || m.marker === Marker.refused)
@@ -208,7 +215,14 @@ export class RemoteHost implements Remote {
       channel.write(`history ${line}\n`);
       return this.session.guard(appended);
     };
-    return { state, release, appendHistory };
+    const createAppDir = (): Promise<void> => {
+      const created = new Promise<void>((resolve, reject) => creates.push({ resolve, reject }));
+      channel.write('create\n');
+      return this.session.guard(created).then(() => {
+        state.owner = 'created';
+      });
+    };
+    return { state, release, appendHistory, createAppDir };
   }
 
   /**

@@ -7,6 +7,7 @@ import { Marker, parseMarkers } from '../remote/protocol.js';
 import { scriptWithArgs } from '../remote/scripts.js';
 import type { Layout } from './layout.js';
 import { IDENTITY_FILE, identityText, legacyDescription, ownerLine, type Identity, type OwnerStatus } from './ownership.js';
+import type { WebUnitFacts } from './ports.js';
 import { parseVersions, type ReleaseRecord } from './versions.js';
 
 export interface ProbeRequest {
@@ -24,6 +25,10 @@ export interface ProbeRequest {
   lock: boolean;
   /** Create apps_dir and the app dir (with sudo when needed). */
   create: boolean;
+  /** With create: make a missing app dir only when asked (Lock.createAppDir), after the state was checked. */
+  createLater?: boolean;
+  /** List every deployer web unit on the host and what shows its ports (RemoteState.webUnits). */
+  ports?: boolean;
 }
 
 export interface ReleaseSwitchFiles {
@@ -69,6 +74,8 @@ export interface RemoteState {
   otherUnits?: Record<string, string>;
   /** The Caddy site's owner line when it is another app's. */
   otherSite?: string;
+  /** Every deployer web unit on the host (any app, any apps_dir) and what shows its ports, by unit file name. */
+  webUnits?: Record<string, WebUnitFacts>;
   /** Lock holder text when the lock was refused. */
   lockedBy?: string;
   lockHeld: boolean;
@@ -104,6 +111,8 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
       ownerLine(req.identity),
       legacyDescription(req.identity),
       L.historyFile,
+      req.create && req.createLater ? '1' : '0',
+      req.ports ? '1' : '0',
     ],
     'probe.sh',
   );
@@ -230,6 +239,17 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
       case Marker.python:
         state.python = rest || undefined;
         break;
+      case Marker.portUnit: {
+        const [unit, kind, value] = fields(rest, 3);
+        const facts = ((state.webUnits ??= {})[unit] ??= { lines: [], enabled: [], links: [], upstreams: [] });
+        const port = Number(value);
+        if (kind === 'line') facts.lines.push(value);
+        else if (kind === 'enabled' && Number.isInteger(port)) facts.enabled.push(port);
+        else if (kind === 'link' && Number.isInteger(port)) facts.links.push(port);
+        else if (kind === 'live' && (value === 'a' || value === 'b')) facts.live = value;
+        else if (kind === 'upstream') for (const m of value.matchAll(/:(\d+)\b/g)) facts.upstreams.push(Number(m[1]));
+        break;
+      }
       case Marker.locked:
         state.lockedBy = unb64(rest).trim() || 'another deployer process (no holder recorded)';
         break;

@@ -57,6 +57,8 @@ export const Marker = {
   caddyOther: 'caddy-other',
   uv: 'uv',
   python: 'python',
+  /** A deployer web unit on the host and what shows its ports: `NAME line|enabled|link|live|upstream VALUE` (src/plan/ports.ts). */
+  portUnit: 'port-unit',
   end: 'end',
   /** The lock holder appended the line the client sent (`history LINE` on its stdin). */
   historyAppended: 'history-appended',

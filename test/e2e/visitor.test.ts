@@ -82,10 +82,10 @@ test('a warming-up app (503 for 4 s) deploys; an unresolvable domain warns with 
 });
 
 test('two apps with the default domains = []: the second is refused, naming the first and domains as the fix', async () => {
-  const first = project('visitor-one', 8101, '[]');
+  const first = project('visitor-one', 8110, '[]');
   const r1 = await first.run(['deploy']);
   assert.equal(r1.code, 0, `${r1.stdout}\n${r1.stderr}`);
-  const second = project('visitor-two', 8102, '[]');
+  const second = project('visitor-two', 8120, '[]');
   const r2 = await second.run(['deploy']);
   assert.notEqual(r2.code, 0, `${r2.stdout}\n${r2.stderr}`);
   assert.match(r2.stderr, /the site address :80 is already served on this host by app "visitor-one[^"]*"/, r2.stderr);

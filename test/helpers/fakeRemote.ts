@@ -68,6 +68,10 @@ export class FakeRemote implements Remote {
       state,
       release: () => void (this.lockReleased = true),
       appendHistory: async () => void this.calls.push('record'),
+      createAppDir: async () => {
+        this.calls.push('create app dir');
+        state.owner = 'created';
+      },
     };
   }
 

@@ -317,3 +317,37 @@ test('the summary reads the switch markers: units changed shows as daemonReload'
     [[true, false]],
   );
 });
+
+test('ports another app holds on a host: refused after the probe, before the app dir is made or anything uploaded (exit 2, both apps named)', async () => {
+  const webUnits = {
+    'hello-staging-web@.service': {
+      lines: [
+        '# deployer-app: hello-staging',
+        '# deployer-owner: app=hello stage=staging apps_dir=/srv/deployer',
+        '# deployer-ports: 7999-8000',
+      ],
+      enabled: [],
+      links: [],
+      upstreams: [],
+    },
+  };
+  const r = await run(config(), { h1: { state: { owner: 'missing', webUnits } }, h2: { state: { owner: 'missing' } } });
+  assert.equal(r.error?.exitCode, ExitCode.config);
+  assert.match(
+    r.error!.message,
+    /^deployer\.toml: h1: hello \(stage production\) would take port 8000 .*which overlaps hello \(stage staging\) in \/srv\/deployer\/hello-staging, which has ports 7999-8000 .*Nothing was changed on h1\. Fix: set upstream = "127\.0\.0\.1:8001" under \[stages\.production\.webserver\]/,
+  );
+  assert.ok(!r.hosts.h1.calls.includes('create app dir'), r.hosts.h1.calls.join(', '));
+  for (const h of Object.values(r.hosts)) assert.ok(!h.calls.some((c) => c.startsWith('upload')), `${h.name}: ${h.calls.join(', ')}`);
+  // Without a clash the first deploy makes the app dir once the checks passed.
+  const fine = await run(config(), { h1: { state: { owner: 'missing' } }, h2: { state: { owner: 'missing' } } });
+  assert.equal(fine.error, undefined);
+  assert.ok(fine.hosts.h1.calls.includes('create app dir'));
+});
+
+test('a switch that failed starting the slot (a port taken) shows its reason, and the hint promises no log lines', async () => {
+  const r = await run(config(), { h1: { switchFailsAt: 'start hello-production-web@8001.service from v1.0.0' } });
+  assert.equal(r.error?.exitCode, ExitCode.unhealthy);
+  assert.doesNotMatch(r.error!.hint!, /log lines/);
+  assert.match(r.error!.hint!, /^the host's reason is shown above; `deployer app logs` shows the app's log$/);
+});

@@ -5,14 +5,17 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashEnvValues } from '../../src/deploy/plan.js';
 import { sha256 } from '../../src/plan/deploy.js';
 import { layoutFor } from '../../src/plan/layout.js';
 import { IDENTITY_FILE, identityText } from '../../src/plan/ownership.js';
+import { findPortClash, otherClaims } from '../../src/plan/ports.js';
 import { parseProbeOutput, renderProbeScript } from '../../src/plan/probe.js';
+import type { Config } from '../../src/config/types.js';
+import { makeConfig } from './render-helpers.js';
 import { formatAppEnv, formatEnvFile } from '../../src/secrets/index.js';
 
 function probe(appsDir: string, env?: NodeJS.ProcessEnv): { code: number | null; stdout: string; stderr: string } {
@@ -151,4 +154,94 @@ test("the probe sends each file's text exactly (backslashes, CRs, trailing newli
     state.versions.map((v) => v.version),
     ['1.0.0'],
   );
+});
+
+test('the probe lists every deployer web unit on the host with its ports record, and for older ones what shows their ports (findPortClash reads it)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'deployer-ports-'));
+  const appsDir = join(root, 'apps');
+  const units = join(root, 'units');
+  const sites = join(root, 'sites');
+  mkdirSync(join(units, 'multi-user.target.wants'), { recursive: true });
+  mkdirSync(sites);
+  const owner = (app: string, stage = '', dir = appsDir) => `# deployer-owner: app=${app} stage=${stage} apps_dir=${dir}`;
+  // Recorded (this deployer): production of shop, on 8000-8001.
+  writeFileSync(
+    join(units, 'shop-web@.service'),
+    `# deployer-app: shop\n${owner('shop')}\n# deployer-ports: 8000-8001\n[Service]\nWorkingDirectory=${appsDir}/shop/.web/%i\nEnvironment=PORT=%i\n`,
+  );
+  // An older deployer's blue-green app in another apps_dir, live in slot b on 9001.
+  const old = join(root, 'opt', 'blog');
+  mkdirSync(join(old, '.web'), { recursive: true });
+  writeFileSync(join(old, '.web', 'live'), 'b\n');
+  symlinkSync('../v1', join(old, '.web', '9001'));
+  symlinkSync('../v1', join(old, '.web', '9001.next'));
+  writeFileSync(
+    join(units, 'blog-web@.service'),
+    `# deployer-app: blog\n${owner('blog', '', join(root, 'opt'))}\n[Service]\nWorkingDirectory=${old}/.web/%i\nEnvironment=PORT=%i\n`,
+  );
+  symlinkSync(join(units, 'blog-web@.service'), join(units, 'multi-user.target.wants', 'blog-web@9001.service'));
+  writeFileSync(join(sites, 'blog.caddy'), `${owner('blog')}\n:80 {\n\treverse_proxy "127.0.0.1:9001" {\n\t\tlb_try_duration 5s\n\t}\n}\n`);
+  // An older restart app on one port; a hand-made unit (no marker); a worker (not a web unit).
+  writeFileSync(join(units, 'wiki-web.service'), `# deployer-app: wiki\n[Service]\nEnvironment=PORT=7000\n`);
+  writeFileSync(join(units, 'mine-web.service'), `[Service]\nEnvironment=PORT=8001\n`);
+  writeFileSync(join(units, 'shop-worker.service'), `# deployer-app: shop\n${owner('shop')}\n[Service]\n`);
+
+  const layout = { ...layoutFor({ appsDir, appName: 'shop-staging' }), unitDir: units, caddySitesDir: sites };
+  const identity = { app: 'shop', stage: 'staging', appsDir };
+  const run = (input: string) => spawnSync('bash', ['-s'], { input, encoding: 'utf8', cwd: root });
+  const script = renderProbeScript(
+    { layout, appName: 'shop-staging', identity, lockWait: 0, holder: 'test', lock: true, create: true, createLater: true, ports: true },
+    join(sites, 'shop-staging.caddy'),
+  );
+  // Without `create` on the channel, the missing app dir is not made (a refused deploy leaves nothing).
+  const r = run(script);
+  assert.equal(r.status, 0, r.stderr);
+  const state = parseProbeOutput(r.stdout);
+  assert.equal(state.ended, true);
+  assert.equal(state.owner, 'missing');
+  assert.equal(existsSync(join(appsDir, 'shop-staging')), false);
+  // The hand-made unit is listed too, but it has no marker: no app claims its port.
+  assert.deepEqual(Object.keys(state.webUnits ?? {}).sort(), [
+    'blog-web@.service',
+    'mine-web.service',
+    'shop-web@.service',
+    'wiki-web.service',
+  ]);
+  assert.deepEqual(state.webUnits!['blog-web@.service'], {
+    lines: ['# deployer-app: blog', owner('blog', '', join(root, 'opt')), `WorkingDirectory=${old}/.web/%i`, 'Environment=PORT=%i'],
+    enabled: [9001],
+    links: [9001],
+    live: 'b',
+    upstreams: [9001],
+  });
+  assert.deepEqual(state.webUnits!['shop-web@.service'].enabled, [], 'a recorded unit needs nothing else');
+  assert.deepEqual(
+    otherClaims('shop-staging', state.webUnits)
+      .map((c) => [c.appName, c.first, c.last, c.recorded])
+      .sort(),
+    [
+      ['blog', 9000, 9001, false],
+      ['shop', 8000, 8001, true],
+      ['wiki', 7000, 7000, false],
+    ],
+  );
+  const config = makeConfig({ app: 'shop', stage: 'staging', appName: 'shop-staging', strategy: 'blue-green', appsDir } as Partial<Config>);
+  const on = (port: number) => ({ ...config, webserver: { ...config.webserver, upstream: `127.0.0.1:${port}`, port } });
+  assert.deepEqual(findPortClash(on(8001), state.webUnits)?.free, { first: 8002, last: 8003 });
+  assert.deepEqual(
+    findPortClash(on(9001), state.webUnits)?.others.map((c) => c.appName),
+    ['blog'],
+  );
+  assert.equal(findPortClash(on(8002), state.webUnits), undefined);
+
+  // `create` on the channel makes it, and says so.
+  const created = run(`${script}create\n`);
+  assert.equal(created.status, 0, created.stderr);
+  assert.match(created.stdout, /^@@end\n@@owner created$/m);
+  assert.equal(readFileSync(join(appsDir, 'shop-staging', IDENTITY_FILE), 'utf8'), identityText(identity) + '\n');
+  // Without PORTS the probe does not look.
+  const quiet = run(
+    renderProbeScript({ layout, appName: 'shop-staging', identity, lockWait: 0, holder: 'test', lock: false, create: false }, ''),
+  );
+  assert.equal(parseProbeOutput(quiet.stdout).webUnits, undefined);
 });
