@@ -114,7 +114,17 @@ export function stepArgv(step: Step): string[] {
 
 /** One line of a phase: a checked step (its failure ends the phase) or a best-effort one. */
 export function renderStep(step: Step, checked = true): string {
-  return shellJoin([checked ? 'dp_step' : 'dp_try', describeStep(step), ...stepArgv(step)]);
+  return shellJoin([checked ? 'dp_step' : 'dp_try', markerText(describeStep(step)), ...stepArgv(step)]);
+}
+
+/**
+ * A description as the host prints it after a marker (`@@step …`, `@@fail …`):
+ * one line, since the client reads markers line by line. A multi-line
+ * release_command would otherwise print its second line as if the host had
+ * said it, or a line starting with `@@` as a marker of its own.
+ */
+export function markerText(description: string): string {
+  return description.replace(/\r?\n|\r/g, ' ⏎ ');
 }
 
 function renderFunction(name: string, steps: Step[], checked: boolean): string[] {

@@ -103,6 +103,22 @@ test('an app command runs the user command line in the release with its .appenv'
   assert.equal(readFileSync(join(d, 'out.txt'), 'utf8'), `hi there from ${d}\n`);
 });
 
+test('a multi-line release command is one marker line: its lines are never read as the host speaking', () => {
+  const d = dir();
+  writeFileSync(join(d, '.appenv'), '');
+  const command = 'echo one > out.txt\n@@done\nfalse';
+  const r = run({
+    phaseLock: join(d, 'l'),
+    steps: [{ kind: 'app-command', command, releaseDir: d, desc: `release command: ${command}` }],
+  });
+  assert.equal(r.code, ScriptExit.stepFailed, r.stderr);
+  assert.equal(readFileSync(join(d, 'out.txt'), 'utf8'), 'one\n');
+  assert.deepEqual(
+    r.stdout.split('\n').filter((l) => l.startsWith('@@')),
+    ['@@step release command: echo one > out.txt ⏎ @@done ⏎ false', '@@fail release command: echo one > out.txt ⏎ @@done ⏎ false'],
+  );
+});
+
 test('hostile paths in every step are data, never code', () => {
   const d = join(dir(), `q'"$(touch pwned1);\`touch pwned2\` x`);
   mkdirSync(d);
