@@ -140,9 +140,11 @@ test('rollback --to 1.4.0 brings back the env it ran with, and its statics', asy
 });
 
 test('prune and down delete every release, the files the app user made included', async () => {
+  assert.equal(await root(`ls ${APP_DIR}/v1.4.0_3/static/css/sub`), 'deep.css');
   const r = await project.run(['prune', '--keep', '1', '--yes']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.equal(await root(`ls -d ${APP_DIR}/v* | tr '\\n' ' '`), `${APP_DIR}/v1.4.0`);
+  // The current release and the last good one stay (1.4.0_2: 1.4.0_3 was rolled back).
+  assert.equal(await root(`ls -d ${APP_DIR}/v* | tr '\\n' ' '`), `${APP_DIR}/v1.4.0 ${APP_DIR}/v1.4.0_2`);
   const down = await project.run(['down', '--yes']);
   assert.equal(down.code, 0, down.stdout + down.stderr);
   assert.equal(await root(`test -e ${APP_DIR} && echo yes || echo no`), 'no');
