@@ -111,6 +111,8 @@ dp_open_release() { # RUNAS DIR: RUNAS may add entries to DIR (sticky: not repla
 }
 dp_seal_release() { # RUNAS DIR: read-only for RUNAS: what it added is this user's, no write bits for group and others, env files 0640 in its group
   local group me
+  # A prepare that failed before the release dir existed has nothing to seal.
+  [ -d "$2" ] || return 0
   group=$(id -gn -- "$1") || return 1
   me=$(id -un) || return 1
   # One sudo. DIR is closed first, so what RUNAS added there cannot move
@@ -120,11 +122,11 @@ dp_seal_release() { # RUNAS DIR: read-only for RUNAS: what it added is this user
   # shellcheck disable=SC2016 # expanded by the inner sh, which gets the values as arguments
   sudo -n sh -c 'u=$1 g=$2 me=$3 r=$4
     chmod go-w,-t -- "$r" || exit 1
-    for n in .deployer .env .appenv .venv app_binary; do
-      if { [ -e "$r/$n" ] || [ -L "$r/$n" ]; } && [ "$(stat -c %U -- "$r/$n")" != "$me" ]; then
-        echo "$r/$n was made by $u (release_command or pre_switch hook), not by deployer: refusing to put this release live" >&2; exit 1
-      fi
-    done
+    bad=$(find "$r" -mindepth 1 -maxdepth 1 \( -name .deployer -o -name .env -o -name .appenv -o -name .venv -o -name app_binary \) \
+      ! -user "$me" -print -quit) || exit 1
+    if [ -n "$bad" ]; then
+      echo "$bad was made by $u (release_command or pre_switch hook), not by deployer: refusing to put this release live" >&2; exit 1
+    fi
     find "$r" -mindepth 1 -maxdepth 1 ! -name .venv ! -name .deployer -exec chown -R --from="$u" -- "$me" {} + &&
     find "$r" -mindepth 1 -maxdepth 1 ! -name .venv ! -name .deployer ! -type l -exec chmod -R u+rwX,g+rX,go-w -- {} + &&
     chgrp -- "$g" "$r/.env" "$r/.appenv" && chmod 0640 -- "$r/.env" "$r/.appenv" || exit 1
