@@ -5,7 +5,8 @@
 // Phases (each one exec channel):
 //   prepare: verify uploads, move them into v<version>/, install (venv or
 //            binary) unless already installed, validate the Caddy site, run
-//            release_command — nothing live changes.
+//            release_command (the release open to the app user for it), seal
+//            the release read-only for the app user — nothing live changes.
 //   switch:  activate the release (units, current link, restart, Caddy),
 //            wait for its services, then wait for the client's verdict: on
 //            "commit" record it good and prune; on anything else (health
