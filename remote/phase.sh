@@ -10,6 +10,9 @@
 # way. Each phase holds the phase lock so the next deploy waits for it.
 set -u
 trap '' HUP PIPE
+# What a phase creates (release dirs, the venv) is not group-writable, whatever
+# the login's umask (Debian 13 gives users 002).
+umask 022
 export LC_ALL=C.UTF-8 SYSTEMD_PAGER='' PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
 # Exit codes read by the client (ScriptExit in src/plan/script.ts).
