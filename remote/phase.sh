@@ -10,6 +10,9 @@
 # way. Each phase holds the phase lock so the next deploy waits for it.
 set -u
 trap '' HUP PIPE
+# What a phase creates (release dirs, the venv) is not group-writable, whatever
+# the login's umask (Debian 13 gives users 002).
+umask 022
 export LC_ALL=C.UTF-8 SYSTEMD_PAGER='' PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
 # Exit codes read by the client (ScriptExit in src/plan/script.ts).
@@ -91,12 +94,48 @@ dp_app() { # RUNAS RELEASE_DIR COMMAND [NAME=VALUE...]: a user's command line, i
   local run=(bash -c 'set -a; . "$1/.appenv" || exit 1; set +a; export DEPLOYER_DATA_DIR="${1%/*}/data"; PATH="$1/.venv/bin:$1:$PATH"; cd "$1" || exit 1; c=$2; shift 2; if [ $# -gt 0 ]; then export -- "$@" || exit 1; fi; exec bash -c "$c"' deployer-app "$2" "$3" "${@:4}")
   if [ -n "$1" ] && [ "$1" != "$(id -un)" ]; then sudo -n -u "$1" -- "${run[@]}"; else "${run[@]}"; fi
 }
-dp_share_env() { # RUNAS FILE...: let RUNAS's group read the files (still not world-readable)
+# A release while it is prepared, then sealed before it goes live (src/plan/deploy.ts).
+# The app user's release_command and pre_switch hook may add files and dirs to
+# the release (collectstatic's static/, built assets); deployer's own entries
+# (.deployer/ with the units and site root installs, .env, .appenv, .venv, the
+# artifact) are never theirs, and once sealed the app writes nothing in it.
+dp_open_release() { # RUNAS DIR: RUNAS may add entries to DIR (sticky: not replace ours) and read its env files
   local group
   group=$(id -gn -- "$1") || return 1
-  shift
+  # One sudo. What an earlier prepare of this release let RUNAS add (sealed
+  # since: ours, in its group) is RUNAS's again, before DIR opens (closed, so
+  # nothing in it moves meanwhile): release_command may rewrite or remove it.
   # shellcheck disable=SC2016 # expanded by the inner sh, which gets the values as arguments
-  sudo -n sh -c 'g=$1; shift; chgrp -- "$g" "$@" && chmod 0640 -- "$@"' dp-share-env "$group" "$@"
+  sudo -n sh -c 'u=$1 g=$2 r=$3
+    find "$r" -mindepth 1 -maxdepth 1 -group "$g" ! -name .env ! -name .appenv ! -name .deployer ! -name .venv \
+      -exec chown -R -- "$u" {} + &&
+    chgrp -- "$g" "$r/.env" "$r/.appenv" && chmod 0640 -- "$r/.env" "$r/.appenv" &&
+    chgrp -- "$g" "$r" && chmod g+rwx,+t -- "$r"' dp-open-release "$1" "$group" "$2"
+}
+dp_seal_release() { # RUNAS DIR: read-only for RUNAS: what it added is this user's, no write bits for group and others, env files 0640 in its group
+  local group me
+  # A prepare that failed before the release dir existed has nothing to seal.
+  [ -d "$2" ] || return 0
+  group=$(id -gn -- "$1") || return 1
+  me=$(id -un) || return 1
+  # One sudo. DIR is closed first, so what RUNAS added there cannot move
+  # while it is handed over; chown -R and chmod -R do not follow symlinks
+  # below the entries they are given, and no symlink is given to chmod.
+  # .venv and .deployer were never open (and are the slow ones to walk).
+  # shellcheck disable=SC2016 # expanded by the inner sh, which gets the values as arguments
+  sudo -n sh -c 'u=$1 g=$2 me=$3 r=$4
+    chmod go-w,-t -- "$r" || exit 1
+    bad=$(find "$r" -mindepth 1 -maxdepth 1 \( -name .deployer -o -name .env -o -name .appenv -o -name .venv -o -name app_binary \) \
+      ! -user "$me" -print -quit) || exit 1
+    if [ -n "$bad" ]; then
+      echo "$bad was made by $u (release_command or pre_switch hook), not by deployer: refusing to put this release live" >&2; exit 1
+    fi
+    find "$r" -mindepth 1 -maxdepth 1 ! -name .venv ! -name .deployer -exec chown -R --from="$u" -- "$me" {} + &&
+    find "$r" -mindepth 1 -maxdepth 1 ! -name .venv ! -name .deployer ! -type l -exec chmod -R u+rwX,g+rX,go-w -- {} + &&
+    chgrp -- "$g" "$r/.env" "$r/.appenv" && chmod 0640 -- "$r/.env" "$r/.appenv" || exit 1
+    if [ -n "$(find "$r" \( -path "$r/.venv" -o -path "$r/.deployer" \) -prune -o -user "$u" -print -quit)" ]; then
+      echo "a process of $u is still writing into $r: stop it and deploy again" >&2; exit 1
+    fi' dp-seal-release "$1" "$group" "$me" "$2"
 }
 dp_require_caddy_import() { # CADDYFILE SITES_DIR
   grep -qE "^[[:space:]]*import[[:space:]]+$2/\\*\\.caddy" "$1" 2>/dev/null && return 0

@@ -6,7 +6,7 @@ import { SwitchHandle } from '../exec/remote.js';
 import { findArtifact, runLocalCommand } from '../local/build.js';
 import { formatBytes } from '../output/reporter.js';
 import { parseMarker } from '../remote/protocol.js';
-import { chooseRelease, isNoop, noopHistoryLine, planDeploy } from '../plan/deploy.js';
+import { chooseRelease, isNoop, noopHistoryLine, planDeploy, releaseChoiceLine } from '../plan/deploy.js';
 import { checkUnitsAndSite } from '../plan/ownership.js';
 import { lockHost } from './connect.js';
 import { checkHealth, readUnitLog } from './health.js';
@@ -139,12 +139,8 @@ export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Pla
       files.some((f) => f.path === '.deployer/caddy.site'),
     );
     const chosen = chooseRelease(input);
-    if (chosen.release !== version) {
-      ctx.reporter.info(
-        `${version} is live and would change: deploying it as release ${chosen.release}, so the live one stays intact to go back to`,
-        l.host.name,
-      );
-    }
+    const why = releaseChoiceLine(version, chosen);
+    if (why) ctx.reporter.info(why, l.host.name);
     const plan = planDeploy({ ...input, version: chosen.release, state: chosen.state });
     const healing = plan.summary.healing ?? [];
     if (healing.length)

@@ -5,7 +5,8 @@
 // Phases (each one exec channel):
 //   prepare: verify uploads, move them into v<version>/, install (venv or
 //            binary) unless already installed, validate the Caddy site, run
-//            release_command — nothing live changes.
+//            release_command (the release open to the app user for it), seal
+//            the release read-only for the app user — nothing live changes.
 //   switch:  activate the release (units, current link, restart, Caddy),
 //            wait for its services, then wait for the client's verdict: on
 //            "commit" record it good and prune; on anything else (health
@@ -166,19 +167,82 @@ export function noopHistoryLine(input: Pick<DeployPlanInput, 'host' | 'version' 
   });
 }
 
+/** Why a deploy uses another release directory than `v<version>` (for the line that says so). */
+export type ReleaseChoice =
+  /** v<version> is live and would change. */
+  | 'live-changed'
+  /** v<version> has been live (it has a record) and would change; the live release is another one. */
+  | 'recorded-changed'
+  /** The live release is a `v<version>_<n>` this deploy would not change: it stays as it is. */
+  | 'live-sibling';
+
 /**
- * The release id a deploy uses: its version, except when that version is the
- * live release and the deploy would change it (a redeploy with a new env or
- * new units). Changing the live release in place would leave nothing to go
- * back to, so such a deploy gets a new directory, `v<version>_<n>`, and the
- * state is re-read as "the live release is another one".
+ * The release id a deploy uses. A release directory that has been live (it
+ * has a record in .versions, whatever its status) is never rewritten: each
+ * release keeps the .env and units it ran with, so `rollback --to` brings
+ * them back. So `v<version>` is used when it is new, half-made (no record: an
+ * interrupted deploy is resumed), or identical to this deploy (switched back
+ * to as it is); when the live release is a `v<version>_<n>` identical to this
+ * deploy, that one (nothing changes); otherwise a new `v<version>_<n>`. The
+ * state is re-read for the chosen directory: the probe listed the files of
+ * `v<version>` and of the live release.
  */
-export function chooseRelease(input: DeployPlanInput): { release: string; state: RemoteState } {
+export function chooseRelease(input: DeployPlanInput): { release: string; state: RemoteState; why?: ReleaseChoice } {
   const { state, version } = input;
-  if (state.current !== version || liveReleaseUnchanged(withSlotSite(input, state.liveSlot ?? 'a'))) return { release: version, state };
+  if (state.current === version) {
+    if (liveReleaseUnchanged(withSlotSite(input, state.liveSlot ?? 'a'))) return { release: version, state };
+    return { release: newSibling(state, version), state: asSiblingOfLive(state), why: 'live-changed' };
+  }
+  const recorded = state.versions.some((r) => r.version === version);
+  // Not live: a blue-green deploy starts it in the idle slot, whose site it would hold.
+  const idle = withSlotSite(input, idleSlot(state.liveSlot));
+  if (!state.releases.includes(version) || !recorded || sameRelease(idle, state.releaseFiles)) return { release: version, state };
+  const live = state.current;
+  if (live && isSibling(live, version)) {
+    // The probe listed the live release's files as currentFiles: they are the target's if it is the live one.
+    const asLive = { ...input, version: live, state: { ...state, releaseFiles: state.currentFiles ?? {}, currentFiles: {} } };
+    if (liveReleaseUnchanged(withSlotSite(asLive, state.liveSlot ?? 'a')))
+      return { release: live, state: asLive.state, why: 'live-sibling' };
+  }
+  return { release: newSibling(state, version), state: { ...state, releaseFiles: {} }, why: 'recorded-changed' };
+}
+
+/** What planHosts says when the deploy does not use `v<version>` (undefined: it does). */
+export function releaseChoiceLine(version: string, chosen: { release: string; why?: ReleaseChoice }): string | undefined {
+  switch (chosen.why) {
+    case 'live-changed':
+      return `${version} is live and would change: deploying it as release ${chosen.release}, so the live one stays intact to go back to`;
+    case 'recorded-changed':
+      return `release ${version} has been deployed before and would change: deploying as release ${chosen.release}, so ${version} keeps the .env and units it ran with (rollback --to ${version} brings them back)`;
+    case 'live-sibling':
+      return `${version} is live as release ${chosen.release}, which this deploy would not change`;
+    default:
+      return undefined;
+  }
+}
+
+/** `v<version>_<n>` with the first n from 2 that has no directory and no record. */
+function newSibling(state: RemoteState, version: string): string {
+  const taken = new Set([...state.releases, ...state.versions.map((r) => r.version)]);
   let n = 2;
-  while (state.releases.includes(`${version}_${n}`)) n++;
-  return { release: `${version}_${n}`, state: asSiblingOfLive(state) };
+  while (taken.has(`${version}_${n}`)) n++;
+  return `${version}_${n}`;
+}
+
+/** `release` is `version` deployed again with changes: `<version>_<n>`. */
+function isSibling(release: string, version: string): boolean {
+  return release.startsWith(`${version}_`) && /^[0-9]+$/.test(release.slice(version.length + 1));
+}
+
+/**
+ * A release dir holding `files` is this deploy's release as it is: every
+ * file the same and installed from the same artifact. Files the release made
+ * itself (statics written by release_command) do not count.
+ */
+function sameRelease(input: DeployPlanInput, files: Record<string, string>): boolean {
+  return (
+    input.files.every((f) => files[f.path] === f.sha256) && files['.deployer/installed'] === sha256(installStamp(input.files, input.config))
+  );
 }
 
 /**
@@ -335,15 +399,6 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
     });
   }
   if (uploads.length) prepare.push({ kind: 'remove', paths: [incoming] });
-  if (runAs) {
-    // The app runs as another user: let its group read the env files (still
-    // not world-readable), so release_command, hooks and `app exec` can.
-    prepare.push({
-      kind: 'run',
-      argv: ['dp_share_env', runAs, `${R}/.env`, `${R}/.appenv`],
-      desc: `let ${runAs} read the release's env files`,
-    });
-  }
 
   // Install, unless this exact artifact (and requirements) is installed already.
   const stamp = installStamp(input.files, config);
@@ -425,6 +480,14 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
     }
     prepare.push({ kind: 'caddy-validate', caddyfile: L.caddyfile, sitesDir: L.caddySitesDir, site, candidate: `${R}/${newSite.path}` });
   }
+  // The app runs as another user: its release_command and pre_switch hook
+  // may add to the release (collectstatic's static/, built assets) while it
+  // is prepared; then it is sealed, read-only for that user (what it added
+  // handed to the SSH user), its env files 0640 in the user's group so the
+  // services, hooks and `app exec` read them. The running app never writes
+  // its own code, and prune and down delete everything in it.
+  const appWrites = Boolean(config.releaseCommand || config.hooks.preSwitch);
+  if (runAs && appWrites) prepare.push({ kind: 'open-release', dir: R, user: runAs });
   if (config.releaseCommand)
     prepare.push({
       kind: 'app-command',
@@ -441,7 +504,8 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
       runAs,
       desc: `pre_switch hook: ${config.hooks.preSwitch}`,
     });
-  prepare.push({ kind: 'mark', name: 'prepared' });
+  const seal: Step[] = runAs ? [{ kind: 'seal-release', dir: R, user: runAs }] : [];
+  prepare.push(...seal, { kind: 'mark', name: 'prepared' });
 
   // Records for each outcome, computed now so the host only moves them into place.
   const sha = input.files.find((f) => f.label === 'artifact')?.sha256.slice(0, 12) ?? '';
@@ -501,7 +565,8 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
     { kind: 'append-line', path: L.historyFile, line: hist('ok') },
   ];
   if (prune.length) {
-    commit.push({ kind: 'remove', paths: prune.map((v) => L.releaseDir(v)) });
+    // With sudo when the app has its own user: a release whose prepare was cut short may hold files it made.
+    commit.push({ kind: 'remove', paths: prune.map((v) => L.releaseDir(v)), ...(runAs ? { sudo: true } : {}) });
     // `history` lists every prune, the ones a deploy makes too (same record as `deployer prune`).
     const pruned = historyLine({
       time: input.time,
@@ -566,6 +631,8 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
       steps: prepare,
       // Nothing live was touched: just record the failure.
       onFail: [
+        // Not left open: nothing of it may go live, and prune deletes it.
+        ...(runAs && appWrites ? seal : []),
         { kind: 'write', path: L.versionsFile, mode: '0644', content: prepareFailRecords },
         { kind: 'append-line', path: L.historyFile, line: hist('failed before the switch') },
       ],

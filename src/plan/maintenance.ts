@@ -179,7 +179,9 @@ export function planPrune(
   const remove = selectPrune({ dirs: state.releases, records: state.versions, current: state.current, keep });
   const steps: Step[] = [];
   if (remove.length) {
-    steps.push({ kind: 'remove', paths: remove.map((v) => L.releaseDir(v)) });
+    // With sudo when the app has its own user: a release whose prepare was cut short may hold files it made.
+    const sudo = appUserFor(config).name !== host.user;
+    steps.push({ kind: 'remove', paths: remove.map((v) => L.releaseDir(v)), ...(sudo ? { sudo } : {}) });
     const kept = state.versions.filter((r) => !remove.includes(r.version));
     steps.push({ kind: 'write', path: L.versionsFile, mode: '0644', content: formatVersions(kept) });
   }

@@ -101,6 +101,10 @@ export function stepArgv(step: Step): string[] {
       return ['dp_data_dir', step.path, step.user];
     case 'remove-app-user':
       return ['dp_remove_user', step.name, step.comment];
+    case 'open-release':
+      return ['dp_open_release', step.user, step.dir];
+    case 'seal-release':
+      return ['dp_seal_release', step.user, step.dir];
     case 'wait-units':
       return ['dp_wait_units', ms(step.timeoutSec), ms(step.stableSec), ...step.units];
     case 'write':

@@ -79,6 +79,10 @@ export type Step =
   | { kind: 'ensure-app-user'; name: string; comment: string }
   /** Creates the app's data dir, owned by the app user, when missing (an existing one is left as it is). */
   | { kind: 'ensure-data-dir'; path: string; user: string }
+  /** While a release is prepared: `user` may add entries to it (not replace deployer's) and read its env files. */
+  | { kind: 'open-release'; dir: string; user: string }
+  /** Before it goes live: read-only for `user`, what it added handed to the SSH user, env files 0640 in its group. */
+  | { kind: 'seal-release'; dir: string; user: string }
   /** Removes the app user, only when its comment says deployer created it for this app. */
   | { kind: 'remove-app-user'; name: string; comment: string }
   /** Writes small non-secret content (records) atomically. */
@@ -151,6 +155,10 @@ export function describeStep(step: Step): string {
       return `create ${step.path} for ${step.user} unless it exists`;
     case 'remove-app-user':
       return `remove the app user ${step.name} (created by deployer for this app)`;
+    case 'open-release':
+      return `let ${step.user} add files to the release (release_command, pre_switch) and read its env files`;
+    case 'seal-release':
+      return `seal the release: read-only for ${step.user}, which reads its env files`;
     case 'wait-units':
       return `wait until ${step.units.join(', ')} ${step.units.length === 1 ? 'is' : 'are'} active`;
     case 'write':

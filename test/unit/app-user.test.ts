@@ -48,18 +48,18 @@ test('the default app user is dedicated to the app and stage, its name fits user
   assert.deepEqual(appUserFor(makeConfig({ appUser: 'deploy' })), { name: 'deploy', dedicated: false, comment: '' });
 });
 
-test('a deploy creates the dedicated user and the data dir first, and gives the env files to its group', () => {
+test('a deploy creates the dedicated user and the data dir first, and gives the env files to its group (the seal)', () => {
   const p = plan({});
   assert.deepEqual(kinds(p.prepare.steps).slice(0, 2), ['ensure-app-user', 'ensure-data-dir']);
   assert.deepEqual(p.prepare.steps[1], { kind: 'ensure-data-dir', path: '/srv/deployer/shop-admin/data', user: 'dp-shop-admin' });
-  assert.ok(p.prepare.steps.some((s) => s.kind === 'run' && s.argv.includes('dp-shop-admin') && s.argv.some((a) => a.endsWith('/.env'))));
+  assert.ok(p.prepare.steps.some((s) => s.kind === 'seal-release' && s.user === 'dp-shop-admin'));
 });
 
 test("app_user set to the SSH user: no user created, the env stays the SSH user's own", () => {
   const p = plan({ appUser: 'deploy' });
   assert.deepEqual(kinds(p.prepare.steps).slice(0, 1), ['ensure-data-dir']);
   assert.ok(!kinds(p.prepare.steps).includes('ensure-app-user'));
-  assert.ok(!p.prepare.steps.some((s) => s.kind === 'run' && s.argv.some((a) => a.endsWith('/.env'))));
+  assert.ok(!p.prepare.steps.some((s) => s.kind === 'seal-release' || s.kind === 'open-release'));
 });
 
 test('down removes the dedicated user after the app dir, and never a user named by app_user', () => {

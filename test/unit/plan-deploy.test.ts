@@ -221,3 +221,69 @@ test('the live version again with a stopped service: that service starts again i
   assert.match(JSON.stringify(p.switch.verdict!.commit), /ok, started shop-web.service again/);
   assert.match(JSON.stringify(p.switch.verdict!.rollback), /did not start again; 1.0.0 stays live/);
 });
+
+test('a release dir that has been live is never rewritten: a changed redeploy of its version gets a new v<version>_<n>', () => {
+  // Issue 18 #11: live as 1.0.0_2; a redeploy of 1.0.0 with another env wrote it into v1.0.0 and switched to it.
+  const withEnv = (env: string) => files.map((f) => (f.path === '.env' ? text('.env', env) : f));
+  const onHost = (env: string) => ({
+    ...Object.fromEntries(withEnv(env).map((f) => [f.path, f.sha256])),
+    '.deployer/installed': sha256(`mode python-package\napp.whl ${'a'.repeat(64)}\n`),
+    // What release_command made in it (statics) does not make it another release.
+    'static/site.css': sha256('body{}'),
+  });
+  const rec = (version: string, status: 'good' | 'failed' = 'good') => ({ version, status, time: 't', sha: 's', by: 'me' });
+  const state = emptyState({
+    current: '1.0.0_2',
+    liveSlot: undefined,
+    releases: ['1.0.0', '1.0.0_2'],
+    versions: [rec('1.0.0_2'), rec('1.0.0')],
+    releaseFiles: onHost('A=1\n'),
+    currentFiles: onHost('A=2\n'),
+    units: { 'shop-web.service': '[Service]\n' },
+  });
+  const deployEnv = (env: string, s = state) => {
+    const i = { ...input(s), files: withEnv(env) };
+    const chosen = chooseRelease(i);
+    return { chosen, plan: planDeploy({ ...i, version: chosen.release, state: chosen.state }) };
+  };
+  const touches = (p: ReturnType<typeof planDeploy>, dir: string) =>
+    [...p.prepare.steps, ...p.switch.steps].filter((s) => JSON.stringify(s).includes(`${dir}/`)).map((s) => s.kind);
+
+  // Another env: a new directory; v1.0.0 keeps its .env, the rest is copied from the live one.
+  const changed = deployEnv('A=3\n');
+  assert.equal(changed.chosen.release, '1.0.0_3');
+  assert.equal(changed.plan.releaseDir, '/srv/deployer/shop/v1.0.0_3');
+  assert.deepEqual(
+    changed.plan.uploads.map((u) => u.label),
+    ['.env'],
+  );
+  assert.deepEqual(touches(changed.plan, '/srv/deployer/shop/v1.0.0'), []);
+  assert.ok(changed.plan.prepare.steps.some((s) => s.kind === 'run' && s.argv[0] === 'dp_copy_files' && s.argv[1].endsWith('/v1.0.0_2')));
+  // Its version dir's record is there whatever its status: a failed release is not rewritten either.
+  assert.equal(deployEnv('A=3\n', { ...state, versions: [rec('1.0.0_2'), rec('1.0.0', 'failed')] }).chosen.release, '1.0.0_3');
+  // _3 taken (a dir, or a record): the next free one.
+  assert.equal(deployEnv('A=3\n', { ...state, releases: [...state.releases, '1.0.0_3'] }).chosen.release, '1.0.0_4');
+
+  // The env v1.0.0 ran with: switched back to as it is, nothing written into it.
+  const back = deployEnv('A=1\n');
+  assert.equal(back.chosen.release, '1.0.0');
+  assert.deepEqual(back.plan.uploads, []);
+  assert.equal(back.plan.summary.installSkipped, true);
+  assert.deepEqual(
+    back.plan.prepare.steps.filter((s) => s.kind === 'move' || s.kind === 'write' || s.kind === 'mkdir'),
+    [],
+  );
+
+  // The live one's env: the live release as it is, a deploy that changes nothing.
+  const same = deployEnv('A=2\n');
+  assert.equal(same.chosen.release, '1.0.0_2');
+  assert.equal(isNoop(same.plan, same.chosen.state), true);
+
+  // A v1.0.0 with no record (a deploy cut short before its prepare ended) is resumed.
+  const half = deployEnv('A=3\n', { ...state, versions: [rec('1.0.0_2')] });
+  assert.equal(half.chosen.release, '1.0.0');
+  assert.deepEqual(
+    half.plan.uploads.map((u) => u.label),
+    ['.env'],
+  );
+});

@@ -211,3 +211,20 @@ test('the text form names each unit, shows only changed diffs, colours only when
   const coloured = formatPreview(p, pc.createColors(true));
   assert.ok(coloured.includes('\x1b[31m-ExecStart=/usr/bin/sleep 100'), 'removed lines are red');
 });
+
+test('plan shows the release a deploy would make when its version has been live: a new v<version>_<n>, not the old dir rewritten', () => {
+  const files = releaseFiles({ worker: '/usr/bin/sleep 100', caddy: site });
+  const old = Object.fromEntries(files.map((f) => [f.path, f.path === '.env' ? sha256('A=0\n') : f.sha256]));
+  old['.deployer/installed'] = sha256(installStamp(files, config));
+  // Live as 1.1.0_2; v1.1.0 (its record says it was live) holds another .env.
+  const state = deployedState({
+    current: '1.1.0_2',
+    releases: ['1.0.0', '1.1.0', '1.1.0_2'],
+    versions: [rec('1.1.0_2'), rec('1.1.0'), rec('1.0.0')],
+    releaseFiles: old,
+  });
+  const p = previewDeploy(input(files, state));
+  assert.equal(p.release, '1.1.0_3');
+  assert.equal(p.releaseDir, '/srv/deployer/hello-production/v1.1.0_3');
+  assert.equal(p.releaseExists, false);
+});

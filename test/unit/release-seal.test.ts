@@ -1,0 +1,206 @@
+// Issue 18 #6: release_command writes into the new release (Django's
+// collectstatic makes static/), and the running app cannot write its own
+// code. The plan opens the release to the app user while it is prepared and
+// seals it before the switch; remote/phase.sh's dp_open_release and
+// dp_seal_release run here in a real bash, as root with a stub sudo, with
+// `nobody` as the app user (the part that needs root is skipped without it).
+import { test } from '../helpers/timed.js';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { planDeploy, sha256, type ReleaseFile } from '../../src/plan/deploy.js';
+import { planPrune } from '../../src/plan/maintenance.js';
+import type { RemoteState } from '../../src/plan/probe.js';
+import { renderScript } from '../../src/plan/script.js';
+import type { Step } from '../../src/plan/steps.js';
+import { makeConfig, makeHost } from './render-helpers.js';
+
+const state: RemoteState = {
+  user: 'deploy',
+  releases: [],
+  versions: [],
+  releaseFiles: {},
+  units: {},
+  caddyImportsSites: true,
+  hasUv: false,
+  lockHeld: false,
+};
+const env: ReleaseFile = { path: '.env', content: 'A=1\n', sha256: sha256('A=1\n'), size: 4, mode: 0o600, label: '.env' };
+const plan = (over: Parameters<typeof makeConfig>[0], s: RemoteState = state) =>
+  planDeploy({
+    config: makeConfig({ app: 'shop', appName: 'shop', installationMode: 'binary', ...over }),
+    host: makeHost(),
+    version: '1.0.0',
+    artifact: 'app',
+    files: [env],
+    state: s,
+    time: 't',
+    by: 'me',
+    action: 'deploy',
+  });
+const kinds = (steps: Step[]) => steps.map((s) => s.kind);
+const R = '/srv/deployer/shop/v1.0.0';
+
+test('the release is open to the app user for release_command and pre_switch only, and sealed before it goes live', () => {
+  const p = plan({ releaseCommand: 'python manage.py collectstatic --noinput', hooks: { preSwitch: 'echo hi' } as never });
+  const k = kinds(p.prepare.steps);
+  const open = k.indexOf('open-release');
+  assert.deepEqual(k.slice(open), ['open-release', 'app-command', 'app-command', 'seal-release', 'mark']);
+  assert.deepEqual(p.prepare.steps[open], { kind: 'open-release', dir: R, user: 'dp-shop' });
+  assert.deepEqual(p.prepare.steps[k.indexOf('seal-release')], { kind: 'seal-release', dir: R, user: 'dp-shop' });
+  // Opened only after everything deployer writes into it (install included).
+  assert.ok(k.lastIndexOf('write') < open && k.lastIndexOf('move') < open);
+  // A failed prepare does not leave it open.
+  assert.deepEqual(p.prepare.onFail?.[0], { kind: 'seal-release', dir: R, user: 'dp-shop' });
+  // Without release_command or pre_switch it is never opened; the seal gives the env files to the app's group.
+  const plain = plan({});
+  assert.ok(!kinds(plain.prepare.steps).includes('open-release'));
+  assert.deepEqual(kinds(plain.prepare.steps).slice(-2), ['seal-release', 'mark']);
+  // The app runs as the SSH user: nothing to open or seal.
+  const same = plan({ appUser: 'deploy', releaseCommand: 'x' });
+  assert.ok(!kinds(same.prepare.steps).some((x) => x === 'open-release' || x === 'seal-release'));
+});
+
+test('prune deletes with sudo when the app has its own user (a release cut short may hold its files)', () => {
+  const rec = (version: string) => ({ version, status: 'good' as const, time: 't', sha: 's', by: 'me' });
+  const s: RemoteState = {
+    ...state,
+    current: '0.3.0',
+    releases: ['0.1.0', '0.2.0', '0.3.0'],
+    versions: [rec('0.3.0'), rec('0.2.0'), rec('0.1.0')],
+  };
+  const removes = (steps: Step[]) => steps.filter((x) => x.kind === 'remove' && x.paths.some((p) => p.includes('/v0.')));
+  const deploy = plan({ versionsToKeep: 2 }, s);
+  assert.deepEqual(removes(deploy.switch.verdict!.commit), [
+    { kind: 'remove', paths: ['/srv/deployer/shop/v0.1.0', '/srv/deployer/shop/v0.2.0'], sudo: true },
+  ]);
+  const who = { time: 't', by: 'me' };
+  const pruned = planPrune(makeConfig({ app: 'shop', appName: 'shop' }), makeHost(), s, 1, who);
+  assert.deepEqual(removes(pruned.script.steps), [
+    { kind: 'remove', paths: ['/srv/deployer/shop/v0.1.0', '/srv/deployer/shop/v0.2.0'], sudo: true },
+  ]);
+  const asSsh = planPrune(makeConfig({ app: 'shop', appName: 'shop', appUser: 'deploy' }), makeHost(), s, 1, who);
+  assert.deepEqual(removes(asSsh.script.steps), [{ kind: 'remove', paths: ['/srv/deployer/shop/v0.1.0', '/srv/deployer/shop/v0.2.0'] }]);
+});
+
+const asRoot = process.getuid?.() === 0;
+
+/** A release dir as prepare leaves it before release_command, a stub sudo, and `run(steps)` / `as(user, sh)`. */
+function host() {
+  const d = mkdtempSync(join(tmpdir(), 'deployer-seal-'));
+  chmodSync(d, 0o755);
+  const bin = join(d, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'sudo'), '#!/bin/bash\n[ "$1" = -n ] && shift\nexec "$@"\n');
+  chmodSync(join(bin, 'sudo'), 0o755);
+  const rel = join(d, 'app', 'v1');
+  mkdirSync(join(rel, '.deployer', 'units'), { recursive: true });
+  chmodSync(join(d, 'app'), 0o755);
+  chmodSync(rel, 0o755);
+  writeFileSync(join(rel, '.deployer', 'units', 'shop-web.service'), '[Service]\n');
+  writeFileSync(join(rel, '.env'), 'A=1\n', { mode: 0o600 });
+  writeFileSync(join(rel, '.appenv'), 'export A=1\n', { mode: 0o600 });
+  writeFileSync(join(rel, 'app'), 'binary\n', { mode: 0o755 });
+  const run = (steps: Step[]) =>
+    spawnSync('bash', ['-s'], {
+      input: renderScript({ phaseLock: join(d, 'phase.lock'), steps }),
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+  const as = (user: string, script: string) =>
+    spawnSync('runuser', ['-u', user, '--', 'sh', '-c', script, 'sh', rel], { encoding: 'utf8' });
+  const mode = (p: string) => `${(statSync(join(rel, p)).mode & 0o7777).toString(8)}`;
+  return { rel, run, as, mode };
+}
+const open: Step = { kind: 'open-release', dir: '', user: 'nobody' };
+const seal: Step = { kind: 'seal-release', dir: '', user: 'nobody' };
+const at = (s: Step, dir: string): Step => ({ ...s, dir }) as Step;
+
+test(
+  "open: the app user adds dirs and files to the release and reads its env; it cannot touch deployer's entries",
+  { skip: !asRoot && 'needs root (runuser, chown)' },
+  () => {
+    const h = host();
+    const r = h.run([at(open, h.rel)]);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    // What collectstatic does: a dir with subdirs and files in the release.
+    const made = h.as(
+      'nobody',
+      'mkdir -p "$1/static/admin/css" && echo "body{}" > "$1/static/admin/css/base.css" && echo x > "$1/generated.txt" && cat "$1/.appenv"',
+    );
+    assert.equal(made.status, 0, made.stderr);
+    assert.equal(made.stdout, 'export A=1\n');
+    // Deployer's own entries: not replaced (sticky dir), not written (the units root installs, the env).
+    for (const cmd of [
+      'mv "$1/.deployer" "$1/x"',
+      'echo x > "$1/.deployer/units/evil.service"',
+      'echo B=2 >> "$1/.env"',
+      'rm -f "$1/app"',
+      'echo x > "$1/app"',
+    ])
+      assert.notEqual(h.as('nobody', cmd).status, 0, cmd);
+    assert.equal(h.mode('.env'), '640');
+  },
+);
+
+test(
+  'seal: read-only for the app user, what it made is handed over, .env 0640 in its group; an open again lets release_command rewrite its own',
+  { skip: !asRoot && 'needs root (runuser, chown)' },
+  () => {
+    const h = host();
+    assert.equal(h.run([at(open, h.rel)]).status, 0);
+    assert.equal(
+      h.as('nobody', 'umask 077; mkdir -p "$1/static/css" && echo a > "$1/static/css/site.css" && echo s > "$1/secret"').status,
+      0,
+    );
+    const r = h.run([at(seal, h.rel)]);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    for (const cmd of [
+      'touch "$1/x"',
+      'touch "$1/static/x"',
+      'echo b > "$1/static/css/site.css"',
+      'rm -rf "$1/static"',
+      'chmod 777 "$1/static"',
+    ])
+      assert.notEqual(h.as('nobody', cmd).status, 0, cmd);
+    // Still readable by the app (its group), though it made them 0600/0700.
+    assert.equal(h.as('nobody', 'cat "$1/static/css/site.css" "$1/secret" "$1/.env"').stdout, 'a\ns\nA=1\n');
+    const own = spawnSync('stat', ['-c', '%U %G %a %n', '.', '.env', '.appenv', 'static', 'static/css/site.css', 'secret'], {
+      cwd: h.rel,
+      encoding: 'utf8',
+    });
+    assert.equal(
+      own.stdout,
+      [
+        'root nogroup 755 .',
+        'root nogroup 640 .env',
+        'root nogroup 640 .appenv',
+        'root nogroup 750 static',
+        'root nogroup 640 static/css/site.css',
+        'root nogroup 640 secret',
+        '',
+      ].join('\n'),
+    );
+    // Prepared again (a release switched back to as it is): release_command may rewrite what it made, then it is sealed again.
+    assert.equal(h.run([at(open, h.rel)]).status, 0);
+    const again = h.as('nobody', 'echo b > "$1/static/css/site.css" && rm "$1/secret" && mkdir "$1/static/js"');
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(h.run([at(seal, h.rel)]).status, 0);
+    assert.notEqual(h.as('nobody', 'touch "$1/static/js/x"').status, 0);
+  },
+);
+
+test(
+  'seal refuses a release where the app user made an entry deployer uses (a .venv in a binary release)',
+  { skip: !asRoot && 'needs root (runuser, chown)' },
+  () => {
+    const h = host();
+    assert.equal(h.run([at(open, h.rel)]).status, 0);
+    assert.equal(h.as('nobody', 'mkdir -p "$1/.venv/bin"').status, 0);
+    const r = h.run([at(seal, h.rel)]);
+    assert.equal(r.status, 10);
+    assert.match(r.stderr, /\.venv was made by nobody .*not by deployer/);
+  },
+);
