@@ -1,8 +1,9 @@
 // Turns the command line a user wrote for a process ("hello-app --workers 2")
 // into an ExecStart= value. Only the first word is resolved, because systemd
 // needs a path there and the user names a program inside the release; the
-// rest is passed through as written (systemd applies its own quoting and
-// ${VAR} expansion), with `%` doubled so it is not read as a specifier.
+// rest keeps systemd's quoting, with `%` doubled so it is not read as a
+// specifier and `$` written so that it expands as a user expects from a
+// shell (see shellLikeVariables), not only where systemd expands it.
 //
 // Binary mode: the first word app_binary, the artifact's file name or the
 // app's name all mean the uploaded binary (<app dir>/app_binary). The program
@@ -88,5 +89,72 @@ export function renderExecStart(config: ExecConfig, command: string, instanceDir
     .join('%i');
   // "@path argv0": the binary runs under the name the user wrote.
   const head = namesAppBinary(config, program) ? `@${path} ${systemdQuote(program)}` : path;
-  return rest === '' ? head : `${head} ${rest.replace(/%/g, '%%')}`;
+  return rest === '' ? head : `${head} ${shellLikeVariables(rest).replace(/%/g, '%%')}`;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+/**
+ * The arguments of a command, rewritten so that systemd expands variables as
+ * a shell would. systemd (systemd.service(5), "Command lines") expands
+ * `${NAME}` anywhere, but `$NAME` only as a word of its own (split at
+ * whitespace), so `--bind 127.0.0.1:$PORT` would reach the program as written.
+ * The rules, in systemd's own words (quotes and backslash escapes as in
+ * systemd.syntax(7)):
+ *   `$NAME` as a whole unquoted word   stays: its value split at whitespace
+ *                                      (an unquoted shell variable)
+ *   `$NAME` inside a word or "…"       `${NAME}`: the value as one piece
+ *   `${NAME}`                          stays: the value as one piece (systemd's form)
+ *   `$$` and `\$`                      a literal `$` (`$$`)
+ *   any `$` inside '…'                 a literal `$`, as in a shell
+ *   any other `$` (`$1`, `${` unclosed, a lone `$`): a literal `$`
+ */
+export function shellLikeVariables(rest: string): string {
+  let out = '';
+  let quote = '';
+  // Whether the word being scanned has begun (a `$NAME` is a whole word only at its start).
+  let inWord = false;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i];
+    if (c === '\\' && i + 1 < rest.length) {
+      // An escaped character is never a quote, a separator or a variable.
+      out += rest[i + 1] === '$' ? '$$' : c + rest[i + 1];
+      i++;
+      inWord = true;
+      continue;
+    }
+    if (quote === '' && /\s/.test(c)) {
+      out += c;
+      inWord = false;
+      continue;
+    }
+    if (c === quote) quote = '';
+    else if (quote === '' && (c === '"' || c === "'")) quote = c;
+    if (c !== '$') {
+      out += c;
+      inWord = true;
+      continue;
+    }
+    const after = rest.slice(i + 1);
+    const name = NAME.exec(after)?.[0];
+    // `${…}` is systemd's own form (with whatever it supports inside the braces).
+    const braced = /^\{[^}]*\}/.exec(after)?.[0];
+    if (quote === "'" || after.startsWith('$')) {
+      // Literal in single quotes as in a shell; `$$` is systemd's own literal `$`.
+      out += '$$';
+      if (after.startsWith('$') && quote !== "'") i++;
+    } else if (braced !== undefined) {
+      out += '$' + braced;
+      i += braced.length;
+    } else if (name !== undefined) {
+      const end = i + 1 + name.length;
+      const whole = quote === '' && !inWord && (end === rest.length || /\s/.test(rest[end]));
+      out += whole ? `$${name}` : `\${${name}}`;
+      i = end - 1;
+    } else {
+      out += '$$';
+    }
+    inWord = true;
+  }
+  return out;
 }

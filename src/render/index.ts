@@ -4,5 +4,5 @@ export { buildViews, type Views, type UnitView, type CaddyView, type TemplateNam
 export { renderAll, type RenderedHost, type RenderedUnit } from './renderAll.js';
 export { unitBaseName, caddySitePath, serviceUnitName } from './names.js';
 export { systemdQuote, systemdEscape, caddyQuote } from './quote.js';
-export { renderExecStart, resolveProgram, splitCommand } from './exec.js';
+export { renderExecStart, resolveProgram, shellLikeVariables, splitCommand } from './exec.js';
 export { parseUpstream, upstreamAddresses } from './upstream.js';

@@ -7,6 +7,7 @@ import {
   caddySitePath,
   renderExecStart,
   resolveProgram,
+  shellLikeVariables,
   splitCommand,
   unitBaseName,
   upstreamAddresses,
@@ -62,6 +63,39 @@ test('renderExecStart keeps the arguments as written, doubling %', () => {
     "@/srv/deployer/hello-production/app_binary app_binary --fmt '%%d items'",
   );
   assert.throws(() => renderExecStart(python, 'a\nb'), ConfigError);
+});
+
+// systemd expands `${NAME}` anywhere but `$NAME` only as a word of its own
+// (systemd.service(5)), so the arguments are rewritten for a shell-like result.
+test('$NAME inside a word becomes ${NAME}, which systemd expands there too (gunicorn, uvicorn, a word of its own)', () => {
+  const gunicorn = 'gunicorn mysite.wsgi --bind 127.0.0.1:$PORT --workers 2';
+  assert.equal(
+    renderExecStart(python, gunicorn),
+    '/srv/deployer/hello-production/.venv/bin/gunicorn mysite.wsgi --bind 127.0.0.1:${PORT} --workers 2',
+  );
+  assert.equal(shellLikeVariables('--host 127.0.0.1 --port $PORT'), '--host 127.0.0.1 --port $PORT', 'a word of its own stays');
+  assert.equal(shellLikeVariables('$PORT'), '$PORT');
+  assert.equal(shellLikeVariables('-b 127.0.0.1:${PORT}'), '-b 127.0.0.1:${PORT}', 'the braced form stays');
+  assert.equal(shellLikeVariables('--port=$PORT --url=http://$HOST:$PORT/x'), '--port=${PORT} --url=http://${HOST}:${PORT}/x');
+  assert.equal(shellLikeVariables('$PORT. $A$B $PORT'), '${PORT}. ${A}${B} $PORT');
+  assert.equal(shellLikeVariables('-p\t$PORT\t'), '-p\t$PORT\t', 'tabs separate words too');
+});
+
+test('quoting: "…" keeps the value whole, \'…\' keeps $ literal, $$ and \\$ are a literal $', () => {
+  assert.equal(shellLikeVariables('"$PORT"'), '"${PORT}"', 'double quotes: one piece, never split');
+  assert.equal(shellLikeVariables('--msg "port $PORT of ${HOST}"'), '--msg "port ${PORT} of ${HOST}"');
+  assert.equal(
+    shellLikeVariables("sh -c 'exec app --port $PORT ${X}'"),
+    "sh -c 'exec app --port $$PORT $${X}'",
+    'single quotes: for the program to expand',
+  );
+  assert.equal(shellLikeVariables("'$$'"), "'$$$$'", 'two literal dollars in single quotes');
+  assert.equal(shellLikeVariables('--price $$5 --tag \\$HOME'), '--price $$5 --tag $$HOME');
+  assert.equal(shellLikeVariables('\\"$PORT'), '\\"${PORT}', 'an escaped quote opens nothing');
+  assert.equal(shellLikeVariables('a$ $1 ${ $'), 'a$$ $$1 $${ $$', 'a $ before no name is literal');
+  assert.equal(shellLikeVariables('${PORT:-8000}'), '${PORT:-8000}', "anything in braces is systemd's");
+  // % is doubled after the rewrite, and the program word is left alone.
+  assert.equal(renderExecStart(python, 'app --fmt %d:$PORT'), '/srv/deployer/hello-production/.venv/bin/app --fmt %%d:${PORT}');
 });
 
 test('unit and site names follow appName (which carries the stage)', () => {
