@@ -161,3 +161,51 @@ export function checkSiteAddress(value: string): RuleFailure | undefined {
     fix,
   };
 }
+
+/** A port the web command binds itself: the number, the word it is in, and the command with `$PORT` in its place. */
+export interface FixedPort {
+  port: number;
+  word: string;
+  fixed: string;
+}
+
+// Options whose value is an address or a port (gunicorn -b/--bind, uvicorn --port,
+// waitress --listen, busybox httpd -p, uwsgi --http …); `-p` alone also takes a port.
+const ADDRESS_OPTION = /^--?([\w-]*port|p|b|bind|l|listen|addr|address|http|http-socket|socket)$/i;
+
+/** The port in an address-like value: "8000", "127.0.0.1:8000", "tcp://[::1]:8000/". */
+function portOf(value: string): number | undefined {
+  const m = /^(\d+)$/.exec(value) ?? /:(\d+)\/?$/.exec(value);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Under blue-green each web instance gets its own port in PORT: a command
+ * that binds one of the slots' ports itself, and never mentions PORT, starts
+ * every instance on that one port, and the second slot can never bind it.
+ * Returns the first such port, or undefined.
+ */
+export function fixedPortIn(command: string, slotPorts: readonly number[]): FixedPort | undefined {
+  if (/(^|[^\w])PORT([^\w]|$)/.test(command)) return undefined;
+  const words = [...command.matchAll(/\S+/g)];
+  const bare = (w: string) => w.replace(/["']/g, '');
+  for (let i = 0; i < words.length; i++) {
+    const word = bare(words[i][0]);
+    const prev = i > 0 ? bare(words[i - 1][0]) : '';
+    const eq = /^(--?[\w-]+)=(.*)$/.exec(word);
+    const candidates = [
+      ADDRESS_OPTION.test(prev) ? portOf(word) : undefined,
+      eq && ADDRESS_OPTION.test(eq[1]) ? portOf(eq[2]) : undefined,
+      /^-p(\d+)$/.exec(word)?.[1] !== undefined ? Number(word.slice(2)) : undefined,
+      /:(\d+)\/?$/.test(word) ? portOf(word.replace(/^[^=]*=/, '')) : undefined,
+    ];
+    const port = candidates.find((p) => p !== undefined && slotPorts.includes(p));
+    if (port === undefined) continue;
+    const raw = words[i][0];
+    const start = (words[i].index ?? 0) + raw.lastIndexOf(String(port));
+    // The option in front of a bare value is part of what the user recognises.
+    const shown = candidates[0] === port && portOf(word) !== undefined && /^\d+$/.test(word) ? `${words[i - 1][0]} ${raw}` : raw;
+    return { port, word: shown, fixed: command.slice(0, start) + '$PORT' + command.slice(start + String(port).length) };
+  }
+  return undefined;
+}

@@ -8,12 +8,12 @@ import { checkNotTopLevelKey, type Issues } from './issues.js';
 import { readHosts, type PathContext } from './hosts.js';
 import { readProcesses } from './processes.js';
 import { compact, isTable, TableReader, type RawTable } from './reader.js';
-import { appDirReason } from './rules.js';
+import { appDirReason, fixedPortIn } from './rules.js';
 import { KEYS } from './schema.js';
 import { suggest } from './suggest.js';
 import type { TomlPath } from './path.js';
 import { EnvTextError, parseEnvText } from '../secrets/envText.js';
-import { usesBlueGreen } from '../plan/slots.js';
+import { usesBlueGreen, webSlots } from '../plan/slots.js';
 
 export interface ValidateMeta extends PathContext {
   file: string;
@@ -63,6 +63,7 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
     stages: meta.stages,
   };
   checkWebPorts(issues, config);
+  checkFixedPort(issues, raw, config);
   return compact(config);
 }
 
@@ -120,6 +121,30 @@ function checkWebPorts(issues: Issues, config: Pick<Config, 'strategy' | 'webser
       path,
       'value',
       `${what} needs ports up to ${last}${why}, above 65535. Fix: ${web.replicas > 1 && most >= 1 ? `write replicas = ${most} or less, or ` : ''}choose a lower port in upstream.`,
+    ),
+  );
+}
+
+/**
+ * Blue-green runs two copies of the web process at once, each on its own port
+ * (PORT): a command that binds a slot's port itself cannot, so it is refused
+ * here rather than after the health timeout of every deploy.
+ */
+function checkFixedPort(issues: Issues, raw: RawTable, config: Parameters<typeof webSlots>[0]): void {
+  const slots = issues.attempt(() => webSlots(config));
+  const web = config.processes.find((p) => p.name === 'web');
+  if (!slots || !web) return;
+  const ports = [...slots.ports.a, ...slots.ports.b].sort((x, y) => x - y);
+  const found = fixedPortIn(web.command, ports);
+  if (!found) return;
+  const table = isTable(raw.processes) && isTable(raw.processes.web);
+  const path = table ? ['processes', 'web', 'command'] : ['processes', 'web'];
+  const slotList = `${slots.ports.a.join(', ')} in slot a, ${slots.ports.b.join(', ')} in slot b`;
+  issues.attempt(() =>
+    issues.fail(
+      path,
+      'key',
+      `${issues.name(path)} binds the fixed port ${found.port} (${JSON.stringify(found.word)}) and never mentions PORT, but with strategy = "blue-green" (the default) the new release starts beside the live one, each instance on its own port (${slotList}), given to it in PORT: every instance would try port ${found.port} and the deploy would fail its health check. Fix: use $PORT, e.g. ${table ? 'command' : 'web'} = ${JSON.stringify(found.fixed)}, or set strategy = "restart" at the top of the file (one copy at a time, restarted in place).`,
     ),
   );
 }

@@ -62,7 +62,7 @@ function expectedGood(): Config {
       },
     ],
     processes: [
-      { name: 'web', command: 'gunicorn shop.wsgi --bind 127.0.0.1:9000', replicas: 1, socket: false },
+      { name: 'web', command: 'gunicorn shop.wsgi --bind 127.0.0.1:$PORT', replicas: 1, socket: false },
       { name: 'worker', command: 'celery -A shop worker', replicas: 3, socket: false },
       { name: 'nightly', command: 'shop report', replicas: 1, socket: false, timer: '*-*-* 02:00:00' },
       { name: 'api', command: 'shop api', replicas: 1, socket: true },
