@@ -13,7 +13,7 @@ import { checkHealth, readUnitLog } from './health.js';
 import { visitSite } from './visit.js';
 import { usesBlueGreen } from '../plan/slots.js';
 import { mapLimit } from './hosts.js';
-import { buildReleaseFiles, resolveHostEnv } from './releaseFiles.js';
+import { buildReleaseFiles, portInEnvWarning, resolveHostEnv } from './releaseFiles.js';
 import { ambiguousAddress, explainSiteClash } from './siteClash.js';
 import type { Connected, Decided, Flow, LocalResult, Locked, Planned, Switched, Verified } from './flow.js';
 
@@ -35,6 +35,8 @@ export async function buildLocally(flow: Flow, signal?: AbortSignal, dialing?: P
   const envs = new Map(
     await Promise.all(flow.hosts.map(async (h) => [h.name, await resolveHostEnv(config, h, ctx.env, reporter.redactor)] as const)),
   );
+  const port = portInEnvWarning(config, envs);
+  if (port) reporter.warn(port);
   if (opts.action === 'deploy') {
     const env = { ...ctx.env, DEPLOYER_VERSION: version };
     const run = (command: string, what: string) =>

@@ -15,7 +15,7 @@ import { formatPreview } from '../plan/previewText.js';
 import { forEachHost } from './connect.js';
 import { selectHosts } from './hosts.js';
 import { loadDeployConfig } from './load.js';
-import { buildReleaseFiles } from './releaseFiles.js';
+import { buildReleaseFiles, portInEnvWarning, resolveHostEnv } from './releaseFiles.js';
 
 export interface PlanOptions {
   /** Run pre_build and build_command first, as deploy does. */
@@ -74,10 +74,22 @@ export async function runPlan(ctx: Context, opts: PlanOptions): Promise<HostPrev
       `the artifact ${path} does not exist${config.buildCommand ? ' (plan does not run build_command without --build)' : ''}: uploads and install are shown without it`,
     );
 
+  const envs = new Map(
+    await Promise.all(hosts.map(async (h) => [h.name, await resolveHostEnv(config, h, ctx.env, reporter.redactor)] as const)),
+  );
+  const port = portInEnvWarning(config, envs);
+  if (port) reporter.warn(port);
   const local = new Map<string, { files: ReleaseFile[]; envHashes: Record<string, string> }>(
     await Promise.all(
       hosts.map(async (host) => {
-        const all = await buildReleaseFiles({ config, host, artifact, env: ctx.env, redactor: reporter.redactor });
+        const all = await buildReleaseFiles({
+          config,
+          host,
+          artifact,
+          env: ctx.env,
+          redactor: reporter.redactor,
+          entries: envs.get(host.name),
+        });
         const files = present ? all : all.filter((f) => f.label !== 'artifact');
         return [host.name, { files, envHashes: hashEnvValues(files.find((f) => f.path === '.env')?.content ?? '') }] as const;
       }),

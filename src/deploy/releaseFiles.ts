@@ -69,6 +69,25 @@ export async function resolveHostEnv(config: Config, host: HostConfig, env: Node
   return resolved.entries;
 }
 
+/**
+ * PORT is deployer's: each web instance gets its own (Environment=PORT=%i).
+ * systemd lets EnvironmentFile= win over Environment=, so a PORT in the .env
+ * (the contract before blue-green) would start every instance on that one
+ * port. It is left out of every .env and .appenv deployer writes, so the
+ * instance's own PORT wins, in the process and in `$PORT` in its command.
+ */
+export function withoutPort(entries: readonly EnvEntry[]): EnvEntry[] {
+  return entries.filter((e) => e.key !== 'PORT');
+}
+
+/** The warning for hosts whose env sets PORT (said once per deploy), or undefined. */
+export function portInEnvWarning(config: Config, envs: ReadonlyMap<string, readonly EnvEntry[]>): string | undefined {
+  const hosts = [...envs].filter(([, entries]) => entries.some((e) => e.key === 'PORT')).map(([name]) => name);
+  if (hosts.length === 0) return undefined;
+  const where = config.hosts.length > 1 ? ` (host${hosts.length === 1 ? '' : 's'} ${hosts.join(', ')})` : '';
+  return `the env sets PORT${where}, which deployer leaves out of the app's environment: it sets PORT for each web instance itself (from webserver.upstream), and that value always wins. Fix: remove PORT from env (a worker that needs a port of its own: give it another name)`;
+}
+
 export async function buildReleaseFiles(opts: {
   config: Config;
   host: HostConfig;
@@ -115,7 +134,7 @@ export async function buildReleaseFiles(opts: {
     }
   }
 
-  const entries = opts.entries ?? (await resolveHostEnv(config, host, opts.env, opts.redactor));
+  const entries = withoutPort(opts.entries ?? (await resolveHostEnv(config, host, opts.env, opts.redactor)));
   files.push(textFile('.env', formatEnvFile(entries), '.env', 0o600, true));
   // PATH through the stable links, so .appenv is the same for every release
   // (and copied, not uploaded); the release command gets its own release's
