@@ -55,6 +55,50 @@ dp_port_owner() { # PORT: " (NAME, pid PID, unit UNIT, of the deployer app APP)"
   printf ' (%s, pid %s%s%s)' "${name:-?}" "$pid" "${unit:+, unit $unit}" "${app:+, of the deployer app $app}"
 }
 
+dp_unit_pids() { # UNIT: the pids in the unit's cgroup, one a line (cgroup v2, else systemd's v1 hierarchy)
+  local cg f
+  cg=$(systemctl show -p ControlGroup --value -- "$1" 2>/dev/null) || return 0
+  [ -n "$cg" ] || return 0
+  for f in "/sys/fs/cgroup$cg/cgroup.procs" "/sys/fs/cgroup/systemd$cg/cgroup.procs"; do
+    if [ -r "$f" ]; then
+      cat -- "$f"
+      return 0
+    fi
+  done
+}
+
+dp_web_listens() { # UNIT PORT: why an instance failed its gate, as far as the host can see
+  # What the unit's processes (its cgroup) listen on, when that is not PORT:
+  # "@@web-listens UNIT PORT ADDR..." (no ADDR: no TCP listener at all). And
+  # "@@web-addr-in-use UNIT" when its log says another process holds its port.
+  local unit=$1 port=$2 line listeners pid addr pids=() addrs=()
+  if sudo -n journalctl -u "$unit" -n 50 --no-pager -o cat 2>/dev/null | grep -qi 'address already in use'; then
+    echo "@@web-addr-in-use $unit"
+    echo "$unit: its log says \"address already in use\": it binds a port another process holds" >&2
+  fi
+  mapfile -t pids < <(dp_unit_pids "$unit")
+  [ ${#pids[@]} -gt 0 ] || return 0
+  # Each listener's processes: users:(("gunicorn",pid=812,fd=5),…). Not every host has ss.
+  listeners=$(sudo -n ss -Hltnp 2>/dev/null) || return 0
+  while read -r _ _ _ addr _ line; do
+    for pid in "${pids[@]}"; do
+      case $line in *"pid=$pid,"*)
+        case " ${addrs[*]} " in *" $addr "*) ;; *) addrs+=("$addr") ;; esac
+        break
+        ;;
+      esac
+    done
+  done <<<"$listeners"
+  for addr in "${addrs[@]}"; do [ "${addr##*:}" = "$port" ] && return 0; done
+  echo "@@web-listens $unit $port ${addrs[*]}"
+  if [ ${#addrs[@]} -eq 0 ]; then
+    echo "$unit listens on no TCP port, not $port" >&2
+  else
+    line="${addrs[*]}"
+    echo "$unit listens on ${line// /, }, not $port" >&2
+  fi
+}
+
 dp_web_start() { # APPDIR RELEASE DRAIN_UNIT UNIT PORT [UNIT PORT...] [-- STALE...]: start RELEASE's instances in the idle slot
   local appdir=$1 rel=$2 drain=$3 units=() ports=() stale=() p q i
   shift 3
@@ -114,6 +158,7 @@ dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]
         echo "@@unit-failed $u"
         echo "$u is $st (restarted $n times) before it answered; its last log lines:" >&2
         sudo -n journalctl -u "$u" -n 20 --no-pager -o cat >&2 || true
+        dp_web_listens "$u" "${ports[$i]}"
         return 1
       fi
       if [ -z "${ok[$u]:-}" ]; then
@@ -143,6 +188,7 @@ dp_web_gate() { # TIMEOUT_MS STABLE_MS PATH STATUS HOST UNIT PORT [UNIT PORT...]
       echo "@@unit-failed timeout"
       echo "the new instances did not pass their health check within $((timeout / 1000)) s: ${last:-}" >&2
       for u in "${units[@]}"; do sudo -n journalctl -u "$u" -n 10 --no-pager -o cat >&2 || true; done
+      for i in "${!units[@]}"; do [ -n "${ok[${units[$i]}]:-}" ] || dp_web_listens "${units[$i]}" "${ports[$i]}"; done
       return 1
     fi
     # Polled often: the switch waits on this, and the app is usually up in milliseconds.

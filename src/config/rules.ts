@@ -183,9 +183,10 @@ function portOf(value: string): number | undefined {
  * Under blue-green each web instance gets its own port in PORT: a command
  * that binds one of the slots' ports itself, and never mentions PORT, starts
  * every instance on that one port, and the second slot can never bind it.
- * Returns the first such port, or undefined.
+ * Returns the first such port, or undefined. `slotPorts` may also be a test.
  */
-export function fixedPortIn(command: string, slotPorts: readonly number[]): FixedPort | undefined {
+export function fixedPortIn(command: string, slotPorts: readonly number[] | ((port: number) => boolean)): FixedPort | undefined {
+  const wanted = typeof slotPorts === 'function' ? slotPorts : (p: number) => slotPorts.includes(p);
   if (/(^|[^\w])PORT([^\w]|$)/.test(command)) return undefined;
   const words = [...command.matchAll(/\S+/g)];
   const bare = (w: string) => w.replace(/["']/g, '');
@@ -199,7 +200,7 @@ export function fixedPortIn(command: string, slotPorts: readonly number[]): Fixe
       /^-p(\d+)$/.exec(word)?.[1] !== undefined ? Number(word.slice(2)) : undefined,
       /:(\d+)\/?$/.test(word) ? portOf(word.replace(/^[^=]*=/, '')) : undefined,
     ];
-    const port = candidates.find((p) => p !== undefined && slotPorts.includes(p));
+    const port = candidates.find((p) => p !== undefined && wanted(p));
     if (port === undefined) continue;
     const raw = words[i][0];
     const start = (words[i].index ?? 0) + raw.lastIndexOf(String(port));

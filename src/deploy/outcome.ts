@@ -10,6 +10,9 @@ import { runLocalCommand } from '../local/build.js';
 import { writeFailureSummary, writeGithubOutputs, writeStepSummary, type HostOutcome } from './summary.js';
 import { siteUrls } from './urls.js';
 import { checkDomains } from './dnsCheck.js';
+import { explainGate } from './gateWhy.js';
+import { envSources } from './releaseFiles.js';
+import { parseEnvText } from '../secrets/index.js';
 
 export function hostSummary(d: Decided): HostOutcome & Record<string, unknown> {
   const markers = d.result?.markers ?? [];
@@ -139,12 +142,30 @@ function liveDetail(s: ReturnType<typeof hostSummary>): string {
     .join(', ');
 }
 
+/** What the host saw of a failed blue-green gate, with the cause the config shows (src/deploy/gateWhy.ts). */
+function gateReasons(config: Flow['config'], d: Decided): string[] {
+  const markers = d.result?.markers ?? [];
+  const web = config.processes.find((p) => p.name === 'web');
+  if (!web) return [];
+  let env: Array<{ key: string; value: string }> = [];
+  try {
+    env = envSources(config, d.host).flatMap(({ text, source }) => parseEnvText(text, source));
+  } catch {
+    // The deploy read it already; a file changed since only costs the env's part of the reason.
+  }
+  return explainGate(markers, { command: web.command, env });
+}
+
 /** The error of a failed verdict: which hosts failed and why, and what each host serves now. */
 function failureError(flow: Flow, decided: Decided[]): UnhealthyError {
   const { config, version } = flow;
   const failed = decided.filter((d) => !d.healthy);
   const why = (d: Decided) =>
-    d.healthError ?? d.switchError ?? (d.switch?.ready ? 'rolled back' : `the switch failed at: ${d.result?.failedStep ?? 'its start'}`);
+    d.healthError ??
+    d.switchError ??
+    (d.switch?.ready
+      ? 'rolled back'
+      : [`the switch failed at: ${d.result?.failedStep ?? 'its start'}`, ...gateReasons(config, d)].join('; '));
   const details = failed.map((d) => [`${d.host.name}: ${why(d)}`, tail(d.result?.stderr ?? '')].filter(Boolean).join('\n')).join('\n');
   const states = decided.map((d) => {
     const previous = d.plan.summary.previous;

@@ -26,6 +26,10 @@ export const Marker = {
   webHealthy: 'web-healthy',
   webStopped: 'web-stopped',
   webRetired: 'web-retired',
+  /** A failed gate: "UNIT PORT ADDR...", what the instance's processes listen on instead of PORT (none: no TCP port). */
+  webListens: 'web-listens',
+  /** A failed gate: "UNIT", whose log says "address already in use". */
+  webAddrInUse: 'web-addr-in-use',
   userCreated: 'user-created',
   userRemoved: 'user-removed',
   // The probe and lock (remote/probe.sh)

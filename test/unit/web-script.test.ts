@@ -50,7 +50,9 @@ fi
 if [ "$1" = list-units ] && [ -f "${dir}/list-units" ]; then cat "${dir}/list-units"; fi
 exit 0`,
   );
-  write('journalctl', `echo "journalctl $*" >> "${dir}/log"; echo "journal lines of the unit"`);
+  write('journalctl', `echo "journalctl $*" >> "${dir}/log"; echo "journal lines of the unit"; cat "${dir}/journal" 2>/dev/null; exit 0`);
+  // ss -Hltnp: the listeners the test wrote, if any.
+  write('ss', `cat "${dir}/listeners" 2>/dev/null; exit 0`);
   write('systemd-run', `echo "systemd-run $*" >> "${dir}/log"`);
   return {
     dir,
@@ -60,8 +62,8 @@ exit 0`,
   };
 }
 
-function bash(stub: Stub, call: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const script = `${readRemoteScript('phase.sh')}\n${readRemoteScript('web.sh')}\n${call.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}\n`;
+function bash(stub: Stub, call: string[], prelude = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const script = `${readRemoteScript('phase.sh')}\n${readRemoteScript('web.sh')}\n${prelude}\n${call.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}\n`;
   return new Promise((resolve) => {
     const child = spawn('bash', ['-s'], { env: { ...process.env, PATH: `${stub.bin}:${process.env.PATH}` } });
     let stdout = '';
@@ -204,6 +206,49 @@ test('dp_web_gate without a health path: any HTTP answer will do; nothing listen
   const closed = await bash(stub, ['dp_web_gate', '500', '100', '', '200', 'h', 'hello-web@8002.service', String(s.port)]);
   assert.equal(closed.code, 1);
   assert.match(closed.stderr, /answered nothing/);
+});
+
+// Issue 18, finding 3: a failed gate says what the instance listens on instead.
+test('dp_web_gate at its timeout names what the failing instance listens on instead of its port (its cgroup pids, ss)', async () => {
+  const stub = stubHost();
+  // The unit's processes (a gunicorn master and worker) and the host's listeners, one of them theirs.
+  writeFileSync(
+    join(stub.dir, 'listeners'),
+    [
+      'LISTEN 0 2048 127.0.0.1:8000 0.0.0.0:* users:(("gunicorn",pid=4242,fd=5),("gunicorn",pid=4243,fd=5))',
+      'LISTEN 0 4096 0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=99,fd=3))',
+      'LISTEN 0 2048 127.0.0.1:8000 0.0.0.0:* users:(("gunicorn",pid=4243,fd=6))',
+    ].join('\n') + '\n',
+  );
+  const pids = 'dp_unit_pids() { [ "$1" = pulse-web@8001.service ] && printf "4242\\n4243\\n"; return 0; }';
+  const r = await bash(stub, ['dp_web_gate', '300', '100', '/healthz', '200', 'h', 'pulse-web@8001.service', '1'], pids);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^@@web-listens pulse-web@8001\.service 1 127\.0\.0\.1:8000$/m);
+  assert.match(r.stderr, /^pulse-web@8001\.service listens on 127\.0\.0\.1:8000, not 1$/m);
+  assert.doesNotMatch(r.stdout, /@@web-addr-in-use/);
+});
+
+test('dp_web_gate: an instance that listens on nothing, or that died on "address already in use", is said so', async () => {
+  const stub = stubHost();
+  const pids = 'dp_unit_pids() { echo 4242; }';
+  const none = await bash(stub, ['dp_web_gate', '300', '100', '/healthz', '200', 'h', 'pulse-web@8001.service', '1'], pids);
+  assert.match(none.stdout, /^@@web-listens pulse-web@8001\.service 1 $/m);
+  assert.match(none.stderr, /listens on no TCP port, not 1/);
+  // It crashed: the gate ends at once, and the log names the cause.
+  writeFileSync(join(stub.dir, 'journal'), "[ERROR] Connection in use: ('127.0.0.1', 8000)\n[Errno 98] Address already in use\n");
+  stub.setState('pulse-web@8001.service', 'failed', 2);
+  const dead = await bash(
+    stub,
+    ['dp_web_gate', '20000', '100', '/healthz', '200', 'h', 'pulse-web@8001.service', '1'],
+    'dp_unit_pids() { :; }',
+  );
+  assert.equal(dead.code, 1);
+  assert.match(dead.stdout, /^@@web-addr-in-use pulse-web@8001\.service$/m);
+  assert.doesNotMatch(dead.stdout, /@@web-listens/, 'no processes: nothing to say about listeners');
+  // An instance that does listen on its port (it answers the wrong status) gets no @@web-listens.
+  writeFileSync(join(stub.dir, 'listeners'), 'LISTEN 0 5 127.0.0.1:1 0.0.0.0:* users:(("app",pid=4242,fd=3))\n');
+  const own = await bash(stub, ['dp_web_listens', 'pulse-web@8001.service', '1'], pids);
+  assert.doesNotMatch(own.stdout, /@@web-listens/);
 });
 
 test("dp_web_commit enables the new slot, and schedules the old one's stop after the drain", async () => {
