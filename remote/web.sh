@@ -55,11 +55,11 @@ dp_port_owner() { # PORT: " (NAME, pid PID, unit UNIT, of the deployer app APP)"
   printf ' (%s, pid %s%s%s)' "${name:-?}" "$pid" "${unit:+, unit $unit}" "${app:+, of the deployer app $app}"
 }
 
-dp_unit_pids() { # UNIT: the pids in the unit's cgroup, one a line (cgroup v2, else systemd's v1 hierarchy)
+dp_unit_pids() { # UNIT: the pids in the unit's cgroup, one a line (cgroup v2, else systemd's v1 hierarchies)
   local cg f
   cg=$(systemctl show -p ControlGroup --value -- "$1" 2>/dev/null) || return 0
   [ -n "$cg" ] || return 0
-  for f in "/sys/fs/cgroup$cg/cgroup.procs" "/sys/fs/cgroup/systemd$cg/cgroup.procs"; do
+  for f in "/sys/fs/cgroup$cg/cgroup.procs" "/sys/fs/cgroup/unified$cg/cgroup.procs" "/sys/fs/cgroup/systemd$cg/cgroup.procs"; do
     if [ -r "$f" ]; then
       cat -- "$f"
       return 0
@@ -67,28 +67,50 @@ dp_unit_pids() { # UNIT: the pids in the unit's cgroup, one a line (cgroup v2, e
   done
 }
 
+dp_hex_addr() { # /proc/net/tcp's HEXADDR:HEXPORT: "127.0.0.1:8000", "[::1]:8000"
+  local h=${1%:*} port=$((16#${1#*:})) i w out=""
+  if [ ${#h} -eq 8 ]; then
+    # One 32-bit word in the host's byte order (little-endian).
+    printf '%d.%d.%d.%d:%d\n' "$((16#${h:6:2}))" "$((16#${h:4:2}))" "$((16#${h:2:2}))" "$((16#${h:0:2}))" "$port"
+    return 0
+  fi
+  for i in 0 8 16 24; do
+    w=${h:i:8}
+    w="${w:6:2}${w:4:2}${w:2:2}${w:0:2}"
+    out+=$(printf '%x:%x:' "$((16#${w:0:4}))" "$((16#${w:4:4}))")
+  done
+  out=${out%:}
+  case $out in 0:0:0:0:0:0:0:0) out="::" ;; 0:0:0:0:0:0:0:1) out="::1" ;; esac
+  printf '[%s]:%d\n' "$out" "$port"
+}
+
+dp_unit_listens() { # PID...: the TCP addresses these processes listen on, one a line
+  # From /proc, so the host needs no ss: each process's socket inodes (its
+  # fds are root's to read), then the listening sockets (state 0A) with those.
+  local dirs=() p inodes addr st inode f
+  for p in "$@"; do dirs+=("/proc/$p/fd"); done
+  inodes=" $(sudo -n find "${dirs[@]}" -lname 'socket:*' -printf '%l ' 2>/dev/null | tr -c '0-9' ' ') "
+  for f in /proc/net/tcp /proc/net/tcp6; do
+    [ -r "$f" ] || continue
+    while read -r _ addr _ st _ _ _ _ _ inode _; do
+      [ "$st" = 0A ] || continue
+      case $inodes in *" $inode "*) dp_hex_addr "$addr" ;; esac
+    done < <(tail -n +2 -- "$f")
+  done
+}
+
 dp_web_listens() { # UNIT PORT: why an instance failed its gate, as far as the host can see
   # What the unit's processes (its cgroup) listen on, when that is not PORT:
   # "@@web-listens UNIT PORT ADDR..." (no ADDR: no TCP listener at all). And
   # "@@web-addr-in-use UNIT" when its log says another process holds its port.
-  local unit=$1 port=$2 line listeners pid addr pids=() addrs=()
+  local unit=$1 port=$2 addr line pids=() addrs=()
   if sudo -n journalctl -u "$unit" -n 50 --no-pager -o cat 2>/dev/null | grep -qi 'address already in use'; then
     echo "@@web-addr-in-use $unit"
     echo "$unit: its log says \"address already in use\": it binds a port another process holds" >&2
   fi
   mapfile -t pids < <(dp_unit_pids "$unit")
   [ ${#pids[@]} -gt 0 ] || return 0
-  # Each listener's processes: users:(("gunicorn",pid=812,fd=5),…). Not every host has ss.
-  listeners=$(sudo -n ss -Hltnp 2>/dev/null) || return 0
-  while read -r _ _ _ addr _ line; do
-    for pid in "${pids[@]}"; do
-      case $line in *"pid=$pid,"*)
-        case " ${addrs[*]} " in *" $addr "*) ;; *) addrs+=("$addr") ;; esac
-        break
-        ;;
-      esac
-    done
-  done <<<"$listeners"
+  mapfile -t addrs < <(dp_unit_listens "${pids[@]}" | sort -u)
   for addr in "${addrs[@]}"; do [ "${addr##*:}" = "$port" ] && return 0; done
   echo "@@web-listens $unit $port ${addrs[*]}"
   if [ ${#addrs[@]} -eq 0 ]; then

@@ -51,8 +51,6 @@ if [ "$1" = list-units ] && [ -f "${dir}/list-units" ]; then cat "${dir}/list-un
 exit 0`,
   );
   write('journalctl', `echo "journalctl $*" >> "${dir}/log"; echo "journal lines of the unit"; cat "${dir}/journal" 2>/dev/null; exit 0`);
-  // ss -Hltnp: the listeners the test wrote, if any.
-  write('ss', `cat "${dir}/listeners" 2>/dev/null; exit 0`);
   write('systemd-run', `echo "systemd-run $*" >> "${dir}/log"`);
   return {
     dir,
@@ -209,29 +207,34 @@ test('dp_web_gate without a health path: any HTTP answer will do; nothing listen
 });
 
 // Issue 18, finding 3: a failed gate says what the instance listens on instead.
-test('dp_web_gate at its timeout names what the failing instance listens on instead of its port (its cgroup pids, ss)', async () => {
+// The listener is real (this test's own HTTP server, read from /proc); only
+// the unit's cgroup is stubbed (dp_unit_pids names this process).
+test('dp_web_gate at its timeout names what the failing instance listens on instead of its port', async () => {
   const stub = stubHost();
-  // The unit's processes (a gunicorn master and worker) and the host's listeners, one of them theirs.
-  writeFileSync(
-    join(stub.dir, 'listeners'),
-    [
-      'LISTEN 0 2048 127.0.0.1:8000 0.0.0.0:* users:(("gunicorn",pid=4242,fd=5),("gunicorn",pid=4243,fd=5))',
-      'LISTEN 0 4096 0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=99,fd=3))',
-      'LISTEN 0 2048 127.0.0.1:8000 0.0.0.0:* users:(("gunicorn",pid=4243,fd=6))',
-    ].join('\n') + '\n',
-  );
-  const pids = 'dp_unit_pids() { [ "$1" = pulse-web@8001.service ] && printf "4242\\n4243\\n"; return 0; }';
-  const r = await bash(stub, ['dp_web_gate', '300', '100', '/healthz', '200', 'h', 'pulse-web@8001.service', '1'], pids);
-  assert.equal(r.code, 1);
-  assert.match(r.stdout, /^@@web-listens pulse-web@8001\.service 1 127\.0\.0\.1:8000$/m);
-  assert.match(r.stderr, /^pulse-web@8001\.service listens on 127\.0\.0\.1:8000, not 1$/m);
-  assert.doesNotMatch(r.stdout, /@@web-addr-in-use/);
+  const s = await server(() => 200);
+  try {
+    const pids = `dp_unit_pids() { [ "$1" = pulse-web@8001.service ] && echo ${process.pid}; return 0; }`;
+    const r = await bash(stub, ['dp_web_gate', '300', '100', '/healthz', '200', 'h', 'pulse-web@8001.service', '1'], pids);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, new RegExp(`^@@web-listens pulse-web@8001\\.service 1 (.* )?127\\.0\\.0\\.1:${s.port}( |$)`, 'm'));
+    assert.match(r.stderr, new RegExp(`^pulse-web@8001\\.service listens on (.*, )?127\\.0\\.0\\.1:${s.port}(, .*)?, not 1$`, 'm'));
+    assert.doesNotMatch(r.stdout, /@@web-addr-in-use/);
+    // An instance that does listen on its port (it answers the wrong status, say) gets no @@web-listens.
+    const own = await bash(stub, ['dp_web_listens', 'pulse-web@8001.service', String(s.port)], pids);
+    assert.doesNotMatch(own.stdout, /@@web-listens/);
+  } finally {
+    s.server.close();
+  }
 });
 
 test('dp_web_gate: an instance that listens on nothing, or that died on "address already in use", is said so', async () => {
   const stub = stubHost();
-  const pids = 'dp_unit_pids() { echo 4242; }';
-  const none = await bash(stub, ['dp_web_gate', '300', '100', '/healthz', '200', 'h', 'pulse-web@8001.service', '1'], pids);
+  // The script's own bash: a process with no listening socket.
+  const none = await bash(
+    stub,
+    ['dp_web_gate', '300', '100', '/healthz', '200', 'h', 'pulse-web@8001.service', '1'],
+    'dp_unit_pids() { echo $$; }',
+  );
   assert.match(none.stdout, /^@@web-listens pulse-web@8001\.service 1 $/m);
   assert.match(none.stderr, /listens on no TCP port, not 1/);
   // It crashed: the gate ends at once, and the log names the cause.
@@ -245,10 +248,20 @@ test('dp_web_gate: an instance that listens on nothing, or that died on "address
   assert.equal(dead.code, 1);
   assert.match(dead.stdout, /^@@web-addr-in-use pulse-web@8001\.service$/m);
   assert.doesNotMatch(dead.stdout, /@@web-listens/, 'no processes: nothing to say about listeners');
-  // An instance that does listen on its port (it answers the wrong status) gets no @@web-listens.
-  writeFileSync(join(stub.dir, 'listeners'), 'LISTEN 0 5 127.0.0.1:1 0.0.0.0:* users:(("app",pid=4242,fd=3))\n');
-  const own = await bash(stub, ['dp_web_listens', 'pulse-web@8001.service', '1'], pids);
-  assert.doesNotMatch(own.stdout, /@@web-listens/);
+});
+
+test('dp_hex_addr reads /proc/net/tcp and tcp6 addresses', async () => {
+  const stub = stubHost();
+  const r = await bash(
+    stub,
+    [
+      'bash',
+      '-c',
+      'for a in 0100007F:1F40 00000000:1F41 00000000000000000000000001000000:1F42 00000000000000000000000000000000:0050 B80D0120000000000000000001000000:01BB; do dp_hex_addr "$a"; done',
+    ],
+    'export -f dp_hex_addr',
+  );
+  assert.deepEqual(r.stdout.trim().split('\n'), ['127.0.0.1:8000', '0.0.0.0:8001', '[::1]:8002', '[::]:80', '[2001:db8:0:0:0:0:0:1]:443']);
 });
 
 test("dp_web_commit enables the new slot, and schedules the old one's stop after the drain", async () => {
