@@ -2,6 +2,10 @@
 
 GET /         -> "hello-app <version>"
 GET /healthz  -> 200 "ok" (503 "warming up" for the first $HELLO_WARMUP_SECONDS seconds, default 0)
+GET /bound    -> the address it listens on, "127.0.0.1:8001"
+
+`hello-app --bind HOST:PORT` listens there instead, as gunicorn's --bind does
+(the tests write `--bind 127.0.0.1:$PORT`, `$PORT` inside a word).
 
 The contract with deployer: listen on 127.0.0.1:$PORT (deployer assigns the
 port; a gunicorn or uvicorn app says `--bind 127.0.0.1:$PORT`). Under systemd
@@ -14,6 +18,7 @@ a header, X-Hello-Slow: 1).
 """
 import itertools
 import os
+import sys
 import signal
 import socket
 import threading
@@ -48,6 +53,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(503, "warming up\n")
             else:
                 self.reply(200, "ok\n")
+        elif path == "/bound":
+            host, port = self.server.socket.getsockname()[:2]
+            self.reply(200, f"{host}:{port}\n")
         else:
             self.reply(404, "not found\n")
 
@@ -81,6 +89,13 @@ def make_server() -> Server:
         server.socket.close()
         server.socket = socket.socket(fileno=3)
         return server
+    args = sys.argv[1:]
+    if len(args) == 2 and args[0] == "--bind":
+        host, _, port_text = args[1].rpartition(":")
+        # As gunicorn says it, for a word systemd did not expand.
+        if not port_text.isdigit():
+            sys.exit(f"Error: {port_text!r} is not a valid port number.")
+        return Server((host, int(port_text)), Handler)
     port = int(os.environ.get("PORT") or "8000")
     return Server(("127.0.0.1", port), Handler)
 
