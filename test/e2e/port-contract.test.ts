@@ -22,7 +22,7 @@ after(async () => {
   await host?.down();
 });
 
-function pythonApp(app: string, port: number, web: string, extra = ''): Project {
+function pythonApp(app: string, port: number, web: string, extra = '', processes = ''): Project {
   const project = createProject(
     'python-app',
     [host],
@@ -36,6 +36,7 @@ ${extra}
 
 [processes]
 web = ${JSON.stringify(web)}
+${processes}
 
 [webserver]
 domains = ["http://${app}.localhost"]
@@ -63,11 +64,22 @@ const deploy = (p: Project): Promise<CliResult> => p.run(['deploy'], { timeoutMs
 
 describe('$PORT inside a word of the web command', () => {
   test('--bind 127.0.0.1:$PORT: both slots start on their own port and answer through Caddy', async () => {
-    const p = pythonApp('pc-word', 8200, 'hello-app --bind 127.0.0.1:$PORT');
+    // A worker prints the words systemd gave it: each rule of the README, as systemd applies it.
+    const worker =
+      "worker = '''/bin/sh -c 'printf \"%s|\" \"$@\"; echo; exec sleep 600' sh a$HELLO_Y \"$HELLO_Y\" $HELLO_Y ${HELLO_Y} '$HELLO_Y' $$HELLO_Y \\$HELLO_Y'''";
+    const p = pythonApp('pc-word', 8200, 'hello-app --bind 127.0.0.1:$PORT', 'env = "HELLO_Y=x y"', worker);
     const first = await deploy(p);
     assert.equal(first.code, 0, first.stdout + first.stderr);
     // The first deploy starts in slot b (the odd port).
     assert.equal(await bound('pc-word'), '200 127.0.0.1:8201');
+    // Inside a word or "…": one piece; a word of its own: split at whitespace; '…', $$ and \$: a literal $.
+    let words = '';
+    for (let i = 0; i < 50 && words === ''; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 100));
+      const r = await host.ssh("journalctl -u pc-word-worker.service -o cat --no-pager | grep '|$' | tail -n 1", { user: 'root' });
+      words = r.stdout.trim();
+    }
+    assert.equal(words, 'ax y|x y|x|y|x y|$HELLO_Y|$HELLO_Y|$HELLO_Y|');
     const unit = await host.ssh('systemctl cat pc-word-web@.service', { user: 'root' });
     assert.match(unit.stdout, /^ExecStart=.*hello-app --bind 127\.0\.0\.1:\$\{PORT\}$/m);
     p.setVersion('1.0.1');
