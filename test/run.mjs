@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
 /** e2e files (without .test.js) that CI also runs on a Debian 13 host. Add a name to extend. */
-const TRIXIE_E2E = ['deploy-python', 'lifecycle', 'faults', 'zero-downtime'];
+const TRIXIE_E2E = ['deploy-python', 'lifecycle', 'faults', 'zero-downtime', 'real-apps'];
 
 const root = new URL('..', import.meta.url).pathname;
 const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'e2e', 'trixie'];
