@@ -54,6 +54,7 @@ function makeApp(name: string, files?: string): App {
         child.on('close', (code) => {
           clearTimeout(timer);
           outputs.push(stdout, stderr);
+          // Progress and the URL are on stderr; stdout is shown after it in failures.
           resolve({ code, stdout, stderr: `${stderr}\n(stdout:)\n${stdout}` });
         });
       });
@@ -88,7 +89,7 @@ async function page(domain: string, path = '/'): Promise<string> {
 function deployedOk(r: { code: number | null; stdout: string; stderr: string }, url: string): void {
   assert.equal(r.code, 0, r.stderr);
   // The success line names the site (issue 18 finding 7: a domain is not a secret).
-  assert.ok(r.stdout.includes(url), `the output names ${url}:\n${r.stdout}`);
+  assert.ok(r.stderr.includes(url), `the output names ${url}:\n${r.stderr}`);
 }
 
 before(async () => {
