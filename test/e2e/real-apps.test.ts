@@ -85,7 +85,7 @@ async function page(domain: string, path = '/'): Promise<string> {
   return `${r.status} ${r.body.trim()}`;
 }
 
-/** The sites' names must resolve for nobody here: plain http:// sites, reached by Host header. */
+/** A deploy that worked and printed its site's URL (plain http:// sites, reached here by Host header). */
 function deployedOk(r: { code: number | null; stdout: string; stderr: string }, url: string): void {
   assert.equal(r.code, 0, r.stderr);
   // The success line names the site (issue 18 finding 7: a domain is not a secret).
