@@ -22,7 +22,9 @@ export function renderInitConfig(a: InitAnswers): string {
     '# Runs in the new release before it goes live (database migrations); it may',
     '# write into the release (collected statics), which is read-only once live.',
     `# release_command = ${str(`${a.app} migrate`)}`,
-    ...(a.mode === 'python-package' ? ['# Django: release_command = "django-admin migrate && django-admin collectstatic --noinput"'] : []),
+    ...(a.mode === 'python-package'
+      ? ['# Django: release_command = "python -m django migrate --noinput && python -m django collectstatic --noinput"']
+      : []),
     `# versions_to_keep = ${DEFAULTS.versionsToKeep}`,
     `# apps_dir = ${str(DEFAULTS.appsDir)}`,
     '',
