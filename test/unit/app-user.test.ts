@@ -4,35 +4,12 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { appUserFor, dedicatedUserName } from '../../src/plan/appUser.js';
-import { planDeploy, sha256, type ReleaseFile } from '../../src/plan/deploy.js';
 import { planDown } from '../../src/plan/maintenance.js';
-import type { RemoteState } from '../../src/plan/probe.js';
 import type { Step } from '../../src/plan/steps.js';
-import { makeConfig, makeHost } from './render-helpers.js';
+import { freshState, makeConfig, makeHost, planBinaryRelease } from './render-helpers.js';
 
-const state: RemoteState = {
-  user: 'deploy',
-  releases: [],
-  versions: [],
-  releaseFiles: {},
-  units: {},
-  caddyImportsSites: true,
-  hasUv: false,
-  lockHeld: false,
-};
-const env: ReleaseFile = { path: '.env', content: 'A=1\n', sha256: sha256('A=1\n'), size: 4, mode: 0o600, label: '.env' };
-const plan = (over: Parameters<typeof makeConfig>[0]) =>
-  planDeploy({
-    config: makeConfig({ app: 'shop', appName: 'shop-admin', stage: 'admin', installationMode: 'binary', ...over }),
-    host: makeHost(),
-    version: '1.0.0',
-    artifact: 'app',
-    files: [env],
-    state,
-    time: 't',
-    by: 'me',
-    action: 'deploy',
-  });
+const state = freshState();
+const plan = (over: Parameters<typeof makeConfig>[0]) => planBinaryRelease({ app: 'shop', appName: 'shop-admin', stage: 'admin', ...over });
 const kinds = (steps: Step[]) => steps.map((s) => s.kind);
 
 test('the default app user is dedicated to the app and stage, its name fits useradd', () => {

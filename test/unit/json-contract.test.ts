@@ -16,7 +16,7 @@ import { makeTestContext } from '../helpers/context.js';
 import { FakeRemote, type FakeHostSettings } from '../helpers/fakeRemote.js';
 import { schemasIn, validate } from '../helpers/jsonSchema.js';
 import { configFixtures } from './config-helpers.js';
-import { makeConfig, makeHost, repoRoot } from './render-helpers.js';
+import { freshState, makeConfig, makeHost, repoRoot } from './render-helpers.js';
 
 const schemas = schemasIn(readFileSync(join(repoRoot, 'docs', 'json.md'), 'utf8'));
 const cli = join(repoRoot, 'dist', 'cli', 'cli.js');
@@ -146,17 +146,7 @@ test('in GitHub Actions a config error is annotated on the file, line and column
   assert.equal(annotations('web1: boom', undefined, 'ssh'), '::error title=deployer::web1: boom\n');
 });
 
-const state = (over: Partial<RemoteState>): RemoteState => ({
-  user: 'deploy',
-  releases: [],
-  versions: [],
-  releaseFiles: {},
-  units: {},
-  caddyImportsSites: true,
-  hasUv: false,
-  lockHeld: true,
-  ...over,
-});
+const state = (over: Partial<RemoteState>): RemoteState => freshState({ lockHeld: true, ...over });
 
 test('nothing to roll back to exits 8 (state), with a hint that names only releases that exist', () => {
   const host = makeHost({ name: 'h1' });

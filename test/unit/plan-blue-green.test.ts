@@ -8,7 +8,7 @@ import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type R
 import { planRollback } from '../../src/plan/maintenance.js';
 import type { RemoteState } from '../../src/plan/probe.js';
 import type { Step } from '../../src/plan/steps.js';
-import { makeConfig, makeHost } from './render-helpers.js';
+import { freshState, makeConfig, makeHost } from './render-helpers.js';
 
 const text = (path: string, content: string, label = path): ReleaseFile => ({
   path,
@@ -37,17 +37,7 @@ const config = makeConfig({
   drainSeconds: 7,
   webserver: { enabled: true, domains: ['shop.example.com'], upstream: '127.0.0.1:8000', port: 8000, statics: {} },
 } as Partial<Config>);
-const state = (over: Partial<RemoteState> = {}): RemoteState => ({
-  user: 'deploy',
-  releases: [],
-  versions: [],
-  releaseFiles: {},
-  units: {},
-  caddyImportsSites: true,
-  hasUv: false,
-  lockHeld: false,
-  ...over,
-});
+const state = freshState;
 const input = (s: RemoteState, version = '1.1.0'): DeployPlanInput => ({
   config,
   host: makeHost(),

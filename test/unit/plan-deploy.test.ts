@@ -4,7 +4,7 @@ import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
 import type { RemoteState } from '../../src/plan/probe.js';
-import { makeConfig, makeHost } from './render-helpers.js';
+import { freshState, makeConfig, makeHost } from './render-helpers.js';
 
 const text = (path: string, content: string, label = path): ReleaseFile => ({
   path,
@@ -20,17 +20,7 @@ const files: ReleaseFile[] = [
   text('.deployer/units/shop-web.service', '[Service]\n', 'unit shop-web.service'),
   text('.deployer/instances', 'restart shop-web.service\n'),
 ];
-const emptyState = (over: Partial<RemoteState> = {}): RemoteState => ({
-  user: 'deploy',
-  releases: [],
-  versions: [],
-  releaseFiles: {},
-  units: {},
-  caddyImportsSites: true,
-  hasUv: false,
-  lockHeld: false,
-  ...over,
-});
+const emptyState = freshState;
 const input = (state: RemoteState, version = '1.0.0'): DeployPlanInput => ({
   config: makeConfig({ app: 'shop', appName: 'shop', installationMode: 'python-package' }),
   host: makeHost(),

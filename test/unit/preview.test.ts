@@ -7,7 +7,7 @@ import { previewDeploy, type PreviewInput } from '../../src/plan/preview.js';
 import { formatPreview } from '../../src/plan/previewText.js';
 import type { RemoteState } from '../../src/plan/probe.js';
 import type { ReleaseRecord } from '../../src/plan/versions.js';
-import { makeConfig, makeHost } from './render-helpers.js';
+import { freshState, makeConfig, makeHost } from './render-helpers.js';
 
 const config = makeConfig({ installationMode: 'binary', distfile: 'dist/hello', versionsToKeep: 3 });
 const host = makeHost();
@@ -165,16 +165,7 @@ test('a changed redeploy of the live release gets a release dir of its own: uplo
 
 test('nothing deployed and no artifact built: units, Caddy and env are still shown', () => {
   const files = releaseFiles({ withArtifact: false });
-  const empty: RemoteState = {
-    user: 'deploy',
-    releases: [],
-    versions: [],
-    releaseFiles: {},
-    units: {},
-    caddyImportsSites: true,
-    hasUv: false,
-    lockHeld: false,
-  };
+  const empty = freshState();
   const p = previewDeploy(input(files, empty, { artifactMissing: '/home/me/hello/dist/hello' }));
   assert.deepEqual(p.artifact, { name: 'hello', missing: '/home/me/hello/dist/hello' });
   assert.equal(p.installSkipped, null);

@@ -10,36 +10,15 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planDeploy, sha256, type ReleaseFile } from '../../src/plan/deploy.js';
 import { planPrune } from '../../src/plan/maintenance.js';
 import type { RemoteState } from '../../src/plan/probe.js';
 import { renderScript } from '../../src/plan/script.js';
 import type { Step } from '../../src/plan/steps.js';
-import { makeConfig, makeHost } from './render-helpers.js';
+import { freshState, makeConfig, makeHost, planBinaryRelease } from './render-helpers.js';
 
-const state: RemoteState = {
-  user: 'deploy',
-  releases: [],
-  versions: [],
-  releaseFiles: {},
-  units: {},
-  caddyImportsSites: true,
-  hasUv: false,
-  lockHeld: false,
-};
-const env: ReleaseFile = { path: '.env', content: 'A=1\n', sha256: sha256('A=1\n'), size: 4, mode: 0o600, label: '.env' };
+const state = freshState();
 const plan = (over: Parameters<typeof makeConfig>[0], s: RemoteState = state) =>
-  planDeploy({
-    config: makeConfig({ app: 'shop', appName: 'shop', installationMode: 'binary', ...over }),
-    host: makeHost(),
-    version: '1.0.0',
-    artifact: 'app',
-    files: [env],
-    state: s,
-    time: 't',
-    by: 'me',
-    action: 'deploy',
-  });
+  planBinaryRelease({ app: 'shop', appName: 'shop', ...over }, s);
 const kinds = (steps: Step[]) => steps.map((s) => s.kind);
 const R = '/srv/deployer/shop/v1.0.0';
 

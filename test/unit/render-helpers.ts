@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, HostConfig, ProcessConfig } from '../../src/config/types.js';
 import { createRenderer, type Renderer } from '../../src/render/index.js';
+import { planDeploy, sha256, type HostDeployPlan, type ReleaseFile } from '../../src/plan/deploy.js';
+import type { RemoteState } from '../../src/plan/probe.js';
 
 /** The repository root (this file runs from dist/test/unit/). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -69,4 +71,36 @@ export function matchSnapshot(name: string, actual: string): void {
   const expected = readIfExists(path);
   assert.ok(expected !== undefined, `snapshot ${path} is missing: run the tests with UPDATE_SNAPSHOTS=1 and review it`);
   assert.equal(actual, expected, `output differs from snapshot ${path} (UPDATE_SNAPSHOTS=1 rewrites it)`);
+}
+
+/** What the probe reads from a host that has nothing of the app yet. */
+export function freshState(over: Partial<RemoteState> = {}): RemoteState {
+  return {
+    user: 'deploy',
+    releases: [],
+    versions: [],
+    releaseFiles: {},
+    units: {},
+    caddyImportsSites: true,
+    hasUv: false,
+    lockHeld: false,
+    ...over,
+  };
+}
+
+const envFile: ReleaseFile = { path: '.env', content: 'A=1\n', sha256: sha256('A=1\n'), size: 4, mode: 0o600, label: '.env' };
+
+/** planDeploy of release 1.0.0 of a binary app whose only file is a .env (a fresh host unless `state` says otherwise). */
+export function planBinaryRelease(config: Partial<Config>, state: RemoteState = freshState()): HostDeployPlan {
+  return planDeploy({
+    config: makeConfig({ installationMode: 'binary', ...config }),
+    host: makeHost(),
+    version: '1.0.0',
+    artifact: 'app',
+    files: [envFile],
+    state,
+    time: 't',
+    by: 'me',
+    action: 'deploy',
+  });
 }
