@@ -144,7 +144,7 @@ function checkFixedPort(issues: Issues, raw: RawTable, config: Parameters<typeof
     issues.fail(
       path,
       'key',
-      `${issues.name(path)} binds the fixed port ${found.port} (${JSON.stringify(found.word)}) and never mentions PORT, but with strategy = "blue-green" (the default) the new release starts beside the live one, each instance on its own port (${slotList}), given to it in PORT: every instance would try port ${found.port} and the deploy would fail its health check. Fix: use $PORT, e.g. ${table ? 'command' : 'web'} = ${JSON.stringify(found.fixed)}, or set strategy = "restart" at the top of the file (one copy at a time, restarted in place).`,
+      `${issues.name(path)} binds the fixed port ${found.port} (${JSON.stringify(found.word)}) and never mentions PORT, but with strategy = "blue-green"${raw.strategy === undefined ? ' (the default)' : ''} the new release starts beside the live one, each instance on its own port (${slotList}), given to it in PORT: every instance would try port ${found.port} and the deploy would fail its health check. Fix: use $PORT, e.g. ${table ? 'command' : 'web'} = ${JSON.stringify(found.fixed)}, or set strategy = "restart" at the top of the file (one copy at a time, restarted in place).`,
     ),
   );
 }
