@@ -117,6 +117,15 @@ dp_seal_release() { # RUNAS DIR: read-only for RUNAS: what it added is this user
   # A prepare that failed before the release dir existed has nothing to seal.
   [ -d "$2" ] || return 0
   group=$(id -gn -- "$1") || return 1
+  # Never opened (no release_command or pre_switch; open leaves DIR sticky
+  # until sealed, even after an interrupted prepare): RUNAS could add
+  # nothing, so only its env files are to be shared; a walk of the release
+  # would cost every deploy tens of ms for nothing.
+  if [ ! -k "$2" ]; then
+    # shellcheck disable=SC2016 # expanded by the inner sh, which gets the values as arguments
+    sudo -n sh -c 'g=$1; shift; chgrp -- "$g" "$@" && chmod 0640 -- "$@"' dp-share-env "$group" "$2/.env" "$2/.appenv"
+    return
+  fi
   me=$(id -un) || return 1
   # One sudo. DIR is closed first, so what RUNAS added there cannot move
   # while it is handed over; chown -R and chmod -R do not follow symlinks

@@ -9,15 +9,18 @@
 # Arguments: APPSDIR STATEDIR APPDIR LOCK LOCK_INFO PHASE_LOCK RELEASE_DIR SITE
 #   MARKER HOLDER LOCK_WAIT_SEC WANT_LOCK(0|1) CREATE(0|1) UNIT_DIR CADDYFILE SITES_DIR
 #   IDENTITY IDENTITY_FILE OWNER_LINE LEGACY_DESCRIPTION (src/plan/ownership.ts) HISTORY_FILE
-#   CREATE_LATER(0|1) PORTS(0|1)
+#   CREATE_LATER(0|1) PORTS(0|1) [OWN_PORTS_LINE]
 # CREATE_LATER: a missing app dir is created only when the client sends
 # `create` on this channel, once it has checked the state (the ports of the
 # other apps, src/plan/ports.ts): a refused deploy leaves nothing behind.
-# PORTS: list every deployer web unit on the host and what shows its ports.
+# PORTS: list every deployer web unit on the host and what shows its ports,
+# unless this app's own web unit already carries OWN_PORTS_LINE (the range
+# the client asks for): every deploy of another app since it was written has
+# checked its range against this one, so there is nothing new to find.
 set -u
 appsdir=$1 statedir=$2 appdir=$3 lock=$4 info=$5 phaselock=$6 release=$7 site=$8
 marker=$9 holder=${10} lockwait=${11} want_lock=${12} create=${13} unitdir=${14} caddyfile=${15} sitesdir=${16}
-ident=${17} identfile=${18} owner=${19} legacydesc=${20} history=${21} create_later=${22:-0} scan_ports=${23:-0}
+ident=${17} identfile=${18} owner=${19} legacydesc=${20} history=${21} create_later=${22:-0} scan_ports=${23:-0} own_ports=${24:-}
 
 b64() { base64 -w0 -- "$1" 2>/dev/null; echo; }
 # A file's text on one line, with no process: \ becomes \\, a newline \n, a CR \r
@@ -201,6 +204,15 @@ host_web_ports() {
   done
   return 0
 }
+own_range_recorded() { # builtins only: this is what spares the scan's grep on every redeploy
+  local f line name=${appdir##*/}
+  [ -n "$own_ports" ] || return 1
+  for f in "$unitdir/$name-web@.service" "$unitdir/$name-web.service"; do
+    [ -f "$f" ] || continue
+    while IFS= read -r line; do [ "$line" = "$own_ports" ] && return 0; done < "$f"
+  done
+  return 1
+}
 python_version() {
   # `--version`, not `-c`: the interpreter answers without starting up.
   local v
@@ -214,7 +226,7 @@ if [ -n "$release" ] && [ -d "$release" ]; then exec 3< <(files_of "$release" @@
 if [ -n "$cur" ] && [ -d "$appdir/$cur" ] && [ "$appdir/$cur" != "$release" ]; then exec 4< <(files_of "$appdir/$cur" @@curfile </dev/null); fi
 if [ -n "$cur" ]; then exec 5< <(inactive_units </dev/null); fi
 exec 6< <(python_version </dev/null)
-if [ "$scan_ports" = 1 ]; then exec 8< <(host_web_ports </dev/null); fi
+if [ "$scan_ports" = 1 ] && ! own_range_recorded; then exec 8< <(host_web_ports </dev/null); fi
 if [ -f "$appdir/.appenv" ]; then
   exec 7< <(env -i bash --norc --noprofile -c "$(declare -f dp_envhash); dp_envhash \"\$1\"" envhash "$appdir/.appenv" </dev/null)
 fi

@@ -29,6 +29,11 @@ export interface ProbeRequest {
   createLater?: boolean;
   /** List every deployer web unit on the host and what shows its ports (RemoteState.webUnits). */
   ports?: boolean;
+  /**
+   * With ports: the line this app's web unit carries when it already records
+   * the range asked for (portsRecordLine); the host then skips the scan.
+   */
+  ownPortsLine?: string;
 }
 
 export interface ReleaseSwitchFiles {
@@ -113,6 +118,7 @@ export function renderProbeScript(req: ProbeRequest, sitePath: string): string {
       L.historyFile,
       req.create && req.createLater ? '1' : '0',
       req.ports ? '1' : '0',
+      req.ownPortsLine ?? '',
     ],
     'probe.sh',
   );

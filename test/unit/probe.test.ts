@@ -5,7 +5,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashEnvValues } from '../../src/deploy/plan.js';
@@ -233,6 +233,22 @@ test('the probe lists every deployer web unit on the host with its ports record,
     ['blog'],
   );
   assert.equal(findPortClash(on(8002), state.webUnits), undefined);
+
+  // This app's own web unit already records the range asked for: no scan (a redeploy pays nothing for it).
+  writeFileSync(join(units, 'shop-staging-web@.service'), `# deployer-app: shop-staging\n# deployer-ports: 8002-8003\n[Service]\n`);
+  const probeWith = (ownPortsLine: string) =>
+    parseProbeOutput(
+      run(
+        renderProbeScript(
+          { layout, appName: 'shop-staging', identity, lockWait: 0, holder: 'test', lock: false, create: false, ports: true, ownPortsLine },
+          join(sites, 'shop-staging.caddy'),
+        ),
+      ).stdout,
+    );
+  assert.deepEqual(Object.keys(probeWith('# deployer-ports: 8002-8003').webUnits ?? {}), []);
+  // Another range asked for (replicas or upstream changed): the scan runs.
+  assert.ok(probeWith('# deployer-ports: 8002-8005').webUnits?.['shop-web@.service']);
+  rmSync(join(units, 'shop-staging-web@.service'));
 
   // `create` on the channel makes it, and says so.
   const created = run(`${script}create\n`);

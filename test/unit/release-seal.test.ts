@@ -98,6 +98,29 @@ const seal: Step = { kind: 'seal-release', dir: '', user: 'nobody' };
 const at = (s: Step, dir: string): Step => ({ ...s, dir }) as Step;
 
 test(
+  'seal of a release never opened (no release_command): only the env files are shared, nothing else is walked',
+  { skip: !asRoot && 'needs root (runuser, chown)' },
+  () => {
+    const h = host();
+    // A file that is not ours but sits in a release nobody opened: the full
+    // seal would refuse or hand it over; the light one does not look.
+    writeFileSync(join(h.rel, 'left-alone'), 'x\n');
+    chmodSync(join(h.rel, 'left-alone'), 0o664);
+    const r = h.run([at(seal, h.rel)]);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.equal(h.mode('.env'), '640');
+    assert.equal(h.mode('.appenv'), '640');
+    assert.equal(h.mode('left-alone'), '664', 'the release was not walked');
+    assert.equal(h.as('nobody', 'cat "$1/.env"').stdout, 'A=1\n');
+    // Opened once (even by a prepare cut short): sealed in full.
+    assert.equal(h.run([at(open, h.rel)]).status, 0);
+    assert.equal(h.run([at(seal, h.rel)]).status, 0);
+    assert.equal(h.mode('left-alone'), '644');
+    assert.equal(h.mode('.'), '755');
+  },
+);
+
+test(
   "open: the app user adds dirs and files to the release and reads its env; it cannot touch deployer's entries",
   { skip: !asRoot && 'needs root (runuser, chown)' },
   () => {
