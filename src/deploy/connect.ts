@@ -10,7 +10,7 @@ import { DeployerError } from '../errors.js';
 import { RemoteHost, type Lock } from '../exec/remote.js';
 import { layoutFor } from '../plan/layout.js';
 import { IDENTITY_FILE } from '../plan/ownership.js';
-import { findPortClash, portClashError, portRangeOf, portsRecordLine } from '../plan/ports.js';
+import { findPortClash, portClashError, portsLineOf } from '../plan/ports.js';
 import type { RemoteState } from '../plan/probe.js';
 import type { SshSession } from '../ssh/session.js';
 import { mapLimit, selectHosts, whoAmI } from './hosts.js';
@@ -83,7 +83,8 @@ export async function lockHost(
       // A missing app dir is made only once the checks below passed: a refused deploy leaves nothing.
       createLater: true,
       ports: opts.ports ?? false,
-      ownPortsLine: opts.ports ? ownPortsLine(config) : undefined,
+      // Its own web unit already recording this range spares the host's scan.
+      ownPortsLine: opts.ports ? portsLineOf(config) : undefined,
     });
     if (opts.ports) {
       const clash = findPortClash(config, lock.state.webUnits);
@@ -121,10 +122,4 @@ export async function forEachHost<T>(ctx: Context, config: Config, opts: HostsOp
   }
   if (failed.length) throw failed[0].reason instanceof Error ? failed[0].reason : new DeployerError(String(failed[0].reason));
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
-}
-
-/** The ports line this config's web unit carries once deployed: when the host's already does, the scan is skipped. */
-function ownPortsLine(config: Config): string | undefined {
-  const range = portRangeOf(config);
-  return range ? portsRecordLine(range) : undefined;
 }

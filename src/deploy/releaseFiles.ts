@@ -10,7 +10,7 @@ import { sha256, type ReleaseFile } from '../plan/deploy.js';
 import { layoutFor } from '../plan/layout.js';
 import { clearValues } from './clearValues.js';
 import { ownerLine } from '../plan/ownership.js';
-import { portRangeOf, portsRecordLine } from '../plan/ports.js';
+import { portsLineOf } from '../plan/ports.js';
 import { unitMarker } from '../plan/probe.js';
 import { SLOTS, slotSitePath } from '../plan/slots.js';
 import { bundledTemplatesDir, createRenderer, renderAll } from '../render/index.js';
@@ -157,8 +157,8 @@ export async function buildReleaseFiles(opts: {
   // The web unit also records the ports the app takes on the host, where
   // every other app's deploy reads it (src/plan/ports.ts).
   const web = unitBaseName(config, 'web');
-  const range = portRangeOf(config);
-  const ports = range ? `${portsRecordLine(range)}\n` : '';
+  const line = portsLineOf(config);
+  const ports = line ? `${line}\n` : '';
   for (const u of rendered.units) {
     const record = u.name === `${web}.service` || u.name === `${web}@.service` ? ports : '';
     files.push(textFile(`.deployer/units/${u.name}`, `${marker}\n${owner}\n${record}${u.content}`, `unit ${u.name}`));

@@ -51,6 +51,12 @@ export function portsRecordLine(range: PortRange): string {
   return `${PORTS_LINE}${range.first}-${range.last}`;
 }
 
+/** The line this config's web unit carries, or undefined when it takes no ports. */
+export function portsLineOf(config: PortConfig): string | undefined {
+  const range = portRangeOf(config);
+  return range ? portsRecordLine(range) : undefined;
+}
+
 export function formatRange(r: PortRange): string {
   return r.first === r.last ? `port ${r.first}` : `ports ${r.first}-${r.last}`;
 }
