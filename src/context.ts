@@ -2,9 +2,9 @@
 // tests can pass fakes and the entry file is the only place that reads
 // process state: the connection to a host, the clock, the process id and the
 // pause points of the fault tests.
-import { systemResolver, type Resolver } from './deploy/dnsCheck.js';
 import type { HostConfig } from './config/types.js';
 import type { Lock, ScriptResult } from './exec/remote.js';
+import { systemResolver, type Resolver } from './local/resolver.js';
 import { Reporter } from './output/reporter.js';
 import { formatMarker, PAUSED } from './remote/protocol.js';
 import type { ProbeRequest } from './plan/probe.js';
@@ -61,8 +61,11 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
-/** Where the fault tests stop a deploy (DEPLOYER_TEST_PAUSE_AT, mapped in src/cli.ts). */
-export type PausePoint = 'locked' | 'uploading' | 'uploaded' | 'prepared' | 'switched' | 'verified';
+/** Where the fault tests stop a command (DEPLOYER_TEST_PAUSE_AT, mapped in src/cli.ts). */
+export type PausePoint = 'locked' | 'uploading' | 'uploaded' | 'prepared' | 'switched' | 'verified' | 'exec-started';
+
+/** Points that hold only for a while: `app exec` must go on to wire Ctrl-C, which is what its test checks. */
+const HOLD_MS: Partial<Record<PausePoint, number>> = { 'exec-started': 3000 };
 
 export interface Context {
   cwd: string;
@@ -74,11 +77,11 @@ export interface Context {
   /** `onDial`: the handshake has started (the deploy does its local work while the host answers). */
   connect(host: HostConfig, hooks?: { onDial?: () => void }): Promise<Remote>;
   clock: Clock;
-  /** Name resolution for the post-deploy DNS check (src/deploy/dnsCheck.ts); node:dns's lookup outside tests. */
+  /** Name resolution for the post-deploy DNS check; node:dns's lookup outside tests. */
   resolve: Resolver;
   /** This process's id, for the lock holder line. */
   pid: number;
-  /** Returns at once, except at the pause point a fault test asked for: there it never returns. */
+  /** Returns at once, except at the pause point a fault test asked for: there it never returns (or holds, see HOLD_MS). */
   pause(point: PausePoint): Promise<void>;
 }
 
@@ -149,7 +152,8 @@ export function createContext(global: GlobalOptions, proc: NodeJS.Process = proc
     async pause(point) {
       if (opts.pauseAt !== point) return;
       reporter.info(formatMarker(PAUSED, point));
-      await new Promise(() => undefined);
+      const hold = HOLD_MS[point];
+      await new Promise((resolve) => (hold === undefined ? undefined : setTimeout(resolve, hold)));
     },
   };
 }

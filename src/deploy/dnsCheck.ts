@@ -1,22 +1,11 @@
-// After a deploy: does each site's domain resolve (from this machine) to the
-// host it was deployed to? A domain that does not gets a warning naming the
-// fix (a DNS record, or `http://` for a plain-HTTP site without a public
-// name). Warnings only: DNS seen from here may differ from a visitor's, and a
-// deploy must not fail over it. The comparison is skipped, with a --verbose
-// note, when it cannot mean anything: a host reached through ProxyJump (its
-// address is as seen by the jump host), a host address that does not
-// resolve from here, or a private host address (NAT) while the domain
-// resolves elsewhere. A domain that resolves nowhere always warns. Names
-// under .localhost (and localhost itself) are loopback by definition (RFC
-// 6761: resolvers and browsers answer them without DNS), so DNS has no say in
-// them and they are not checked, whatever this machine's resolver answers.
-import { lookup } from 'node:dns/promises';
+// After a deploy: does each site's domain resolve (from here) to its host?
+// Warnings only, since DNS seen from here may differ from a visitor's.
+// Skipped where the comparison means nothing: ProxyJump hosts, unresolvable or
+// private host addresses (NAT), and .localhost names (loopback by RFC 6761).
 import { isIP } from 'node:net';
+import { systemResolver, type Resolver } from '../local/resolver.js';
 
-/** Every address a name resolves to (A and AAAA), as the system resolver answers. */
-export type Resolver = (name: string) => Promise<string[]>;
-
-export const systemResolver: Resolver = async (name) => (await lookup(name, { all: true, verbatim: true })).map((a) => a.address);
+export type { Resolver } from '../local/resolver.js';
 
 /**
  * A resolver that looks each name up once, and can start the lookups early:
