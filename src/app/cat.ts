@@ -5,7 +5,8 @@
 // then nothing is registered with the redactor: the user asked to see it.
 import type { Context } from '../context.js';
 import { DeployerError, ExitCode, RemoteCommandError } from '../errors.js';
-import { forEachHost, type HostHandle } from '../deploy/connect.js';
+import type { HostHandle } from '../deploy/connect.js';
+import { forEachHost } from '../deploy/hostRun.js';
 import { selectHosts } from '../deploy/hosts.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';

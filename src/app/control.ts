@@ -1,17 +1,11 @@
-// `deployer app start|stop|restart [PROCESS]`.
-//
-// These take the deploy lock (with --lock-wait), unlike the read-only app
-// commands. They change no release, but they change what runs, and a deploy
-// judges a release by its units: a `stop` landing during a deploy's switch
-// would make a healthy release look dead and roll it back, and a `start`
-// during `down` could bring back units being removed. Serialising with
-// deploys costs nothing extra: the lock is taken in the same channel that
-// reads the state.
+// `deployer app start|stop|restart [PROCESS]`. These take the deploy lock: a
+// `stop` during a deploy's switch would make a healthy release look dead and
+// roll it back, and a `start` during `down` could bring back removed units.
 import type { Context } from '../context.js';
 import { RemoteCommandError } from '../errors.js';
 import { healthCheckHost } from '../config/healthHost.js';
 import { findMarker, Marker, parseMarkers } from '../remote/protocol.js';
-import { forEachHost } from '../deploy/connect.js';
+import { forEachHost } from '../deploy/hostRun.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';
 import { selectUnitBases } from './processes.js';

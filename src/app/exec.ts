@@ -8,7 +8,8 @@ import { constants } from 'node:os';
 import type { Config } from '../config/types.js';
 import type { Context } from '../context.js';
 import { DeployerError, ExitCode } from '../errors.js';
-import { connectHost, type HostHandle } from '../deploy/connect.js';
+import type { HostHandle } from '../deploy/connect.js';
+import { eachHostInTurn } from '../deploy/hostRun.js';
 import { selectHosts } from '../deploy/hosts.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { appUserFor as dedicatedOrNamed } from '../plan/appUser.js';
@@ -34,19 +35,6 @@ export function notDeployed(config: Config, h: HostHandle): DeployerError {
     exitCode: ExitCode.remote,
     hint: 'run `deployer deploy` first',
   });
-}
-
-/** Connects to each host in turn, so one host's output ends before the next begins. */
-export async function eachHostInTurn(ctx: Context, config: Config, command: string, fn: (h: HostHandle) => Promise<void>): Promise<void> {
-  for (const host of selectHosts(config, ctx.global.host)) {
-    const { handle, lock } = await connectHost(ctx, config, host, { lock: false, command });
-    try {
-      await fn(handle);
-    } finally {
-      lock.release();
-      handle.session.close();
-    }
-  }
 }
 
 export async function runExec(ctx: Context, io: AppIO, words: string[]): Promise<number> {
@@ -98,7 +86,7 @@ export async function streamOnEachHost(
     stopCurrent?.();
   });
   try {
-    await eachHostInTurn(ctx, config, label, async (h) => {
+    await eachHostInTurn(ctx, config, { lock: false, command: label }, async (h) => {
       if (interrupted) return;
       const command = commandFor(h);
       // The command reports its PID; Ctrl-C signals it through a second channel (as root when it runs as another user).
@@ -109,7 +97,8 @@ export async function streamOnEachHost(
         onStdout: (d) => io.stdout.write(d),
         onStderr: (d) => io.stderr.write(d),
         stdin,
-        beforeStarted: ctx.env.DEPLOYER_TEST_PAUSE_AT === 'exec-started' ? () => holdForTest(ctx) : undefined,
+        // A fault test holds here: the command runs, Ctrl-C is not wired to it yet.
+        beforeStarted: () => ctx.pause('exec-started'),
         // A Ctrl-C that came while the channel was opening is acted on now.
         started: (_channel, stop) => {
           stopCurrent = stop;
@@ -127,15 +116,6 @@ export async function streamOnEachHost(
     removeHandler();
   }
   return exitCode;
-}
-
-/**
- * Fault-test hook (DEPLOYER_TEST_PAUSE_AT=exec-started): the remote command
- * runs, but the CLI has not wired Ctrl-C to it yet, for three seconds.
- */
-async function holdForTest(ctx: Context): Promise<void> {
-  ctx.reporter.info('@@paused exec-started');
-  await new Promise((resolve) => setTimeout(resolve, 3000));
 }
 
 /** Like a shell: 128 + the signal's number when the command was killed. */

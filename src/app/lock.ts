@@ -2,7 +2,7 @@
 // when, or that it is free. Read-only: it never takes the lock (the probe
 // only tests it).
 import type { Context } from '../context.js';
-import { forEachHost } from '../deploy/connect.js';
+import { forEachHost } from '../deploy/hostRun.js';
 import { loadCommandConfig } from '../deploy/load.js';
 
 export interface LockStatus {

@@ -4,7 +4,7 @@
 // until Ctrl-C, which ends the remote journalctl and exits 0. Read-only: no lock.
 import type { Context } from '../context.js';
 import { RemoteCommandError } from '../errors.js';
-import { forEachHost } from '../deploy/connect.js';
+import { forEachHost } from '../deploy/hostRun.js';
 import { selectHosts } from '../deploy/hosts.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { hostHeader, type AppIO } from './io.js';

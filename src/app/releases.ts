@@ -2,7 +2,7 @@
 // directories), each with its status and time from .versions, and which one
 // is live. Read-only, no lock.
 import type { Context } from '../context.js';
-import { forEachHost } from '../deploy/connect.js';
+import { forEachHost } from '../deploy/hostRun.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import type { RemoteState } from '../plan/probe.js';
 

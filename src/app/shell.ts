@@ -7,7 +7,8 @@ import { ConfigError } from '../errors.js';
 import { selectHosts } from '../deploy/hosts.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';
-import { appUserFor, eachHostInTurn, notDeployed, signalExitCode } from './exec.js';
+import { eachHostInTurn } from '../deploy/hostRun.js';
+import { appUserFor, notDeployed, signalExitCode } from './exec.js';
 import type { AppIO } from './io.js';
 import { unitBaseName } from '../render/names.js';
 import { appCommandLine, SHELL_ARGV } from './enter.js';
@@ -27,7 +28,7 @@ export async function runShell(ctx: Context, io: AppIO): Promise<number> {
     });
   }
   let exitCode = 0;
-  await eachHostInTurn(ctx, config, 'app shell', async (h) => {
+  await eachHostInTurn(ctx, config, { lock: false, command: 'app shell' }, async (h) => {
     if (!h.state.current) throw notDeployed(config, h);
     const command = appCommandLine({
       appDir: layoutFor(config).appDir,

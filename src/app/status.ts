@@ -3,7 +3,7 @@
 // deploy runs, and says so when one does).
 import type { Context } from '../context.js';
 import { RemoteCommandError } from '../errors.js';
-import { forEachHost } from '../deploy/connect.js';
+import { forEachHost } from '../deploy/hostRun.js';
 import { loadCommandConfig } from '../deploy/load.js';
 import { layoutFor } from '../plan/layout.js';
 import { hasMarker, Marker, parseMarkers } from '../remote/protocol.js';

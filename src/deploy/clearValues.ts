@@ -1,12 +1,6 @@
-// What deployer.toml itself shows in clear, for the Redactor's keep(): every
-// string value of the resolved config except the env (`env`, hosts' `env`)
-// and the [secrets] table, that is the app, stage, domains, host names and
-// addresses, users, process commands, release and build commands, hooks,
-// paths, upstream and the rest, plus what deployer prints from them: the
-// app name (`app-stage`), each domain's bare name and its URLs. None of it
-// is a secret (anyone who reads the config reads it, and `[REDACTED]` in
-// its place would tell which secret it is), so the URL, `plan`, `history`
-// and every other line show it whole, even when an env value equals it.
+// What deployer.toml itself shows in clear (every value but env and
+// [secrets]), for the Redactor's keep(): anyone who reads the config reads
+// these, and `[REDACTED]` in their place would tell which secret equals them.
 import type { Config } from '../config/types.js';
 import { siteUrls } from './urls.js';
 

@@ -1,19 +1,16 @@
-// The common shape of commands that work on hosts: one SSH connection per
-// host (bounded parallelism), the app's lock and state read in one channel,
-// the command's work, then the lock released and the connection closed, even
-// on failure.
+// One host's connection and lock: what every command that works on hosts
+// starts with (src/deploy/hostRun.ts runs it over the selected hosts).
 import { hostname, userInfo } from 'node:os';
 import type { Config, HostConfig } from '../config/types.js';
 import { whereWritten } from '../config/where.js';
 import type { Context, Remote } from '../context.js';
-import { DeployerError } from '../errors.js';
 import { RemoteHost, type Lock } from '../exec/remote.js';
 import { layoutFor } from '../plan/layout.js';
 import { IDENTITY_FILE } from '../plan/ownership.js';
 import { findPortClash, portClashError, portsLineOf } from '../plan/ports.js';
 import type { RemoteState } from '../plan/probe.js';
 import type { SshSession } from '../ssh/session.js';
-import { mapLimit, selectHosts, whoAmI } from './hosts.js';
+import { whoAmI } from './hosts.js';
 
 export interface HostHandle {
   host: HostConfig;
@@ -102,24 +99,4 @@ export async function lockHost(
     remote.close();
     throw e;
   }
-}
-
-/** Runs `fn` on every selected host; returns results in host order; throws the first failure after all finished. */
-export async function forEachHost<T>(ctx: Context, config: Config, opts: HostsOptions, fn: (h: HostHandle) => Promise<T>): Promise<T[]> {
-  const hosts = selectHosts(config, ctx.global.host);
-  const results = await mapLimit(hosts, config.parallel, async (host) => {
-    const { handle, lock } = await connectHost(ctx, config, host, opts);
-    try {
-      return await fn(handle);
-    } finally {
-      lock.release();
-      handle.remote.close();
-    }
-  });
-  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed.length > 1) {
-    for (const f of failed.slice(1)) ctx.reporter.error(f.reason instanceof Error ? f.reason.message : String(f.reason));
-  }
-  if (failed.length) throw failed[0].reason instanceof Error ? failed[0].reason : new DeployerError(String(failed[0].reason));
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }

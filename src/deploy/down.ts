@@ -5,7 +5,8 @@ import { RemoteCommandError } from '../errors.js';
 import { layoutFor } from '../plan/layout.js';
 import { planDown } from '../plan/maintenance.js';
 import { confirmOrAbort } from './confirm.js';
-import { forEachHost, whoIsAsking } from './connect.js';
+import { whoIsAsking } from './connect.js';
+import { forEachHost } from './hostRun.js';
 import { selectHosts } from './hosts.js';
 import { loadCommandConfig } from './load.js';
 

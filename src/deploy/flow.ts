@@ -2,11 +2,14 @@
 // Each stage adds what it learnt, so no later phase has to assert that an
 // earlier one ran: a host that reached `verify` has a plan and a switch.
 import type { Config, HostConfig } from '../config/types.js';
-import type { Context, Remote, Switch } from '../context.js';
-import type { Lock, ScriptResult } from '../exec/remote.js';
+import type { Context, Switch } from '../context.js';
+import type { ScriptResult } from '../exec/remote.js';
 import type { Artifact } from '../local/build.js';
 import type { HostDeployPlan, ReleaseFile } from '../plan/deploy.js';
-import type { Resolver } from './dnsCheck.js';
+import type { Resolver } from '../local/resolver.js';
+import type { HostRun, Locked } from './hostRun.js';
+
+export type { Connected, Locked } from './hostRun.js';
 
 export interface DeployOptions {
   action: 'deploy' | 'redeploy';
@@ -24,10 +27,12 @@ export interface Flow {
   config: Config;
   version: string;
   hosts: HostConfig[];
+  /** The connections and locks of `hosts`. */
+  run: HostRun;
   timings: Timings;
   /** Who deploys and when, for .versions and the history log. */
   by: string;
-  /** DNS answers for the check at the end, looked up from the start (src/deploy/dnsCheck.ts). */
+  /** DNS answers for the check at the end, looked up from the start. */
   resolve: Resolver;
   time: string;
 }
@@ -35,15 +40,6 @@ export interface Flow {
 export interface LocalResult {
   artifact: Artifact;
   files: Map<string, ReleaseFile[]>;
-}
-
-export interface Connected {
-  host: HostConfig;
-  remote: Remote;
-}
-
-export interface Locked extends Connected {
-  lock: Lock;
 }
 
 export interface Planned extends Locked {

@@ -1,8 +1,6 @@
 // Why a blue-green gate failed, in the user's terms: what the host saw
-// (remote/web.sh's dp_web_listens: what the instance's processes listen on,
-// "address already in use" in its log) joined with the cause the config
-// shows: a fixed port in the web command, or in an env value. Env values are
-// never quoted, only their names.
+// (dp_web_listens, "address already in use") joined with the cause the config
+// shows (a fixed port in the web command or an env value, named, never quoted).
 import { fixedPortIn } from '../config/rules.js';
 import { Marker, type MarkerLine } from '../remote/protocol.js';
 

@@ -1,9 +1,6 @@
-// The HTTP health check, made through the SSH connection (a forwarded
-// channel to 127.0.0.1:<port> on the host), so the host needs no curl and the
-// app needs no public port. It sends the site's own host name (an app that
-// checks it, like Django's ALLOWED_HOSTS, answers as it would to a visitor)
-// and retries every wrong answer, 5xx included, until health_check.timeout:
-// an app that answers 503 while it warms up is not a failed release.
+// The HTTP health check through the SSH connection (no curl on the host, no
+// public port), with the site's host name (Django's ALLOWED_HOSTS answers as to
+// a visitor), retried until health_check.timeout: a 503 while warming up is no failure.
 import type { Config, HostConfig } from '../config/types.js';
 import { journalUnits } from '../app/processes.js';
 import { sudoArgv } from '../app/scripts.js';

@@ -3,7 +3,7 @@
 import type { Context } from '../context.js';
 import { layoutFor } from '../plan/layout.js';
 import { shellJoin } from '../shell/quote.js';
-import { forEachHost } from './connect.js';
+import { forEachHost } from './hostRun.js';
 import { loadCommandConfig } from './load.js';
 
 export interface HistoryEntry {

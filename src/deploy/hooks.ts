@@ -1,11 +1,6 @@
-// The hooks that run at the end of a deploy, whatever happened: on_failure
-// (remote, on each host whose deploy failed) and always (remote, every host
-// the deploy locked), then on_failure_local and always_local. They get
-// DEPLOYER_VERSION and DEPLOYER_OUTCOME (success|failure) in their
-// environment; the remote ones run as the app user in the release that
-// serves now, with its .appenv (the two variables reach remote/phase.sh's
-// dp_app as arguments: no shell text is built from them here). A failing end hook is reported as a warning:
-// the deploy's own outcome and exit code stand.
+// The end hooks of a deploy, whatever happened: on_failure and always on the
+// locked hosts (in the release that serves now), then their _local forms.
+// A failing end hook only warns: the deploy's own outcome and exit code stand.
 import { DeployerError } from '../errors.js';
 import { runLocalCommand } from '../local/build.js';
 import { appUserFor } from '../plan/appUser.js';

@@ -5,7 +5,7 @@ import { DeployerError, UnhealthyError } from '../errors.js';
 import { findMarker, hasMarker, Marker } from '../remote/protocol.js';
 import { formatMs } from '../output/reporter.js';
 import type { Decided, Flow } from './flow.js';
-import { tail } from './phases.js';
+import { tail } from './tail.js';
 import { runLocalCommand } from '../local/build.js';
 import { writeFailureSummary, writeGithubOutputs, writeStepSummary, type HostOutcome } from './summary.js';
 import { siteUrls } from './urls.js';

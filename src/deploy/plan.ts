@@ -12,7 +12,7 @@ import type { Redactor } from '../output/redact.js';
 import { sha256, type ReleaseFile } from '../plan/deploy.js';
 import { previewDeploy, type HostPreview } from '../plan/preview.js';
 import { formatPreview } from '../plan/previewText.js';
-import { forEachHost } from './connect.js';
+import { forEachHost } from './hostRun.js';
 import { selectHosts } from './hosts.js';
 import { loadDeployConfig } from './load.js';
 import { buildReleaseFiles, portInEnvWarning, resolveHostEnv } from './releaseFiles.js';

@@ -3,7 +3,8 @@
 import type { Context } from '../context.js';
 import { planPrune } from '../plan/maintenance.js';
 import { confirmOrAbort } from './confirm.js';
-import { forEachHost, whoIsAsking } from './connect.js';
+import { whoIsAsking } from './connect.js';
+import { forEachHost } from './hostRun.js';
 import { loadCommandConfig } from './load.js';
 import { RemoteCommandError } from '../errors.js';
 

@@ -70,11 +70,8 @@ export async function resolveHostEnv(config: Config, host: HostConfig, env: Node
 }
 
 /**
- * PORT is deployer's: each web instance gets its own (Environment=PORT=%i).
- * systemd lets EnvironmentFile= win over Environment=, so a PORT in the .env
- * (the contract before blue-green) would start every instance on that one
- * port. It is left out of every .env and .appenv deployer writes, so the
- * instance's own PORT wins, in the process and in `$PORT` in its command.
+ * PORT is deployer's (Environment=PORT=%i per instance). EnvironmentFile= wins
+ * over Environment=, so a PORT in a .env would put every instance on one port.
  */
 export function withoutPort(entries: readonly EnvEntry[]): EnvEntry[] {
   return entries.filter((e) => e.key !== 'PORT');

@@ -4,7 +4,8 @@
 import type { Context } from '../context.js';
 import { UnhealthyError } from '../errors.js';
 import { planRollback, rollbackTarget } from '../plan/maintenance.js';
-import { forEachHost, whoIsAsking } from './connect.js';
+import { whoIsAsking } from './connect.js';
+import { forEachHost } from './hostRun.js';
 import { checkHealth } from './health.js';
 import { visitSite } from './visit.js';
 import { usesBlueGreen } from '../plan/slots.js';

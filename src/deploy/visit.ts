@@ -1,9 +1,6 @@
-// The check after a blue-green switch: the site through Caddy on the host,
-// as a visitor reaches it — the site's port (80, 443 or the one its address
-// names), its Host header, and for an HTTPS site a TLS handshake with its
-// name (SNI) — over the SSH connection, so no port needs to be open to us.
-// The gate on the host has already checked each new instance on its own port;
-// this proves the traffic really reaches them through Caddy.
+// The check after a blue-green switch: the site through Caddy as a visitor
+// reaches it (its port, Host header, SNI), over the SSH connection. The gate
+// checked each instance on its own port; this proves Caddy routes to them.
 import type { Config, HostConfig } from '../config/types.js';
 import { healthCheckHost } from '../config/healthHost.js';
 import type { HealthResult } from './health.js';
