@@ -27,6 +27,6 @@ export function checkSchedule(value: string): RuleFailure | undefined {
   if (SHAPE.test(v) && /[0-9*]/.test(v)) return undefined;
   return {
     problem: `is not a systemd calendar value (${CALENDAR_SHORTHANDS.slice(1, 5).join(', ')} …, or an expression like "*-*-* 03:00:00"; check one with systemd-analyze calendar "…")`,
-    fix: 'schedule = "daily"',
+    fix: 'write schedule = "daily", or a calendar expression such as "*-*-* 03:00:00"',
   };
 }
