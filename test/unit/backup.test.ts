@@ -23,6 +23,8 @@ import { backupTarget } from '../../src/app/backup.js';
 import { pickOneHost } from '../../src/app/backupHost.js';
 import { renderRestoreScript } from '../../src/app/backupScripts.js';
 import { checkSchedule } from '../../src/config/backups.js';
+import { completeWords } from '../../src/completion/complete.js';
+import { buildProgram } from '../../src/program.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError } from '../../src/errors.js';
 import { renderAll } from '../../src/render/index.js';
@@ -337,4 +339,15 @@ test('app-restore.sh: a sha256 that differs changes nothing; units up: the data 
     readFileSync(h.log, 'utf8'),
     'stop -- shop-worker.service\nstart -- shop-worker.service\nstop -- shop-worker.service\nstart -- shop-worker.service\n',
   );
+});
+
+test('completion: app backup and app restore, -o and the archive complete as files', async () => {
+  const program = buildProgram();
+  const complete = (w: string[]) => completeWords(program, w, () => []);
+  const values = async (w: string[]) => (await complete(w)).candidates.map((c) => c.value);
+  assert.deepEqual(await values(['app', 're']), ['restart', 'restore']);
+  assert.deepEqual(await values(['app', 'ba']), ['backup']);
+  assert.deepEqual(await values(['app', 'backup', '--o']), ['--output']);
+  assert.equal((await complete(['app', 'backup', '-o', ''])).files, true);
+  assert.equal((await complete(['app', 'restore', ''])).files, true);
 });
