@@ -23,7 +23,6 @@ let work: string;
 
 const base = `
 app = "bk"
-strategy = "restart"
 build_command = "./build.sh"
 distfile = "dist/hello-bin"
 installation_mode = "binary"
@@ -60,7 +59,11 @@ const dataState = () =>
   root(
     `cd ${DATA} && find . -mindepth 1 \\( -type f -exec sha256sum {} + \\) -o \\( -type l -printf '%p -> %l\\n' \\) | LC_ALL=C sort; stat -c '%i' ${DATA}`,
   );
-const mainPid = () => root('systemctl show -p MainPID --value bk-web.service');
+/** The web instances' main PIDs (blue-green: bk-web@<port>.service, the live slot's). */
+const mainPid = () =>
+  root(
+    "systemctl list-units --plain --no-legend --state=active 'bk-web@*.service' | awk '{print $1}' | xargs -r systemctl show -p MainPID --value",
+  );
 
 /** Keeps `workers` requests writing rows until stop() is called; returns how many succeeded. */
 function writeLoad(workers: number) {
@@ -210,9 +213,10 @@ test("restore refuses without a terminal and without --yes; another app's backup
 });
 
 test('destroy the data, restore: the same bytes for the files, the same rows for the database, the app healthy', async () => {
-  await root(
-    `systemctl stop bk-web.service && rm -rf ${DATA}/* && echo junk > ${DATA}/junk && chown -R --reference=${DATA} ${DATA} && systemctl start bk-web.service`,
-  );
+  // Blue-green: the live slot's instances come back with `app restart` (rolling), on the emptied dir.
+  await root(`find ${DATA} -mindepth 1 -delete && echo junk > ${DATA}/junk && chown -R --reference=${DATA} ${DATA}`);
+  const restart = await project.run(['app', 'restart']);
+  assert.equal(restart.code, 0, restart.stderr);
   assert.equal(await get('/dump'), `0 ${'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'}`);
   const r = await project.run(['app', 'restore', archive, '--yes']);
   assert.equal(r.code, 0, r.stderr + r.stdout);
