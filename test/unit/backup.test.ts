@@ -28,7 +28,7 @@ import { buildProgram } from '../../src/program.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError } from '../../src/errors.js';
 import { renderAll } from '../../src/render/index.js';
-import { makeConfig, makeHost, makeProcess, makeRenderer } from './render-helpers.js';
+import { makeConfig, makeHost, makeProcess, makeRenderer, matchSnapshot } from './render-helpers.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -268,6 +268,7 @@ test('[backups] schedule renders <app>-backup.service (oneshot, the release scri
     service.content,
     /^ExecStart=\/bin\/bash \/srv\/deployer\/hello-production\/current\/\.deployer\/backup\.sh file \/srv\/deployer\/hello-production \/srv\/deployer\/hello-production\/data hello production "web 1" \/srv\/deployer\/hello-production\/backups 3 hello-production-web_1$/m,
   );
+  matchSnapshot('backup.service', service.content);
   assert.match(timer.content, /^OnCalendar=\*-\*-\* 03:00:00$/m);
   assert.match(timer.content, /^Unit=hello-production-backup\.service$/m);
   const none = renderAll(makeConfig({ processes: [makeProcess('web', 'x')] }), makeHost(), makeRenderer()).units;
