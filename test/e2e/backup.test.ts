@@ -272,3 +272,15 @@ test('the scheduled backup: a timer, its service keeps `keep` archives of the sa
   assert.ok(readdirSync(work).length > 0);
   mkdirSync(join(work, 'done'), { recursive: true });
 });
+
+test('down removes the backup units with the app', async () => {
+  project.setVersion('1.0.2');
+  project.writeConfig(BACKUPS_TOML);
+  const d = await project.run(['deploy']);
+  assert.equal(d.code, 0, d.stderr);
+  assert.equal(await root('systemctl is-active bk-backup.timer'), 'active');
+  const down = await project.run(['down', '--yes']);
+  assert.equal(down.code, 0, down.stderr);
+  assert.equal(await root('ls /etc/systemd/system | grep -c "^bk-" || true'), '0');
+  assert.equal(await root('systemctl is-active bk-backup.timer || true'), 'inactive');
+});
