@@ -10,6 +10,8 @@ import { createGunzip } from 'node:zlib';
 import { DeployerError, ExitCode } from '../errors.js';
 import { TarFormatError, TarReader, type TarHeader } from './tarReader.js';
 
+export { backupFileStem, defaultBackupName } from './backupNames.js';
+
 export const BACKUP_FORMAT = 'deployer-backup';
 /** Bumped when the archive's layout changes; restore refuses newer ones. */
 export const BACKUP_FORMAT_VERSION = 1;
@@ -42,21 +44,6 @@ export class BackupFileError extends DeployerError {
   constructor(message: string, hint?: string) {
     super(message, { exitCode: ExitCode.config, hint });
   }
-}
-
-/** `<app>[-<stage>]-<host>`: what the archives of one host start with (any character a file name would trip on made "_"). */
-export function backupFileStem(app: string, stage: string | undefined, host: string): string {
-  const safeHost = host.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
-  return `${app}${stage ? `-${stage}` : ''}-${safeHost}`;
-}
-
-/** `shop-staging-web1-20260105T031500Z.tar.gz`: app, stage, host and UTC time; sorts by time. */
-export function defaultBackupName(app: string, stage: string | undefined, host: string, now: Date): string {
-  const stamp = now
-    .toISOString()
-    .replace(/\.\d+Z$/, 'Z')
-    .replace(/[-:]/g, '');
-  return `${backupFileStem(app, stage, host)}-${stamp}.tar.gz`;
 }
 
 /** The manifest's fields checked for shape; throws BackupFileError naming the first problem. */

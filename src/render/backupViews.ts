@@ -5,7 +5,7 @@
 // the release: a deploy installs, enables and, when [backups] goes, removes
 // them like the others, and `down` removes them with the app.
 import type { Config, HostConfig } from '../config/types.js';
-import { backupFileStem } from '../app/backupArchive.js';
+import { backupFileStem } from '../app/backupNames.js';
 import { layoutFor } from '../plan/layout.js';
 import { unitBaseName } from './names.js';
 import { systemdQuote } from './quote.js';
