@@ -1,5 +1,5 @@
 // `deployer app …`: look at and operate the deployed app on its hosts:
-// status, logs, start/stop/restart, exec, shell, cat. Each action imports its
+// status, logs, start/stop/restart, exec, shell, cat, backup, restore. Each action imports its
 // implementation lazily (ssh2 is not loaded for --help or completion).
 import { Argument, Command, InvalidArgumentError } from 'commander';
 import type { ContextFactory } from './types.js';
@@ -15,7 +15,7 @@ function parseLines(value: string): number {
 export function defineAppCommands(program: Command, ctx: ContextFactory): void {
   const app = program
     .command('app')
-    .description('operate the deployed app: status, logs, start/stop/restart, exec, shell, cat')
+    .description('operate the deployed app: status, logs, start/stop/restart, exec, shell, cat, backup, restore')
     .addHelpText(
       'after',
       `
@@ -25,7 +25,9 @@ Examples:
   $ deployer app restart worker
   $ deployer app exec "python manage.py migrate"
   $ deployer app shell --host web1
-  $ deployer app cat env`,
+  $ deployer app cat env
+  $ deployer app backup --host web1
+  $ deployer app restore shop-web1-20260105T031500Z.tar.gz --host web1`,
     );
 
   app
@@ -110,6 +112,37 @@ Examples:
       const { runCat } = await import('../app/cat.js');
       const c = ctx(cmd);
       await runCat(c, await appIO(c), what, { showSecrets: Boolean(opts.showSecrets) });
+    });
+
+  app
+    .command('backup')
+    .description("stream a consistent snapshot of the app's DEPLOYER_DATA_DIR on one host to this machine (tar + gzip, SQLite copied live)")
+    .option(
+      '-o, --output <file>',
+      'write the archive here (a directory: the default name inside it); default: <app>[-<stage>]-<host>-<time>.tar.gz',
+    )
+    .addHelpText(
+      'after',
+      '\nEach host has its own data: with several hosts, name one with --host.\n\nExamples:\n  $ deployer app backup\n  $ deployer app backup --host web1 -o backups/\n  $ deployer app backup --stage staging -o staging.tar.gz',
+    )
+    .action(async (opts: { output?: string }, cmd: Command) => {
+      const { runBackup } = await import('../app/backup.js');
+      await runBackup(ctx(cmd), { output: opts.output });
+    });
+
+  app
+    .command('restore')
+    .description(
+      'put a backup (from app backup, or the scheduled one) back as the data dir of one host: checks it, asks, stops the app, swaps the data, starts the app',
+    )
+    .argument('<file>', 'the backup archive (.tar.gz)')
+    .addHelpText(
+      'after',
+      '\nThe archive is checked first (a backup of this app and stage, every checksum): a bad file changes nothing.\nWithout a terminal, pass --yes.\n\nExamples:\n  $ deployer app restore shop-web1-20260105T031500Z.tar.gz\n  $ deployer app restore backup.tar.gz --host web1 --yes',
+    )
+    .action(async (file: string, _opts: unknown, cmd: Command) => {
+      const { runRestore } = await import('../app/restore.js');
+      await runRestore(ctx(cmd), file);
     });
 }
 

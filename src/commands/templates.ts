@@ -4,7 +4,14 @@ import { Argument, Command } from 'commander';
 import type { ContextFactory } from './types.js';
 
 /** The bundled templates (templates/*.hbs; a unit test keeps this list and the folder in step). */
-export const TEMPLATE_NAMES = ['caddy.site.hbs', 'socket.hbs', 'timer.hbs', 'web.service.hbs', 'worker.service.hbs'] as const;
+export const TEMPLATE_NAMES = [
+  'backup.service.hbs',
+  'caddy.site.hbs',
+  'socket.hbs',
+  'timer.hbs',
+  'web.service.hbs',
+  'worker.service.hbs',
+] as const;
 
 export function defineTemplatesCommands(program: Command, ctx: ContextFactory): void {
   const templates = program.command('templates').description('copy the systemd and Caddy templates into .deployer/ to edit them');

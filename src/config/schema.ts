@@ -5,6 +5,7 @@
 // the tests that keep docs/deployer.example.toml complete and its examples
 // valid all come from here. Adding a key: one entry below, plus its line in
 // docs/deployer.example.toml (a test fails until it is there).
+import { checkSchedule } from './backups.js';
 import { checkAppsDir, checkDistfile, checkHostAddress, checkSiteAddress } from './rules.js';
 
 // ---- Field kinds -------------------------------------------------------------
@@ -172,6 +173,7 @@ export const SCHEMA = {
     secrets: custom('{ adapter = "system" }'),
     hooks: custom('{ post_deploy = "myapp warm-cache" }'),
     stages: custom('{ staging = { versions_to_keep = 2 } }'),
+    backups: custom('{ schedule = "daily", keep = 7 }'),
   },
   host: {
     name: string({ pattern: /^\S+$/, maxLength: 253, expected: 'a non-empty name without spaces', example: '"web1"' }),
@@ -251,6 +253,18 @@ export const SCHEMA = {
     post_deploy: string({ ...command, example: '"myapp warm-cache"' }),
     on_failure: string({ ...command, example: '"myapp report-failure"' }),
     always: string({ ...command, example: '"myapp cleanup-tmp"' }),
+  },
+  backups: {
+    // OnCalendar= of the backup timer (src/render/backupViews.ts); without it, no timer.
+    schedule: string({
+      pattern: /\S/,
+      oneLine: true,
+      maxLength: 256,
+      expected: 'a systemd OnCalendar= value on one line, like "daily" or "*-*-* 03:00:00"',
+      rule: checkSchedule,
+      example: '"daily"',
+    }),
+    keep: integer({ min: 1, max: 1000, default: 7, example: '7' }),
   },
 } satisfies Record<string, TableSchema>;
 

@@ -56,6 +56,7 @@ export function formatConfig(c: Config): string {
   const s = c.secrets;
   pushTable(lines, '[secrets]', [...schemaEntries('secrets', s), ...Object.entries(s.options)]);
   pushTable(lines, '[hooks]', schemaEntries('hooks', c.hooks));
+  if (c.backups) pushTable(lines, '[backups]', schemaEntries('backups', c.backups));
   return lines.join('\n') + '\n';
 }
 

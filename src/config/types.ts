@@ -52,6 +52,9 @@ export type SecretsConfig = Fields<Schema['secrets']> & {
  */
 export type HooksConfig = Fields<Schema['hooks']>;
 
+/** [backups]: present only when the table is written; `schedule` unset: no timer. */
+export type BackupsConfig = Fields<Schema['backups']>;
+
 export type Config = Fields<Schema['top']> & {
   /** Absolute path of the config file (for error messages). */
   file: string;
@@ -66,6 +69,7 @@ export type Config = Fields<Schema['top']> & {
   healthCheck: HealthCheckConfig;
   secrets: SecretsConfig;
   hooks: HooksConfig;
+  backups?: BackupsConfig;
   /** Names of the stages declared in the file (for completion and errors). */
   stages: string[];
 };

@@ -3,7 +3,7 @@
 // this file adds what a schema cannot say: tables of tables, derived values
 // and checks across keys. Problems are recorded in Issues, not thrown, so the
 // caller reports them all.
-import type { Config, HealthCheckConfig, HooksConfig, SecretsConfig, WebserverConfig } from './types.js';
+import type { BackupsConfig, Config, HealthCheckConfig, HooksConfig, SecretsConfig, WebserverConfig } from './types.js';
 import { checkNotTopLevelKey, type Issues } from './issues.js';
 import { readHosts, type PathContext } from './hosts.js';
 import { readProcesses } from './processes.js';
@@ -60,6 +60,7 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
     healthCheck: readHealthCheck(top, issues, webserver),
     secrets: readSecrets(top, issues),
     hooks: readHooks(top, issues),
+    backups: readBackups(top, issues, processes),
     stages: meta.stages,
   };
   checkWebPorts(issues, config);
@@ -211,4 +212,21 @@ function readSecrets(top: TableReader, issues: Issues): SecretsConfig {
 
 function readHooks(top: TableReader, issues: Issues): HooksConfig {
   return new TableReader(issues, issues.attempt(() => top.subTable('hooks')) ?? {}, ['hooks'], 'hooks').fields();
+}
+
+function readBackups(top: TableReader, issues: Issues, processes: Config['processes']): BackupsConfig | undefined {
+  const table = issues.attempt(() => top.subTable('backups'));
+  if (table === undefined) return undefined;
+  const fields = new TableReader(issues, table, ['backups'], 'backups').fields();
+  // The backup units are <app>-backup.service/.timer: a process of that name would be overwritten.
+  if (fields.schedule !== undefined && processes.some((p) => p.name === 'backup')) {
+    issues.attempt(() =>
+      issues.fail(
+        ['backups', 'schedule'],
+        'key',
+        `${issues.name(['backups', 'schedule'])} makes the units <app>-backup.service and <app>-backup.timer, but the process "backup" under [processes] has the same unit name. Fix: rename the process (e.g. backup-job), or remove schedule.`,
+      ),
+    );
+  }
+  return fields;
 }

@@ -15,6 +15,8 @@ import { unitMarker } from '../plan/probe.js';
 import { SLOTS, slotSitePath } from '../plan/slots.js';
 import { bundledTemplatesDir, createRenderer, renderAll } from '../render/index.js';
 import { unitBaseName } from '../render/names.js';
+import { BACKUP_SCRIPT_PATH } from '../render/backupViews.js';
+import { readRemoteScript } from '../remote/scripts.js';
 import {
   formatAppEnv,
   formatEnvFile,
@@ -165,6 +167,9 @@ export async function buildReleaseFiles(opts: {
   if (rendered.slotSites)
     for (const slot of SLOTS)
       files.push(textFile(slotSitePath(slot), `${owner}\n${rendered.slotSites[slot]}`, `Caddy site for slot ${slot}`));
+  // [backups] schedule: the script its unit runs, from this release (src/render/backupViews.ts).
+  if (config.backups?.schedule !== undefined)
+    files.push(textFile(BACKUP_SCRIPT_PATH, readRemoteScript('app-backup.sh'), 'backup script', 0o755));
   const instances = rendered.units.flatMap((u) => u.instances.map((i) => `${u.action} ${i}`));
   files.push(textFile('.deployer/instances', instances.join('\n') + '\n', 'unit list'));
   return files;

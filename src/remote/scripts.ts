@@ -25,6 +25,8 @@ export type RemoteScriptName =
   | 'app-control.sh'
   | 'app-cat.sh'
   | 'app-env.sh'
+  | 'app-backup.sh'
+  | 'app-restore.sh'
   | 'exec.sh'
   | 'stop.sh';
 

@@ -7,11 +7,12 @@ import { ConfigError } from '../errors.js';
 import { appUserFor } from '../plan/appUser.js';
 import { layoutFor } from '../plan/layout.js';
 import { SLOTS, webLinksDir, webSlots, type Slot } from '../plan/slots.js';
+import { buildBackupViews } from './backupViews.js';
 import { renderExecStart } from './exec.js';
 import { serviceUnitName, unitBaseName } from './names.js';
 import { parseUpstream, upstreamAddresses } from './upstream.js';
 
-export type TemplateName = 'web.service.hbs' | 'worker.service.hbs' | 'timer.hbs' | 'socket.hbs' | 'caddy.site.hbs';
+export type TemplateName = 'web.service.hbs' | 'worker.service.hbs' | 'timer.hbs' | 'socket.hbs' | 'caddy.site.hbs' | 'backup.service.hbs';
 
 /** What to do with a unit's instances after the switch. */
 export type DeployAction =
@@ -45,6 +46,7 @@ export interface Views {
 export function buildViews(config: Config, host: HostConfig): Views {
   const units: UnitView[] = [];
   for (const process of config.processes) units.push(...buildProcessViews(config, host, process));
+  units.push(...buildBackupViews(config, host));
   if (!config.webserver.enabled) return { units };
   const slots = webSlots(config);
   if (!slots) return { units, caddy: buildCaddyView(config, host) };
