@@ -2,7 +2,6 @@
 // and down. Pure, like planDeploy.
 import type { Config, HostConfig } from '../config/types.js';
 import { ConfigError, StateError } from '../errors.js';
-import { historyLine, revertSteps } from './deploy.js';
 import { layoutFor } from './layout.js';
 import {
   activateSteps,
@@ -14,6 +13,7 @@ import {
   type SwitchTarget,
 } from './activate.js';
 import { appUserFor } from './appUser.js';
+import { revertSteps } from './deploySwitch.js';
 import {
   blueGreenCommit,
   blueGreenRevert,
@@ -24,6 +24,7 @@ import {
   type BlueGreenSwitch,
 } from './blueGreen.js';
 import { IDENTITY_FILE, identityText, ownerLine } from './ownership.js';
+import { historyLine } from './records.js';
 import { idleSlot, webSlots } from './slots.js';
 import { unitMarker, type RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';

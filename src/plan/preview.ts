@@ -3,7 +3,7 @@
 // and adds what a reviewer wants to read: unit and Caddy diffs against what
 // is installed, env key changes (names only) and the lock state. Pure.
 import type { Config, HostConfig } from '../config/types.js';
-import { chooseRelease, planDeploy, type ReleaseFile } from './deploy.js';
+import { planHostDeploy, type ReleaseFile } from './deploy.js';
 import { unifiedDiff } from './diff.js';
 import { layoutFor } from './layout.js';
 import type { RemoteState } from './probe.js';
@@ -97,7 +97,7 @@ export function previewDeploy(input: PreviewInput): HostPreview {
   const L = layoutFor(config);
   // No time or author: nothing is recorded, only uploads, install and prune are read.
   // The release is the one deploy would choose (a changed live version gets its own).
-  const chosen = chooseRelease({
+  const { plan, state } = planHostDeploy({
     config,
     host,
     version: input.version,
@@ -108,8 +108,7 @@ export function previewDeploy(input: PreviewInput): HostPreview {
     by: '',
     action: 'plan',
   });
-  const { release: version, state } = chosen;
-  const plan = planDeploy({ config, host, version, artifact: input.artifactName, files, state, time: '', by: '', action: 'plan' });
+  const { version } = plan;
   const artifactFile = files.find((f) => f.label === 'artifact');
 
   const desired = new Map(
