@@ -5,7 +5,9 @@
 // again. Pure.
 import {
   activateSteps,
+  afterSwitchTo,
   deactivateSteps,
+  installedOn,
   diffSwitch,
   releaseUnits,
   switchTargetOnHost,
@@ -20,6 +22,7 @@ import {
   drainUnitName,
   gateFor,
   restartEraWeb,
+  runningWeb,
   type BlueGreenSwitch,
 } from './blueGreen.js';
 import type { ReleasePlace } from './deployInput.js';
@@ -39,9 +42,9 @@ export interface SwitchPlan {
 
 export function planSwitch(p: ReleasePlace, records: RecordsPlan, hooks: HooksPlan): SwitchPlan {
   const { L, state, config } = p;
-  const installed: Installed = { units: state.units, caddySite: state.caddySite };
+  const installed = installedOn(state);
   const target: SwitchTarget = { releaseDirName: L.releaseDirName(p.version), ...switchFilesOf(p.files) };
-  const afterSwitch: Installed = { units: target.units, caddySite: target.caddySite };
+  const afterSwitch = afterSwitchTo(installed, target);
   // Redeploying the live version in place reverts to itself (its old units).
   const back = state.current ? switchTargetOnHost(L, state.current, state.releaseSwitch, installed) : undefined;
   const bg = blueGreenSwitch(p, installed, target);
@@ -73,6 +76,7 @@ function blueGreenSwitch(p: ReleasePlace, installed: Installed, target: SwitchTa
     drainUnit: drainUnitName(p.config),
     drainSec: p.config.drainSeconds,
     restartWeb: restartEraWeb(p.slots, installed, target),
+    running: runningWeb(p.slots, p.state),
     gate: gateFor(p.config, p.host, p.slots.ports[p.slot][0]),
   };
 }

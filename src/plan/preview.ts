@@ -148,7 +148,10 @@ export function previewDeploy(input: PreviewInput): HostPreview {
     caddyDiff,
     env: diffEnv(state.envHashes ?? {}, input.envHashes),
     prune: plan.summary.prune,
-    switch: plan.switch.steps.filter((s) => s.kind !== 'mark').map(describeStep),
+    // The commit's drain too: it names every old web instance the commit stops.
+    switch: [...plan.switch.steps, ...(plan.switch.verdict?.commit ?? []).filter((s) => s.kind === 'web-commit')]
+      .filter((s) => s.kind !== 'mark')
+      .map(describeStep),
     lock: state.lockHeld ? { status: 'held', by: state.lockedBy || 'another deployer process (no holder recorded)' } : { status: 'free' },
   };
 }
