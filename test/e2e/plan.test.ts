@@ -174,22 +174,22 @@ test('without --build and no artifact, plan says so and still diffs units, Caddy
 
 test('plan shows which instances the switch stops and how Caddy reloads, as the probe found the host; the deploy does that', async () => {
   const isActive = async (unit: string) => (await host.ssh(`systemctl is-active ${unit} || true`, { user: 'root' })).stdout.trim();
-  project.writeConfig('worker = { command = "sleep 100000", replicas = 2 }');
+  project.writeConfig('worker = { command = "sleep 100000", replicas = 3 }');
   let r = await project.run(['deploy'], { env: { PLAN_TOKEN: SECRET } });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(await isActive('hello-plan-worker@2.service'), 'active');
-  // One replica fewer, and another domain (a new Caddy site).
-  project.writeConfig('worker = { command = "sleep 100000", replicas = 1 }');
+  assert.equal(await isActive('hello-plan-worker@3.service'), 'active');
+  // One replica fewer (one alone would be a plain unit), and another domain (a new Caddy site).
+  project.writeConfig('worker = { command = "sleep 100000", replicas = 2 }');
   const toml = join(project.dir, 'deployer.toml');
   writeFileSync(toml, readFileSync(toml, 'utf8').replace('http://hello-plan.localhost', 'http://hello-plan-2.localhost'));
   const p = previews(await plan(['--json']))[0];
-  assert.ok(p.switch.includes('stop hello-plan-worker@2.service: the release does not run it'), p.switch.join('\n'));
+  assert.ok(p.switch.includes('stop hello-plan-worker@3.service: the release does not run it'), p.switch.join('\n'));
   // Each test host has its own network namespace: Caddy's admin API is on its default address there.
   assert.ok(p.switch.includes('reload Caddy through its admin API on 127.0.0.1:2019'), p.switch.join('\n'));
   r = await project.run(['deploy', '--json'], { env: { PLAN_TOKEN: SECRET } });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(await isActive('hello-plan-worker@2.service'), 'inactive');
-  assert.equal(await isActive('hello-plan-worker@1.service'), 'active');
+  assert.equal(await isActive('hello-plan-worker@3.service'), 'inactive');
+  assert.equal(await isActive('hello-plan-worker@2.service'), 'active');
   assert.ok(
     r.events.some((e) => e.type === 'step' && e.step === 'reload Caddy through its admin API on 127.0.0.1:2019'),
     JSON.stringify(r.events.filter((e) => e.type === 'step')),
