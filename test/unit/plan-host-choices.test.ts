@@ -4,23 +4,14 @@
 // how Caddy reloads.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import type { Config } from '../../src/config/types.js';
 import { planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
 import { planDown, planRollback } from '../../src/plan/maintenance.js';
-import { previewDeploy } from '../../src/plan/preview.js';
 import { parseProbeOutput, type RemoteState } from '../../src/plan/probe.js';
 import { stepArgv } from '../../src/plan/script.js';
 import { describeStep, type Step } from '../../src/plan/steps.js';
-import { freshState, makeConfig, makeHost } from './render-helpers.js';
+import { freshState, makeConfig, makeHost, textFile } from './render-helpers.js';
 
-const text = (path: string, content: string, label = path): ReleaseFile => ({
-  path,
-  content,
-  sha256: sha256(content),
-  size: content.length,
-  mode: 0o644,
-  label,
-});
+const text = textFile;
 const instances = (...n: number[]) => n.map((i) => `restart shop-worker@${i}.service\n`).join('');
 const worker = '[Service]\nworker %i\n';
 const site = 'shop.example.com {\n\treverse_proxy 127.0.0.1:8000\n}\n';
@@ -125,53 +116,6 @@ test('Caddy reloads through the admin API the probe found, else with systemctl: 
       assert.equal(describeStep(r), line);
     }
   }
-});
-
-const webUnit = '[Service]\nWorkingDirectory=/srv/deployer/shop/.web/%i\n';
-const slotSite = (port: number) => `shop.example.com {\n\treverse_proxy 127.0.0.1:${port}\n}\n`;
-const blueGreen = makeConfig({
-  app: 'shop',
-  appName: 'shop',
-  strategy: 'blue-green',
-  drainSeconds: 7,
-  webserver: { enabled: true, domains: ['shop.example.com'], upstream: '127.0.0.1:8000', port: 8000, statics: {} },
-} as Partial<Config>);
-const bgFiles: ReleaseFile[] = [
-  { path: 'app.whl', local: '/tmp/app.whl', sha256: 'a'.repeat(64), size: 10, mode: 0o644, label: 'artifact' },
-  text('.env', 'A=1\n'),
-  text('.deployer/units/shop-web@.service', webUnit, 'unit shop-web@.service'),
-  text('.deployer/caddy.site', slotSite(8000), 'Caddy site'),
-  text('.deployer/caddy-a.site', slotSite(8000), 'Caddy site for slot a'),
-  text('.deployer/caddy-b.site', slotSite(8001), 'Caddy site for slot b'),
-  text('.deployer/instances', ''),
-];
-
-test('the commit retires the web instances the probe found running that neither slot names (replicas 3 -> 1), not the stopped ones', () => {
-  const state = freshState({
-    current: '1.0.0',
-    releases: ['1.0.0'],
-    liveSlot: 'b',
-    versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }],
-    units: { 'shop-web@.service': webUnit },
-    caddySite: slotSite(8001),
-    templateInstances: {
-      'shop-web@8001.service': 'active',
-      'shop-web@8003.service': 'active',
-      'shop-web@8005.service': 'deactivating',
-      'shop-web@8007.service': 'inactive',
-      'shop-web@8000.service': 'failed',
-    },
-  });
-  const plan = { ...input(state, bgFiles), config: blueGreen, version: '1.1.0' };
-  const [commit] = find(planDeploy(plan).switch.verdict!.commit, 'web-commit');
-  assert.deepEqual(commit.units, ['shop-web@8000.service']);
-  assert.deepEqual(commit.old, ['shop-web@8001.service', 'shop-web@8003.service', 'shop-web@8005.service']);
-  // `deployer plan` (and its --json) shows it after the switch.
-  const preview = previewDeploy({ ...plan, artifactName: 'app.whl', envHashes: {} });
-  assert.equal(
-    preview.switch.at(-1),
-    'keep shop-web@8000.service; stop shop-web@8001.service, shop-web@8003.service, shop-web@8005.service after 7 s of drain',
-  );
 });
 
 test('the probe lines for these choices: @@instance UNIT ACTIVE_STATE and @@caddy-admin ADDRESS', () => {
