@@ -6,12 +6,13 @@
 //            hooks — nothing live changes;
 //   switch:  activate the release, wait for its services, then the client's
 //            verdict: commit (records.ts) or revert (deploySwitch.ts).
-import type { ReleaseFile, DeployPlanInput } from './deployInput.js';
+import type { SwitchDiff } from './activate.js';
+import type { DeployPlanInput } from './deployInput.js';
 import { planAppHome } from './appHome.js';
-import { releasePlace } from './deployInput.js';
+import { releasePlace, type ReleasePlace } from './deployInput.js';
 import { planSwitch } from './deploySwitch.js';
 import { planHeal } from './heal.js';
-import { planInstall } from './install.js';
+import { planInstall, type InstallPlan } from './install.js';
 import { planRecords } from './records.js';
 import { chooseRelease, deploySlot, withSlotSite } from './releaseChoice.js';
 import { planReleaseHooks } from './releaseHooks.js';
@@ -19,7 +20,7 @@ import type { ScriptSpec } from './script.js';
 import { planSiteChecks } from './siteChecks.js';
 import { webSlots } from './slots.js';
 import type { Upload } from './steps.js';
-import { planUploads } from './uploads.js';
+import { planUploads, type UploadsPlan } from './uploads.js';
 
 export type { ReleaseFile, DeployPlanInput } from './deployInput.js';
 export { installStamp, sha256 } from './install.js';
@@ -70,18 +71,13 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   const sw = planSwitch(p, records, hooks);
   const heal = planHeal(p, sw.bg, records);
   const prepare = [...planAppHome(p), ...files.steps, ...install.steps, ...planSiteChecks(p), ...hooks.prepare];
-  const summary: HostDeployPlan['summary'] = {
-    installSkipped: install.skipped,
-    venvReused: install.venvReused,
-    copied: files.copied,
-    unitsChanged: sw.diff.unitsChanged,
-    unitsRemoved: sw.diff.unitsRemoved,
-    caddyChanged: sw.diff.caddy === 'install',
-    previous: p.liveDir ? p.state.current : undefined,
-    prune: heal ? [] : records.prune,
-  };
+  const summary = summarize(p, files, install, sw.diff, heal ? [] : records.prune);
   return {
-    ...{ host: p.host.name, version: p.version, releaseDir: p.dir, uploads: files.uploads, unchanged: files.unchanged },
+    host: p.host.name,
+    version: p.version,
+    releaseDir: p.dir,
+    uploads: files.uploads,
+    unchanged: files.unchanged,
     prepare: heal?.prepare ?? {
       phaseLock: p.L.phaseLockFile,
       steps: [...prepare, { kind: 'mark', name: 'prepared' }],
@@ -89,5 +85,24 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     },
     switch: heal?.switch ?? sw.spec,
     summary: heal ? { ...summary, healing: p.state.inactive } : summary,
+  };
+}
+
+function summarize(
+  p: ReleasePlace,
+  files: UploadsPlan,
+  install: InstallPlan,
+  diff: SwitchDiff,
+  prune: string[],
+): HostDeployPlan['summary'] {
+  return {
+    installSkipped: install.skipped,
+    venvReused: install.venvReused,
+    copied: files.copied,
+    unitsChanged: diff.unitsChanged,
+    unitsRemoved: diff.unitsRemoved,
+    caddyChanged: diff.caddy === 'install',
+    previous: p.liveDir ? p.state.current : undefined,
+    prune,
   };
 }
