@@ -61,7 +61,7 @@ export interface HostPreview {
   env: EnvChanges;
   /** Releases the deploy's prune would delete. */
   prune: string[];
-  /** The switch, step by step, as the deploy would run it. */
+  /** The switch, step by step, as the deploy would run it; with blue-green, last, the commit's drain (which old instances stop). */
   switch: string[];
   lock: { status: 'free' | 'held'; by?: string };
 }
