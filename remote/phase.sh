@@ -201,16 +201,21 @@ dp_switch_current() { # APPDIR RELEASE: the one atomic switch, then the app dir'
     fi
   done
 }
-dp_stop_unlisted() { # TEMPLATE... -- KEEP...: replicas scaled down, instances of the templates not kept are stopped
-  local templates=() keep=() t u
+dp_stop_unlisted() { # TEMPLATE... -- KEEP... -- STOP...: replicas scaled down: stop STOP, which the client chose from the probe
+  local templates=() keep=() stop=() pats=() t u n listed
   while [ $# -gt 0 ] && [ "$1" != -- ]; do templates+=("$1"); shift; done
   [ $# -gt 0 ] && shift
-  keep=("$@")
-  for t in "${templates[@]}"; do
-    for u in $(systemctl list-units --all --plain --no-legend -- "${t%.service}*.service" | awk '{print $1}'); do
-      printf '%s\n' "${keep[@]}" | grep -qxF -- "$u" || { sudo -n systemctl disable --no-reload --now --quiet -- "$u"; echo "@@unit-stopped $u"; }
-    done
-  done
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do keep+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  stop=("$@")
+  for u in "${stop[@]}"; do sudo -n systemctl disable --no-reload --now --quiet -- "$u"; echo "@@unit-stopped $u"; done
+  # One the probe did not see (started since) is not ours to choose: named, left running.
+  for t in "${templates[@]}"; do pats+=("${t%.service}*.service"); done
+  while read -r u _; do
+    listed=0
+    for n in "${keep[@]}" "${stop[@]}"; do [ "$u" = "$n" ] && listed=1; done
+    [ $listed = 1 ] || echo "@@warn $u is there, and it was not when deployer looked at the host: left as it is (the release does not run it)"
+  done < <(systemctl list-units --all --plain --no-legend -- "${pats[@]}")
   return 0
 }
 dp_start_units() { # RESTART... -- START...: enable them all; restart services, start sockets and timers
@@ -237,14 +242,19 @@ dp_install_site() { # FROM SITE
 dp_remove_site() { # SITE
   sudo -n rm -f -- "$1"
 }
-dp_reload_caddy() { # CADDYFILE: a graceful reload, never a restart
-  # What `caddy reload` does (the unit's ExecReload), without starting a caddy
-  # process or a systemd job: the Caddyfile POSTed to Caddy's admin API on its
-  # default address, which adapts and loads it (tens of ms saved on each
-  # switch and revert). An admin API elsewhere or off: systemctl, as before.
+dp_reload_caddy() { # CADDYFILE admin-api ADDRESS | CADDYFILE systemctl: a graceful reload, never a restart, the way the client chose
+  # admin-api: what `caddy reload` does (the unit's ExecReload) without starting
+  # a caddy process or a systemd job, tens of ms less on each switch and revert.
   local rc=0
-  dp_caddy_load 127.0.0.1 2019 "$1" || rc=$?
-  if [ $rc = 2 ]; then sudo -n systemctl reload caddy || return 1; elif [ $rc != 0 ]; then return 1; fi
+  case ${2:-} in
+    admin-api)
+      dp_caddy_load "${3%:*}" "${3##*:}" "$1" || rc=$?
+      # The probe found the admin API there: reloading another way now would be a choice the plan did not show.
+      if [ $rc = 2 ]; then echo "Caddy's admin API on $3 no longer answers as it did when deployer looked at the host: Caddy not reloaded" >&2; fi
+      [ $rc = 0 ] || return 1 ;;
+    systemctl) sudo -n systemctl reload caddy || return 1 ;;
+    *) echo "dp_reload_caddy: no way to reload Caddy given (admin-api ADDRESS or systemctl)" >&2; return 1 ;;
+  esac
   echo "@@caddy-reload"
 }
 dp_caddy_load() { # ADDRESS PORT CADDYFILE: POST /load; 0 loaded, 1 refused (says why), 2 no admin API there
@@ -261,7 +271,7 @@ dp_caddy_load() { # ADDRESS PORT CADDYFILE: POST /load; 0 loaded, 1 refused (say
     status=${status#HTTP/* }
     status=${status%%[!0-9]*}
     [ "$status" = 200 ] && exit 0
-    # 400: Caddy could not adapt or load it. Anything else is not Caddy's admin API as expected: systemctl decides.
+    # 400: Caddy could not adapt or load it. Anything else is not Caddy's admin API as expected.
     [ "$status" = 400 ] || exit 2
     # Its reason is the body, after the headers (the last line may have no newline).
     while IFS= read -r -t 5 line && [ -n "${line%$'\r'}" ]; do :; done <&7

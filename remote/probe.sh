@@ -230,6 +230,24 @@ if [ "$scan_ports" = 1 ] && ! own_range_recorded; then exec 8< <(host_web_ports 
 if [ -f "$appdir/.appenv" ]; then
   exec 7< <(env -i bash --norc --noprofile -c "$(declare -f dp_envhash); dp_envhash \"\$1\"" envhash "$appdir/.appenv" </dev/null)
 fi
+# What a switch decides from, so the host makes no choice of its own
+# (src/plan/activate.ts): the instances of this app's template units that
+# systemd has loaded (the ones the release does not run are stopped), and
+# whether Caddy's admin API takes a reload (with a Caddyfile this user can
+# read, as dp_reload_caddy POSTs it). Its own job: systemctl costs tens of ms.
+switch_facts() {
+  local pats=() f u active status=""
+  mapfile -t pats < <(grep -lxF -- "$marker" "$unitdir"/*@.service 2>/dev/null)
+  for f in "${!pats[@]}"; do pats[f]=${pats[f]##*/}; pats[f]="${pats[f]%.service}*.service"; done
+  if [ ${#pats[@]} -gt 0 ]; then
+    while read -r u _ active _; do echo "@@instance $u $active"; done < <(systemctl list-units --all --plain --no-legend -- "${pats[@]}" 2>/dev/null)
+  fi
+  [ -r "$caddyfile" ] || return 0
+  status=$( (exec 7<>/dev/tcp/127.0.0.1/2019 && printf 'GET /config/ HTTP/1.0\r\nHost: localhost:2019\r\n\r\n' >&7 && IFS= read -r -t 2 status <&7 && echo "$status") 2>/dev/null)
+  [[ $status == "HTTP/"*" 200"* ]] && echo "@@caddy-admin 127.0.0.1:2019"
+  return 0
+}
+exec 10< <(switch_facts </dev/null)
 
 if [ -d "$appdir" ]; then
   [ -n "$cur" ] && echo "@@current ${cur#v}"
@@ -263,8 +281,8 @@ grep -qE "^[[:space:]]*import[[:space:]]+$sitesdir/\\*\\.caddy" "$caddyfile" 2>/
 command -v uv >/dev/null 2>&1 && echo "@@uv yes"
 # The background jobs' lines, each job's read to its end: one `cat`, in
 # blocks (`read` takes a pipe one byte at a time).
-cat /dev/fd/3 /dev/fd/4 /dev/fd/5 /dev/fd/6 /dev/fd/7 /dev/fd/8
-exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&-
+cat /dev/fd/3 /dev/fd/4 /dev/fd/5 /dev/fd/6 /dev/fd/7 /dev/fd/8 /dev/fd/10
+exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 10<&-
 echo "@@end"
 # Hold the lock until the client closes stdin (or the connection dies).
 # Meanwhile the client may send `history LINE`: a deploy that changed

@@ -234,19 +234,17 @@ dp_retire_unit() { # UNIT_DIR NAME: a restart-era web unit: never started again,
 }
 
 dp_web_commit() { # DRAIN_UNIT DRAIN_SEC NEW_UNIT... -- OLD_UNIT...: the new slot stays; the old one drains, then stops
-  local drain=$1 sec=$2 new=() old=()
+  local drain=$1 sec=$2 new=() old=() u n listed
   shift 2
   while [ $# -gt 0 ] && [ "$1" != -- ]; do new+=("$1"); shift; done
   [ $# -gt 0 ] && shift
   old=("$@")
-  # Any other running instance of the template goes with the old slot: after a
-  # replicas change (3 -> 1) the live instances were on ports of the old
-  # layout, which the old slot as the new config sees it does not all name.
-  local u n listed
+  # OLD is the client's choice from the probe (the old slot and any other
+  # instance it found running); one started since is named and left running.
   while read -r u _; do
     listed=0
     for n in "${new[@]}" "${old[@]}"; do [ "$u" = "$n" ] && listed=1; done
-    [ $listed = 1 ] || old+=("$u")
+    [ $listed = 1 ] || echo "@@warn $u runs, and it was not there when deployer looked at the host: left as it is (neither slot names it)"
   done < <(systemctl list-units --plain --no-legend -- "${new[0]%%@*}@*.service" 2>/dev/null)
   # Only the live slot starts at boot. --no-reload: enabling only adds a
   # link for the next boot, and a daemon-reload would cost a third of a second.

@@ -8,13 +8,48 @@
 // steps (start the new instances beside the old, wait, point Caddy, stop the
 // old) rather than adding a second decision on the host.
 import type { Layout } from './layout.js';
-import type { ReleaseSwitchFiles } from './probe.js';
+import type { ReleaseSwitchFiles, RemoteState } from './probe.js';
 import type { Step } from './steps.js';
 
-/** What the host has in place now: installed unit files and Caddy site. */
+/** What the host has in place now: installed unit files and Caddy site, and what the switch decides from. */
 export interface Installed {
   units: Record<string, string>;
   caddySite?: string;
+  /** Instances of template units systemd has loaded (the probe's list, plus what a switch started): the ones to stop come from here. */
+  instances?: string[];
+  /** How this host's Caddy takes a reload (absent: systemctl). */
+  caddyReload?: CaddyReload;
+}
+
+/** Caddy's admin API when the probe found it answering (and the Caddyfile readable), else `systemctl reload caddy`. */
+export type CaddyReload = { via: 'admin-api'; address: string } | { via: 'systemctl' };
+
+/** What is installed and loaded on the host, as the probe found it. */
+export function installedOn(state: RemoteState): Installed {
+  return {
+    units: state.units,
+    caddySite: state.caddySite,
+    instances: Object.keys(state.templateInstances ?? {}).sort(),
+    caddyReload: state.caddyAdmin ? { via: 'admin-api', address: state.caddyAdmin } : { via: 'systemctl' },
+  };
+}
+
+/** What is installed once a switch to `target` ran over `installed`: its units and site; loaded, what was and what it started. */
+export function afterSwitchTo(installed: Installed, target: ReleaseSwitchFiles): Installed {
+  const instances = [...new Set([...(installed.instances ?? []), ...releaseUnits(target)])].sort();
+  return { ...installed, units: target.units, caddySite: target.caddySite, instances };
+}
+
+/** The instances of `templates` (x@.service) in `installed` that `keep` does not name: the ones a switch stops. */
+export function stopUnlisted(installed: Installed, templates: string[], keep: string[]): Step {
+  const of = (unit: string) => templates.some((t) => unit.startsWith(t.replace(/\.service$/, '')) && unit.endsWith('.service'));
+  const stop = (installed.instances ?? []).filter((u) => of(u) && !keep.includes(u));
+  return { kind: 'stop-unlisted', templates, keep, stop };
+}
+
+export function reloadCaddy(L: Layout, installed: Installed): Step {
+  const how = installed.caddyReload ?? { via: 'systemctl' };
+  return { kind: 'reload-caddy', caddyfile: L.caddyfile, ...how };
 }
 
 /** A release to make live: its dir name (v1.0.0) and the files its switch installs. */
@@ -78,11 +113,11 @@ export function activateSteps(L: Layout, installed: Installed, target: SwitchTar
   const templates = Object.keys(target.units)
     .filter((n) => n.endsWith('@.service'))
     .sort();
-  if (templates.length) steps.push({ kind: 'stop-unlisted', templates, keep: [...restart, ...start] });
+  if (templates.length) steps.push(stopUnlisted(installed, templates, [...restart, ...start]));
   if (restart.length || start.length) steps.push({ kind: 'start-units', restart, start });
   if (diff.caddy === 'install')
-    steps.push({ kind: 'install-site', from: `${meta}/caddy.site`, site: L.caddySite }, { kind: 'reload-caddy', caddyfile: L.caddyfile });
-  if (diff.caddy === 'remove') steps.push({ kind: 'remove-site', site: L.caddySite }, { kind: 'reload-caddy', caddyfile: L.caddyfile });
+    steps.push({ kind: 'install-site', from: `${meta}/caddy.site`, site: L.caddySite }, reloadCaddy(L, installed));
+  if (diff.caddy === 'remove') steps.push({ kind: 'remove-site', site: L.caddySite }, reloadCaddy(L, installed));
   return steps;
 }
 
@@ -91,8 +126,7 @@ export function deactivateSteps(L: Layout, installed: Installed): Step[] {
   const names = Object.keys(installed.units).sort();
   const steps: Step[] = names.map((name) => ({ kind: 'remove-unit', unitDir: L.unitDir, name }));
   if (names.length) steps.push({ kind: 'daemon-reload' });
-  if (installed.caddySite !== undefined)
-    steps.push({ kind: 'remove-site', site: L.caddySite }, { kind: 'reload-caddy', caddyfile: L.caddyfile });
+  if (installed.caddySite !== undefined) steps.push({ kind: 'remove-site', site: L.caddySite }, reloadCaddy(L, installed));
   steps.push({ kind: 'remove', paths: [L.current] });
   return steps;
 }

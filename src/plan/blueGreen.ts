@@ -19,9 +19,18 @@
 // only points Caddy back at it.
 import type { Config, HostConfig } from '../config/types.js';
 import { healthCheckHost } from '../config/healthHost.js';
-import { activateSteps, deactivateSteps, diffSwitch, parseInstances, type Installed, type SwitchTarget } from './activate.js';
+import {
+  activateSteps,
+  deactivateSteps,
+  diffSwitch,
+  parseInstances,
+  reloadCaddy,
+  stopUnlisted,
+  type Installed,
+  type SwitchTarget,
+} from './activate.js';
 import type { Layout } from './layout.js';
-import type { ReleaseSwitchFiles } from './probe.js';
+import type { ReleaseSwitchFiles, RemoteState } from './probe.js';
 import { slotSitePath, type Slot, type WebSlots } from './slots.js';
 import type { Step } from './steps.js';
 
@@ -38,6 +47,8 @@ export interface BlueGreenSwitch {
   drainSec: number;
   /** The restart-era web unit installed now that the release has not (name -> content): the old slot until the commit. */
   restartWeb?: Record<string, string>;
+  /** Instances of the web template the probe found running (after a replicas change, some neither slot names): the commit retires them. */
+  running?: string[];
   gate: { path: string; status: number; host: string; timeoutSec: number; stableSec: number };
 }
 
@@ -63,6 +74,15 @@ function restartWebName(slots: WebSlots): string {
 export function restartEraWeb(slots: WebSlots, installed: Installed, target: ReleaseSwitchFiles): Record<string, string> {
   const name = restartWebName(slots);
   return name in installed.units && !(name in target.units) ? { [name]: installed.units[name] } : {};
+}
+
+/** Instances of the web template the probe found not inactive (as `systemctl list-units` lists them without --all). */
+export function runningWeb(slots: WebSlots, state: Pick<RemoteState, 'templateInstances'>): string[] {
+  const stem = slots.unit.replace(/\.service$/, '');
+  return Object.entries(state.templateInstances ?? {})
+    .filter(([unit, active]) => unit.startsWith(stem) && unit.endsWith('.service') && active !== 'inactive')
+    .map(([unit]) => unit)
+    .sort();
 }
 
 export function drainUnitName(config: Pick<Config, 'appName'>): string {
@@ -98,7 +118,7 @@ export function blueGreenSteps(bg: BlueGreenSwitch, installed: Installed, target
       desc: `select the Caddy site for slot ${bg.slot}`,
     },
     { kind: 'install-site', from: `${meta}/caddy.site`, site: L.caddySite },
-    { kind: 'reload-caddy', caddyfile: L.caddyfile },
+    reloadCaddy(L, installed),
   );
   // The restart-era web unit serves until the commit: it is the old slot.
   const removed = diff.unitsRemoved.filter((name) => !(name in (bg.restartWeb ?? {})));
@@ -109,7 +129,7 @@ export function blueGreenSteps(bg: BlueGreenSwitch, installed: Installed, target
   const templates = Object.keys(target.units)
     .filter((n) => n.endsWith('@.service') && n !== bg.slots.unit)
     .sort();
-  if (templates.length) steps.push({ kind: 'stop-unlisted', templates, keep: [...restart, ...start] });
+  if (templates.length) steps.push(stopUnlisted(installed, templates, [...restart, ...start]));
   if (restart.length || start.length) steps.push({ kind: 'start-units', restart, start });
   return steps;
 }
@@ -117,8 +137,11 @@ export function blueGreenSteps(bg: BlueGreenSwitch, installed: Installed, target
 /** After the verdict "commit": the new slot is the live one. */
 export function blueGreenCommit(bg: BlueGreenSwitch): Step[] {
   const retired = Object.keys(bg.restartWeb ?? {});
-  const old = [...(bg.liveSlot && bg.liveSlot !== bg.slot ? bg.slots.instances[bg.liveSlot] : []), ...retired];
   const units = bg.slots.instances[bg.slot];
+  const live = bg.liveSlot && bg.liveSlot !== bg.slot ? bg.slots.instances[bg.liveSlot] : [];
+  // After a replicas change (3 -> 1) the live instances ran on ports of the old layout, which the old slot as the new config sees it does not all name.
+  const strays = (bg.running ?? []).filter((u) => !units.includes(u) && !live.includes(u));
+  const old = [...live, ...retired, ...strays];
   return [
     { kind: 'web-commit', drainUnit: bg.drainUnit, drainSec: bg.drainSec, units, old },
     // The restart-era web unit drains with the old slot (above); its file goes now, so it never starts again.
@@ -158,7 +181,7 @@ export function blueGreenRevert(bg: BlueGreenSwitch, afterSwitch: Installed, pre
     }
     if (s.kind !== 'stop-unlisted') return [s];
     const templates = s.templates.filter((t) => t !== bg.slots.unit);
-    return templates.length ? [{ ...s, templates }] : [];
+    return templates.length ? [stopUnlisted(installed, templates, s.keep)] : [];
   });
   steps.push({ kind: 'web-stop', units: bg.slots.instances[bg.slot] });
   if (template) steps.push(template, { kind: 'daemon-reload' });

@@ -7,6 +7,9 @@
 // releases are not touched. If they cannot start, the deploy fails and says
 // so: the release stays live, and there is nothing to revert. Pure.
 import type { BlueGreenSwitch } from './blueGreen.js';
+import type { ReleasePlace } from './deployInput.js';
+import type { RecordsPlan } from './records.js';
+import { liveReleaseUnchanged } from './releaseChoice.js';
 import type { ScriptSpec } from './script.js';
 import type { Step } from './steps.js';
 
@@ -39,5 +42,29 @@ export function healSwitch(h: HealInput): ScriptSpec {
     steps,
     onFail: h.failed,
     verdict: { timeoutSec: h.timeoutSec + 120, commit: h.healed, rollback: h.failed },
+  };
+}
+
+/**
+ * The prepare and switch of a deploy that heals: the live release as it is,
+ * with services that are not running (undefined: this deploy is not one).
+ */
+export function planHeal(
+  p: ReleasePlace,
+  bg: BlueGreenSwitch | undefined,
+  records: RecordsPlan,
+): { prepare: ScriptSpec; switch: ScriptSpec } | undefined {
+  const inactive = p.state.inactive ?? [];
+  if (p.state.current !== p.version || !inactive.length || !liveReleaseUnchanged(p)) return undefined;
+  return {
+    prepare: { phaseLock: p.L.phaseLockFile, steps: [{ kind: 'mark', name: 'prepared' }] },
+    switch: healSwitch({
+      phaseLock: p.L.phaseLockFile,
+      inactive,
+      bg,
+      timeoutSec: p.config.healthCheck.timeout,
+      healed: [records.history(`ok, started ${inactive.join(' ')} again`)],
+      failed: [records.history(`failed: ${inactive.join(' ')} did not start again; ${p.version} stays live`)],
+    }),
   };
 }

@@ -2,11 +2,12 @@
 // and down. Pure, like planDeploy.
 import type { Config, HostConfig } from '../config/types.js';
 import { ConfigError, StateError } from '../errors.js';
-import { historyLine, revertSteps } from './deploy.js';
 import { layoutFor } from './layout.js';
 import {
   activateSteps,
+  afterSwitchTo,
   deactivateSteps,
+  installedOn,
   parseInstances,
   releaseUnits,
   switchTargetOnHost,
@@ -14,6 +15,7 @@ import {
   type SwitchTarget,
 } from './activate.js';
 import { appUserFor } from './appUser.js';
+import { revertSteps } from './deploySwitch.js';
 import {
   blueGreenCommit,
   blueGreenRevert,
@@ -21,9 +23,11 @@ import {
   drainUnitName,
   gateFor,
   restartEraWeb,
+  runningWeb,
   type BlueGreenSwitch,
 } from './blueGreen.js';
 import { IDENTITY_FILE, identityText, ownerLine } from './ownership.js';
+import { historyLine } from './records.js';
 import { idleSlot, webSlots } from './slots.js';
 import { unitMarker, type RemoteState } from './probe.js';
 import type { ScriptSpec } from './script.js';
@@ -69,9 +73,9 @@ export function rollbackTarget(state: RemoteState, to: string | undefined, host:
 export function planRollback(config: Config, host: HostConfig, state: RemoteState, target: string, who: Who): ScriptSpec {
   const L = layoutFor(config);
   const from = state.current;
-  const installedNow: Installed = { units: state.units, caddySite: state.caddySite };
+  const installedNow = installedOn(state);
   const to = switchTargetOnHost(L, target, state.releaseSwitch, installedNow);
-  const afterSwitch: Installed = { units: to.units, caddySite: to.caddySite };
+  const afterSwitch = afterSwitchTo(installedNow, to);
   const back = from ? switchTargetOnHost(L, from, state.releaseSwitch, installedNow) : undefined;
   const units = releaseUnits(to);
   const hist = (result: string) => historyLine({ ...who, action: 'rollback', host: host.name, from, to: target, result });
@@ -79,7 +83,7 @@ export function planRollback(config: Config, host: HostConfig, state: RemoteStat
   const bg = rollbackBlueGreen(config, host, state, to);
   if (bg) {
     // The site of the slot it starts in is copied into place on the host: its content is not known here, so the revert always reinstalls the old one.
-    const after: Installed = { units: to.units, caddySite: '' };
+    const after: Installed = { ...afterSwitch, caddySite: '' };
     const records = (text: string, line: string): Step[] => [
       { kind: 'write', path: L.versionsFile, mode: '0644', content: text },
       { kind: 'append-line', path: L.historyFile, line },
@@ -160,6 +164,7 @@ function rollbackBlueGreen(config: Config, host: HostConfig, state: RemoteState,
     drainUnit: drainUnitName(config),
     drainSec: config.drainSeconds,
     restartWeb: restartEraWeb(slots, { units: state.units }, to),
+    running: runningWeb(slots, state),
     gate: gateFor(config, host, slots.ports[slot][0]),
   };
 }
@@ -213,7 +218,7 @@ export function planDown(config: Config, host: HostConfig, state: RemoteState, w
   return {
     phaseLock: L.phaseLockFile,
     steps: [
-      ...deactivateSteps(L, { units: state.units, caddySite: state.caddySite }),
+      ...deactivateSteps(L, installedOn(state)),
       { kind: 'remove-app-dir', appDir: L.appDir, identityFile: IDENTITY_FILE, identity: identityText(config) },
       ...(user.dedicated ? [{ kind: 'remove-app-user' as const, name: user.name, comment: user.comment }] : []),
       {

@@ -3,7 +3,7 @@
 // and adds what a reviewer wants to read: unit and Caddy diffs against what
 // is installed, env key changes (names only) and the lock state. Pure.
 import type { Config, HostConfig } from '../config/types.js';
-import { chooseRelease, planDeploy, type ReleaseFile } from './deploy.js';
+import { planHostDeploy, type ReleaseFile } from './deploy.js';
 import { unifiedDiff } from './diff.js';
 import { layoutFor } from './layout.js';
 import type { RemoteState } from './probe.js';
@@ -61,7 +61,7 @@ export interface HostPreview {
   env: EnvChanges;
   /** Releases the deploy's prune would delete. */
   prune: string[];
-  /** The switch, step by step, as the deploy would run it. */
+  /** The switch, step by step, as the deploy would run it; with blue-green, last, the commit's drain (which old instances stop). */
   switch: string[];
   lock: { status: 'free' | 'held'; by?: string };
 }
@@ -97,7 +97,7 @@ export function previewDeploy(input: PreviewInput): HostPreview {
   const L = layoutFor(config);
   // No time or author: nothing is recorded, only uploads, install and prune are read.
   // The release is the one deploy would choose (a changed live version gets its own).
-  const chosen = chooseRelease({
+  const { plan, state } = planHostDeploy({
     config,
     host,
     version: input.version,
@@ -108,8 +108,7 @@ export function previewDeploy(input: PreviewInput): HostPreview {
     by: '',
     action: 'plan',
   });
-  const { release: version, state } = chosen;
-  const plan = planDeploy({ config, host, version, artifact: input.artifactName, files, state, time: '', by: '', action: 'plan' });
+  const { version } = plan;
   const artifactFile = files.find((f) => f.label === 'artifact');
 
   const desired = new Map(
@@ -149,7 +148,10 @@ export function previewDeploy(input: PreviewInput): HostPreview {
     caddyDiff,
     env: diffEnv(state.envHashes ?? {}, input.envHashes),
     prune: plan.summary.prune,
-    switch: plan.switch.steps.filter((s) => s.kind !== 'mark').map(describeStep),
+    // The commit's drain too: it names every old web instance the commit stops.
+    switch: [...plan.switch.steps, ...(plan.switch.verdict?.commit ?? []).filter((s) => s.kind === 'web-commit')]
+      .filter((s) => s.kind !== 'mark')
+      .map(describeStep),
     lock: state.lockHeld ? { status: 'held', by: state.lockedBy || 'another deployer process (no holder recorded)' } : { status: 'free' },
   };
 }

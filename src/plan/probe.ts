@@ -64,6 +64,10 @@ export interface RemoteState {
   /** Unit files that carry this app's marker: name -> content. */
   units: Record<string, string>;
   caddySite?: string;
+  /** Instances of this app's template units that systemd has loaded: unit -> its ActiveState (a switch stops those the release does not run). */
+  templateInstances?: Record<string, string>;
+  /** Where Caddy's admin API took a request, with the Caddyfile readable: a switch reloads Caddy there (absent: systemctl). */
+  caddyAdmin?: string;
   /** Blue-green: the web slot that serves (absent before the first blue-green switch commits). */
   liveSlot?: 'a' | 'b';
   caddyImportsSites: boolean;
@@ -235,6 +239,14 @@ export function parseProbeOutput(text: string): RemoteState & { error?: string; 
         break;
       case Marker.slot:
         if (rest === 'a' || rest === 'b') state.liveSlot = rest;
+        break;
+      case Marker.instance: {
+        const [unit, active] = rest.split(' ');
+        if (unit) (state.templateInstances ??= {})[unit] = active ?? '';
+        break;
+      }
+      case Marker.caddyAdmin:
+        state.caddyAdmin = rest || undefined;
         break;
       case Marker.caddyImports:
         state.caddyImportsSites = true;

@@ -59,7 +59,7 @@ export function stepArgv(step: Step): string[] {
     case 'switch-current':
       return ['dp_switch_current', step.appDir, step.release];
     case 'stop-unlisted':
-      return ['dp_stop_unlisted', ...step.templates, '--', ...step.keep];
+      return ['dp_stop_unlisted', ...step.templates, '--', ...step.keep, '--', ...step.stop];
     case 'start-units':
       return ['dp_start_units', ...step.restart, '--', ...step.start];
     case 'install-site':
@@ -67,7 +67,7 @@ export function stepArgv(step: Step): string[] {
     case 'remove-site':
       return ['dp_remove_site', step.site];
     case 'reload-caddy':
-      return ['dp_reload_caddy', step.caddyfile];
+      return ['dp_reload_caddy', step.caddyfile, ...(step.via === 'admin-api' ? [step.via, step.address] : [step.via])];
     case 'web-start':
       return [
         'dp_web_start',

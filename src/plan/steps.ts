@@ -31,16 +31,20 @@ export type Step =
   | { kind: 'daemon-reload' }
   /** The atomic switch: appDir/current -> release, and the app dir's links into current/. */
   | { kind: 'switch-current'; appDir: string; release: string }
-  /** Stops the running instances of these template units that are not in `keep` (replicas scaled down). */
-  | { kind: 'stop-unlisted'; templates: string[]; keep: string[] }
+  /**
+   * Stops `stop`, the instances of these template units the probe found loaded that are not in `keep` (replicas
+   * scaled down); the host names any other it finds running, and leaves it.
+   */
+  | { kind: 'stop-unlisted'; templates: string[]; keep: string[]; stop: string[] }
   /** Starts units that are not running (a failed one is reset first); running ones are left alone. */
   | { kind: 'heal-units'; units: string[] }
   /** Enables the units, restarts the services and starts the sockets and timers. */
   | { kind: 'start-units'; restart: string[]; start: string[] }
   | { kind: 'install-site'; from: string; site: string }
   | { kind: 'remove-site'; site: string }
-  /** A graceful reload of Caddy with `caddyfile` (its admin API, else `systemctl reload caddy`). */
-  | { kind: 'reload-caddy'; caddyfile: string }
+  /** A graceful reload of Caddy with `caddyfile`, the way the probe found it takes one (src/plan/activate.ts CaddyReload). */
+  | { kind: 'reload-caddy'; caddyfile: string; via: 'admin-api'; address: string }
+  | { kind: 'reload-caddy'; caddyfile: string; via: 'systemctl' }
   // Blue-green for the web process (src/plan/blueGreen.ts, remote/web.sh):
   /** Points each port's link at the release and starts the idle slot's instances (after stopping leftovers and a pending drain). */
   | {
@@ -66,7 +70,10 @@ export type Step =
     }
   /** Stops instances now, gracefully (the new slot, when the switch is undone). */
   | { kind: 'web-stop'; units: string[] }
-  /** Enables the new slot; the old slot gets `drainSec` for requests in flight, then a graceful stop. */
+  /**
+   * Enables the new slot; `old` (the old slot, and any other instance of the template the probe found running)
+   * gets `drainSec` for requests in flight, then a graceful stop.
+   */
   | { kind: 'web-commit'; drainUnit: string; drainSec: number; units: string[]; old: string[] }
   /** Waits until every unit is active and has not restarted for `stableSec`. */
   | { kind: 'wait-units'; units: string[]; timeoutSec: number; stableSec: number }
@@ -134,7 +141,9 @@ export function describeStep(step: Step): string {
     case 'switch-current':
       return `switch ${step.appDir}/current to ${step.release}`;
     case 'stop-unlisted':
-      return `stop instances of ${step.templates.join(', ')} the release does not run`;
+      return step.stop.length
+        ? `stop ${step.stop.join(', ')}: the release does not run ${step.stop.length === 1 ? 'it' : 'them'}`
+        : `stop no instance of ${step.templates.join(', ')}: none runs that the release does not`;
     case 'heal-units':
       return `start ${step.units.join(', ')} again`;
     case 'start-units':
@@ -144,7 +153,9 @@ export function describeStep(step: Step): string {
     case 'remove-site':
       return `remove Caddy site ${step.site}`;
     case 'reload-caddy':
-      return 'reload Caddy';
+      return step.via === 'admin-api'
+        ? `reload Caddy through its admin API on ${step.address}`
+        : 'reload Caddy with systemctl reload caddy';
     case 'check-owned':
       return `check that ${[...step.units, ...(step.site ? [step.site] : [])].join(', ') || 'nothing'} ${step.units.length + (step.site ? 1 : 0) === 1 ? 'is' : 'are'} this app's to replace`;
     case 'remove-app-dir':

@@ -61,6 +61,10 @@ export const Marker = {
   caddyOther: 'caddy-other',
   uv: 'uv',
   python: 'python',
+  /** An instance of this app's template units that systemd has loaded: `UNIT ACTIVE_STATE` (src/plan/activate.ts stops the unlisted). */
+  instance: 'instance',
+  /** Caddy's admin API answers at this address and the Caddyfile is readable: the plan reloads Caddy through it. */
+  caddyAdmin: 'caddy-admin',
   /** A deployer web unit on the host and what shows its ports: `NAME line|enabled|link|live|upstream VALUE` (src/plan/ports.ts). */
   portUnit: 'port-unit',
   end: 'end',

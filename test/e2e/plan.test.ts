@@ -6,7 +6,7 @@
 // each plan.
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, type TestHost } from '../helpers/testhost.js';
 import { createProject, waitForPause, type CliResult, type Project } from '../helpers/project.js';
@@ -170,4 +170,28 @@ test('without --build and no artifact, plan says so and still diffs units, Caddy
   const pb = previews(built)[0];
   assert.equal(pb.artifact.missing, undefined);
   assert.ok(!pb.uploads.some((u) => u.label === 'artifact'), JSON.stringify(pb.uploads));
+});
+
+test('plan shows which instances the switch stops and how Caddy reloads, as the probe found the host; the deploy does that', async () => {
+  const isActive = async (unit: string) => (await host.ssh(`systemctl is-active ${unit} || true`, { user: 'root' })).stdout.trim();
+  project.writeConfig('worker = { command = "sleep 100000", replicas = 3 }');
+  let r = await project.run(['deploy'], { env: { PLAN_TOKEN: SECRET } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await isActive('hello-plan-worker@3.service'), 'active');
+  // One replica fewer (one alone would be a plain unit), and another domain (a new Caddy site).
+  project.writeConfig('worker = { command = "sleep 100000", replicas = 2 }');
+  const toml = join(project.dir, 'deployer.toml');
+  writeFileSync(toml, readFileSync(toml, 'utf8').replace('http://hello-plan.localhost', 'http://hello-plan-2.localhost'));
+  const p = previews(await plan(['--json']))[0];
+  assert.ok(p.switch.includes('stop hello-plan-worker@3.service: the release does not run it'), p.switch.join('\n'));
+  // Each test host has its own network namespace: Caddy's admin API is on its default address there.
+  assert.ok(p.switch.includes('reload Caddy through its admin API on 127.0.0.1:2019'), p.switch.join('\n'));
+  r = await project.run(['deploy', '--json'], { env: { PLAN_TOKEN: SECRET } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await isActive('hello-plan-worker@3.service'), 'inactive');
+  assert.equal(await isActive('hello-plan-worker@2.service'), 'active');
+  assert.ok(
+    r.events.some((e) => e.type === 'step' && e.step === 'reload Caddy through its admin API on 127.0.0.1:2019'),
+    JSON.stringify(r.events.filter((e) => e.type === 'step')),
+  );
 });

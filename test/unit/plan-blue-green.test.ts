@@ -6,18 +6,12 @@ import assert from 'node:assert/strict';
 import type { Config } from '../../src/config/types.js';
 import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
 import { planRollback } from '../../src/plan/maintenance.js';
+import { previewDeploy } from '../../src/plan/preview.js';
 import type { RemoteState } from '../../src/plan/probe.js';
 import type { Step } from '../../src/plan/steps.js';
-import { freshState, makeConfig, makeHost } from './render-helpers.js';
+import { freshState, makeConfig, makeHost, textFile } from './render-helpers.js';
 
-const text = (path: string, content: string, label = path): ReleaseFile => ({
-  path,
-  content,
-  sha256: sha256(content),
-  size: content.length,
-  mode: 0o644,
-  label,
-});
+const text = textFile;
 const webUnit = '[Service]\nWorkingDirectory=/srv/deployer/shop/.web/%i\n';
 const siteFor = (ports: string) => `shop.example.com {\n\treverse_proxy ${ports}\n}\n`;
 const files: ReleaseFile[] = [
@@ -360,4 +354,27 @@ test('a code change whose site only moves to the other slot skips caddy validate
   assert.equal(validates(planDeploy(input(state({ ...liveWithSlotSites, caddySite: siteFor('127.0.0.1:9999') })))), true);
   // Nothing known about the live release's files: validated.
   assert.equal(validates(planDeploy(input(live))), true);
+});
+
+test('the commit retires the web instances the probe found running that neither slot names (replicas 3 -> 1), not the stopped ones', () => {
+  const s = state({
+    ...live,
+    templateInstances: {
+      'shop-web@8001.service': 'active',
+      'shop-web@8003.service': 'active',
+      'shop-web@8005.service': 'deactivating',
+      'shop-web@8007.service': 'inactive',
+      'shop-web@8000.service': 'failed',
+    },
+  });
+  const commit = planDeploy(input(s)).switch.verdict!.commit[0];
+  assert.ok(commit.kind === 'web-commit');
+  assert.deepEqual(commit.units, ['shop-web@8000.service']);
+  assert.deepEqual(commit.old, ['shop-web@8001.service', 'shop-web@8003.service', 'shop-web@8005.service']);
+  // `deployer plan` (and its --json) shows it after the switch.
+  const preview = previewDeploy({ ...input(s), artifactName: 'app.whl', envHashes: {} });
+  assert.equal(
+    preview.switch.at(-1),
+    'keep shop-web@8000.service; stop shop-web@8001.service, shop-web@8003.service, shop-web@8005.service after 7 s of drain',
+  );
 });

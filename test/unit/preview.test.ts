@@ -196,7 +196,7 @@ test('the text form names each unit, shows only changed diffs, colours only when
   // The switch as the deploy runs it: only what differs is installed, the unchanged web unit is not.
   assert.match(
     plain,
-    /^ {2}switch {4}stop and remove unit hello-production-cron\.timer; install unit hello-production-beat\.service; install unit hello-production-worker\.service; systemctl daemon-reload; switch \S+\/current to v1\.1\.0; install Caddy site \S+; reload Caddy$/m,
+    /^ {2}switch {4}stop and remove unit hello-production-cron\.timer; install unit hello-production-beat\.service; install unit hello-production-worker\.service; systemctl daemon-reload; switch \S+\/current to v1\.1\.0; install Caddy site \S+; reload Caddy with systemctl reload caddy$/m,
   );
   assert.ok(!plain.includes('\x1b['), 'no escape codes without colour');
   const coloured = formatPreview(p, pc.createColors(true));

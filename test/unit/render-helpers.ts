@@ -88,6 +88,16 @@ export function freshState(over: Partial<RemoteState> = {}): RemoteState {
   };
 }
 
+/** A release file with this text content (sha256 and size from it). */
+export const textFile = (path: string, content: string, label = path): ReleaseFile => ({
+  path,
+  content,
+  sha256: sha256(content),
+  size: content.length,
+  mode: 0o644,
+  label,
+});
+
 const envFile: ReleaseFile = { path: '.env', content: 'A=1\n', sha256: sha256('A=1\n'), size: 4, mode: 0o600, label: '.env' };
 
 /** planDeploy of release 1.0.0 of a binary app whose only file is a .env (a fresh host unless `state` says otherwise). */

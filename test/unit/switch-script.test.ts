@@ -58,7 +58,11 @@ test('activate: removes and installs the units it names, reloads systemd, switch
   const h = host();
   const steps = activateSteps(
     h.L,
-    { units: { 'shop-web@.service': 'old web\n', 'shop-old.service': 'old\n' } },
+    // The probe found both replicas loaded.
+    {
+      units: { 'shop-web@.service': 'old web\n', 'shop-old.service': 'old\n' },
+      instances: ['shop-web@8000.service', 'shop-web@8001.service'],
+    },
     {
       releaseDirName: 'v2',
       units: { 'shop-web@.service': 'new web\n' },
@@ -76,8 +80,9 @@ test('activate: removes and installs the units it names, reloads systemd, switch
   assert.deepEqual(r.calls.trim().split('\n'), [
     'systemctl disable --no-reload --now --quiet -- shop-old.service',
     'systemctl daemon-reload',
-    'systemctl list-units --all --plain --no-legend -- shop-web@*.service',
+    // The plan's choice, then a look for any the probe did not see.
     'systemctl disable --no-reload --now --quiet -- shop-web@8001.service',
+    'systemctl list-units --all --plain --no-legend -- shop-web@*.service',
     'systemctl enable --no-reload --quiet -- shop-web@8000.service',
     'systemctl restart -- shop-web@8000.service',
     'systemctl reload caddy',
@@ -150,4 +155,19 @@ test('dp_copy_files copies the named files of the live release into the new one,
   assert.equal(statSync(join(h.appDir, 'v3', '.env')).mode & 0o777, 0o600);
   assert.equal(readFileSync(join(h.appDir, 'v3', '.deployer', 'units', 'shop-web@.service'), 'utf8'), 'unit\n');
   assert.equal(readFileSync(join(h.appDir, 'v3', '-odd name'), 'utf8'), 'x\n');
+});
+
+test('stop-unlisted stops only the instances the plan names; one the probe did not see is named and left running', () => {
+  const h = host();
+  // The probe saw only 8000; list-units now also shows 8001.
+  const steps = activateSteps(
+    h.L,
+    { units: { 'shop-web@.service': 'new web\n' }, instances: ['shop-web@8000.service'] },
+    { releaseDirName: 'v2', units: { 'shop-web@.service': 'new web\n' }, instances: 'restart shop-web@8000.service\n' },
+  );
+  const r = h.run(steps);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.ok(!r.calls.includes('shop-web@8001.service'), r.calls);
+  assert.match(r.stdout, /^@@warn shop-web@8001\.service is there, and it was not when deployer looked at the host: left as it is/m);
+  assert.doesNotMatch(r.stdout, /@@unit-stopped/);
 });

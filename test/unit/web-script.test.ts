@@ -293,9 +293,9 @@ test("dp_web_commit enables the new slot, and schedules the old one's stop after
   assert.ok(now.log().includes('systemctl stop --no-block -- hello-web@8000.service'), now.log().join('\n'));
 });
 
-test('dp_web_commit also retires running instances of the template that neither slot names (after a replicas change)', async () => {
+test('dp_web_commit retires the old units it is given, and only names a running instance of the template it was not given', async () => {
   const stub = stubHost();
-  // Replicas 3 -> 1: the live slot ran on 8001, 8003, 8005; the new config's old slot is only 8001.
+  // Replicas 3 -> 1: the plan passes the strays the probe saw (8003, 8005); 8007 started after the probe.
   writeFileSync(
     join(stub.dir, 'list-units'),
     [
@@ -303,12 +303,21 @@ test('dp_web_commit also retires running instances of the template that neither 
       'hello-web@8001.service loaded active running hello web',
       'hello-web@8003.service loaded active running hello web',
       'hello-web@8005.service loaded active running hello web',
+      'hello-web@8007.service loaded active running hello web',
     ].join('\n') + '\n',
   );
-  const r = await bash(stub, ['dp_web_commit', 'hello-web-drain', '5', 'hello-web@8000.service', '--', 'hello-web@8001.service']);
+  const r = await bash(stub, [
+    'dp_web_commit',
+    'hello-web-drain',
+    '5',
+    'hello-web@8000.service',
+    '--',
+    'hello-web@8001.service',
+    'hello-web@8003.service',
+    'hello-web@8005.service',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const log = stub.log();
-  assert.ok(log.includes('systemctl list-units --plain --no-legend -- hello-web@*.service'), log.join('\n'));
   assert.ok(
     log.includes(
       'systemd-run --quiet --unit=hello-web-drain --on-active=5s --timer-property=AccuracySec=100ms -- systemctl stop -- hello-web@8001.service hello-web@8003.service hello-web@8005.service',
@@ -316,6 +325,8 @@ test('dp_web_commit also retires running instances of the template that neither 
     log.join('\n'),
   );
   assert.match(r.stdout, /^@@web-retired hello-web@8001\.service hello-web@8003\.service hello-web@8005\.service$/m);
+  assert.match(r.stdout, /^@@warn hello-web@8007\.service runs, and it was not there when deployer looked at the host/m);
+  assert.ok(!log.some((l) => l.includes('hello-web@8007')), 'not stopped nor disabled');
 });
 
 test('dp_web_start stops the stale units after -- with the pending drain; none of them is a slot instance', async () => {
@@ -426,18 +437,31 @@ test("dp_caddy_load POSTs the Caddyfile to Caddy's admin API: 200 loaded, 400 re
   assert.equal(r.stderr, '');
 });
 
-test('dp_reload_caddy falls back to systemctl reload caddy only when there is no admin API to talk to', async () => {
-  for (const [load, code, systemctl] of [
-    [0, 0, false],
-    [1, 1, false],
-    [2, 0, true],
+test('dp_reload_caddy reloads the way the plan says: the admin API (never systemctl when it no longer answers), or systemctl', async () => {
+  for (const [load, code] of [
+    [0, 0],
+    [1, 1],
+    [2, 1],
   ] as const) {
     const stub = stubHost();
-    const r = await bash(stub, ['eval', `dp_caddy_load() { return ${load}; }; dp_reload_caddy /etc/caddy/Caddyfile`]);
+    const r = await bash(stub, [
+      'eval',
+      `dp_caddy_load() { echo "load $*" >&2; return ${load}; }; dp_reload_caddy /etc/caddy/Caddyfile admin-api 127.0.0.1:2019`,
+    ]);
     assert.equal(r.code, code, `load ${load}: ${r.stderr}`);
-    assert.equal(stub.log().includes('systemctl reload caddy'), systemctl, `load ${load}: ${stub.log().join('\n')}`);
+    assert.match(r.stderr, /^load 127\.0\.0\.1 2019 \/etc\/caddy\/Caddyfile$/m);
+    assert.equal(stub.log().includes('systemctl reload caddy'), false, `load ${load}: ${stub.log().join('\n')}`);
     assert.equal(/^@@caddy-reload$/m.test(r.stdout), code === 0);
+    if (load === 2) assert.match(r.stderr, /admin API on 127\.0\.0\.1:2019 no longer answers as it did when deployer looked at the host/);
   }
+  const stub = stubHost();
+  let r = await bash(stub, ['eval', 'dp_caddy_load() { echo called >&2; }; dp_reload_caddy /etc/caddy/Caddyfile systemctl']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(stub.log(), ['systemctl reload caddy']);
+  assert.doesNotMatch(r.stderr, /called/);
+  assert.match(r.stdout, /^@@caddy-reload$/m);
+  r = await bash(stub, ['dp_reload_caddy', '/etc/caddy/Caddyfile']);
+  assert.equal(r.code, 1, 'no way given: no reload');
 });
 
 test('dp_wait_units (phase.sh): one systemctl call per poll for all units; stable units pass, a restart or a failure ends the wait at once', async () => {
