@@ -1,7 +1,7 @@
 // Steps 3–4 of a deploy, before anything live changes: connect, lock, plan,
 // upload and prepare. Each takes the previous step's records and returns the next.
 import { RemoteCommandError } from '../errors.js';
-import { chooseRelease, isNoop, noopHistoryLine, planDeploy, releaseChoiceLine } from '../plan/deploy.js';
+import { isNoop, noopHistoryLine, planHostDeploy, releaseChoiceLine } from '../plan/deploy.js';
 import { checkUnitsAndSite } from '../plan/ownership.js';
 import { ambiguousAddress, explainSiteClash } from './siteClash.js';
 import { tail } from './tail.js';
@@ -62,10 +62,9 @@ export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Pla
       unitNames,
       files.some((f) => f.path === '.deployer/caddy.site'),
     );
-    const chosen = chooseRelease(input);
+    const { plan, ...chosen } = planHostDeploy(input);
     const why = releaseChoiceLine(version, chosen);
     if (why) ctx.reporter.info(why, l.host.name);
-    const plan = planDeploy({ ...input, version: chosen.release, state: chosen.state });
     const healing = plan.summary.healing ?? [];
     if (healing.length)
       ctx.reporter.warn(
