@@ -138,7 +138,7 @@ export async function buildReleaseFiles(opts: {
   files.push(textFile('.env', formatEnvFile(entries), '.env', 0o600, true));
   // PATH through the stable links, so .appenv is the same for every release
   // (and copied, not uploaded); the release command gets its own release's
-  // dirs in front (dp_app in src/plan/script.ts).
+  // dirs in front (dp_app in remote/phase.sh).
   const pathDirs = config.installationMode === 'python-package' ? [`${L.appDir}/.venv/bin`, L.appDir] : [L.appDir];
   files.push(textFile('.appenv', formatAppEnv(entries, pathDirs), '.appenv', 0o600, true));
 

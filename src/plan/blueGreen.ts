@@ -21,9 +21,9 @@ import type { Config, HostConfig } from '../config/types.js';
 import { healthCheckHost } from '../config/healthHost.js';
 import { activateSteps, deactivateSteps, diffSwitch, parseInstances, type Installed, type SwitchTarget } from './activate.js';
 import type { Layout } from './layout.js';
-import type { ReleaseSwitchFiles } from './probe.js';
+import type { ReleaseSwitchFiles } from '../remote/state.js';
 import { slotSitePath, type Slot, type WebSlots } from './slots.js';
-import type { Step } from './steps.js';
+import type { Step } from '../remote/steps.js';
 
 export interface BlueGreenSwitch {
   layout: Layout;

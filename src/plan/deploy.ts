@@ -25,9 +25,9 @@ import {
 } from './activate.js';
 import { appUserFor } from './appUser.js';
 import { ownerLine } from './ownership.js';
-import { unitMarker, type ReleaseSwitchFiles, type RemoteState } from './probe.js';
-import type { ScriptSpec } from './script.js';
-import type { Step, Upload } from './steps.js';
+import type { ScriptSpec, Step, Upload } from '../remote/steps.js';
+import type { ReleaseSwitchFiles, RemoteState } from '../remote/state.js';
+import { unitMarker } from './probe.js';
 import { formatVersions, recordRelease, selectPrune, type ReleaseRecord, type ReleaseStatus } from './versions.js';
 import {
   blueGreenCommit,
@@ -505,7 +505,7 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
       desc: `pre_switch hook: ${config.hooks.preSwitch}`,
     });
   const seal: Step[] = runAs ? [{ kind: 'seal-release', dir: R, user: runAs }] : [];
-  prepare.push(...seal, { kind: 'mark', name: 'prepared' });
+  prepare.push(...seal);
 
   // Records for each outcome, computed now so the host only moves them into place.
   const sha = input.files.find((f) => f.label === 'artifact')?.sha256.slice(0, 12) ?? '';
@@ -607,7 +607,7 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
       releaseDir: R,
       uploads,
       unchanged,
-      prepare: { phaseLock: L.phaseLockFile, steps: [{ kind: 'mark', name: 'prepared' }] },
+      prepare: { phaseLock: L.phaseLockFile, steps: [] },
       switch: healSwitch({
         phaseLock: L.phaseLockFile,
         inactive,
@@ -642,7 +642,6 @@ export function planDeploy(planInput: DeployPlanInput): HostDeployPlan {
       steps: [
         ...(bg ? blueGreenSteps(bg, installedNow, target) : activateSteps(L, installedNow, target)),
         ...(units.length ? [{ kind: 'wait-units', units, timeoutSec: config.healthCheck.timeout, stableSec: 1 } as const] : []),
-        { kind: 'mark', name: 'switched' },
       ],
       onFail: revert,
       verdict: { timeoutSec: config.healthCheck.timeout + 120, commit, rollback: revert },

@@ -7,8 +7,7 @@
 // releases are not touched. If they cannot start, the deploy fails and says
 // so: the release stays live, and there is nothing to revert. Pure.
 import type { BlueGreenSwitch } from './blueGreen.js';
-import type { ScriptSpec } from './script.js';
-import type { Step } from './steps.js';
+import type { ScriptSpec, Step } from '../remote/steps.js';
 
 export interface HealInput {
   phaseLock: string;
@@ -33,7 +32,6 @@ export function healSwitch(h: HealInput): ScriptSpec {
     steps.push({ kind: 'web-gate', units: web, ports, ...h.bg.gate });
   }
   if (others.length) steps.push({ kind: 'wait-units', units: others, timeoutSec: h.timeoutSec, stableSec: 1 });
-  steps.push({ kind: 'mark', name: 'switched' });
   return {
     phaseLock: h.phaseLock,
     steps,

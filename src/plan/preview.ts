@@ -6,8 +6,8 @@ import type { Config, HostConfig } from '../config/types.js';
 import { chooseRelease, planDeploy, type ReleaseFile } from './deploy.js';
 import { unifiedDiff } from './diff.js';
 import { layoutFor } from './layout.js';
-import type { RemoteState } from './probe.js';
-import { describeStep } from './steps.js';
+import type { RemoteState } from '../remote/state.js';
+import { describeStep } from '../remote/steps.js';
 
 export type DiffStatus = 'added' | 'removed' | 'changed' | 'same';
 
@@ -149,7 +149,7 @@ export function previewDeploy(input: PreviewInput): HostPreview {
     caddyDiff,
     env: diffEnv(state.envHashes ?? {}, input.envHashes),
     prune: plan.summary.prune,
-    switch: plan.switch.steps.filter((s) => s.kind !== 'mark').map(describeStep),
+    switch: plan.switch.steps.map(describeStep),
     lock: state.lockHeld ? { status: 'held', by: state.lockedBy || 'another deployer process (no holder recorded)' } : { status: 'free' },
   };
 }
