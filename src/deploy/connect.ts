@@ -10,7 +10,7 @@ import { DeployerError } from '../errors.js';
 import { RemoteHost, type Lock } from '../exec/remote.js';
 import { layoutFor } from '../plan/layout.js';
 import { IDENTITY_FILE } from '../plan/ownership.js';
-import { probeArgs } from '../plan/probe.js';
+import { probeArgs } from '../plan/probeRequest.js';
 import { findPortClash, portClashError, portsLineOf } from '../plan/ports.js';
 import type { RemoteState } from '../remote/state.js';
 import type { SshSession } from '../ssh/session.js';

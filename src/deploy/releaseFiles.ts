@@ -11,7 +11,7 @@ import { layoutFor } from '../plan/layout.js';
 import { clearValues } from './clearValues.js';
 import { ownerLine } from '../plan/ownership.js';
 import { portsLineOf } from '../plan/ports.js';
-import { unitMarker } from '../plan/probe.js';
+import { unitMarker } from '../plan/probeRequest.js';
 import { SLOTS, slotSitePath } from '../plan/slots.js';
 import { bundledTemplatesDir, createRenderer, renderAll } from '../render/index.js';
 import { unitBaseName } from '../render/names.js';

@@ -27,7 +27,7 @@ import { appUserFor } from './appUser.js';
 import { ownerLine } from './ownership.js';
 import type { ScriptSpec, Step, Upload } from '../remote/steps.js';
 import type { ReleaseSwitchFiles, RemoteState } from '../remote/state.js';
-import { unitMarker } from './probe.js';
+import { unitMarker } from './probeRequest.js';
 import { formatVersions, recordRelease, selectPrune, type ReleaseRecord, type ReleaseStatus } from './versions.js';
 import {
   blueGreenCommit,

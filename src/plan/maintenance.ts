@@ -27,7 +27,7 @@ import { IDENTITY_FILE, identityText, ownerLine } from './ownership.js';
 import { idleSlot, webSlots } from './slots.js';
 import type { ScriptSpec, Step } from '../remote/steps.js';
 import type { RemoteState } from '../remote/state.js';
-import { unitMarker } from './probe.js';
+import { unitMarker } from './probeRequest.js';
 import { formatVersions, selectPrune, setStatus } from './versions.js';
 
 export interface Who {

@@ -3,12 +3,12 @@
 // state as markers, then holds the lock for as long as the channel lives
 // (an flock of that shell: when the client exits or the network drops, sshd
 // closes the channel and the kernel releases the lock, so it cannot go
-// stale). The client builds ProbeArgs from the plan (src/plan/probe.ts).
+// stale). The client builds ProbeArgs from the plan (src/plan/probeRequest.ts).
 import { Marker, parseMarkers } from './protocol.js';
 import { scriptWithArgs } from './scripts.js';
 import { parseVersions, type OwnerStatus, type RemoteState } from './state.js';
 
-/** Everything remote/probe.sh is told, as plain values (src/plan/probe.ts computes them). */
+/** Everything remote/probe.sh is told, as plain values (src/plan/probeRequest.ts computes them). */
 export interface ProbeArgs {
   appsDir: string;
   stateDir: string;

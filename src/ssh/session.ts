@@ -30,6 +30,16 @@ export interface ExecOptions {
   onStderr?: (chunk: string) => void;
 }
 
+/** A command's channel whose stdin may stay open after what was sent first. */
+export interface CommandChannel {
+  /** Sends more on the command's stdin (kept open). */
+  write(text: string): void;
+  /** Closes the command's stdin, after `text` if given; a closed channel is fine. */
+  end(text?: string): void;
+  /** The exit code and whole output once the channel closes; rejects when the connection is lost. */
+  readonly done: Promise<ExecResult>;
+}
+
 export class SshSession {
   /** Number of exec channels opened: the round trips a command made. */
   execCount = 0;
@@ -108,47 +118,67 @@ export class SshSession {
 
   /** Runs one command and collects its output. */
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    return (await this.open(command, opts)).done;
+  }
+
+  /**
+   * Runs `command` on a channel of its own, `stdin` sent to it; then its stdin
+   * closes, unless `keepStdinOpen` (the lock holder, the switch waiting for
+   * its verdict), and the caller writes or ends it later.
+   */
+  async open(command: string, opts: ExecOptions & { keepStdinOpen?: boolean } = {}): Promise<CommandChannel> {
     let stdout = '';
     let stderr = '';
     let code: number | null = null;
     let signal: string | undefined;
-    let finish!: (r: ExecResult) => void;
-    let fail!: (e: Error) => void;
-    const done = new Promise<ExecResult>((resolve, reject) => {
-      finish = resolve;
-      fail = reject;
-    });
+    let settle!: { resolve: (r: ExecResult) => void; reject: (e: Error) => void };
+    const done = new Promise<ExecResult>((resolve, reject) => (settle = { resolve, reject }));
     // A multi-byte character may straddle two packets: decode per stream, not per chunk.
     const outText = new StringDecoder('utf8');
     const errText = new StringDecoder('utf8');
-    await this.guard(
-      this.spawn(command, (channel) => {
-        channel.on('data', (d: Buffer) => {
+    const channel = await this.guard(
+      this.spawn(command, (ch) => {
+        ch.on('data', (d: Buffer) => {
           const s = outText.write(d);
           stdout += s;
           if (s) opts.onStdout?.(s);
         });
-        channel.stderr.on('data', (d: Buffer) => {
+        ch.stderr.on('data', (d: Buffer) => {
           const s = errText.write(d);
           stderr += s;
           if (s) opts.onStderr?.(s);
         });
-        channel.on('exit', (c: number | null, sig?: string) => {
+        ch.on('exit', (c: number | null, sig?: string) => {
           code = c;
           signal = sig;
         });
-        channel.on('close', () => {
+        ch.on('close', () => {
           if (code === null && signal === undefined && this.closed) {
-            return fail(new SshError(`connection to ${this.host.name} was lost while a command was running`));
+            return settle.reject(new SshError(`connection to ${this.host.name} was lost while a command was running`));
           }
-          finish({ code, signal, stdout, stderr });
+          settle.resolve({ code, signal, stdout, stderr });
         });
-        channel.on('error', (err: Error) => fail(this.channelError(err)));
-        if (opts.stdin !== undefined) channel.end(opts.stdin);
-        else channel.end();
+        ch.on('error', (err: Error) => settle.reject(this.channelError(err)));
+        if (opts.keepStdinOpen) {
+          if (opts.stdin !== undefined) ch.write(opts.stdin);
+        } else if (opts.stdin !== undefined) ch.end(opts.stdin);
+        else ch.end();
       }),
     );
-    return this.guard(done);
+    const guarded = this.guard(done);
+    guarded.catch(() => undefined);
+    return {
+      write: (text) => channel.write(text),
+      end: (text) => {
+        try {
+          if (text === undefined) channel.end();
+          else channel.end(text);
+        } catch {
+          /* already closed */
+        }
+      },
+      done: guarded,
+    };
   }
 
   /** exec() that throws RemoteCommandError on a non-zero exit. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { layoutFor } from '../../src/plan/layout.js';
 import { IDENTITY_FILE, identityText, legacyDescription, ownerLine, refusedAppDir, type Identity } from '../../src/plan/ownership.js';
-import { probeArgs, unitMarker, type ProbeRequest } from '../../src/plan/probe.js';
+import { probeArgs, unitMarker, type ProbeRequest } from '../../src/plan/probeRequest.js';
 import { parseProbeOutput, renderProbeScript as renderProbeArgs } from '../../src/remote/probe.js';
 import { renderScript } from '../../src/remote/phaseScript.js';
 import { bashReading } from '../../src/remote/scripts.js';

@@ -13,7 +13,7 @@ import { sha256 } from '../../src/plan/deploy.js';
 import { layoutFor } from '../../src/plan/layout.js';
 import { IDENTITY_FILE, identityText } from '../../src/plan/ownership.js';
 import { findPortClash, otherClaims } from '../../src/plan/ports.js';
-import { probeArgs, type ProbeRequest } from '../../src/plan/probe.js';
+import { probeArgs, type ProbeRequest } from '../../src/plan/probeRequest.js';
 import { parseProbeOutput, renderProbeScript as renderProbeArgs } from '../../src/remote/probe.js';
 import type { Config } from '../../src/config/types.js';
 import { makeConfig } from './render-helpers.js';
