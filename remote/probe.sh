@@ -6,9 +6,9 @@
 # `cat` sees EOF, the shell exits and the kernel releases the lock. It cannot
 # go stale. Markers are named in src/remote/protocol.ts.
 #
-# Arguments, named (src/remote/probe.ts): --apps-dir= --state-dir= --app-dir=
-#   --lock-file= --lock-info= --phase-lock= --release-dir= --site= --unit-marker=
-#   --holder= --lock-wait=SEC --lock=0|1 --create=0|1 --create-later=0|1
+# Arguments, named (ProbeArgs in src/remote/probe.ts): --apps-dir= --state-dir= --app-dir=
+#   --lock-file= --lock-info-file= --phase-lock-file= --release-dir= --site= --unit-marker=
+#   --holder= --lock-wait-sec=SEC --lock=0|1 --create=0|1 --create-later=0|1
 #   --unit-dir= --caddyfile= --sites-dir= --identity= --identity-file=
 #   --owner-line= --legacy-description= (src/plan/ownership.ts) --history-file=
 #   --ports=0|1 --own-ports-line=
@@ -30,13 +30,13 @@ for dp_arg; do
     --state-dir=*) statedir=$dp_value ;;
     --app-dir=*) appdir=$dp_value ;;
     --lock-file=*) lock=$dp_value ;;
-    --lock-info=*) info=$dp_value ;;
-    --phase-lock=*) phaselock=$dp_value ;;
+    --lock-info-file=*) info=$dp_value ;;
+    --phase-lock-file=*) phaselock=$dp_value ;;
     --release-dir=*) release=$dp_value ;;
     --site=*) site=$dp_value ;;
     --unit-marker=*) marker=$dp_value ;;
     --holder=*) holder=$dp_value ;;
-    --lock-wait=*) lockwait=$dp_value ;;
+    --lock-wait-sec=*) lockwait=$dp_value ;;
     --lock=*) want_lock=$dp_value ;;
     --create=*) create=$dp_value ;;
     --create-later=*) create_later=$dp_value ;;

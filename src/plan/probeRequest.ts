@@ -52,7 +52,7 @@ export function probeArgs(req: ProbeRequest, sitePath = req.layout.caddySite): P
     lockWaitSec: req.lockWait,
     lock: req.lock,
     create: req.create,
-    createLater: req.createLater ?? false,
+    createLater: req.create && (req.createLater ?? false),
     unitDir: L.unitDir,
     caddyfile: L.caddyfile,
     sitesDir: L.caddySitesDir,

@@ -29,7 +29,7 @@ export interface ProbeArgs {
   lock: boolean;
   /** Create apps_dir and the state dir (and the app dir, unless createLater). */
   create: boolean;
-  /** Make a missing app dir only when the client sends `create` (Lock.createAppDir). */
+  /** With create: make a missing app dir only when the client sends `create` (Lock.createAppDir). */
   createLater: boolean;
   unitDir: string;
   caddyfile: string;
@@ -46,38 +46,15 @@ export interface ProbeArgs {
   ownPortsLine: string;
 }
 
-const flag = (b: boolean) => (b ? '1' : '0');
+/** `appsDir` -> `apps-dir`: each field of ProbeArgs is the argument of that name. */
+const argName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** The probe's stdin: remote/probe.sh with named arguments (`--name=value`, each value quoted). */
+/** The probe's stdin: remote/probe.sh with named arguments (`--name=value`, each value quoted; booleans 1 or 0). */
 export function renderProbeScript(a: ProbeArgs): string {
-  const named: Array<[string, string]> = [
-    ['apps-dir', a.appsDir],
-    ['state-dir', a.stateDir],
-    ['app-dir', a.appDir],
-    ['lock-file', a.lockFile],
-    ['lock-info', a.lockInfoFile],
-    ['phase-lock', a.phaseLockFile],
-    ['release-dir', a.releaseDir],
-    ['site', a.site],
-    ['unit-marker', a.unitMarker],
-    ['holder', a.holder],
-    ['lock-wait', String(Math.max(0, Math.floor(a.lockWaitSec)))],
-    ['lock', flag(a.lock)],
-    ['create', flag(a.create)],
-    ['create-later', flag(a.create && a.createLater)],
-    ['unit-dir', a.unitDir],
-    ['caddyfile', a.caddyfile],
-    ['sites-dir', a.sitesDir],
-    ['identity', a.identity],
-    ['identity-file', a.identityFile],
-    ['owner-line', a.ownerLine],
-    ['legacy-description', a.legacyDescription],
-    ['history-file', a.historyFile],
-    ['ports', flag(a.ports)],
-    ['own-ports-line', a.ownPortsLine],
-  ];
+  const value = (v: ProbeArgs[keyof ProbeArgs]) =>
+    typeof v === 'boolean' ? (v ? '1' : '0') : typeof v === 'number' ? String(Math.max(0, Math.floor(v))) : v;
   return scriptWithArgs(
-    named.map(([k, v]) => `--${k}=${v}`),
+    Object.entries(a).map(([k, v]) => `--${argName(k)}=${value(v)}`),
     'probe.sh',
   );
 }
