@@ -104,4 +104,3 @@ done
 phase=finished
 echo "@@step start ${all[*]}"
 rm -rf -- "$old"
-echo "@@done $datadir"

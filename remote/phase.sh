@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# The library of every deploy phase script (src/plan/script.ts). The client
-# sends this file on stdin to `bash -s`, followed by the phase: functions
+# The library of every deploy phase script (src/remote/phaseScript.ts). The
+# client sends this file on the channel's stdin (src/ssh/sendScript.ts), followed by the phase: functions
 # dp_steps, dp_on_fail, dp_commit and dp_rollback made only of calls to the
 # functions below with quoted arguments, and one last line `dp_phase ...`.
 # Markers printed here are named in src/remote/protocol.ts.
@@ -15,7 +15,7 @@ trap '' HUP PIPE
 umask 022
 export LC_ALL=C.UTF-8 SYSTEMD_PAGER='' PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
-# Exit codes read by the client (ScriptExit in src/plan/script.ts).
+# Exit codes read by the client (ScriptExit in src/remote/phaseScript.ts).
 DP_EXIT_STEP_FAILED=10
 DP_EXIT_ROLLED_BACK=11
 DP_EXIT_LOCK_BUSY=12
@@ -44,17 +44,14 @@ dp_phase() { # PHASE_LOCK [VERDICT_TIMEOUT_SEC]: runs dp_steps, then waits for t
     echo "@@ready"
     local verdict=""
     read -r -t "$2" verdict || verdict=""
+    # The exit code tells the client which way it went (src/remote/phaseScript.ts ScriptExit).
     if [ "$verdict" = commit ]; then
       dp_commit
-      echo "@@committed"
     else
-      echo "@@reverting ${verdict:-no answer from the client}"
       dp_rollback
-      echo "@@reverted"
       exit "$DP_EXIT_ROLLED_BACK"
     fi
   fi
-  echo "@@done"
 }
 
 dp_sudo() { if [ "$1" = sudo ]; then shift; sudo -n "$@"; else shift; "$@"; fi; }
@@ -171,9 +168,6 @@ dp_write() { # PATH MODE CONTENT
 }
 dp_append_line() { # PATH LINE
   printf '%s\n' "$2" >> "$1"
-}
-dp_mark() { # NAME
-  echo "@@mark $1"
 }
 # The switch, as explicit steps: src/plan/activate.ts decides which of these
 # run (which units change, which restart, whether Caddy reloads).

@@ -1,30 +1,62 @@
 # shellcheck shell=bash
-# The first channel of every command that changes a host (src/plan/probe.ts):
+# The first channel of every command that changes a host (src/remote/probe.ts):
 # take the app's lock, print the remote state, then hold the lock for as long
 # as the channel lives. The lock is an flock held by this shell; when the
 # client exits, is killed, or the network drops, sshd closes the channel,
 # `cat` sees EOF, the shell exits and the kernel releases the lock. It cannot
 # go stale. Markers are named in src/remote/protocol.ts.
 #
-# Arguments: APPSDIR STATEDIR APPDIR LOCK LOCK_INFO PHASE_LOCK RELEASE_DIR SITE
-#   MARKER HOLDER LOCK_WAIT_SEC WANT_LOCK(0|1) CREATE(0|1) UNIT_DIR CADDYFILE SITES_DIR
-#   IDENTITY IDENTITY_FILE OWNER_LINE LEGACY_DESCRIPTION (src/plan/ownership.ts) HISTORY_FILE
-#   CREATE_LATER(0|1) PORTS(0|1) [OWN_PORTS_LINE]
-# CREATE_LATER: a missing app dir is created only when the client sends
+# Arguments, named (ProbeArgs in src/remote/probe.ts): --apps-dir= --state-dir= --app-dir=
+#   --lock-file= --lock-info-file= --phase-lock-file= --release-dir= --site= --unit-marker=
+#   --holder= --lock-wait-sec=SEC --lock=0|1 --create=0|1 --create-later=0|1
+#   --unit-dir= --caddyfile= --sites-dir= --identity= --identity-file=
+#   --owner-line= --legacy-description= (src/plan/ownership.ts) --history-file=
+#   --ports=0|1 --own-ports-line=
+# --create-later=1: a missing app dir is created only when the client sends
 # `create` on this channel, once it has checked the state (the ports of the
 # other apps, src/plan/ports.ts): a refused deploy leaves nothing behind.
-# PORTS: list every deployer web unit on the host and what shows its ports,
-# unless this app's own web unit already carries OWN_PORTS_LINE (the range
+# --ports=1: list every deployer web unit on the host and what shows its ports,
+# unless this app's own web unit already carries --own-ports-line (the range
 # the client asks for): every deploy of another app since it was written has
 # checked its range against this one, so there is nothing new to find.
 set -u
-appsdir=$1 statedir=$2 appdir=$3 lock=$4 info=$5 phaselock=$6 release=$7 site=$8
-marker=$9 holder=${10} lockwait=${11} want_lock=${12} create=${13} unitdir=${14} caddyfile=${15} sitesdir=${16}
-ident=${17} identfile=${18} owner=${19} legacydesc=${20} history=${21} create_later=${22:-0} scan_ports=${23:-0} own_ports=${24:-}
+appsdir="" statedir="" appdir="" lock="" info="" phaselock="" release="" site="" marker="" holder=""
+lockwait=0 want_lock=0 create=0 create_later=0 unitdir="" caddyfile="" sitesdir="" ident="" identfile=""
+owner="" legacydesc="" history="" scan_ports=0 own_ports=""
+for dp_arg; do
+  dp_value=${dp_arg#*=}
+  case $dp_arg in
+    --apps-dir=*) appsdir=$dp_value ;;
+    --state-dir=*) statedir=$dp_value ;;
+    --app-dir=*) appdir=$dp_value ;;
+    --lock-file=*) lock=$dp_value ;;
+    --lock-info-file=*) info=$dp_value ;;
+    --phase-lock-file=*) phaselock=$dp_value ;;
+    --release-dir=*) release=$dp_value ;;
+    --site=*) site=$dp_value ;;
+    --unit-marker=*) marker=$dp_value ;;
+    --holder=*) holder=$dp_value ;;
+    --lock-wait-sec=*) lockwait=$dp_value ;;
+    --lock=*) want_lock=$dp_value ;;
+    --create=*) create=$dp_value ;;
+    --create-later=*) create_later=$dp_value ;;
+    --unit-dir=*) unitdir=$dp_value ;;
+    --caddyfile=*) caddyfile=$dp_value ;;
+    --sites-dir=*) sitesdir=$dp_value ;;
+    --identity=*) ident=$dp_value ;;
+    --identity-file=*) identfile=$dp_value ;;
+    --owner-line=*) owner=$dp_value ;;
+    --legacy-description=*) legacydesc=$dp_value ;;
+    --history-file=*) history=$dp_value ;;
+    --ports=*) scan_ports=$dp_value ;;
+    --own-ports-line=*) own_ports=$dp_value ;;
+    *) echo "@@error probe.sh: unknown argument ${dp_arg%%=*}"; exit 2 ;;
+  esac
+done
 
 b64() { base64 -w0 -- "$1" 2>/dev/null; echo; }
 # A file's text on one line, with no process: \ becomes \\, a newline \n, a CR \r
-# (src/plan/probe.ts unescapes). `read` and the expansions are builtins; a
+# (src/remote/probe.ts unescapes). `read` and the expansions are builtins; a
 # base64 process per file cost milliseconds each, for every file of every
 # release, on every command.
 emit() { # PREFIX FILE: one line, PREFIX then FILE's text
@@ -122,7 +154,6 @@ if [ "$want_lock" = 1 ]; then
   # A phase script of a client that just died may still be finishing (it
   # ignores SIGHUP on purpose): wait for it before looking at the state.
   exec 8>>"$phaselock" && flock -w 600 8; exec 8>&-
-  echo "@@acquired"
   own=$(owner_status); refuse_unless_ours
   # Made by an earlier deployer: adopted once, by the first command that changes the host.
   if [ "$own" = legacy ]; then

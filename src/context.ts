@@ -7,9 +7,8 @@ import type { Lock, ScriptResult } from './exec/remote.js';
 import { systemResolver, type Resolver } from './local/resolver.js';
 import { Reporter } from './output/reporter.js';
 import { formatMarker, PAUSED } from './remote/protocol.js';
-import type { ProbeRequest } from './plan/probe.js';
-import type { ScriptSpec } from './plan/script.js';
-import type { Upload } from './plan/steps.js';
+import type { ProbeArgs } from './remote/probe.js';
+import type { ScriptSpec, Upload } from './remote/steps.js';
 
 export interface GlobalOptions {
   config: string;
@@ -34,8 +33,8 @@ export interface Switch {
  */
 export interface Remote {
   readonly name: string;
-  /** Takes the app's lock (or only reads the state when req.lock is false). */
-  lock(req: ProbeRequest): Promise<Lock>;
+  /** Takes the app's lock (or only reads the state when args.lock is false); never judges the state (src/deploy/lockPolicy.ts does). */
+  lock(args: ProbeArgs): Promise<Lock>;
   upload(uploads: Upload[], onProgress: (label: string, bytes: number, total: number) => void): Promise<void>;
   /** Runs a phase script; never throws for a failed step (the caller decides). */
   runScript(spec: ScriptSpec): Promise<ScriptResult>;

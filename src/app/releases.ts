@@ -4,7 +4,7 @@
 import type { Context } from '../context.js';
 import { forEachHost } from '../deploy/hostRun.js';
 import { loadCommandConfig } from '../deploy/load.js';
-import type { RemoteState } from '../plan/probe.js';
+import type { RemoteState } from '../remote/state.js';
 
 export interface ReleaseRow {
   /** The release directory's name without its `v` (1.2.3, or 1.2.3_2 for a changed redeploy). */

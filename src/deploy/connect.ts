@@ -7,10 +7,12 @@ import type { Context, Remote } from '../context.js';
 import { RemoteHost, type Lock } from '../exec/remote.js';
 import { layoutFor } from '../plan/layout.js';
 import { IDENTITY_FILE } from '../plan/ownership.js';
+import { probeArgs } from '../plan/probeRequest.js';
 import { findPortClash, portClashError, portsLineOf } from '../plan/ports.js';
-import type { RemoteState } from '../plan/probe.js';
+import type { RemoteState } from '../remote/state.js';
 import type { SshSession } from '../ssh/session.js';
 import { whoAmI } from './hosts.js';
+import { lockPolicy } from './lockPolicy.js';
 
 export interface HostHandle {
   host: HostConfig;
@@ -68,8 +70,9 @@ export async function lockHost(
 ): Promise<{ handle: HostHandle; lock: Lock }> {
   try {
     const holder = `${whoIsAsking(ctx)} pid ${ctx.pid}: deployer ${opts.command} (since ${new Date(ctx.clock.now()).toISOString()})`;
-    const lock = await remote.lock({
-      layout: layoutFor(config),
+    const layout = layoutFor(config);
+    const args = probeArgs({
+      layout,
       appName: config.appName,
       identity: config,
       version: opts.version,
@@ -83,6 +86,13 @@ export async function lockHost(
       // Its own web unit already recording this range spares the host's scan.
       ownPortsLine: opts.ports ? portsLineOf(config) : undefined,
     });
+    const lock = await remote.lock(args);
+    try {
+      lockPolicy(host.name, lock.state, { identity: config, appDir: layout.appDir, lock: opts.lock });
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
     if (opts.ports) {
       const clash = findPortClash(config, lock.state.webUnits);
       if (clash) throw portClashError(host.name, config, clash, whereWritten(config, ['webserver', 'upstream'], ctx.cwd));
@@ -90,7 +100,7 @@ export async function lockHost(
     if (opts.create && lock.state.owner === 'missing') await lock.createAppDir();
     if (lock.state.owner === 'adopted') {
       ctx.reporter.info(
-        `adopted ${layoutFor(config).appDir}: made by an earlier deployer for ${config.appName}; it now carries an identity record (${IDENTITY_FILE})`,
+        `adopted ${layout.appDir}: made by an earlier deployer for ${config.appName}; it now carries an identity record (${IDENTITY_FILE})`,
         host.name,
       );
     }

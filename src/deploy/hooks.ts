@@ -5,7 +5,7 @@ import { DeployerError } from '../errors.js';
 import { runLocalCommand } from '../local/build.js';
 import { appUserFor } from '../plan/appUser.js';
 import { layoutFor } from '../plan/layout.js';
-import type { ScriptSpec } from '../plan/script.js';
+import type { ScriptSpec } from '../remote/steps.js';
 import type { Flow, Locked } from './flow.js';
 
 export type Outcome = 'success' | 'failure';

@@ -11,7 +11,7 @@ import { layoutFor } from '../plan/layout.js';
 import { clearValues } from './clearValues.js';
 import { ownerLine } from '../plan/ownership.js';
 import { portsLineOf } from '../plan/ports.js';
-import { unitMarker } from '../plan/probe.js';
+import { unitMarker } from '../plan/probeRequest.js';
 import { SLOTS, slotSitePath } from '../plan/slots.js';
 import { bundledTemplatesDir, createRenderer, renderAll } from '../render/index.js';
 import { unitBaseName } from '../render/names.js';
@@ -137,7 +137,7 @@ export async function buildReleaseFiles(opts: {
   files.push(textFile('.env', formatEnvFile(entries), '.env', 0o600, true));
   // PATH through the stable links, so .appenv is the same for every release
   // (and copied, not uploaded); the release command gets its own release's
-  // dirs in front (dp_app in src/plan/script.ts).
+  // dirs in front (dp_app in remote/phase.sh).
   const pathDirs = config.installationMode === 'python-package' ? [`${L.appDir}/.venv/bin`, L.appDir] : [L.appDir];
   files.push(textFile('.appenv', formatAppEnv(entries, pathDirs), '.appenv', 0o600, true));
 

@@ -1,25 +1,26 @@
-// The thin executor: runs a plan's pieces over one SshSession. It renders
-// scripts (src/plan/script.ts), sends them on stdin to `bash -s`, turns the
-// scripts' markers (src/remote/protocol.ts) into events, and performs
-// uploads.
+// The thin executor: runs a plan's pieces over one SshSession. Phase
+// scripts are rendered by src/remote/phaseScript.ts and sent by sendScript
+// (src/ssh/sendScript.ts); their markers become events (./markers.ts); the
+// probe and lock channel is ./lockChannel.ts; uploads stream from here.
 import { posix } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { hashFile } from '../local/build.js';
 import { formatBytes } from '../output/progress.js';
 import { progressThrottle, uploadCommand } from './upload-command.js';
 import { shellJoin } from '../shell/quote.js';
 import type { SshTarget } from '../ssh/sshConfig.js';
-import type { ClientChannel } from 'ssh2';
-import { LockedError, RemoteCommandError, SshError } from '../errors.js';
+import { SshError } from '../errors.js';
 import type { Remote, Switch } from '../context.js';
 import type { Reporter } from '../output/reporter.js';
-import { refusedAppDir } from '../plan/ownership.js';
-import { parseProbeOutput, renderProbeScript, type ProbeRequest, type RemoteState } from '../plan/probe.js';
-import { renderScript, ScriptExit, type ScriptSpec } from '../plan/script.js';
-import type { Upload } from '../plan/steps.js';
-import { findMarker, formatMarker, hasMarker, Marker, parseMarker, parseMarkers, PAUSED, type MarkerLine } from '../remote/protocol.js';
-import { bashReading } from '../remote/scripts.js';
+import type { ProbeArgs } from '../remote/probe.js';
+import { renderScript, ScriptExit } from '../remote/phaseScript.js';
+import type { ScriptSpec, Upload } from '../remote/steps.js';
+import { findMarker, hasMarker, Marker, type MarkerLine } from '../remote/protocol.js';
+import { sendScript, type ScriptChannel } from '../ssh/sendScript.js';
 import type { SshSession } from '../ssh/session.js';
+import { openLock, type Lock } from './lockChannel.js';
+import { handleMarkers, lineSplitter } from './markers.js';
+
+export type { Lock };
 
 /** Partial uploads smaller than this are sent again whole. */
 const RESUME_MIN = 8 * 1024 * 1024;
@@ -38,58 +39,6 @@ export interface ScriptResult {
   /** The description of the step that failed (from @@fail). */
   failedStep?: string;
   markers: MarkerLine[];
-}
-
-export interface Lock {
-  state: RemoteState;
-  /** Ends the lock channel: the holder shell exits and the kernel drops the flock. */
-  release(): void;
-  /** Appends one line to the app's history file through the lock channel (no channel of its own). */
-  appendHistory(line: string): Promise<void>;
-  /** Creates the missing app dir and its identity record (a probe with createLater), through the lock channel. */
-  createAppDir(): Promise<void>;
-}
-
-function handleMarkers(text: string, host: string, reporter: Reporter, markers: MarkerLine[]): void {
-  for (const line of text.split('\n')) {
-    const m = parseMarker(line);
-    if (!m) {
-      if (line.trim()) reporter.emit({ type: 'output', host, stream: 'stdout', text: line });
-      continue;
-    }
-    markers.push(m);
-    const step = (text: string) => reporter.emit({ type: 'step', host, step: text, status: 'done' });
-    if (m.marker === Marker.step) step(m.arg);
-    else if (m.marker === Marker.warn) reporter.warn(m.arg, host);
-    else if (m.marker === Marker.unitChanged) step(`unit ${m.arg} installed`);
-    else if (m.marker === Marker.unitRemoved) step(`unit ${m.arg} removed`);
-    else if (m.marker === Marker.daemonReload) step('systemctl daemon-reload');
-    else if (m.marker === Marker.caddyReload) step('caddy reloaded');
-    else if (m.marker === Marker.webHealthy) {
-      // "FIRST_MS STABLE_MS UNIT...": the gate's own account (the benchmark splits app time from deployer's with it).
-      const [first, stable] = m.arg.split(' ');
-      step(`the new instances answered ${first} ms after they started, then stayed up ${stable} ms`);
-    }
-  }
-}
-
-/** A line-buffered stdout handler, so markers split across chunks are seen whole. */
-function lineSplitter(onLines: (text: string) => void): { push(chunk: string): void; flush(): void } {
-  let buf = '';
-  return {
-    push(chunk) {
-      buf += chunk;
-      const i = buf.lastIndexOf('\n');
-      if (i >= 0) {
-        onLines(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    },
-    flush() {
-      if (buf) onLines(buf);
-      buf = '';
-    },
-  };
 }
 
 /** The real `Remote` (src/context.ts): one host over one SshSession. */
@@ -128,101 +77,9 @@ export class RemoteHost implements Remote {
     this.session.close();
   }
 
-  /** Takes the app's lock (or just reads state when req.lock is false). */
-  async lock(req: ProbeRequest, sitePath = req.layout.caddySite): Promise<Lock> {
-    // A deploy (the command that creates) uploads next: its SFTP session
-    // (a channel and a server process) opens while the probe runs.
-    if (req.create) this.session.sftp().catch(() => undefined);
-    const script = renderProbeScript(req, sitePath);
-    let out = '';
-    let err = '';
-    let waitReported = false;
-    let attach!: (channel: ClientChannel) => void;
-    // After @@end: the holder's answers to `history` lines, in order.
-    let afterEnd = false;
-    const appends: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
-    // `create` answers @@owner (or @@error, which a pending append would also take: one request at a time).
-    const creates: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
-    const failAppends = (why: string) => {
-      for (const a of appends.splice(0)) a.reject(new RemoteCommandError(`${this.name}: recording the deploy failed: ${why}`, 1, err));
-      for (const c of creates.splice(0))
-        c.reject(new RemoteCommandError(`${this.name}: creating ${req.layout.appDir} failed: ${why}`, 1, err));
-    };
-    const ended = new Promise<void>((resolve, reject) => {
-      attach = (channel) => {
-        const lines = lineSplitter((text) => {
-          for (const m of parseMarkers(text)) {
-            if (afterEnd && m.marker === Marker.historyAppended) appends.shift()?.resolve();
-            else if (afterEnd && m.marker === Marker.owner) creates.shift()?.resolve();
-            else if (afterEnd && m.marker === Marker.error) failAppends(m.arg);
-            if (m.marker === Marker.end) afterEnd = true;
-            if (m.marker === Marker.end || m.marker === Marker.locked || m.marker === Marker.error || m.marker === Marker.refused)
-              resolve();
-            if (m.marker === Marker.waiting && !waitReported) {
-              waitReported = true;
-              const who = Buffer.from(m.arg, 'base64').toString('utf8').trim();
-              this.reporter.info(`waiting up to ${req.lockWait}s for the lock held by ${who || 'another deploy'}`, this.name);
-            }
-          }
-        });
-        channel.on('data', (d: Buffer) => {
-          const s = d.toString('utf8');
-          out += s;
-          lines.push(s);
-        });
-        channel.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-        channel.on('close', () => {
-          failAppends('the lock channel closed');
-          resolve();
-        });
-        channel.on('error', reject);
-      };
-    });
-    const channel = await this.session.guard(this.session.spawn(bashReading(script), attach));
-    // The script itself goes on stdin; stdin then stays open: that holds the lock.
-    channel.write(script);
-    if (!req.lock) channel.end();
-    await this.session.guard(ended);
-    const state = parseProbeOutput(out);
-    const release = () => {
-      try {
-        channel.end();
-      } catch {
-        /* already closed */
-      }
-    };
-    if (state.refused !== undefined) {
-      release();
-      throw refusedAppDir(this.name, { ...req.identity, appName: req.appName }, state.refused);
-    }
-    if (state.error) {
-      release();
-      throw new RemoteCommandError(`${this.name}: ${state.error}`, 1, err);
-    }
-    if (state.lockedBy !== undefined && req.lock) {
-      release();
-      throw new LockedError(`${this.name}: ${req.layout.appDir} is locked by ${state.lockedBy}`, {
-        hint: 'wait for that deploy to finish, or pass --lock-wait SECONDS to wait for it; the lock is released by the kernel when its holder exits, so it never goes stale',
-      });
-    }
-    if (!state.ended) {
-      release();
-      throw new SshError(`${this.name}: reading the remote state failed${err ? `: ${err.trim().split('\n').pop()}` : ''}`);
-    }
-    const appendHistory = (line: string): Promise<void> => {
-      if (line.includes('\n')) throw new Error('a history line has no line break');
-      const appended = new Promise<void>((resolve, reject) => appends.push({ resolve, reject }));
-      channel.write(`history ${line}\n`);
-      return this.session.guard(appended);
-    };
-    const createAppDir = (): Promise<void> => {
-      const created = new Promise<void>((resolve, reject) => creates.push({ resolve, reject }));
-      channel.write('create\n');
-      return this.session.guard(created).then(() => {
-        state.owner = 'created';
-      });
-    };
-    return { state, release, appendHistory, createAppDir };
+  /** Takes the app's lock (or only reads the state when args.lock is false); what the state means is the caller's call. */
+  lock(args: ProbeArgs): Promise<Lock> {
+    return openLock(this.session, this.reporter, args);
   }
 
   /**
@@ -346,34 +203,30 @@ export class RemoteHost implements Remote {
       if (hasMarker(markers, Marker.ready)) readyResolve(true);
     });
     const errLines = this.stderrLines();
-    let attach!: (channel: ClientChannel) => void;
-    const done = new Promise<ScriptResult>((resolve) => {
-      attach = (channel) => {
-        let code: number | null = null;
-        const outText = new StringDecoder('utf8');
-        const errText = new StringDecoder('utf8');
-        channel.on('data', (d: Buffer) => {
-          const s = outText.write(d);
-          stdout += s;
-          lines.push(s);
-        });
-        channel.stderr.on('data', (d: Buffer) => {
-          const s = errText.write(d);
-          stderr += s;
-          errLines.push(s);
-        });
-        channel.on('exit', (c: number | null) => (code = c));
-        channel.on('close', () => {
-          lines.flush();
-          errLines.flush();
-          readyResolve(false);
-          resolve({ ok: code === 0, code, stdout, stderr, failedStep: findMarker(markers, Marker.fail), markers });
-        });
-      };
+    // Stdin stays open: the script reads its verdict from it (SwitchHandle.decide).
+    const channel = await sendScript(this.session, renderScript(spec), {
+      keepStdinOpen: true,
+      onStdout: (s) => {
+        stdout += s;
+        lines.push(s);
+      },
+      onStderr: (s) => {
+        stderr += s;
+        errLines.push(s);
+      },
     });
-    const script = renderScript(spec);
-    const channel = await this.session.guard(this.session.spawn(bashReading(script), attach));
-    channel.write(script);
+    // A lost connection is an outcome here (no exit code), not an error: the deploy reports it.
+    const done = channel.done
+      .then(
+        (r) => r.code,
+        () => null,
+      )
+      .then((code): ScriptResult => {
+        lines.flush();
+        errLines.flush();
+        readyResolve(false);
+        return { ok: code === 0, code, stdout, stderr, failedStep: findMarker(markers, Marker.fail), markers };
+      });
     const isReady = await this.session.guard(ready);
     return new SwitchHandle(channel, isReady, done);
   }
@@ -381,7 +234,7 @@ export class RemoteHost implements Remote {
 
 export class SwitchHandle implements Switch {
   constructor(
-    private readonly channel: ClientChannel,
+    private readonly channel: ScriptChannel,
     /** True when the release is live and its units are up; false when the switch failed (and reverted). */
     readonly ready: boolean,
     readonly done: Promise<ScriptResult>,

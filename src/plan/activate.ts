@@ -8,8 +8,8 @@
 // steps (start the new instances beside the old, wait, point Caddy, stop the
 // old) rather than adding a second decision on the host.
 import type { Layout } from './layout.js';
-import type { ReleaseSwitchFiles, RemoteState } from './probe.js';
-import type { Step } from './steps.js';
+import type { Step } from '../remote/steps.js';
+import type { ReleaseSwitchFiles, RemoteState } from '../remote/state.js';
 
 /** What the host has in place now: installed unit files and Caddy site, and what the switch decides from. */
 export interface Installed {

@@ -6,8 +6,8 @@
 import { appUserFor } from './appUser.js';
 import { UNITS_PREFIX, type ReleasePlace } from './deployInput.js';
 import { ownerLine } from './ownership.js';
-import { unitMarker } from './probe.js';
-import type { Step } from './steps.js';
+import { unitMarker } from './probeRequest.js';
+import type { Step } from '../remote/steps.js';
 
 export function planAppHome(p: ReleasePlace): Step[] {
   const appUser = appUserFor(p.config);

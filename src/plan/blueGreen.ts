@@ -30,9 +30,9 @@ import {
   type SwitchTarget,
 } from './activate.js';
 import type { Layout } from './layout.js';
-import type { ReleaseSwitchFiles, RemoteState } from './probe.js';
+import type { ReleaseSwitchFiles, RemoteState } from '../remote/state.js';
 import { slotSitePath, type Slot, type WebSlots } from './slots.js';
-import type { Step } from './steps.js';
+import type { Step } from '../remote/steps.js';
 
 export interface BlueGreenSwitch {
   layout: Layout;

@@ -16,10 +16,10 @@ import { planInstall, type InstallPlan } from './install.js';
 import { planRecords } from './records.js';
 import { chooseRelease, deploySlot, withSlotSite } from './releaseChoice.js';
 import { planReleaseHooks } from './releaseHooks.js';
-import type { ScriptSpec } from './script.js';
+import type { ScriptSpec } from '../remote/steps.js';
 import { planSiteChecks } from './siteChecks.js';
 import { webSlots } from './slots.js';
-import type { Upload } from './steps.js';
+import type { Upload } from '../remote/steps.js';
 import { planUploads, type UploadsPlan } from './uploads.js';
 
 export type { ReleaseFile, DeployPlanInput } from './deployInput.js';
@@ -80,7 +80,7 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     unchanged: files.unchanged,
     prepare: heal?.prepare ?? {
       phaseLock: p.L.phaseLockFile,
-      steps: [...prepare, { kind: 'mark', name: 'prepared' }],
+      steps: prepare,
       onFail: [...hooks.onFail, ...records.prepareFailed],
     },
     switch: heal?.switch ?? sw.spec,

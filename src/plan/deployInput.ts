@@ -3,7 +3,7 @@
 import type { Config, HostConfig } from '../config/types.js';
 import { appUserFor } from './appUser.js';
 import { layoutFor, type Layout } from './layout.js';
-import type { RemoteState } from './probe.js';
+import type { RemoteState } from '../remote/state.js';
 import type { Slot, WebSlots } from './slots.js';
 
 export interface ReleaseFile {

@@ -30,8 +30,8 @@ import type { Layout } from './layout.js';
 import type { RecordsPlan } from './records.js';
 import type { HooksPlan } from './releaseHooks.js';
 import { switchFilesOf } from './releaseChoice.js';
-import type { ScriptSpec } from './script.js';
-import type { Step } from './steps.js';
+import type { ScriptSpec } from '../remote/steps.js';
+import type { Step } from '../remote/steps.js';
 
 export interface SwitchPlan {
   spec: ScriptSpec;
@@ -54,7 +54,6 @@ export function planSwitch(p: ReleasePlace, records: RecordsPlan, hooks: HooksPl
   const steps: Step[] = [
     ...(bg ? blueGreenSteps(bg, installed, target) : activateSteps(L, installed, target)),
     ...(units.length ? [{ kind: 'wait-units', units, timeoutSec, stableSec: 1 } as const] : []),
-    { kind: 'mark', name: 'switched' },
   ];
   const commit = [...(bg ? blueGreenCommit(bg) : []), ...records.commit, ...hooks.commit];
   return {

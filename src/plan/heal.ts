@@ -10,8 +10,7 @@ import type { BlueGreenSwitch } from './blueGreen.js';
 import type { ReleasePlace } from './deployInput.js';
 import type { RecordsPlan } from './records.js';
 import { liveReleaseUnchanged } from './releaseChoice.js';
-import type { ScriptSpec } from './script.js';
-import type { Step } from './steps.js';
+import type { ScriptSpec, Step } from '../remote/steps.js';
 
 export interface HealInput {
   phaseLock: string;
@@ -36,7 +35,6 @@ export function healSwitch(h: HealInput): ScriptSpec {
     steps.push({ kind: 'web-gate', units: web, ports, ...h.bg.gate });
   }
   if (others.length) steps.push({ kind: 'wait-units', units: others, timeoutSec: h.timeoutSec, stableSec: 1 });
-  steps.push({ kind: 'mark', name: 'switched' });
   return {
     phaseLock: h.phaseLock,
     steps,
@@ -57,7 +55,7 @@ export function planHeal(
   const inactive = p.state.inactive ?? [];
   if (p.state.current !== p.version || !inactive.length || !liveReleaseUnchanged(p)) return undefined;
   return {
-    prepare: { phaseLock: p.L.phaseLockFile, steps: [{ kind: 'mark', name: 'prepared' }] },
+    prepare: { phaseLock: p.L.phaseLockFile, steps: [] },
     switch: healSwitch({
       phaseLock: p.L.phaseLockFile,
       inactive,

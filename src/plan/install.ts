@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/types.js';
 import type { ReleaseFile, ReleasePlace } from './deployInput.js';
-import type { Step } from './steps.js';
+import type { Step } from '../remote/steps.js';
 
 export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 

@@ -29,9 +29,9 @@ import {
 import { IDENTITY_FILE, identityText, ownerLine } from './ownership.js';
 import { historyLine } from './records.js';
 import { idleSlot, webSlots } from './slots.js';
-import { unitMarker, type RemoteState } from './probe.js';
-import type { ScriptSpec } from './script.js';
-import type { Step } from './steps.js';
+import type { ScriptSpec, Step } from '../remote/steps.js';
+import type { RemoteState } from '../remote/state.js';
+import { unitMarker } from './probeRequest.js';
 import { formatVersions, selectPrune, setStatus } from './versions.js';
 
 export interface Who {

@@ -41,17 +41,8 @@ export function legacyDescription(id: Identity): string {
   return `Description=${id.app}${id.stage ? ` (${id.stage})` : ''} `;
 }
 
-/** What the probe found at the app dir (the `@@owner` / `@@refused` lines). */
-export type OwnerStatus =
-  /** The record is this config's. */
-  | 'own'
-  /** Created by this command, record written. */
-  | 'created'
-  /** Made by an earlier deployer (no record yet): the record was written now. */
-  | 'adopted'
-  /** Made by an earlier deployer; not adopted by a read-only probe. */
-  | 'legacy'
-  | 'missing';
+// What the probe found at the app dir: a wire type (src/remote/state.ts).
+export type { OwnerStatus } from '../remote/state.js';
 
 export class OwnershipError extends DeployerError {
   constructor(message: string, hint: string, details?: string) {

@@ -30,19 +30,9 @@ export interface PortClaim extends PortRange {
   recorded: boolean;
 }
 
-/** What the probe saw of one deployer web unit on the host (remote/probe.sh `@@port-unit`). */
-export interface WebUnitFacts {
-  /** The unit's marker, owner, ports, Environment=PORT= and WorkingDirectory= lines. */
-  lines: string[];
-  /** Ports of its enabled instances (`<app>-web@<port>`). */
-  enabled: number[];
-  /** Blue-green: `<appDir>/.web/<port>` links. */
-  links: number[];
-  /** Blue-green: the live slot (`<appDir>/.web/live`). */
-  live?: Slot;
-  /** The ports of the Caddy site's reverse_proxy upstreams. */
-  upstreams: number[];
-}
+// What the probe saw of one web unit: a wire type (src/remote/state.ts).
+import type { WebUnitFacts } from '../remote/state.js';
+export type { WebUnitFacts };
 
 export const PORTS_LINE = '# deployer-ports: ';
 

@@ -6,8 +6,8 @@ import type { Config, HostConfig } from '../config/types.js';
 import { planHostDeploy, type ReleaseFile } from './deploy.js';
 import { unifiedDiff } from './diff.js';
 import { layoutFor } from './layout.js';
-import type { RemoteState } from './probe.js';
-import { describeStep } from './steps.js';
+import type { RemoteState } from '../remote/state.js';
+import { describeStep } from '../remote/steps.js';
 
 export type DiffStatus = 'added' | 'removed' | 'changed' | 'same';
 
@@ -149,9 +149,7 @@ export function previewDeploy(input: PreviewInput): HostPreview {
     env: diffEnv(state.envHashes ?? {}, input.envHashes),
     prune: plan.summary.prune,
     // The commit's drain too: it names every old web instance the commit stops.
-    switch: [...plan.switch.steps, ...(plan.switch.verdict?.commit ?? []).filter((s) => s.kind === 'web-commit')]
-      .filter((s) => s.kind !== 'mark')
-      .map(describeStep),
+    switch: [...plan.switch.steps, ...(plan.switch.verdict?.commit ?? []).filter((s) => s.kind === 'web-commit')].map(describeStep),
     lock: state.lockHeld ? { status: 'held', by: state.lockedBy || 'another deployer process (no holder recorded)' } : { status: 'free' },
   };
 }

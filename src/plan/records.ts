@@ -2,7 +2,7 @@
 // and the prune after a good one, computed before the deploy runs so the
 // host only moves them into place. Pure.
 import type { DeployPlanInput, ReleasePlace } from './deployInput.js';
-import type { Step } from './steps.js';
+import type { Step } from '../remote/steps.js';
 import { formatVersions, recordRelease, selectPrune, type ReleaseStatus } from './versions.js';
 
 export function historyLine(entry: {

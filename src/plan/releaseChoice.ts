@@ -5,7 +5,7 @@ import { diffSwitch } from './activate.js';
 import type { HostDeployPlan } from './deploy.js';
 import { UNITS_PREFIX, type DeployPlanInput, type ReleaseFile } from './deployInput.js';
 import { installStamp, sha256 } from './install.js';
-import type { ReleaseSwitchFiles, RemoteState } from './probe.js';
+import type { ReleaseSwitchFiles, RemoteState } from '../remote/state.js';
 import { idleSlot, slotSitePath, type Slot } from './slots.js';
 
 /**

@@ -7,7 +7,7 @@
 // hooks and `app exec` read them. The running app never writes its own code,
 // and prune and down delete everything in it. Pure.
 import type { ReleasePlace } from './deployInput.js';
-import type { Step } from './steps.js';
+import type { Step } from '../remote/steps.js';
 
 export interface HooksPlan {
   /** The end of prepare: open, release_command, pre_switch, seal. */

@@ -3,7 +3,7 @@
 // must validate with the new site in place. Pure.
 import type { ReleasePlace } from './deployInput.js';
 import { SLOTS, slotSitePath } from './slots.js';
-import type { Step } from './steps.js';
+import type { Step } from '../remote/steps.js';
 
 export function planSiteChecks(p: ReleasePlace): Step[] {
   const { L, state } = p;

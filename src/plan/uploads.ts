@@ -3,7 +3,7 @@
 // same bytes are copied on the host (one `cp` for all), the rest uploaded
 // into .incoming/, verified, then moved into place. Pure.
 import type { ReleasePlace } from './deployInput.js';
-import type { Step, Upload } from './steps.js';
+import type { Step, Upload } from '../remote/steps.js';
 
 export interface UploadsPlan {
   uploads: Upload[];

@@ -2,27 +2,10 @@
 // (version, status, ISO time, artifact sha256 prefix, who). Written whole
 // (temp + rename), never edited in place.
 
-export type ReleaseStatus = 'good' | 'failed' | 'rolled-back';
+import type { ReleaseRecord, ReleaseStatus } from '../remote/state.js';
 
-export interface ReleaseRecord {
-  version: string;
-  status: ReleaseStatus;
-  time: string;
-  sha: string;
-  by: string;
-}
-
-export function parseVersions(text: string): ReleaseRecord[] {
-  const out: ReleaseRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim() || line.startsWith('#')) continue;
-    const [version, status, time = '', sha = '', by = ''] = line.split('\t');
-    if (!version) continue;
-    const s: ReleaseStatus = status === 'failed' || status === 'rolled-back' ? status : 'good';
-    out.push({ version, status: s, time, sha, by });
-  }
-  return out;
-}
+// The types and the reader live with what the probe found (src/remote/state.ts).
+export { parseVersions, type ReleaseRecord, type ReleaseStatus } from '../remote/state.js';
 
 export function formatVersions(records: ReleaseRecord[]): string {
   return (

@@ -1,8 +1,8 @@
 // The remote scripts are real shell files in `remote/` at the package root,
 // shipped like `templates/`. A script reaches a host on the stdin of the
-// command `bashReading(script)`: a first line `set -- ARG...` (each value
-// quoted by shellQuote: argv, never shell text built from values), then the
-// file itself.
+// command `bashReading(script)` (sent by src/ssh/sendScript.ts): a first line
+// `set -- ARG...` (each value quoted by shellQuote: argv, never shell text
+// built from values), then the file itself.
 import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { packageRoot } from '../packageRoot.js';

@@ -32,7 +32,7 @@ export function caddyImportPattern(sitesDir: string): string {
   return `^[[:space:]]*${escapeEre(caddyImportLine(sitesDir)).replace(/ /g, '[[:space:]]+')}([[:space:]]|$)`;
 }
 
-/** Stdin for `bash -s`: remote/server-prelude.sh and remote/server-bootstrap.sh with their arguments. */
+/** The script sendScript sends (src/ssh/sendScript.ts): remote/server-prelude.sh and remote/server-bootstrap.sh with their arguments. */
 export function renderBootstrapScript(req: BootstrapRequest): string {
   const packages = req.packages ?? BOOTSTRAP_PACKAGES;
   return scriptWithArgs(

@@ -30,7 +30,7 @@ export function sudoersContent(name: string): string {
   return `# Written by deployer server create-user: passwordless sudo for ${name}.\n${checkUserName(name)} ALL=(ALL) NOPASSWD:ALL\n`;
 }
 
-/** Stdin for `bash -s`: remote/server-prelude.sh and remote/server-create-user.sh with their arguments. */
+/** The script sendScript sends (src/ssh/sendScript.ts): remote/server-prelude.sh and remote/server-create-user.sh with their arguments. */
 export function renderCreateUserScript(name: string): string {
   checkUserName(name);
   return scriptWithArgs([name, sudoersPath(name), sudoersContent(name)], 'server-prelude.sh', 'server-create-user.sh');

@@ -2,16 +2,17 @@
 // `Remote` interface as RemoteHost (src/exec/remote.ts) and records what the
 // deploy asked of it. Each failure the real host can produce is a setting.
 import type { Remote, Switch } from '../../src/context.js';
-import { LockedError, SshError } from '../../src/errors.js';
+import { SshError } from '../../src/errors.js';
 import type { Lock, ScriptResult } from '../../src/exec/remote.js';
-import type { ProbeRequest, RemoteState } from '../../src/plan/probe.js';
-import { ScriptExit, type ScriptSpec } from '../../src/plan/script.js';
+import type { ProbeArgs } from '../../src/remote/probe.js';
+import { ScriptExit } from '../../src/remote/phaseScript.js';
+import type { RemoteState } from '../../src/remote/state.js';
+import type { ScriptSpec, Upload } from '../../src/remote/steps.js';
 import { formatMarker, Marker, parseMarkers } from '../../src/remote/protocol.js';
-import type { Upload } from '../../src/plan/steps.js';
 
 export interface FakeHostSettings {
   state?: Partial<RemoteState>;
-  /** The lock is held by this holder (LockedError, as RemoteHost throws it). */
+  /** The lock is held by this holder (the probe reports it; the lock phase throws LockedError). */
   lockedBy?: string;
   uploadError?: string;
   /** The prepare script fails at this step. */
@@ -49,10 +50,9 @@ export class FakeRemote implements Remote {
     readonly settings: FakeHostSettings = {},
   ) {}
 
-  async lock(req: ProbeRequest): Promise<Lock> {
+  async lock(args: ProbeArgs): Promise<Lock> {
     this.execCount++;
-    this.calls.push(`lock ${req.holder}`);
-    if (this.settings.lockedBy) throw new LockedError(`${this.name}: ${req.layout.appDir} is locked by ${this.settings.lockedBy}`);
+    this.calls.push(`lock ${args.holder}`);
     const state: RemoteState = {
       user: 'deploy',
       releases: [],
@@ -62,6 +62,7 @@ export class FakeRemote implements Remote {
       caddyImportsSites: true,
       hasUv: false,
       lockHeld: true,
+      ...(this.settings.lockedBy ? { lockedBy: this.settings.lockedBy, lockHeld: false } : {}),
       ...this.settings.state,
     };
     return {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderScript } from '../../src/plan/script.js';
+import { renderScript } from '../../src/remote/phaseScript.js';
 
 function release() {
   const d = mkdtempSync(join(tmpdir(), 'deployer-app-env-'));

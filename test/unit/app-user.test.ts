@@ -5,7 +5,7 @@ import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { appUserFor, dedicatedUserName } from '../../src/plan/appUser.js';
 import { planDown } from '../../src/plan/maintenance.js';
-import type { Step } from '../../src/plan/steps.js';
+import type { Step } from '../../src/remote/steps.js';
 import { freshState, makeConfig, makeHost, planBinaryRelease } from './render-helpers.js';
 
 const state = freshState();

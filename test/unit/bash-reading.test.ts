@@ -32,10 +32,10 @@ test('a script cut short (a dropped connection) does not run at all', () => {
 });
 
 test('a whole remote script (the phase library) parses and runs its functions', () => {
-  const script = `${scriptWithArgs(['x y'], 'phase.sh')}\necho "arg=$1"; dp_mark done\n`;
+  const script = `${scriptWithArgs(['x y'], 'phase.sh')}\necho "arg=$1"; dp_sudo - echo done\n`;
   const r = run(script, script);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, 'arg=x y\n@@mark done\n');
+  assert.equal(r.stdout, 'arg=x y\ndone\n');
 });
 
 test(

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DeployerError } from '../../src/errors.js';
 import { deploy } from '../../src/deploy/run.js';
 import { rollbackTarget } from '../../src/plan/maintenance.js';
-import type { RemoteState } from '../../src/plan/probe.js';
+import type { RemoteState } from '../../src/remote/state.js';
 import { annotations } from '../../src/output/reporter.js';
 import { makeTestContext } from '../helpers/context.js';
 import { FakeRemote, type FakeHostSettings } from '../helpers/fakeRemote.js';

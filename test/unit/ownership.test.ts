@@ -11,9 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { layoutFor } from '../../src/plan/layout.js';
 import { IDENTITY_FILE, identityText, legacyDescription, ownerLine, refusedAppDir, type Identity } from '../../src/plan/ownership.js';
-import { parseProbeOutput, renderProbeScript, unitMarker } from '../../src/plan/probe.js';
-import { renderScript } from '../../src/plan/script.js';
+import { probeArgs, unitMarker, type ProbeRequest } from '../../src/plan/probeRequest.js';
+import { parseProbeOutput, renderProbeScript as renderProbeArgs } from '../../src/remote/probe.js';
+import { renderScript } from '../../src/remote/phaseScript.js';
 import { bashReading } from '../../src/remote/scripts.js';
+
+const renderProbeScript = (req: ProbeRequest, site?: string) => renderProbeArgs(probeArgs(req, site));
 
 function probe(id: Identity & { appName: string }, opts: { create: boolean; lock: boolean }) {
   const layout = layoutFor(id);

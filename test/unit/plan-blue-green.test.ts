@@ -7,8 +7,8 @@ import type { Config } from '../../src/config/types.js';
 import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
 import { planRollback } from '../../src/plan/maintenance.js';
 import { previewDeploy } from '../../src/plan/preview.js';
-import type { RemoteState } from '../../src/plan/probe.js';
-import type { Step } from '../../src/plan/steps.js';
+import type { RemoteState } from '../../src/remote/state.js';
+import type { Step } from '../../src/remote/steps.js';
 import { freshState, makeConfig, makeHost, textFile } from './render-helpers.js';
 
 const text = textFile;
@@ -73,7 +73,6 @@ test('a deploy starts the release in the idle slot, gates it, then moves Caddy; 
     'switch-current',
     'start-units',
     'wait-units',
-    'mark',
   ]);
   const start = p.switch.steps[0];
   assert.ok(start.kind === 'web-start');
@@ -324,7 +323,7 @@ test('the live release again with a stopped web instance: it starts again in the
   assert.equal(isNoop(p, stopped), false);
   assert.deepEqual(p.uploads, []);
   const k = kinds(p.switch.steps);
-  assert.deepEqual(k, ['heal-units', 'web-gate', 'wait-units', 'mark']);
+  assert.deepEqual(k, ['heal-units', 'web-gate', 'wait-units']);
   assert.deepEqual(p.switch.steps[0], { kind: 'heal-units', units: ['shop-worker.service', 'shop-web@8001.service'] });
   const gate = p.switch.steps[1];
   assert.ok(gate.kind === 'web-gate');

@@ -3,7 +3,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
-import type { RemoteState } from '../../src/plan/probe.js';
+import type { RemoteState } from '../../src/remote/state.js';
 import { freshState, makeConfig, makeHost, textFile } from './render-helpers.js';
 
 const text = textFile;
@@ -95,7 +95,7 @@ test('the live version again with a change gets its own release directory', () =
 test('the switch is explicit steps: only what differs is installed, systemd reloads only then, Caddy only when its site changes', () => {
   const same = emptyState({ current: '0.9.0', releases: ['0.9.0'], units: { 'shop-web.service': '[Service]\n' } });
   let kinds = planDeploy(input(same)).switch.steps.map((s) => s.kind);
-  assert.deepEqual(kinds, ['switch-current', 'start-units', 'wait-units', 'mark']);
+  assert.deepEqual(kinds, ['switch-current', 'start-units', 'wait-units']);
   const changed = emptyState({
     current: '0.9.0',
     releases: ['0.9.0'],
@@ -113,7 +113,6 @@ test('the switch is explicit steps: only what differs is installed, systemd relo
     'remove-site',
     'reload-caddy',
     'wait-units',
-    'mark',
   ]);
   assert.deepEqual(p.summary.unitsChanged, ['shop-web.service']);
   assert.deepEqual(p.summary.unitsRemoved, ['shop-old.service']);
@@ -188,11 +187,10 @@ test('the live version again with a stopped service: that service starts again i
   assert.equal(isNoop(p, state), false);
   assert.deepEqual(p.summary.healing, ['shop-web.service']);
   assert.deepEqual(p.uploads, []);
-  assert.deepEqual(p.prepare.steps, [{ kind: 'mark', name: 'prepared' }]);
+  assert.deepEqual(p.prepare.steps, []);
   assert.deepEqual(p.switch.steps, [
     { kind: 'heal-units', units: ['shop-web.service'] },
     { kind: 'wait-units', units: ['shop-web.service'], timeoutSec: 30, stableSec: 1 },
-    { kind: 'mark', name: 'switched' },
   ]);
   // Only the history line: no record of releases rewritten, nothing pruned, nothing to revert.
   for (const steps of [p.switch.verdict!.commit, p.switch.verdict!.rollback, p.switch.onFail!]) {

@@ -6,9 +6,10 @@ import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
 import { planDown, planRollback } from '../../src/plan/maintenance.js';
-import { parseProbeOutput, type RemoteState } from '../../src/plan/probe.js';
-import { stepArgv } from '../../src/plan/script.js';
-import { describeStep, type Step } from '../../src/plan/steps.js';
+import { parseProbeOutput } from '../../src/remote/probe.js';
+import type { RemoteState } from '../../src/remote/state.js';
+
+import { describeStep, stepArgv, type Step } from '../../src/remote/steps.js';
 import { freshState, makeConfig, makeHost, textFile } from './render-helpers.js';
 
 const text = textFile;

@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { installStamp, sha256, type ReleaseFile } from '../../src/plan/deploy.js';
 import { previewDeploy, type PreviewInput } from '../../src/plan/preview.js';
 import { formatPreview } from '../../src/plan/previewText.js';
-import type { RemoteState } from '../../src/plan/probe.js';
+import type { RemoteState } from '../../src/remote/state.js';
 import type { ReleaseRecord } from '../../src/plan/versions.js';
 import { freshState, makeConfig, makeHost } from './render-helpers.js';
 

@@ -13,10 +13,13 @@ import { sha256 } from '../../src/plan/deploy.js';
 import { layoutFor } from '../../src/plan/layout.js';
 import { IDENTITY_FILE, identityText } from '../../src/plan/ownership.js';
 import { findPortClash, otherClaims } from '../../src/plan/ports.js';
-import { parseProbeOutput, renderProbeScript } from '../../src/plan/probe.js';
+import { probeArgs, type ProbeRequest } from '../../src/plan/probeRequest.js';
+import { parseProbeOutput, renderProbeScript as renderProbeArgs } from '../../src/remote/probe.js';
 import type { Config } from '../../src/config/types.js';
 import { makeConfig } from './render-helpers.js';
 import { formatAppEnv, formatEnvFile } from '../../src/secrets/index.js';
+
+const renderProbeScript = (req: ProbeRequest, site?: string) => renderProbeArgs(probeArgs(req, site));
 
 function probe(appsDir: string, env?: NodeJS.ProcessEnv): { code: number | null; stdout: string; stderr: string } {
   const script = renderProbeScript(

@@ -1,9 +1,12 @@
 // The markers the remote scripts print and the ones the client reads are the
 // same set: every constant in src/remote/protocol.ts is printed by some
-// script in remote/, and every @@word a script prints is a known constant.
+// script in remote/, every @@word a script prints is a known constant, and
+// every constant is read by client code (a marker nobody reads is noise).
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/packageRoot.js';
 import { Marker, parseMarker, parseMarkers, PAUSED } from '../../src/remote/protocol.js';
 import { readRemoteScript, remoteScriptsDir, type RemoteScriptName } from '../../src/remote/scripts.js';
 
@@ -32,6 +35,19 @@ test('every named marker is printed by some script', () => {
   assert.equal(printed.has(PAUSED), false, "paused is the client's own marker");
 });
 
+test('every named marker is read by client code in src/', () => {
+  const src = join(packageRoot(), 'src');
+  const files = (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  assert.ok(files.length > 50, `found only ${files.length} source files under ${src}`);
+  const read = new Set<string>();
+  for (const f of files) {
+    if (f === join('remote', 'protocol.ts')) continue;
+    for (const m of readFileSync(join(src, f), 'utf8').matchAll(/\bMarker\.([A-Za-z]+)\b/g)) read.add(m[1]);
+  }
+  const unread = Object.keys(Marker).filter((k) => !read.has(k));
+  assert.deepEqual(unread, [], 'delete these from src/remote/protocol.ts (and their prints), or read them');
+});
+
 test('every remote script the client names exists', () => {
   for (const f of [
     'phase.sh',
@@ -58,7 +74,7 @@ test('parseMarker: one marker per line, the rest is its argument; other lines ar
   assert.equal(parseMarker('@@reported-wait'), undefined);
   assert.equal(parseMarker('@@STEP x'), undefined);
   assert.deepEqual(
-    parseMarkers('a\n@@unit-changed web.service\r\n@@done\n').map((m) => m.marker),
-    ['unit-changed', 'done'],
+    parseMarkers('a\n@@unit-changed web.service\r\n@@end\n').map((m) => m.marker),
+    ['unit-changed', 'end'],
   );
 });

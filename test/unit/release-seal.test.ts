@@ -11,9 +11,9 @@ import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planPrune } from '../../src/plan/maintenance.js';
-import type { RemoteState } from '../../src/plan/probe.js';
-import { renderScript } from '../../src/plan/script.js';
-import type { Step } from '../../src/plan/steps.js';
+import type { RemoteState } from '../../src/remote/state.js';
+import { renderScript } from '../../src/remote/phaseScript.js';
+import type { Step } from '../../src/remote/steps.js';
 import { freshState, makeConfig, makeHost, planBinaryRelease } from './render-helpers.js';
 
 const state = freshState();
@@ -26,7 +26,7 @@ test('the release is open to the app user for release_command and pre_switch onl
   const p = plan({ releaseCommand: 'python manage.py collectstatic --noinput', hooks: { preSwitch: 'echo hi' } as never });
   const k = kinds(p.prepare.steps);
   const open = k.indexOf('open-release');
-  assert.deepEqual(k.slice(open), ['open-release', 'app-command', 'app-command', 'seal-release', 'mark']);
+  assert.deepEqual(k.slice(open), ['open-release', 'app-command', 'app-command', 'seal-release']);
   assert.deepEqual(p.prepare.steps[open], { kind: 'open-release', dir: R, user: 'dp-shop' });
   assert.deepEqual(p.prepare.steps[k.indexOf('seal-release')], { kind: 'seal-release', dir: R, user: 'dp-shop' });
   // Opened only after everything deployer writes into it (install included).
@@ -36,7 +36,7 @@ test('the release is open to the app user for release_command and pre_switch onl
   // Without release_command or pre_switch it is never opened; the seal gives the env files to the app's group.
   const plain = plan({});
   assert.ok(!kinds(plain.prepare.steps).includes('open-release'));
-  assert.deepEqual(kinds(plain.prepare.steps).slice(-2), ['seal-release', 'mark']);
+  assert.deepEqual(kinds(plain.prepare.steps).slice(-1), ['seal-release']);
   // The app runs as the SSH user: nothing to open or seal.
   const same = plan({ appUser: 'deploy', releaseCommand: 'x' });
   assert.ok(!kinds(same.prepare.steps).some((x) => x === 'open-release' || x === 'seal-release'));

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config, HostConfig, ProcessConfig } from '../../src/config/types.js';
 import { createRenderer, type Renderer } from '../../src/render/index.js';
 import { planDeploy, sha256, type HostDeployPlan, type ReleaseFile } from '../../src/plan/deploy.js';
-import type { RemoteState } from '../../src/plan/probe.js';
+import type { RemoteState } from '../../src/remote/state.js';
 
 /** The repository root (this file runs from dist/test/unit/). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));

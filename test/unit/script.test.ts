@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, existsSync, readlinkSync, writeFi
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { renderScript, ScriptExit, type ScriptSpec } from '../../src/plan/script.js';
+import { renderScript, ScriptExit } from '../../src/remote/phaseScript.js';
+import type { ScriptSpec } from '../../src/remote/steps.js';
 
 function run(spec: ScriptSpec, after = ''): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync('bash', ['-s'], { input: renderScript(spec) + after, encoding: 'utf8' });
@@ -37,7 +38,6 @@ test('write, symlink, verify and move do what they say, atomically named', () =>
   assert.equal(readlinkSync(join(d, 'current')), 'v 1');
   assert.equal(readFileSync(join(d, 'history'), 'utf8'), '{"a":"$(touch pwned)"}\n');
   assert.equal(existsSync('pwned') || existsSync(join(d, 'pwned')), false);
-  assert.match(r.stdout, /@@done/);
 });
 
 test('a failing step stops the script, runs onFail, exits 10 and names the step', () => {
@@ -78,7 +78,7 @@ test('the switch waits for the verdict: commit', () => {
   const d = dir();
   const r = run(verdictSpec(d), 'commit\n');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /@@ready[\s\S]*@@committed/);
+  assert.match(r.stdout, /@@ready/);
   assert.equal(readFileSync(join(d, 'record'), 'utf8'), 'good');
 });
 
@@ -87,7 +87,6 @@ test('the switch reverts when the client says rollback or goes away', () => {
     const d = dir();
     const r = run(verdictSpec(d), after);
     assert.equal(r.code, ScriptExit.rolledBack);
-    assert.match(r.stdout, /@@reverted/);
     assert.equal(readFileSync(join(d, 'record'), 'utf8'), 'failed');
   }
 });

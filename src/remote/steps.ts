@@ -1,5 +1,7 @@
-// A deploy is data: a list of steps per phase. `plan` and `--json` print these; the executor renders each phase into one bash script
-// (src/plan/script.ts) and runs it over one exec channel.
+// The step vocabulary, the contract between the planner (src/plan/) and the
+// executor: `plan` and `--json` print steps (describeStep), the executor
+// renders each phase's steps as calls to remote/phase.sh (stepArgv,
+// src/remote/phaseScript.ts). Pure, so both sides may import it.
 
 export type Step =
   | { kind: 'mkdir'; path: string; sudo?: boolean }
@@ -94,9 +96,17 @@ export type Step =
   | { kind: 'remove-app-user'; name: string; comment: string }
   /** Writes small non-secret content (records) atomically. */
   | { kind: 'write'; path: string; content: string; mode: string }
-  | { kind: 'append-line'; path: string; line: string }
-  /** Tells the client a named point was reached (progress, and test pause points). */
-  | { kind: 'mark'; name: string };
+  | { kind: 'append-line'; path: string; line: string };
+
+/** One phase: its steps, run as one script (src/remote/phaseScript.ts). */
+export interface ScriptSpec {
+  phaseLock: string;
+  steps: Step[];
+  /** Run (best effort) when a step fails; then the script exits 10. */
+  onFail?: Step[];
+  /** After the steps: print @@ready, wait for a verdict line on stdin. */
+  verdict?: { timeoutSec: number; commit: Step[]; rollback: Step[] };
+}
 
 export interface Upload {
   /** Local file path, or in-memory content. */
@@ -186,7 +196,95 @@ export function describeStep(step: Step): string {
       return step.old.length
         ? `keep ${step.units.join(', ')}; stop ${step.old.join(', ')} after ${step.drainSec} s of drain`
         : `keep ${step.units.join(', ')}`;
-    case 'mark':
-      return step.name;
+  }
+}
+
+const ms = (seconds: number) => String(Math.round(seconds * 1000));
+const sudoArgv = (sudo: boolean | undefined, argv: string[]) => (sudo ? ['sudo', '-n', ...argv] : argv);
+
+/** The command (argv) that performs one step: a plain command or a function of remote/phase.sh. */
+export function stepArgv(step: Step): string[] {
+  switch (step.kind) {
+    case 'mkdir':
+      return sudoArgv(step.sudo, ['mkdir', '-p', '--', step.path]);
+    case 'verify-sha256':
+      return ['dp_verify', step.path, step.sha256];
+    case 'move':
+      return sudoArgv(step.sudo, ['mv', '-fT', '--', step.from, step.to]);
+    case 'symlink':
+      return ['dp_symlink', step.sudo ? 'sudo' : '-', step.target, step.path];
+    case 'remove':
+      return sudoArgv(step.sudo, ['rm', '-rf', '--', ...step.paths]);
+    case 'run':
+      return sudoArgv(step.sudo, step.argv);
+    case 'app-command':
+      return ['dp_app', step.runAs ?? '', step.releaseDir, step.command, ...Object.entries(step.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+    case 'caddy-validate':
+      return ['dp_caddy_validate', step.caddyfile, step.sitesDir, step.site, step.candidate];
+    case 'remove-unit':
+      return ['dp_remove_unit', step.unitDir, step.name];
+    case 'retire-unit':
+      return ['dp_retire_unit', step.unitDir, step.name];
+    case 'heal-units':
+      return ['dp_heal_units', ...step.units];
+    case 'install-unit':
+      return ['dp_install_unit', step.from, step.unitDir, step.name];
+    case 'daemon-reload':
+      return ['dp_daemon_reload'];
+    case 'switch-current':
+      return ['dp_switch_current', step.appDir, step.release];
+    case 'stop-unlisted':
+      return ['dp_stop_unlisted', ...step.templates, '--', ...step.keep, '--', ...step.stop];
+    case 'start-units':
+      return ['dp_start_units', ...step.restart, '--', ...step.start];
+    case 'install-site':
+      return ['dp_install_site', step.from, step.site];
+    case 'remove-site':
+      return ['dp_remove_site', step.site];
+    case 'reload-caddy':
+      return ['dp_reload_caddy', step.caddyfile, ...(step.via === 'admin-api' ? [step.via, step.address] : [step.via])];
+    case 'web-start':
+      return [
+        'dp_web_start',
+        step.appDir,
+        step.release,
+        step.drainUnit,
+        ...step.units.flatMap((u, i) => [u, String(step.ports[i])]),
+        ...(step.stale?.length ? ['--', ...step.stale] : []),
+      ];
+    case 'web-gate':
+      return [
+        'dp_web_gate',
+        ms(step.timeoutSec),
+        ms(step.stableSec),
+        step.path,
+        String(step.status),
+        step.host,
+        ...step.units.flatMap((u, i) => [u, String(step.ports[i])]),
+      ];
+    case 'web-stop':
+      return ['dp_web_stop', ...step.units];
+    case 'web-commit':
+      return ['dp_web_commit', step.drainUnit, String(step.drainSec), ...step.units, '--', ...step.old];
+    case 'check-owned':
+      return ['dp_check_owned', step.marker, step.owner, step.unitDir, step.site ?? '', ...step.units];
+    case 'remove-app-dir':
+      return ['dp_remove_app_dir', step.appDir, step.identityFile, step.identity];
+    case 'ensure-app-user':
+      return ['dp_ensure_user', step.name, step.comment];
+    case 'ensure-data-dir':
+      return ['dp_data_dir', step.path, step.user];
+    case 'remove-app-user':
+      return ['dp_remove_user', step.name, step.comment];
+    case 'open-release':
+      return ['dp_open_release', step.user, step.dir];
+    case 'seal-release':
+      return ['dp_seal_release', step.user, step.dir];
+    case 'wait-units':
+      return ['dp_wait_units', ms(step.timeoutSec), ms(step.stableSec), ...step.units];
+    case 'write':
+      return ['dp_write', step.path, step.mode, step.content];
+    case 'append-line':
+      return ['dp_append_line', step.path, step.line];
   }
 }
