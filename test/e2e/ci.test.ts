@@ -6,11 +6,11 @@
 // refuses; --json prints one JSON object per line.
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
 import { createProject, type CliResult, type Project } from '../helpers/project.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let host: TestHost;
 let app: Project;
@@ -102,8 +102,8 @@ function jsonLines(stdout: string): Array<Record<string, unknown>> {
 
 before(async () => {
   host = await startHost();
-  home = mkdtempSync(join(tmpdir(), 'deployer-ci-home-'));
-  summaryFile = join(mkdtempSync(join(tmpdir(), 'deployer-ci-summary-')), 'step-summary.md');
+  home = tempDir('deployer-ci-home-');
+  summaryFile = join(tempDir('deployer-ci-summary-'), 'step-summary.md');
   writeFileSync(summaryFile, '');
   outputFile = join(summaryFile, '..', 'output.txt');
   writeFileSync(outputFile, '');

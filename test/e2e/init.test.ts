@@ -4,11 +4,11 @@
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpGet, startHost, type TestHost } from '../helpers/testhost.js';
 import { cliPath, repoRoot } from '../helpers/project.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let host: TestHost;
 let dir = '';
@@ -34,7 +34,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
 
 before(async () => {
   host = await startHost();
-  dir = mkdtempSync(join(tmpdir(), 'deployer-init-'));
+  dir = tempDir('deployer-init-');
   copyFileSync(join(repoRoot, 'examples', 'binary-app', 'hello.c'), join(dir, 'hello.c'));
   // The version comes from git (init writes no version line): a clean tagged tree.
   const git = (...args: string[]) =>

@@ -7,12 +7,12 @@
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
 import { createProject, repoRoot, type Project } from '../helpers/project.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const run = promisify(execFile);
 let host: TestHost;
@@ -44,7 +44,7 @@ timeout = 15
 `;
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'deployer-install-'));
+  work = tempDir('deployer-install-');
   prefix = join(work, 'prefix');
   const bootHost = startHost();
   bootHost.catch(() => undefined);

@@ -11,11 +11,11 @@
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpGet, startHost, type TestHost } from '../helpers/testhost.js';
 import { cliPath, repoRoot } from '../helpers/project.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'real-apps');
 const SECRET = 'django-insecure-R3AL-apps-secret-9c1e';
@@ -96,7 +96,7 @@ before(async () => {
   // Quick when cached (scripts/setup.sh builds it); prints the directory.
   software = execFileSync('bash', [join(fixtures, 'fetch.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   host = await startHost();
-  home = mkdtempSync(join(tmpdir(), 'deployer-real-apps-'));
+  home = tempDir('deployer-real-apps-');
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
   writeFileSync(join(home, '.ssh', 'known_hosts'), host.hostKeyLine + '\n');
 });

@@ -10,12 +10,12 @@
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHost, httpGet, linkHosts, type TestHost } from '../helpers/testhost.js';
 import { createProject, type Project } from '../helpers/project.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let jump: TestHost;
 let target: TestHost;
@@ -94,7 +94,7 @@ before(async () => {
   ({ b: targetAddr } = await linkHosts(jump, target));
   // The machine cannot reach the target's sshd at all.
   await target.stopProxy(22);
-  home = mkdtempSync(join(tmpdir(), 'deployer-sshcfg-home-'));
+  home = tempDir('deployer-sshcfg-home-');
   mkdirSync(join(home, '.ssh', 'config.d'), { recursive: true, mode: 0o700 });
   copyFileSync(target.keyPath, join(home, '.ssh', 'prod_key'));
   app = createProject('binary-app', [target], base);

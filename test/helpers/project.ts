@@ -1,11 +1,11 @@
 // A throwaway copy of an example app, pointed at a test host, and a way to run
 // the built CLI against it as a user would (a child process; output captured).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestHost } from './testhost.js';
+import { tempDir } from './tmp.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 // The bundled CLI (scripts/bundle.mjs), as the package's bin runs it.
@@ -49,7 +49,7 @@ ${typeof extra === 'function' ? extra(i) : extra}`,
 }
 
 export function createProject(example: 'python-app' | 'binary-app', hosts: TestHost[], baseToml: string): Project {
-  const dir = mkdtempSync(join(tmpdir(), `deployer-${example}-`));
+  const dir = tempDir(`deployer-${example}-`);
   // The binary example keeps its version in deployer.toml (build.sh reads it there).
   let binaryVersion = '1.0.0';
   let lastExtra = '';

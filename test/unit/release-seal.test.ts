@@ -7,14 +7,14 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planPrune } from '../../src/plan/maintenance.js';
 import type { RemoteState } from '../../src/plan/probe.js';
 import { renderScript } from '../../src/plan/script.js';
 import type { Step } from '../../src/plan/steps.js';
 import { freshState, makeConfig, makeHost, planBinaryRelease } from './render-helpers.js';
+import { stubHost } from '../helpers/stubHost.js';
 
 const state = freshState();
 const plan = (over: Parameters<typeof makeConfig>[0], s: RemoteState = state) =>
@@ -68,12 +68,9 @@ const asRoot = process.getuid?.() === 0;
 
 /** A release dir as prepare leaves it before release_command, a stub sudo, and `run(steps)` / `as(user, sh)`. */
 function host() {
-  const d = mkdtempSync(join(tmpdir(), 'deployer-seal-'));
+  const stub = stubHost();
+  const d = stub.dir;
   chmodSync(d, 0o755);
-  const bin = join(d, 'bin');
-  mkdirSync(bin);
-  writeFileSync(join(bin, 'sudo'), '#!/bin/bash\n[ "$1" = -n ] && shift\nexec "$@"\n');
-  chmodSync(join(bin, 'sudo'), 0o755);
   const rel = join(d, 'app', 'v1');
   mkdirSync(join(rel, '.deployer', 'units'), { recursive: true });
   chmodSync(join(d, 'app'), 0o755);
@@ -82,12 +79,7 @@ function host() {
   writeFileSync(join(rel, '.env'), 'A=1\n', { mode: 0o600 });
   writeFileSync(join(rel, '.appenv'), 'export A=1\n', { mode: 0o600 });
   writeFileSync(join(rel, 'app'), 'binary\n', { mode: 0o755 });
-  const run = (steps: Step[]) =>
-    spawnSync('bash', ['-s'], {
-      input: renderScript({ phaseLock: join(d, 'phase.lock'), steps }),
-      encoding: 'utf8',
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-    });
+  const run = (steps: Step[]) => stub.run(renderScript({ phaseLock: join(d, 'phase.lock'), steps }));
   const as = (user: string, script: string) =>
     spawnSync('runuser', ['-u', user, '--', 'sh', '-c', script, 'sh', rel], { encoding: 'utf8' });
   const mode = (p: string) => `${(statSync(join(rel, p)).mode & 0o7777).toString(8)}`;
@@ -107,14 +99,14 @@ test(
     writeFileSync(join(h.rel, 'left-alone'), 'x\n');
     chmodSync(join(h.rel, 'left-alone'), 0o664);
     const r = h.run([at(seal, h.rel)]);
-    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.equal(h.mode('.env'), '640');
     assert.equal(h.mode('.appenv'), '640');
     assert.equal(h.mode('left-alone'), '664', 'the release was not walked');
     assert.equal(h.as('nobody', 'cat "$1/.env"').stdout, 'A=1\n');
     // Opened once (even by a prepare cut short): sealed in full.
-    assert.equal(h.run([at(open, h.rel)]).status, 0);
-    assert.equal(h.run([at(seal, h.rel)]).status, 0);
+    assert.equal(h.run([at(open, h.rel)]).code, 0);
+    assert.equal(h.run([at(seal, h.rel)]).code, 0);
     assert.equal(h.mode('left-alone'), '644');
     assert.equal(h.mode('.'), '755');
   },
@@ -126,7 +118,7 @@ test(
   () => {
     const h = host();
     const r = h.run([at(open, h.rel)]);
-    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
     // What collectstatic does: a dir with subdirs and files in the release.
     const made = h.as(
       'nobody',
@@ -152,13 +144,13 @@ test(
   { skip: !asRoot && 'needs root (runuser, chown)' },
   () => {
     const h = host();
-    assert.equal(h.run([at(open, h.rel)]).status, 0);
+    assert.equal(h.run([at(open, h.rel)]).code, 0);
     assert.equal(
       h.as('nobody', 'umask 077; mkdir -p "$1/static/css" && echo a > "$1/static/css/site.css" && echo s > "$1/secret"').status,
       0,
     );
     const r = h.run([at(seal, h.rel)]);
-    assert.equal(r.status, 0, r.stderr + r.stdout);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
     for (const cmd of [
       'touch "$1/x"',
       'touch "$1/static/x"',
@@ -186,10 +178,10 @@ test(
       ].join('\n'),
     );
     // Prepared again (a release switched back to as it is): release_command may rewrite what it made, then it is sealed again.
-    assert.equal(h.run([at(open, h.rel)]).status, 0);
+    assert.equal(h.run([at(open, h.rel)]).code, 0);
     const again = h.as('nobody', 'echo b > "$1/static/css/site.css" && rm "$1/secret" && mkdir "$1/static/js"');
     assert.equal(again.status, 0, again.stderr);
-    assert.equal(h.run([at(seal, h.rel)]).status, 0);
+    assert.equal(h.run([at(seal, h.rel)]).code, 0);
     assert.notEqual(h.as('nobody', 'touch "$1/static/js/x"').status, 0);
   },
 );
@@ -199,10 +191,10 @@ test(
   { skip: !asRoot && 'needs root (runuser, chown)' },
   () => {
     const h = host();
-    assert.equal(h.run([at(open, h.rel)]).status, 0);
+    assert.equal(h.run([at(open, h.rel)]).code, 0);
     assert.equal(h.as('nobody', 'mkdir -p "$1/.venv/bin"').status, 0);
     const r = h.run([at(seal, h.rel)]);
-    assert.equal(r.status, 10);
+    assert.equal(r.code, 10);
     assert.match(r.stderr, /\.venv was made by nobody .*not by deployer/);
   },
 );
