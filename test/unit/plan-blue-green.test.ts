@@ -8,16 +8,9 @@ import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type R
 import { planRollback } from '../../src/plan/maintenance.js';
 import type { RemoteState } from '../../src/plan/probe.js';
 import type { Step } from '../../src/plan/steps.js';
-import { freshState, makeConfig, makeHost } from './render-helpers.js';
+import { freshState, makeConfig, makeHost, textFile } from './render-helpers.js';
 
-const text = (path: string, content: string, label = path): ReleaseFile => ({
-  path,
-  content,
-  sha256: sha256(content),
-  size: content.length,
-  mode: 0o644,
-  label,
-});
+const text = textFile;
 const webUnit = '[Service]\nWorkingDirectory=/srv/deployer/shop/.web/%i\n';
 const siteFor = (ports: string) => `shop.example.com {\n\treverse_proxy ${ports}\n}\n`;
 const files: ReleaseFile[] = [

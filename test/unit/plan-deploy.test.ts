@@ -4,16 +4,9 @@ import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
 import type { RemoteState } from '../../src/plan/probe.js';
-import { freshState, makeConfig, makeHost } from './render-helpers.js';
+import { freshState, makeConfig, makeHost, textFile } from './render-helpers.js';
 
-const text = (path: string, content: string, label = path): ReleaseFile => ({
-  path,
-  content,
-  sha256: sha256(content),
-  size: content.length,
-  mode: 0o644,
-  label,
-});
+const text = textFile;
 const files: ReleaseFile[] = [
   { path: 'app.whl', local: '/tmp/app.whl', sha256: 'a'.repeat(64), size: 10, mode: 0o644, label: 'artifact' },
   text('.env', 'A=1\n'),

@@ -1,14 +1,14 @@
 // Shared by the render*.test.ts files: hand-built configs (the loader is
 // tested on its own), a renderer reading the real templates, and file
 // snapshots (node 20's test runner has none; UPDATE_SNAPSHOTS=1 rewrites them).
-import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, HostConfig, ProcessConfig } from '../../src/config/types.js';
 import { createRenderer, type Renderer } from '../../src/render/index.js';
 import { planDeploy, sha256, type HostDeployPlan, type ReleaseFile } from '../../src/plan/deploy.js';
 import type { RemoteState } from '../../src/plan/probe.js';
+import { matchFile } from '../helpers/golden.js';
 
 /** The repository root (this file runs from dist/test/unit/). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -61,17 +61,7 @@ export function makeConfig(extra: Partial<Config> = {}): Config {
 }
 
 /** Compares with test/fixtures/snapshots/<name>; UPDATE_SNAPSHOTS=1 writes it instead. */
-export function matchSnapshot(name: string, actual: string): void {
-  const path = join(snapshotDir, name);
-  if (process.env.UPDATE_SNAPSHOTS === '1') {
-    mkdirSync(snapshotDir, { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  const expected = readIfExists(path);
-  assert.ok(expected !== undefined, `snapshot ${path} is missing: run the tests with UPDATE_SNAPSHOTS=1 and review it`);
-  assert.equal(actual, expected, `output differs from snapshot ${path} (UPDATE_SNAPSHOTS=1 rewrites it)`);
-}
+export const matchSnapshot = (name: string, actual: string): void => matchFile(join(snapshotDir, name), actual, 'UPDATE_SNAPSHOTS');
 
 /** What the probe reads from a host that has nothing of the app yet. */
 export function freshState(over: Partial<RemoteState> = {}): RemoteState {
@@ -88,7 +78,17 @@ export function freshState(over: Partial<RemoteState> = {}): RemoteState {
   };
 }
 
-const envFile: ReleaseFile = { path: '.env', content: 'A=1\n', sha256: sha256('A=1\n'), size: 4, mode: 0o600, label: '.env' };
+/** A release file planDeploy writes from memory (a unit, a site, the .env). */
+export const textFile = (path: string, content: string, label = path, mode = 0o644): ReleaseFile => ({
+  path,
+  content,
+  sha256: sha256(content),
+  size: content.length,
+  mode,
+  label,
+});
+
+const envFile = textFile('.env', 'A=1\n', '.env', 0o600);
 
 /** planDeploy of release 1.0.0 of a binary app whose only file is a .env (a fresh host unless `state` says otherwise). */
 export function planBinaryRelease(config: Partial<Config>, state: RemoteState = freshState()): HostDeployPlan {
