@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, type CliResult, type Project } from '../helpers/project.js';
+import { appToml, createProject, type CliResult, type Project } from '../helpers/project.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let host: TestHost;
@@ -22,26 +22,7 @@ const SITE = 'hello-ci.localhost';
 // A valid ed25519 key that is not the host's.
 const WRONG_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
-const base = `
-app = "hello-ci"
-# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
-strategy = "restart"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-envfile = "app.env"
-
-[processes]
-web = "app_binary"
-
-[webserver]
-domains = ["http://${SITE}"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 8
-`;
+const base = appToml({ app: 'hello-ci', settings: { strategy: 'restart', envfile: 'app.env' }, site: SITE, timeout: 8 });
 
 /** The config as a CI job would hold it: no key_file, no known_hosts (they come from the environment). */
 function writeConfig(version: string, appEnv = ''): void {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, type TestHost } from '../helpers/testhost.js';
-import { createProject, waitForPause, type CliResult, type Project } from '../helpers/project.js';
+import { appToml, createProject, waitForPause, type CliResult, type Project } from '../helpers/project.js';
 import type { HostPreview } from '../../src/plan/preview.js';
 
 const SECRET = 'plan-S3CRET-value-91c4';
@@ -18,27 +18,7 @@ let host: TestHost;
 let project: Project;
 
 // [processes] comes last so writeConfig(extra) can add process lines to it.
-const base = `
-app = "hello-plan"
-# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
-strategy = "restart"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-versions_to_keep = 3
-envfile = "app.env"
-
-[webserver]
-domains = ["http://hello-plan.localhost"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 15
-
-[processes]
-web = "app_binary"
-`;
+const base = appToml({ app: 'hello-plan', settings: { strategy: 'restart', versions_to_keep: 3, envfile: 'app.env' }, timeout: 15 });
 
 const writeEnv = (text: string) => writeFileSync(join(project.dir, 'app.env'), text);
 

@@ -14,7 +14,7 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { startHost, httpGet, linkHosts, type TestHost } from '../helpers/testhost.js';
-import { createProject, type Project } from '../helpers/project.js';
+import { appToml, createProject, type Project } from '../helpers/project.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let jump: TestHost;
@@ -27,23 +27,7 @@ const PASS = 'correct horse battery';
 // A valid ed25519 key that is no host's.
 const WRONG_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
-const base = `
-app = "hello-jump"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-
-[processes]
-web = "app_binary"
-
-[webserver]
-domains = ["http://${SITE}"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 15
-`;
+const base = appToml({ app: 'hello-jump', site: SITE, timeout: 15 });
 
 function writeToml(extraHost = ''): void {
   // Only the alias: user, port, key and known_hosts all come from ~/.ssh/config.

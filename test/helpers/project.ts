@@ -31,6 +31,65 @@ export interface Project {
   cleanup(): void;
 }
 
+/** What an example app's deployer.toml says, minus its hosts (see appToml). */
+export interface AppToml {
+  app: string;
+  /** The example it builds: the binary (default) or the Python wheel. */
+  example?: 'binary-app' | 'python-app';
+  /** build_command, if not the example's own. */
+  build?: string;
+  /** Top-level keys after the build settings, in order (`strategy`, `envfile`, `apps_dir` …); strings are quoted. */
+  settings?: Record<string, string | number | boolean>;
+  /** Top-level TOML lines after the settings, as written (keys whose quoting a test spells out). */
+  top?: string;
+  /** Lines under [processes] after `web`. */
+  processes?: string;
+  /** The site's domain (default APP.localhost); null: no [webserver] (stages set their own). */
+  site?: string | null;
+  /** The site's upstream port (default 8000), and TOML after [webserver] ([webserver.statics] …). */
+  port?: number;
+  webserver?: string;
+  /** [health_check] timeout in seconds, and lines after it. */
+  timeout?: number;
+  health?: string;
+  /** TOML after everything else ([stages.*], [hooks] …). */
+  extra?: string;
+}
+
+/** A TOML value: strings as basic strings (JSON's escapes are TOML's). */
+const tomlValue = (v: string | number | boolean) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+/**
+ * The deployer.toml of the tests' example apps, one place for the lines they
+ * share. Most pass `settings: { strategy: 'restart' }` for the unit names of
+ * a restart deploy (<app>-web.service); zero-downtime.test.ts tests blue-green.
+ */
+export function appToml(o: AppToml): string {
+  const python = o.example === 'python-app';
+  const site = o.site === undefined ? `${o.app}.localhost` : o.site;
+  const lines = [
+    `app = "${o.app}"`,
+    `build_command = ${tomlValue(o.build ?? (python ? 'python3 build_wheel.py' : './build.sh'))}`,
+    python ? 'distfile = "dist/hello_app-{version}-py3-none-any.whl"' : 'distfile = "dist/hello-bin"',
+    `installation_mode = "${python ? 'python-package' : 'binary'}"`,
+    ...Object.entries(o.settings ?? {}).map(([k, v]) => `${k} = ${tomlValue(v)}`),
+    ...(o.top ? [o.top] : []),
+    '',
+    '[processes]',
+    python ? 'web = "hello-app"' : 'web = "app_binary"',
+    ...(o.processes ? [o.processes] : []),
+    '',
+    ...(site === null ? [] : ['[webserver]', `domains = ["http://${site}"]`, `upstream = "127.0.0.1:${o.port ?? 8000}"`, '']),
+    ...(o.webserver ? [o.webserver, ''] : []),
+    '[health_check]',
+    'path = "/healthz"',
+    ...(o.timeout === undefined ? [] : [`timeout = ${o.timeout}`]),
+    ...(o.health ? [o.health] : []),
+    ...(o.extra ? ['', o.extra] : []),
+  ];
+  return lines.join('\n') + '\n';
+}
+
 /** [[hosts]] entries for test hosts; `extra` is TOML added to each (or per host, by index). */
 export function hostToml(hosts: TestHost[], extra: string | ((index: number) => string) = ''): string {
   return hosts
