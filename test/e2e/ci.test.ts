@@ -8,7 +8,7 @@ import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
+import { FOREIGN_HOST_KEY, startHost, httpGet, type TestHost } from '../helpers/testhost.js';
 import { appToml, createProject, type CliResult, type Project } from '../helpers/project.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -19,8 +19,6 @@ let summaryFile: string;
 let outputFile: string;
 const DIR = '/srv/deployer/hello-ci';
 const SITE = 'hello-ci.localhost';
-// A valid ed25519 key that is not the host's.
-const WRONG_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
 const base = appToml({ app: 'hello-ci', settings: { strategy: 'restart', envfile: 'app.env' }, site: SITE, timeout: 8 });
 
@@ -127,7 +125,7 @@ test('FORCE_COLOR colours the CI output, --no-color still wins', async () => {
 });
 
 test('a known_hosts variable with another key refuses the host: exit 3 and an annotation', async () => {
-  const r = await ciRun(['deploy'], { DEPLOYER_KNOWN_HOSTS: `[127.0.0.1]:${host.sshPort} ${WRONG_KEY}` });
+  const r = await ciRun(['deploy'], { DEPLOYER_KNOWN_HOSTS: `[127.0.0.1]:${host.sshPort} ${FOREIGN_HOST_KEY}` });
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /^::error title=deployer::REMOTE HOST KEY CHANGED/m);
   assertPlainOutput(r);

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { startHost, httpGet, linkHosts, type TestHost } from '../helpers/testhost.js';
+import { FOREIGN_HOST_KEY, startHost, httpGet, linkHosts, type TestHost } from '../helpers/testhost.js';
 import { appToml, createProject, type Project } from '../helpers/project.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -24,8 +24,6 @@ let home: string;
 let targetAddr: string;
 const SITE = 'hello-jump.localhost';
 const PASS = 'correct horse battery';
-// A valid ed25519 key that is no host's.
-const WRONG_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
 const base = appToml({ app: 'hello-jump', site: SITE, timeout: 15 });
 
@@ -115,7 +113,7 @@ test('a deploy to a Host alias goes through two ProxyJump hops, with every setti
 
 test('a hop whose host key does not match its known_hosts stops the connection before anything runs', async () => {
   // The outer hop is right, the inner hop (the jump host's own sshd) is not.
-  writeSshConfig(`${jump.hostKeyLine}\n127.0.0.1 ${WRONG_KEY}\n`);
+  writeSshConfig(`${jump.hostKeyLine}\n127.0.0.1 ${FOREIGN_HOST_KEY}\n`);
   writeToml();
   const r = await run(['deploy', '--yes']);
   assert.equal(r.code, 3, r.stdout + r.stderr);

@@ -8,6 +8,7 @@ import type { ProbeRequest, RemoteState } from '../../src/plan/probe.js';
 import { ScriptExit, type ScriptSpec } from '../../src/plan/script.js';
 import { formatMarker, Marker, parseMarkers } from '../../src/remote/protocol.js';
 import type { Upload } from '../../src/plan/steps.js';
+import { freshState } from './remoteState.js';
 
 export interface FakeHostSettings {
   state?: Partial<RemoteState>;
@@ -53,17 +54,7 @@ export class FakeRemote implements Remote {
     this.execCount++;
     this.calls.push(`lock ${req.holder}`);
     if (this.settings.lockedBy) throw new LockedError(`${this.name}: ${req.layout.appDir} is locked by ${this.settings.lockedBy}`);
-    const state: RemoteState = {
-      user: 'deploy',
-      releases: [],
-      versions: [],
-      releaseFiles: {},
-      units: {},
-      caddyImportsSites: true,
-      hasUv: false,
-      lockHeld: true,
-      ...this.settings.state,
-    };
+    const state: RemoteState = freshState({ lockHeld: true, ...this.settings.state });
     return {
       state,
       release: () => void (this.lockReleased = true),

@@ -134,46 +134,55 @@ export function createProject(example: 'python-app' | 'binary-app', hosts: TestH
         project.writeConfig();
       }
     },
-    start(args, opts = {}) {
-      const child = spawn(process.execPath, [cliPath, ...args], {
-        cwd: dir,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...opts.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const result = new Promise<CliResult>((res) => {
-        child.on('close', (code, signal) => {
-          const events = stdout
-            .split('\n')
-            .filter((l) => l.startsWith('{'))
-            .map((l) => {
-              try {
-                return JSON.parse(l) as Record<string, unknown>;
-              } catch {
-                return {};
-              }
-            });
-          res({ code, signal, stdout, stderr, events });
-        });
-      });
-      return { child, result };
-    },
-    async run(args, opts = {}) {
-      const { child, result } = project.start(args, opts);
-      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
-      const r = await result;
-      clearTimeout(timer);
-      return r;
-    },
+    start: (args, opts = {}) => startCli(args, { cwd: dir, env: opts.env }),
+    run: (args, opts = {}) => runCli(args, { cwd: dir, ...opts }),
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
   project.writeConfig();
   return project;
+}
+
+/** Starts the built CLI in `cwd` as a user's shell would (PATH, HOME, LANG, plus `env`). */
+export function startCli(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv },
+): { child: ChildProcess; result: Promise<CliResult> } {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const result = new Promise<CliResult>((res) => {
+    child.on('close', (code, signal) => {
+      const events = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => {
+          try {
+            return JSON.parse(l) as Record<string, unknown>;
+          } catch {
+            return {};
+          }
+        });
+      res({ code, signal, stdout, stderr, events });
+    });
+  });
+  return { child, result };
+}
+
+/** Runs the built CLI to its end (killed after `timeoutMs`, 3 minutes by default). */
+export async function runCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
+  const { child, result } = startCli(args, opts);
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
+  const r = await result;
+  clearTimeout(timer);
+  return r;
 }
 
 /** Waits until the child prints `@@paused <point>` (DEPLOYER_TEST_PAUSE_AT). */

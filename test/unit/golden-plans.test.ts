@@ -11,12 +11,12 @@ import { stepArgv, type ScriptSpec } from '../../src/plan/script.js';
 import { describeStep, type Step } from '../../src/plan/steps.js';
 import { shellJoin } from '../../src/shell/quote.js';
 import { matchGolden } from '../helpers/golden.js';
-import { freshState, makeConfig, makeHost, textFile } from './render-helpers.js';
+import { blueGreenFiles, freshState, makeConfig, makeHost, shopSite, textFile } from './render-helpers.js';
 
 const who = { time: '2026-01-02T03:04:05Z', by: 'ci@build' };
 const webUnit = '[Service]\nWorkingDirectory=/srv/deployer/shop/.web/%i\nExecStart=/srv/deployer/shop/.web/%i/.venv/bin/shop\n';
 const workerUnit = '[Service]\nExecStart=/srv/deployer/shop/current/.venv/bin/shop-worker\n';
-const siteFor = (ports: string) => `shop.example.com {\n\treverse_proxy ${ports}\n}\n`;
+const siteFor = shopSite;
 const wheel = (version: string): ReleaseFile => ({
   path: `shop-${version}-py3-none-any.whl`,
   local: `/home/me/shop/dist/shop-${version}-py3-none-any.whl`,
@@ -25,16 +25,8 @@ const wheel = (version: string): ReleaseFile => ({
   mode: 0o644,
   label: 'artifact',
 });
-const blueGreenFiles = (version: string): ReleaseFile[] => [
-  wheel(version),
-  textFile('.env', 'DATABASE_URL=postgres://db/shop\n', '.env', 0o600),
-  textFile('.deployer/units/shop-web@.service', webUnit, 'unit shop-web@.service'),
-  textFile('.deployer/units/shop-worker.service', workerUnit, 'unit shop-worker.service'),
-  textFile('.deployer/caddy.site', siteFor('127.0.0.1:8000'), 'Caddy site'),
-  textFile('.deployer/caddy-a.site', siteFor('127.0.0.1:8000'), 'Caddy site for slot a'),
-  textFile('.deployer/caddy-b.site', siteFor('127.0.0.1:8001'), 'Caddy site for slot b'),
-  textFile('.deployer/instances', 'restart shop-worker.service\n'),
-];
+const shopFiles = (version: string): ReleaseFile[] =>
+  blueGreenFiles(wheel(version), { web: webUnit, worker: workerUnit }, 'DATABASE_URL=postgres://db/shop\n');
 const blueGreen = makeConfig({
   app: 'shop',
   appName: 'shop',
@@ -76,7 +68,7 @@ const live = freshState({
   versions: [{ version: '1.0.0', status: 'good', time: '2026-01-01T00:00:00Z', sha: 'a'.repeat(12), by: 'ci@build' }],
   units: { 'shop-web@.service': webUnit, 'shop-worker.service': workerUnit },
   caddySite: siteFor('127.0.0.1:8000'),
-  currentFiles: Object.fromEntries(blueGreenFiles('1.0.0').map((f) => [f.path, f.sha256])),
+  currentFiles: Object.fromEntries(shopFiles('1.0.0').map((f) => [f.path, f.sha256])),
   currentVenv: true,
   releaseSwitch: {
     '1.0.0': {
@@ -88,12 +80,12 @@ const live = freshState({
 });
 
 test('golden: the first deploy of a wheel, blue-green, on a fresh host', () => {
-  const p = deploy(blueGreen, '1.0.0', wheel('1.0.0').path, blueGreenFiles('1.0.0'), freshState());
+  const p = deploy(blueGreen, '1.0.0', wheel('1.0.0').path, shopFiles('1.0.0'), freshState());
   matchGolden('first-wheel-blue-green.txt', deployText('first deploy of shop 1.0.0 (wheel, blue-green) on a fresh host', p));
 });
 
 test('golden: a code-only redeploy (a new wheel; env, units and site unchanged), blue-green', () => {
-  const p = deploy(blueGreen, '1.1.0', wheel('1.1.0').path, blueGreenFiles('1.1.0'), live);
+  const p = deploy(blueGreen, '1.1.0', wheel('1.1.0').path, shopFiles('1.1.0'), live);
   matchGolden('code-change-blue-green.txt', deployText('shop 1.0.0 -> 1.1.0, only the wheel changed (blue-green, live in slot a)', p));
 });
 

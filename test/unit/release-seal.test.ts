@@ -15,6 +15,7 @@ import { renderScript } from '../../src/plan/script.js';
 import type { Step } from '../../src/plan/steps.js';
 import { freshState, makeConfig, makeHost, planBinaryRelease } from './render-helpers.js';
 import { stubHost } from '../helpers/stubHost.js';
+import { releaseRecord } from '../helpers/remoteState.js';
 
 const state = freshState();
 const plan = (over: Parameters<typeof makeConfig>[0], s: RemoteState = state) =>
@@ -43,7 +44,7 @@ test('the release is open to the app user for release_command and pre_switch onl
 });
 
 test('prune deletes with sudo when the app has its own user (a release cut short may hold its files)', () => {
-  const rec = (version: string) => ({ version, status: 'good' as const, time: 't', sha: 's', by: 'me' });
+  const rec = releaseRecord;
   const s: RemoteState = {
     ...state,
     current: '0.3.0',

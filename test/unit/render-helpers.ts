@@ -8,6 +8,7 @@ import type { Config, HostConfig, ProcessConfig } from '../../src/config/types.j
 import { createRenderer, type Renderer } from '../../src/render/index.js';
 import { planDeploy, sha256, type HostDeployPlan, type ReleaseFile } from '../../src/plan/deploy.js';
 import type { RemoteState } from '../../src/plan/probe.js';
+import { freshState } from '../helpers/remoteState.js';
 import { matchFile } from '../helpers/golden.js';
 
 /** The repository root (this file runs from dist/test/unit/). */
@@ -63,20 +64,7 @@ export function makeConfig(extra: Partial<Config> = {}): Config {
 /** Compares with test/fixtures/snapshots/<name>; UPDATE_SNAPSHOTS=1 writes it instead. */
 export const matchSnapshot = (name: string, actual: string): void => matchFile(join(snapshotDir, name), actual, 'UPDATE_SNAPSHOTS');
 
-/** What the probe reads from a host that has nothing of the app yet. */
-export function freshState(over: Partial<RemoteState> = {}): RemoteState {
-  return {
-    user: 'deploy',
-    releases: [],
-    versions: [],
-    releaseFiles: {},
-    units: {},
-    caddyImportsSites: true,
-    hasUv: false,
-    lockHeld: false,
-    ...over,
-  };
-}
+export { freshState } from '../helpers/remoteState.js';
 
 /** A release file planDeploy writes from memory (a unit, a site, the .env). */
 export const textFile = (path: string, content: string, label = path, mode = 0o644): ReleaseFile => ({
@@ -89,6 +77,23 @@ export const textFile = (path: string, content: string, label = path, mode = 0o6
 });
 
 const envFile = textFile('.env', 'A=1\n', '.env', 0o600);
+
+/** The site of the blue-green app `shop` on `ports`. */
+export const shopSite = (ports: string): string => `shop.example.com {\n\treverse_proxy ${ports}\n}\n`;
+
+/** The release files of the blue-green app `shop`: its artifact, .env, a web template, a worker, the site and one per slot. */
+export function blueGreenFiles(artifact: ReleaseFile, units: { web: string; worker: string }, env = 'A=1\n'): ReleaseFile[] {
+  return [
+    artifact,
+    textFile('.env', env),
+    textFile('.deployer/units/shop-web@.service', units.web, 'unit shop-web@.service'),
+    textFile('.deployer/units/shop-worker.service', units.worker, 'unit shop-worker.service'),
+    textFile('.deployer/caddy.site', shopSite('127.0.0.1:8000'), 'Caddy site'),
+    textFile('.deployer/caddy-a.site', shopSite('127.0.0.1:8000'), 'Caddy site for slot a'),
+    textFile('.deployer/caddy-b.site', shopSite('127.0.0.1:8001'), 'Caddy site for slot b'),
+    textFile('.deployer/instances', 'restart shop-worker.service\n'),
+  ];
+}
 
 /** planDeploy of release 1.0.0 of a binary app whose only file is a .env (a fresh host unless `state` says otherwise). */
 export function planBinaryRelease(config: Partial<Config>, state: RemoteState = freshState()): HostDeployPlan {
