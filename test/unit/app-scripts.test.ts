@@ -75,6 +75,11 @@ test('logs: journalctl through sudo -n, -n 100 by default, none with --since, -f
 });
 
 const NO_PATH = { path: '', status: 200, host: '' };
+type ControlSpec = Parameters<typeof renderControlScript>[0];
+
+/** The control script of `action` on the stub host's app dir (1 s to come up, no health path unless `over` says). */
+const control = (s: { appDir: string }, action: ControlSpec['action'], bases: string[], over: Partial<ControlSpec> = {}) =>
+  renderControlScript({ layout: { appDir: s.appDir }, action, bases, sshUser: 'deploy', waitSec: 1, health: NO_PATH, ...over });
 
 /** A stub host (units inactive unless stated; only systemctl's changes logged) with an app dir. */
 function stubs(states: Record<string, string>): { host: StubHost; log: string; appDir: string } {
@@ -105,53 +110,24 @@ test('restart of one process touches only its instances; a socket is started, ne
     'shop-api.socket': 'active',
     'shop-api.service': 'active',
   });
-  let r = s.host.run(
-    renderControlScript({
-      layout: { appDir: s.appDir },
-      action: 'restart',
-      bases: ['shop-web'],
-      sshUser: 'deploy',
-      waitSec: 1,
-      health: NO_PATH,
-    }),
-  );
+  let r = s.host.run(control(s, 'restart', ['shop-web']));
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal(readFileSync(s.log, 'utf8'), 'systemctl restart -- shop-web@8000.service shop-web@8001.service\n');
   assert.match(r.stdout, /^@@state shop-web@8000\.service active$/m);
   assert.doesNotMatch(r.stdout, /shop-web-admin/);
-  r = s.host.run(
-    renderControlScript({
-      layout: { appDir: s.appDir },
-      action: 'restart',
-      bases: ['shop-api'],
-      sshUser: 'deploy',
-      waitSec: 1,
-      health: NO_PATH,
-    }),
-  );
+  r = s.host.run(control(s, 'restart', ['shop-api']));
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(readFileSync(s.log, 'utf8'), /^systemctl restart -- shop-api\.service\nsystemctl start -- shop-api\.socket\n$/m);
 });
 
 test('start reports a unit that does not come up (exit 1, its log lines); stop of everything stops every unit', () => {
   const s = stubs({ 'shop-web-admin.service': 'failed' });
-  let r = s.host.run(
-    renderControlScript({
-      layout: { appDir: s.appDir },
-      action: 'start',
-      bases: ['shop-web-admin'],
-      sshUser: 'deploy',
-      waitSec: 1,
-      health: NO_PATH,
-    }),
-  );
+  let r = s.host.run(control(s, 'start', ['shop-web-admin']));
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^@@state shop-web-admin\.service failed$/m);
   assert.match(r.stderr, /shop-web-admin\.service is failed; its last log lines:\njournal lines of the unit/);
   assert.ok(s.host.calls().includes('journalctl --no-pager -o cat -n 10 -u shop-web-admin.service'), s.host.calls().join('\n'));
-  r = s.host.run(
-    renderControlScript({ layout: { appDir: s.appDir }, action: 'stop', bases: [], sshUser: 'deploy', waitSec: 1, health: NO_PATH }),
-  );
+  r = s.host.run(control(s, 'stop', []));
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(
     readFileSync(s.log, 'utf8'),
@@ -188,9 +164,7 @@ test('restart of a blue-green web process rolls: one live instance at a time, ea
     writeFileSync(join(s.appDir, 'v1', '.deployer', 'instances'), 'restart shop-worker.service\n');
     writeFileSync(join(s.appDir, 'v1', '.deployer', 'web-instances'), units.map((u) => `restart ${u}\n`).join(''));
     const health = { path: '/healthz', status: 200, host: 'shop.example' };
-    const r = await s.host.runAsync(
-      renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: [], sshUser: 'deploy', waitSec: 2, health }),
-    );
+    const r = await s.host.runAsync(control(s, 'restart', [], { waitSec: 2, health }));
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(
       readFileSync(s.log, 'utf8'),
@@ -208,9 +182,7 @@ test('restart of a blue-green web process rolls: one live instance at a time, ea
 
     // One instance: in place, and said so.
     writeFileSync(join(s.appDir, 'v1', '.deployer', 'web-instances'), `restart ${units[0]}\n`);
-    const one = await s.host.runAsync(
-      renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: ['shop-web'], sshUser: 'deploy', waitSec: 2, health }),
-    );
+    const one = await s.host.runAsync(control(s, 'restart', ['shop-web'], { waitSec: 2, health }));
     assert.equal(one.code, 0, one.stdout + one.stderr);
     assert.match(one.stdout, new RegExp(`^@@web-restart in-place ${units[0]}$`, 'm'));
   } finally {
@@ -227,9 +199,7 @@ test('a rolling restart stops at the first instance that does not come back heal
     writeFileSync(join(s.appDir, 'v1', '.deployer', 'instances'), '');
     writeFileSync(join(s.appDir, 'v1', '.deployer', 'web-instances'), units.map((u) => `restart ${u}\n`).join(''));
     const health = { path: '/healthz', status: 200, host: '' };
-    const r = await s.host.runAsync(
-      renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: ['shop-web'], sshUser: 'deploy', waitSec: 1, health }),
-    );
+    const r = await s.host.runAsync(control(s, 'restart', ['shop-web'], { health }));
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.equal(readFileSync(s.log, 'utf8'), `systemctl restart -- ${units[0]}\njournalctl --no-pager -o cat -n 10 -u ${units[0]}\n`);
     assert.match(
@@ -250,16 +220,7 @@ test('a rolling restart stops at the first instance that does not come back heal
 
 test('control on a host with nothing deployed says so', () => {
   const s = stubs({});
-  const r = s.host.run(
-    renderControlScript({
-      layout: { appDir: join(s.appDir, 'none') },
-      action: 'restart',
-      bases: [],
-      sshUser: 'deploy',
-      waitSec: 1,
-      health: NO_PATH,
-    }),
-  );
+  const r = s.host.run(control(s, 'restart', [], { layout: { appDir: join(s.appDir, 'none') } }));
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^@@error nothing is deployed in .*none \(no current release\)$/m);
 });

@@ -11,7 +11,7 @@ import { stepArgv, type ScriptSpec } from '../../src/plan/script.js';
 import { describeStep, type Step } from '../../src/plan/steps.js';
 import { shellJoin } from '../../src/shell/quote.js';
 import { matchGolden } from '../helpers/golden.js';
-import { blueGreenFiles, freshState, makeConfig, makeHost, shopSite, textFile } from './render-helpers.js';
+import { blueGreenFiles, freshState, shopBlueGreenConfig, makeConfig, makeHost, shopSite, textFile } from './render-helpers.js';
 
 const who = { time: '2026-01-02T03:04:05Z', by: 'ci@build' };
 const webUnit = '[Service]\nWorkingDirectory=/srv/deployer/shop/.web/%i\nExecStart=/srv/deployer/shop/.web/%i/.venv/bin/shop\n';
@@ -27,13 +27,7 @@ const wheel = (version: string): ReleaseFile => ({
 });
 const shopFiles = (version: string): ReleaseFile[] =>
   blueGreenFiles(wheel(version), { web: webUnit, worker: workerUnit }, 'DATABASE_URL=postgres://db/shop\n');
-const blueGreen = makeConfig({
-  app: 'shop',
-  appName: 'shop',
-  strategy: 'blue-green',
-  drainSeconds: 10,
-  webserver: { enabled: true, domains: ['shop.example.com'], upstream: '127.0.0.1:8000', port: 8000, statics: {} },
-} as Partial<Config>);
+const blueGreen = shopBlueGreenConfig(10);
 
 const deploy = (config: Config, version: string, artifact: string, files: ReleaseFile[], state: RemoteState): HostDeployPlan =>
   planDeploy({ config, host: makeHost(), version, artifact, files, state, ...who, action: 'deploy' } satisfies DeployPlanInput);

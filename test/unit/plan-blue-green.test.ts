@@ -8,7 +8,7 @@ import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type R
 import { planRollback } from '../../src/plan/maintenance.js';
 import type { RemoteState } from '../../src/plan/probe.js';
 import type { Step } from '../../src/plan/steps.js';
-import { blueGreenFiles, freshState, makeConfig, makeHost, shopSite, textFile } from './render-helpers.js';
+import { blueGreenFiles, freshState, shopBlueGreenConfig, makeHost, shopSite, textFile } from './render-helpers.js';
 
 const webUnit = '[Service]\nWorkingDirectory=/srv/deployer/shop/.web/%i\n';
 const siteFor = shopSite;
@@ -16,13 +16,7 @@ const files: ReleaseFile[] = blueGreenFiles(
   { path: 'app.whl', local: '/tmp/app.whl', sha256: 'a'.repeat(64), size: 10, mode: 0o644, label: 'artifact' },
   { web: webUnit, worker: '[Service]\nworker\n' },
 );
-const config = makeConfig({
-  app: 'shop',
-  appName: 'shop',
-  strategy: 'blue-green',
-  drainSeconds: 7,
-  webserver: { enabled: true, domains: ['shop.example.com'], upstream: '127.0.0.1:8000', port: 8000, statics: {} },
-} as Partial<Config>);
+const config = shopBlueGreenConfig(7);
 const state = freshState;
 const input = (s: RemoteState, version = '1.1.0'): DeployPlanInput => ({
   config,

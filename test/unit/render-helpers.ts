@@ -78,6 +78,16 @@ export const textFile = (path: string, content: string, label = path, mode = 0o6
 
 const envFile = textFile('.env', 'A=1\n', '.env', 0o600);
 
+/** The blue-green app `shop` on shop.example.com. */
+export const shopBlueGreenConfig = (drainSeconds: number): Config =>
+  makeConfig({
+    app: 'shop',
+    appName: 'shop',
+    strategy: 'blue-green',
+    drainSeconds,
+    webserver: { enabled: true, domains: ['shop.example.com'], upstream: '127.0.0.1:8000', port: 8000, statics: {} },
+  });
+
 /** The site of the blue-green app `shop` on `ports`. */
 export const shopSite = (ports: string): string => `shop.example.com {\n\treverse_proxy ${ports}\n}\n`;
 
