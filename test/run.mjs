@@ -46,6 +46,17 @@ const resultsDir = mkdtempSync(join(tmpdir(), 'deployer-test-'));
 const privateTmp = mkdtempSync(join(tmpdir(), 'deployer-tmpdir-'));
 // As open as /tmp: tests run scripts as other users (runuser) inside it.
 chmodSync(privateTmp, 0o1777);
+const removeTemp = () => {
+  rmSync(privateTmp, { recursive: true, force: true });
+  rmSync(resultsDir, { recursive: true, force: true });
+};
+// Interrupted (Ctrl-C reaches the test processes too): nothing to count, still nothing left behind.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    removeTemp();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
 
 // e2e files each boot their own test host; two at a time fits a 2-core machine.
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
@@ -104,7 +115,6 @@ if (leftovers.length) {
   fail += 1;
   if (code === 0) code = 1;
 }
-rmSync(privateTmp, { recursive: true, force: true });
-rmSync(resultsDir, { recursive: true, force: true });
+removeTemp();
 console.log(`${pass} passed, ${fail} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(code);
