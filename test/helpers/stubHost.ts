@@ -45,8 +45,9 @@ export interface StubHost {
   runAsync(script: string, env?: NodeJS.ProcessEnv): Promise<BashResult>;
 }
 
-// Units are the arguments after `--` (the last argument without one);
-// properties come from HOST/unit-state/UNIT (KEY=VALUE lines) over the defaults.
+// Every argument that is not an option names a unit; its properties come
+// from HOST/unit-state/UNIT (KEY=VALUE lines) over the defaults. With
+// DP_TEST_LINK set, a stop also logs where that link pointed at the time.
 const SYSTEMCTL = `case "\${DP_STUB_LOG_QUERIES:-1} $1" in "0 show" | "0 is-active" | "0 is-enabled" | "0 list-units") ;; *) echo "systemctl $*" >> "$HOST/log" ;; esac
 if [ "$1" = stop ] && [ -n "\${DP_TEST_LINK:-}" ]; then echo "link at stop: $(readlink "$DP_TEST_LINK")" >> "$HOST/log"; fi
 verb=$1; shift
