@@ -17,8 +17,9 @@ const SECRET2 = 'plan-S3CRET-rotated-0b7e';
 let host: TestHost;
 let project: Project;
 
-// [processes] comes last so writeConfig(extra) can add process lines to it.
+// writeConfig(worker(…)) adds a process after the rest of the config.
 const base = appToml({ app: 'hello-plan', settings: { strategy: 'restart', versions_to_keep: 3, envfile: 'app.env' }, timeout: 15 });
+const worker = (command: string) => `[processes.worker]\ncommand = ${JSON.stringify(command)}`;
 
 const writeEnv = (text: string) => writeFileSync(join(project.dir, 'app.env'), text);
 
@@ -48,7 +49,7 @@ function previews(r: CliResult): HostPreview[] {
 before(async () => {
   host = await startHost();
   project = createProject('binary-app', [host], base);
-  project.writeConfig('worker = "sleep 100000"');
+  project.writeConfig(worker('sleep 100000'));
   writeEnv('SECRET_TOKEN=$PLAN_TOKEN\nOTHER=1\n');
   const r = await project.run(['deploy'], { env: { PLAN_TOKEN: SECRET } });
   assert.equal(r.code, 0, r.stderr);
@@ -59,7 +60,7 @@ after(async () => {
 });
 
 test('plan after changing one process shows exactly that unit diff, and changes nothing', async () => {
-  project.writeConfig('worker = "sleep 200000"');
+  project.writeConfig(worker('sleep 200000'));
   const r = await plan(['--json']);
   assert.equal(r.code, 0, r.stderr);
   const all = previews(r);
