@@ -121,28 +121,26 @@ test('the process-group marker: printed first on stderr, the group the command r
   });
   assert.equal(plain.stderr, `@@deployer-pgid ${plain.stdout.trim()}\n`);
 
-  const seen: string[] = [];
+  const marked = filterChunks(['@@deployer-', 'pgid 4242\nfirst line\n', 'second\n']);
+  assert.deepEqual(marked.pids, [4242]);
+  assert.equal(marked.passed, 'first line\nsecond\n');
+  // No marker (a command that did not report): everything passes, the PID is unknown.
+  const unmarked = filterChunks(['bash: error\n']);
+  assert.deepEqual(unmarked.pids, [undefined]);
+  assert.equal(unmarked.passed, 'bash: error\n');
+});
+
+/** What pidMarkerFilter passes on and the PIDs it reports, for `chunks` of a stream. */
+function filterChunks(chunks: string[]): { passed: string; pids: Array<number | undefined> } {
+  let passed = '';
   const pids: Array<number | undefined> = [];
   const f = pidMarkerFilter(
-    (b) => seen.push(b.toString()),
+    (b) => (passed += b.toString()),
     (p: number | undefined) => pids.push(p),
   );
-  f(Buffer.from('@@deployer-'));
-  f(Buffer.from('pgid 4242\nfirst line\n'));
-  f(Buffer.from('second\n'));
-  assert.deepEqual(pids, [4242]);
-  assert.equal(seen.join(''), 'first line\nsecond\n');
-  // No marker (a command that did not report): everything passes, the PID is unknown.
-  const other: string[] = [];
-  const none: Array<number | undefined> = [];
-  const g = pidMarkerFilter(
-    (b) => other.push(b.toString()),
-    (p: number | undefined) => none.push(p),
-  );
-  g(Buffer.from('bash: error\n'));
-  assert.deepEqual(none, [undefined]);
-  assert.equal(other.join(''), 'bash: error\n');
-});
+  for (const c of chunks) f(Buffer.from(c));
+  return { passed, pids };
+}
 
 test('stop.sh signals the whole reported process group, and a group already gone is no error', async () => {
   // Its own process group, as sshd gives each session (setsid).
