@@ -84,7 +84,11 @@ function host() {
   const as = (user: string, script: string) =>
     spawnSync('runuser', ['-u', user, '--', 'sh', '-c', script, 'sh', rel], { encoding: 'utf8' });
   const mode = (p: string) => `${(statSync(join(rel, p)).mode & 0o7777).toString(8)}`;
-  return { rel, run, as, mode };
+  /** Each command, run as the app user (nobody), fails. */
+  const refuses = (...commands: string[]) => {
+    for (const cmd of commands) assert.notEqual(as('nobody', cmd).status, 0, cmd);
+  };
+  return { rel, run, as, mode, refuses };
 }
 const open: Step = { kind: 'open-release', dir: '', user: 'nobody' };
 const seal: Step = { kind: 'seal-release', dir: '', user: 'nobody' };
@@ -128,14 +132,13 @@ test(
     assert.equal(made.status, 0, made.stderr);
     assert.equal(made.stdout, 'export A=1\n');
     // Deployer's own entries: not replaced (sticky dir), not written (the units root installs, the env).
-    for (const cmd of [
+    h.refuses(
       'mv "$1/.deployer" "$1/x"',
       'echo x > "$1/.deployer/units/evil.service"',
       'echo B=2 >> "$1/.env"',
       'rm -f "$1/app"',
       'echo x > "$1/app"',
-    ])
-      assert.notEqual(h.as('nobody', cmd).status, 0, cmd);
+    );
     assert.equal(h.mode('.env'), '640');
   },
 );
@@ -152,14 +155,7 @@ test(
     );
     const r = h.run([at(seal, h.rel)]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    for (const cmd of [
-      'touch "$1/x"',
-      'touch "$1/static/x"',
-      'echo b > "$1/static/css/site.css"',
-      'rm -rf "$1/static"',
-      'chmod 777 "$1/static"',
-    ])
-      assert.notEqual(h.as('nobody', cmd).status, 0, cmd);
+    h.refuses('touch "$1/x"', 'touch "$1/static/x"', 'echo b > "$1/static/css/site.css"', 'rm -rf "$1/static"', 'chmod 777 "$1/static"');
     // Still readable by the app (its group), though it made them 0600/0700.
     assert.equal(h.as('nobody', 'cat "$1/static/css/site.css" "$1/secret" "$1/.env"').stdout, 'a\ns\nA=1\n');
     const own = spawnSync('stat', ['-c', '%U %G %a %n', '.', '.env', '.appenv', 'static', 'static/css/site.css', 'secret'], {
@@ -183,7 +179,7 @@ test(
     const again = h.as('nobody', 'echo b > "$1/static/css/site.css" && rm "$1/secret" && mkdir "$1/static/js"');
     assert.equal(again.status, 0, again.stderr);
     assert.equal(h.run([at(seal, h.rel)]).code, 0);
-    assert.notEqual(h.as('nobody', 'touch "$1/static/js/x"').status, 0);
+    h.refuses('touch "$1/static/js/x"');
   },
 );
 
