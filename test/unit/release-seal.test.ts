@@ -66,6 +66,8 @@ test('prune deletes with sudo when the app has its own user (a release cut short
 });
 
 const asRoot = process.getuid?.() === 0;
+/** A test of the scripts as root (runuser, chown), skipped otherwise. */
+const rootTest = (name: string, fn: () => void) => test(name, { skip: !asRoot && 'needs root (runuser, chown)' }, fn);
 
 /** A release dir as prepare leaves it before release_command, a stub sudo, and `run(steps)` / `as(user, sh)`. */
 function host() {
@@ -94,58 +96,49 @@ const open: Step = { kind: 'open-release', dir: '', user: 'nobody' };
 const seal: Step = { kind: 'seal-release', dir: '', user: 'nobody' };
 const at = (s: Step, dir: string): Step => ({ ...s, dir }) as Step;
 
-test(
-  'seal of a release never opened (no release_command): only the env files are shared, nothing else is walked',
-  { skip: !asRoot && 'needs root (runuser, chown)' },
-  () => {
-    const h = host();
-    // A file that is not ours but sits in a release nobody opened: the full
-    // seal would refuse or hand it over; the light one does not look.
-    writeFileSync(join(h.rel, 'left-alone'), 'x\n');
-    chmodSync(join(h.rel, 'left-alone'), 0o664);
-    const r = h.run([at(seal, h.rel)]);
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.equal(h.mode('.env'), '640');
-    assert.equal(h.mode('.appenv'), '640');
-    assert.equal(h.mode('left-alone'), '664', 'the release was not walked');
-    assert.equal(h.as('nobody', 'cat "$1/.env"').stdout, 'A=1\n');
-    // Opened once (even by a prepare cut short): sealed in full.
-    assert.equal(h.run([at(open, h.rel)]).code, 0);
-    assert.equal(h.run([at(seal, h.rel)]).code, 0);
-    assert.equal(h.mode('left-alone'), '644');
-    assert.equal(h.mode('.'), '755');
-  },
-);
+rootTest('seal of a release never opened (no release_command): only the env files are shared, nothing else is walked', () => {
+  const h = host();
+  // A file that is not ours but sits in a release nobody opened: the full
+  // seal would refuse or hand it over; the light one does not look.
+  writeFileSync(join(h.rel, 'left-alone'), 'x\n');
+  chmodSync(join(h.rel, 'left-alone'), 0o664);
+  const r = h.run([at(seal, h.rel)]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal(h.mode('.env'), '640');
+  assert.equal(h.mode('.appenv'), '640');
+  assert.equal(h.mode('left-alone'), '664', 'the release was not walked');
+  assert.equal(h.as('nobody', 'cat "$1/.env"').stdout, 'A=1\n');
+  // Opened once (even by a prepare cut short): sealed in full.
+  assert.equal(h.run([at(open, h.rel)]).code, 0);
+  assert.equal(h.run([at(seal, h.rel)]).code, 0);
+  assert.equal(h.mode('left-alone'), '644');
+  assert.equal(h.mode('.'), '755');
+});
 
-test(
-  "open: the app user adds dirs and files to the release and reads its env; it cannot touch deployer's entries",
-  { skip: !asRoot && 'needs root (runuser, chown)' },
-  () => {
-    const h = host();
-    const r = h.run([at(open, h.rel)]);
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    // What collectstatic does: a dir with subdirs and files in the release.
-    const made = h.as(
-      'nobody',
-      'mkdir -p "$1/static/admin/css" && echo "body{}" > "$1/static/admin/css/base.css" && echo x > "$1/generated.txt" && cat "$1/.appenv"',
-    );
-    assert.equal(made.status, 0, made.stderr);
-    assert.equal(made.stdout, 'export A=1\n');
-    // Deployer's own entries: not replaced (sticky dir), not written (the units root installs, the env).
-    h.refuses(
-      'mv "$1/.deployer" "$1/x"',
-      'echo x > "$1/.deployer/units/evil.service"',
-      'echo B=2 >> "$1/.env"',
-      'rm -f "$1/app"',
-      'echo x > "$1/app"',
-    );
-    assert.equal(h.mode('.env'), '640');
-  },
-);
+rootTest("open: the app user adds dirs and files to the release and reads its env; it cannot touch deployer's entries", () => {
+  const h = host();
+  const r = h.run([at(open, h.rel)]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  // What collectstatic does: a dir with subdirs and files in the release.
+  const made = h.as(
+    'nobody',
+    'mkdir -p "$1/static/admin/css" && echo "body{}" > "$1/static/admin/css/base.css" && echo x > "$1/generated.txt" && cat "$1/.appenv"',
+  );
+  assert.equal(made.status, 0, made.stderr);
+  assert.equal(made.stdout, 'export A=1\n');
+  // Deployer's own entries: not replaced (sticky dir), not written (the units root installs, the env).
+  h.refuses(
+    'mv "$1/.deployer" "$1/x"',
+    'echo x > "$1/.deployer/units/evil.service"',
+    'echo B=2 >> "$1/.env"',
+    'rm -f "$1/app"',
+    'echo x > "$1/app"',
+  );
+  assert.equal(h.mode('.env'), '640');
+});
 
-test(
+rootTest(
   'seal: read-only for the app user, what it made is handed over, .env 0640 in its group; an open again lets release_command rewrite its own',
-  { skip: !asRoot && 'needs root (runuser, chown)' },
   () => {
     const h = host();
     assert.equal(h.run([at(open, h.rel)]).code, 0);
@@ -183,15 +176,11 @@ test(
   },
 );
 
-test(
-  'seal refuses a release where the app user made an entry deployer uses (a .venv in a binary release)',
-  { skip: !asRoot && 'needs root (runuser, chown)' },
-  () => {
-    const h = host();
-    assert.equal(h.run([at(open, h.rel)]).code, 0);
-    assert.equal(h.as('nobody', 'mkdir -p "$1/.venv/bin"').status, 0);
-    const r = h.run([at(seal, h.rel)]);
-    assert.equal(r.code, 10);
-    assert.match(r.stderr, /\.venv was made by nobody .*not by deployer/);
-  },
-);
+rootTest('seal refuses a release where the app user made an entry deployer uses (a .venv in a binary release)', () => {
+  const h = host();
+  assert.equal(h.run([at(open, h.rel)]).code, 0);
+  assert.equal(h.as('nobody', 'mkdir -p "$1/.venv/bin"').status, 0);
+  const r = h.run([at(seal, h.rel)]);
+  assert.equal(r.code, 10);
+  assert.match(r.stderr, /\.venv was made by nobody .*not by deployer/);
+});
