@@ -3,8 +3,10 @@
 // "N passed, N failed" line (CI reads it). Usage: node test/run.mjs [unit|e2e|trixie ...]
 // (no argument: all three). `trixie` runs the TRIXIE_E2E files again, on
 // Debian 13 test hosts (TESTHOST_SUITE=trixie); the others boot Debian 12.
+// The tests run with TMPDIR set to a fresh private directory; whatever is
+// left in it at the end counts as one failure (tests clean up after themselves).
 import { spawn } from 'node:child_process';
-import { readdirSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
@@ -39,11 +41,28 @@ if (runs.length === 0) {
   process.exit(1);
 }
 
+// The results file lives outside the private TMPDIR, so it is not a leftover.
+const resultsDir = mkdtempSync(join(tmpdir(), 'deployer-test-'));
+const privateTmp = mkdtempSync(join(tmpdir(), 'deployer-tmpdir-'));
+// As open as /tmp: tests run scripts as other users (runuser) inside it.
+chmodSync(privateTmp, 0o1777);
+const removeTemp = () => {
+  rmSync(privateTmp, { recursive: true, force: true });
+  rmSync(resultsDir, { recursive: true, force: true });
+};
+// Interrupted (Ctrl-C reaches the test processes too): nothing to count, still nothing left behind.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    removeTemp();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
 // e2e files each boot their own test host; two at a time fits a 2-core machine.
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-function runOnce({ files, env, title }) {
+function runOnce({ files, env, title }, index) {
   if (title) console.log(`\n::: e2e again on ${title}`);
-  const tapFile = join(mkdtempSync(join(tmpdir(), 'deployer-test-')), 'results.tap');
+  const tapFile = join(resultsDir, `results-${index}.tap`);
   const child = spawn(
     process.execPath,
     [
@@ -57,7 +76,7 @@ function runOnce({ files, env, title }) {
       `--test-reporter-destination=${tapFile}`,
       ...files,
     ],
-    { stdio: 'inherit', env: { ...process.env, ...env } },
+    { stdio: 'inherit', env: { ...process.env, ...env, TMPDIR: privateTmp } },
   );
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
@@ -82,12 +101,20 @@ let pass = 0,
   fail = 0,
   skipped = 0,
   code = 0;
-for (const run of runs) {
-  const r = await runOnce(run);
+for (const [index, run] of runs.entries()) {
+  const r = await runOnce(run, index);
   pass += r.pass;
   fail += r.fail;
   skipped += r.skipped;
   if (r.code !== 0 && code === 0) code = r.code;
 }
+const leftovers = readdirSync(privateTmp);
+if (leftovers.length) {
+  console.log(`\n✗ the tests left ${leftovers.length} entries in TMPDIR (${privateTmp}); each test removes what it creates:`);
+  for (const name of leftovers.sort()) console.log(`  ${name}`);
+  fail += 1;
+  if (code === 0) code = 1;
+}
+removeTemp();
 console.log(`${pass} passed, ${fail} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(code);

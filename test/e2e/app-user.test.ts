@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, type Project } from '../helpers/project.js';
+import { appToml, createProject, type Project } from '../helpers/project.js';
 
 let host: TestHost;
 let app: Project;
@@ -19,29 +19,13 @@ before(async () => {
   app = createProject(
     'binary-app',
     [host],
-    `
-app = "asuser"
-# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
-strategy = "restart"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-envfile = "app.env"
-release_command = "echo \\"$(id -un) $RELEASE_NOTE\\" > /tmp/release-as"
-
-[processes]
-web = "app_binary"
-checker = '''sh -c "id -Gn > \${DEPLOYER_DATA_DIR}/groups; (sudo -n true 2>/dev/null && echo sudo-ok || echo sudo-refused) > \${DEPLOYER_DATA_DIR}/sudo; (touch \${DEPLOYER_DATA_DIR}/../current/x 2>/dev/null && echo release-writable || echo release-readonly) > \${DEPLOYER_DATA_DIR}/release; date +%s%N >> \${DEPLOYER_DATA_DIR}/starts; exec sleep infinity"'''
-
-[webserver]
-domains = ["http://asuser.localhost"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 10
-
-[hooks]
+    appToml({
+      app: 'asuser',
+      settings: { strategy: 'restart', envfile: 'app.env' },
+      top: `release_command = "echo \\"$(id -un) $RELEASE_NOTE\\" > /tmp/release-as"`,
+      processes: `checker = '''sh -c "id -Gn > \${DEPLOYER_DATA_DIR}/groups; (sudo -n true 2>/dev/null && echo sudo-ok || echo sudo-refused) > \${DEPLOYER_DATA_DIR}/sudo; (touch \${DEPLOYER_DATA_DIR}/../current/x 2>/dev/null && echo release-writable || echo release-readonly) > \${DEPLOYER_DATA_DIR}/release; date +%s%N >> \${DEPLOYER_DATA_DIR}/starts; exec sleep infinity"'''`,
+      timeout: 10,
+      extra: `[hooks]
 pre_build = "echo \\"pre_build $DEPLOYER_VERSION\\" > hooks-local.log"
 post_deploy_local = "echo \\"post_deploy_local $DEPLOYER_VERSION\\" >> hooks-local.log"
 pre_switch = "echo \\"pre_switch $(id -un) $(readlink /srv/deployer/asuser/current || echo none)\\" >> /tmp/hooks.log"
@@ -49,8 +33,8 @@ post_deploy = "echo \\"post_deploy $(id -un) $(readlink /srv/deployer/asuser/cur
 on_failure = "echo \\"on_failure $(id -un) $DEPLOYER_VERSION $DEPLOYER_OUTCOME $(readlink /srv/deployer/asuser/current) $RELEASE_NOTE\\" >> /tmp/end-hooks.log"
 always = "echo \\"always $(id -un) $DEPLOYER_VERSION $DEPLOYER_OUTCOME $(readlink /srv/deployer/asuser/current)\\" >> /tmp/end-hooks.log"
 on_failure_local = "echo \\"on_failure_local $DEPLOYER_VERSION $DEPLOYER_OUTCOME\\" >> end-hooks-local.log"
-always_local = "echo \\"always_local $DEPLOYER_VERSION $DEPLOYER_OUTCOME\\" >> end-hooks-local.log"
-`,
+always_local = "echo \\"always_local $DEPLOYER_VERSION $DEPLOYER_OUTCOME\\" >> end-hooks-local.log"`,
+    }),
   );
   writeFileSync(join(app.dir, 'app.env'), 'HELLO_DEBUG_ENV=1\nRELEASE_NOTE=secret-note\n');
 });

@@ -8,35 +8,20 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { cliPath, createProject, waitForPause, type CliResult, type Project } from '../helpers/project.js';
+import { appToml, cliPath, createProject, waitForPause, type CliResult, type Project } from '../helpers/project.js';
 
 const SECRET = 'tok-S3CRET-app-91c2';
 const DIR = '/srv/deployer/hello-bin';
 let host: TestHost;
 let project: Project;
 
-const base = `
-app = "hello-bin"
-# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
-strategy = "restart"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-envfile = "app.env"
-
-[processes]
-web = "app_binary"
-worker = { command = "/bin/sh -c 'while true; do echo worker-tick; sleep 1; done'", replicas = 2 }
-
-[webserver]
-domains = ["http://hello-bin.localhost"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 20
-port = 8000
-`;
+const base = appToml({
+  app: 'hello-bin',
+  settings: { strategy: 'restart', envfile: 'app.env' },
+  processes: `worker = { command = "/bin/sh -c 'while true; do echo worker-tick; sleep 1; done'", replicas = 2 }`,
+  timeout: 20,
+  health: 'port = 8000',
+});
 
 const cli = (args: string[]): Promise<CliResult> => project.run(args);
 const root = async (cmd: string) => (await host.ssh(cmd, { user: 'root' })).stdout.trim();

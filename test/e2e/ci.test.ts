@@ -6,11 +6,11 @@
 // refuses; --json prints one JSON object per line.
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, type CliResult, type Project } from '../helpers/project.js';
+import { FOREIGN_HOST_KEY, startHost, httpGet, type TestHost } from '../helpers/testhost.js';
+import { appToml, createProject, type CliResult, type Project } from '../helpers/project.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let host: TestHost;
 let app: Project;
@@ -19,29 +19,8 @@ let summaryFile: string;
 let outputFile: string;
 const DIR = '/srv/deployer/hello-ci';
 const SITE = 'hello-ci.localhost';
-// A valid ed25519 key that is not the host's.
-const WRONG_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
-const base = `
-app = "hello-ci"
-# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
-strategy = "restart"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-envfile = "app.env"
-
-[processes]
-web = "app_binary"
-
-[webserver]
-domains = ["http://${SITE}"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 8
-`;
+const base = appToml({ app: 'hello-ci', settings: { strategy: 'restart', envfile: 'app.env' }, site: SITE, timeout: 8 });
 
 /** The config as a CI job would hold it: no key_file, no known_hosts (they come from the environment). */
 function writeConfig(version: string, appEnv = ''): void {
@@ -102,8 +81,8 @@ function jsonLines(stdout: string): Array<Record<string, unknown>> {
 
 before(async () => {
   host = await startHost();
-  home = mkdtempSync(join(tmpdir(), 'deployer-ci-home-'));
-  summaryFile = join(mkdtempSync(join(tmpdir(), 'deployer-ci-summary-')), 'step-summary.md');
+  home = tempDir('deployer-ci-home-');
+  summaryFile = join(tempDir('deployer-ci-summary-'), 'step-summary.md');
   writeFileSync(summaryFile, '');
   outputFile = join(summaryFile, '..', 'output.txt');
   writeFileSync(outputFile, '');
@@ -146,7 +125,7 @@ test('FORCE_COLOR colours the CI output, --no-color still wins', async () => {
 });
 
 test('a known_hosts variable with another key refuses the host: exit 3 and an annotation', async () => {
-  const r = await ciRun(['deploy'], { DEPLOYER_KNOWN_HOSTS: `[127.0.0.1]:${host.sshPort} ${WRONG_KEY}` });
+  const r = await ciRun(['deploy'], { DEPLOYER_KNOWN_HOSTS: `[127.0.0.1]:${host.sshPort} ${FOREIGN_HOST_KEY}` });
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /^::error title=deployer::REMOTE HOST KEY CHANGED/m);
   assertPlainOutput(r);

@@ -8,30 +8,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, type TestHost } from '../helpers/testhost.js';
-import { createProject, waitForPause, type CliResult, type Project } from '../helpers/project.js';
+import { appToml, createProject, waitForPause, type CliResult, type Project } from '../helpers/project.js';
 
 let host: TestHost;
 let project: Project;
 
-const base = `
-app = "hello-cmd"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-envfile = "app.env"
-
-[processes]
-web = "app_binary"
-
-[webserver]
-domains = ["http://hello-cmd.localhost"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 20
-port = 8000
-`;
+const base = appToml({ app: 'hello-cmd', settings: { envfile: 'app.env' }, timeout: 20, health: 'port = 8000' });
 
 const cli = (args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> => project.run(args, { env });
 const root = async (cmd: string) => (await host.ssh(cmd, { user: 'root' })).stdout.trim();

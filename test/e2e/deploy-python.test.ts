@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, resultEvent, type CliResult, type Project } from '../helpers/project.js';
+import { appToml, createProject, resultEvent, type CliResult, type Project } from '../helpers/project.js';
 
 const SENTINEL = 'sentinel-S3CRET-value-7f3a';
 const APP_DIR = '/srv/deployer/hello-app';
@@ -15,26 +15,14 @@ let host: TestHost;
 let project: Project;
 const outputs: CliResult[] = [];
 
-const base = `
-app = "hello-app"
-build_command = "python3 build_wheel.py"
-distfile = "dist/hello_app-{version}-py3-none-any.whl"
-installation_mode = "python-package"
-release_command = "hello-migrate && echo \\"$(readlink ${APP_DIR}/current || echo none) -> $(basename \\"$PWD\\")\\" >> /tmp/release-marker"
-versions_to_keep = 3
-envfile = "app.env"
-
-[processes]
-web = "hello-app"
-
-[webserver]
-domains = ["http://hello.localhost"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 20
-`;
+const base = appToml({
+  app: 'hello-app',
+  example: 'python-app',
+  top: `release_command = "hello-migrate && echo \\"$(readlink ${APP_DIR}/current || echo none) -> $(basename \\"$PWD\\")\\" >> /tmp/release-marker"`,
+  settings: { versions_to_keep: 3, envfile: 'app.env' },
+  site: 'hello.localhost',
+  timeout: 20,
+});
 
 async function deploy(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const r = await project.run(['deploy', '--json', ...args], { env: { DEPLOY_TEST_TOKEN: SENTINEL, ...env } });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, waitForPause, type Project } from '../helpers/project.js';
+import { appToml, createProject, waitForPause, type Project } from '../helpers/project.js';
 
 let host: TestHost;
 let app: Project;
@@ -15,24 +15,12 @@ let live = '';
 let counter = 0;
 
 // The artifact is padded (40 MB, or PAD_BYTES) so an upload takes long enough to be cut.
-const base = `
-app = "faulty"
-build_command = "./build.sh && head -c \${PAD_BYTES:-40000000} /dev/urandom >> dist/hello-bin"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-versions_to_keep = 3
-
-[processes]
-web = "app_binary"
-
-[webserver]
-domains = ["http://faulty.localhost"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 8
-`;
+const base = appToml({
+  app: 'faulty',
+  build: './build.sh && head -c ${PAD_BYTES:-40000000} /dev/urandom >> dist/hello-bin',
+  settings: { versions_to_keep: 3 },
+  timeout: 8,
+});
 
 const served = async () => {
   try {

@@ -3,38 +3,21 @@
 // key file, and with no domain a site only this app answers to.
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpGet, startHost, type TestHost } from '../helpers/testhost.js';
-import { cliPath, repoRoot } from '../helpers/project.js';
+import { repoRoot, runCli } from '../helpers/project.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let host: TestHost;
 let dir = '';
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { cwd: dir, env: { HOME: dir, ...env }, timeoutMs: 240_000 });
 
 before(async () => {
   host = await startHost();
-  dir = mkdtempSync(join(tmpdir(), 'deployer-init-'));
+  dir = tempDir('deployer-init-');
   copyFileSync(join(repoRoot, 'examples', 'binary-app', 'hello.c'), join(dir, 'hello.c'));
   // The version comes from git (init writes no version line): a clean tagged tree.
   const git = (...args: string[]) =>

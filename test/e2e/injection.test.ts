@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, type Project } from '../helpers/project.js';
+import { appToml, createProject, type Project } from '../helpers/project.js';
 
 let host: TestHost;
 let app: Project;
@@ -44,25 +44,7 @@ before(async () => {
   app = createProject(
     'binary-app',
     [host],
-    `
-app = "inject"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-apps_dir = "/srv/odd.dir/with+@sign"
-envfile = "app.env"
-
-[processes]
-web = "app_binary"
-
-[webserver]
-domains = ["http://inject.localhost"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 8
-`,
+    appToml({ app: 'inject', settings: { apps_dir: '/srv/odd.dir/with+@sign', envfile: 'app.env' }, timeout: 8 }),
   );
   const lines = [
     'HELLO_DEBUG_ENV=1',

@@ -7,12 +7,12 @@
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, repoRoot, type Project } from '../helpers/project.js';
+import { appToml, createProject, repoRoot, type Project } from '../helpers/project.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const run = promisify(execFile);
 let host: TestHost;
@@ -23,28 +23,10 @@ let bin: string;
 let packed: string[] = [];
 const SITE = 'hello-installed.localhost';
 
-const base = `
-app = "hello-installed"
-# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
-strategy = "restart"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-
-[processes]
-web = "app_binary"
-
-[webserver]
-domains = ["http://${SITE}"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 15
-`;
+const base = appToml({ app: 'hello-installed', settings: { strategy: 'restart' }, site: SITE, timeout: 15 });
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'deployer-install-'));
+  work = tempDir('deployer-install-');
   prefix = join(work, 'prefix');
   const bootHost = startHost();
   bootHost.catch(() => undefined);

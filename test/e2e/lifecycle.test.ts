@@ -8,31 +8,20 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, type Project } from '../helpers/project.js';
+import { appToml, createProject, type Project } from '../helpers/project.js';
 
 let host: TestHost;
 let app: Project;
 const DIR = '/srv/deployer/hello-bin';
 
-const base = (name: string, domain: string) => `
-app = "${name}"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-versions_to_keep = 3
-envfile = "app.env"
-
-[processes]
-web = "app_binary"
-
-[webserver]
-domains = ["http://${domain}"]
-upstream = "127.0.0.1:${name === 'hello-bin' ? 8000 : 8100}"
-
-[health_check]
-path = "/healthz"
-timeout = 8
-`;
+const base = (name: string, domain: string) =>
+  appToml({
+    app: name,
+    settings: { versions_to_keep: 3, envfile: 'app.env' },
+    site: domain,
+    port: name === 'hello-bin' ? 8000 : 8100,
+    timeout: 8,
+  });
 
 function env(p: Project, note: string, extra = ''): void {
   writeFileSync(join(p.dir, 'app.env'), `HELLO_DEBUG_ENV=1\nRELEASE_NOTE=${note}\n${extra}`);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, type TestHost } from '../helpers/testhost.js';
-import { createProject, waitForPause, type CliResult, type Project } from '../helpers/project.js';
+import { appToml, createProject, waitForPause, type CliResult, type Project } from '../helpers/project.js';
 import type { HostPreview } from '../../src/plan/preview.js';
 
 const SECRET = 'plan-S3CRET-value-91c4';
@@ -17,28 +17,9 @@ const SECRET2 = 'plan-S3CRET-rotated-0b7e';
 let host: TestHost;
 let project: Project;
 
-// [processes] comes last so writeConfig(extra) can add process lines to it.
-const base = `
-app = "hello-plan"
-# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
-strategy = "restart"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-versions_to_keep = 3
-envfile = "app.env"
-
-[webserver]
-domains = ["http://hello-plan.localhost"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 15
-
-[processes]
-web = "app_binary"
-`;
+// writeConfig(worker(…)) adds a process after the rest of the config.
+const base = appToml({ app: 'hello-plan', settings: { strategy: 'restart', versions_to_keep: 3, envfile: 'app.env' }, timeout: 15 });
+const worker = (command: string) => `[processes.worker]\ncommand = ${JSON.stringify(command)}`;
 
 const writeEnv = (text: string) => writeFileSync(join(project.dir, 'app.env'), text);
 
@@ -68,7 +49,7 @@ function previews(r: CliResult): HostPreview[] {
 before(async () => {
   host = await startHost();
   project = createProject('binary-app', [host], base);
-  project.writeConfig('worker = "sleep 100000"');
+  project.writeConfig(worker('sleep 100000'));
   writeEnv('SECRET_TOKEN=$PLAN_TOKEN\nOTHER=1\n');
   const r = await project.run(['deploy'], { env: { PLAN_TOKEN: SECRET } });
   assert.equal(r.code, 0, r.stderr);
@@ -79,7 +60,7 @@ after(async () => {
 });
 
 test('plan after changing one process shows exactly that unit diff, and changes nothing', async () => {
-  project.writeConfig('worker = "sleep 200000"');
+  project.writeConfig(worker('sleep 200000'));
   const r = await plan(['--json']);
   assert.equal(r.code, 0, r.stderr);
   const all = previews(r);

@@ -11,25 +11,15 @@
 import { test, before, after, describe } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, type CliResult, type Project } from '../helpers/project.js';
+import { appToml, createProject, type CliResult, type Project } from '../helpers/project.js';
 
-const base = `
-app = "shop"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-drain_seconds = 1
-
-[processes]
-web = "app_binary"
-
-[health_check]
-path = "/healthz"
-timeout = 10
-
-[stages.production]
-webserver = { domains = ["http://prod.localhost"], upstream = "127.0.0.1:8000" }
-`;
+const base = appToml({
+  app: 'shop',
+  settings: { drain_seconds: 1 },
+  site: null,
+  timeout: 10,
+  extra: '[stages.production]\nwebserver = { domains = ["http://prod.localhost"], upstream = "127.0.0.1:8000" }',
+});
 const staging = (port: number) => `
 [stages.staging]
 webserver = { domains = ["http://staging.localhost"], upstream = "127.0.0.1:${port}" }

@@ -10,12 +10,12 @@
 // by the app's domain.
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpGet, startHost, type TestHost } from '../helpers/testhost.js';
-import { cliPath, repoRoot } from '../helpers/project.js';
+import { repoRoot, runCli } from '../helpers/project.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'real-apps');
 const SECRET = 'django-insecure-R3AL-apps-secret-9c1e';
@@ -38,26 +38,12 @@ function makeApp(name: string, files?: string): App {
   const file = join(dir, 'deployer.toml');
   return {
     dir,
-    cli(args, env = {}) {
-      return new Promise((resolve) => {
-        // The user's machine: their home holds ~/.ssh/known_hosts with the host's key.
-        const child = spawn(process.execPath, [cliPath, ...args], {
-          cwd: dir,
-          env: { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', MYSITE_SECRET_KEY: SECRET, ...env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d));
-        child.stderr.on('data', (d: Buffer) => (stderr += d));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          outputs.push(stdout, stderr);
-          // Progress and the URL are on stderr; stdout is shown after it in failures.
-          resolve({ code, stdout, stderr: `${stderr}\n(stdout:)\n${stdout}` });
-        });
-      });
+    async cli(args, env = {}) {
+      // The user's machine: their home holds ~/.ssh/known_hosts with the host's key.
+      const r = await runCli(args, { cwd: dir, env: { HOME: home, MYSITE_SECRET_KEY: SECRET, ...env }, timeoutMs: 240_000 });
+      outputs.push(r.stdout, r.stderr);
+      // Progress and the URL are on stderr; stdout is shown after it in failures.
+      return { code: r.code, stdout: r.stdout, stderr: `${r.stderr}\n(stdout:)\n${r.stdout}` };
     },
     config: () => readFileSync(file, 'utf8'),
     edit(from, to) {
@@ -96,7 +82,7 @@ before(async () => {
   // Quick when cached (scripts/setup.sh builds it); prints the directory.
   software = execFileSync('bash', [join(fixtures, 'fetch.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   host = await startHost();
-  home = mkdtempSync(join(tmpdir(), 'deployer-real-apps-'));
+  home = tempDir('deployer-real-apps-');
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
   writeFileSync(join(home, '.ssh', 'known_hosts'), host.hostKeyLine + '\n');
 });

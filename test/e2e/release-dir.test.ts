@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, type Project } from '../helpers/project.js';
+import { appToml, createProject, type Project } from '../helpers/project.js';
 
 const APP_DIR = '/srv/deployer/statics';
 const USER = 'dp-statics';
@@ -22,30 +22,15 @@ before(async () => {
   project = createProject(
     'python-app',
     [host],
-    `
-app = "statics"
-build_command = "python3 build_wheel.py"
-distfile = "dist/hello_app-{version}-py3-none-any.whl"
-installation_mode = "python-package"
-# What collectstatic does: STATIC_ROOT in the release (its working directory).
-release_command = "hello-migrate && mkdir -p static/css/sub && printf 'body{}\\\\n' > static/css/site.css && printf '%s\\\\n' \\"$NOTE\\" > static/note.txt && printf 'deep\\\\n' > static/css/sub/deep.css"
-versions_to_keep = 5
-envfile = "app.env"
-
-[processes]
-web = "hello-app"
-
-[webserver]
-domains = ["http://statics.localhost"]
-upstream = "127.0.0.1:8000"
-
-[webserver.statics]
-"/static" = "static"
-
-[health_check]
-path = "/healthz"
-timeout = 20
-`,
+    appToml({
+      app: 'statics',
+      example: 'python-app',
+      top: `# What collectstatic does: STATIC_ROOT in the release (its working directory).
+release_command = "hello-migrate && mkdir -p static/css/sub && printf 'body{}\\\\n' > static/css/site.css && printf '%s\\\\n' \\"$NOTE\\" > static/note.txt && printf 'deep\\\\n' > static/css/sub/deep.css"`,
+      settings: { versions_to_keep: 5, envfile: 'app.env' },
+      webserver: '[webserver.statics]\n"/static" = "static"',
+      timeout: 20,
+    }),
   );
   project.setVersion('1.4.0');
   writeNote('note-first');

@@ -8,29 +8,13 @@ import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, resultEvent, type Project } from '../helpers/project.js';
+import { appToml, createProject, resultEvent, type Project } from '../helpers/project.js';
 
 let host: TestHost;
 let project: Project;
 const APPS = '/srv/bootstrapped-apps';
 
-const base = `
-app = "hello-bin"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-apps_dir = "${APPS}"
-
-[processes]
-web = "app_binary"
-
-[webserver]
-domains = ["http://hello-bin.localhost"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-`;
+const base = appToml({ app: 'hello-bin', settings: { apps_dir: APPS } });
 
 const root = async (cmd: string) => (await host.ssh(cmd, { user: 'root' })).stdout.trim();
 const served = async () => {

@@ -10,12 +10,12 @@
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHost, httpGet, linkHosts, type TestHost } from '../helpers/testhost.js';
-import { createProject, type Project } from '../helpers/project.js';
+import { FOREIGN_HOST_KEY, startHost, httpGet, linkHosts, type TestHost } from '../helpers/testhost.js';
+import { appToml, createProject, type Project } from '../helpers/project.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let jump: TestHost;
 let target: TestHost;
@@ -24,26 +24,8 @@ let home: string;
 let targetAddr: string;
 const SITE = 'hello-jump.localhost';
 const PASS = 'correct horse battery';
-// A valid ed25519 key that is no host's.
-const WRONG_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 
-const base = `
-app = "hello-jump"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-
-[processes]
-web = "app_binary"
-
-[webserver]
-domains = ["http://${SITE}"]
-upstream = "127.0.0.1:8000"
-
-[health_check]
-path = "/healthz"
-timeout = 15
-`;
+const base = appToml({ app: 'hello-jump', site: SITE, timeout: 15 });
 
 function writeToml(extraHost = ''): void {
   // Only the alias: user, port, key and known_hosts all come from ~/.ssh/config.
@@ -94,7 +76,7 @@ before(async () => {
   ({ b: targetAddr } = await linkHosts(jump, target));
   // The machine cannot reach the target's sshd at all.
   await target.stopProxy(22);
-  home = mkdtempSync(join(tmpdir(), 'deployer-sshcfg-home-'));
+  home = tempDir('deployer-sshcfg-home-');
   mkdirSync(join(home, '.ssh', 'config.d'), { recursive: true, mode: 0o700 });
   copyFileSync(target.keyPath, join(home, '.ssh', 'prod_key'));
   app = createProject('binary-app', [target], base);
@@ -131,7 +113,7 @@ test('a deploy to a Host alias goes through two ProxyJump hops, with every setti
 
 test('a hop whose host key does not match its known_hosts stops the connection before anything runs', async () => {
   // The outer hop is right, the inner hop (the jump host's own sshd) is not.
-  writeSshConfig(`${jump.hostKeyLine}\n127.0.0.1 ${WRONG_KEY}\n`);
+  writeSshConfig(`${jump.hostKeyLine}\n127.0.0.1 ${FOREIGN_HOST_KEY}\n`);
   writeToml();
   const r = await run(['deploy', '--yes']);
   assert.equal(r.code, 3, r.stdout + r.stderr);

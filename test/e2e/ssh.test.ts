@@ -2,13 +2,13 @@
 // against known_hosts before anything runs, refused on a wrong key.
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, type TestHost } from '../helpers/testhost.js';
 import { SshSession } from '../../src/ssh/session.js';
 import { SshError } from '../../src/errors.js';
 import type { HostConfig } from '../../src/config/types.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let host: TestHost;
 before(async () => {
@@ -47,7 +47,7 @@ test('connects as deploy with the key, verifies the host key, runs sudo', async 
 });
 
 test('a wrong known_hosts entry is refused before any command runs', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-kh-'));
+  const dir = tempDir('deployer-kh-');
   const wrong = join(dir, 'known_hosts');
   // A valid ed25519 key that is not the host's.
   writeFileSync(wrong, `[127.0.0.1]:${host.sshPort} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`);
@@ -63,7 +63,7 @@ test('a wrong known_hosts entry is refused before any command runs', async () =>
 });
 
 test('an unknown host is refused in strict mode and saved with accept-new', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-kh-'));
+  const dir = tempDir('deployer-kh-');
   const kh = join(dir, 'known_hosts');
   writeFileSync(kh, '');
   await assert.rejects(SshSession.connect(cfg({ knownHosts: kh }), { env: {} }), /is not in .*known_hosts/);
@@ -86,7 +86,7 @@ test('the key and known_hosts can come from environment variables (CI)', async (
 });
 
 test('a refused key names the user and the key source', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-key-'));
+  const dir = tempDir('deployer-key-');
   const { execFileSync } = await import('node:child_process');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
   await assert.rejects(SshSession.connect(cfg({ keyFile: join(dir, 'k') }), { env: {} }), /refused every key offered/);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { createProject, hostToml, type Project } from '../helpers/project.js';
+import { appToml, createProject, hostToml, type Project } from '../helpers/project.js';
 
 const sh = async (h: TestHost, cmd: string) => (await h.ssh(cmd, { user: 'root' })).stdout.trim();
 const get = async (h: TestHost, site: string) => {
@@ -17,27 +17,18 @@ const get = async (h: TestHost, site: string) => {
 describe('stages on one host', () => {
   let host: TestHost;
   let app: Project;
-  const base = `
-app = "shop"
-# Unit names of a restart deploy (<app>-web.service); blue-green: zero-downtime.test.ts.
-strategy = "restart"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-
-[processes]
-web = "app_binary"
-
-[health_check]
-path = "/healthz"
-timeout = 8
-
-[stages.staging]
-webserver = { domains = ["http://staging.localhost"], upstream = "127.0.0.1:8010" }
-
-[stages.production]
-webserver = { domains = ["http://prod.localhost"], upstream = "127.0.0.1:8020" }
-`;
+  const base = appToml({
+    app: 'shop',
+    settings: { strategy: 'restart' },
+    site: null,
+    timeout: 8,
+    extra: [
+      '[stages.staging]',
+      'webserver = { domains = ["http://staging.localhost"], upstream = "127.0.0.1:8010" }',
+      '[stages.production]',
+      'webserver = { domains = ["http://prod.localhost"], upstream = "127.0.0.1:8020" }',
+    ].join('\n'),
+  });
   before(async () => {
     host = await startHost();
     app = createProject('binary-app', [host], base);
@@ -77,24 +68,11 @@ webserver = { domains = ["http://prod.localhost"], upstream = "127.0.0.1:8020" }
 describe('four hosts', () => {
   const hosts: TestHost[] = [];
   let app: Project;
-  const base = `
-app = "fleet"
-build_command = "./build.sh"
-distfile = "dist/hello-bin"
-installation_mode = "binary"
-rollback = "all"
-release_command = "test ! -e /tmp/refuse-release"
-
-[processes]
-web = "app_binary"
-
-[webserver]
-domains = ["http://fleet.localhost"]
-
-[health_check]
-path = "/healthz"
-timeout = 8
-`;
+  const base = appToml({
+    app: 'fleet',
+    settings: { rollback: 'all', release_command: 'test ! -e /tmp/refuse-release' },
+    timeout: 8,
+  });
   // Host i gets its own env, so one host can be made unhealthy.
   function writeConfig(version: string, unhealthy?: number): void {
     const hostBlocks = hostToml(hosts, (i) => `env = "HELLO_HEALTH_STATUS=${unhealthy === i ? 500 : 200}"`);

@@ -9,6 +9,7 @@ import { ScriptExit } from '../../src/remote/phaseScript.js';
 import type { RemoteState } from '../../src/remote/state.js';
 import type { ScriptSpec, Upload } from '../../src/remote/steps.js';
 import { formatMarker, Marker, parseMarkers } from '../../src/remote/protocol.js';
+import { freshState } from './remoteState.js';
 
 export interface FakeHostSettings {
   state?: Partial<RemoteState>;
@@ -53,18 +54,11 @@ export class FakeRemote implements Remote {
   async lock(args: ProbeArgs): Promise<Lock> {
     this.execCount++;
     this.calls.push(`lock ${args.holder}`);
-    const state: RemoteState = {
-      user: 'deploy',
-      releases: [],
-      versions: [],
-      releaseFiles: {},
-      units: {},
-      caddyImportsSites: true,
-      hasUv: false,
+    const state: RemoteState = freshState({
       lockHeld: true,
       ...(this.settings.lockedBy ? { lockedBy: this.settings.lockedBy, lockHeld: false } : {}),
       ...this.settings.state,
-    };
+    });
     return {
       state,
       release: () => void (this.lockReleased = true),

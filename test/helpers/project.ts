@@ -1,11 +1,11 @@
 // A throwaway copy of an example app, pointed at a test host, and a way to run
 // the built CLI against it as a user would (a child process; output captured).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestHost } from './testhost.js';
+import { tempDir } from './tmp.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 // The bundled CLI (scripts/bundle.mjs), as the package's bin runs it.
@@ -31,6 +31,65 @@ export interface Project {
   cleanup(): void;
 }
 
+/** What an example app's deployer.toml says, minus its hosts (see appToml). */
+export interface AppToml {
+  app: string;
+  /** The example it builds: the binary (default) or the Python wheel. */
+  example?: 'binary-app' | 'python-app';
+  /** build_command, if not the example's own. */
+  build?: string;
+  /** Top-level keys after the build settings, in order (`strategy`, `envfile`, `apps_dir` …); strings are quoted. */
+  settings?: Record<string, string | number | boolean>;
+  /** Top-level TOML lines after the settings, as written (keys whose quoting a test spells out). */
+  top?: string;
+  /** Lines under [processes] after `web`. */
+  processes?: string;
+  /** The site's domain (default APP.localhost); null: no [webserver] (stages set their own). */
+  site?: string | null;
+  /** The site's upstream port (default 8000), and TOML after [webserver] ([webserver.statics] …). */
+  port?: number;
+  webserver?: string;
+  /** [health_check] timeout in seconds, and lines after it. */
+  timeout?: number;
+  health?: string;
+  /** TOML after everything else ([stages.*], [hooks] …). */
+  extra?: string;
+}
+
+/** A TOML value: strings as basic strings (JSON's escapes are TOML's). */
+const tomlValue = (v: string | number | boolean) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+/**
+ * The deployer.toml of the tests' example apps, one place for the lines they
+ * share. Most pass `settings: { strategy: 'restart' }` for the unit names of
+ * a restart deploy (<app>-web.service); zero-downtime.test.ts tests blue-green.
+ */
+export function appToml(o: AppToml): string {
+  const python = o.example === 'python-app';
+  const site = o.site === undefined ? `${o.app}.localhost` : o.site;
+  const lines = [
+    `app = "${o.app}"`,
+    `build_command = ${tomlValue(o.build ?? (python ? 'python3 build_wheel.py' : './build.sh'))}`,
+    python ? 'distfile = "dist/hello_app-{version}-py3-none-any.whl"' : 'distfile = "dist/hello-bin"',
+    `installation_mode = "${python ? 'python-package' : 'binary'}"`,
+    ...Object.entries(o.settings ?? {}).map(([k, v]) => `${k} = ${tomlValue(v)}`),
+    ...(o.top ? [o.top] : []),
+    '',
+    '[processes]',
+    python ? 'web = "hello-app"' : 'web = "app_binary"',
+    ...(o.processes ? [o.processes] : []),
+    '',
+    ...(site === null ? [] : ['[webserver]', `domains = ["http://${site}"]`, `upstream = "127.0.0.1:${o.port ?? 8000}"`, '']),
+    ...(o.webserver ? [o.webserver, ''] : []),
+    '[health_check]',
+    'path = "/healthz"',
+    ...(o.timeout === undefined ? [] : [`timeout = ${o.timeout}`]),
+    ...(o.health ? [o.health] : []),
+    ...(o.extra ? ['', o.extra] : []),
+  ];
+  return lines.join('\n') + '\n';
+}
+
 /** [[hosts]] entries for test hosts; `extra` is TOML added to each (or per host, by index). */
 export function hostToml(hosts: TestHost[], extra: string | ((index: number) => string) = ''): string {
   return hosts
@@ -49,7 +108,7 @@ ${typeof extra === 'function' ? extra(i) : extra}`,
 }
 
 export function createProject(example: 'python-app' | 'binary-app', hosts: TestHost[], baseToml: string): Project {
-  const dir = mkdtempSync(join(tmpdir(), `deployer-${example}-`));
+  const dir = tempDir(`deployer-${example}-`);
   // The binary example keeps its version in deployer.toml (build.sh reads it there).
   let binaryVersion = '1.0.0';
   let lastExtra = '';
@@ -75,46 +134,55 @@ export function createProject(example: 'python-app' | 'binary-app', hosts: TestH
         project.writeConfig();
       }
     },
-    start(args, opts = {}) {
-      const child = spawn(process.execPath, [cliPath, ...args], {
-        cwd: dir,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...opts.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const result = new Promise<CliResult>((res) => {
-        child.on('close', (code, signal) => {
-          const events = stdout
-            .split('\n')
-            .filter((l) => l.startsWith('{'))
-            .map((l) => {
-              try {
-                return JSON.parse(l) as Record<string, unknown>;
-              } catch {
-                return {};
-              }
-            });
-          res({ code, signal, stdout, stderr, events });
-        });
-      });
-      return { child, result };
-    },
-    async run(args, opts = {}) {
-      const { child, result } = project.start(args, opts);
-      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
-      const r = await result;
-      clearTimeout(timer);
-      return r;
-    },
+    start: (args, opts = {}) => startCli(args, { cwd: dir, env: opts.env }),
+    run: (args, opts = {}) => runCli(args, { cwd: dir, ...opts }),
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
   project.writeConfig();
   return project;
+}
+
+/** Starts the built CLI in `cwd` as a user's shell would (PATH, HOME, LANG, plus `env`). */
+export function startCli(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv },
+): { child: ChildProcess; result: Promise<CliResult> } {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const result = new Promise<CliResult>((res) => {
+    child.on('close', (code, signal) => {
+      const events = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => {
+          try {
+            return JSON.parse(l) as Record<string, unknown>;
+          } catch {
+            return {};
+          }
+        });
+      res({ code, signal, stdout, stderr, events });
+    });
+  });
+  return { child, result };
+}
+
+/** Runs the built CLI to its end (killed after `timeoutMs`, 3 minutes by default). */
+export async function runCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
+  const { child, result } = startCli(args, opts);
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
+  const r = await result;
+  clearTimeout(timer);
+  return r;
 }
 
 /** Waits until the child prints `@@paused <point>` (DEPLOYER_TEST_PAUSE_AT). */

@@ -80,6 +80,9 @@ function findScript(): string {
 }
 
 /** The directory that holds instances, so tests can check what teardown removed. */
+/** A valid ed25519 public key that is no test host's (a known_hosts line that must not match). */
+export const FOREIGN_HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+
 export function testhostBaseDir(): string {
   return process.env.DEPLOYER_TESTHOST_BASE ?? '/var/tmp/deployer-testhost';
 }

@@ -5,13 +5,13 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderScript } from '../../src/remote/phaseScript.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function release() {
-  const d = mkdtempSync(join(tmpdir(), 'deployer-app-env-'));
+  const d = tempDir('deployer-app-env-');
   const rel = join(d, 'current');
   mkdirSync(rel);
   writeFileSync(join(rel, '.appenv'), 'FROM_APPENV=yes\nDEPLOYER_OUTCOME=from-appenv\n');

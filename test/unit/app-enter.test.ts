@@ -4,39 +4,35 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appCommandLine, execArgv, plainCommandLine, stopCommandLine } from '../../src/app/enter.js';
 import { pidMarkerFilter } from '../../src/app/stream.js';
+import { stubHost } from '../helpers/stubHost.js';
 
 const user = spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim();
 
-/** An app dir with a current release, a tool on the .appenv PATH, and a stub systemctl. */
+/** An app dir with a current release, a tool on the .appenv PATH, on a stub host (its bin is the app dir's bin). */
 function appDir(instances: string, units: Record<string, { port?: string; active: boolean }>) {
-  const d = mkdtempSync(join(tmpdir(), 'deployer-app-'));
+  const host = stubHost({ defaultState: 'inactive' });
+  for (const [unit, u] of Object.entries(units)) {
+    host.setUnit(unit, { ActiveState: u.active ? 'active' : 'inactive', Environment: u.port ? `LANG=C PORT=${u.port} X=*` : '' });
+  }
+  const d = host.dir;
   mkdirSync(join(d, 'v1', 'bin'), { recursive: true });
   mkdirSync(join(d, 'v1', '.deployer'));
-  mkdirSync(join(d, 'stubs'));
-  spawnSync('ln', ['-s', 'v1', join(d, 'current')]);
+  symlinkSync('v1', join(d, 'current'));
   writeFileSync(join(d, 'v1', 'bin', 'hello-tool'), '#!/bin/sh\necho "tool $GREETING"\n');
   chmodSync(join(d, 'v1', 'bin', 'hello-tool'), 0o755);
   writeFileSync(join(d, 'v1', '.deployer', 'instances'), instances);
-  writeFileSync(join(d, '.appenv'), `export GREETING='hi there'\nexport PATH='${d}/v1/bin':'${d}/stubs':$PATH\n`);
-  const cases = Object.entries(units)
-    .map(([u, s]) => `${u}) env=${JSON.stringify(s.port ? `LANG=C PORT=${s.port} X=*` : '')}; active=${s.active ? 0 : 3} ;;`)
-    .join('\n');
-  writeFileSync(
-    join(d, 'stubs', 'systemctl'),
-    `#!/bin/bash\nunit=\${@: -1}\nenv='' active=3\ncase $unit in\n${cases}\nesac\nif [ "$1" = show ]; then echo "$env"; exit 0; fi\nexit $active\n`,
-  );
-  chmodSync(join(d, 'stubs', 'systemctl'), 0o755);
+  writeFileSync(join(d, '.appenv'), `export GREETING='hi there'\nexport PATH='${d}/v1/bin':'${host.bin}':$PATH\n`);
   return d;
 }
 
 const run = (d: string, argv: string[]) => {
   const line = appCommandLine({ appDir: d, webUnitStem: 'shop-web', sshUser: user, appUser: user, argv, reportPid: false });
-  return spawnSync('bash', ['-c', line], { encoding: 'utf8', cwd: tmpdir(), env: { PATH: `${d}/stubs:${process.env.PATH}` } });
+  return spawnSync('bash', ['-c', line], { encoding: 'utf8', cwd: tmpdir(), env: { PATH: `${d}/bin:${process.env.PATH}` } });
 };
 
 test('exec command line: sudo -u only for another user; argv survives quoting; env, PATH and cwd come from the app dir', () => {
@@ -125,28 +121,26 @@ test('the process-group marker: printed first on stderr, the group the command r
   });
   assert.equal(plain.stderr, `@@deployer-pgid ${plain.stdout.trim()}\n`);
 
-  const seen: string[] = [];
+  const marked = filterChunks(['@@deployer-', 'pgid 4242\nfirst line\n', 'second\n']);
+  assert.deepEqual(marked.pids, [4242]);
+  assert.equal(marked.passed, 'first line\nsecond\n');
+  // No marker (a command that did not report): everything passes, the PID is unknown.
+  const unmarked = filterChunks(['bash: error\n']);
+  assert.deepEqual(unmarked.pids, [undefined]);
+  assert.equal(unmarked.passed, 'bash: error\n');
+});
+
+/** What pidMarkerFilter passes on and the PIDs it reports, for `chunks` of a stream. */
+function filterChunks(chunks: string[]): { passed: string; pids: Array<number | undefined> } {
+  let passed = '';
   const pids: Array<number | undefined> = [];
   const f = pidMarkerFilter(
-    (b) => seen.push(b.toString()),
+    (b) => (passed += b.toString()),
     (p: number | undefined) => pids.push(p),
   );
-  f(Buffer.from('@@deployer-'));
-  f(Buffer.from('pgid 4242\nfirst line\n'));
-  f(Buffer.from('second\n'));
-  assert.deepEqual(pids, [4242]);
-  assert.equal(seen.join(''), 'first line\nsecond\n');
-  // No marker (a command that did not report): everything passes, the PID is unknown.
-  const other: string[] = [];
-  const none: Array<number | undefined> = [];
-  const g = pidMarkerFilter(
-    (b) => other.push(b.toString()),
-    (p: number | undefined) => none.push(p),
-  );
-  g(Buffer.from('bash: error\n'));
-  assert.deepEqual(none, [undefined]);
-  assert.equal(other.join(''), 'bash: error\n');
-});
+  for (const c of chunks) f(Buffer.from(c));
+  return { passed, pids };
+}
 
 test('stop.sh signals the whole reported process group, and a group already gone is no error', async () => {
   // Its own process group, as sshd gives each session (setsid).

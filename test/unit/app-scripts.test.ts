@@ -3,15 +3,15 @@
 // what is emitted is checked by what it does.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { journalUnits, selectUnitBases, unitMatchesBases } from '../../src/app/processes.js';
 import { logsCommandLine, renderControlScript, renderStatusScript } from '../../src/app/scripts.js';
+import { stubHost, type StubHost } from '../helpers/stubHost.js';
 import { formatHostStatus, formatUptime, parseStatusOutput, siteUrls } from '../../src/app/statusView.js';
 import { redactEnvText } from '../../src/app/envView.js';
 import { joinFiles } from '../../src/app/cat.js';
@@ -75,32 +75,17 @@ test('logs: journalctl through sudo -n, -n 100 by default, none with --since, -f
 });
 
 const NO_PATH = { path: '', status: 200, host: '' };
+type ControlSpec = Parameters<typeof renderControlScript>[0];
 
-/** A bin dir with stub sudo (runs its arguments), systemctl and journalctl that log calls. */
-function stubs(states: Record<string, string>): { bin: string; log: string; appDir: string } {
-  const d = mkdtempSync(join(tmpdir(), 'deployer-ctl-'));
-  const bin = join(d, 'bin');
-  mkdirSync(bin);
-  const log = join(d, 'calls.log');
-  const stateLines = Object.entries(states)
-    .map(([u, s]) => `${u}) echo ${s} ;;`)
-    .join(' ');
-  writeFileSync(join(bin, 'sudo'), '#!/bin/bash\n[ "$1" = -n ] && shift\nexec "$@"\n');
-  writeFileSync(join(bin, 'journalctl'), `#!/bin/bash\necho "journal $*" >&2\n`);
-  writeFileSync(
-    join(bin, 'systemctl'),
-    `#!/bin/bash
-if [ "$1" = show ]; then
-  unit=\${@: -1}
-  if [[ " $* " == *" --value "* ]]; then case $unit in ${stateLines} *) echo inactive ;; esac; exit 0; fi
-  st=$(case $unit in ${stateLines} *) echo inactive ;; esac)
-  printf 'MainPID=42\\nNRestarts=0\\nActiveState=%s\\nSubState=running\\nActiveEnterTimestamp=Mon 2024-01-01 00:00:00 UTC\\n' "$st"
-  exit 0
-fi
-echo "$*" >> ${JSON.stringify(log)}
-`,
-  );
-  for (const f of ['sudo', 'journalctl', 'systemctl']) chmodSync(join(bin, f), 0o755);
+/** The control script of `action` on the stub host's app dir (1 s to come up, no health path unless `over` says). */
+const control = (s: { appDir: string }, action: ControlSpec['action'], bases: string[], over: Partial<ControlSpec> = {}) =>
+  renderControlScript({ layout: { appDir: s.appDir }, action, bases, sshUser: 'deploy', waitSec: 1, health: NO_PATH, ...over });
+
+/** A stub host (units inactive unless stated; only systemctl's changes logged) with an app dir. */
+function stubs(states: Record<string, string>): { host: StubHost; log: string; appDir: string } {
+  const host = stubHost({ defaultState: 'inactive', logQueries: false });
+  for (const [unit, state] of Object.entries(states)) host.setUnit(unit, { ActiveState: state });
+  const d = host.dir;
   const appDir = join(d, 'app');
   mkdirSync(join(appDir, 'v1', '.deployer'), { recursive: true });
   spawnSync('ln', ['-s', 'v1', join(appDir, 'current')]);
@@ -115,12 +100,7 @@ echo "$*" >> ${JSON.stringify(log)}
       '',
     ].join('\n'),
   );
-  return { bin, log, appDir };
-}
-
-function runScript(script: string, bin: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { host, log: host.logFile, appDir };
 }
 
 test('restart of one process touches only its instances; a socket is started, never restarted', () => {
@@ -130,78 +110,30 @@ test('restart of one process touches only its instances; a socket is started, ne
     'shop-api.socket': 'active',
     'shop-api.service': 'active',
   });
-  let r = runScript(
-    renderControlScript({
-      layout: { appDir: s.appDir },
-      action: 'restart',
-      bases: ['shop-web'],
-      sshUser: 'deploy',
-      waitSec: 1,
-      health: NO_PATH,
-    }),
-    s.bin,
-  );
+  let r = s.host.run(control(s, 'restart', ['shop-web']));
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.equal(readFileSync(s.log, 'utf8'), 'restart -- shop-web@8000.service shop-web@8001.service\n');
+  assert.equal(readFileSync(s.log, 'utf8'), 'systemctl restart -- shop-web@8000.service shop-web@8001.service\n');
   assert.match(r.stdout, /^@@state shop-web@8000\.service active$/m);
   assert.doesNotMatch(r.stdout, /shop-web-admin/);
-  r = runScript(
-    renderControlScript({
-      layout: { appDir: s.appDir },
-      action: 'restart',
-      bases: ['shop-api'],
-      sshUser: 'deploy',
-      waitSec: 1,
-      health: NO_PATH,
-    }),
-    s.bin,
-  );
+  r = s.host.run(control(s, 'restart', ['shop-api']));
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(readFileSync(s.log, 'utf8'), /^restart -- shop-api\.service\nstart -- shop-api\.socket\n$/m);
+  assert.match(readFileSync(s.log, 'utf8'), /^systemctl restart -- shop-api\.service\nsystemctl start -- shop-api\.socket\n$/m);
 });
 
 test('start reports a unit that does not come up (exit 1, its log lines); stop of everything stops every unit', () => {
   const s = stubs({ 'shop-web-admin.service': 'failed' });
-  let r = runScript(
-    renderControlScript({
-      layout: { appDir: s.appDir },
-      action: 'start',
-      bases: ['shop-web-admin'],
-      sshUser: 'deploy',
-      waitSec: 1,
-      health: NO_PATH,
-    }),
-    s.bin,
-  );
+  let r = s.host.run(control(s, 'start', ['shop-web-admin']));
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^@@state shop-web-admin\.service failed$/m);
-  assert.match(
-    r.stderr,
-    /shop-web-admin\.service is failed; its last log lines:\njournal --no-pager -o cat -n 10 -u shop-web-admin\.service/,
-  );
-  r = runScript(
-    renderControlScript({ layout: { appDir: s.appDir }, action: 'stop', bases: [], sshUser: 'deploy', waitSec: 1, health: NO_PATH }),
-    s.bin,
-  );
+  assert.match(r.stderr, /shop-web-admin\.service is failed; its last log lines:\njournal lines of the unit/);
+  assert.ok(s.host.calls().includes('journalctl --no-pager -o cat -n 10 -u shop-web-admin.service'), s.host.calls().join('\n'));
+  r = s.host.run(control(s, 'stop', []));
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(
     readFileSync(s.log, 'utf8'),
-    /^stop -- shop-web@8000\.service shop-web@8001\.service shop-web-admin\.service shop-api\.socket shop-api\.service$/m,
+    /^systemctl stop -- shop-web@8000\.service shop-web@8001\.service shop-web-admin\.service shop-api\.socket shop-api\.service$/m,
   );
 });
-
-/** runScript without blocking the event loop (the test's HTTP servers must answer meanwhile). */
-function runScriptAsync(script: string, bin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('bash', ['-s'], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(script);
-  });
-}
 
 /** Blue-green web instances on real loopback ports answering `statuses`; each health check is appended to log.path. */
 async function webInstances(log: { path: string }, statuses: number[]): Promise<{ servers: Server[]; units: string[] }> {
@@ -232,18 +164,15 @@ test('restart of a blue-green web process rolls: one live instance at a time, ea
     writeFileSync(join(s.appDir, 'v1', '.deployer', 'instances'), 'restart shop-worker.service\n');
     writeFileSync(join(s.appDir, 'v1', '.deployer', 'web-instances'), units.map((u) => `restart ${u}\n`).join(''));
     const health = { path: '/healthz', status: 200, host: 'shop.example' };
-    const r = await runScriptAsync(
-      renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: [], sshUser: 'deploy', waitSec: 2, health }),
-      s.bin,
-    );
+    const r = await s.host.runAsync(control(s, 'restart', [], { waitSec: 2, health }));
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(
       readFileSync(s.log, 'utf8'),
       [
-        'restart -- shop-worker.service',
-        `restart -- ${units[0]}`,
+        'systemctl restart -- shop-worker.service',
+        `systemctl restart -- ${units[0]}`,
         `GET /healthz on ${portOf(units[0])} Host shop.example`,
-        `restart -- ${units[1]}`,
+        `systemctl restart -- ${units[1]}`,
         `GET /healthz on ${portOf(units[1])} Host shop.example`,
         '',
       ].join('\n'),
@@ -253,10 +182,7 @@ test('restart of a blue-green web process rolls: one live instance at a time, ea
 
     // One instance: in place, and said so.
     writeFileSync(join(s.appDir, 'v1', '.deployer', 'web-instances'), `restart ${units[0]}\n`);
-    const one = await runScriptAsync(
-      renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: ['shop-web'], sshUser: 'deploy', waitSec: 2, health }),
-      s.bin,
-    );
+    const one = await s.host.runAsync(control(s, 'restart', ['shop-web'], { waitSec: 2, health }));
     assert.equal(one.code, 0, one.stdout + one.stderr);
     assert.match(one.stdout, new RegExp(`^@@web-restart in-place ${units[0]}$`, 'm'));
   } finally {
@@ -273,12 +199,9 @@ test('a rolling restart stops at the first instance that does not come back heal
     writeFileSync(join(s.appDir, 'v1', '.deployer', 'instances'), '');
     writeFileSync(join(s.appDir, 'v1', '.deployer', 'web-instances'), units.map((u) => `restart ${u}\n`).join(''));
     const health = { path: '/healthz', status: 200, host: '' };
-    const r = await runScriptAsync(
-      renderControlScript({ layout: { appDir: s.appDir }, action: 'restart', bases: ['shop-web'], sshUser: 'deploy', waitSec: 1, health }),
-      s.bin,
-    );
+    const r = await s.host.runAsync(control(s, 'restart', ['shop-web'], { health }));
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.equal(readFileSync(s.log, 'utf8'), `restart -- ${units[0]}\n`);
+    assert.equal(readFileSync(s.log, 'utf8'), `systemctl restart -- ${units[0]}\njournalctl --no-pager -o cat -n 10 -u ${units[0]}\n`);
     assert.match(
       readFileSync(log.path, 'utf8'),
       new RegExp(`^GET /healthz on ${portOf(units[0])} Host 127\\.0\\.0\\.1:${portOf(units[0])}$`, 'm'),
@@ -297,24 +220,14 @@ test('a rolling restart stops at the first instance that does not come back heal
 
 test('control on a host with nothing deployed says so', () => {
   const s = stubs({});
-  const r = runScript(
-    renderControlScript({
-      layout: { appDir: join(s.appDir, 'none') },
-      action: 'restart',
-      bases: [],
-      sshUser: 'deploy',
-      waitSec: 1,
-      health: NO_PATH,
-    }),
-    s.bin,
-  );
+  const r = s.host.run(control(s, 'restart', [], { layout: { appDir: join(s.appDir, 'none') } }));
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^@@error nothing is deployed in .*none \(no current release\)$/m);
 });
 
 test('status script output parses into unit states with uptime', () => {
   const s = stubs({ 'shop-web@8000.service': 'active', 'shop-web@8001.service': 'failed' });
-  const r = runScript(renderStatusScript({ appDir: s.appDir }, ['shop-web']), s.bin);
+  const r = s.host.run(renderStatusScript({ appDir: s.appDir }, ['shop-web']));
   assert.equal(r.code, 0, r.stderr);
   const units = parseStatusOutput(r.stdout);
   assert.deepEqual(

@@ -3,11 +3,11 @@
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostConfig } from '../../src/config/types.js';
 import { authMethods } from '../../src/ssh/auth.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let dir: string;
 let keyFile: string;
@@ -23,7 +23,7 @@ const host = (over: Partial<HostConfig> = {}): HostConfig => ({
 });
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'deployer-key-'));
+  dir = tempDir('deployer-key-');
   keyFile = join(dir, 'id_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'sesame', '-f', keyFile]);
 });

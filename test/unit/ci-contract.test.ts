@@ -2,14 +2,14 @@
 // FORCE_COLOR, the step's outputs and the step summary's URL and time.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { wantsColor } from '../../src/context.js';
 import { renderGithubOutputs, renderStepSummary, writeGithubOutputs } from '../../src/deploy/summary.js';
 import { siteUrls } from '../../src/deploy/urls.js';
 import { Reporter, type Writer } from '../../src/output/reporter.js';
 import { makeConfig, makeHost } from './render-helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function capture(): Writer & { text: string } {
   const w = { text: '', write: (s: string) => void (w.text += s) };
@@ -81,7 +81,7 @@ test('url and version go to GITHUB_OUTPUT as name=value lines', () => {
     renderGithubOutputs({ url: 'https://shop.example/', version: '1.2.3', missing: undefined }),
     'url=https://shop.example/\nversion=1.2.3\n',
   );
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-out-'));
+  const dir = tempDir('deployer-out-');
   try {
     const file = join(dir, 'out');
     writeGithubOutputs({ GITHUB_OUTPUT: file }, { url: 'http://a/', version: '1' });

@@ -5,13 +5,13 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/tmp.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const PKG = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
-const cwd = mkdtempSync(`${tmpdir()}/cli-conventions-`);
+const cwd = tempDir('cli-conventions-');
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [CLI, ...args], {

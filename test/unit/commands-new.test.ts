@@ -3,8 +3,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatReleases, releaseRows } from '../../src/app/releases.js';
@@ -14,6 +13,7 @@ import { bundledTemplatesDir } from '../../src/render/renderer.js';
 import { completeWords } from '../../src/completion/complete.js';
 import { buildProgram } from '../../src/program.js';
 import { parseVersions } from '../../src/plan/versions.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
@@ -80,7 +80,7 @@ test('templates export: the names offered are the bundled files, and TAB complet
 });
 
 test('templates export copies into .deployer/ beside the config, refuses to overwrite without --force, all or nothing', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'templates-export-'));
+  const dir = tempDir('templates-export-');
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, [CLI, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, encoding: 'utf8' });
   let r = cli('templates', 'export', 'caddy.site.hbs');

@@ -3,14 +3,14 @@
 // and the per-shell output format.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { completeWords, type ValueRequest } from '../../src/completion/complete.js';
 import { createValueReader, listValues } from '../../src/completion/values.js';
 import { answerCompletion, joinBashWords, runCompletion } from '../../src/completion/run.js';
 import { buildProgram } from '../../src/program.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function buildFakeProgram(): Command {
   const p = new Command('deployer')
@@ -176,7 +176,7 @@ beat = "celery beat"
 `;
 
 test('values come from deployer.toml; a stage on the line narrows them', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'completion-'));
+  const dir = tempDir('completion-');
   writeFileSync(join(dir, 'deployer.toml'), TOML);
   const read = createValueReader(dir);
   assert.deepEqual(read({ kind: 'stages' }), ['staging', 'production']);
@@ -188,14 +188,14 @@ test('values come from deployer.toml; a stage on the line narrows them', async (
 });
 
 test('the file after -c is read, relative to the cwd', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'completion-'));
+  const dir = tempDir('completion-');
   writeFileSync(join(dir, 'other.toml'), '[stages.qa]\n');
   assert.deepEqual(createValueReader(dir)({ kind: 'stages', config: 'other.toml' }), ['qa']);
   assert.deepEqual(createValueReader(dir)({ kind: 'stages' }), []);
 });
 
 test('a broken, missing or oddly shaped file yields no values and never throws', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'completion-'));
+  const dir = tempDir('completion-');
   writeFileSync(join(dir, 'deployer.toml'), '[[hosts]\nname = "web1"\n');
   const read = createValueReader(dir);
   for (const kind of ['hosts', 'stages', 'processes'] as const) assert.deepEqual(read({ kind }), []);
@@ -205,7 +205,7 @@ test('a broken, missing or oddly shaped file yields no values and never throws',
 
 test('each shell gets its own line format', async () => {
   const program = buildFakeProgram();
-  const dir = mkdtempSync(join(tmpdir(), 'completion-'));
+  const dir = tempDir('completion-');
   writeFileSync(join(dir, 'deployer.toml'), '[[hosts]]\nname = "a:b"\naddress = "x"\n');
   assert.equal(await answerCompletion(program, ['rol'], 'fish', dir), 'rollback\tgo back\n');
   assert.equal(await answerCompletion(program, ['dep'], 'zsh', dir), 'deploy:build and deploy\n');

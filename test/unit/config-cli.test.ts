@@ -2,10 +2,9 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFixtures, repoRoot } from './config-helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const cli = join(repoRoot, 'dist', 'cli', 'cli.js');
 
@@ -66,7 +65,7 @@ test('bad TOML syntax exits 2 the same way', () => {
 });
 
 test('a missing file exits 2 and suggests deployer init', () => {
-  const r = run(['config'], mkdtempSync(join(tmpdir(), 'deployer-cli-')));
+  const r = run(['config'], tempDir('deployer-cli-'));
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^✗ deployer\.toml: config file not found \(looked for .*deployer\.toml\)\. Fix: run `deployer init`/);
 });

@@ -1,13 +1,13 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { loadConfig } from '../../src/config/load.js';
 import { KEYS } from '../../src/config/schema.js';
 import type { Config } from '../../src/config/types.js';
 import { configFixtures, repoRoot } from './config-helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const home = '/home/tester';
 const good = join(configFixtures, 'good.toml');
@@ -132,7 +132,7 @@ test('an unknown stage is an error listing the known ones', () => {
 });
 
 test('an error in a stage that is not selected is still reported', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-config-'));
+  const dir = tempDir('deployer-config-');
   const text = readFileSync(good, 'utf8') + '\n[stages.qa]\nparallel = 0\n';
   writeFileSync(join(dir, 'deployer.toml'), text);
   const line = text.split('\n').indexOf('parallel = 0') + 1;
@@ -142,7 +142,7 @@ test('an error in a stage that is not selected is still reported', () => {
 });
 
 test('hosts only in stages: loading without --stage says to pick one', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-config-'));
+  const dir = tempDir('deployer-config-');
   writeFileSync(
     join(dir, 'deployer.toml'),
     'app = "a"\ndistfile = "a.bin"\ninstallation_mode = "binary"\n[processes]\nweb = "./a"\n[[stages.prod.hosts]]\naddress = "h"\n',
@@ -152,7 +152,7 @@ test('hosts only in stages: loading without --stage says to pick one', () => {
 });
 
 test('a missing config file names the file looked for and suggests deployer init', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-config-'));
+  const dir = tempDir('deployer-config-');
   assert.throws(
     () => loadConfig({ cwd: dir, home }),
     (err: unknown) => {
@@ -168,7 +168,7 @@ test('a missing config file names the file looked for and suggests deployer init
 
 test('a config outside the working directory is named by its absolute path', () => {
   const file = join(configFixtures, 'bad', 'no-hosts.toml');
-  const cwd = mkdtempSync(join(tmpdir(), 'deployer-config-'));
+  const cwd = tempDir('deployer-config-');
   assert.throws(
     () => loadConfig({ cwd, file, home }),
     (err: unknown) => {

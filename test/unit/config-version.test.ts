@@ -1,11 +1,11 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { GIT_DESCRIBE, resolveVersion, type VersionDeps } from '../../src/config/version.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const root = '/proj';
 const base = { root, file: '/proj/deployer.toml' };
@@ -77,7 +77,7 @@ test('a broken pyproject.toml is reported with its position', () => {
 });
 
 test('real git: tag, then a dirty tree gets +dirty', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-version-'));
+  const dir = tempDir('deployer-version-');
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], {
       cwd: dir,

@@ -3,8 +3,7 @@
 // hosts were asked to do (and not to do) is the assertion.
 import { test, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../src/config/types.js';
 import type { PausePoint } from '../../src/context.js';
@@ -13,8 +12,9 @@ import { deploy } from '../../src/deploy/run.js';
 import { makeTestContext } from '../helpers/context.js';
 import { FakeRemote, type FakeHostSettings } from '../helpers/fakeRemote.js';
 import { makeConfig, makeHost } from './render-helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const root = mkdtempSync(join(tmpdir(), 'deployer-flow-'));
+const root = tempDir('deployer-flow-');
 mkdirSync(join(root, 'dist'));
 writeFileSync(join(root, 'dist', 'hello_app-1.0.0-py3-none-any.whl'), 'wheel bytes');
 after(() => rmSync(root, { recursive: true, force: true }));

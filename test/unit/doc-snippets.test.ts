@@ -6,8 +6,7 @@
 // loader refuses that now, so a stale snippet fails here.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { loadConfig } from '../../src/config/load.js';
@@ -19,6 +18,7 @@ import { Reporter } from '../../src/output/reporter.js';
 import { makeTestContext } from '../helpers/context.js';
 import { ScriptedPrompter } from '../helpers/scriptedPrompter.js';
 import { repoRoot } from './config-helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** The markdown files users read: README.md and docs/*.md. */
 function docFiles(): string[] {
@@ -55,7 +55,7 @@ function inlineSnippets(file: string): Snippet[] {
 
 /** Loads `text` as deployer.toml in a fresh directory; the directory is removed after. */
 function load(text: string, stage?: string): Config {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-snippet-'));
+  const dir = tempDir('deployer-snippet-');
   try {
     writeFileSync(join(dir, 'deployer.toml'), text);
     return loadConfig({ cwd: dir, stage, home: dir });
@@ -156,7 +156,7 @@ function initContext(dir: string) {
 }
 
 async function initByPrompts(answers: string[], pyproject?: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-init-'));
+  const dir = tempDir('deployer-init-');
   try {
     if (pyproject) writeFileSync(join(dir, 'pyproject.toml'), pyproject);
     await runInit(initContext(dir), {}, { prompter: new ScriptedPrompter(answers) });

@@ -4,13 +4,13 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { fixedPortIn } from '../../src/config/rules.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function loadText(text: string, stage?: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'fixed-port-'));
+  const dir = tempDir('fixed-port-');
   writeFileSync(join(dir, 'deployer.toml'), text);
   return loadConfig({ cwd: dir, stage, home: '/home/tester' });
 }

@@ -3,15 +3,15 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashFile } from '../../src/local/build.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 test('hashFile gives the sha256 of a small file, a large one (past the one-read size) and a prefix', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-hash-'));
+  const dir = tempDir('deployer-hash-');
   for (const size of [0, 1, 1 << 20, (8 << 20) + 3]) {
     const data = randomBytes(size);
     const path = join(dir, `f${size}`);

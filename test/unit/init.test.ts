@@ -3,8 +3,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
@@ -17,15 +16,14 @@ import { ScriptedPrompter } from '../helpers/scriptedPrompter.js';
 import { renderInitConfig } from '../../src/init/render.js';
 import { runInit, takeAnswers } from '../../src/init/run.js';
 import { Reporter } from '../../src/output/reporter.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'init-'));
-}
+const initDir = () => tempDir('init-');
 
 function loadText(text: string, stage?: string) {
-  const dir = tempDir();
+  const dir = initDir();
   writeFileSync(join(dir, 'deployer.toml'), text);
   return loadConfig({ cwd: dir, stage });
 }
@@ -163,7 +161,7 @@ function makeContext(dir: string, interactive: boolean, hosts: string[] = []): {
 }
 
 test('on a TTY it asks only what the flags left open, with pyproject defaults', async () => {
-  const dir = tempDir();
+  const dir = initDir();
   writeFileSync(join(dir, 'pyproject.toml'), '[project]\nname = "blog_engine"\n');
   const { ctx, err } = makeContext(dir, true);
   // app (default), host, user (default), port (default), key file (none), domain, web (default), one worker, then done, distfile (default), build (default)
@@ -217,7 +215,7 @@ test('init asks for the SSH port and key file instead of taking host:port; http:
   assert.deepEqual(config.webserver.domains, ['http://hello.localhost']);
 
   // On a terminal the port and key file are asked for.
-  const dir = tempDir();
+  const dir = initDir();
   const { ctx } = makeContext(dir, true);
   const p = new ScriptedPrompter(['shop', '203.0.113.9', '', '2222', '~/.ssh/id_shop', '', 'shop serve', '', '', 'none']);
   await runInit(ctx, { mode: 'binary' }, { prompter: p });
@@ -236,7 +234,7 @@ test('a blank domain gives a site only this app answers to, not a catch-all :80,
 });
 
 test('Ctrl-C in a prompt aborts without writing', async () => {
-  const dir = tempDir();
+  const dir = initDir();
   const { ctx } = makeContext(dir, true);
   const exit = Object.assign(new Error('User force closed the prompt'), { name: 'ExitPromptError' });
   await assert.rejects(
@@ -277,7 +275,7 @@ const ALL_FLAGS = [
 ];
 
 test('init with all flags and no TTY writes a config that loads and that `deployer config` accepts', () => {
-  const dir = tempDir();
+  const dir = initDir();
   const r = runCli(dir, [...ALL_FLAGS, '-c', 'shop.toml']);
   assert.equal(r.status, 0, r.stderr);
   const config = loadConfig({ cwd: dir, file: 'shop.toml' });
@@ -294,7 +292,7 @@ test('init with all flags and no TTY writes a config that loads and that `deploy
 });
 
 test('without --host and no TTY it exits 2 naming --host, and writes nothing', () => {
-  const dir = tempDir();
+  const dir = initDir();
   const args = ALL_FLAGS.filter((a, i) => a !== '--host' && ALL_FLAGS[i - 1] !== '--host');
   const r = runCli(dir, args);
   assert.equal(r.status, 2);
@@ -303,7 +301,7 @@ test('without --host and no TTY it exits 2 naming --host, and writes nothing', (
 });
 
 test('an existing file is kept unless --force', () => {
-  const dir = tempDir();
+  const dir = initDir();
   writeFileSync(join(dir, 'deployer.toml'), '# mine\n');
   const r = runCli(dir, ALL_FLAGS);
   assert.equal(r.status, 2);

@@ -4,8 +4,7 @@
 import { test, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeployerError } from '../../src/errors.js';
 import { deploy } from '../../src/deploy/run.js';
@@ -17,10 +16,11 @@ import { FakeRemote, type FakeHostSettings } from '../helpers/fakeRemote.js';
 import { schemasIn, validate } from '../helpers/jsonSchema.js';
 import { configFixtures } from './config-helpers.js';
 import { freshState, makeConfig, makeHost, repoRoot } from './render-helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const schemas = schemasIn(readFileSync(join(repoRoot, 'docs', 'json.md'), 'utf8'));
 const cli = join(repoRoot, 'dist', 'cli', 'cli.js');
-const root = mkdtempSync(join(tmpdir(), 'deployer-json-'));
+const root = tempDir('deployer-json-');
 mkdirSync(join(root, 'dist'));
 writeFileSync(join(root, 'dist', 'hello_app-1.0.0-py3-none-any.whl'), 'wheel');
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -6,8 +6,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { layoutFor } from '../../src/plan/layout.js';
 import { IDENTITY_FILE, identityText, legacyDescription, ownerLine, refusedAppDir, type Identity } from '../../src/plan/ownership.js';
@@ -15,6 +14,7 @@ import { probeArgs, unitMarker, type ProbeRequest } from '../../src/plan/probeRe
 import { parseProbeOutput, renderProbeScript as renderProbeArgs } from '../../src/remote/probe.js';
 import { renderScript } from '../../src/remote/phaseScript.js';
 import { bashReading } from '../../src/remote/scripts.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const renderProbeScript = (req: ProbeRequest, site?: string) => renderProbeArgs(probeArgs(req, site));
 
@@ -30,7 +30,7 @@ function probe(id: Identity & { appName: string }, opts: { create: boolean; lock
   assert.equal(r.status, 0, r.stderr);
   return parseProbeOutput(r.stdout);
 }
-const apps = () => join(mkdtempSync(join(tmpdir(), 'deployer-own-')), 'apps');
+const apps = () => join(tempDir('deployer-own-'), 'apps');
 
 test('identity record and owner line name app, stage and apps_dir', () => {
   assert.equal(identityText({ app: 'shop', stage: 'admin', appsDir: '/srv/deployer/' }), 'app=shop\nstage=admin\napps_dir=/srv/deployer');

@@ -9,28 +9,16 @@ import { planRollback } from '../../src/plan/maintenance.js';
 import { previewDeploy } from '../../src/plan/preview.js';
 import type { RemoteState } from '../../src/remote/state.js';
 import type { Step } from '../../src/remote/steps.js';
-import { freshState, makeConfig, makeHost, textFile } from './render-helpers.js';
+import { blueGreenFiles, freshState, shopBlueGreenConfig, makeHost, shopSite, textFile } from './render-helpers.js';
 
 const text = textFile;
 const webUnit = '[Service]\nWorkingDirectory=/srv/deployer/shop/.web/%i\n';
-const siteFor = (ports: string) => `shop.example.com {\n\treverse_proxy ${ports}\n}\n`;
-const files: ReleaseFile[] = [
+const siteFor = shopSite;
+const files: ReleaseFile[] = blueGreenFiles(
   { path: 'app.whl', local: '/tmp/app.whl', sha256: 'a'.repeat(64), size: 10, mode: 0o644, label: 'artifact' },
-  text('.env', 'A=1\n'),
-  text('.deployer/units/shop-web@.service', webUnit, 'unit shop-web@.service'),
-  text('.deployer/units/shop-worker.service', '[Service]\nworker\n', 'unit shop-worker.service'),
-  text('.deployer/caddy.site', siteFor('127.0.0.1:8000'), 'Caddy site'),
-  text('.deployer/caddy-a.site', siteFor('127.0.0.1:8000'), 'Caddy site for slot a'),
-  text('.deployer/caddy-b.site', siteFor('127.0.0.1:8001'), 'Caddy site for slot b'),
-  text('.deployer/instances', 'restart shop-worker.service\n'),
-];
-const config = makeConfig({
-  app: 'shop',
-  appName: 'shop',
-  strategy: 'blue-green',
-  drainSeconds: 7,
-  webserver: { enabled: true, domains: ['shop.example.com'], upstream: '127.0.0.1:8000', port: 8000, statics: {} },
-} as Partial<Config>);
+  { web: webUnit, worker: '[Service]\nworker\n' },
+);
+const config = shopBlueGreenConfig(7);
 const state = freshState;
 const input = (s: RemoteState, version = '1.1.0'): DeployPlanInput => ({
   config,
@@ -346,7 +334,7 @@ test('a code change whose site only moves to the other slot skips caddy validate
   assert.equal(validates(planDeploy(input(liveWithSlotSites))), false);
   // A slot text that changed (a new domain, a new directive): validated.
   const changed = files.map((f) =>
-    f.path === '.deployer/caddy-a.site' ? text(f.path, siteFor('127.0.0.1:8000') + '# new\n', f.label) : f,
+    f.path === '.deployer/caddy-a.site' ? textFile(f.path, siteFor('127.0.0.1:8000') + '# new\n', f.label) : f,
   );
   assert.equal(validates(planDeploy({ ...input(liveWithSlotSites), files: changed })), true);
   // The installed site is not the live slot's (edited by hand, or another release's): validated.

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
 import type { RemoteState } from '../../src/remote/state.js';
 import { freshState, makeConfig, makeHost, textFile } from './render-helpers.js';
+import { releaseRecord } from '../helpers/remoteState.js';
 
 const text = textFile;
 const files: ReleaseFile[] = [
@@ -53,16 +54,22 @@ test('files the live release has are copied on the host, and its venv reused', (
   assert.ok(mkdirR >= 0 && mkdirR < p.prepare.steps.indexOf(copy));
 });
 
-test('the live version again with nothing changed is a no-op on the same release', () => {
+/** A host where 1.0.0 is live with exactly these files installed (its install stamp included). */
+function liveAsPlanned(over: Partial<RemoteState> = {}): RemoteState {
   const stamp = planDeploy(input(emptyState())).prepare.steps.find((s) => s.kind === 'write');
   assert.ok(stamp && stamp.kind === 'write');
-  const state = emptyState({
+  return emptyState({
     current: '1.0.0',
     releases: ['1.0.0'],
     versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }],
     releaseFiles: { ...liveFiles, '.deployer/installed': sha256(stamp.content) },
     units: { 'shop-web.service': '[Service]\n' },
+    ...over,
   });
+}
+
+test('the live version again with nothing changed is a no-op on the same release', () => {
+  const state = liveAsPlanned();
   const chosen = chooseRelease(input(state));
   assert.equal(chosen.release, '1.0.0');
   assert.equal(isNoop(planDeploy(input(state)), state), true);
@@ -173,16 +180,7 @@ test('a deploy that prunes old releases records the prune in the history log', (
 });
 
 test('the live version again with a stopped service: that service starts again in place, nothing else changes', () => {
-  const stamp = planDeploy(input(emptyState())).prepare.steps.find((s) => s.kind === 'write');
-  assert.ok(stamp && stamp.kind === 'write');
-  const state = emptyState({
-    current: '1.0.0',
-    releases: ['1.0.0'],
-    versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }],
-    releaseFiles: { ...liveFiles, '.deployer/installed': sha256(stamp.content) },
-    units: { 'shop-web.service': '[Service]\n' },
-    inactive: ['shop-web.service'],
-  });
+  const state = liveAsPlanned({ inactive: ['shop-web.service'] });
   const p = planDeploy(input(state));
   assert.equal(isNoop(p, state), false);
   assert.deepEqual(p.summary.healing, ['shop-web.service']);
@@ -212,7 +210,7 @@ test('a release dir that has been live is never rewritten: a changed redeploy of
     // What release_command made in it (statics) does not make it another release.
     'static/site.css': sha256('body{}'),
   });
-  const rec = (version: string, status: 'good' | 'failed' = 'good') => ({ version, status, time: 't', sha: 's', by: 'me' });
+  const rec = releaseRecord;
   const state = emptyState({
     current: '1.0.0_2',
     liveSlot: undefined,

@@ -4,8 +4,7 @@
 // a free range for the fix. Pure: src/plan/ports.ts.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { whereWritten } from '../../src/config/where.js';
 import type { Config } from '../../src/config/types.js';
@@ -21,6 +20,7 @@ import {
   type WebUnitFacts,
 } from '../../src/plan/ports.js';
 import { makeConfig, makeProcess } from './render-helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const blueGreen = (over: Partial<Config> = {}) =>
   makeConfig({ strategy: 'blue-green', app: 'shop', stage: undefined, appName: 'shop', ...over } as Partial<Config>);
@@ -135,7 +135,7 @@ function pick(c: ReturnType<typeof claimOf>): [number, number, boolean] | undefi
 }
 
 test('the refusal starts with where webserver.upstream is written: the stage overlay (inline table or header) over the base', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-ports-'));
+  const dir = tempDir('deployer-ports-');
   const file = join(dir, 'deployer.toml');
   writeFileSync(
     file,

@@ -8,6 +8,7 @@ import { formatPreview } from '../../src/plan/previewText.js';
 import type { RemoteState } from '../../src/remote/state.js';
 import type { ReleaseRecord } from '../../src/plan/versions.js';
 import { freshState, makeConfig, makeHost } from './render-helpers.js';
+import { releaseRecord } from '../helpers/remoteState.js';
 
 const config = makeConfig({ installationMode: 'binary', distfile: 'dist/hello', versionsToKeep: 3 });
 const host = makeHost();
@@ -41,13 +42,7 @@ function releaseFiles(opts: { worker?: string; caddy?: string; withArtifact?: bo
   return files;
 }
 
-const rec = (version: string, status: ReleaseRecord['status'] = 'good'): ReleaseRecord => ({
-  version,
-  status,
-  time: 't',
-  sha: 's',
-  by: 'me',
-});
+const rec = releaseRecord;
 
 function deployedState(extra: Partial<RemoteState> = {}): RemoteState {
   return {

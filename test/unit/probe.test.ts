@@ -5,8 +5,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashEnvValues } from '../../src/deploy/plan.js';
 import { sha256 } from '../../src/plan/deploy.js';
@@ -18,6 +17,8 @@ import { parseProbeOutput, renderProbeScript as renderProbeArgs } from '../../sr
 import type { Config } from '../../src/config/types.js';
 import { makeConfig } from './render-helpers.js';
 import { formatAppEnv, formatEnvFile } from '../../src/secrets/index.js';
+import { tempDir } from '../helpers/tmp.js';
+import { stubHost } from '../helpers/stubHost.js';
 
 const renderProbeScript = (req: ProbeRequest, site?: string) => renderProbeArgs(probeArgs(req, site));
 
@@ -54,7 +55,7 @@ test('parseProbeOutput keeps well-formed @@envhash lines only', () => {
 });
 
 test('the probe hashes the live .appenv values on the host exactly as plan hashes the .env, printing no value', () => {
-  const appsDir = mkdtempSync(join(tmpdir(), 'deployer-probe-'));
+  const appsDir = tempDir('deployer-probe-');
   const appDir = join(appsDir, 'app');
   mkdirSync(appDir);
   writeFileSync(join(appDir, IDENTITY_FILE), identityText({ app: 'app', appsDir }) + '\n');
@@ -81,7 +82,7 @@ test('the probe hashes the live .appenv values on the host exactly as plan hashe
 });
 
 test('a read-only probe of an app that was never deployed creates nothing', () => {
-  const root = mkdtempSync(join(tmpdir(), 'deployer-probe-'));
+  const root = tempDir('deployer-probe-');
   const appsDir = join(root, 'apps');
   writeFileSync(join(root, 'marker'), '');
   const r = spawnSync('bash', ['-s'], {
@@ -110,7 +111,7 @@ test("the probe reports the live slot's stopped web instances (web-instances) be
   // A stopped or failed blue-green web instance must make a redeploy of the
   // live version a real deploy, not "nothing to do": its units are listed in
   // .deployer/web-instances, not in .deployer/instances.
-  const appsDir = mkdtempSync(join(tmpdir(), 'deployer-probe-'));
+  const appsDir = tempDir('deployer-probe-');
   const appDir = join(appsDir, 'app');
   mkdirSync(join(appDir, 'v1.0.0', '.deployer'), { recursive: true });
   writeFileSync(join(appDir, IDENTITY_FILE), identityText({ app: 'app', appsDir }) + '\n');
@@ -119,14 +120,10 @@ test("the probe reports the live slot's stopped web instances (web-instances) be
   writeFileSync(join(meta, 'instances'), 'restart app-worker.service\nstart app-tick.timer\n');
   writeFileSync(join(meta, 'web-instances'), 'restart app-web@8002.service\nrestart app-web@8003.service\n');
   // systemctl as the host would answer (one line per unit, in order): only app-web@8003 and app-tick.timer are active.
-  const bin = join(appsDir, 'bin');
-  mkdirSync(bin);
-  writeFileSync(
-    join(bin, 'systemctl'),
-    '#!/bin/bash\n[ "$1" = is-active ] || exit 0\nshift; [ "$1" = -- ] && shift\nfor u; do case $u in app-web@8003.service|app-tick.timer) echo active ;; app-worker.service) echo failed ;; *) echo inactive ;; esac; done\nexit 3\n',
-  );
-  chmodSync(join(bin, 'systemctl'), 0o755);
-  const r = probe(appsDir, { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+  const host = stubHost({ defaultState: 'inactive' });
+  for (const unit of ['app-web@8003.service', 'app-tick.timer']) host.setUnit(unit, { ActiveState: 'active' });
+  host.setUnit('app-worker.service', { ActiveState: 'failed' });
+  const r = probe(appsDir, host.env);
   assert.equal(r.code, 0, r.stderr);
   const state = parseProbeOutput(r.stdout);
   assert.equal(state.ended, true);
@@ -134,7 +131,7 @@ test("the probe reports the live slot's stopped web instances (web-instances) be
 });
 
 test("the probe sends each file's text exactly (backslashes, CRs, trailing newlines, spaces), with no process per file", () => {
-  const appsDir = mkdtempSync(join(tmpdir(), 'deployer-probe-'));
+  const appsDir = tempDir('deployer-probe-');
   const appDir = join(appsDir, 'app');
   const meta = join(appDir, 'v1.0.0', '.deployer');
   mkdirSync(join(meta, 'units'), { recursive: true });
@@ -160,7 +157,7 @@ test("the probe sends each file's text exactly (backslashes, CRs, trailing newli
 });
 
 test('the probe lists every deployer web unit on the host with its ports record, and for older ones what shows their ports (findPortClash reads it)', () => {
-  const root = mkdtempSync(join(tmpdir(), 'deployer-ports-'));
+  const root = tempDir('deployer-ports-');
   const appsDir = join(root, 'apps');
   const units = join(root, 'units');
   const sites = join(root, 'sites');

@@ -4,11 +4,11 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fitLine, formatBytes, UploadProgress } from '../../src/output/progress.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const script = fileURLToPath(new URL('../helpers/progressScript.js', import.meta.url));
 const haveTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -29,7 +29,7 @@ for (const width of [50, 120]) {
     `in a ${width}-column terminal: one line per host, updated in place, never wrapped`,
     { skip: !haveTmux && 'tmux is not installed' },
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'deployer-progress-'));
+      const dir = tempDir('deployer-progress-');
       const sock = join(dir, 'tmux.sock');
       const flag = join(dir, 'go');
       const tmux = (...args: string[]) => execFileSync('tmux', ['-S', sock, ...args], { encoding: 'utf8' });

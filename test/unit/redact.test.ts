@@ -3,8 +3,7 @@
 // and which literal env values count as secrets.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redactor } from '../../src/output/redact.js';
 import { Reporter, type Writer } from '../../src/output/reporter.js';
@@ -14,6 +13,7 @@ import { literalSecrets } from '../../src/secrets/index.js';
 import { resolveHostEnv } from '../../src/deploy/releaseFiles.js';
 import type { SshSession, ExecOptions } from '../../src/ssh/session.js';
 import type { Config, HostConfig } from '../../src/config/types.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const SECRET = 'hunter2-s3cr3t-value-0123456789';
 
@@ -65,7 +65,7 @@ test('build output: a secret written in two pieces by the build is redacted', as
   const out = capture();
   const reporter = new Reporter({ json: true, stdout: out, stderr: capture() });
   reporter.redactor.add(SECRET);
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-redact-'));
+  const dir = tempDir('deployer-redact-');
   writeFileSync(
     join(dir, 'build.sh'),
     `printf '%s' "${SECRET.slice(0, 12)}"; sleep 0.3; printf '%s\\n' "${SECRET.slice(12)}"; printf 'tail-no-newline'\n`,

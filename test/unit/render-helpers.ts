@@ -1,14 +1,15 @@
 // Shared by the render*.test.ts files: hand-built configs (the loader is
 // tested on its own), a renderer reading the real templates, and file
 // snapshots (node 20's test runner has none; UPDATE_SNAPSHOTS=1 rewrites them).
-import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, HostConfig, ProcessConfig } from '../../src/config/types.js';
 import { createRenderer, type Renderer } from '../../src/render/index.js';
 import { planDeploy, sha256, type HostDeployPlan, type ReleaseFile } from '../../src/plan/deploy.js';
 import type { RemoteState } from '../../src/remote/state.js';
+import { freshState } from '../helpers/remoteState.js';
+import { matchFile } from '../helpers/golden.js';
 
 /** The repository root (this file runs from dist/test/unit/). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -61,44 +62,48 @@ export function makeConfig(extra: Partial<Config> = {}): Config {
 }
 
 /** Compares with test/fixtures/snapshots/<name>; UPDATE_SNAPSHOTS=1 writes it instead. */
-export function matchSnapshot(name: string, actual: string): void {
-  const path = join(snapshotDir, name);
-  if (process.env.UPDATE_SNAPSHOTS === '1') {
-    mkdirSync(snapshotDir, { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  const expected = readIfExists(path);
-  assert.ok(expected !== undefined, `snapshot ${path} is missing: run the tests with UPDATE_SNAPSHOTS=1 and review it`);
-  assert.equal(actual, expected, `output differs from snapshot ${path} (UPDATE_SNAPSHOTS=1 rewrites it)`);
-}
+export const matchSnapshot = (name: string, actual: string): void => matchFile(join(snapshotDir, name), actual, 'UPDATE_SNAPSHOTS');
 
-/** What the probe reads from a host that has nothing of the app yet. */
-export function freshState(over: Partial<RemoteState> = {}): RemoteState {
-  return {
-    user: 'deploy',
-    releases: [],
-    versions: [],
-    releaseFiles: {},
-    units: {},
-    caddyImportsSites: true,
-    hasUv: false,
-    lockHeld: false,
-    ...over,
-  };
-}
+export { freshState } from '../helpers/remoteState.js';
 
-/** A release file with this text content (sha256 and size from it). */
-export const textFile = (path: string, content: string, label = path): ReleaseFile => ({
+/** A release file planDeploy writes from memory (a unit, a site, the .env). */
+export const textFile = (path: string, content: string, label = path, mode = 0o644): ReleaseFile => ({
   path,
   content,
   sha256: sha256(content),
   size: content.length,
-  mode: 0o644,
+  mode,
   label,
 });
 
-const envFile: ReleaseFile = { path: '.env', content: 'A=1\n', sha256: sha256('A=1\n'), size: 4, mode: 0o600, label: '.env' };
+const envFile = textFile('.env', 'A=1\n', '.env', 0o600);
+
+/** The blue-green app `shop` on shop.example.com. */
+export const shopBlueGreenConfig = (drainSeconds: number): Config =>
+  makeConfig({
+    app: 'shop',
+    appName: 'shop',
+    strategy: 'blue-green',
+    drainSeconds,
+    webserver: { enabled: true, domains: ['shop.example.com'], upstream: '127.0.0.1:8000', port: 8000, statics: {} },
+  });
+
+/** The site of the blue-green app `shop` on `ports`. */
+export const shopSite = (ports: string): string => `shop.example.com {\n\treverse_proxy ${ports}\n}\n`;
+
+/** The release files of the blue-green app `shop`: its artifact, .env, a web template, a worker, the site and one per slot. */
+export function blueGreenFiles(artifact: ReleaseFile, units: { web: string; worker: string }, env = 'A=1\n'): ReleaseFile[] {
+  return [
+    artifact,
+    textFile('.env', env),
+    textFile('.deployer/units/shop-web@.service', units.web, 'unit shop-web@.service'),
+    textFile('.deployer/units/shop-worker.service', units.worker, 'unit shop-worker.service'),
+    textFile('.deployer/caddy.site', shopSite('127.0.0.1:8000'), 'Caddy site'),
+    textFile('.deployer/caddy-a.site', shopSite('127.0.0.1:8000'), 'Caddy site for slot a'),
+    textFile('.deployer/caddy-b.site', shopSite('127.0.0.1:8001'), 'Caddy site for slot b'),
+    textFile('.deployer/instances', 'restart shop-worker.service\n'),
+  ];
+}
 
 /** planDeploy of release 1.0.0 of a binary app whose only file is a .env (a fresh host unless `state` says otherwise). */
 export function planBinaryRelease(config: Partial<Config>, state: RemoteState = freshState()): HostDeployPlan {

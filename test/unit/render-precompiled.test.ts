@@ -4,10 +4,10 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/tmp.js';
 
 const renderer = fileURLToPath(new URL('../../src/render/renderer.js', import.meta.url));
 
@@ -37,7 +37,7 @@ test('the bundled templates render without loading the Handlebars compiler', () 
 });
 
 test('an override is compiled (the compiler loads then), and renders like the precompiled template it copies', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-override-'));
+  const dir = tempDir('deployer-override-');
   const bundled = fileURLToPath(new URL('../../../templates/timer.hbs', import.meta.url));
   writeFileSync(join(dir, 'timer.hbs'), readFileSync(bundled, 'utf8') + '\n# edited\n');
   const edited = loadTemplates(dir);

@@ -2,12 +2,12 @@
 // real files in templates/. Review a snapshot diff like code.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { renderAll, type RenderedHost } from '../../src/render/index.js';
 import { makeConfig, makeHost, makeProcess, makeRenderer, matchSnapshot } from './render-helpers.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function unit(out: RenderedHost, name: string) {
   const found = out.units.find((u) => u.name === name);
@@ -129,7 +129,7 @@ test('binary mode: a busybox-style web process keeps its own name as argv[0]', (
 });
 
 test('a template in .deployer/ wins over the bundled one', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-override-'));
+  const dir = tempDir('deployer-override-');
   writeFileSync(join(dir, 'web.service.hbs'), '[Service]\nExecStart={{execStart}}\n# custom for {{appName}}\n');
   const out = renderAll(makeConfig(), makeHost(), makeRenderer(dir));
   assert.equal(
@@ -141,7 +141,7 @@ test('a template in .deployer/ wins over the bundled one', () => {
 });
 
 function overrideError(template: string, text: string): ConfigError {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-override-'));
+  const dir = tempDir('deployer-override-');
   writeFileSync(join(dir, template), text);
   try {
     renderAll(makeConfig(), makeHost(), makeRenderer(dir));

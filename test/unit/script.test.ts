@@ -3,19 +3,19 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, existsSync, readlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, existsSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { renderScript, ScriptExit } from '../../src/remote/phaseScript.js';
 import type { ScriptSpec } from '../../src/remote/steps.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function run(spec: ScriptSpec, after = ''): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync('bash', ['-s'], { input: renderScript(spec) + after, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const dir = () => mkdtempSync(join(tmpdir(), 'deployer-script-'));
+const dir = () => tempDir('deployer-script-');
 
 test('write, symlink, verify and move do what they say, atomically named', () => {
   const d = dir();

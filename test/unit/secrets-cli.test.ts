@@ -2,13 +2,13 @@
 // through the real runLocalCommand (execa, no shell).
 import { after, before, test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveEnv } from '../../src/secrets/resolve.js';
 import { runLocalCommand } from '../../src/secrets/runCommand.js';
 import { LocalCommandError } from '../../src/errors.js';
 import type { SecretAdapterName } from '../../src/config/types.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let dir: string;
 let slowDir: string;
@@ -25,7 +25,7 @@ function writeFake(folder: string, name: string, body: string): void {
 const FAIL = `echo "decoy-stdout-$NAME"; echo "Not found." >&2; exit 1`;
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'deployer-fakecli-'));
+  dir = tempDir('deployer-fakecli-');
   writeFake(
     dir,
     'bw',
@@ -49,7 +49,7 @@ if [ "$NAME" = "API_KEY" ]; then echo 'doppler-api-secret'; else ${FAIL}; fi`,
   );
 
   // The slow one records when each call starts and ends, to prove overlap.
-  slowDir = mkdtempSync(join(tmpdir(), 'deployer-slowcli-'));
+  slowDir = tempDir('deployer-slowcli-');
   log = join(slowDir, 'calls.log');
   writeFake(
     slowDir,

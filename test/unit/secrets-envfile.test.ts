@@ -1,13 +1,13 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { formatAppEnv, formatEnvFile } from '../../src/secrets/envFile.js';
 import { parseEnvText } from '../../src/secrets/envText.js';
 import { ConfigError } from '../../src/errors.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // A line-for-line port of systemd's parse_env_file_internal() (src/basic/env-file.c,
 // as used by EnvironmentFile=): the reader we cannot run here without a booted systemd.
@@ -152,7 +152,7 @@ test('the systemd reader port reads escapes as env-file.c does', () => {
 const ENVD_GENERATOR = '/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator';
 test('formatEnvFile: the real systemd parser reads the values back unchanged', { skip: !existsSync(ENVD_GENERATOR) }, () => {
   const cases = NASTY.filter(([, v]) => v !== '' && !v.includes('$'));
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-envd-'));
+  const dir = tempDir('deployer-envd-');
   try {
     mkdirSync(join(dir, 'environment.d'));
     writeFileSync(join(dir, 'environment.d', '50-app.conf'), formatEnvFile(cases.map(([key, value]) => ({ key, value }))));
@@ -206,7 +206,7 @@ test('formatEnvFile output parses back through parseEnvText', () => {
 
 test('formatAppEnv: bash sourcing it gets back every value and the PATH', () => {
   const entries = NASTY.map(([key, value]) => ({ key, value }));
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-appenv-'));
+  const dir = tempDir('deployer-appenv-');
   try {
     const file = join(dir, '.appenv');
     writeFileSync(file, formatAppEnv(entries, ['/srv/app/.venv/bin', '/srv/my app/bin']));

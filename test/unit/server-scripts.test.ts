@@ -6,17 +6,17 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { caddyImportPattern, renderBootstrapScript } from '../../src/server/bootstrap.js';
 import { checkUserName, renderCreateUserScript, sudoersContent, sudoersPath } from '../../src/server/createUser.js';
 import { parseServerOutput } from '../../src/server/prelude.js';
+import { stubHost, type StubHost } from '../helpers/stubHost.js';
 
 interface Fake {
   dir: string;
-  bin: string;
+  host: StubHost;
   log: string;
   caddyfile: string;
   sites: string;
@@ -24,17 +24,11 @@ interface Fake {
 }
 
 function fakeHost(installed: string[], caddyfile: string): Fake {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-bootstrap-'));
-  const bin = join(dir, 'bin');
-  mkdirSync(bin);
-  const log = join(dir, 'calls.log');
+  const host = stubHost();
+  const { dir, logFile: log } = host;
+  const stub = host.stub;
   writeFileSync(join(dir, 'installed'), installed.map((p) => p + '\n').join(''));
   writeFileSync(log, '');
-  const stub = (name: string, body: string) => {
-    writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
-    chmodSync(join(bin, name), 0o755);
-  };
-  stub('sudo', '[ "$1" = -n ] && shift\nexec "$@"');
   stub('dpkg-query', `p=\${@: -1}\ngrep -qxF -- "$p" ${dir}/installed && printf 'install ok installed' || exit 1`);
   stub(
     'apt-get',
@@ -50,13 +44,13 @@ function fakeHost(installed: string[], caddyfile: string): Fake {
   );
   const file = join(dir, 'Caddyfile');
   writeFileSync(file, caddyfile);
-  return { dir, bin, log, caddyfile: file, sites: join(dir, 'sites'), apps: join(dir, 'srv', 'apps') };
+  return { dir, host, log, caddyfile: file, sites: join(dir, 'sites'), apps: join(dir, 'srv', 'apps') };
 }
 
 function bootstrap(f: Fake) {
   const script = renderBootstrapScript({ appsDir: f.apps, sitesDir: f.sites, caddyfile: f.caddyfile });
-  const r = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8', env: { ...process.env, PATH: `${f.bin}:${process.env.PATH}` } });
-  return { code: r.status, stderr: r.stderr, report: parseServerOutput(r.stdout) };
+  const r = f.host.run(script);
+  return { code: r.code, stderr: r.stderr, report: parseServerOutput(r.stdout) };
 }
 
 test('bootstrap changes only what is missing, and a second run changes nothing (no apt-get)', () => {

@@ -3,11 +3,11 @@
 // Host block, and the ssh-config parser (with Include) when there is no ssh.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostConfig } from '../../src/config/types.js';
 import { applySshConfig, readSshConfig, resolveRoute, valuesFromDumps } from '../../src/ssh/sshConfig.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const defaults = `user root
 hostname app-prod
@@ -90,7 +90,7 @@ test("ProxyJump hops: user@host:port from the spec, the rest from each hop's own
 });
 
 test('without an ssh binary the ssh-config parser reads ~/.ssh/config, Include included', async () => {
-  const home = mkdtempSync(join(tmpdir(), 'deployer-sshcfg-'));
+  const home = tempDir('deployer-sshcfg-');
   const saved = process.env.HOME;
   try {
     mkdirSync(join(home, '.ssh', 'conf.d'), { recursive: true });

@@ -4,26 +4,19 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { activateSteps, deactivateSteps } from '../../src/plan/activate.js';
 import type { Layout } from '../../src/plan/layout.js';
 import { renderScript } from '../../src/remote/phaseScript.js';
 import type { Step } from '../../src/remote/steps.js';
+import { stubHost } from '../helpers/stubHost.js';
 
 function host() {
-  const d = mkdtempSync(join(tmpdir(), 'deployer-switch-'));
-  const bin = join(d, 'bin');
-  const log = join(d, 'calls.log');
-  mkdirSync(bin);
-  writeFileSync(join(bin, 'sudo'), '#!/bin/bash\n[ "$1" = -n ] && shift\nexec "$@"\n');
+  const stub = stubHost();
+  const d = stub.dir;
   // list-units answers with two running replicas of the template.
-  writeFileSync(
-    join(bin, 'systemctl'),
-    `#!/bin/bash\necho "systemctl $*" >> ${JSON.stringify(log)}\nif [ "$1" = list-units ]; then printf '%s\\n' 'shop-web@8000.service loaded active running x' 'shop-web@8001.service loaded active running x'; fi\n`,
-  );
-  for (const f of ['sudo', 'systemctl']) chmodSync(join(bin, f), 0o755);
+  stub.setListUnits(['shop-web@8000.service loaded active running x', 'shop-web@8001.service loaded active running x']);
   const appDir = join(d, 'apps', 'shop');
   const unitDir = join(d, 'units');
   mkdirSync(join(appDir, 'v2', '.deployer', 'units'), { recursive: true });
@@ -43,13 +36,8 @@ function host() {
     releaseDirName: (v: string) => `v${v}`,
   } as unknown as Layout;
   const run = (steps: Step[]) => {
-    const r = spawnSync('bash', ['-s'], {
-      input: renderScript({ phaseLock: join(d, 'phase.lock'), steps }),
-      encoding: 'utf8',
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-    });
-    const calls = existsSync(log) ? readFileSync(log, 'utf8') : '';
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr, calls };
+    const r = stub.run(renderScript({ phaseLock: join(d, 'phase.lock'), steps }));
+    return { ...r, calls: stub.calls().join('\n') };
   };
   return { L, run, appDir, unitDir };
 }

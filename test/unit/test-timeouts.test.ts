@@ -2,16 +2,16 @@
 // its own time with a message, and the runner counts it as failed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from '../helpers/timed.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const timedModule = fileURLToPath(new URL('../helpers/timed.js', import.meta.url));
 
 test('a hanging test fails after its limit, with a message', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-timeout-'));
+  const dir = tempDir('deployer-timeout-');
   const file = join(dir, 'hang.test.mjs');
   writeFileSync(
     file,

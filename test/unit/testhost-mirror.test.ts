@@ -4,15 +4,15 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/tmp.js';
 
 const script = fileURLToPath(new URL('../../../test/host/testhost.sh', import.meta.url));
 
 function mirror(suite: string, files: Record<string, string>): string {
-  const apt = mkdtempSync(join(tmpdir(), 'deployer-apt-'));
+  const apt = tempDir('deployer-apt-');
   try {
     mkdirSync(join(apt, 'sources.list.d'));
     for (const [name, text] of Object.entries(files)) writeFileSync(join(apt, name), text);

@@ -1,10 +1,10 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { progressThrottle, uploadCommand } from '../../src/exec/upload-command.js';
+import { tempDir } from '../helpers/tmp.js';
 
 test('the upload command is one quoted sh -c with the values as arguments', () => {
   assert.equal(
@@ -16,7 +16,7 @@ test('the upload command is one quoted sh -c with the values as arguments', () =
 });
 
 test('run by sh it writes stdin to the file, or keeps a prefix and appends, and sets the mode', () => {
-  const dir = mkdtempSync(join(tmpdir(), "upload-cmd-'$(x)"));
+  const dir = tempDir("upload-cmd-'$(x)");
   try {
     const file = join(dir, "it's here");
     execFileSync('sh', ['-c', uploadCommand(file, 0, 0o640)], { input: 'hello world' });

@@ -1,14 +1,9 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { formatVersions, lastGood, parseVersions, recordRelease, selectPrune, type ReleaseRecord } from '../../src/plan/versions.js';
+import { releaseRecord } from '../helpers/remoteState.js';
 
-const rec = (version: string, status: ReleaseRecord['status'] = 'good'): ReleaseRecord => ({
-  version,
-  status,
-  time: 't',
-  sha: 's',
-  by: 'me',
-});
+const rec = releaseRecord;
 
 test('.versions round-trips, newest first', () => {
   const records = recordRelease(recordRelease([rec('1')], rec('2', 'failed')), rec('3'));

@@ -3,74 +3,15 @@
 // a real HTTP server on loopback standing in for the new instances.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync, existsSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readlinkSync, writeFileSync, existsSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRemoteScript } from '../../src/remote/scripts.js';
+import { bashWords, stubHost, type BashResult, type StubHost } from '../helpers/stubHost.js';
 
-interface Stub {
-  dir: string;
-  bin: string;
-  log: () => string[];
-  setState: (unit: string, state: string, restarts?: number) => void;
-}
-
-function stubHost(): Stub {
-  const dir = mkdtempSync(join(tmpdir(), 'deployer-web-'));
-  const bin = join(dir, 'bin');
-  mkdirSync(bin);
-  mkdirSync(join(dir, 'state'));
-  const write = (name: string, body: string) => {
-    writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
-    chmodSync(join(bin, name), 0o755);
-  };
-  write('sudo', '[ "$1" = -n ] && shift; exec "$@"');
-  write(
-    'systemctl',
-    `echo "systemctl $*" >> "${dir}/log"
-if [ "$1" = stop ] && [ -n "\${DP_TEST_LINK:-}" ]; then echo "link at stop: $(readlink "$DP_TEST_LINK")" >> "${dir}/log"; fi
-if [ "$1" = show ] && [ "$4" = --value ]; then
-  f="${dir}/state/\${@: -1}"
-  if [ "$3" = ActiveState ]; then [ -f "$f" ] && cut -d' ' -f1 "$f" || echo active; else [ -f "$f" ] && cut -d' ' -f2 "$f" || echo 0; fi
-elif [ "$1" = show ]; then
-  # systemctl show -p ActiveState -p NRestarts -- UNIT...: a block per unit, a blank line after each
-  units=0
-  for a in "$@"; do
-    if [ $units = 1 ]; then
-      st=active n=0
-      [ -f "${dir}/state/$a" ] && read -r st n < "${dir}/state/$a"
-      printf 'ActiveState=%s\nNRestarts=%s\n\n' "$st" "$n"
-    fi
-    [ "$a" = -- ] && units=1
-  done
-fi
-if [ "$1" = list-units ] && [ -f "${dir}/list-units" ]; then cat "${dir}/list-units"; fi
-exit 0`,
-  );
-  write('journalctl', `echo "journalctl $*" >> "${dir}/log"; echo "journal lines of the unit"; cat "${dir}/journal" 2>/dev/null; exit 0`);
-  write('systemd-run', `echo "systemd-run $*" >> "${dir}/log"`);
-  return {
-    dir,
-    bin,
-    log: () => (existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8').trim().split('\n') : []),
-    setState: (unit, state, restarts = 0) => writeFileSync(join(dir, 'state', unit), `${state} ${restarts}`),
-  };
-}
-
-function bash(stub: Stub, call: string[], prelude = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const script = `${readRemoteScript('phase.sh')}\n${readRemoteScript('web.sh')}\n${prelude}\n${call.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}\n`;
-  return new Promise((resolve) => {
-    const child = spawn('bash', ['-s'], { env: { ...process.env, PATH: `${stub.bin}:${process.env.PATH}` } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(script);
-  });
+function bash(stub: StubHost, call: string[], prelude = ''): Promise<BashResult> {
+  return stub.runAsync(`${readRemoteScript('phase.sh')}\n${readRemoteScript('web.sh')}\n${prelude}\n${bashWords(call)}\n`);
 }
 
 async function server(status: () => number): Promise<{ server: Server; port: number; hosts: string[] }> {
@@ -89,22 +30,15 @@ test('dp_web_start links each port to the release, cancels a pending drain, star
   const app = join(stub.dir, 'app dir');
   mkdirSync(join(app, '.web'), { recursive: true });
   symlinkSync('../v1.0.0', join(app, '.web', '8002')); // an instance left over from an earlier deploy
-  process.env.DP_TEST_LINK = join(app, '.web', '8002');
-  const r = await bash(stub, [
-    'dp_web_start',
-    app,
-    'v1.2.3',
-    'hello-web-drain',
-    'hello-web@8002.service',
-    '8002',
-    'hello-web@8003.service',
-    '8003',
-  ]);
+  const r = await bash(
+    stub,
+    ['dp_web_start', app, 'v1.2.3', 'hello-web-drain', 'hello-web@8002.service', '8002', 'hello-web@8003.service', '8003'],
+    `export DP_TEST_LINK=${bashWords([join(app, '.web', '8002')])}`,
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readlinkSync(join(app, '.web', '8002')), '../v1.2.3');
   assert.equal(readlinkSync(join(app, '.web', '8003')), '../v1.2.3');
-  const log = stub.log();
-  delete process.env.DP_TEST_LINK;
+  const log = stub.calls();
   // One call stops a pending drain and any leftover instance of the slot, before the links change and the instances start.
   const stop = log.indexOf('systemctl stop -- hello-web-drain.timer hello-web-drain.service hello-web@8002.service hello-web@8003.service');
   assert.ok(stop >= 0 && stop < log.indexOf('systemctl start -- hello-web@8002.service hello-web@8003.service'), log.join('\n'));
@@ -158,7 +92,7 @@ test('dp_web_gate fails when an instance restarts after its first good answer, i
   const stub = stubHost();
   // The app answers once, then crashes and systemd restarts it (NRestarts goes up).
   const s = await server(() => {
-    stub.setState('hello-web@8002.service', 'active', 1);
+    stub.setUnit('hello-web@8002.service', { ActiveState: 'active', NRestarts: 1 });
     return 200;
   });
   try {
@@ -183,7 +117,7 @@ test('dp_web_gate fails when an instance restarts after its first good answer, i
 
 test('dp_web_gate fails at once when an instance has failed, with its journal', async () => {
   const stub = stubHost();
-  stub.setState('hello-web@8002.service', 'failed');
+  stub.setUnit('hello-web@8002.service', { ActiveState: 'failed' });
   const t0 = Date.now();
   const r = await bash(stub, ['dp_web_gate', '20000', '100', '/healthz', '200', 'h', 'hello-web@8002.service', '1']);
   assert.equal(r.code, 1);
@@ -239,7 +173,7 @@ test('dp_web_gate: an instance that listens on nothing, or that died on "address
   assert.match(none.stderr, /listens on no TCP port, not 1/);
   // It crashed: the gate ends at once, and the log names the cause.
   writeFileSync(join(stub.dir, 'journal'), "[ERROR] Connection in use: ('127.0.0.1', 8000)\n[Errno 98] Address already in use\n");
-  stub.setState('pulse-web@8001.service', 'failed', 2);
+  stub.setUnit('pulse-web@8001.service', { ActiveState: 'failed', NRestarts: 2 });
   const dead = await bash(
     stub,
     ['dp_web_gate', '20000', '100', '/healthz', '200', 'h', 'pulse-web@8001.service', '1'],
@@ -276,7 +210,7 @@ test("dp_web_commit enables the new slot, and schedules the old one's stop after
     'hello-web.service',
   ]);
   assert.equal(r.code, 0, r.stderr);
-  const log = stub.log();
+  const log = stub.calls();
   assert.ok(log.includes('systemctl enable --no-reload --quiet -- hello-web@8002.service'), log.join('\n'));
   assert.ok(log.includes('systemctl disable --no-reload --quiet -- hello-web@8000.service hello-web.service'));
   assert.ok(
@@ -290,7 +224,7 @@ test("dp_web_commit enables the new slot, and schedules the old one's stop after
   const now = stubHost();
   const r0 = await bash(now, ['dp_web_commit', 'hello-web-drain', '0', 'hello-web@8002.service', '--', 'hello-web@8000.service']);
   assert.equal(r0.code, 0, r0.stderr);
-  assert.ok(now.log().includes('systemctl stop --no-block -- hello-web@8000.service'), now.log().join('\n'));
+  assert.ok(now.calls().includes('systemctl stop --no-block -- hello-web@8000.service'), now.calls().join('\n'));
 });
 
 test('dp_web_commit retires the old units it is given, and only names a running instance of the template it was not given', async () => {
@@ -317,7 +251,8 @@ test('dp_web_commit retires the old units it is given, and only names a running 
     'hello-web@8005.service',
   ]);
   assert.equal(r.code, 0, r.stderr);
-  const log = stub.log();
+  const log = stub.calls();
+  assert.ok(log.includes('systemctl list-units --plain --no-legend -- hello-web@*.service'), log.join('\n'));
   assert.ok(
     log.includes(
       'systemd-run --quiet --unit=hello-web-drain --on-active=5s --timer-property=AccuracySec=100ms -- systemctl stop -- hello-web@8001.service hello-web@8003.service hello-web@8005.service',
@@ -335,7 +270,7 @@ test('dp_web_start stops the stale units after -- with the pending drain; none o
   mkdirSync(app);
   const r = await bash(stub, ['dp_web_start', app, 'v2', 'hello-web-drain', 'hello-web@8000.service', '8000', '--', 'hello-web.service']);
   assert.equal(r.code, 0, r.stderr);
-  const log = stub.log();
+  const log = stub.calls();
   assert.equal(
     log[0],
     'systemctl stop -- hello-web-drain.timer hello-web-drain.service hello-web@8000.service hello-web.service',
@@ -355,7 +290,7 @@ test('dp_retire_unit disables the restart-era web unit and removes its file with
   const r = await bash(stub, ['dp_retire_unit', unitDir, 'hello-web.service']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(existsSync(join(unitDir, 'hello-web.service')), false);
-  assert.deepEqual(stub.log(), ['systemctl disable --no-reload --quiet -- hello-web.service']);
+  assert.deepEqual(stub.calls(), ['systemctl disable --no-reload --quiet -- hello-web.service']);
   assert.match(r.stdout, /^@@unit-removed hello-web\.service$/m);
 });
 
@@ -363,7 +298,7 @@ test('dp_heal_units resets failed units, then starts them (running ones are left
   const stub = stubHost();
   const r = await bash(stub, ['dp_heal_units', 'hello-web@8001.service', 'hello-worker.service']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(stub.log(), [
+  assert.deepEqual(stub.calls(), [
     'systemctl reset-failed -- hello-web@8001.service hello-worker.service',
     'systemctl start -- hello-web@8001.service hello-worker.service',
   ]);
@@ -380,7 +315,7 @@ test('dp_web_start refuses a slot port another process listens on (the gate woul
     const r = await bash(stub, ['dp_web_start', app, 'v1.2.3', 'hello-web-drain', `hello-web@${s.port}.service`, String(s.port)]);
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, new RegExp(`port ${s.port}, where deployer starts hello-web@${s.port}, is taken by another process`));
-    assert.ok(!stub.log().some((l) => l.startsWith('systemctl start')), stub.log().join('\n'));
+    assert.ok(!stub.calls().some((l) => l.startsWith('systemctl start')), stub.calls().join('\n'));
     assert.equal(existsSync(join(app, '.web', String(s.port))), false, 'no link for the port');
     assert.equal(existsSync(join(app, '.web', `${s.port}.next`)), false, 'nor a half-made one');
     assert.doesNotMatch(r.stdout, /@@web-started/);
@@ -450,14 +385,14 @@ test('dp_reload_caddy reloads the way the plan says: the admin API (never system
     ]);
     assert.equal(r.code, code, `load ${load}: ${r.stderr}`);
     assert.match(r.stderr, /^load 127\.0\.0\.1 2019 \/etc\/caddy\/Caddyfile$/m);
-    assert.equal(stub.log().includes('systemctl reload caddy'), false, `load ${load}: ${stub.log().join('\n')}`);
+    assert.equal(stub.calls().includes('systemctl reload caddy'), false, `load ${load}: ${stub.calls().join('\n')}`);
     assert.equal(/^@@caddy-reload$/m.test(r.stdout), code === 0);
     if (load === 2) assert.match(r.stderr, /admin API on 127\.0\.0\.1:2019 no longer answers as it did when deployer looked at the host/);
   }
   const stub = stubHost();
   let r = await bash(stub, ['eval', 'dp_caddy_load() { echo called >&2; }; dp_reload_caddy /etc/caddy/Caddyfile systemctl']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(stub.log(), ['systemctl reload caddy']);
+  assert.deepEqual(stub.calls(), ['systemctl reload caddy']);
   assert.doesNotMatch(r.stderr, /called/);
   assert.match(r.stdout, /^@@caddy-reload$/m);
   r = await bash(stub, ['dp_reload_caddy', '/etc/caddy/Caddyfile']);
@@ -468,7 +403,7 @@ test('dp_wait_units (phase.sh): one systemctl call per poll for all units; stabl
   const stub = stubHost();
   let r = await bash(stub, ['dp_wait_units', '5000', '300', 'a.service', 'b.service']);
   assert.equal(r.code, 0, r.stderr);
-  const shows = stub.log().filter((l) => l.startsWith('systemctl show'));
+  const shows = stub.calls().filter((l) => l.startsWith('systemctl show'));
   assert.ok(shows.length >= 2, shows.join('\n'));
   assert.ok(
     shows.every((l) => l === 'systemctl show -p ActiveState -p NRestarts -- a.service b.service'),
@@ -478,9 +413,9 @@ test('dp_wait_units (phase.sh): one systemctl call per poll for all units; stabl
   const stub2 = stubHost();
   // Once the wait has read the counts it compares against (its first systemctl call is over when the second starts), b restarts.
   const restart = setInterval(() => {
-    if (stub2.log().filter((l) => l.startsWith('systemctl show')).length >= 2) {
+    if (stub2.calls().filter((l) => l.startsWith('systemctl show')).length >= 2) {
       clearInterval(restart);
-      stub2.setState('b.service', 'active', 1);
+      stub2.setUnit('b.service', { ActiveState: 'active', NRestarts: 1 });
     }
   }, 20);
   const t = Date.now();
@@ -491,7 +426,7 @@ test('dp_wait_units (phase.sh): one systemctl call per poll for all units; stabl
   assert.match(r.stderr, /b\.service is active \(restarted 1 times\)/);
   assert.ok(Date.now() - t < 5000, `${Date.now() - t} ms`);
   const stub3 = stubHost();
-  stub3.setState('a.service', 'failed');
+  stub3.setUnit('a.service', { ActiveState: 'failed' });
   r = await bash(stub3, ['dp_wait_units', '20000', '1000', 'a.service', 'b.service']);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^@@unit-failed a\.service$/m);
