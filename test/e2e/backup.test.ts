@@ -9,8 +9,8 @@
 import { test, before, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { tempDir } from '../helpers/tmp.js';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
 import { createProject, repoRoot, resultEvent, type Project } from '../helpers/project.js';
@@ -123,7 +123,7 @@ function unpack(archive: string): string {
 before(async () => {
   host = await startHost();
   project = createProject('binary-app', [host], base);
-  work = mkdtempSync(join(tmpdir(), 'deployer-backup-e2e-'));
+  work = tempDir('deployer-backup-e2e-');
   // The "binary" is a python3 script (the hosts have python3): build.sh copies it.
   copyFileSync(join(repoRoot, 'test', 'fixtures', 'backup-app', 'app.py'), join(project.dir, 'app.py'));
   writeFileSync(

@@ -7,8 +7,7 @@ import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BackupFileError,
@@ -28,12 +27,13 @@ import { buildProgram } from '../../src/program.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError } from '../../src/errors.js';
 import { renderAll } from '../../src/render/index.js';
+import { tempDir } from '../helpers/tmp.js';
 import { makeConfig, makeHost, makeProcess, makeRenderer, matchSnapshot } from './render-helpers.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 function tmp(prefix = 'deployer-backup-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 /** A backup archive as app-backup.sh makes it: manifest.json first, then data/. */
