@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared head of app-status.sh and app-control.sh (src/app/scripts.ts): the
+# Shared head of app-status.sh and app-control.sh (src/app/appScripts.ts): the
 # current release's unit list, `.deployer/instances`, which lists exactly what
 # the deploy started. Keeps the units whose name starts with one of the
 # BASE... arguments (`<base>.` or `<base>@`); no BASE keeps them all.

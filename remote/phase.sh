@@ -91,7 +91,7 @@ dp_app() { # RUNAS RELEASE_DIR COMMAND [NAME=VALUE...]: a user's command line, i
   local run=(bash -c 'set -a; . "$1/.appenv" || exit 1; set +a; export DEPLOYER_DATA_DIR="${1%/*}/data"; PATH="$1/.venv/bin:$1:$PATH"; cd "$1" || exit 1; c=$2; shift 2; if [ $# -gt 0 ]; then export -- "$@" || exit 1; fi; exec bash -c "$c"' deployer-app "$2" "$3" "${@:4}")
   if [ -n "$1" ] && [ "$1" != "$(id -un)" ]; then sudo -n -u "$1" -- "${run[@]}"; else "${run[@]}"; fi
 }
-# A release while it is prepared, then sealed before it goes live (src/plan/deploy.ts).
+# A release while it is prepared, then sealed before it goes live (src/plan/planDeploy.ts).
 # The app user's release_command and pre_switch hook may add files and dirs to
 # the release (collectstatic's static/, built assets); deployer's own entries
 # (.deployer/ with the units and site root installs, .env, .appenv, .venv, the

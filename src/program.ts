@@ -105,10 +105,10 @@ export function completionArgs(args: string[]): string[] | undefined {
 
 export async function main(argv: string[], processOptions: ProcessOptions = {}): Promise<number> {
   const program = buildProgram(processOptions);
-  // The shell asks on every TAB: answer before commander parses (see src/completion/run.ts).
+  // The shell asks on every TAB: answer before commander parses (see src/completion/answer.ts).
   const completion = completionArgs(argv.slice(2));
   if (completion)
-    return (await import('./completion/run.js')).runCompletion(completion, program, {
+    return (await import('./completion/answer.js')).runCompletion(completion, program, {
       cwd: process.cwd(),
       env: process.env,
       stdout: process.stdout,

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Context } from '../context.js';
 import { connectHost } from '../deploy/connect.js';
-import { loadCommandConfig } from '../deploy/load.js';
+import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { ConfigError, RemoteCommandError } from '../errors.js';
 import { formatBytes } from '../output/reporter.js';
 import { layoutFor } from '../plan/layout.js';

@@ -2,7 +2,7 @@
 // its own. With several hosts selected, --host must say which one.
 import type { Config, HostConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
-import { selectHosts } from '../deploy/hosts.js';
+import { selectHosts } from '../deploy/hostSelection.js';
 
 export function pickOneHost(config: Config, names: string[] | undefined, command: 'backup' | 'restore'): HostConfig {
   const hosts = selectHosts(config, names);

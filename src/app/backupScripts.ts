@@ -5,7 +5,7 @@
 import type { Config } from '../config/types.js';
 import { layoutFor } from '../plan/layout.js';
 import { unitBaseName } from '../render/names.js';
-import { bashReading, scriptWithArgs } from '../remote/scripts.js';
+import { bashReading, scriptWithArgs } from '../remote/scriptFiles.js';
 
 /** The command line that runs `script` (sent on its stdin) as root. */
 export function asRootCommand(sshUser: string, script: string): string {

@@ -7,11 +7,11 @@ import type { Context } from '../context.js';
 import { DeployerError, ExitCode, RemoteCommandError } from '../errors.js';
 import type { HostHandle } from '../deploy/connect.js';
 import { forEachHost } from '../deploy/hostRun.js';
-import { selectHosts } from '../deploy/hosts.js';
-import { loadCommandConfig } from '../deploy/load.js';
+import { selectHosts } from '../deploy/hostSelection.js';
+import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { layoutFor } from '../plan/layout.js';
 import { Marker, parseMarker } from '../remote/protocol.js';
-import { scriptWithArgs } from '../remote/scripts.js';
+import { scriptWithArgs } from '../remote/scriptFiles.js';
 import { redactEnvText } from './envView.js';
 import { hostHeader, type AppIO } from './io.js';
 

@@ -6,10 +6,10 @@ import { RemoteCommandError } from '../errors.js';
 import { healthCheckHost } from '../config/healthHost.js';
 import { findMarker, Marker, parseMarkers } from '../remote/protocol.js';
 import { forEachHost } from '../deploy/hostRun.js';
-import { loadCommandConfig } from '../deploy/load.js';
+import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { layoutFor } from '../plan/layout.js';
-import { selectUnitBases } from './processes.js';
-import { renderControlScript, type UnitAction } from './scripts.js';
+import { selectUnitBases } from './processUnits.js';
+import { renderControlScript, type UnitAction } from './appScripts.js';
 
 const DONE: Record<UnitAction, string> = { start: 'started', stop: 'stopped', restart: 'restarted' };
 

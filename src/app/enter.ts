@@ -5,7 +5,7 @@
 // positional parameters (never re-parsed by a shell), as the app user via
 // `sudo -n -u` only when that is not the SSH user.
 import { shellJoin } from '../shell/quote.js';
-import { readRemoteScript } from '../remote/scripts.js';
+import { readRemoteScript } from '../remote/scriptFiles.js';
 
 export interface AppCommand {
   appDir: string;

@@ -3,7 +3,7 @@
 // only tests it).
 import type { Context } from '../context.js';
 import { forEachHost } from '../deploy/hostRun.js';
-import { loadCommandConfig } from '../deploy/load.js';
+import { loadCommandConfig } from '../deploy/commandConfig.js';
 
 export interface LockStatus {
   host: string;

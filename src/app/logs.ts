@@ -5,11 +5,11 @@
 import type { Context } from '../context.js';
 import { RemoteCommandError } from '../errors.js';
 import { forEachHost } from '../deploy/hostRun.js';
-import { selectHosts } from '../deploy/hosts.js';
-import { loadCommandConfig } from '../deploy/load.js';
+import { selectHosts } from '../deploy/hostSelection.js';
+import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { hostHeader, type AppIO } from './io.js';
-import { journalUnits } from './processes.js';
-import { logsCommandLine } from './scripts.js';
+import { journalUnits } from './processUnits.js';
+import { logsCommandLine } from './appScripts.js';
 import { streamCommand } from './stream.js';
 
 export interface LogsOptions {

@@ -3,7 +3,7 @@
 // is live. Read-only, no lock.
 import type { Context } from '../context.js';
 import { forEachHost } from '../deploy/hostRun.js';
-import { loadCommandConfig } from '../deploy/load.js';
+import { loadCommandConfig } from '../deploy/commandConfig.js';
 import type { RemoteState } from '../remote/state.js';
 
 export interface ReleaseRow {

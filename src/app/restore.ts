@@ -17,7 +17,7 @@ import type { Context } from '../context.js';
 import { healthCheckHost } from '../config/healthHost.js';
 import { confirmOrAbort } from '../deploy/confirm.js';
 import { connectHost } from '../deploy/connect.js';
-import { loadCommandConfig } from '../deploy/load.js';
+import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { progressThrottle } from '../exec/upload-command.js';
 import { RemoteCommandError } from '../errors.js';
 import { formatBytes } from '../output/reporter.js';

@@ -4,11 +4,11 @@
 // One host only, and only from a terminal. No lock, like exec.
 import type { Context } from '../context.js';
 import { ConfigError } from '../errors.js';
-import { selectHosts } from '../deploy/hosts.js';
-import { loadCommandConfig } from '../deploy/load.js';
+import { selectHosts } from '../deploy/hostSelection.js';
+import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { layoutFor } from '../plan/layout.js';
 import { eachHostInTurn } from '../deploy/hostRun.js';
-import { appUserFor, notDeployed, signalExitCode } from './exec.js';
+import { appUserFor, notDeployed, signalExitCode } from './appExec.js';
 import type { AppIO } from './io.js';
 import { unitBaseName } from '../render/names.js';
 import { appCommandLine, SHELL_ARGV } from './enter.js';

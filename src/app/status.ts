@@ -4,11 +4,11 @@
 import type { Context } from '../context.js';
 import { RemoteCommandError } from '../errors.js';
 import { forEachHost } from '../deploy/hostRun.js';
-import { loadCommandConfig } from '../deploy/load.js';
+import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { layoutFor } from '../plan/layout.js';
 import { hasMarker, Marker, parseMarkers } from '../remote/protocol.js';
-import { selectUnitBases } from './processes.js';
-import { renderStatusScript } from './scripts.js';
+import { selectUnitBases } from './processUnits.js';
+import { renderStatusScript } from './appScripts.js';
 import { formatHostStatus, parseStatusOutput, siteUrls, type HostStatus } from './statusView.js';
 
 export async function runStatus(ctx: Context, opts: { process?: string }): Promise<void> {

@@ -82,7 +82,7 @@ Examples:
       '\nExamples:\n  $ deployer app exec "python manage.py shell"\n  $ deployer app exec -- python manage.py migrate\n  $ deployer app exec --host web1 -- env\n  $ deployer app exec -- psql < dump.sql        (stdin is passed on, with one host)',
     )
     .action(async (argv: string[], _opts: unknown, cmd: Command) => {
-      const { runExec } = await import('../app/exec.js');
+      const { runExec } = await import('../app/appExec.js');
       const c = ctx(cmd);
       const code = await runExec(c, await appIO(c), argv);
       // The remote command's exit code becomes ours (program.ts returns it).

@@ -21,7 +21,7 @@ Install:
     )
     .action(async (shellArg: string | undefined, _opts: unknown, cmd: Command) => {
       const context = ctx(cmd);
-      const { detectShell, renderCompletionScript } = await import('../completion/scripts.js');
+      const { detectShell, renderCompletionScript } = await import('../completion/shellScripts.js');
       const shell = shellArg === undefined ? detectShell(context.env.SHELL) : detectShell(shellArg);
       if (!shell) {
         throw new ConfigError(`no completion script for SHELL=${context.env.SHELL ?? '(unset)'}`, {

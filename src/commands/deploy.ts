@@ -24,7 +24,7 @@ Exit codes: 0 live, 2 config, 3 SSH, 4 a remote step failed (nothing switched),
 5 build/artifact/secret, 6 locked, 7 unhealthy (rolled back).`,
     )
     .action(async (opts: { lockWait: number; timings?: boolean }, cmd: Command) => {
-      const { runDeploy } = await import('../deploy/run.js');
+      const { runDeploy } = await import('../deploy/deployFlow.js');
       await runDeploy(ctx(cmd), { action: 'deploy', lockWait: opts.lockWait, timings: Boolean(opts.timings) });
     });
 
@@ -38,7 +38,7 @@ Exit codes: 0 live, 2 config, 3 SSH, 4 a remote step failed (nothing switched),
       `\nExamples:\n  $ deployer redeploy                 after changing an env value or a process command\n  $ deployer redeploy --stage staging`,
     )
     .action(async (opts: { lockWait: number; timings?: boolean }, cmd: Command) => {
-      const { runDeploy } = await import('../deploy/run.js');
+      const { runDeploy } = await import('../deploy/deployFlow.js');
       await runDeploy(ctx(cmd), { action: 'redeploy', lockWait: opts.lockWait, timings: Boolean(opts.timings) });
     });
 }

@@ -42,7 +42,7 @@ Examples:
     )
     .action(async (opts: Omit<InitFlags, 'hosts'>, cmd: Command) => {
       const context = ctx(cmd);
-      const { runInit } = await import('../init/run.js');
+      const { runInit } = await import('../init/initFlow.js');
       // --host is the program's option (commander reads it anywhere on the line).
       const hosts = context.global.host ?? [];
       await runInit(context, { ...opts, user: cmd.getOptionValueSource('user') === 'default' ? undefined : opts.user, hosts });

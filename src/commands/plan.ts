@@ -21,7 +21,7 @@ on the host and never printed. Without --build and with no artifact built yet,
 uploads and install are shown without it.`,
     )
     .action(async (opts: { build?: boolean }, cmd: Command) => {
-      const { runPlan } = await import('../deploy/plan.js');
+      const { runPlan } = await import('../deploy/planFlow.js');
       await runPlan(ctx(cmd), { build: Boolean(opts.build) });
     });
 }

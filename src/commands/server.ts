@@ -23,7 +23,7 @@ export function defineServerCommands(program: Command, ctx: ContextFactory): voi
       '\nExamples:\n  $ deployer server exec "df -h / && uptime"\n  $ deployer server exec --host web1 -- sudo systemctl status caddy\n  $ deployer server exec --appenv "python manage.py check"',
     )
     .action(async (words: string[], opts: { appenv?: boolean }, cmd: Command) => {
-      const { runServerExec } = await import('../server/exec.js');
+      const { runServerExec } = await import('../server/serverExec.js');
       const c = ctx(cmd);
       const code = await runServerExec(c, await hostIO(c), words, { appenv: Boolean(opts.appenv) });
       // The remote command's exit code becomes ours (program.ts returns it).
@@ -46,7 +46,7 @@ Examples:
   $ deployer server bootstrap --host web2 --verbose     also lists what was already fine`,
     )
     .action(async (_opts: unknown, cmd: Command) => {
-      const { runBootstrap } = await import('../server/run.js');
+      const { runBootstrap } = await import('../server/serverCommands.js');
       await runBootstrap(ctx(cmd));
     });
 
@@ -64,7 +64,7 @@ Examples:
   $ deployer server create-user deploy --host web1`,
     )
     .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const { runCreateUser } = await import('../server/run.js');
+      const { runCreateUser } = await import('../server/serverCommands.js');
       await runCreateUser(ctx(cmd), name);
     });
 }

@@ -16,7 +16,7 @@ export function createValueReader(cwd: string): ValueReader {
     const file = resolve(cwd, request.config || 'deployer.toml');
     if (request.kind === 'versions') {
       if (!existsSync(file)) return [];
-      return import('./versions.js').then((m) => m.readInstalledVersions(cwd, file, request)).catch(() => []);
+      return import('./hostVersions.js').then((m) => m.readInstalledVersions(cwd, file, request)).catch(() => []);
     }
     if (!cache.has(file)) cache.set(file, readToml(file));
     const doc = cache.get(file);

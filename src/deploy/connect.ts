@@ -11,7 +11,7 @@ import { probeArgs } from '../plan/probeRequest.js';
 import { findPortClash, portClashError, portsLineOf } from '../plan/ports.js';
 import type { RemoteState } from '../remote/state.js';
 import type { SshSession } from '../ssh/session.js';
-import { whoAmI } from './hosts.js';
+import { whoAmI } from './hostSelection.js';
 import { lockPolicy } from './lockPolicy.js';
 
 export interface HostHandle {

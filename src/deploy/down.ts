@@ -7,8 +7,8 @@ import { planDown } from '../plan/maintenance.js';
 import { confirmOrAbort } from './confirm.js';
 import { whoIsAsking } from './connect.js';
 import { forEachHost } from './hostRun.js';
-import { selectHosts } from './hosts.js';
-import { loadCommandConfig } from './load.js';
+import { selectHosts } from './hostSelection.js';
+import { loadCommandConfig } from './commandConfig.js';
 
 export async function runDown(ctx: Context, opts: { lockWait: number }): Promise<void> {
   const config = loadCommandConfig(ctx);

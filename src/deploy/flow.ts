@@ -5,7 +5,7 @@ import type { Config, HostConfig } from '../config/types.js';
 import type { Context, Switch } from '../context.js';
 import type { ScriptResult } from '../exec/remote.js';
 import type { Artifact } from '../local/build.js';
-import type { HostDeployPlan, ReleaseFile } from '../plan/deploy.js';
+import type { HostDeployPlan, ReleaseFile } from '../plan/planDeploy.js';
 import type { Resolver } from '../local/resolver.js';
 import type { HostRun, Locked } from './hostRun.js';
 

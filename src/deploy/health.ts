@@ -2,8 +2,8 @@
 // public port), with the site's host name (Django's ALLOWED_HOSTS answers as to
 // a visitor), retried until health_check.timeout: a 503 while warming up is no failure.
 import type { Config, HostConfig } from '../config/types.js';
-import { journalUnits } from '../app/processes.js';
-import { sudoArgv } from '../app/scripts.js';
+import { journalUnits } from '../app/processUnits.js';
+import { sudoArgv } from '../app/appScripts.js';
 import { healthCheckHost } from '../config/healthHost.js';
 import type { Clock, Remote } from '../context.js';
 import { shellJoin } from '../shell/quote.js';

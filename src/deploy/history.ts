@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { layoutFor } from '../plan/layout.js';
 import { shellJoin } from '../shell/quote.js';
 import { forEachHost } from './hostRun.js';
-import { loadCommandConfig } from './load.js';
+import { loadCommandConfig } from './commandConfig.js';
 
 export interface HistoryEntry {
   time: string;

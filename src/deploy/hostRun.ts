@@ -5,7 +5,7 @@ import type { Config, HostConfig } from '../config/types.js';
 import type { Context, Remote } from '../context.js';
 import type { Lock } from '../exec/remote.js';
 import { connectHost, lockHost, type HostHandle, type HostsOptions } from './connect.js';
-import { mapLimit, selectHosts } from './hosts.js';
+import { mapLimit, selectHosts } from './hostSelection.js';
 import { settle } from './settle.js';
 
 export interface Connected {

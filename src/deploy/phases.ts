@@ -1,7 +1,7 @@
 // Steps 3–4 of a deploy, before anything live changes: connect, lock, plan,
 // upload and prepare. Each takes the previous step's records and returns the next.
 import { RemoteCommandError } from '../errors.js';
-import { isNoop, noopHistoryLine, planHostDeploy, releaseChoiceLine } from '../plan/deploy.js';
+import { isNoop, noopHistoryLine, planHostDeploy, releaseChoiceLine } from '../plan/planDeploy.js';
 import { checkUnitsAndSite } from '../plan/ownership.js';
 import { ambiguousAddress, explainSiteClash } from './siteClash.js';
 import { tail } from './tail.js';
@@ -37,7 +37,7 @@ export async function lockHosts(flow: Flow): Promise<Locked[]> {
   return locked;
 }
 
-/** 4a. What each host needs (pure: src/plan/deploy.ts). */
+/** 4a. What each host needs (pure: src/plan/planDeploy.ts). */
 export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Planned[] {
   const { ctx, config, version, opts } = flow;
   return locked.map((l) => {

@@ -5,7 +5,7 @@ import { planPrune } from '../plan/maintenance.js';
 import { confirmOrAbort } from './confirm.js';
 import { whoIsAsking } from './connect.js';
 import { forEachHost } from './hostRun.js';
-import { loadCommandConfig } from './load.js';
+import { loadCommandConfig } from './commandConfig.js';
 import { RemoteCommandError } from '../errors.js';
 
 export async function runPrune(ctx: Context, opts: { keep?: number; lockWait: number }): Promise<void> {

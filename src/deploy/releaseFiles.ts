@@ -6,7 +6,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { Config, HostConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import type { Redactor } from '../output/redact.js';
-import { sha256, type ReleaseFile } from '../plan/deploy.js';
+import { sha256, type ReleaseFile } from '../plan/planDeploy.js';
 import { layoutFor } from '../plan/layout.js';
 import { clearValues } from './clearValues.js';
 import { ownerLine } from '../plan/ownership.js';
@@ -16,7 +16,7 @@ import { SLOTS, slotSitePath } from '../plan/slots.js';
 import { bundledTemplatesDir, createRenderer, renderAll } from '../render/index.js';
 import { unitBaseName } from '../render/names.js';
 import { BACKUP_SCRIPT_PATH } from '../render/backupViews.js';
-import { readRemoteScript } from '../remote/scripts.js';
+import { readRemoteScript } from '../remote/scriptFiles.js';
 import {
   formatAppEnv,
   formatEnvFile,

@@ -9,7 +9,7 @@ import { forEachHost } from './hostRun.js';
 import { checkHealth } from './health.js';
 import { visitSite } from './visit.js';
 import { usesBlueGreen } from '../plan/slots.js';
-import { loadCommandConfig } from './load.js';
+import { loadCommandConfig } from './commandConfig.js';
 
 export async function runRollback(ctx: Context, opts: { to?: string; lockWait: number }): Promise<void> {
   const config = loadCommandConfig(ctx);

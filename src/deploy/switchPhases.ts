@@ -4,7 +4,7 @@
 import { SwitchHandle } from '../exec/remote.js';
 import { usesBlueGreen } from '../plan/slots.js';
 import { checkHealth, readUnitLog } from './health.js';
-import { mapLimit } from './hosts.js';
+import { mapLimit } from './hostSelection.js';
 import { messageOf } from './settle.js';
 import { visitSite } from './visit.js';
 import type { Decided, Flow, Planned, Switched, Verified } from './flow.js';

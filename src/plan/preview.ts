@@ -3,7 +3,7 @@
 // and adds what a reviewer wants to read: unit and Caddy diffs against what
 // is installed, env key changes (names only) and the lock state. Pure.
 import type { Config, HostConfig } from '../config/types.js';
-import { planHostDeploy, type ReleaseFile } from './deploy.js';
+import { planHostDeploy, type ReleaseFile } from './planDeploy.js';
 import { unifiedDiff } from './diff.js';
 import { layoutFor } from './layout.js';
 import type { RemoteState } from '../remote/state.js';

@@ -2,7 +2,7 @@
 // would change anything there at all: decided from the probed state before
 // anything is planned. Pure.
 import { diffSwitch } from './activate.js';
-import type { HostDeployPlan } from './deploy.js';
+import type { HostDeployPlan } from './planDeploy.js';
 import { UNITS_PREFIX, type DeployPlanInput, type ReleaseFile } from './deployInput.js';
 import { installStamp, sha256 } from './install.js';
 import type { ReleaseSwitchFiles, RemoteState } from '../remote/state.js';

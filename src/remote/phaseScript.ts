@@ -7,7 +7,7 @@
 // remote/phase.sh ignores SIGHUP/SIGPIPE (if the client dies mid-phase the
 // host finishes the phase, or for the switch reverts) and holds the phase
 // lock, so the next deploy waits for it.
-import { readRemoteScript } from './scripts.js';
+import { readRemoteScript } from './scriptFiles.js';
 import { shellJoin } from '../shell/quote.js';
 import { describeStep, stepArgv, type ScriptSpec, type Step } from './steps.js';
 

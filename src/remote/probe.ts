@@ -5,7 +5,7 @@
 // closes the channel and the kernel releases the lock, so it cannot go
 // stale). The client builds ProbeArgs from the plan (src/plan/probeRequest.ts).
 import { Marker, parseMarkers } from './protocol.js';
-import { scriptWithArgs } from './scripts.js';
+import { scriptWithArgs } from './scriptFiles.js';
 import { parseVersions, type OwnerStatus, type RemoteState } from './state.js';
 
 /** Everything remote/probe.sh is told, as plain values (src/plan/probeRequest.ts computes them). */

@@ -8,7 +8,7 @@ import type { Config, HostConfig } from '../config/types.js';
 import { backupFileStem } from '../app/backupNames.js';
 import { layoutFor } from '../plan/layout.js';
 import { unitBaseName } from './names.js';
-import { systemdQuote } from './quote.js';
+import { systemdQuote } from './templateQuote.js';
 import type { UnitView } from './views.js';
 
 /** Where the release keeps the script the backup unit runs. */

@@ -3,6 +3,6 @@ export { createRenderer, bundledTemplatesDir, overrideDirFor, type Renderer, typ
 export { buildViews, type Views, type UnitView, type CaddyView, type TemplateName, type DeployAction } from './views.js';
 export { renderAll, type RenderedHost, type RenderedUnit } from './renderAll.js';
 export { unitBaseName, caddySitePath, serviceUnitName } from './names.js';
-export { systemdQuote, systemdEscape, caddyQuote } from './quote.js';
-export { renderExecStart, resolveProgram, shellLikeVariables, splitCommand } from './exec.js';
+export { systemdQuote, systemdEscape, caddyQuote } from './templateQuote.js';
+export { renderExecStart, resolveProgram, shellLikeVariables, splitCommand } from './execStart.js';
 export { parseUpstream, upstreamAddresses } from './upstream.js';

@@ -7,7 +7,7 @@ import { join, sep } from 'node:path';
 import type { Config } from '../config/types.js';
 import { packageRoot } from '../packageRoot.js';
 import { ConfigError } from '../errors.js';
-import { caddyQuote, systemdEscape, systemdQuote, type SystemdQuoteContext } from './quote.js';
+import { caddyQuote, systemdEscape, systemdQuote, type SystemdQuoteContext } from './templateQuote.js';
 import { precompiled } from './precompiled.js';
 
 // Handlebars is CommonJS: require() loads its runtime now and, only for a

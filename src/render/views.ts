@@ -8,7 +8,7 @@ import { appUserFor } from '../plan/appUser.js';
 import { layoutFor } from '../plan/layout.js';
 import { SLOTS, webLinksDir, webSlots, type Slot } from '../plan/slots.js';
 import { buildBackupViews } from './backupViews.js';
-import { renderExecStart } from './exec.js';
+import { renderExecStart } from './execStart.js';
 import { serviceUnitName, unitBaseName } from './names.js';
 import { parseUpstream, upstreamAddresses } from './upstream.js';
 

@@ -9,7 +9,7 @@
 //              enabled and running
 //   apps_dir   exists (created for the SSH user when missing; an existing one
 //              is left as it is: never re-owned or re-moded)
-import { scriptWithArgs } from '../remote/scripts.js';
+import { scriptWithArgs } from '../remote/scriptFiles.js';
 import { escapeEre } from './prelude.js';
 
 export const BOOTSTRAP_PACKAGES = ['python3-venv', 'caddy', 'sudo'] as const;

@@ -3,7 +3,7 @@
 // its own file in /etc/sudoers.d/. Each part is checked before it is done,
 // so a second run changes nothing.
 import { ConfigError } from '../errors.js';
-import { scriptWithArgs } from '../remote/scripts.js';
+import { scriptWithArgs } from '../remote/scriptFiles.js';
 
 /** useradd's portable name rule (and short enough for every tool). */
 export const USER_NAME_RE = /^[a-z_][a-z0-9_-]{0,31}$/;

@@ -1,8 +1,8 @@
 // The one way a script reaches a host: the command `bashReading(script)`
-// (src/remote/scripts.ts), the script itself on its stdin. Then stdin closes,
+// (src/remote/scriptFiles.ts), the script itself on its stdin. Then stdin closes,
 // or stays open for a script that reads more from the client: the probe
 // holds the lock until it closes, the switch waits for its verdict.
-import { bashReading } from '../remote/scripts.js';
+import { bashReading } from '../remote/scriptFiles.js';
 import type { CommandChannel, ExecOptions, SshSession } from './session.js';
 
 export type ScriptChannel = CommandChannel;

@@ -9,13 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
-import { journalUnits, selectUnitBases, unitMatchesBases } from '../../src/app/processes.js';
-import { logsCommandLine, renderControlScript, renderStatusScript } from '../../src/app/scripts.js';
+import { journalUnits, selectUnitBases, unitMatchesBases } from '../../src/app/processUnits.js';
+import { logsCommandLine, renderControlScript, renderStatusScript } from '../../src/app/appScripts.js';
 import { stubHost, type StubHost } from '../helpers/stubHost.js';
 import { formatHostStatus, formatUptime, parseStatusOutput, siteUrls } from '../../src/app/statusView.js';
 import { redactEnvText } from '../../src/app/envView.js';
 import { joinFiles } from '../../src/app/cat.js';
-import { signalExitCode } from '../../src/app/exec.js';
+import { signalExitCode } from '../../src/app/appExec.js';
 import { makeConfig, makeHost, makeProcess } from './render-helpers.js';
 
 const config = makeConfig({

@@ -1,9 +1,9 @@
-// bashReading: how every remote script reaches `bash` (src/remote/scripts.ts),
+// bashReading: how every remote script reaches `bash` (src/remote/scriptFiles.ts),
 // run here in a real sh and bash with the script and more on stdin.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { bashReading, scriptWithArgs } from '../../src/remote/scripts.js';
+import { bashReading, scriptWithArgs } from '../../src/remote/scriptFiles.js';
 
 function run(script: string, stdin: string) {
   const r = spawnSync('sh', ['-c', bashReading(script)], { input: stdin, encoding: 'utf8' });

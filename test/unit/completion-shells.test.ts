@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderCompletionScript, type CompletionShell } from '../../src/completion/scripts.js';
+import { renderCompletionScript, type CompletionShell } from '../../src/completion/shellScripts.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { completeWords, type ValueRequest } from '../../src/completion/complete.js';
 import { createValueReader, listValues } from '../../src/completion/values.js';
-import { answerCompletion, joinBashWords, runCompletion } from '../../src/completion/run.js';
+import { answerCompletion, joinBashWords, runCompletion } from '../../src/completion/answer.js';
 import { buildProgram } from '../../src/program.js';
 import { tempDir } from '../helpers/tmp.js';
 

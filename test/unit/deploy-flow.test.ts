@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Config } from '../../src/config/types.js';
 import type { PausePoint } from '../../src/context.js';
 import { DeployerError, ExitCode } from '../../src/errors.js';
-import { deploy } from '../../src/deploy/run.js';
+import { deploy } from '../../src/deploy/deployFlow.js';
 import { makeTestContext } from '../helpers/context.js';
 import { FakeRemote, type FakeHostSettings } from '../helpers/fakeRemote.js';
 import { makeConfig, makeHost } from './render-helpers.js';

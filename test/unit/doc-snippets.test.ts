@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { KEYS } from '../../src/config/schema.js';
 import { renderInitConfig } from '../../src/init/render.js';
-import { runInit, takeAnswers } from '../../src/init/run.js';
+import { runInit, takeAnswers } from '../../src/init/initFlow.js';
 import { Reporter } from '../../src/output/reporter.js';
 import { makeTestContext } from '../helpers/context.js';
 import { ScriptedPrompter } from '../helpers/scriptedPrompter.js';

@@ -4,7 +4,7 @@
 // Inputs are fixed (time, user, versions, checksums) so the text is stable.
 import { test } from '../helpers/timed.js';
 import type { Config } from '../../src/config/types.js';
-import { planDeploy, type DeployPlanInput, type HostDeployPlan, type ReleaseFile } from '../../src/plan/deploy.js';
+import { planDeploy, type DeployPlanInput, type HostDeployPlan, type ReleaseFile } from '../../src/plan/planDeploy.js';
 import { planRollback } from '../../src/plan/maintenance.js';
 import type { RemoteState } from '../../src/remote/state.js';
 

@@ -14,7 +14,7 @@ import { ConfigError, UserAbort } from '../../src/errors.js';
 import { normaliseAppName, parseWorker, readProjectName, wheelName, type InitAnswers } from '../../src/init/answers.js';
 import { ScriptedPrompter } from '../helpers/scriptedPrompter.js';
 import { renderInitConfig } from '../../src/init/render.js';
-import { runInit, takeAnswers } from '../../src/init/run.js';
+import { runInit, takeAnswers } from '../../src/init/initFlow.js';
 import { Reporter } from '../../src/output/reporter.js';
 import { tempDir } from '../helpers/tmp.js';
 

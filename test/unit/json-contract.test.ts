@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeployerError } from '../../src/errors.js';
-import { deploy } from '../../src/deploy/run.js';
+import { deploy } from '../../src/deploy/deployFlow.js';
 import { rollbackTarget } from '../../src/plan/maintenance.js';
 import type { RemoteState } from '../../src/remote/state.js';
 import { annotations } from '../../src/output/reporter.js';

@@ -13,7 +13,7 @@ import { IDENTITY_FILE, identityText, legacyDescription, ownerLine, refusedAppDi
 import { probeArgs, unitMarker, type ProbeRequest } from '../../src/plan/probeRequest.js';
 import { parseProbeOutput, renderProbeScript as renderProbeArgs } from '../../src/remote/probe.js';
 import { renderScript } from '../../src/remote/phaseScript.js';
-import { bashReading } from '../../src/remote/scripts.js';
+import { bashReading } from '../../src/remote/scriptFiles.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const renderProbeScript = (req: ProbeRequest, site?: string) => renderProbeArgs(probeArgs(req, site));

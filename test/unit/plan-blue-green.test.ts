@@ -4,7 +4,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import type { Config } from '../../src/config/types.js';
-import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
+import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/planDeploy.js';
 import { planRollback } from '../../src/plan/maintenance.js';
 import { previewDeploy } from '../../src/plan/preview.js';
 import type { RemoteState } from '../../src/remote/state.js';

@@ -2,7 +2,7 @@
 // copied, installed, and when a deploy gets a release directory of its own.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
+import { chooseRelease, isNoop, planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/planDeploy.js';
 import type { RemoteState } from '../../src/remote/state.js';
 import { freshState, makeConfig, makeHost, textFile } from './render-helpers.js';
 import { releaseRecord } from '../helpers/remoteState.js';

@@ -4,7 +4,7 @@
 // how Caddy reloads.
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/deploy.js';
+import { planDeploy, sha256, type DeployPlanInput, type ReleaseFile } from '../../src/plan/planDeploy.js';
 import { planDown, planRollback } from '../../src/plan/maintenance.js';
 import { parseProbeOutput } from '../../src/remote/probe.js';
 import type { RemoteState } from '../../src/remote/state.js';

@@ -2,7 +2,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import pc from 'picocolors';
-import { installStamp, sha256, type ReleaseFile } from '../../src/plan/deploy.js';
+import { installStamp, sha256, type ReleaseFile } from '../../src/plan/planDeploy.js';
 import { previewDeploy, type PreviewInput } from '../../src/plan/preview.js';
 import { formatPreview } from '../../src/plan/previewText.js';
 import type { RemoteState } from '../../src/remote/state.js';

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/packageRoot.js';
 import { Marker, parseMarker, parseMarkers, PAUSED } from '../../src/remote/protocol.js';
-import { readRemoteScript, remoteScriptsDir, type RemoteScriptName } from '../../src/remote/scripts.js';
+import { readRemoteScript, remoteScriptsDir, type RemoteScriptName } from '../../src/remote/scriptFiles.js';
 
 const scripts = readdirSync(remoteScriptsDir()).filter((f) => f.endsWith('.sh')) as RemoteScriptName[];
 // Only the code: a comment may mention a marker without printing it.

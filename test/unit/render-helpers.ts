@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config, HostConfig, ProcessConfig } from '../../src/config/types.js';
 import { createRenderer, type Renderer } from '../../src/render/index.js';
-import { planDeploy, sha256, type HostDeployPlan, type ReleaseFile } from '../../src/plan/deploy.js';
+import { planDeploy, sha256, type HostDeployPlan, type ReleaseFile } from '../../src/plan/planDeploy.js';
 import type { RemoteState } from '../../src/remote/state.js';
 import { freshState } from '../helpers/remoteState.js';
 import { matchFile } from '../helpers/golden.js';

@@ -7,7 +7,7 @@ import { mkdirSync, readlinkSync, writeFileSync, existsSync, symlinkSync } from 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { readRemoteScript } from '../../src/remote/scripts.js';
+import { readRemoteScript } from '../../src/remote/scriptFiles.js';
 import { bashWords, stubHost, type BashResult, type StubHost } from '../helpers/stubHost.js';
 
 function bash(stub: StubHost, call: string[], prelude = ''): Promise<BashResult> {

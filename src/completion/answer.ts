@@ -4,7 +4,7 @@
 // loudly: a shell calling us on every TAB must not see stack traces.
 import type { Command } from 'commander';
 import { completeWords, type Candidate, type Completion } from './complete.js';
-import { detectShell, isCompletionShell, renderCompletionScript } from './scripts.js';
+import { detectShell, isCompletionShell, renderCompletionScript } from './shellScripts.js';
 import { createValueReader } from './values.js';
 
 export interface CompletionIO {

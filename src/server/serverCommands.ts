@@ -5,8 +5,8 @@
 import type { Config, HostConfig } from '../config/types.js';
 import type { Context } from '../context.js';
 import { DeployerError, RemoteCommandError } from '../errors.js';
-import { mapLimit, selectHosts } from '../deploy/hosts.js';
-import { loadCommandConfig } from '../deploy/load.js';
+import { mapLimit, selectHosts } from '../deploy/hostSelection.js';
+import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { layoutFor } from '../plan/layout.js';
 import { SshSession } from '../ssh/session.js';
 import { renderBootstrapScript } from './bootstrap.js';

@@ -13,7 +13,7 @@
 import type { Config } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { layoutFor } from '../plan/layout.js';
-import { systemdQuote } from './quote.js';
+import { systemdQuote } from './templateQuote.js';
 
 export interface SplitCommand {
   /** The first word, unquoted. */

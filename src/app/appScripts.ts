@@ -8,7 +8,7 @@
 // deployed), and starting `app-web@8002` by hand would run an instance the
 // deploy never made.
 import type { Layout } from '../plan/layout.js';
-import { readRemoteScript, scriptWithArgs } from '../remote/scripts.js';
+import { readRemoteScript, scriptWithArgs } from '../remote/scriptFiles.js';
 import { shellJoin } from '../shell/quote.js';
 
 export type UnitAction = 'start' | 'stop' | 'restart';

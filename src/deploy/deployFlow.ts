@@ -5,13 +5,13 @@ import type { Context } from '../context.js';
 import { whoIsAsking } from './connect.js';
 import { Timings, type Decided, type DeployOptions, type Flow, type LocalResult, type Planned } from './flow.js';
 import { runEndHooks, type DeployEnd } from './hooks.js';
-import { loadDeployConfig } from './load.js';
+import { loadDeployConfig } from './commandConfig.js';
 import { reportFailure, reportOutcome, reportTimings } from './outcome.js';
 import { HostRun, type Locked } from './hostRun.js';
 import { buildLocally } from './localPhase.js';
 import { connectHosts, lockHosts, nothingToDo, planHosts, prepareHosts, recordUnchanged } from './phases.js';
 import { switchWave } from './switchPhases.js';
-import { selectHosts } from './hosts.js';
+import { selectHosts } from './hostSelection.js';
 import { describeInterruption, watchInterrupt } from './interrupt.js';
 import { prefetchingResolver } from './dnsCheck.js';
 

@@ -9,12 +9,12 @@ import pc from 'picocolors';
 import type { Context } from '../context.js';
 import { artifactPath, findArtifact, runLocalCommand, type Artifact } from '../local/build.js';
 import type { Redactor } from '../output/redact.js';
-import { sha256, type ReleaseFile } from '../plan/deploy.js';
+import { sha256, type ReleaseFile } from '../plan/planDeploy.js';
 import { previewDeploy, type HostPreview } from '../plan/preview.js';
 import { formatPreview } from '../plan/previewText.js';
 import { forEachHost } from './hostRun.js';
-import { selectHosts } from './hosts.js';
-import { loadDeployConfig } from './load.js';
+import { selectHosts } from './hostSelection.js';
+import { loadDeployConfig } from './commandConfig.js';
 import { buildReleaseFiles, portInEnvWarning, resolveHostEnv } from './releaseFiles.js';
 
 export interface PlanOptions {

@@ -6,11 +6,11 @@
 // passed on with one host; Ctrl-C stops the remote command.
 import type { Context } from '../context.js';
 import { DeployerError, ExitCode } from '../errors.js';
-import { loadCommandConfig } from '../deploy/load.js';
+import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { layoutFor } from '../plan/layout.js';
 import { unitBaseName } from '../render/names.js';
 import { appCommandLine, execArgv, plainCommandLine } from '../app/enter.js';
-import { notDeployed, streamOnEachHost } from '../app/exec.js';
+import { notDeployed, streamOnEachHost } from '../app/appExec.js';
 import type { AppIO } from '../app/io.js';
 
 export async function runServerExec(ctx: Context, io: AppIO, words: string[], opts: { appenv: boolean }): Promise<number> {
