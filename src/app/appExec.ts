@@ -23,7 +23,7 @@ export interface RemoteCommand {
   line: string;
   otherUser: boolean;
 }
-import { streamCommand } from './stream.js';
+import { streamCommand } from '../ssh/streamCommand.js';
 
 /** The user the app runs as on `host` (the units' User=). */
 export function appUserFor(config: Pick<Config, 'app' | 'stage' | 'appsDir' | 'appName' | 'appUser'>): string {

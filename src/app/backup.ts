@@ -10,7 +10,6 @@
 // writes to it.
 import { createWriteStream, existsSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import type { Context } from '../context.js';
 import { connectHost } from '../deploy/connect.js';
 import { loadCommandConfig } from '../deploy/commandConfig.js';
@@ -20,8 +19,8 @@ import { layoutFor } from '../plan/layout.js';
 import { Marker, parseMarker, parseMarkers, findMarker } from '../remote/protocol.js';
 import { checkArchive, defaultBackupName } from './backupArchive.js';
 import { pickOneHost } from './backupHost.js';
-import { asRootCommand, renderBackupScript } from './backupScripts.js';
-import { streamCommand } from './stream.js';
+import { renderBackupScript } from './backupScripts.js';
+import { streamScript } from '../ssh/sendScript.js';
 
 export interface BackupOptions {
   output?: string;
@@ -68,9 +67,8 @@ export async function runBackup(ctx: Context, opts: BackupOptions): Promise<void
     });
     let channel: { pause(): void; resume(): void } | undefined;
     const script = renderBackupScript(config, host.name);
-    const r = await streamCommand(handle.session, asRootCommand(host.user, script), {
-      // The script travels on stdin (bashReading).
-      stdin: Readable.from([Buffer.from(script, 'utf8')]),
+    const r = await streamScript(handle.session, script, {
+      asRoot: true,
       onStdout(chunk) {
         received += chunk.length;
         // The disk slower than the network: hold the channel (SSH flow control) until the file catches up.

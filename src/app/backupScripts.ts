@@ -5,12 +5,7 @@
 import type { Config } from '../config/types.js';
 import { layoutFor } from '../plan/layout.js';
 import { unitBaseName } from '../render/names.js';
-import { bashReading, scriptWithArgs } from '../remote/scriptFiles.js';
-
-/** The command line that runs `script` (sent on its stdin) as root. */
-export function asRootCommand(sshUser: string, script: string): string {
-  return `${sshUser === 'root' ? '' : 'sudo -n '}${bashReading(script)}`;
-}
+import { scriptWithArgs } from '../remote/scriptFiles.js';
 
 /** Stdin for the backup: the archive comes on stdout, `@@backup-size N` first on stderr. */
 export function renderBackupScript(config: Pick<Config, 'app' | 'stage' | 'appsDir' | 'appName'>, hostName: string): string {

@@ -10,7 +10,7 @@ import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { hostHeader, type AppIO } from './io.js';
 import { journalUnits } from './processUnits.js';
 import { logsCommandLine } from './appScripts.js';
-import { streamCommand } from './stream.js';
+import { streamCommand } from '../ssh/streamCommand.js';
 
 export interface LogsOptions {
   process?: string;

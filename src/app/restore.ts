@@ -12,7 +12,6 @@
 // the old data back (src/app/backupScripts.ts, remote/app-restore.sh).
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import type { Context } from '../context.js';
 import { healthCheckHost } from '../config/healthHost.js';
 import { confirmOrAbort } from '../deploy/confirm.js';
@@ -25,8 +24,8 @@ import { layoutFor } from '../plan/layout.js';
 import { findMarker, Marker, parseMarkers } from '../remote/protocol.js';
 import { checkArchive, checkBackupBelongs } from './backupArchive.js';
 import { pickOneHost } from './backupHost.js';
-import { asRootCommand, renderRestoreScript } from './backupScripts.js';
-import { streamCommand } from './stream.js';
+import { renderRestoreScript } from './backupScripts.js';
+import { streamScript } from '../ssh/sendScript.js';
 
 export async function runRestore(ctx: Context, fileArg: string): Promise<void> {
   const config = loadCommandConfig(ctx);
@@ -62,8 +61,7 @@ export async function runRestore(ctx: Context, fileArg: string): Promise<void> {
       ctx.reporter.emit({ type: 'upload', host: host.name, file: label, bytes, total }),
     );
     let sent = 0;
-    async function* input(): AsyncGenerator<Buffer> {
-      yield Buffer.from(script, 'utf8');
+    async function* archive(): AsyncGenerator<Buffer> {
       for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
         sent += (chunk as Buffer).length;
         progress.sent(sent);
@@ -73,8 +71,9 @@ export async function runRestore(ctx: Context, fileArg: string): Promise<void> {
     }
     let stdout = '';
     let stderr = '';
-    const r = await streamCommand(handle.session, asRootCommand(host.user, script), {
-      stdin: Readable.from(input()),
+    const r = await streamScript(handle.session, script, {
+      asRoot: true,
+      payload: archive(),
       onStdout: (c) => (stdout += c.toString('utf8')),
       onStderr: (c) => {
         if (stderr.length < 65536) stderr += c.toString('utf8');

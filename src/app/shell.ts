@@ -12,7 +12,7 @@ import { appUserFor, notDeployed, signalExitCode } from './appExec.js';
 import type { AppIO } from './io.js';
 import { unitBaseName } from '../render/names.js';
 import { appCommandLine, SHELL_ARGV } from './enter.js';
-import { streamCommand } from './stream.js';
+import { streamCommand } from '../ssh/streamCommand.js';
 
 export async function runShell(ctx: Context, io: AppIO): Promise<number> {
   if (!io.stdin.isTTY || !io.stdout.isTTY) {

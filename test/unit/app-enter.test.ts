@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appCommandLine, execArgv, plainCommandLine, stopCommandLine } from '../../src/app/enter.js';
-import { pidMarkerFilter } from '../../src/app/stream.js';
+import { pidMarkerFilter } from '../../src/ssh/streamCommand.js';
 import { stubHost } from '../helpers/stubHost.js';
 
 const user = spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim();

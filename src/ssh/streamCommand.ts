@@ -3,7 +3,7 @@
 // channel to local streams.
 import type { ClientChannel, PseudoTtyOptions } from 'ssh2';
 import { SshError } from '../errors.js';
-import type { SshSession } from '../ssh/session.js';
+import type { SshSession } from './session.js';
 import { Marker, parseMarker } from '../remote/protocol.js';
 
 export interface StreamOptions {
