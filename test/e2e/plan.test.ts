@@ -155,12 +155,12 @@ test('without --build and no artifact, plan says so and still diffs units, Caddy
 
 test('plan shows which instances the switch stops and how Caddy reloads, as the probe found the host; the deploy does that', async () => {
   const isActive = async (unit: string) => (await host.ssh(`systemctl is-active ${unit} || true`, { user: 'root' })).stdout.trim();
-  project.writeConfig('worker = { command = "sleep 100000", replicas = 3 }');
+  project.writeConfig(`${worker('sleep 100000')}\nreplicas = 3`);
   let r = await project.run(['deploy'], { env: { PLAN_TOKEN: SECRET } });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(await isActive('hello-plan-worker@3.service'), 'active');
   // One replica fewer (one alone would be a plain unit), and another domain (a new Caddy site).
-  project.writeConfig('worker = { command = "sleep 100000", replicas = 2 }');
+  project.writeConfig(`${worker('sleep 100000')}\nreplicas = 2`);
   const toml = join(project.dir, 'deployer.toml');
   writeFileSync(toml, readFileSync(toml, 'utf8').replace('http://hello-plan.localhost', 'http://hello-plan-2.localhost'));
   const p = previews(await plan(['--json']))[0];
