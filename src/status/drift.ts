@@ -113,6 +113,9 @@ export interface LiveRelease {
   since?: string;
 }
 
+/** A release's version: `1.2.0_2` is 1.2.0 deployed again with another config (src/plan/releaseChoice.ts). */
+export const versionOf = (release: string) => release.replace(/_[0-9]+$/, '');
+
 /**
  * The release the fleet should run: the live one that went live last (a host
  * that missed the last deploy still runs an older one). Undefined when no
@@ -124,9 +127,13 @@ export function newestRelease(hosts: readonly LiveRelease[]): string | undefined
   return best?.release;
 }
 
-/** The drift line for a host whose live release is not the newest across hosts (or that runs none). */
+/**
+ * The drift line for a host whose live version is not the newest across
+ * hosts (or that runs none). Versions, not release ids: a redeploy that
+ * changed one host's units makes `1.2.0_2` there while the other keeps 1.2.0.
+ */
 export function missedDeploy(host: LiveRelease, newest: string | undefined): DriftItem | undefined {
-  if (newest === undefined || host.release === newest) return undefined;
+  if (newest === undefined || (host.release !== undefined && versionOf(host.release) === versionOf(newest))) return undefined;
   const has = host.release ? `runs ${host.release}` : 'runs no release';
   return {
     kind: 'release',
