@@ -10,8 +10,7 @@ import { renderStatusScript } from '../app/appScripts.js';
 import { parseStatusOutput } from '../app/statusView.js';
 import { healthCheckHost } from '../config/healthHost.js';
 import { loadCommandConfig } from '../deploy/commandConfig.js';
-import { forEachHost } from '../deploy/hostRun.js';
-import { selectHosts } from '../deploy/hostSelection.js';
+import { HostRun } from '../deploy/hostRun.js';
 import { hashEnvValues } from '../deploy/planFlow.js';
 import { buildReleaseFiles, resolveHostEnv } from '../deploy/releaseFiles.js';
 import { visitSite } from '../deploy/visit.js';
@@ -27,6 +26,7 @@ import {
   STATUS_DATA_VERSION,
   statusExitCode,
   statusVerdict,
+  unreadableReport,
   type Check,
   type HostReport,
 } from './statusView.js';
@@ -115,14 +115,27 @@ async function hostReport(ctx: Context, config: Config, h: HostHandle, files: Re
 
 export async function runDeployerStatus(ctx: Context): Promise<HostReport[]> {
   const config = loadCommandConfig(ctx);
-  const hosts = selectHosts(config, ctx.global.host);
-  const local = await localFiles(ctx, config, hosts);
-  const reports = await forEachHost(ctx, config, { lock: false, command: 'status' }, (h) =>
-    hostReport(ctx, config, h, local.get(h.host.name)!),
-  );
+  const run = new HostRun(ctx, config);
+  const local = await localFiles(ctx, config, run.hosts);
+  let reports: HostReport[];
+  try {
+    reports = await run.each(run.hosts, async (host) => {
+      try {
+        return await hostReport(ctx, config, await run.open(host, { lock: false, command: 'status' }), local.get(host.name)!);
+      } catch (e) {
+        // A host that cannot be read is unhealthy; the others are still reported.
+        if (e instanceof DeployerError) return unreadableReport(host.name, config.appName, e.message);
+        throw e;
+      } finally {
+        run.release(host);
+      }
+    });
+  } finally {
+    run.close();
+  }
   const newest = newestRelease(reports);
   for (const r of reports) {
-    const missed = missedDeploy(r, newest);
+    const missed = r.error === undefined ? missedDeploy(r, newest) : undefined;
     if (missed) r.drift.push(missed);
   }
   const exitCode = statusExitCode(reports);

@@ -43,6 +43,13 @@ export interface HostReport {
   maintenance: boolean;
   drift: DriftItem[];
   healthy: boolean;
+  /** Why the host could not be read (cannot connect, the app dir is not this app's …): then it is unhealthy. */
+  error?: string;
+}
+
+/** The report of a host that could not be read. */
+export function unreadableReport(host: string, app: string, error: string): HostReport {
+  return { host, app, instances: [], maintenance: false, drift: [], healthy: false, error };
 }
 
 /** A host is healthy when it runs a release, every instance is up and passes its gate, and the site answers through Caddy. */
@@ -99,6 +106,7 @@ export function statusVerdict(reports: readonly HostReport[]): string {
 const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
 export function formatHostReport(r: HostReport): string {
+  if (r.error !== undefined) return `${r.host}: could not be read — UNHEALTHY\n  ${r.error.replace(/\n/g, '\n  ')}`;
   const head = r.release
     ? `${r.host}: ${r.app} ${r.release}${r.since ? ` live since ${when(r.since)}` : ''}${r.releaseStatus && r.releaseStatus !== 'good' ? ` (${r.releaseStatus})` : ''}`
     : `${r.host}: ${r.app} is not deployed`;

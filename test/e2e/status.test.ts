@@ -119,6 +119,19 @@ test('a stopped instance: that host unhealthy, exit 7', async () => {
   await root(hosts[1], `systemctl start ${web.unit}`);
 });
 
+test('a host that cannot be reached: unhealthy with the reason, the other still reported, exit 7', async () => {
+  await hosts[1].stopProxy(22);
+  try {
+    const { r, byHost } = await status();
+    assert.equal(r.code, 7, r.stderr);
+    assert.equal(byHost.h1.healthy, true);
+    assert.equal(byHost.h2.healthy, false);
+    assert.ok((byHost.h2 as HostData & { error?: string }).error, JSON.stringify(byHost.h2));
+  } finally {
+    await hosts[1].startProxy(22);
+  }
+});
+
 test('while a deploy holds the lock, status shows the holder and does not wait for it', async () => {
   const holder = app.start(['redeploy'], { env: { DEPLOYER_TEST_PAUSE_AT: 'locked' } });
   try {

@@ -20,6 +20,7 @@ import {
   isHealthy,
   statusExitCode,
   statusVerdict,
+  unreadableReport,
   type HostReport,
 } from '../../src/status/statusView.js';
 import { schemasIn, validate } from '../helpers/jsonSchema.js';
@@ -219,6 +220,12 @@ test('the block a person reads: one head line, the lock, maintenance, the site, 
   );
 });
 
+test('a host that could not be read: unhealthy, its error in its block', () => {
+  const r = unreadableReport('h2', 'hello', 'h2: cannot connect to 127.0.0.1:2222: connection refused');
+  assert.equal(statusExitCode([report(), r]), ExitCode.unhealthy);
+  assert.equal(formatHostReport(r), 'h2: could not be read — UNHEALTHY\n  h2: cannot connect to 127.0.0.1:2222: connection refused');
+});
+
 test('the --json data matches docs/json.md#status-result', () => {
   const schemas = schemasIn(readFileSync(join(repoRoot, 'docs', 'json.md'), 'utf8'));
   const schema = schemas['status-result'];
@@ -227,7 +234,11 @@ test('the --json data matches docs/json.md#status-result', () => {
     JSON.stringify({
       version: 1,
       app: 'hello',
-      hosts: [report(), report({ host: 'h2', lockedBy: 'x', drift: [{ kind: 'env', name: 'A', change: 'changed', message: 'm' }] })],
+      hosts: [
+        report(),
+        unreadableReport('h3', 'hello', 'no'),
+        report({ host: 'h2', lockedBy: 'x', drift: [{ kind: 'env', name: 'A', change: 'changed', message: 'm' }] }),
+      ],
     }),
   );
   assert.deepEqual(validate(data, schema), []);
