@@ -15,6 +15,7 @@ import { defineAppCommands } from './app.js';
 import { defineServerCommands } from './server.js';
 import { definePlanCommand } from './plan.js';
 import { defineReleasesCommand } from './releases.js';
+import { defineStatusCommand } from './status.js';
 import { defineLockCommands } from './lock.js';
 import { defineTemplatesCommands } from './templates.js';
 
@@ -25,6 +26,7 @@ export function registerCommands(program: Command, ctx: ContextFactory): void {
   defineDownCommand(program, ctx);
   defineHistoryCommand(program, ctx);
   defineReleasesCommand(program, ctx);
+  defineStatusCommand(program, ctx);
   defineLockCommands(program, ctx);
   definePlanCommand(program, ctx);
   defineConfigCommand(program, ctx);
