@@ -70,3 +70,56 @@ test('backup_before_release keeps 7 archives without [backups]; off by default',
   const off = planDeploy(input({}));
   assert.ok(!off.prepare.steps.some((s) => s.kind === 'run' && s.argv[1]?.endsWith('/.deployer/backup.sh')));
 });
+
+const page = { page: '<p>down</p>', note: 'migrating' };
+const isOn = (s: Step) => s.kind === 'write' && s.path === '/srv/deployer/shop/.maintenance';
+const isOff = (s: Step) => s.kind === 'remove' && s.paths.includes('/srv/deployer/shop/.maintenance');
+
+test('deploy --maintenance: the page is written before the backup and release_command, and removed whichever way the deploy ends', () => {
+  const p = planDeploy(input({ backupBeforeRelease: true }, { maintenance: page }));
+  const steps = p.prepare.steps;
+  const on = steps.findIndex(isOn);
+  const backup = steps.findIndex((s) => s.kind === 'run' && s.argv[1]?.endsWith('/.deployer/backup.sh'));
+  assert.ok(on >= 0 && on < backup && backup < steps.findIndex(isRelease));
+  const onStep = steps[on];
+  assert.ok(onStep.kind === 'write');
+  assert.equal(onStep.content, page.page);
+  assert.equal(onStep.mode, '0644');
+  // The history records it on, then off.
+  const logged = (s: Step | undefined) =>
+    s?.kind === 'append-line' ? (JSON.parse(s.line) as { action: string; result: string }) : undefined;
+  assert.deepEqual(
+    { action: logged(steps[on + 1])?.action, result: logged(steps[on + 1])?.result },
+    { action: 'deploy --maintenance', result: 'migrating' },
+  );
+  // Off: a failed prepare, a failed switch, the commit and the rollback.
+  assert.ok(p.prepare.onFail?.some(isOff));
+  assert.ok(p.switch.onFail?.some(isOff));
+  assert.ok(p.switch.verdict?.commit.some(isOff));
+  assert.ok(p.switch.verdict?.rollback.some(isOff));
+  // After the commit's records: the release is live when the site comes back.
+  const commit = p.switch.verdict!.commit;
+  assert.ok(commit.findIndex(isOff) > commit.findIndex((s) => s.kind === 'write' && s.path.endsWith('/.versions')));
+  assert.ok(describeStep(commit.find(isOff)!).startsWith('remove /srv/deployer/shop/.maintenance'));
+});
+
+test('deploy --maintenance when the mode is already on: it stays on (no step); a plain deploy never touches it', () => {
+  const found = freshState({ current: '0.9.0', releases: ['0.9.0'], maintenance: true });
+  const p = planDeploy(input({}, { maintenance: page, state: found }));
+  const all = [
+    ...p.prepare.steps,
+    ...(p.prepare.onFail ?? []),
+    ...(p.switch.onFail ?? []),
+    ...p.switch.verdict!.commit,
+    ...p.switch.verdict!.rollback,
+  ];
+  assert.ok(!all.some((s) => isOn(s) || isOff(s)));
+  const plain = planDeploy(input({}));
+  const plainAll = [
+    ...plain.prepare.steps,
+    ...(plain.prepare.onFail ?? []),
+    ...plain.switch.verdict!.commit,
+    ...plain.switch.verdict!.rollback,
+  ];
+  assert.ok(!plainAll.some((s) => isOn(s) || isOff(s)));
+});
