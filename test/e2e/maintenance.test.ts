@@ -53,6 +53,10 @@ let deploys = 0;
 const maintenanceAnswer = (marker: string) => (status: number, headers: Record<string, unknown>, body: string) =>
   status === 503 && headers['retry-after'] === '300' && body.includes(marker) ? 'maintenance' : undefined;
 
+/** 50 requests a second to the site through Caddy; the maintenance page (with `marker`) counts as an answer. */
+const loadThroughCaddy = (marker: string) =>
+  startLoad({ port: host.httpPort, host: domain, rate: 50, timeoutMs: 5000, maxMs: 180_000, accept: maintenanceAnswer(marker) });
+
 async function deploy(version: string, args: string[] = []): Promise<void> {
   project.setVersion(version);
   const r = await project.run(['deploy', ...args]);
@@ -92,14 +96,7 @@ after(async () => {
 });
 
 test('maintenance on and off under load: every answer is the 503 page or the app, none fails; history records both', async () => {
-  const load = startLoad({
-    port: host.httpPort,
-    host: domain,
-    rate: 50,
-    timeoutMs: 5000,
-    maxMs: 120_000,
-    accept: maintenanceAnswer('Back soon'),
-  });
+  const load = loadThroughCaddy('Back soon');
   await sleep(1000);
   await cli(['app', 'maintenance', 'on', '--message', 'Back soon <b>']);
   const on = load.mark('on');
@@ -140,14 +137,7 @@ test('a deploy while maintenance is on keeps it on (custom page); off brings the
 });
 
 test('deploy --maintenance under load: release_command sees the 503, the new release answers after, none fails', async () => {
-  const load = startLoad({
-    port: host.httpPort,
-    host: domain,
-    rate: 50,
-    timeoutMs: 5000,
-    maxMs: 180_000,
-    accept: maintenanceAnswer('down for maintenance'),
-  });
+  const load = loadThroughCaddy('down for maintenance');
   await sleep(1000);
   await deploy('1.0.2', ['--maintenance']);
   const done = load.mark('deployed');
@@ -173,4 +163,24 @@ test('backup_before_release leaves one archive per deploy in the backups dir', a
   const archives = (await root(`ls ${appDir}/backups`)).split('\n').filter((f) => f.endsWith('.tar.gz'));
   assert.equal(archives.length, deploys, archives.join('\n'));
   assert.ok(archives.every((f) => f.startsWith(`${app}-`)));
+});
+
+test('a failed backup stops deploy --maintenance before release_command: nothing switched, the mode back off', async () => {
+  const live = await root(`readlink ${appDir}/current`);
+  const ran = await root(`wc -l < ${appDir}/data/release-saw`);
+  // The backups dir is a file: the backup cannot write its archive.
+  await root(`mv ${appDir}/backups ${appDir}/backups.kept && touch ${appDir}/backups`);
+  try {
+    project.setVersion('1.0.3');
+    const r = await project.run(['deploy', '--maintenance']);
+    assert.equal(r.code, 4, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /back up the data dir/);
+  } finally {
+    await root(`rm -f ${appDir}/backups && mv ${appDir}/backups.kept ${appDir}/backups`);
+  }
+  assert.equal(await root(`readlink ${appDir}/current`), live);
+  assert.equal(await root(`wc -l < ${appDir}/data/release-saw`), ran, 'release_command did not run');
+  assert.equal(await root(`test -e ${appDir}/.maintenance && echo on || echo off`), 'off');
+  const r = await httpGet(host.httpPort, '/', domain);
+  assert.equal(`${r.status} ${r.body.trim()}`, '200 hello-bin 1.0.2');
 });
