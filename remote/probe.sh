@@ -308,6 +308,8 @@ if [ -f "$site" ]; then
 fi
 # Blue-green (src/plan/slots.ts): the slot that serves, recorded when a switch commits.
 [ -f "$appdir/.web/live" ] && echo "@@slot $(head -c 1 -- "$appdir/.web/live")"
+# Maintenance mode (src/plan/maintenanceMode.ts): the page Caddy answers with while it exists.
+[ -f "$appdir/.maintenance" ] && echo "@@maintenance on"
 grep -qE "^[[:space:]]*import[[:space:]]+$sitesdir/\\*\\.caddy" "$caddyfile" 2>/dev/null && echo "@@caddy-imports yes"
 command -v uv >/dev/null 2>&1 && echo "@@uv yes"
 # The background jobs' lines, each job's read to its end: one `cat`, in

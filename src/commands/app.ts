@@ -15,7 +15,7 @@ function parseLines(value: string): number {
 export function defineAppCommands(program: Command, ctx: ContextFactory): void {
   const app = program
     .command('app')
-    .description('operate the deployed app: status, logs, start/stop/restart, exec, shell, cat, backup, restore')
+    .description('operate the deployed app: status, logs, start/stop/restart, exec, shell, cat, backup, restore, maintenance')
     .addHelpText(
       'after',
       `
@@ -27,7 +27,8 @@ Examples:
   $ deployer app shell --host web1
   $ deployer app cat env
   $ deployer app backup --host web1
-  $ deployer app restore shop-web1-20260105T031500Z.tar.gz --host web1`,
+  $ deployer app restore shop-web1-20260105T031500Z.tar.gz --host web1
+  $ deployer app maintenance on --message "Back at 14:00 UTC"`,
     );
 
   app
@@ -143,6 +144,24 @@ Examples:
     .action(async (file: string, _opts: unknown, cmd: Command) => {
       const { runRestore } = await import('../app/restore.js');
       await runRestore(ctx(cmd), file);
+    });
+
+  app
+    .command('maintenance')
+    .description(
+      'on: Caddy answers every request with 503, Retry-After and a page (the health check still reaches the app); off: the app answers again',
+    )
+    .addArgument(new Argument('<mode>', 'on or off').choices(['on', 'off']))
+    .option('--message <text>', 'the message of the default page (templates: maintenance.html.hbs)')
+    .option('--page <file>', 'serve this HTML file instead of the default page (at most 64 KiB)')
+    .option('--lock-wait <seconds>', 'wait this long for a running deploy instead of failing', parseSeconds, 0)
+    .addHelpText(
+      'after',
+      '\nNo reload: the Caddy site serves <app dir>/.maintenance while it exists, and a deploy keeps the mode as it found it.\n\nExamples:\n  $ deployer app maintenance on --message "Back at 14:00 UTC"\n  $ deployer app maintenance on --page maintenance.html\n  $ deployer app maintenance off',
+    )
+    .action(async (mode: 'on' | 'off', opts: { message?: string; page?: string; lockWait: number }, cmd: Command) => {
+      const { runMaintenance } = await import('../app/maintenance.js');
+      await runMaintenance(ctx(cmd), mode, opts);
     });
 }
 

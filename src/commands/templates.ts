@@ -7,6 +7,7 @@ import type { ContextFactory } from './types.js';
 export const TEMPLATE_NAMES = [
   'backup.service.hbs',
   'caddy.site.hbs',
+  'maintenance.html.hbs',
   'socket.hbs',
   'timer.hbs',
   'web.service.hbs',

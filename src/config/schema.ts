@@ -146,6 +146,8 @@ export const SCHEMA = {
     requirements: string({ ...path('a requirements file'), example: '"requirements.txt"' }),
     wheelhouse: string({ ...path('a directory of wheels'), example: '"dist/wheels"' }),
     release_command: string({ ...command, example: '"myapp migrate"' }),
+    // A snapshot of the data dir into the backups dir before release_command (src/plan/releaseBackup.ts).
+    backup_before_release: boolean({ default: false, example: 'true' }),
     versions_to_keep: integer({ min: 1, max: 1000, default: 5, example: '5' }),
     // systemd refuses an ExecStart program path with shell-special characters,
     // and apps_dir is part of every one, so only plain path characters pass.

@@ -15,6 +15,8 @@ export interface DeployOptions {
   action: 'deploy' | 'redeploy';
   lockWait: number;
   timings: boolean;
+  /** deploy --maintenance (src/plan/maintenanceMode.ts). */
+  maintenance?: boolean;
 }
 
 /** Stable phase identifiers (the `phase` of --json events, docs/json.md). */

@@ -1,6 +1,7 @@
 // Steps 3–4 of a deploy, before anything live changes: connect, lock, plan,
 // upload and prepare. Each takes the previous step's records and returns the next.
 import { RemoteCommandError } from '../errors.js';
+import { maintenancePage } from '../app/maintenance.js';
 import { isNoop, noopHistoryLine, planHostDeploy, releaseChoiceLine } from '../plan/planDeploy.js';
 import { checkUnitsAndSite } from '../plan/ownership.js';
 import { ambiguousAddress, explainSiteClash } from './siteClash.js';
@@ -40,6 +41,7 @@ export async function lockHosts(flow: Flow): Promise<Locked[]> {
 /** 4a. What each host needs (pure: src/plan/planDeploy.ts). */
 export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Planned[] {
   const { ctx, config, version, opts } = flow;
+  const maintenance = opts.maintenance ? maintenancePage(config, { cwd: ctx.cwd }) : undefined;
   return locked.map((l) => {
     const files = local.files.get(l.host.name) ?? [];
     const input = {
@@ -52,6 +54,7 @@ export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Pla
       time: flow.time,
       by: flow.by,
       action: opts.action,
+      maintenance,
     };
     // Another app's units or site under this app's names: refused before anything changes (exit 4).
     const unitNames = files.filter((f) => f.path.startsWith('.deployer/units/')).map((f) => f.path.slice('.deployer/units/'.length));

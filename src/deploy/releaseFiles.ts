@@ -167,8 +167,9 @@ export async function buildReleaseFiles(opts: {
   if (rendered.slotSites)
     for (const slot of SLOTS)
       files.push(textFile(slotSitePath(slot), `${owner}\n${rendered.slotSites[slot]}`, `Caddy site for slot ${slot}`));
-  // [backups] schedule: the script its unit runs, from this release (src/render/backupViews.ts).
-  if (config.backups?.schedule !== undefined)
+  // [backups] schedule: the script its unit runs, from this release (src/render/backupViews.ts);
+  // backup_before_release: the script the prepare phase runs (src/plan/releaseBackup.ts).
+  if (config.backups?.schedule !== undefined || config.backupBeforeRelease)
     files.push(textFile(BACKUP_SCRIPT_PATH, readRemoteScript('app-backup.sh'), 'backup script', 0o755));
   const instances = rendered.units.flatMap((u) => u.instances.map((i) => `${u.action} ${i}`));
   files.push(textFile('.deployer/instances', instances.join('\n') + '\n', 'unit list'));

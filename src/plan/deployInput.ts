@@ -5,6 +5,7 @@ import { appUserFor } from './appUser.js';
 import { layoutFor, type Layout } from './layout.js';
 import type { RemoteState } from '../remote/state.js';
 import type { Slot, WebSlots } from './slots.js';
+import type { MaintenanceOn } from './maintenanceMode.js';
 
 export interface ReleaseFile {
   /** Path inside the release dir, e.g. "hello-1.0.whl", ".env", ".deployer/units/x.service". */
@@ -31,6 +32,8 @@ export interface DeployPlanInput {
   by: string;
   /** Command for the history log: deploy, redeploy. */
   action: string;
+  /** deploy --maintenance: the page to serve from before release_command until the end (src/plan/maintenanceMode.ts). */
+  maintenance?: MaintenanceOn;
 }
 
 /** The input with the release's place on the host, shared by every sub-planner. */

@@ -32,7 +32,12 @@ export interface Layout {
   webDir: string;
   /** Blue-green: the slot that serves ("a" or "b"), written when a switch commits. */
   liveSlotFile: string;
+  /** Maintenance mode: while this page exists, Caddy answers with it and 503 (src/plan/maintenanceMode.ts). */
+  maintenanceFile: string;
 }
+
+/** The maintenance page's name in the app dir (the Caddy site looks for it there, `status` reads it). */
+export const MAINTENANCE_FILE = '.maintenance';
 
 export function layoutFor(config: Pick<Config, 'appsDir' | 'appName'>): Layout {
   const appsDir = config.appsDir.replace(/\/+$/, '');
@@ -64,5 +69,6 @@ export function layoutFor(config: Pick<Config, 'appsDir' | 'appName'>): Layout {
     caddySite: `${caddySitesDir}/${config.appName}.caddy`,
     webDir: `${appDir}/.web`,
     liveSlotFile: `${appDir}/.web/live`,
+    maintenanceFile: `${appDir}/${MAINTENANCE_FILE}`,
   };
 }

@@ -2,8 +2,9 @@
 // the two phase scripts for one host. Pure: no I/O, no clock (the caller
 // passes the time), so it is tested by comparing data. Each part is planned
 // by its own sub-planner, in the order the host runs them:
-//   prepare: app home (appHome.ts), uploads, install, site checks, release
-//            hooks — nothing live changes;
+//   prepare: app home (appHome.ts), uploads, install, site checks, deploy
+//            --maintenance on (maintenanceMode.ts), release hooks — nothing
+//            live changes but the mode;
 //   switch:  activate the release, wait for its services, then the client's
 //            verdict: commit (records.ts) or revert (deploySwitch.ts).
 import type { SwitchDiff } from './activate.js';
@@ -13,6 +14,7 @@ import { releasePlace, type ReleasePlace } from './deployInput.js';
 import { planSwitch } from './deploySwitch.js';
 import { planHeal } from './heal.js';
 import { planInstall, type InstallPlan } from './install.js';
+import { planDeployMaintenance, withMaintenanceOff } from './maintenanceMode.js';
 import { planRecords } from './records.js';
 import { chooseRelease, deploySlot, withSlotSite } from './releaseChoice.js';
 import { planReleaseHooks } from './releaseHooks.js';
@@ -70,7 +72,8 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
   const records = planRecords(p);
   const sw = planSwitch(p, records, hooks);
   const heal = planHeal(p, sw.bg, records);
-  const prepare = [...planAppHome(p), ...files.steps, ...install.steps, ...planSiteChecks(p), ...hooks.prepare];
+  const mm = planDeployMaintenance(p);
+  const prepare = [...planAppHome(p), ...files.steps, ...install.steps, ...planSiteChecks(p), ...mm.on, ...hooks.prepare];
   const summary = summarize(p, files, install, sw.diff, heal ? [] : records.prune);
   return {
     host: p.host.name,
@@ -81,9 +84,9 @@ export function planDeploy(input: DeployPlanInput): HostDeployPlan {
     prepare: heal?.prepare ?? {
       phaseLock: p.L.phaseLockFile,
       steps: prepare,
-      onFail: [...hooks.onFail, ...records.prepareFailed],
+      onFail: [...hooks.onFail, ...records.prepareFailed, ...mm.off],
     },
-    switch: heal?.switch ?? sw.spec,
+    switch: heal?.switch ?? withMaintenanceOff(sw.spec, mm.off),
     summary: heal ? { ...summary, healing: p.state.inactive } : summary,
   };
 }

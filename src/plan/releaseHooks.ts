@@ -1,5 +1,5 @@
 // The user's own commands around a release: release_command and the
-// pre_switch hook at the end of prepare, post_deploy after the commit.
+// pre_switch hook at the end of prepare (after backup_before_release's snapshot), post_deploy after the commit.
 // When the app runs as another user, release_command and pre_switch may add
 // to the release (collectstatic's static/, built assets) while it is
 // prepared; then it is sealed, read-only for that user (what it added handed
@@ -8,9 +8,10 @@
 // and prune and down delete everything in it. Pure.
 import type { ReleasePlace } from './deployInput.js';
 import type { Step } from '../remote/steps.js';
+import { planReleaseBackup } from './releaseBackup.js';
 
 export interface HooksPlan {
-  /** The end of prepare: open, release_command, pre_switch, seal. */
+  /** The end of prepare: backup_before_release, open, release_command, pre_switch, seal. */
   prepare: Step[];
   /** When prepare fails: the release is not left open (nothing of it may go live, and prune deletes it). */
   onFail: Step[];
@@ -27,6 +28,7 @@ export function planReleaseHooks(p: ReleasePlace): HooksPlan {
   const seal: Step[] = runAs ? [{ kind: 'seal-release', dir: releaseDir, user: runAs }] : [];
   return {
     prepare: [
+      ...planReleaseBackup(p),
       ...open,
       ...command(config.releaseCommand, 'release command'),
       ...command(config.hooks.preSwitch, 'pre_switch hook'),

@@ -173,6 +173,9 @@ export function parseProbeOutput(text: string): ProbeOutput {
       case Marker.slot:
         if (rest === 'a' || rest === 'b') state.liveSlot = rest;
         break;
+      case Marker.maintenance:
+        state.maintenance = rest === 'on';
+        break;
       case Marker.instance: {
         const [unit, active] = rest.split(' ');
         if (unit) (state.templateInstances ??= {})[unit] = active ?? '';

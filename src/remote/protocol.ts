@@ -48,6 +48,8 @@ export const Marker = {
   unit: 'unit',
   caddy: 'caddy',
   slot: 'slot',
+  /** `on`: the app dir has a `.maintenance` page, so the site answers 503 (src/plan/maintenanceMode.ts). */
+  maintenance: 'maintenance',
   caddyImports: 'caddy-imports',
   owner: 'owner',
   refused: 'refused',

@@ -77,6 +77,8 @@ export interface RemoteState {
   /** Blue-green: the web slot that serves (absent before the first blue-green switch commits). */
   liveSlot?: LiveSlot;
   caddyImportsSites: boolean;
+  /** `<app dir>/.maintenance` exists: the site answers 503 (src/plan/maintenanceMode.ts). */
+  maintenance?: boolean;
   hasUv: boolean;
   python?: string;
   /** Live env of the app (its .appenv): key -> sha256 of the value. Values never leave the host. */

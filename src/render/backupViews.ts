@@ -24,25 +24,35 @@ export function backupUnitNames(config: Pick<Config, 'appName'>): { service: str
   return { service: `${base}.service`, timer: `${base}.timer` };
 }
 
-export function buildBackupViews(config: Config, host: HostConfig): UnitView[] {
-  const schedule = config.backups?.schedule;
-  if (schedule === undefined) return [];
+/**
+ * The command that writes one archive of the data dir into the backups dir and
+ * keeps the newest `[backups] keep`: the scheduled unit's ExecStart, and the
+ * prepare step of backup_before_release (src/plan/releaseBackup.ts).
+ */
+export function backupToFileArgv(config: Config, hostName: string, script: string): string[] {
   const L = layoutFor(config);
-  const { service, timer } = backupUnitNames(config);
-  const argv = [
+  return [
     '/bin/bash',
-    `${L.current}/${BACKUP_SCRIPT_PATH}`,
+    script,
     'file',
     L.appDir,
     L.dataDir,
     config.app,
     // systemd drops an empty word: "-" stands for "no stage".
     config.stage ?? '-',
-    host.name,
+    hostName,
     backupsDirFor(config),
     String(config.backups?.keep ?? 7),
-    backupFileStem(config.app, config.stage, host.name),
+    backupFileStem(config.app, config.stage, hostName),
   ];
+}
+
+export function buildBackupViews(config: Config, host: HostConfig): UnitView[] {
+  const schedule = config.backups?.schedule;
+  if (schedule === undefined) return [];
+  const L = layoutFor(config);
+  const { service, timer } = backupUnitNames(config);
+  const argv = backupToFileArgv(config, host.name, `${L.current}/${BACKUP_SCRIPT_PATH}`);
   const description = `${config.app}${config.stage ? ` (${config.stage})` : ''} backup of the data dir`;
   const common = {
     app: config.app,

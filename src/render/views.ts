@@ -5,14 +5,16 @@ import { checkSiteAddress } from '../config/rules.js';
 import type { Config, HostConfig, ProcessConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import { appUserFor } from '../plan/appUser.js';
-import { layoutFor } from '../plan/layout.js';
+import { layoutFor, MAINTENANCE_FILE } from '../plan/layout.js';
+import { MAINTENANCE_RETRY_AFTER_SEC } from '../plan/maintenanceMode.js';
 import { SLOTS, webLinksDir, webSlots, type Slot } from '../plan/slots.js';
 import { buildBackupViews } from './backupViews.js';
 import { renderExecStart } from './execStart.js';
 import { serviceUnitName, unitBaseName } from './names.js';
 import { parseUpstream, upstreamAddresses } from './upstream.js';
 
-export type TemplateName = 'web.service.hbs' | 'worker.service.hbs' | 'timer.hbs' | 'socket.hbs' | 'caddy.site.hbs' | 'backup.service.hbs';
+export type TemplateName =
+  'web.service.hbs' | 'worker.service.hbs' | 'timer.hbs' | 'socket.hbs' | 'caddy.site.hbs' | 'backup.service.hbs' | 'maintenance.html.hbs';
 
 /** What to do with a unit's instances after the switch. */
 export type DeployAction =
@@ -192,6 +194,10 @@ function buildCaddyView(config: Config, host: HostConfig, slotUpstreams?: string
       appDir,
       addresses: addresses.length > 0 ? addresses : [':80'],
       statics,
+      // Maintenance mode (src/plan/maintenanceMode.ts): the page Caddy looks for, and what bypasses it.
+      maintenanceFile: `/${MAINTENANCE_FILE}`,
+      healthPath: config.healthCheck.path ?? null,
+      retryAfter: MAINTENANCE_RETRY_AFTER_SEC,
       upstreams:
         slotUpstreams ?? upstreamAddresses(config.webserver.upstream, config.webserver.port, web && !web.socket ? web.replicas : 1),
     },

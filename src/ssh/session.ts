@@ -305,7 +305,8 @@ export class SshSession {
           createConnection: () => stream as never,
           path,
           method: 'GET',
-          headers: { host: opts.host ?? `127.0.0.1:${port}`, connection: 'close' },
+          // X-Deployer-Check: deployer's own checks pass maintenance mode (templates/caddy.site.hbs).
+          headers: { host: opts.host ?? `127.0.0.1:${port}`, connection: 'close', 'x-deployer-check': '1' },
         },
         (res) => {
           let body = '';

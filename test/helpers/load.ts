@@ -49,6 +49,11 @@ export interface LoadOptions {
   maxRequests?: number;
   /** Stop sending after this long (default 10 minutes). */
   maxMs?: number;
+  /**
+   * An answer that is not a failure although not 2xx (maintenance mode's 503
+   * page): the version to count it as, or undefined (then it fails as usual).
+   */
+  accept?: (status: number, headers: Record<string, string | string[] | undefined>, body: string) => string | undefined;
 }
 
 export interface Mark {
@@ -168,6 +173,8 @@ export class Load {
             const status = res.statusCode ?? 0;
             const version = body.trim().split(/\s+/).pop() || undefined;
             const slowByDesign = res.headers['x-hello-slow'] === '1' || undefined;
+            const accepted = status >= 200 && status < 300 ? undefined : this.opts.accept?.(status, res.headers, body);
+            if (accepted !== undefined) return finish({ status, version: accepted });
             finish(
               status >= 200 && status < 300
                 ? { status, version, slowByDesign }

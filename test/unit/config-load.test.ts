@@ -26,6 +26,7 @@ function expectedGood(): Config {
     requirements: 'requirements.txt',
     wheelhouse: 'wheels',
     releaseCommand: 'shop migrate --noinput',
+    backupBeforeRelease: false,
     versionsToKeep: 3,
     appsDir: '/opt/apps',
     appUser: 'shop',

@@ -50,6 +50,7 @@ export function makeConfig(extra: Partial<Config> = {}): Config {
     // The unit shapes of a restart deploy; render-slots.test.ts renders blue-green.
     strategy: 'restart',
     drainSeconds: 10,
+    backupBeforeRelease: false,
     hosts: [makeHost()],
     processes: [makeProcess('web', 'hello-app')],
     webserver: { enabled: true, domains: [], upstream: '127.0.0.1:8000', port: 8000, statics: {} },
