@@ -4,13 +4,11 @@
 # `@@now EPOCH`, then `@@unit NAME BASE64` per unit, where BASE64 is its
 # `systemctl show` properties plus `Since=EPOCH` (the host converts the
 # timestamp: its `date` reads systemd's format and knows its own time zone).
-# `@@maintenance-on` when the app dir holds `.maintenance` (maintenance mode).
 #
 # Arguments: APPDIR BASE...
 set -u
 dp_read_instances "$@"
 echo "@@now $(date +%s)"
-[ -e "$1/.maintenance" ] && echo "@@maintenance-on"
 for unit in "${all[@]}"; do
   props=$(systemctl show -p ActiveState -p SubState -p ActiveEnterTimestamp -p MainPID -p NRestarts -- "$unit" 2>/dev/null)
   ts=$(printf '%s\n' "$props" | sed -n 's/^ActiveEnterTimestamp=//p')

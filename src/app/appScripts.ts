@@ -19,7 +19,7 @@ export function sudoArgv(sshUser: string, argv: string[]): string[] {
 }
 
 /**
- * Stdin for `bash -s` (remote/app-status.sh): prints `@@now EPOCH`, then
+ * The script (remote/app-status.sh): prints `@@now EPOCH`, then
  * `@@unit NAME BASE64` per unit (its `systemctl show` properties plus
  * `Since=EPOCH`).
  */
@@ -44,7 +44,7 @@ export interface ControlRequest {
 }
 
 /**
- * Stdin for `bash -s` (remote/app-control.sh): systemctl start/stop/restart
+ * The script (remote/app-control.sh): systemctl start/stop/restart
  * on the release's units, then `@@state UNIT STATE` for each; exits 1 when a
  * started unit is not active within waitSec. A blue-green web process's live
  * instances restart one at a time, each healthy before the next

@@ -75,8 +75,6 @@ export const Marker = {
   missing: 'missing',
   /** app-control.sh: how a blue-green web process's live instances restarted (rolling|in-place UNIT...). */
   webRestart: 'web-restart',
-  /** app-status.sh: `<app dir>/.maintenance` exists (maintenance mode; `deployer status` shows it). */
-  maintenanceOn: 'maintenance-on',
   /** app-backup.sh, first line of stderr: the snapshot's size in bytes before gzip (for the progress line). */
   backupSize: 'backup-size',
   // `app exec` and `server exec` (remote/app-env.sh, remote/exec.sh): first line of stderr

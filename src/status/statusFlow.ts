@@ -101,7 +101,7 @@ async function hostReport(ctx: Context, config: Config, h: HostHandle, files: Re
     site: site && { ok: site.ok, ...(site.error ? { error: site.error } : {}) },
     instances,
     lockedBy: h.state.lockHeld ? h.state.lockedBy || 'another deployer process' : undefined,
-    maintenance: hasMarker(markers, Marker.maintenanceOn),
+    maintenance: h.state.maintenance === true,
     drift: findDrift(
       desiredFrom(files, hashEnvValues(files.find((f) => f.path === '.env')?.content ?? ''), h.state.liveSlot),
       h.state,
