@@ -70,9 +70,7 @@ export class Reporter {
     this.github = opts.github ?? false;
     this.stdout = opts.stdout ?? process.stdout;
     this.stderr = opts.stderr ?? process.stderr;
-    this.progress = new UploadProgress(this.stderr as TerminalWriter, false, (host, text) =>
-      this.line(this.stderr, `${this.prefix(host)}${text}`),
-    );
+    this.progress = new UploadProgress((host, text) => this.line(this.stderr, `${this.prefix(host)}${text}`));
     if (this.tty && !this.json) this.live = new LiveView(this.stderr as TerminalWriter, this.fleet);
   }
 
