@@ -13,6 +13,7 @@ import { checkDomains } from './dnsCheck.js';
 import { explainGate } from './gateWhy.js';
 import { envSources } from './releaseFiles.js';
 import { parseEnvText } from '../secrets/index.js';
+import { reportHostOutcomes } from './hostOutcomes.js';
 
 export function hostSummary(d: Decided): HostOutcome & Record<string, unknown> {
   const markers = d.result?.markers ?? [];
@@ -49,6 +50,7 @@ export async function reportOutcome(flow: Flow, decided: Decided[], { unchanged 
   const ok = decided.every((d) => d.healthy && !d.rolledBack);
   const urls = [...new Set(flow.hosts.flatMap((h) => siteUrls(config, h)))];
   if (!ok) {
+    reportHostOutcomes(flow, decided, false, (d) => failureReason(config, d));
     reportTimings(flow);
     const totalMs = flow.timings.total();
     writeStepSummary(ctx.env, config, version, hosts, false, { totalMs });
@@ -66,6 +68,7 @@ export async function reportOutcome(flow: Flow, decided: Decided[], { unchanged 
         detail: liveDetail(hostSummary(d)),
       });
   }
+  reportHostOutcomes(flow, decided, unchanged, (d) => failureReason(config, d));
   if (config.hooks.postDeployLocal) {
     await runLocalCommand({
       command: config.hooks.postDeployLocal,
@@ -104,7 +107,13 @@ async function warnAboutDns(flow: Flow, decided: Decided[]): Promise<void> {
     })),
     flow.resolve,
   );
-  for (const n of notes) (n.level === 'warn' ? ctx.reporter.warn : ctx.reporter.debug).call(ctx.reporter, n.message, n.host);
+  // The same warning for several hosts (a domain that resolves nowhere, hosts on one address) is said once, naming them.
+  const said = new Map<string, string[]>();
+  for (const n of notes) said.set(`${n.level}\0${n.message}`, [...(said.get(`${n.level}\0${n.message}`) ?? []), n.host]);
+  for (const [key, hosts] of said) {
+    const [level, message] = key.split('\0') as ['warn' | 'debug', string];
+    ctx.reporter.emit({ type: 'log', level, message, ...(hosts.length === 1 ? { host: hosts[0] } : { hosts }) });
+  }
 }
 
 /** --timings (or --verbose): the phases that ran, also when the deploy failed. */
@@ -156,16 +165,22 @@ function gateReasons(config: Flow['config'], d: Decided): string[] {
   return explainGate(markers, { command: web.command, env });
 }
 
-/** The error of a failed verdict: which hosts failed and why, and what each host serves now. */
-function failureError(flow: Flow, decided: Decided[]): UnhealthyError {
-  const { config, version } = flow;
-  const failed = decided.filter((d) => !d.healthy);
-  const why = (d: Decided) =>
+/** Why one host failed, in a line. */
+function failureReason(config: Flow['config'], d: Decided): string {
+  return (
     d.healthError ??
     d.switchError ??
     (d.switch?.ready
       ? 'rolled back'
-      : [`the switch failed at: ${d.result?.failedStep ?? 'its start'}`, ...gateReasons(config, d)].join('; '));
+      : [`the switch failed at: ${d.result?.failedStep ?? 'its start'}`, ...gateReasons(config, d)].join('; '))
+  );
+}
+
+/** The error of a failed verdict: which hosts failed and why, and what each host serves now. */
+function failureError(flow: Flow, decided: Decided[]): UnhealthyError {
+  const { config, version } = flow;
+  const failed = decided.filter((d) => !d.healthy);
+  const why = (d: Decided) => failureReason(config, d);
   const details = failed.map((d) => [`${d.host.name}: ${why(d)}`, tail(d.result?.stderr ?? '')].filter(Boolean).join('\n')).join('\n');
   const states = decided.map((d) => {
     const previous = d.plan.summary.previous;

@@ -25,10 +25,14 @@ export function errorKind(exitCode: number): ErrorKind {
   return KINDS[exitCode] ?? 'unexpected';
 }
 
+/** A host's end state: the new release serves; it already did; it was healthy but went back because another host failed; it failed. */
+export type HostResult = 'live' | 'unchanged' | 'rolled-back' | 'failed';
+
 export type Level = 'info' | 'warn' | 'error' | 'debug';
 
 export type DeployerEvent =
-  | { type: 'log'; level: Level; message: string; host?: string }
+  /** `hosts`: the same message for several hosts, said once (a DNS warning for a fleet on one address). */
+  | { type: 'log'; level: Level; message: string; host?: string; hosts?: string[] }
   | {
       type: 'phase';
       phase: string;
@@ -41,6 +45,21 @@ export type DeployerEvent =
   | { type: 'step'; host?: string; step: string; status: 'done' | 'skipped'; detail?: string }
   | { type: 'output'; host?: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'upload'; host?: string; file: string; bytes: number; total: number }
+  /** A group of hosts that deploys together (a rollout's canary or batch); without any, all hosts are one wave. */
+  | { type: 'wave'; wave: number; of: number; hosts: string[]; status: 'start' | 'done' | 'failed'; failed?: string[] }
+  /** One host's outcome, once per host at the end of a deploy: what the final table and the annotations show. */
+  | {
+      type: 'host';
+      host: string;
+      result: HostResult;
+      /** What the host serves now (none: nothing was live before and the new release failed). */
+      version?: string;
+      /** Only with `failed`: the host went back to `version`. */
+      rolledBack?: boolean;
+      ms?: number;
+      wave?: number;
+      message?: string;
+    }
   | { type: 'result'; command: string; ok: boolean; data?: unknown; exitCode?: number }
   | { type: 'error'; kind: ErrorKind; exitCode: number; message: string; hint?: string; details?: string };
 

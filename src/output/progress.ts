@@ -1,12 +1,9 @@
-// Upload progress for people. On a terminal: one line per host, redrawn in
-// place (log-update), each cut to the terminal's width so nothing wraps,
-// with the rate and the time left. Piped or in CI: a plain line every 10 %
-// (at most one a second) or every 5 s, whichever comes first. Sizes are
-// always human (KiB, MiB, GiB).
+// Each file's upload, in lines (--verbose): a plain line every 10 % (at
+// most one a second) or every 5 s, whichever comes first, and `uploaded`
+// when it is done. On a terminal the live view (liveView.ts) shows the
+// uploads as one line per wave. Sizes are always human (KiB, MiB, GiB).
 import type { EventOf } from './events.js';
 import type { Writer } from './reporter.js';
-
-type LogUpdate = ((text: string) => void) & { clear(): void; done(): void };
 
 /** What a terminal stream has beyond write(). */
 export interface TerminalWriter extends Writer {
@@ -32,22 +29,13 @@ const SHOW_FROM = 256 * 1024;
 const PLAIN_STEPS = 10;
 const PLAIN_MIN_MS = 1000;
 const PLAIN_EVERY_MS = 5000;
-const REDRAW_MS = 100;
 
 export class UploadProgress {
   private readonly active = new Map<string, Transfer>();
-  private log?: LogUpdate;
-  private loading?: Promise<void>;
-  private shown = false;
-  private lastDraw = 0;
-  /** A redraw skipped by the rate limit happens a moment later, so the last update always shows. */
-  private pending?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(
-    private readonly out: TerminalWriter,
-    private readonly tty: boolean,
-    /** Prints one finished line (through the reporter, so it is redacted and prefixed). */
+    /** Prints one line (through the reporter, so it is redacted and prefixed). */
     private readonly line: (host: string | undefined, text: string) => void,
     private readonly now: () => number = Date.now,
   ) {}
@@ -65,16 +53,13 @@ export class UploadProgress {
     tr.total = e.total;
     if (e.bytes >= e.total) {
       this.active.delete(key);
-      this.clear();
       this.line(
         e.host,
         `uploaded ${e.file} (${formatBytes(e.total)}${e.total >= SHOW_FROM ? `, ${formatDuration(t - tr.started)}, ${formatRate(e.total, t - tr.started)}` : ''})`,
       );
-      this.redraw(true);
       return;
     }
     if (e.total < SHOW_FROM) return;
-    if (this.tty) return this.redraw(false);
     const step = Math.floor((e.bytes * PLAIN_STEPS) / e.total);
     if ((step > tr.printedStep && t - tr.printedAt >= PLAIN_MIN_MS) || t - tr.printedAt >= PLAIN_EVERY_MS) {
       tr.printedAt = t;
@@ -87,59 +72,10 @@ export class UploadProgress {
     }
   }
 
-  /** For good (the command failed or was interrupted): no bar is drawn again. */
+  /** For good (the command failed or was interrupted): no line is printed again. */
   stop(): void {
     this.stopped = true;
-    this.clear();
     this.active.clear();
-    if (this.pending) clearTimeout(this.pending);
-  }
-
-  /** Takes the live lines off the screen (before another line is printed). */
-  clear(): void {
-    if (this.shown && this.log) this.log.clear();
-    this.shown = false;
-  }
-
-  /** Puts the live lines back after another line was printed. */
-  redraw(force = true): void {
-    if (!this.tty) return;
-    const visible = [...this.active.values()].filter((tr) => tr.total >= SHOW_FROM);
-    if (visible.length === 0) {
-      this.clear();
-      return;
-    }
-    const t = this.now();
-    if (!force && this.shown && t - this.lastDraw < REDRAW_MS) {
-      this.pending ??= setTimeout(() => {
-        this.pending = undefined;
-        this.redraw(true);
-      }, REDRAW_MS).unref();
-      return;
-    }
-    if (!this.log) {
-      this.load();
-      return;
-    }
-    this.lastDraw = t;
-    // One column spare: writing into the last column makes some terminals wrap.
-    const width = Math.max((this.out.columns ?? 80) - 1, 10);
-    this.log(visible.map((tr) => fitLine(tr, this.stats(tr, t), width)).join('\n'));
-    this.shown = true;
-  }
-
-  /** Loads log-update on first use (it costs ~30 ms of start-up for commands that never upload). */
-  private load(): void {
-    this.loading ??= import('log-update').then(({ createLogUpdate }) => {
-      this.log = createLogUpdate(this.out as unknown as NodeJS.WritableStream, { showCursor: true }) as LogUpdate;
-      this.redraw(true);
-    });
-  }
-
-  /** Waits for log-update to load (tests). */
-  async ready(): Promise<void> {
-    this.load();
-    await this.loading;
   }
 
   private stats(tr: Transfer, t: number): Stats | undefined {
@@ -153,33 +89,6 @@ export class UploadProgress {
 interface Stats {
   rate: string;
   eta: string;
-}
-
-/**
- * `[h1] ↑ artifact ██████░░░░ 45% 43.0/95.4 MiB 12.3 MiB/s, 4 s left`, made
- * to fit `width`: the rate goes first, then the sizes, then the bar.
- */
-export function fitLine(tr: Pick<Transfer, 'host' | 'file' | 'bytes' | 'total'>, stats: Stats | undefined, width: number): string {
-  const pct = `${tr.total ? Math.floor((tr.bytes / tr.total) * 100) : 100}%`;
-  const head = `${tr.host ? `[${tr.host}] ` : ''}↑ ${tr.file}`;
-  const sizes = formatBytePair(tr.bytes, tr.total);
-  const eta = stats?.eta ?? 'starting';
-  const tails = [
-    stats ? ` ${pct} ${sizes} ${stats.rate}, ${eta}` : ` ${pct} ${sizes} ${eta}`,
-    ` ${pct} ${sizes} ${eta}`,
-    ` ${pct} ${eta}`,
-    ` ${pct}`,
-  ];
-  for (const tail of tails) {
-    const room = width - head.length - 1 - tail.length;
-    if (room >= 8) {
-      const barWidth = Math.min(room, 30);
-      const filled = Math.round((tr.total ? tr.bytes / tr.total : 1) * barWidth);
-      return `${head} ${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}${tail}`;
-    }
-  }
-  const plain = `${head} ${pct} ${eta}`;
-  return plain.length <= width ? plain : plain.slice(0, width - 1) + '…';
 }
 
 /** `43.0/95.4 MiB`, or `512.0 KiB/95.4 MiB` when the units differ. */

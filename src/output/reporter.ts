@@ -1,10 +1,16 @@
 // One Reporter per run. It redacts, then hands each event to the renderer
 // chosen from the environment: JSON lines (--json), GitHub Actions
 // annotations, a colourful TTY renderer, or plain lines for pipes and CI.
+// People get one line per phase (and per host only where a host differs),
+// a live view of the waves on a terminal and a table of the hosts at the
+// end; the detail (each file, each remote step) is under --verbose.
 import { createColors } from 'picocolors';
 import { errorKind, JSON_SCHEMA_VERSION, type DeployerEvent, type ErrorKind, type EventOf, type Level } from './events.js';
 import { Redactor } from './redact.js';
 import { UploadProgress, type TerminalWriter } from './progress.js';
+import { FleetState, nameList } from './fleetState.js';
+import { LiveView } from './liveView.js';
+import { hostTable } from './hostTable.js';
 
 export { formatBytes } from './progress.js';
 
@@ -37,7 +43,18 @@ export class Reporter {
   private readonly github: boolean;
   private readonly stdout: Writer;
   private readonly stderr: Writer;
+  /** Each file's upload lines: --verbose only (piped: every 10 %; always: `uploaded FILE`). */
   private readonly progress: UploadProgress;
+  /** The hosts and waves as the events tell them: the live view and the upload summary read it. */
+  private readonly fleet = new FleetState();
+  private readonly live?: LiveView;
+  /** The hosts' outcomes, printed as one table before the next other line. */
+  private hostRows: EventOf<'host'>[] = [];
+  /** `live` lines held back: the table says the same, unless no outcome follows (rollback). */
+  private heldLive: EventOf<'phase'>[] = [];
+  /** GitHub Actions: each host's first error, annotated once, with its outcome or at the end. */
+  private readonly hostErrors = new Map<string, string>();
+  private readonly annotated = new Set<string>();
   /** With --json the command's `result` is printed by finish(), so it is always the last line. */
   private result?: EventOf<'result'>;
   private finished = false;
@@ -53,14 +70,15 @@ export class Reporter {
     this.github = opts.github ?? false;
     this.stdout = opts.stdout ?? process.stdout;
     this.stderr = opts.stderr ?? process.stderr;
-    this.progress = new UploadProgress(this.stderr as TerminalWriter, this.tty && !this.json, (host, text) =>
-      this.line(this.stderr, `${this.prefix(host)}${text}`),
-    );
+    this.progress = new UploadProgress((host, text) => this.line(this.stderr, `${this.prefix(host)}${text}`));
+    if (this.tty && !this.json) this.live = new LiveView(this.stderr as TerminalWriter, this.fleet);
   }
 
   emit(event: DeployerEvent): void {
     const safe = this.scrub(event);
     if (safe.type === 'phase' || safe.type === 'upload') this.events.push(safe);
+    this.fleet.see(safe);
+    if (this.github) this.annotateHost(safe);
     if (this.json) {
       if (safe.type === 'result') this.result = safe;
       else this.writeJson(safe);
@@ -75,7 +93,9 @@ export class Reporter {
    * before it could say anything else.
    */
   finish(exitCode: number, command: string): void {
+    if (!this.json) this.flushHosts();
     if (!this.json) this.flushGroups();
+    this.flushHostAnnotations();
     if (!this.json || this.finished) return;
     this.finished = true;
     const r = this.result ?? { type: 'result', command, ok: exitCode === 0 };
@@ -101,15 +121,18 @@ export class Reporter {
 
   /** Plain program output (config print, history table): redacted, never decorated. */
   print(text: string): void {
-    this.progress.clear();
+    this.live?.clear();
     this.stdout.write(this.redactor.redact(text.endsWith('\n') ? text : text + '\n'));
-    this.progress.redraw();
+    this.live?.redraw();
   }
 
   /** The final failure line (and GitHub annotation) for an error. */
   fail(message: string, hint?: string, details?: string, opts: { exitCode?: number; kind?: ErrorKind; problems?: string[] } = {}): void {
     this.progress.stop();
+    if (!this.json) this.flushHosts();
+    this.live?.stop();
     if (!this.json) this.flushGroups();
+    this.flushHostAnnotations();
     const m = this.redactor.redact(message);
     const h = hint ? this.redactor.redact(hint) : undefined;
     const d = details ? this.redactor.redact(details) : undefined;
@@ -139,28 +162,35 @@ export class Reporter {
     return this.color ? fn(s) : s;
   }
 
-  private prefix(host?: string): string {
-    return host ? this.paint(pc.cyan, `[${host}] `) : '';
+  private prefix(host?: string, hosts?: string[]): string {
+    const who = hosts && hosts.length > 1 ? nameList(hosts, 3) : host;
+    return who ? this.paint(pc.cyan, `[${who}] `) : '';
   }
 
   private render(e: DeployerEvent): void {
+    if (e.type === 'host') {
+      this.hostRows.push(e);
+      this.heldLive = this.heldLive.filter((l) => l.host !== e.host);
+      return;
+    }
+    if (!this.heldBack(e)) this.flushHosts();
     if (this.github && this.groupForGithub(e)) return;
     switch (e.type) {
       case 'log':
-        return this.renderLog(e.level, e.message, e.host);
+        return this.renderLog(e.level, e.message, e.host, e.hosts);
+      case 'wave': {
+        if (e.status !== 'start') this.line(this.stderr, this.fleet.lines(1000)[e.wave - 1] ?? `wave ${e.wave}/${e.of} ${e.status}`);
+        return this.live?.redraw();
+      }
       case 'phase': {
-        if (e.status === 'start') {
-          if (this.verbose) this.line(this.stderr, `${this.prefix(e.host)}${this.paint(pc.dim, '…')} ${e.label ?? e.phase}`);
+        if (this.heldBack(e)) {
+          this.heldLive.push(e);
           return;
         }
-        const mark =
-          e.status === 'done' ? this.paint(pc.green, '✓') : e.status === 'skipped' ? this.paint(pc.dim, '–') : this.paint(pc.red, '✗');
-        const ms = e.ms !== undefined ? this.paint(pc.dim, ` (${formatMs(e.ms)})`) : '';
-        const detail = e.detail ? this.paint(pc.dim, ` — ${e.detail}`) : '';
-        return this.line(this.stderr, `${this.prefix(e.host)}${mark} ${e.label ?? e.phase}${detail}${ms}`);
+        return this.renderPhase(e);
       }
       case 'step': {
-        if (!this.verbose && e.status === 'done') return;
+        if (!this.verbose) return;
         const mark = e.status === 'done' ? '·' : this.paint(pc.dim, 'skip');
         return this.line(this.stderr, `${this.prefix(e.host)}  ${mark} ${e.step}${e.detail ? ` (${e.detail})` : ''}`);
       }
@@ -171,9 +201,10 @@ export class Reporter {
         return;
       }
       case 'upload':
-        return this.progress.update(e);
+        if (this.verbose) this.progress.update(e);
+        return this.live?.redraw(false);
       case 'result':
-        return;
+        return this.live?.stop();
     }
   }
 
@@ -225,10 +256,29 @@ export class Reporter {
     for (const host of [...this.hostLines.keys()]) this.flushHostGroup(host);
   }
 
-  private renderLog(level: Level, message: string, host?: string): void {
+  /** A host's `live` or `unchanged` line: the table says it, unless no table follows. --verbose shows both. */
+  private heldBack(e: DeployerEvent): e is EventOf<'phase'> {
+    return e.type === 'phase' && (e.phase === 'live' || e.phase === 'unchanged') && e.host !== undefined && !this.verbose;
+  }
+
+  private renderPhase(e: EventOf<'phase'>): void {
+    if (e.phase === 'upload' && !e.host && !e.detail && e.status === 'done') e = { ...e, detail: this.fleet.uploadSummary() };
+    if (e.status === 'start') {
+      if (this.verbose) this.line(this.stderr, `${this.prefix(e.host)}${this.paint(pc.dim, '…')} ${e.label ?? e.phase}`);
+      return;
+    }
+    const mark =
+      e.status === 'done' ? this.paint(pc.green, '✓') : e.status === 'skipped' ? this.paint(pc.dim, '–') : this.paint(pc.red, '✗');
+    const ms = e.ms !== undefined ? this.paint(pc.dim, ` (${formatMs(e.ms)})`) : '';
+    const detail = e.detail ? this.paint(pc.dim, ` — ${e.detail}`) : '';
+    return this.line(this.stderr, `${this.prefix(e.host)}${mark} ${e.label ?? e.phase}${detail}${ms}`);
+  }
+
+  private renderLog(level: Level, message: string, host?: string, hosts?: string[]): void {
     if (level === 'debug' && !this.verbose) return;
-    const where = host ? `${host}: ` : '';
-    if (level === 'error' && this.github) this.stderr.write(`::error::${encodeAnnotation(where + message)}\n`);
+    const where = hosts && hosts.length > 1 ? `${nameList(hosts, 3)}: ` : host ? `${host}: ` : '';
+    // A host's error is annotated once, with its outcome (annotateHost).
+    if (level === 'error' && this.github && !host) this.stderr.write(`::error::${encodeAnnotation(where + message)}\n`);
     if (level === 'warn' && this.github) this.stderr.write(`::warning::${encodeAnnotation(where + message)}\n`);
     const tag =
       level === 'warn'
@@ -238,13 +288,41 @@ export class Reporter {
           : level === 'debug'
             ? this.paint(pc.dim, 'debug: ')
             : '';
-    this.line(this.stderr, `${this.prefix(host)}${tag}${message}`);
+    this.line(this.stderr, `${this.prefix(host, hosts)}${tag}${message}`);
+  }
+
+  /** The hosts' outcomes as one table (the live view goes: the table is the last word on each host). */
+  private flushHosts(): void {
+    for (const l of this.heldLive.splice(0)) this.renderPhase(l);
+    if (this.hostRows.length === 0) return;
+    this.live?.stop();
+    const rows = this.hostRows.splice(0);
+    const width = Math.max(((this.stderr as TerminalWriter).columns ?? 80) - 1, 40);
+    for (const l of hostTable(rows, this.tty ? width : 80)) this.line(this.stderr, l);
+  }
+
+  /** GitHub Actions: one `::error title=deployer: HOST::` per failed host, with the host's own reason. */
+  private annotateHost(e: DeployerEvent): void {
+    if (e.type === 'log' && e.level === 'error' && e.host && !this.hostErrors.has(e.host)) this.hostErrors.set(e.host, e.message);
+    if (e.type === 'host' && e.result === 'failed')
+      this.hostAnnotation(e.host, this.hostErrors.get(e.host) ?? e.message ?? `the deploy failed on ${e.host}`);
+  }
+
+  private flushHostAnnotations(): void {
+    if (!this.github) return;
+    for (const [host, message] of this.hostErrors) this.hostAnnotation(host, message);
+  }
+
+  private hostAnnotation(host: string, message: string): void {
+    if (this.annotated.has(host)) return;
+    this.annotated.add(host);
+    this.stderr.write(`::error title=deployer: ${encodeProperty(host)}::${encodeAnnotation(message)}\n`);
   }
 
   private line(w: Writer, text: string): void {
-    this.progress.clear();
+    this.live?.clear();
     w.write(text + '\n');
-    this.progress.redraw();
+    this.live?.redraw();
   }
 }
 

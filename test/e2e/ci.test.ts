@@ -108,6 +108,10 @@ test('a CI deploy with the key and known_hosts in env vars succeeds, prompts for
   // The site's URL and the total time: in the output, the step summary, and the step's outputs (for `environment: url`).
   assert.match(r.stderr, new RegExp(`^hello-ci 1\\.0\\.0: http://${SITE}/$`, 'm'));
   assert.match(r.stderr, /^done in \d+(\.\d)? m?s$/m);
+  // Quiet by default: the uploads in one line, the host in the final table.
+  assert.doesNotMatch(r.stderr, /uploaded /);
+  assert.match(r.stderr, /^✓ upload — \d+ files?, .* to 1 host /m);
+  assert.match(r.stderr, /^host +version +result +time\nh1 +1\.0\.0 +live +\d+(\.\d)? m?s$/m);
   assert.match(summary, new RegExp(`^<http://${SITE}/>$`, 'm'));
   assert.match(summary, /^Total time: \d+(\.\d)? m?s$/m);
   assert.equal(readFileSync(outputFile, 'utf8'), `url=http://${SITE}/\nversion=1.0.0\n`);
@@ -141,6 +145,12 @@ test('a failing CI deploy exits 7 with an ::error annotation and a FAILED summar
   const annotations = r.stderr.split('\n').filter((l) => l.startsWith('::error'));
   assert.ok(
     annotations.some((l) => /hello-ci 2\.0\.0 failed its checks/.test(l)),
+    r.stderr,
+  );
+  // The failed host, once, in the annotation's title.
+  assert.deepEqual(
+    annotations.filter((l) => l.startsWith('::error title=deployer: ')).map((l) => l.slice(0, l.indexOf('::', 2))),
+    ['::error title=deployer: h1'],
     r.stderr,
   );
   assert.ok(

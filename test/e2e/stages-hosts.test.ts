@@ -96,6 +96,12 @@ describe('four hosts', () => {
     assert.deepEqual(await all(), Array(4).fill('200 hello-bin 1.0.0'));
     const res = r.events.find((e) => e.type === 'result') as { data: { hosts: Array<{ host: string; execChannels: number }> } };
     assert.deepEqual(res.data.hosts.map((h) => h.host).sort(), ['h1', 'h2', 'h3', 'h4']);
+    // Each host's outcome: one `host` event, before the result.
+    const outcomes = r.events.filter((e) => e.type === 'host');
+    assert.deepEqual(
+      outcomes.map((e) => `${e.host} ${e.result} ${e.version}`).sort(),
+      ['h1', 'h2', 'h3', 'h4'].map((h) => `${h} live 1.0.0`),
+    );
   });
 
   test('one host failing its health check after the switch puts all four back on the old release', async () => {
@@ -103,6 +109,10 @@ describe('four hosts', () => {
     const r = await app.run(['deploy']);
     assert.equal(r.code, 7, r.stderr);
     assert.match(r.stderr, /h3/);
+    // Quiet: no line per file; the table names the failed host and the ones taken back with it.
+    assert.doesNotMatch(r.stderr, /uploaded /);
+    assert.match(r.stderr, /^h3 +1\.0\.0 +FAILED, rolled back +\d/m);
+    for (const h of ['h1', 'h2', 'h4']) assert.match(r.stderr, new RegExp(`^${h} +1\\.0\\.0 +rolled back +\\d`, 'm'));
     assert.deepEqual(await all(), Array(4).fill('200 hello-bin 1.0.0'));
     for (const h of hosts) assert.equal(await sh(h, 'readlink /srv/deployer/fleet/current'), 'v1.0.0');
   });

@@ -1,4 +1,4 @@
-// Run inside a real terminal (tmux) by test/unit/progress-terminal.test.ts:
+// Run inside a real terminal (tmux) by test/unit/progress.test.ts:
 // two hosts upload at once through a TTY Reporter, with a log line in
 // between; it stops halfway until the file named by argv[2] exists.
 import { existsSync } from 'node:fs';

@@ -43,13 +43,18 @@ test('with --json in GitHub Actions stdout stays JSON and the annotation still g
   assert.equal(err.text, '::error title=deployer::boom%0Ahint: a hint\n');
 });
 
-test('error and warning logs are annotated with their host', () => {
+test("error and warning logs are annotated; a host's error once, titled with the host, by the end of the command", () => {
   const err = capture();
   const r = new Reporter({ github: true, stdout: capture(), stderr: err });
   r.error('health check failed: 100% broken', 'web1');
+  r.error('and again', 'web1');
+  r.error('not a host');
   r.warn('slow');
-  assert.match(err.text, /^::error::web1: health check failed: 100%25 broken$/m);
-  assert.match(err.text, /^::warning::slow$/m);
+  r.finish(7, 'deploy');
+  assert.deepEqual(
+    err.text.split('\n').filter((l) => l.startsWith('::')),
+    ['::error::not a host', '::warning::slow', '::error title=deployer: web1::health check failed: 100%25 broken'],
+  );
 });
 
 test('secrets are redacted from annotations too', () => {

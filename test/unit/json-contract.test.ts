@@ -118,6 +118,13 @@ test('a deploy: stable phase names, integer ms, the result with URLs last', asyn
       ['h1', '1.0.0 is live'],
       ['h2', '1.0.0 is live'],
     ],
+  ); // One `host` event per host, after its live line and before the result.
+  assert.deepEqual(
+    events.filter((e) => e.type === 'host').map((e) => [e.host, e.result, e.version]),
+    [
+      ['h1', 'live', '1.0.0'],
+      ['h2', 'live', '1.0.0'],
+    ],
   );
 });
 
@@ -129,6 +136,15 @@ test('a failed deploy: the error (kind unhealthy, exit 7) then the result, still
   const error = events.at(-2)!;
   assert.equal(error.type, 'error');
   assert.equal(error.kind, 'unhealthy');
+  const hosts = events.filter((e) => e.type === 'host');
+  assert.deepEqual(
+    hosts.map((e) => [e.host, e.result]),
+    [
+      ['h1', 'rolled-back'],
+      ['h2', 'failed'],
+    ],
+  );
+  assert.match(String(hosts[1].message), /health check failed/);
 });
 
 test('the validator catches what the contract forbids', () => {
