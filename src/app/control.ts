@@ -8,7 +8,8 @@ import { findMarker, Marker, parseMarkers } from '../remote/protocol.js';
 import { forEachHost } from '../deploy/hostRun.js';
 import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { layoutFor } from '../plan/layout.js';
-import { selectUnitBases } from './processUnits.js';
+import { hostsRunning, selectUnitBases } from './processUnits.js';
+import { selectHosts } from '../deploy/hostSelection.js';
 import { renderControlScript, type UnitAction } from './appScripts.js';
 
 const DONE: Record<UnitAction, string> = { start: 'started', stop: 'stopped', restart: 'restarted' };
@@ -30,6 +31,7 @@ function webRestartOf(arg: string | undefined): WebRestart | undefined {
 export async function runControl(ctx: Context, action: UnitAction, opts: { process?: string; lockWait: number }): Promise<void> {
   const config = loadCommandConfig(ctx);
   const bases = opts.process === undefined ? [] : selectUnitBases(config, opts.process);
+  const hosts = hostsRunning(config, selectHosts(config, ctx.global.host, ctx.global.role), opts.process);
   const results = await forEachHost(ctx, config, { lock: true, lockWait: opts.lockWait, command: `app ${action}` }, async (h) => {
     const script = renderControlScript({
       layout: layoutFor(config),
@@ -69,6 +71,6 @@ export async function runControl(ctx: Context, action: UnitAction, opts: { proce
       status: 'done',
     });
     return { host: h.host.name, units: states, ...(web ? { webRestart: web.mode } : {}) };
-  });
+  }, hosts);
   ctx.reporter.emit({ type: 'result', command: `app ${action}`, ok: true, data: { app: config.appName, hosts: results } });
 }

@@ -5,6 +5,7 @@ import { isNoop, noopHistoryLine, planHostDeploy, releaseChoiceLine } from '../p
 import { checkUnitsAndSite } from '../plan/ownership.js';
 import { ambiguousAddress, explainSiteClash } from './siteClash.js';
 import { tail } from './tail.js';
+import { configForHost } from '../config/roles.js';
 import type { Connected, Decided, Flow, LocalResult, Locked, Planned } from './flow.js';
 
 const NOTHING_SWITCHED = 'No host was switched: every host keeps its current release.';
@@ -39,8 +40,9 @@ export async function lockHosts(flow: Flow): Promise<Locked[]> {
 
 /** 4a. What each host needs (pure: src/plan/planDeploy.ts). */
 export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Planned[] {
-  const { ctx, config, version, opts } = flow;
+  const { ctx, version, opts } = flow;
   return locked.map((l) => {
+    const config = configForHost(flow.config, l.host);
     const files = local.files.get(l.host.name) ?? [];
     const input = {
       config,
