@@ -31,31 +31,37 @@ export async function runLogs(ctx: Context, io: AppIO, opts: LogsOptions): Promi
     for (const stop of stops) stop();
   });
   try {
-    const outputs = await forEachHost(ctx, config, { lock: false, command: 'app logs' }, async (h) => {
-      if (interrupted) return '';
-      // The units this host runs (its roles).
-      const units = journalUnits(configForHost(config, h.host), opts.process);
-      const command = logsCommandLine({ units, sshUser: h.host.user, follow: opts.follow, lines: opts.lines, since: opts.since });
-      const prefix = opts.follow && hostCount > 1 ? `[${h.host.name}] ` : '';
-      const out = opts.follow ? lineWriter(io.stdout, prefix) : collector();
-      const err = lineWriter(io.stderr, prefix || `[${h.host.name}] `);
-      const r = await streamCommand(h.session, command, {
-        onStdout: (d) => out.write(d),
-        onStderr: (d) => err.write(d),
-        started: (_channel, stop) => {
-          stops.add(stop);
-          if (interrupted) stop();
-        },
-      });
-      out.flush();
-      err.flush();
-      if (!r.stopped && r.code !== 0) {
-        throw new RemoteCommandError(`${h.host.name}: journalctl failed (exit ${r.code ?? r.signal})`, r.code, '', {
-          hint: 'the SSH user needs passwordless sudo (or membership of systemd-journal) to read the journal',
+    const outputs = await forEachHost(
+      ctx,
+      config,
+      { lock: false, command: 'app logs' },
+      async (h) => {
+        if (interrupted) return '';
+        // The units this host runs (its roles).
+        const units = journalUnits(configForHost(config, h.host), opts.process);
+        const command = logsCommandLine({ units, sshUser: h.host.user, follow: opts.follow, lines: opts.lines, since: opts.since });
+        const prefix = opts.follow && hostCount > 1 ? `[${h.host.name}] ` : '';
+        const out = opts.follow ? lineWriter(io.stdout, prefix) : collector();
+        const err = lineWriter(io.stderr, prefix || `[${h.host.name}] `);
+        const r = await streamCommand(h.session, command, {
+          onStdout: (d) => out.write(d),
+          onStderr: (d) => err.write(d),
+          started: (_channel, stop) => {
+            stops.add(stop);
+            if (interrupted) stop();
+          },
         });
-      }
-      return out.text();
-    }, hosts);
+        out.flush();
+        err.flush();
+        if (!r.stopped && r.code !== 0) {
+          throw new RemoteCommandError(`${h.host.name}: journalctl failed (exit ${r.code ?? r.signal})`, r.code, '', {
+            hint: 'the SSH user needs passwordless sudo (or membership of systemd-journal) to read the journal',
+          });
+        }
+        return out.text();
+      },
+      hosts,
+    );
     if (!opts.follow) {
       io.stdout.write(outputs.map((text, i) => hostHeader(hosts[i].name, hostCount) + text).join(hostCount > 1 ? '\n' : ''));
     }

@@ -61,7 +61,9 @@ export function readCommandHosts(
     );
   }
   // JSON numbers are floats to the reader, which takes integers as TOML's bigint.
-  const tables = output.map((e) => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, Number.isInteger(v) ? BigInt(v as number) : v])));
+  const tables = output.map((e) =>
+    Object.fromEntries(Object.entries(e).map(([k, v]) => [k, Number.isInteger(v) ? BigInt(v as number) : v])),
+  );
   return { hosts: readHosts({ hosts: tables }, own, paths, ''), issues: own };
 }
 

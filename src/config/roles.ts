@@ -61,9 +61,11 @@ export function hostServesWeb(config: Config, host: HostConfig): boolean {
  */
 export function checkRoles(issues: Issues, hostIssues: Issues, hosts: HostConfig[], processes: ProcessConfig[]): void {
   const known = declaredRoles(hosts);
+  let unknown = false;
   for (const p of processes) {
     (p.roles ?? []).forEach((role, n) => {
       if (known.includes(role)) return;
+      unknown = true;
       const path = ['processes', p.name, 'roles', n];
       const have = known.length ? `the hosts' roles are ${known.map((r) => JSON.stringify(r)).join(', ')}` : 'no host has roles';
       issues.attempt(() =>
@@ -75,6 +77,8 @@ export function checkRoles(issues: Issues, hostIssues: Issues, hosts: HostConfig
       );
     });
   }
+  // A misspelt process role leaves hosts without processes: that one problem is reported, not also its consequence.
+  if (unknown) return;
   hosts.forEach((h, n) => {
     if (!h.roles?.length || processes.some((p) => hostRuns(h, p))) return;
     const path = ['hosts', n, 'roles'];

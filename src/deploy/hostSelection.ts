@@ -14,14 +14,20 @@ export function selectHosts(config: Config, names: string[] | undefined, roles?:
   const known = declaredRoles(config.hosts);
   for (const role of roles) {
     if (known.includes(role)) continue;
-    throw new ConfigError(`--role ${role}: no host has the role "${role}" in ${config.file}${config.stage ? ` (stage ${config.stage})` : ''}`, {
-      hint: known.length ? `known roles: ${known.join(', ')}` : 'no host has roles: add roles = ["web"] to a host, or leave out --role',
-    });
+    throw new ConfigError(
+      `--role ${role}: no host has the role "${role}" in ${config.file}${config.stage ? ` (stage ${config.stage})` : ''}`,
+      {
+        hint: known.length ? `known roles: ${known.join(', ')}` : 'no host has roles: add roles = ["web"] to a host, or leave out --role',
+      },
+    );
   }
   const chosen = named.filter((h) => roles.some((r) => hostHasRole(h, r)));
   if (chosen.length === 0) {
     throw new ConfigError(`--host ${names!.join(', ')} with --role ${roles.join(', ')}: none of these hosts has that role`, {
-      hint: `hosts with it: ${config.hosts.filter((h) => roles.some((r) => hostHasRole(h, r))).map((h) => h.name).join(', ')}`,
+      hint: `hosts with it: ${config.hosts
+        .filter((h) => roles.some((r) => hostHasRole(h, r)))
+        .map((h) => h.name)
+        .join(', ')}`,
     });
   }
   return chosen;

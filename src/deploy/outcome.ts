@@ -97,12 +97,14 @@ async function warnAboutDns(flow: Flow, decided: Decided[]): Promise<void> {
   const { config, ctx } = flow;
   if (!config.webserver.enabled) return;
   const notes = await checkDomains(
-    decided.filter((d) => hostServesWeb(config, d.host)).map((d) => ({
-      name: d.host.name,
-      address: d.remote.route?.address ?? d.host.address,
-      jumped: d.remote.route?.jumped ?? false,
-      domains: [...config.webserver.domains, ...d.host.domains],
-    })),
+    decided
+      .filter((d) => hostServesWeb(config, d.host))
+      .map((d) => ({
+        name: d.host.name,
+        address: d.remote.route?.address ?? d.host.address,
+        jumped: d.remote.route?.jumped ?? false,
+        domains: [...config.webserver.domains, ...d.host.domains],
+      })),
     flow.resolve,
   );
   for (const n of notes) (n.level === 'warn' ? ctx.reporter.warn : ctx.reporter.debug).call(ctx.reporter, n.message, n.host);

@@ -39,19 +39,17 @@ export function runHostsCommand(run: HostsCommandRun): unknown {
   if (res.status !== 0) {
     throw new ConfigError(`${name} failed with exit code ${res.status ?? res.signal}`, {
       details,
-      hint: 'run the command by hand in the config file\'s directory; it must print a JSON array of host tables and exit 0',
+      hint: "run the command by hand in the config file's directory; it must print a JSON array of host tables and exit 0",
     });
   }
   try {
     return JSON.parse(res.stdout);
   } catch (err) {
     // Never echo the output itself: host tables may carry env values.
-    throw new ConfigError(
-      `${name} printed text that is not JSON (${(err as Error).message.split('\n')[0].replace(/,? ?".*$/s, '')})`,
-      {
-        details,
-        hint: 'it must print a JSON array of host tables, e.g. [{"address": "203.0.113.10", "roles": ["web"]}]; with Terraform, use `terraform output -json NAME`' },
-    );
+    throw new ConfigError(`${name} printed text that is not JSON (${(err as Error).message.split('\n')[0].replace(/,? ?".*$/s, '')})`, {
+      details,
+      hint: 'it must print a JSON array of host tables, e.g. [{"address": "203.0.113.10", "roles": ["web"]}]; with Terraform, use `terraform output -json NAME`',
+    });
   }
 }
 
