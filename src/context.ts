@@ -14,6 +14,8 @@ export interface GlobalOptions {
   config: string;
   stage?: string;
   host?: string[];
+  /** --role: the hosts with one of these roles (src/config/roles.ts). */
+  role?: string[];
   json?: boolean;
   verbose?: boolean;
   color?: boolean;

@@ -29,6 +29,12 @@ export function buildProgram(processOptions: ProcessOptions = {}): Command {
     .option('-c, --config <file>', 'config file', 'deployer.toml')
     .option('-s, --stage <name>', 'stage to use ([stages.<name>] in the config)')
     .option('-H, --host <name>', 'only this host (repeatable)', collect, [] as string[])
+    .option(
+      '-r, --role <name>',
+      'only the hosts with this role (repeatable; with --host, the named hosts that have it)',
+      collect,
+      [] as string[],
+    )
     .option('--json', 'print one JSON event per line')
     .option('-v, --verbose', 'more output, timings, and stack traces on errors')
     .option('--no-color', 'no colours (NO_COLOR is respected too)')

@@ -72,7 +72,7 @@ export async function streamOnEachHost(
   label: string,
   commandFor: (h: HostHandle) => RemoteCommand,
 ): Promise<number> {
-  const hostCount = selectHosts(config, ctx.global.host).length;
+  const hostCount = selectHosts(config, ctx.global.host, ctx.global.role).length;
   // Piped input goes to the command (`app exec -- psql < dump.sql`), but only
   // to one host, and never a terminal: interactive use is `app shell`.
   const stdin = hostCount === 1 && !io.stdin.isTTY ? io.stdin : undefined;

@@ -48,7 +48,7 @@ export async function runCat(ctx: Context, io: AppIO, what: CatWhat, opts: { sho
     if (r.code !== 0) throw new RemoteCommandError(`${h.host.name}: cannot read ${file}`, r.code, r.stderr);
     return opts.showSecrets ? r.stdout : redactEnvText(r.stdout);
   });
-  const hosts = selectHosts(config, ctx.global.host);
+  const hosts = selectHosts(config, ctx.global.host, ctx.global.role);
   if (ctx.reporter.json) {
     ctx.reporter.emit({
       type: 'result',

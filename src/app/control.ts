@@ -8,7 +8,8 @@ import { findMarker, Marker, parseMarkers } from '../remote/protocol.js';
 import { forEachHost } from '../deploy/hostRun.js';
 import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { layoutFor } from '../plan/layout.js';
-import { selectUnitBases } from './processUnits.js';
+import { hostsRunning, selectUnitBases } from './processUnits.js';
+import { selectHosts } from '../deploy/hostSelection.js';
 import { renderControlScript, type UnitAction } from './appScripts.js';
 
 const DONE: Record<UnitAction, string> = { start: 'started', stop: 'stopped', restart: 'restarted' };
@@ -30,45 +31,52 @@ function webRestartOf(arg: string | undefined): WebRestart | undefined {
 export async function runControl(ctx: Context, action: UnitAction, opts: { process?: string; lockWait: number }): Promise<void> {
   const config = loadCommandConfig(ctx);
   const bases = opts.process === undefined ? [] : selectUnitBases(config, opts.process);
-  const results = await forEachHost(ctx, config, { lock: true, lockWait: opts.lockWait, command: `app ${action}` }, async (h) => {
-    const script = renderControlScript({
-      layout: layoutFor(config),
-      action,
-      bases,
-      sshUser: h.host.user,
-      waitSec: Math.min(30, config.healthCheck.timeout),
-      health: {
-        path: config.healthCheck.path ?? '',
-        status: config.healthCheck.status,
-        host: healthCheckHost(config, h.host) ?? '',
-      },
-    });
-    const r = await h.session.execScript(script);
-    const markers = parseMarkers(r.stdout);
-    const states = markers
-      .filter((m) => m.marker === Marker.state)
-      .map((m) => ({ unit: m.arg.split(' ')[0], state: m.arg.split(' ')[1] ?? '' }));
-    const error = findMarker(markers, Marker.error);
-    if (r.code !== 0) {
-      const what =
-        error ??
-        (states.length
-          ? `not every unit is ${action === 'stop' ? 'stopped' : 'active'}: ${states.map((s) => `${s.unit} ${s.state}`).join(', ')}`
-          : `systemctl ${action} failed`);
-      throw new RemoteCommandError(`${h.host.name}: ${what}`, r.code, r.stderr, {
-        details: r.stderr.trim() || undefined,
-        hint: "deployer app logs shows more of the units' logs",
+  const hosts = hostsRunning(config, selectHosts(config, ctx.global.host, ctx.global.role), opts.process);
+  const results = await forEachHost(
+    ctx,
+    config,
+    { lock: true, lockWait: opts.lockWait, command: `app ${action}` },
+    async (h) => {
+      const script = renderControlScript({
+        layout: layoutFor(config),
+        action,
+        bases,
+        sshUser: h.host.user,
+        waitSec: Math.min(30, config.healthCheck.timeout),
+        health: {
+          path: config.healthCheck.path ?? '',
+          status: config.healthCheck.status,
+          host: healthCheckHost(config, h.host) ?? '',
+        },
       });
-    }
-    const web = webRestartOf(findMarker(markers, Marker.webRestart));
-    ctx.reporter.emit({
-      type: 'phase',
-      host: h.host.name,
-      phase: action,
-      label: `${DONE[action]} ${states.map((s) => s.unit).join(', ')}${web ? ` (${WEB_RESTART[web.mode]})` : ''}`,
-      status: 'done',
-    });
-    return { host: h.host.name, units: states, ...(web ? { webRestart: web.mode } : {}) };
-  });
+      const r = await h.session.execScript(script);
+      const markers = parseMarkers(r.stdout);
+      const states = markers
+        .filter((m) => m.marker === Marker.state)
+        .map((m) => ({ unit: m.arg.split(' ')[0], state: m.arg.split(' ')[1] ?? '' }));
+      const error = findMarker(markers, Marker.error);
+      if (r.code !== 0) {
+        const what =
+          error ??
+          (states.length
+            ? `not every unit is ${action === 'stop' ? 'stopped' : 'active'}: ${states.map((s) => `${s.unit} ${s.state}`).join(', ')}`
+            : `systemctl ${action} failed`);
+        throw new RemoteCommandError(`${h.host.name}: ${what}`, r.code, r.stderr, {
+          details: r.stderr.trim() || undefined,
+          hint: "deployer app logs shows more of the units' logs",
+        });
+      }
+      const web = webRestartOf(findMarker(markers, Marker.webRestart));
+      ctx.reporter.emit({
+        type: 'phase',
+        host: h.host.name,
+        phase: action,
+        label: `${DONE[action]} ${states.map((s) => s.unit).join(', ')}${web ? ` (${WEB_RESTART[web.mode]})` : ''}`,
+        status: 'done',
+      });
+      return { host: h.host.name, units: states, ...(web ? { webRestart: web.mode } : {}) };
+    },
+    hosts,
+  );
   ctx.reporter.emit({ type: 'result', command: `app ${action}`, ok: true, data: { app: config.appName, hosts: results } });
 }

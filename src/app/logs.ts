@@ -8,7 +8,8 @@ import { forEachHost } from '../deploy/hostRun.js';
 import { selectHosts } from '../deploy/hostSelection.js';
 import { loadCommandConfig } from '../deploy/commandConfig.js';
 import { hostHeader, type AppIO } from './io.js';
-import { journalUnits } from './processUnits.js';
+import { hostsRunning, journalUnits } from './processUnits.js';
+import { configForHost } from '../config/roles.js';
 import { logsCommandLine } from './appScripts.js';
 import { streamCommand } from '../ssh/streamCommand.js';
 
@@ -21,8 +22,8 @@ export interface LogsOptions {
 
 export async function runLogs(ctx: Context, io: AppIO, opts: LogsOptions): Promise<void> {
   const config = loadCommandConfig(ctx);
-  const units = journalUnits(config, opts.process);
-  const hostCount = selectHosts(config, ctx.global.host).length;
+  const hosts = hostsRunning(config, selectHosts(config, ctx.global.host, ctx.global.role), opts.process);
+  const hostCount = hosts.length;
   const stops = new Set<() => void>();
   let interrupted = false;
   const removeHandler = io.onInterrupt(() => {
@@ -30,31 +31,38 @@ export async function runLogs(ctx: Context, io: AppIO, opts: LogsOptions): Promi
     for (const stop of stops) stop();
   });
   try {
-    const outputs = await forEachHost(ctx, config, { lock: false, command: 'app logs' }, async (h) => {
-      if (interrupted) return '';
-      const command = logsCommandLine({ units, sshUser: h.host.user, follow: opts.follow, lines: opts.lines, since: opts.since });
-      const prefix = opts.follow && hostCount > 1 ? `[${h.host.name}] ` : '';
-      const out = opts.follow ? lineWriter(io.stdout, prefix) : collector();
-      const err = lineWriter(io.stderr, prefix || `[${h.host.name}] `);
-      const r = await streamCommand(h.session, command, {
-        onStdout: (d) => out.write(d),
-        onStderr: (d) => err.write(d),
-        started: (_channel, stop) => {
-          stops.add(stop);
-          if (interrupted) stop();
-        },
-      });
-      out.flush();
-      err.flush();
-      if (!r.stopped && r.code !== 0) {
-        throw new RemoteCommandError(`${h.host.name}: journalctl failed (exit ${r.code ?? r.signal})`, r.code, '', {
-          hint: 'the SSH user needs passwordless sudo (or membership of systemd-journal) to read the journal',
+    const outputs = await forEachHost(
+      ctx,
+      config,
+      { lock: false, command: 'app logs' },
+      async (h) => {
+        if (interrupted) return '';
+        // The units this host runs (its roles).
+        const units = journalUnits(configForHost(config, h.host), opts.process);
+        const command = logsCommandLine({ units, sshUser: h.host.user, follow: opts.follow, lines: opts.lines, since: opts.since });
+        const prefix = opts.follow && hostCount > 1 ? `[${h.host.name}] ` : '';
+        const out = opts.follow ? lineWriter(io.stdout, prefix) : collector();
+        const err = lineWriter(io.stderr, prefix || `[${h.host.name}] `);
+        const r = await streamCommand(h.session, command, {
+          onStdout: (d) => out.write(d),
+          onStderr: (d) => err.write(d),
+          started: (_channel, stop) => {
+            stops.add(stop);
+            if (interrupted) stop();
+          },
         });
-      }
-      return out.text();
-    });
+        out.flush();
+        err.flush();
+        if (!r.stopped && r.code !== 0) {
+          throw new RemoteCommandError(`${h.host.name}: journalctl failed (exit ${r.code ?? r.signal})`, r.code, '', {
+            hint: 'the SSH user needs passwordless sudo (or membership of systemd-journal) to read the journal',
+          });
+        }
+        return out.text();
+      },
+      hosts,
+    );
     if (!opts.follow) {
-      const hosts = selectHosts(config, ctx.global.host);
       io.stdout.write(outputs.map((text, i) => hostHeader(hosts[i].name, hostCount) + text).join(hostCount > 1 ? '\n' : ''));
     }
   } finally {

@@ -2,7 +2,8 @@
 // `app status` and `app start|stop|restart`. Pure: names only, from the config
 // and src/render/names.ts, so a unit name is spelt in one place.
 import { usesBlueGreen } from '../plan/slots.js';
-import type { Config, ProcessConfig } from '../config/types.js';
+import type { Config, HostConfig, ProcessConfig } from '../config/types.js';
+import { hostRuns } from '../config/roles.js';
 import { ConfigError } from '../errors.js';
 import { unitBaseName } from '../render/names.js';
 
@@ -12,6 +13,21 @@ export function findProcess(config: Pick<Config, 'processes' | 'file'>, name: st
   if (found) return found;
   const known = config.processes.map((p) => p.name).join(', ');
   throw new ConfigError(`no process named "${name}" in ${config.file}`, { hint: `known processes: ${known}` });
+}
+
+/**
+ * The selected hosts that run the process `name` (its roles), or all of them
+ * when none is named: a host is asked only for units it runs.
+ */
+export function hostsRunning(config: Pick<Config, 'processes' | 'file'>, hosts: HostConfig[], name?: string): HostConfig[] {
+  if (name === undefined) return hosts;
+  const process = findProcess(config, name);
+  const running = hosts.filter((h) => hostRuns(h, process));
+  if (running.length) return running;
+  throw new ConfigError(
+    `no selected host runs the process "${name}": its roles are ${JSON.stringify(process.roles)} and the selected hosts (${hosts.map((h) => h.name).join(', ')}) have none of them`,
+    { hint: `select a host with one of those roles, e.g. --role ${process.roles?.[0] ?? 'web'}` },
+  );
 }
 
 /** Unit name stems (`<appName>-<process>`) of one process, or of every process when none is named. */

@@ -21,7 +21,7 @@ export async function runShell(ctx: Context, io: AppIO): Promise<number> {
     });
   }
   const config = loadCommandConfig(ctx);
-  const hosts = selectHosts(config, ctx.global.host);
+  const hosts = selectHosts(config, ctx.global.host, ctx.global.role);
   if (hosts.length > 1) {
     throw new ConfigError(`app shell opens one shell, but ${hosts.length} hosts are selected`, {
       hint: `pick one with --host (${hosts.map((h) => h.name).join(', ')})`,

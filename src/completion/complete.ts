@@ -7,7 +7,7 @@
 import type { Argument, Command, Option } from 'commander';
 
 /** Kinds of values read from the config file; `files` asks the shell to complete paths. */
-export type ValueKind = 'hosts' | 'stages' | 'processes' | 'versions';
+export type ValueKind = 'hosts' | 'roles' | 'stages' | 'processes' | 'versions';
 
 export interface ValueRequest {
   kind: ValueKind;
@@ -36,7 +36,7 @@ export interface Completion {
 type Target = { type: 'values'; kind: ValueKind } | { type: 'choices'; choices: string[] } | { type: 'files' } | { type: 'none' };
 
 // Option attribute names whose values come from deployer.toml.
-const OPTION_VALUES: Record<string, ValueKind> = { host: 'hosts', stage: 'stages', process: 'processes' };
+const OPTION_VALUES: Record<string, ValueKind> = { host: 'hosts', role: 'roles', stage: 'stages', process: 'processes' };
 // Options whose values are specific to one command.
 const COMMAND_OPTION_VALUES: Record<string, ValueKind> = { 'rollback --to': 'versions' };
 // Subcommands whose first argument is a process name, whatever the argument is called.

@@ -17,7 +17,8 @@ export async function readInstalledVersions(cwd: string, file: string, request: 
     timer.unref();
   });
   const read = async (): Promise<string[]> => {
-    const config = loadConfig({ file, cwd, stage: request.stage });
+    // hosts_command is not run on a TAB (it would block past the time limit): its hosts offer no versions.
+    const config = loadConfig({ file, cwd, stage: request.stage, runHostsCommand: false });
     const host = config.hosts.find((h) => h.name === request.host) ?? config.hosts[0];
     if (!host) return [];
     // A context whose reporter is quiet: completion output must be only candidates.

@@ -1,7 +1,9 @@
 // Reads host, stage and process names for completion straight from the TOML,
 // without the config loader: no validation, no defaults, no secrets, and it
 // never throws (a missing or broken file just offers nothing). It runs on every
-// TAB, so it must stay cheap. The one exception, installed versions, is read
+// TAB, so it must stay cheap: hosts_command is never run here (it may call a
+// cloud API), so --host offers only [[hosts]] names and --role the roles
+// written in the file (hosts' and processes'). The one exception, installed versions, is read
 // over SSH by a module loaded only when they are asked for.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -32,11 +34,19 @@ export function listValues(doc: Table, request: ValueRequest): string[] {
   // one, offer everything any stage could use.
   const overlay = request.stage ? asTable(stages[request.stage]) : undefined;
   const layers = overlay ? [overlay[keyOf(request.kind)] !== undefined ? overlay : doc] : [doc, ...Object.values(stages).map(asTable)];
+  if (request.kind === 'roles') return [...new Set(layers.flatMap(roleNames))];
   return layers.flatMap((layer) => (request.kind === 'hosts' ? hostNames(layer.hosts) : Object.keys(asTable(layer.processes))));
 }
 
 function keyOf(kind: ValueRequest['kind']): string {
-  return kind === 'hosts' ? 'hosts' : 'processes';
+  return kind === 'hosts' || kind === 'roles' ? 'hosts' : 'processes';
+}
+
+/** Roles on hosts and on processes (a hosts_command's hosts are not read: see above). */
+function roleNames(layer: Table): string[] {
+  const hosts = Array.isArray(layer.hosts) ? layer.hosts.map(asTable) : [];
+  const processes = Object.values(asTable(layer.processes)).map(asTable);
+  return [...hosts, ...processes].flatMap((t) => (Array.isArray(t.roles) ? t.roles.filter((r): r is string => typeof r === 'string') : []));
 }
 
 function hostNames(hosts: unknown): string[] {

@@ -5,6 +5,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { Config } from './types.js';
 import { parseConfig } from './parse.js';
+import { runHostsCommand as runHostsCommand_ } from '../local/hostsCommand.js';
 
 export const DEFAULT_CONFIG_FILE = 'deployer.toml';
 
@@ -15,13 +16,22 @@ export interface LoadOptions {
   stage?: string;
   /** For `~` in paths; defaults to the user's home directory. */
   home?: string;
+  /** false: leave hosts_command unrun (completion: no command on every TAB); the config then has no hosts. */
+  runHostsCommand?: boolean;
+  /** The environment hosts_command runs with (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function loadConfig(opts: LoadOptions): Config {
   const file = resolve(opts.cwd, opts.file ?? DEFAULT_CONFIG_FILE);
   const displayName = displayNameOf(file, opts.cwd);
   const source = readConfigText(file, displayName);
-  return parseConfig(source, { file, root: dirname(file), displayName, home: opts.home ?? homedir(), stage: opts.stage });
+  const root = dirname(file);
+  const runHostsCommand =
+    opts.runHostsCommand === false
+      ? undefined
+      : (command: string, where: string) => runHostsCommand_({ command, where, cwd: root, env: opts.env ?? process.env });
+  return parseConfig(source, { file, root, displayName, home: opts.home ?? homedir(), stage: opts.stage, runHostsCommand });
 }
 
 function readConfigText(file: string, displayName: string): string {

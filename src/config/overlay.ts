@@ -82,7 +82,12 @@ export function applyOverlay(base: RawTable, stage: string | undefined, overlay:
   const raw: RawTable = { ...base };
   delete raw.stages;
   const origins = new Map<string, TomlPath>();
-  if (stage !== undefined && overlay) mergeInto(raw, overlay, [], ['stages', stage], origins);
+  if (stage !== undefined && overlay) {
+    // The hosts come from [[hosts]] or hosts_command: a stage that sets one replaces the base's other.
+    if (overlay.hosts !== undefined) delete raw.hosts_command;
+    if (overlay.hosts_command !== undefined) delete raw.hosts;
+    mergeInto(raw, overlay, [], ['stages', stage], origins);
+  }
   return { raw, origin: (path) => originOf(path, origins) };
 }
 

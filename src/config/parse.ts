@@ -11,6 +11,7 @@ import { indexPositions } from './locate.js';
 import { applyOverlay, checkStageSelected, readStages } from './overlay.js';
 import type { RawTable } from './reader.js';
 import { validateConfig } from './validate.js';
+import type { HostsCommandRunner } from './hostsCommand.js';
 
 export interface ParseOptions {
   /** Absolute path of the config file (Config.file). */
@@ -22,6 +23,8 @@ export interface ParseOptions {
   /** Home directory for `~` in key_file / known_hosts. */
   home: string;
   stage?: string;
+  /** Runs hosts_command for the selected config; without it such a config has no hosts (src/config/hostsCommand.ts). */
+  runHostsCommand?: HostsCommandRunner;
 }
 
 export function parseConfig(source: string, opts: ParseOptions): Config {
@@ -39,7 +42,14 @@ export function parseConfig(source: string, opts: ParseOptions): Config {
     const overlaid = applyOverlay(raw, stage, stage === undefined ? undefined : stages.get(stage));
     const issues = new Issues(opts.displayName, index, overlaid.origin, problems);
     try {
-      const config = validateConfig(overlaid.raw, issues, { file: opts.file, root: opts.root, home: opts.home, stage, stages: names });
+      const config = validateConfig(overlaid.raw, issues, {
+        file: opts.file,
+        root: opts.root,
+        home: opts.home,
+        stage,
+        stages: names,
+        runHostsCommand: stage === opts.stage ? opts.runHostsCommand : undefined,
+      });
       if (stage === opts.stage) selected = config;
     } catch (err) {
       // Once a problem is recorded, a later crash is its consequence (a value it left unset): report the problems.

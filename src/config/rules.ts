@@ -210,3 +210,12 @@ export function fixedPortIn(command: string, slotPorts: readonly number[] | ((po
   }
   return undefined;
 }
+
+/** Roles are names, matched exactly: --role, completion and messages print them as written. */
+export function checkRoleName(value: string): RuleFailure | undefined {
+  if (/^[a-z0-9][a-z0-9_-]*$/.test(value)) return undefined;
+  return {
+    problem: 'is not a role name (lowercase letters, digits, "-" and "_", starting with a letter or digit)',
+    fix: 'write roles = ["web", "worker"]',
+  };
+}

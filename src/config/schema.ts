@@ -6,7 +6,7 @@
 // valid all come from here. Adding a key: one entry below, plus its line in
 // docs/deployer.example.toml (a test fails until it is there).
 import { checkSchedule } from './backups.js';
-import { checkAppsDir, checkDistfile, checkHostAddress, checkSiteAddress } from './rules.js';
+import { checkAppsDir, checkDistfile, checkHostAddress, checkRoleName, checkSiteAddress } from './rules.js';
 
 // ---- Field kinds -------------------------------------------------------------
 
@@ -115,6 +115,8 @@ const command = { pattern: /\S/, expected: 'a non-empty command' } as const;
 const envName = { pattern: ENV_NAME, expected: 'the name of an environment variable', maxLength: 255 } as const;
 /** webserver.domains and hosts[].domains: one rule for both, since both become the Caddy site's addresses. */
 const siteAddresses = { default: [], rule: checkSiteAddress, example: '["example.com"]' } as const;
+/** hosts[].roles and processes.<name>.roles: which hosts run which processes (src/config/roles.ts). */
+const roles = (example: string) => strings({ maxItems: 50, maxLength: 64, rule: checkRoleName, example });
 const path = (what: string) => ({ pattern: /\S/, expected: `a path to ${what}`, maxLength: 1024 }) as const;
 
 // ---- The tables --------------------------------------------------------------
@@ -169,6 +171,8 @@ export const SCHEMA = {
     strategy: choice({ values: ['blue-green', 'restart'], default: 'blue-green', example: '"blue-green"' }),
     drain_seconds: integer({ min: 0, max: 3600, default: 10, example: '10' }),
     hosts: custom('[{ address = "203.0.113.10" }]'),
+    // Prints the hosts as a JSON array of host tables, instead of [[hosts]] (src/config/hostsCommand.ts).
+    hosts_command: string({ ...command, oneLine: true, example: '"terraform output -json web_hosts"' }),
     processes: custom('{ web = "gunicorn myapp.wsgi --bind 127.0.0.1:$PORT" }'),
     webserver: custom('{ enabled = true }'),
     health_check: custom('{ path = "/healthz" }'),
@@ -198,6 +202,7 @@ export const SCHEMA = {
     env: string({ maxLength: LIMITS.envBytes, example: '"WORKERS=4"' }),
     envfile: string({ ...path('a dotenv file'), example: '".env.web1"' }),
     domains: strings(siteAddresses),
+    roles: roles('["web", "worker"]'),
   },
   process: {
     // Becomes a systemd ExecStart= line, so it must stay on one line.
@@ -217,6 +222,7 @@ export const SCHEMA = {
       expected: 'a systemd OnCalendar= expression on one line, like "daily"',
       example: '"*-*-* 03:00:00"',
     }),
+    roles: roles('["worker"]'),
   },
   webserver: {
     enabled: boolean({ default: true, example: 'true' }),

@@ -39,6 +39,8 @@ export function formatConfig(c: Config): string {
   ];
   pushKeys(lines, schemaEntries('top', c));
   if (c.version === undefined) lines.push('# version is not set: deploy reads [project].version in pyproject.toml, else `git describe`');
+  if (c.hostsCommand !== undefined)
+    lines.push('', `# the ${c.hosts.length} host(s) hosts_command printed, as [[hosts]] (the file sets hosts_command, not these):`);
   for (const host of c.hosts) pushTable(lines, '[[hosts]]', hostEntries(host));
   pushTable(
     lines,

@@ -5,7 +5,9 @@
 // caller reports them all.
 import type { BackupsConfig, Config, HealthCheckConfig, HooksConfig, SecretsConfig, WebserverConfig } from './types.js';
 import { checkNotTopLevelKey, type Issues } from './issues.js';
-import { readHosts, type PathContext } from './hosts.js';
+import type { PathContext } from './hosts.js';
+import { readConfigHosts, type HostsCommandRunner } from './hostsCommand.js';
+import { checkRoles } from './roles.js';
 import { readProcesses } from './processes.js';
 import { compact, isTable, TableReader, type RawTable } from './reader.js';
 import { appDirReason, fixedPortIn } from './rules.js';
@@ -19,6 +21,8 @@ export interface ValidateMeta extends PathContext {
   file: string;
   stage?: string;
   stages: string[];
+  /** Runs hosts_command (only for the config that is used; see hostsCommand.ts). */
+  runHostsCommand?: HostsCommandRunner;
 }
 
 export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta): Config {
@@ -26,8 +30,10 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
   const fields = top.fields();
   const stageHint =
     meta.stage === undefined && meta.stages.length ? `, or pick a stage that has hosts with --stage (${meta.stages.join(', ')})` : '';
-  const hosts = issues.attempt(() => readHosts(raw, issues, meta, stageHint)) ?? [];
+  const read = issues.attempt(() => readConfigHosts(raw, fields.hostsCommand, issues, meta, stageHint, meta.runHostsCommand));
+  const { hosts, issues: hostIssues } = read ?? { hosts: [], issues };
   const processes = issues.attempt(() => readProcesses(raw, issues)) ?? [];
+  if (hosts.length) checkRoles(issues, hostIssues, hosts, processes);
   const webserver = readWebserver(top, issues);
   // A web process that is there but wrong is reported as such, not also as missing.
   const webWritten = isTable(raw.processes) && raw.processes.web !== undefined;
@@ -47,7 +53,7 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
   const appName = meta.stage === undefined ? fields.app : `${fields.app}-${meta.stage}`;
   checkAppDir(issues, fields.appsDir, appName, raw);
   checkEnvText(issues, ['env'], fields.env);
-  hosts.forEach((h, n) => checkEnvText(issues, ['hosts', n, 'env'], h.env));
+  hosts.forEach((h, n) => checkEnvText(hostIssues, ['hosts', n, 'env'], h.env));
   const config: Config = {
     file: meta.file,
     root: meta.root,

@@ -2,6 +2,7 @@
 // starts with (src/deploy/hostRun.ts runs it over the selected hosts).
 import { hostname, userInfo } from 'node:os';
 import type { Config, HostConfig } from '../config/types.js';
+import { configForHost } from '../config/roles.js';
 import { whereWritten } from '../config/where.js';
 import type { Context, Remote } from '../context.js';
 import { RemoteHost, type Lock } from '../exec/remote.js';
@@ -68,6 +69,8 @@ export async function lockHost(
   remote: Remote,
   opts: HostsOptions,
 ): Promise<{ handle: HostHandle; lock: Lock }> {
+  // The units and ports this host runs (its roles), not the whole app's.
+  config = configForHost(config, host);
   try {
     const holder = `${whoIsAsking(ctx)} pid ${ctx.pid}: deployer ${opts.command} (since ${new Date(ctx.clock.now()).toISOString()})`;
     const layout = layoutFor(config);

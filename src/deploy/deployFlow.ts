@@ -20,7 +20,7 @@ export type { DeployOptions } from './flow.js';
 export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void> {
   const target = loadDeployConfig(ctx);
   // Ctrl-C: say what was interrupted and where each host is left (src/deploy/interrupt.ts).
-  const hostNames = () => selectHosts(target.config, ctx.global.host).map((h) => h.name);
+  const hostNames = () => selectHosts(target.config, ctx.global.host, ctx.global.role).map((h) => h.name);
   const ctrlC = watchInterrupt(process, () => describeInterruption(ctx.reporter.events, hostNames(), target.version));
   try {
     await Promise.race([deploy(ctx, opts, target), ctrlC.interrupted]);
@@ -98,7 +98,7 @@ function endOf(held: Locked[], result: DeployResult): DeployEnd {
 }
 
 function startFlow(ctx: Context, opts: DeployOptions, { config, version }: { config: Config; version: string }): Flow {
-  const hosts = selectHosts(config, ctx.global.host);
+  const hosts = selectHosts(config, ctx.global.host, ctx.global.role);
   ctx.reporter.info(
     `${opts.action === 'redeploy' ? 'Redeploying' : 'Deploying'} ${config.appName} ${version} to ${hosts.map((h) => h.name).join(', ')}`,
   );

@@ -12,7 +12,7 @@ import { loadCommandConfig } from './commandConfig.js';
 
 export async function runDown(ctx: Context, opts: { lockWait: number }): Promise<void> {
   const config = loadCommandConfig(ctx);
-  const hosts = selectHosts(config, ctx.global.host);
+  const hosts = selectHosts(config, ctx.global.host, ctx.global.role);
   await confirmOrAbort(
     ctx,
     `remove ${config.appName} (${layoutFor(config).appDir}, its services and its Caddy site) from ${hosts.map((h) => h.name).join(', ')}?`,

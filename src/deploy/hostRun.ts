@@ -36,7 +36,7 @@ export class HostRun {
   constructor(
     readonly ctx: Context,
     readonly config: Config,
-    readonly hosts: HostConfig[] = selectHosts(config, ctx.global.host),
+    readonly hosts: HostConfig[] = selectHosts(config, ctx.global.host, ctx.global.role),
   ) {
     this.records = hosts.map((host) => ({ host }));
   }
@@ -106,8 +106,14 @@ export class HostRun {
 }
 
 /** Runs `fn` on every selected host at once (bounded); each host is let go as soon as its `fn` ends. */
-export async function forEachHost<T>(ctx: Context, config: Config, opts: HostsOptions, fn: (h: HostHandle) => Promise<T>): Promise<T[]> {
-  const run = new HostRun(ctx, config);
+export async function forEachHost<T>(
+  ctx: Context,
+  config: Config,
+  opts: HostsOptions,
+  fn: (h: HostHandle) => Promise<T>,
+  hosts?: HostConfig[],
+): Promise<T[]> {
+  const run = new HostRun(ctx, config, hosts);
   try {
     return await run.each(run.hosts, async (host) => {
       const h = await run.open(host, opts);

@@ -9,6 +9,7 @@ import { tail } from './tail.js';
 import { runLocalCommand } from '../local/build.js';
 import { writeFailureSummary, writeGithubOutputs, writeStepSummary, type HostOutcome } from './summary.js';
 import { siteUrls } from './urls.js';
+import { configForHost, hostServesWeb } from '../config/roles.js';
 import { checkDomains } from './dnsCheck.js';
 import { explainGate } from './gateWhy.js';
 import { envSources } from './releaseFiles.js';
@@ -48,7 +49,7 @@ export async function reportOutcome(flow: Flow, decided: Decided[], { unchanged 
   const { reporter } = ctx;
   const hosts = decided.map(hostSummary);
   const ok = decided.every((d) => d.healthy && !d.rolledBack);
-  const urls = [...new Set(flow.hosts.flatMap((h) => siteUrls(config, h)))];
+  const urls = [...new Set(flow.hosts.flatMap((h) => siteUrls(configForHost(config, h), h)))];
   if (!ok) {
     reportHostOutcomes(flow, decided, false, (d) => failureReason(config, d));
     reportTimings(flow);
@@ -99,12 +100,14 @@ async function warnAboutDns(flow: Flow, decided: Decided[]): Promise<void> {
   const { config, ctx } = flow;
   if (!config.webserver.enabled) return;
   const notes = await checkDomains(
-    decided.map((d) => ({
-      name: d.host.name,
-      address: d.remote.route?.address ?? d.host.address,
-      jumped: d.remote.route?.jumped ?? false,
-      domains: [...config.webserver.domains, ...d.host.domains],
-    })),
+    decided
+      .filter((d) => hostServesWeb(config, d.host))
+      .map((d) => ({
+        name: d.host.name,
+        address: d.remote.route?.address ?? d.host.address,
+        jumped: d.remote.route?.jumped ?? false,
+        domains: [...config.webserver.domains, ...d.host.domains],
+      })),
     flow.resolve,
   );
   // The same warning for several hosts (a domain that resolves nowhere, hosts on one address) is said once, naming them.
@@ -154,7 +157,7 @@ function liveDetail(s: ReturnType<typeof hostSummary>): string {
 /** What the host saw of a failed blue-green gate, with the cause the config shows (src/deploy/gateWhy.ts). */
 function gateReasons(config: Flow['config'], d: Decided): string[] {
   const markers = d.result?.markers ?? [];
-  const web = config.processes.find((p) => p.name === 'web');
+  const web = configForHost(config, d.host).processes.find((p) => p.name === 'web');
   if (!web) return [];
   let env: Array<{ key: string; value: string }> = [];
   try {

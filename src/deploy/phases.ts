@@ -6,6 +6,7 @@ import { isNoop, noopHistoryLine, planHostDeploy, releaseChoiceLine } from '../p
 import { checkUnitsAndSite } from '../plan/ownership.js';
 import { ambiguousAddress, explainSiteClash } from './siteClash.js';
 import { tail } from './tail.js';
+import { configForHost } from '../config/roles.js';
 import type { Connected, Decided, Flow, LocalResult, Locked, Planned } from './flow.js';
 
 const NOTHING_SWITCHED = 'No host was switched: every host keeps its current release.';
@@ -40,9 +41,10 @@ export async function lockHosts(flow: Flow): Promise<Locked[]> {
 
 /** 4a. What each host needs (pure: src/plan/planDeploy.ts). */
 export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Planned[] {
-  const { ctx, config, version, opts } = flow;
-  const maintenance = opts.maintenance ? maintenancePage(config, { cwd: ctx.cwd }) : undefined;
+  const { ctx, version, opts } = flow;
+  const maintenance = opts.maintenance ? maintenancePage(flow.config, { cwd: ctx.cwd }) : undefined;
   return locked.map((l) => {
+    const config = configForHost(flow.config, l.host);
     const files = local.files.get(l.host.name) ?? [];
     const input = {
       config,

@@ -14,6 +14,7 @@ import { previewDeploy, type HostPreview } from '../plan/preview.js';
 import { formatPreview } from '../plan/previewText.js';
 import { forEachHost } from './hostRun.js';
 import { selectHosts } from './hostSelection.js';
+import { configForHost } from '../config/roles.js';
 import { loadDeployConfig } from './commandConfig.js';
 import { buildReleaseFiles, portInEnvWarning, resolveHostEnv } from './releaseFiles.js';
 
@@ -39,7 +40,7 @@ function redactDeep<T>(value: T, redactor: Redactor): T {
 export async function runPlan(ctx: Context, opts: PlanOptions): Promise<HostPreview[]> {
   const { reporter } = ctx;
   const { config, version } = loadDeployConfig(ctx);
-  const hosts = selectHosts(config, ctx.global.host);
+  const hosts = selectHosts(config, ctx.global.host, ctx.global.role);
   reporter.info(
     `Planning ${config.appName} ${version} on ${hosts.map((h) => h.name).join(', ')} (read-only: nothing on the hosts changes)`,
   );
@@ -99,7 +100,7 @@ export async function runPlan(ctx: Context, opts: PlanOptions): Promise<HostPrev
   const previews = await forEachHost(ctx, config, { lock: false, create: false, ports: true, version, command: 'plan' }, async (h) => {
     const { files, envHashes } = local.get(h.host.name)!;
     return previewDeploy({
-      config,
+      config: configForHost(config, h.host),
       host: h.host,
       version,
       files,

@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Config, HostConfig } from '../config/types.js';
+import { configForHost } from '../config/roles.js';
 import { ConfigError } from '../errors.js';
 import type { Redactor } from '../output/redact.js';
 import { sha256, type ReleaseFile } from '../plan/planDeploy.js';
@@ -98,7 +99,9 @@ export async function buildReleaseFiles(opts: {
 }): Promise<ReleaseFile[]> {
   // Nothing here depends on the release id: the same files serve v1.2.3 or
   // v1.2.3_2 (see chooseRelease), so they can be compared across releases.
-  const { config, host, artifact } = opts;
+  const { host, artifact } = opts;
+  // Only the units of the processes this host runs; the Caddy site only where the web process runs.
+  const config = configForHost(opts.config, host);
   const L = layoutFor(config);
   const files: ReleaseFile[] = [
     { path: artifact.name, local: artifact.path, sha256: artifact.sha256, size: artifact.size, mode: 0o644, label: 'artifact' },

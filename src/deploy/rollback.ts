@@ -10,6 +10,7 @@ import { checkHealth } from './health.js';
 import { visitSite } from './visit.js';
 import { usesBlueGreen } from '../plan/slots.js';
 import { loadCommandConfig } from './commandConfig.js';
+import { configForHost, runsWeb } from '../config/roles.js';
 
 export async function runRollback(ctx: Context, opts: { to?: string; lockWait: number }): Promise<void> {
   const config = loadCommandConfig(ctx);
@@ -18,10 +19,16 @@ export async function runRollback(ctx: Context, opts: { to?: string; lockWait: n
   const results = await forEachHost(ctx, config, { lock: true, lockWait: opts.lockWait, command: 'rollback' }, async (h) => {
     const target = rollbackTarget(h.state, opts.to, h.host);
     reporter.info(`rolling back ${config.appName} from ${h.state.current ?? 'nothing'} to ${target}`, h.host.name);
-    const handle = await h.remote.startSwitch(planRollback(config, h.host, h.state, target, who));
+    const hc = configForHost(config, h.host); // its roles' processes only
+    const handle = await h.remote.startSwitch(planRollback(hc, h.host, h.state, target, who));
     // Blue-green: the instances passed their gate on the host; now the site through Caddy, as a visitor.
-    const check = () =>
-      usesBlueGreen(config) ? visitSite(h.remote, config, h.host, (ms) => ctx.clock.sleep(ms)) : checkHealth(h.remote, config, ctx.clock);
+    // A host without the web process: its units' gate is the check.
+    const check = async () =>
+      !runsWeb(hc)
+        ? { ok: true as const, error: undefined }
+        : usesBlueGreen(hc)
+          ? visitSite(h.remote, hc, h.host, (ms) => ctx.clock.sleep(ms))
+          : checkHealth(h.remote, hc, ctx.clock);
     const health = handle.ready ? await check() : { ok: false, error: 'the services of the release did not come up' };
     const result = await handle.decide(health.ok ? 'commit' : 'rollback');
     if (!health.ok || !result.ok) {

@@ -7,6 +7,7 @@ import { checkHealth, readUnitLog } from './health.js';
 import { mapLimit } from './hostSelection.js';
 import { messageOf } from './settle.js';
 import { visitSite } from './visit.js';
+import { configForHost, runsWeb } from '../config/roles.js';
 import type { Decided, Flow, Planned, Switched, Verified } from './flow.js';
 
 /** 5–6 for one wave of planned hosts (today: all of them). */
@@ -39,9 +40,12 @@ export async function switchHosts(flow: Flow, planned: Planned[]): Promise<Switc
  * check on its port comes first.
  */
 export async function verifyHosts(flow: Flow, switched: Switched[]): Promise<Verified[]> {
-  const { ctx, config } = flow;
-  const results = await mapLimit(switched, config.parallel, async (s): Promise<Verified> => {
+  const { ctx } = flow;
+  const results = await mapLimit(switched, flow.config.parallel, async (s): Promise<Verified> => {
     if (!s.switch?.ready) return { ...s, healthy: false };
+    const config = configForHost(flow.config, s.host);
+    // A host without the web process (its roles) has no site: its units' gate in the switch proved it.
+    if (!runsWeb(config)) return { ...s, healthy: true };
     const visit = () => visitSite(s.remote, config, s.host, (ms) => ctx.clock.sleep(ms));
     // Restart: the app on its port first (it just restarted), then the site as a visitor reaches it.
     const app = usesBlueGreen(config) ? undefined : await checkHealth(s.remote, config, ctx.clock, s.host);

@@ -19,7 +19,7 @@ export interface HostReport extends ServerReport {
 
 async function runOnHosts(ctx: Context, config: Config, what: string, script: (host: HostConfig) => string): Promise<HostReport[]> {
   const { reporter } = ctx;
-  const hosts = selectHosts(config, ctx.global.host);
+  const hosts = selectHosts(config, ctx.global.host, ctx.global.role);
   const results = await mapLimit(hosts, config.parallel, async (host): Promise<HostReport> => {
     const session = await SshSession.connect(host, { env: ctx.env, debug: (m) => reporter.debug(m, host.name) });
     try {

@@ -17,6 +17,7 @@ function buildFakeProgram(): Command {
     .option('-c, --config <file>', 'config file', 'deployer.toml')
     .option('-s, --stage <name>', 'stage')
     .option('-H, --host <name>', 'only this host', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('-r, --role <name>', 'only hosts with this role', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('-v, --verbose', 'more output')
     .option('-y, --yes', 'yes');
   p.command('deploy').description('build and deploy\nsecond line').option('--dry-run', 'plan only').option('--lock-wait <seconds>', 'wait');
@@ -34,6 +35,7 @@ function buildFakeProgram(): Command {
 
 const VALUES: Record<ValueRequest['kind'], string[]> = {
   hosts: ['web1', 'web2', 'db'],
+  roles: ['web', 'worker'],
   stages: ['staging', 'production'],
   processes: ['web', 'worker', 'web'],
   versions: ['1.0.1', '1.0.0'],
@@ -244,4 +246,25 @@ test('--completion generate picks the script from $SHELL, or fails with exit 2',
   out.length = 0;
   assert.equal(await runCompletion(['complete', '--shell', 'bash', '--', 'dep'], buildFakeProgram(), io()), 0);
   assert.equal(out.join(''), 'deploy\n');
+});
+
+test('--role completes the roles written on hosts and processes, never running hosts_command', async () => {
+  assert.deepEqual((await run(['deploy', '--role', 'w'])).values, ['web', 'worker']);
+  const doc = {
+    hosts: [
+      { address: 'a', roles: ['web', 'worker'] },
+      { address: 'b', roles: ['worker', 7] },
+    ],
+    processes: { web: 'x', cron: { command: 'y', roles: ['batch'] } },
+  };
+  assert.deepEqual(listValues(doc, { kind: 'roles' }), ['web', 'worker', 'batch']);
+  // hosts_command: the hosts it prints are not read on a TAB, so --host offers nothing from it.
+  assert.deepEqual(listValues({ hosts_command: 'touch ran', processes: { web: 'x' } }, { kind: 'hosts' }), []);
+  assert.deepEqual(
+    listValues(
+      { hosts: [{ address: 'a', roles: ['web'] }], stages: { prod: { hosts: [{ address: 'b', roles: ['edge'] }] } } },
+      { kind: 'roles', stage: 'prod' },
+    ),
+    ['edge'],
+  );
 });

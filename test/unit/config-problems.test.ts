@@ -33,9 +33,14 @@ function problemsOf(text: string): ConfigError {
 
 test('every example the schema suggests in a "Fix:" is itself a valid value', () => {
   const where: Record<string, (key: string, example: string) => string> = {
-    top: (k, e) => `${k} = ${e}\n` + base.replace(new RegExp(`^${k} = .*\\n`, 'm'), '') + hosts + procs,
+    // hosts_command replaces [[hosts]] (exclusive); a process's roles must be a host's.
+    top: (k, e) => `${k} = ${e}\n` + base.replace(new RegExp(`^${k} = .*\\n`, 'm'), '') + (k === 'hosts_command' ? '' : hosts) + procs,
     host: (k, e) => base + `\n[[hosts]]\n${k === 'address' ? '' : 'address = "10.0.0.1"\n'}${k} = ${e}\n` + procs,
-    process: (k, e) => base + hosts + `\n[processes]\nweb = { ${k === 'command' ? '' : 'command = "x", '}${k} = ${e} }\n`,
+    process: (k, e) =>
+      base +
+      hosts +
+      (k === 'roles' ? `roles = ${e}\n` : '') +
+      `\n[processes]\nweb = { ${k === 'command' ? '' : 'command = "x", '}${k} = ${e} }\n`,
   };
   for (const [kind, table] of Object.entries(SCHEMA) as [string, TableSchema][]) {
     for (const [key, field] of Object.entries(table)) {

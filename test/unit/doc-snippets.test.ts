@@ -58,7 +58,8 @@ function load(text: string, stage?: string): Config {
   const dir = tempDir('deployer-snippet-');
   try {
     writeFileSync(join(dir, 'deployer.toml'), text);
-    return loadConfig({ cwd: dir, stage, home: dir });
+    // A documented hosts_command (terraform …) is checked, not run.
+    return loadConfig({ cwd: dir, stage, home: dir, runHostsCommand: false });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -73,7 +74,8 @@ const BASE = {
 
 function withFragment(fragment: string): string {
   if (/^\s*app\s*=/m.test(fragment)) return fragment;
-  const needsHosts = !/^\[\[hosts\]\]/m.test(fragment);
+  // hosts_command replaces [[hosts]] (exclusive).
+  const needsHosts = !/^\[\[hosts\]\]|^hosts_command\s*=/m.test(fragment);
   const needsProcesses = !/^\[processes\]/m.test(fragment);
   return [BASE.top, fragment, needsHosts ? BASE.hosts : '', needsProcesses ? BASE.processes : ''].join('\n');
 }
