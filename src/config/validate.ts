@@ -7,6 +7,7 @@ import type { BackupsConfig, Config, HealthCheckConfig, HooksConfig, SecretsConf
 import { checkNotTopLevelKey, type Issues } from './issues.js';
 import { readHosts, type PathContext } from './hosts.js';
 import { readProcesses } from './processes.js';
+import { readRollout } from './rollout.js';
 import { compact, isTable, TableReader, type RawTable } from './reader.js';
 import { appDirReason, fixedPortIn } from './rules.js';
 import { KEYS } from './schema.js';
@@ -61,6 +62,7 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
     secrets: readSecrets(top, issues),
     hooks: readHooks(top, issues),
     backups: readBackups(top, issues, processes),
+    rollout: readRollout(top, issues),
     stages: meta.stages,
   };
   checkWebPorts(issues, config);

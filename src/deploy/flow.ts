@@ -19,7 +19,7 @@ export interface DeployOptions {
 
 /** Stable phase identifiers (the `phase` of --json events, docs/json.md). */
 export type PhaseId =
-  'build' | 'connect' | 'lock' | 'upload' | 'prepare' | 'switch' | 'verify' | 'commit' | 'rollback' | 'live' | 'unchanged';
+  'build' | 'connect' | 'lock' | 'upload' | 'prepare' | 'switch' | 'verify' | 'canary' | 'commit' | 'rollback' | 'live' | 'unchanged';
 
 export interface Flow {
   ctx: Context;

@@ -41,6 +41,17 @@ export type DeployerEvent =
   | { type: 'step'; host?: string; step: string; status: 'done' | 'skipped'; detail?: string }
   | { type: 'output'; host?: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'upload'; host?: string; file: string; bytes: number; total: number }
+  | {
+      /** One wave of a [rollout]: `start`, then `done` or `failed`; `untouched`: the hosts the stop left alone. */
+      type: 'wave';
+      wave: number;
+      of: number;
+      kind: 'canary' | 'batch' | 'all';
+      status: 'start' | 'done' | 'failed';
+      hosts: string[];
+      failed?: string[];
+      untouched?: string[];
+    }
   | { type: 'result'; command: string; ok: boolean; data?: unknown; exitCode?: number }
   | { type: 'error'; kind: ErrorKind; exitCode: number; message: string; hint?: string; details?: string };
 

@@ -172,6 +172,13 @@ export class Reporter {
       }
       case 'upload':
         return this.progress.update(e);
+      case 'wave': {
+        const hosts = `${e.kind === 'canary' ? 'canary ' : ''}${e.hosts.join(', ')}`;
+        if (e.status === 'start') return this.line(this.stderr, `wave ${e.wave}/${e.of}: ${hosts}`);
+        const mark = e.status === 'done' ? this.paint(pc.green, '✓') : this.paint(pc.red, '✗');
+        const failed = e.failed?.length ? this.paint(pc.dim, ` — failed: ${e.failed.join(', ')}`) : '';
+        return this.line(this.stderr, `${mark} wave ${e.wave}/${e.of}${failed}`);
+      }
       case 'result':
         return;
     }
