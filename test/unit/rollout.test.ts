@@ -3,18 +3,20 @@
 // hosts (what each host was asked to do, and what it was never asked).
 import { test, after } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RolloutConfig } from '../../src/config/rollout.js';
 import type { Config } from '../../src/config/types.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError, DeployerError } from '../../src/errors.js';
 import { deploy } from '../../src/deploy/deployFlow.js';
+import { rollBackInWaves } from '../../src/deploy/rollbackWaves.js';
 import { countOf, failureLimit, formatWaves, planWaves, waveVerdict } from '../../src/plan/rollout.js';
 import { makeTestContext } from '../helpers/context.js';
 import { FakeRemote, type FakeHostSettings } from '../helpers/fakeRemote.js';
 import { tempDir } from '../helpers/tmp.js';
-import { makeConfig, makeHost } from './render-helpers.js';
+import { schemasIn, validate } from '../helpers/jsonSchema.js';
+import { makeConfig, makeHost, repoRoot } from './render-helpers.js';
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `web${i + 1}`);
 const ro = (r: Partial<RolloutConfig>): RolloutConfig => ({ canary: 0, canaryWait: 0, maxFailed: 0, ...r });
@@ -174,6 +176,10 @@ test('rollout: canary 1, batch 2 over 6 hosts: every lock first, then one wave a
   const kinds = r.events.filter((e) => e.type === 'phase' && !e.host && e.status !== 'start').map((e) => e.phase);
   assert.ok(kinds.indexOf('lock') < kinds.indexOf('upload'));
   assert.equal(kinds.filter((k) => k === 'canary').length, 1);
+  // The wave events and the canary phase are in the --json contract (docs/json.md).
+  const schema = schemasIn(readFileSync(join(repoRoot, 'docs', 'json.md'), 'utf8')).event;
+  for (const e of r.events.filter((x) => x.type === 'wave' || x.phase === 'canary'))
+    assert.deepEqual(validate(e, schema), [], JSON.stringify(e));
   // The canary was checked again while watched (4 s, every 2 s): more requests than the others.
   assert.ok(r.hosts.web1.hostHeaders.length > r.hosts.web2.hostHeaders.length);
 });
@@ -245,4 +251,56 @@ test('no [rollout]: every host at once, as before (one wave, no wave events)', a
   assert.ok(r.error);
   for (const n of names(6)) assert.equal(r.did[n], 'upload 6, prepare, switch, decide rollback', n);
   assert.equal(r.events.filter((e) => e.type === 'wave').length, 0);
+});
+
+// ---- rollback of a fleet, rolled out the same way --------------------------------
+
+const rec = (version: string) => ({ version, status: 'good' as const, time: '2026-01-01T00:00:00Z', sha: '', by: 't' });
+const twoReleases = { state: { current: '1.0.0', releases: ['0.9.0', '1.0.0'], versions: [rec('1.0.0'), rec('0.9.0')] } };
+
+async function rollBack(cfg: Config, settings: Record<string, FakeHostSettings> = {}) {
+  const hosts: Record<string, FakeRemote> = {};
+  const { ctx, out } = makeTestContext({
+    cwd: root,
+    reporterOptions: { json: true },
+    connect: async (host) => (hosts[host.name] = new FakeRemote(host.name, { ...twoReleases, ...settings[host.name] })),
+  });
+  let error: DeployerError | undefined;
+  try {
+    await rollBackInWaves(ctx, cfg, { lock: true, lockWait: 0, command: 'rollback' }, undefined, { time: 't', by: 'b' });
+  } catch (e) {
+    if (!(e instanceof DeployerError)) throw e;
+    error = e;
+  }
+  const events = out
+    .join('')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const did = Object.fromEntries(Object.entries(hosts).map(([n, h]) => [n, h.calls.slice(1).join(', ')]));
+  return { error, hosts, events, did };
+}
+
+test('rollback in waves: every lock first, then the waves; all commit at the end', async () => {
+  const r = await rollBack(fleet({ canary: 1, canaryWait: 0, batch: 2, maxFailed: 0 }, 'all'));
+  assert.equal(r.error, undefined);
+  assert.deepEqual(waves(r.events), ['web1', 'web2,web3', 'web4,web5', 'web6']);
+  for (const n of names(6)) assert.equal(r.did[n], 'switch, decide commit', n);
+  for (const h of Object.values(r.hosts)) assert.ok(h.lockReleased);
+});
+
+test('rollback in waves: a canary that fails stops it; the other hosts are not touched', async () => {
+  const r = await rollBack(fleet({ canary: 1, canaryWait: 0, batch: 2, maxFailed: 0 }, 'host'), { web1: { health: [500] } });
+  assert.ok(r.error);
+  assert.equal(r.did.web1, 'switch, decide rollback');
+  for (const n of names(6).slice(1)) assert.equal(r.did[n], '', n);
+  assert.match(r.error!.message, /not touched \(the rollout stopped before them\): web2, web3, web4, web5, web6/);
+});
+
+test('rollback in waves: past max_failed under "all", every host that went back is undone', async () => {
+  const r = await rollBack(fleet({ canary: 1, canaryWait: 0, batch: 2, maxFailed: 0 }, 'all'), { web3: { health: [500] } });
+  assert.ok(r.error);
+  for (const n of ['web1', 'web2', 'web3']) assert.equal(r.did[n], 'switch, decide rollback', n);
+  assert.equal(r.did.web4, '');
 });
