@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RolloutConfig } from '../../src/config/rollout.js';
 import type { Config } from '../../src/config/types.js';
+import type { Context } from '../../src/context.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError, DeployerError } from '../../src/errors.js';
 import { deploy } from '../../src/deploy/deployFlow.js';
@@ -139,30 +140,36 @@ function fleet(rollout: RolloutConfig | undefined, rollback: 'all' | 'host' = 'a
 
 const live = { state: { current: '0.9.0', releases: ['0.9.0'] } };
 
-async function run(cfg: Config, settings: Record<string, FakeHostSettings> = {}) {
+/** `act` over six fake hosts; what each host was asked after its lock ("" when never touched) and the --json events. */
+async function onFleet(settings: Record<string, FakeHostSettings>, act: (ctx: Context) => Promise<unknown>) {
   const hosts: Record<string, FakeRemote> = {};
   const { ctx, out } = makeTestContext({
     cwd: root,
     reporterOptions: { json: true },
-    connect: async (host) => (hosts[host.name] = new FakeRemote(host.name, { ...live, ...settings[host.name] })),
+    connect: async (host) => (hosts[host.name] = new FakeRemote(host.name, settings[host.name])),
   });
   let error: DeployerError | undefined;
-  try {
-    await deploy(ctx, { action: 'deploy', lockWait: 0, timings: false }, { config: cfg, version: '1.0.0' });
-  } catch (e) {
+  await act(ctx).catch((e: unknown) => {
     if (!(e instanceof DeployerError)) throw e;
     error = e;
-  }
+  });
   const events = out
     .join('')
-    .trim()
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-  // What each host was asked after its lock: "" when it was never touched.
   const did = Object.fromEntries(Object.entries(hosts).map(([n, h]) => [n, h.calls.slice(1).join(', ')]));
   return { error, hosts, events, did };
 }
+
+/** Each host's settings over a starting state. */
+const withState = (state: FakeHostSettings, settings: Record<string, FakeHostSettings>) =>
+  Object.fromEntries(names(6).map((n) => [n, { ...state, ...settings[n] }]));
+
+const run = (cfg: Config, settings: Record<string, FakeHostSettings> = {}) =>
+  onFleet(withState(live, settings), (ctx) =>
+    deploy(ctx, { action: 'deploy', lockWait: 0, timings: false }, { config: cfg, version: '1.0.0' }),
+  );
 
 const waves = (events: Array<Record<string, unknown>>) =>
   events.filter((e) => e.type === 'wave' && e.status === 'start').map((e) => (e.hosts as string[]).join(','));
@@ -258,29 +265,10 @@ test('no [rollout]: every host at once, as before (one wave, no wave events)', a
 const rec = (version: string) => ({ version, status: 'good' as const, time: '2026-01-01T00:00:00Z', sha: '', by: 't' });
 const twoReleases = { state: { current: '1.0.0', releases: ['0.9.0', '1.0.0'], versions: [rec('1.0.0'), rec('0.9.0')] } };
 
-async function rollBack(cfg: Config, settings: Record<string, FakeHostSettings> = {}) {
-  const hosts: Record<string, FakeRemote> = {};
-  const { ctx, out } = makeTestContext({
-    cwd: root,
-    reporterOptions: { json: true },
-    connect: async (host) => (hosts[host.name] = new FakeRemote(host.name, { ...twoReleases, ...settings[host.name] })),
-  });
-  let error: DeployerError | undefined;
-  try {
-    await rollBackInWaves(ctx, cfg, { lock: true, lockWait: 0, command: 'rollback' }, undefined, { time: 't', by: 'b' });
-  } catch (e) {
-    if (!(e instanceof DeployerError)) throw e;
-    error = e;
-  }
-  const events = out
-    .join('')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const did = Object.fromEntries(Object.entries(hosts).map(([n, h]) => [n, h.calls.slice(1).join(', ')]));
-  return { error, hosts, events, did };
-}
+const rollBack = (cfg: Config, settings: Record<string, FakeHostSettings> = {}) =>
+  onFleet(withState(twoReleases, settings), (ctx) =>
+    rollBackInWaves(ctx, cfg, { lock: true, lockWait: 0, command: 'rollback' }, undefined, { time: 't', by: 'b' }),
+  );
 
 test('rollback in waves: every lock first, then the waves; all commit at the end', async () => {
   const r = await rollBack(fleet({ canary: 1, canaryWait: 0, batch: 2, maxFailed: 0 }, 'all'));
