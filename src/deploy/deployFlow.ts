@@ -37,7 +37,8 @@ export async function deploy(ctx: Context, opts: DeployOptions, target: { config
   try {
     const result = await attempt(flow);
     // on_failure / always: on the hosts while their lock is still held, then locally.
-    await runEndHooks(flow, flow.run.held, endOf(flow.run.held, result));
+    const held = flow.run.held.filter((h) => !flow.reached || flow.reached.has(h.host.name));
+    await runEndHooks(flow, held, endOf(held, result));
     if (result.outcome === 'failure') throw result.error;
   } finally {
     flow.run.close();

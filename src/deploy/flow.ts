@@ -35,6 +35,8 @@ export interface Flow {
   /** DNS answers for the check at the end, looked up from the start. */
   resolve: Resolver;
   time: string;
+  /** With [rollout]: the hosts whose wave started; the end hooks leave the others (never touched) alone. */
+  reached?: Set<string>;
 }
 
 export interface LocalResult {

@@ -32,6 +32,7 @@ export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]
   const limit = failureLimit(rollout, planned.length);
   const hold = config.rollback === 'all' && waves.length > 1;
   const decided: Decided[] = [];
+  flow.reached = new Set();
   let waiting: Verified[] = [];
   let failed = 0;
   try {
@@ -40,6 +41,7 @@ export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]
       const extra = (wave.kind === 'canary' ? rollout.canaryWait : 0) + (hold ? later * waveAllowanceSec(config.healthCheck.timeout) : 0);
       const hosts = wave.items.map((p) => ({ ...p, plan: { ...p.plan, switch: holdVerdict(p.plan.switch, extra) } }));
       emitWave(flow, wave, waves.length, 'start');
+      for (const p of wave.items) flow.reached.add(p.host.name);
       await prepareHosts(flow, hosts);
       let verified = await verifyHosts(flow, await switchHosts(flow, hosts));
       if (wave.kind === 'canary') verified = await watchCanary(flow, verified, rollout.canaryWait);

@@ -211,6 +211,14 @@ test('rollout: a canary that fails stops there; the other 5 hosts are never touc
   }
 });
 
+test('rollout: after a stop the end hooks run only on the hosts reached', async () => {
+  const cfg = { ...fleet({ canary: 1, canaryWait: 0, batch: 2, maxFailed: 0 }, 'all'), hooks: { onFailure: 'notify', always: 'tidy' } };
+  const r = await run(cfg, { web1: { health: [500] } });
+  assert.ok(r.error);
+  assert.match(r.did.web1, /on_failure hook in .*always hook in /);
+  for (const n of names(6).slice(1)) assert.equal(r.did[n], '', `${n} untouched`);
+});
+
 test('rollout: a canary that goes bad while watched is rolled back', async () => {
   // Verify: the app (200), the site (200); then watched: 500.
   const r = await run(fleet({ canary: 1, canaryWait: 6, batch: 2, maxFailed: 0 }, 'all'), { web1: { health: [200, 200, 500] } });
