@@ -180,6 +180,7 @@ export const SCHEMA = {
     hooks: custom('{ post_deploy = "myapp warm-cache" }'),
     stages: custom('{ staging = { versions_to_keep = 2 } }'),
     backups: custom('{ schedule = "daily", keep = 7 }'),
+    rollout: custom('{ canary = 1, batch = "25%" }'),
   },
   host: {
     name: string({ pattern: /^\S+$/, maxLength: 253, expected: 'a non-empty name without spaces', example: '"web1"' }),
@@ -273,6 +274,13 @@ export const SCHEMA = {
       example: '"daily"',
     }),
     keep: integer({ min: 1, max: 1000, default: 7, example: '7' }),
+  },
+  // [rollout] (src/config/rollout.ts): batch and max_failed take a count or "P%", so they are read there.
+  rollout: {
+    canary: integer({ min: 0, max: LIMITS.hosts, default: 0, example: '1' }),
+    canary_wait: integer({ min: 0, max: 86_400, default: 30, example: '30' }),
+    batch: custom('"25%"'),
+    max_failed: custom('0'),
   },
 } satisfies Record<string, TableSchema>;
 

@@ -59,6 +59,15 @@ export function formatConfig(c: Config): string {
   pushTable(lines, '[secrets]', [...schemaEntries('secrets', s), ...Object.entries(s.options)]);
   pushTable(lines, '[hooks]', schemaEntries('hooks', c.hooks));
   if (c.backups) pushTable(lines, '[backups]', schemaEntries('backups', c.backups));
+  if (c.rollout) {
+    const { canary, canaryWait, batch, maxFailed } = c.rollout;
+    pushTable(lines, '[rollout]', [
+      ['canary', canary],
+      ['canary_wait', canaryWait],
+      ['batch', batch],
+      ['max_failed', maxFailed],
+    ]);
+  }
   return lines.join('\n') + '\n';
 }
 

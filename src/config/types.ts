@@ -5,6 +5,7 @@
 // added there appears here, typed, under its camelCase name. Only what the
 // schema cannot say (derived values, tables of tables) is written out below.
 import type { Fields, SCHEMA } from './schema.js';
+import type { RolloutConfig } from './rollout.js';
 
 type Schema = typeof SCHEMA;
 
@@ -70,6 +71,8 @@ export type Config = Fields<Schema['top']> & {
   secrets: SecretsConfig;
   hooks: HooksConfig;
   backups?: BackupsConfig;
+  /** [rollout]: present only when the table is written; without it every host switches in one wave. */
+  rollout?: RolloutConfig;
   /** Names of the stages declared in the file (for completion and errors). */
   stages: string[];
 };

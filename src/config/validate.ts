@@ -9,6 +9,7 @@ import type { PathContext } from './hosts.js';
 import { readConfigHosts, type HostsCommandRunner } from './hostsCommand.js';
 import { checkRoles } from './roles.js';
 import { readProcesses } from './processes.js';
+import { readRollout } from './rollout.js';
 import { compact, isTable, TableReader, type RawTable } from './reader.js';
 import { appDirReason, fixedPortIn } from './rules.js';
 import { KEYS } from './schema.js';
@@ -67,6 +68,7 @@ export function validateConfig(raw: RawTable, issues: Issues, meta: ValidateMeta
     secrets: readSecrets(top, issues),
     hooks: readHooks(top, issues),
     backups: readBackups(top, issues, processes),
+    rollout: readRollout(top, issues),
     stages: meta.stages,
   };
   checkWebPorts(issues, config);

@@ -9,8 +9,8 @@ import { loadDeployConfig } from './commandConfig.js';
 import { reportFailure, reportOutcome, reportTimings } from './outcome.js';
 import { HostRun, type Locked } from './hostRun.js';
 import { buildLocally } from './localPhase.js';
-import { connectHosts, lockHosts, nothingToDo, planHosts, prepareHosts, recordUnchanged } from './phases.js';
-import { switchWave } from './switchPhases.js';
+import { connectHosts, lockHosts, nothingToDo, planHosts, recordUnchanged } from './phases.js';
+import { rollOut } from './rollout.js';
 import { selectHosts } from './hostSelection.js';
 import { describeInterruption, watchInterrupt } from './interrupt.js';
 import { prefetchingResolver } from './dnsCheck.js';
@@ -37,7 +37,8 @@ export async function deploy(ctx: Context, opts: DeployOptions, target: { config
   try {
     const result = await attempt(flow);
     // on_failure / always: on the hosts while their lock is still held, then locally.
-    await runEndHooks(flow, flow.run.held, endOf(flow.run.held, result));
+    const held = flow.run.held.filter((h) => !flow.reached || flow.reached.has(h.host.name));
+    await runEndHooks(flow, held, endOf(held, result));
     if (result.outcome === 'failure') throw result.error;
   } finally {
     flow.run.close();
@@ -73,10 +74,9 @@ async function untilVerdict(flow: Flow) {
   // 4. Plan, upload what differs, prepare the release. Nothing live changes.
   const planned = planHosts(flow, local, locked);
   if (nothingToDo(planned)) return { unchanged: true as const, planned };
-  await prepareHosts(flow, planned);
-  // 5–6. Switch, check each host's health while its switch script waits, commit or roll back.
-  // A rollout (issue 20) calls switchWave once per wave here; flow.run keeps every lock until the end.
-  return { unchanged: false as const, decided: await switchWave(flow, planned) };
+  // 4b–6. Upload and prepare, switch, check each host's health while its switch script waits, commit or roll back:
+  // all hosts at once, or wave after wave with [rollout] (src/deploy/rollout.ts); flow.run keeps every lock until the end.
+  return { unchanged: false as const, decided: await rollOut(flow, planned) };
 }
 
 /** Which hosts failed and which serve a release now, for the end hooks. */

@@ -21,7 +21,7 @@ export interface DeployOptions {
 
 /** Stable phase identifiers (the `phase` of --json events, docs/json.md). */
 export type PhaseId =
-  'build' | 'connect' | 'lock' | 'upload' | 'prepare' | 'switch' | 'verify' | 'commit' | 'rollback' | 'live' | 'unchanged';
+  'build' | 'connect' | 'lock' | 'upload' | 'prepare' | 'switch' | 'verify' | 'canary' | 'commit' | 'rollback' | 'live' | 'unchanged';
 
 export interface Flow {
   ctx: Context;
@@ -37,6 +37,8 @@ export interface Flow {
   /** DNS answers for the check at the end, looked up from the start. */
   resolve: Resolver;
   time: string;
+  /** With [rollout]: the hosts whose wave started; the end hooks leave the others (never touched) alone. */
+  reached?: Set<string>;
 }
 
 export interface LocalResult {

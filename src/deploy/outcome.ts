@@ -202,6 +202,10 @@ function failureError(flow: Flow, decided: Decided[]): UnhealthyError {
       return `${d.host.name} in an unknown state (its switch did not start; the host reverts by itself when the connection ends)`;
     return d.healthy ? `${d.host.name} kept ${version}` : `${d.host.name} not rolled back`;
   });
+  // A rollout that stopped (src/deploy/rollout.ts) never reached the hosts of its later waves.
+  const reached = new Set(decided.map((d) => d.host.name));
+  const untouched = flow.hosts.filter((h) => !reached.has(h.name)).map((h) => h.name);
+  if (untouched.length) states.push(`not touched (the rollout stopped before them): ${untouched.join(', ')}`);
   // A heal records no release: the live one stays as it was recorded.
   const marked = failed.some((d) => !d.plan.summary.healing?.length);
   // Units' log lines are in the output only when a wait on them failed (the

@@ -12,6 +12,7 @@ import type { Redactor } from '../output/redact.js';
 import { sha256, type ReleaseFile } from '../plan/planDeploy.js';
 import { previewDeploy, type HostPreview } from '../plan/preview.js';
 import { formatPreview } from '../plan/previewText.js';
+import { formatWaves, waveOf } from '../plan/rollout.js';
 import { forEachHost } from './hostRun.js';
 import { selectHosts } from './hostSelection.js';
 import { configForHost } from '../config/roles.js';
@@ -111,12 +112,24 @@ export async function runPlan(ctx: Context, opts: PlanOptions): Promise<HostPrev
     });
   });
 
+  const names = hosts.map((h) => h.name);
   if (reporter.json) {
-    for (const p of previews) reporter.emit({ type: 'result', command: 'plan', ok: true, data: redactDeep(p, reporter.redactor) });
+    // With [rollout], each host's wave (src/plan/rollout.ts), as the deploy would run them.
+    const waves = config.rollout ? waveOf(names, config.rollout) : undefined;
+    for (const p of previews) {
+      const rollout = waves?.get(p.host);
+      reporter.emit({
+        type: 'result',
+        command: 'plan',
+        ok: true,
+        data: redactDeep({ ...p, ...(rollout ? { rollout } : {}) }, reporter.redactor),
+      });
+    }
   } else {
     const color = ctx.global.color !== false && !ctx.env.NO_COLOR && Boolean(process.stdout.isTTY);
     const paint = pc.createColors(color);
-    reporter.print(previews.map((p) => formatPreview(p, paint)).join('\n\n'));
+    const waves = config.rollout ? [formatWaves(names, config.rollout, config.rollback)] : [];
+    reporter.print([...previews.map((p) => formatPreview(p, paint)), ...waves].join('\n\n'));
   }
   return previews;
 }

@@ -3,7 +3,7 @@
 // once per wave of locked hosts; the records are per host, so waves add up.
 import { SwitchHandle } from '../exec/remote.js';
 import { usesBlueGreen } from '../plan/slots.js';
-import { checkHealth, readUnitLog } from './health.js';
+import { checkHealth, readUnitLog, type HealthResult } from './health.js';
 import { mapLimit } from './hostSelection.js';
 import { messageOf } from './settle.js';
 import { visitSite } from './visit.js';
@@ -43,17 +43,11 @@ export async function verifyHosts(flow: Flow, switched: Switched[]): Promise<Ver
   const { ctx } = flow;
   const results = await mapLimit(switched, flow.config.parallel, async (s): Promise<Verified> => {
     if (!s.switch?.ready) return { ...s, healthy: false };
-    const config = configForHost(flow.config, s.host);
-    // A host without the web process (its roles) has no site: its units' gate in the switch proved it.
-    if (!runsWeb(config)) return { ...s, healthy: true };
-    const visit = () => visitSite(s.remote, config, s.host, (ms) => ctx.clock.sleep(ms));
-    // Restart: the app on its port first (it just restarted), then the site as a visitor reaches it.
-    const app = usesBlueGreen(config) ? undefined : await checkHealth(s.remote, config, ctx.clock, s.host);
-    const h = app && !app.ok ? app : await visit();
+    const h = await checkSwitched(flow, s);
     if (h.ok && h.error) ctx.reporter.info(h.error, s.host.name);
     if (h.ok) return { ...s, healthy: true };
     ctx.reporter.error(`health check failed: ${h.error}`, s.host.name);
-    const unitLog = await readUnitLog(s.remote, config, s.host, (ctx.clock.now() - s.switchedAt) / 1000 + 5);
+    const unitLog = await readUnitLog(s.remote, configForHost(flow.config, s.host), s.host, (ctx.clock.now() - s.switchedAt) / 1000 + 5);
     if (unitLog) ctx.reporter.emit({ type: 'output', host: s.host.name, stream: 'stdout', text: unitLog });
     return { ...s, healthy: false, healthError: `health check failed: ${h.error}`, unitLog };
   });
@@ -70,13 +64,29 @@ export async function verifyHosts(flow: Flow, switched: Switched[]): Promise<Ver
   return verified;
 }
 
-/** 6. Commit everywhere, or roll back (every host with rollback = "all", else the failed ones). */
-export async function decide(flow: Flow, verified: Verified[]): Promise<Decided[]> {
+/** A switched host's check: restart, the app on its port first (it just restarted); then the site as a visitor reaches it. */
+export async function checkSwitched(flow: Flow, s: Switched): Promise<HealthResult> {
+  const { ctx } = flow;
+  const config = configForHost(flow.config, s.host);
+  // A host without the web process (its roles) has no site: its units' gate in the switch proved it.
+  if (!runsWeb(config)) return { ok: true, attempts: 0 };
+  // Restart: the app on its port first (it just restarted), then the site as a visitor reaches it.
+  const app = usesBlueGreen(config) ? undefined : await checkHealth(s.remote, config, ctx.clock, s.host);
+  return app && !app.ok ? app : visitSite(s.remote, config, s.host, (ms) => ctx.clock.sleep(ms));
+}
+
+/**
+ * 6. Commit everywhere, or roll back: the failed hosts, and every host when
+ * `everyone` (by default: one failed, with rollback = "all"). A rollout
+ * (src/deploy/rollout.ts) says `everyone` itself, over several waves' hosts.
+ */
+export async function decide(flow: Flow, verified: Verified[], everyone?: boolean): Promise<Decided[]> {
   const { ctx, config } = flow;
   const anyFailed = verified.some((v) => !v.healthy);
+  const all = everyone ?? (anyFailed && config.rollback === 'all');
   const results = await mapLimit(verified, config.parallel, async (v): Promise<Decided> => {
     if (!v.switch) return { ...v, rolledBack: false };
-    const back = !v.healthy || (anyFailed && config.rollback === 'all');
+    const back = !v.healthy || all;
     const result = await v.switch.decide(back ? 'rollback' : 'commit');
     return { ...v, result, rolledBack: SwitchHandle.rolledBack(result) };
   });
@@ -85,7 +95,7 @@ export async function decide(flow: Flow, verified: Verified[]): Promise<Decided[
       ? r.value
       : { ...verified[i], healthy: false, healthError: verified[i].healthError ?? messageOf(r.reason), rolledBack: false },
   );
-  const failed = anyFailed || decided.some((d) => !d.healthy);
+  const failed = anyFailed || all || decided.some((d) => !d.healthy);
   ctx.reporter.emit({
     type: 'phase',
     phase: failed ? 'rollback' : 'commit',

@@ -45,8 +45,17 @@ export type DeployerEvent =
   | { type: 'step'; host?: string; step: string; status: 'done' | 'skipped'; detail?: string }
   | { type: 'output'; host?: string; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'upload'; host?: string; file: string; bytes: number; total: number }
-  /** A group of hosts that deploys together (a rollout's canary or batch); without any, all hosts are one wave. */
-  | { type: 'wave'; wave: number; of: number; hosts: string[]; status: 'start' | 'done' | 'failed'; failed?: string[] }
+  | {
+      /** One wave of a [rollout] (none: all hosts are one wave): `start`, then `done` or `failed`; `untouched`: the hosts the stop left alone. */
+      type: 'wave';
+      wave: number;
+      of: number;
+      kind: 'canary' | 'batch' | 'all';
+      status: 'start' | 'done' | 'failed';
+      hosts: string[];
+      failed?: string[];
+      untouched?: string[];
+    }
   /** One host's outcome, once per host at the end of a deploy: what the final table and the annotations show. */
   | {
       type: 'host';

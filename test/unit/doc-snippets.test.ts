@@ -89,7 +89,7 @@ function inlineInContext(snippet: string): string[] {
   if (KEYS.host.includes(key)) texts.push(`${BASE.top}${BASE.processes}\n[[hosts]]\naddress = "203.0.113.10"\n${snippet}\n`);
   if (KEYS.process.includes(key))
     texts.push(`${BASE.top}${BASE.hosts}\n[processes]\nweb = { command = "snippet --listen 127.0.0.1:$PORT", ${key} = ${value} }\n`);
-  for (const table of ['webserver', 'health_check', 'secrets', 'hooks'] as const) {
+  for (const table of ['webserver', 'health_check', 'secrets', 'hooks', 'rollout'] as const) {
     if (KEYS[table].includes(key)) texts.push(`${BASE.top}${BASE.hosts}${BASE.processes}\n[${table}]\n${snippet}\n`);
   }
   return texts;

@@ -151,10 +151,10 @@ test('the live view: one line per wave, never one per host, the failing hosts na
   s.see({ type: 'phase', phase: 'lock', status: 'done' });
   for (const host of names) s.see({ type: 'upload', host, file: 'artifact', bytes: 512, total: 1024 });
   assert.deepEqual(s.lines(200), ['… 50 hosts: uploading 50% 25.0/50.0 KiB — 0 done, 0 failed']);
-  s.see({ type: 'wave', wave: 1, of: 3, hosts: names.slice(0, 1), status: 'done' });
-  s.see({ type: 'wave', wave: 2, of: 3, hosts: names.slice(1, 13), status: 'start' });
+  s.see({ type: 'wave', wave: 1, of: 3, kind: 'canary', hosts: names.slice(0, 1), status: 'done' });
+  s.see({ type: 'wave', wave: 2, of: 3, kind: 'batch', hosts: names.slice(1, 13), status: 'start' });
   for (const host of names.slice(1, 4)) s.see({ type: 'log', level: 'error', host, message: 'health check failed' });
-  s.see({ type: 'wave', wave: 3, of: 3, hosts: names.slice(13), status: 'start' });
+  s.see({ type: 'wave', wave: 3, of: 3, kind: 'batch', hosts: names.slice(13), status: 'start' });
   const lines = s.lines(79);
   assert.equal(lines.length, 3, lines.join('\n'));
   assert.match(lines[0], /^✓ wave 1\/3 \(1 host\): 0 done, 0 failed$/);

@@ -1,0 +1,139 @@
+// Steps 4b–6 of a deploy over the waves of [rollout] (src/plan/rollout.ts):
+// each wave uploads, prepares, switches, checks and gets its verdict before
+// the next starts, so hosts after a stop are never touched. Every host's lock
+// was taken before the first wave (flow.run holds them all to the end).
+//
+// rollback = "all": a host that passed waits, its switch script still open,
+// until the last wave passed, then all commit together; past max_failed every
+// waiting host reverts through that same script. Reverting a committed switch
+// would need a second, different script per host (planRollback, with a state
+// probed again) and a window where some hosts are committed and others not;
+// holding the verdict keeps one revert path and one moment of commit.
+// rollback = "host": each wave commits its healthy hosts at once.
+import type { Config } from '../config/types.js';
+import { failureLimit, holdVerdict, planWaves, waveAllowanceSec, waveVerdict, type Wave } from '../plan/rollout.js';
+import type { Decided, Flow, Planned, Verified } from './flow.js';
+import { prepareHosts } from './phases.js';
+import { messageOf } from './settle.js';
+import { checkSwitched, decide, switchHosts, switchWave, verifyHosts } from './switchPhases.js';
+
+/** How often a canary is checked again while it is watched. */
+const WATCH_EVERY_MS = 2000;
+
+export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]> {
+  const { config, ctx } = flow;
+  const rollout = config.rollout;
+  // No [rollout]: every host at once, as before.
+  if (!rollout) {
+    await prepareHosts(flow, planned);
+    return switchWave(flow, planned);
+  }
+  const waves = planWaves(planned, rollout);
+  const limit = failureLimit(rollout, planned.length);
+  const hold = config.rollback === 'all' && waves.length > 1;
+  const decided: Decided[] = [];
+  flow.reached = new Set();
+  let waiting: Verified[] = [];
+  let failed = 0;
+  try {
+    for (const wave of waves) {
+      const later = waves.length - wave.index;
+      const extra = (wave.kind === 'canary' ? rollout.canaryWait : 0) + (hold ? later * waveAllowanceSec(config.healthCheck.timeout) : 0);
+      const hosts = wave.items.map((p) => ({ ...p, plan: { ...p.plan, switch: holdVerdict(p.plan.switch, extra) } }));
+      emitWave(flow, wave, waves.length, 'start');
+      for (const p of wave.items) flow.reached.add(p.host.name);
+      await prepareHosts(flow, hosts);
+      let verified = await verifyHosts(flow, await switchHosts(flow, hosts));
+      if (wave.kind === 'canary') verified = await watchCanary(flow, verified, rollout.canaryWait);
+      const bad = verified.filter((v) => !v.healthy);
+      failed += bad.length;
+      const verdict = waveVerdict(failed, limit, config.rollback);
+      if (verdict.everyone) {
+        decided.push(...(await decide(flow, [...waiting, ...verified], true)));
+        waiting = [];
+      } else if (hold) {
+        if (bad.length) decided.push(...(await decide(flow, bad, false)));
+        waiting.push(...verified.filter((v) => v.healthy));
+      } else {
+        decided.push(...(await decide(flow, verified, false)));
+      }
+      const untouched = waves.slice(wave.index).flatMap((w) => w.items.map((p) => p.host.name));
+      emitWave(flow, wave, waves.length, bad.length ? 'failed' : 'done', {
+        failed: bad.map((v) => v.host.name),
+        ...(verdict.stop && untouched.length ? { untouched } : {}),
+      });
+      if (verdict.stop) {
+        if (untouched.length) ctx.reporter.warn(stopLine(config, failed, limit, untouched));
+        break;
+      }
+    }
+    // Every wave passed (or failed under the limit): the hosts held for the verdict commit together.
+    if (waiting.length) decided.push(...(await decide(flow, waiting, false)));
+    return decided;
+  } catch (e) {
+    // A wave stopped before its verdict (an upload or prepare failed): the hosts held go back.
+    if (waiting.length) {
+      ctx.reporter.warn(`the rollout stopped: ${waiting.map((w) => w.host.name).join(', ')} go back to their previous release`);
+      await decide(flow, waiting, true).catch(() => undefined);
+    }
+    throw e;
+  }
+}
+
+function stopLine(config: Config, failed: number, limit: number, untouched: string[]): string {
+  const back = config.rollback === 'all' ? 'every switched host went back to its previous release' : 'only the failed hosts went back';
+  return `rollout stopped: ${failed} failed host${failed === 1 ? '' : 's'}, more than max_failed = ${limit}; ${back}; not touched: ${untouched.join(', ')}`;
+}
+
+function emitWave(
+  flow: Flow,
+  wave: Wave<Planned>,
+  of: number,
+  status: 'start' | 'done' | 'failed',
+  more: { failed?: string[]; untouched?: string[] } = {},
+): void {
+  flow.ctx.reporter.emit({
+    type: 'wave',
+    wave: wave.index,
+    of,
+    kind: wave.kind,
+    status,
+    hosts: wave.items.map((p) => p.host.name),
+    ...(more.failed?.length ? { failed: more.failed } : {}),
+    ...(more.untouched ? { untouched: more.untouched } : {}),
+  });
+}
+
+/**
+ * The canary hosts passed their checks; now they must stay healthy for
+ * `waitSec` while the switch scripts wait for their verdict, checked every
+ * few seconds. One that fails is counted as a failed host of this wave.
+ */
+async function watchCanary(flow: Flow, verified: Verified[], waitSec: number): Promise<Verified[]> {
+  const { ctx } = flow;
+  const watched = verified.filter((v) => v.healthy);
+  if (waitSec <= 0 || watched.length === 0) return verified;
+  ctx.reporter.info(`watching the canary ${watched.map((v) => v.host.name).join(', ')} for ${waitSec} s`);
+  const end = ctx.clock.now() + waitSec * 1000;
+  let current = verified;
+  while (ctx.clock.now() < end && current.some((v) => v.healthy)) {
+    await ctx.clock.sleep(Math.min(WATCH_EVERY_MS, end - ctx.clock.now()));
+    current = await Promise.all(
+      current.map(async (v): Promise<Verified> => {
+        if (!v.healthy) return v;
+        const h = await checkSwitched(flow, v).catch((e: unknown) => ({ ok: false, error: messageOf(e) }));
+        if (h.ok) return v;
+        ctx.reporter.error(`the canary failed its check while watched: ${h.error}`, v.host.name);
+        return { ...v, healthy: false, healthError: `health check failed while watched as the canary: ${h.error}` };
+      }),
+    );
+  }
+  ctx.reporter.emit({
+    type: 'phase',
+    phase: 'canary',
+    label: `canary healthy for ${waitSec} s`,
+    status: current.every((v) => v.healthy) ? 'done' : 'failed',
+    ms: flow.timings.lap('canary'),
+  });
+  return current;
+}
