@@ -1,18 +1,19 @@
 // Roles and hosts_command on real hosts: a web+worker host and a worker-only
 // host (no web unit, no Caddy site there), --role selecting hosts, the hosts
 // taken from a command, and a command printing a bad entry touching nothing.
-import { test, before, after, describe } from '../helpers/timed.js';
+import { test, describe } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { appToml, createProject, hostToml, type Project } from '../helpers/project.js';
+import { httpGet, type TestHost } from '../helpers/testhost.js';
+import { appToml, hostToml } from '../helpers/project.js';
+import { useFleet } from '../helpers/fleet.js';
 
 const sh = async (h: TestHost, cmd: string) => (await h.ssh(cmd, { user: 'root' })).stdout.trim();
 
 describe('roles and hosts_command', () => {
-  const hosts: TestHost[] = [];
-  let app: Project;
+  const fleet = useFleet(2, 'binary-app', () => base);
+  const hosts = fleet.hosts;
   const base = appToml({
     app: 'roles',
     settings: { strategy: 'restart' },
@@ -21,7 +22,10 @@ describe('roles and hosts_command', () => {
   }).replace('web = "app_binary"', 'web = { command = "app_binary", roles = ["web"] }');
   const roles = (i: number) => (i === 0 ? 'roles = ["web", "worker"]' : 'roles = ["worker"]');
   function writeConfig(version: string, top = '', withHosts = true): void {
-    writeFileSync(join(app.dir, 'deployer.toml'), `version = "${version}"\n${top}${base}\n${withHosts ? hostToml(hosts, roles) : ''}`);
+    writeFileSync(
+      join(fleet.app.dir, 'deployer.toml'),
+      `version = "${version}"\n${top}${base}\n${withHosts ? hostToml(hosts, roles) : ''}`,
+    );
   }
   /** The host tables hostToml writes, as the JSON a hosts_command prints. */
   function hostsJson(bad?: number): string {
@@ -39,18 +43,9 @@ describe('roles and hosts_command', () => {
   }
   const current = () => Promise.all(hosts.map((h) => sh(h, 'readlink /srv/deployer/roles/current || true')));
 
-  before(async () => {
-    hosts.push(...(await Promise.all([0, 1].map(() => startHost()))));
-    app = createProject('binary-app', hosts, base);
-  });
-  after(async () => {
-    app?.cleanup();
-    await Promise.all(hosts.map((h) => h.down()));
-  });
-
   test('the worker-only host gets the worker unit and no web unit or Caddy site; the site works through Caddy on the web host', async () => {
     writeConfig('1.0.0');
-    const r = await app.run(['deploy']);
+    const r = await fleet.app.run(['deploy']);
     assert.equal(r.code, 0, r.stderr);
     const [web, jobs] = hosts;
     assert.equal((await httpGet(web.httpPort, '/', 'roles.localhost')).body.trim(), 'hello-bin 1.0.0');
@@ -63,18 +58,18 @@ describe('roles and hosts_command', () => {
 
   test('--role selects the hosts with the role: --role web deploys to the web host only', async () => {
     writeConfig('2.0.0');
-    const r = await app.run(['deploy', '--role', 'web']);
+    const r = await fleet.app.run(['deploy', '--role', 'web']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await current(), ['v2.0.0', 'v1.0.0']);
-    const unknown = await app.run(['deploy', '--role', 'db']);
+    const unknown = await fleet.app.run(['deploy', '--role', 'db']);
     assert.equal(unknown.code, 2, unknown.stderr);
     assert.match(unknown.stderr, /no host has the role "db"/);
   });
 
   test('hosts_command printing the two hosts deploys to them', async () => {
-    writeFileSync(join(app.dir, 'hosts.json'), hostsJson());
+    writeFileSync(join(fleet.app.dir, 'hosts.json'), hostsJson());
     writeConfig('3.0.0', 'hosts_command = "cat hosts.json"\n', false);
-    const r = await app.run(['deploy']);
+    const r = await fleet.app.run(['deploy']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await current(), ['v3.0.0', 'v3.0.0']);
     assert.equal(await sh(hosts[1], 'ls /etc/systemd/system | grep "^roles-" || true'), 'roles-worker.service');
@@ -86,9 +81,9 @@ describe('roles and hosts_command', () => {
         hosts.map((h) => sh(h, 'ls -a /srv/deployer/roles; cat /srv/deployer/roles/.versions; ls /etc/systemd/system | grep roles')),
       );
     const before = await snapshot();
-    writeFileSync(join(app.dir, 'hosts.json'), hostsJson(1));
+    writeFileSync(join(fleet.app.dir, 'hosts.json'), hostsJson(1));
     writeConfig('4.0.0', 'hosts_command = "cat hosts.json"\n', false);
-    const r = await app.run(['deploy']);
+    const r = await fleet.app.run(['deploy']);
     assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stderr,

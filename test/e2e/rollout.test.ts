@@ -1,12 +1,13 @@
 // [rollout] on six real hosts: a canary, then batches of two, in that order;
 // a canary that fails stops there and the other five are not touched; three
 // failures past max_failed = 2 end as each rollback policy says.
-import { test, before, after, describe } from '../helpers/timed.js';
+import { test, describe } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
-import { appToml, createProject, hostToml, type Project } from '../helpers/project.js';
+import { httpGet, type TestHost } from '../helpers/testhost.js';
+import { appToml, hostToml } from '../helpers/project.js';
+import { useFleet } from '../helpers/fleet.js';
 
 const sh = async (h: TestHost, cmd: string) => (await h.ssh(cmd, { user: 'root' })).stdout.trim();
 const get = async (h: TestHost) => {
@@ -15,8 +16,8 @@ const get = async (h: TestHost) => {
 };
 
 describe('rollout over six hosts', () => {
-  const hosts: TestHost[] = [];
-  let app: Project;
+  const fleet = useFleet(6, 'binary-app', () => base('all'));
+  const hosts = fleet.hosts;
   const base = (rollback: 'all' | 'host') =>
     appToml({
       app: 'fleet',
@@ -28,30 +29,21 @@ describe('rollout over six hosts', () => {
   function writeConfig(version: string, opts: { rollback?: 'all' | 'host'; unhealthy?: number[]; maxFailed?: number } = {}): void {
     const hostBlocks = hostToml(hosts, (i) => `env = "HELLO_HEALTH_STATUS=${opts.unhealthy?.includes(i) ? 500 : 200}"`);
     const text = base(opts.rollback ?? 'all').replace('max_failed = 2', `max_failed = ${opts.maxFailed ?? 0}`);
-    writeFileSync(join(app.dir, 'deployer.toml'), `version = "${version}"\n${text}\n${hostBlocks}`);
+    writeFileSync(join(fleet.app.dir, 'deployer.toml'), `version = "${version}"\n${text}\n${hostBlocks}`);
   }
   const serving = () => Promise.all(hosts.map(get));
   const current = () => Promise.all(hosts.map((h) => sh(h, 'readlink /srv/deployer/fleet/current')));
   const releases = () => Promise.all(hosts.map((h) => sh(h, 'ls /srv/deployer/fleet | grep "^v" | sort | tr "\\n" " "')));
 
-  before(async () => {
-    hosts.push(...(await Promise.all([0, 1, 2, 3, 4, 5].map(() => startHost()))));
-    app = createProject('binary-app', hosts, base('all'));
-  });
-  after(async () => {
-    app?.cleanup();
-    await Promise.all(hosts.map((h) => h.down()));
-  });
-
   test('canary = 1, batch = 2: the canary first, then waves of two, in host order; plan shows the waves', async () => {
     writeConfig('1.0.0');
-    const plan = await app.run(['plan']);
+    const plan = await fleet.app.run(['plan']);
     assert.equal(plan.code, 0, plan.stderr);
     assert.match(
       plan.stdout,
       /Rollout in 4 waves:\n {2}wave 1\/4 \(canary, watched 2 s\): h1\n {2}wave 2\/4: h2, h3\n {2}wave 3\/4: h4, h5\n {2}wave 4\/4: h6/,
     );
-    const r = await app.run(['deploy', '--json']);
+    const r = await fleet.app.run(['deploy', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const waves = r.events.filter((e) => e.type === 'wave');
     assert.deepEqual(
@@ -68,7 +60,7 @@ describe('rollout over six hosts', () => {
   test('a release that fails on the canary stops there: the other five are not touched', async () => {
     const before = await releases();
     writeConfig('2.0.0', { unhealthy: [0] });
-    const r = await app.run(['deploy']);
+    const r = await fleet.app.run(['deploy']);
     assert.equal(r.code, 7, r.stderr);
     assert.match(r.stderr, /not touched \(the rollout stopped before them\): h2, h3, h4, h5, h6/);
     assert.deepEqual(await serving(), Array(6).fill('200 hello-bin 1.0.0'));
@@ -82,7 +74,7 @@ describe('rollout over six hosts', () => {
   test('three failures with max_failed = 2 and rollback = "all": every switched host back on 1.0.0, h6 untouched', async () => {
     const before = await releases();
     writeConfig('3.0.0', { rollback: 'all', maxFailed: 2, unhealthy: [1, 3, 4] });
-    const r = await app.run(['deploy']);
+    const r = await fleet.app.run(['deploy']);
     assert.equal(r.code, 7, r.stderr);
     assert.match(r.stderr, /not touched \(the rollout stopped before them\): h6/);
     assert.deepEqual(await serving(), Array(6).fill('200 hello-bin 1.0.0'));
@@ -93,7 +85,7 @@ describe('rollout over six hosts', () => {
   test('three failures with max_failed = 2 and rollback = "host": the failed back on 1.0.0, the passed on 4.0.0, h6 untouched', async () => {
     const before = await releases();
     writeConfig('4.0.0', { rollback: 'host', maxFailed: 2, unhealthy: [1, 3, 4] });
-    const r = await app.run(['deploy']);
+    const r = await fleet.app.run(['deploy']);
     assert.equal(r.code, 7, r.stderr);
     assert.deepEqual(await current(), ['v4.0.0', 'v1.0.0', 'v4.0.0', 'v1.0.0', 'v1.0.0', 'v1.0.0']);
     assert.deepEqual(

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, httpGet, type TestHost } from '../helpers/testhost.js';
 import { appToml, createProject, hostToml, type Project } from '../helpers/project.js';
+import { useFleet } from '../helpers/fleet.js';
 
 const sh = async (h: TestHost, cmd: string) => (await h.ssh(cmd, { user: 'root' })).stdout.trim();
 const get = async (h: TestHost, site: string) => {
@@ -66,8 +67,8 @@ describe('stages on one host', () => {
 });
 
 describe('four hosts', () => {
-  const hosts: TestHost[] = [];
-  let app: Project;
+  const fleet = useFleet(4, 'binary-app', () => base);
+  const hosts = fleet.hosts;
   const base = appToml({
     app: 'fleet',
     settings: { rollback: 'all', release_command: 'test ! -e /tmp/refuse-release' },
@@ -76,22 +77,13 @@ describe('four hosts', () => {
   // Host i gets its own env, so one host can be made unhealthy.
   function writeConfig(version: string, unhealthy?: number): void {
     const hostBlocks = hostToml(hosts, (i) => `env = "HELLO_HEALTH_STATUS=${unhealthy === i ? 500 : 200}"`);
-    writeFileSync(join(app.dir, 'deployer.toml'), `version = "${version}"\n${base}\n${hostBlocks}`);
+    writeFileSync(join(fleet.app.dir, 'deployer.toml'), `version = "${version}"\n${base}\n${hostBlocks}`);
   }
   const all = async (site = 'fleet.localhost') => Promise.all(hosts.map((h) => get(h, site)));
 
-  before(async () => {
-    hosts.push(...(await Promise.all([0, 1, 2, 3].map(() => startHost()))));
-    app = createProject('binary-app', hosts, base);
-  });
-  after(async () => {
-    app?.cleanup();
-    await Promise.all(hosts.map((h) => h.down()));
-  });
-
   test('a deploy goes to all four hosts over one connection each', async () => {
     writeConfig('1.0.0');
-    const r = await app.run(['deploy', '--json']);
+    const r = await fleet.app.run(['deploy', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await all(), Array(4).fill('200 hello-bin 1.0.0'));
     const res = r.events.find((e) => e.type === 'result') as { data: { hosts: Array<{ host: string; execChannels: number }> } };
@@ -106,7 +98,7 @@ describe('four hosts', () => {
 
   test('one host failing its health check after the switch puts all four back on the old release', async () => {
     writeConfig('2.0.0', 2);
-    const r = await app.run(['deploy']);
+    const r = await fleet.app.run(['deploy']);
     assert.equal(r.code, 7, r.stderr);
     assert.match(r.stderr, /h3/);
     // Quiet: no line per file; the table names the failed host and the ones taken back with it.
@@ -121,7 +113,7 @@ describe('four hosts', () => {
     await hosts[1].ssh('touch /tmp/refuse-release', { user: 'root' });
     try {
       writeConfig('3.0.0');
-      const r = await app.run(['deploy']);
+      const r = await fleet.app.run(['deploy']);
       assert.equal(r.code, 4, r.stderr);
       assert.match(r.stderr, /h2/);
       assert.match(r.stderr, /No host was switched/);
@@ -131,7 +123,7 @@ describe('four hosts', () => {
       await hosts[1].ssh('rm -f /tmp/refuse-release', { user: 'root' });
     }
     // And with the cause gone, the same deploy goes through everywhere.
-    const ok = await app.run(['deploy']);
+    const ok = await fleet.app.run(['deploy']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.deepEqual(await all(), Array(4).fill('200 hello-bin 3.0.0'));
   });

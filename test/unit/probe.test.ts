@@ -22,19 +22,19 @@ import { stubHost } from '../helpers/stubHost.js';
 
 const renderProbeScript = (req: ProbeRequest, site?: string) => renderProbeArgs(probeArgs(req, site));
 
+/** A read-only probe (no lock, nothing created) of the app `app` in appsDir. */
+const readOnly = (appsDir: string): ProbeRequest => ({
+  layout: layoutFor({ appsDir, appName: 'app' }),
+  appName: 'app',
+  identity: { app: 'app', appsDir },
+  lockWait: 0,
+  holder: 'test',
+  lock: false,
+  create: false,
+});
+
 function probe(appsDir: string, env?: NodeJS.ProcessEnv): { code: number | null; stdout: string; stderr: string } {
-  const script = renderProbeScript(
-    {
-      layout: layoutFor({ appsDir, appName: 'app' }),
-      appName: 'app',
-      identity: { app: 'app', appsDir },
-      lockWait: 0,
-      holder: 'test',
-      lock: false,
-      create: false,
-    },
-    join(appsDir, 'site.caddy'),
-  );
+  const script = renderProbeScript(readOnly(appsDir), join(appsDir, 'site.caddy'));
   const r = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8', cwd: appsDir, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -86,18 +86,7 @@ test('a read-only probe of an app that was never deployed creates nothing', () =
   const appsDir = join(root, 'apps');
   writeFileSync(join(root, 'marker'), '');
   const r = spawnSync('bash', ['-s'], {
-    input: renderProbeScript(
-      {
-        layout: layoutFor({ appsDir, appName: 'app' }),
-        appName: 'app',
-        identity: { app: 'app', appsDir },
-        lockWait: 0,
-        holder: 'test',
-        lock: false,
-        create: false,
-      },
-      join(root, 'site.caddy'),
-    ),
+    input: renderProbeScript(readOnly(appsDir), join(root, 'site.caddy')),
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, r.stderr);
