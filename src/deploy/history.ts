@@ -5,16 +5,9 @@ import { layoutFor } from '../plan/layout.js';
 import { shellJoin } from '../shell/quote.js';
 import { forEachHost } from './hostRun.js';
 import { loadCommandConfig } from './commandConfig.js';
+import type { HistoryEntry } from '../plan/records.js';
 
-export interface HistoryEntry {
-  time: string;
-  by: string;
-  action: string;
-  host: string;
-  from?: string;
-  to?: string;
-  result: string;
-}
+export type { HistoryEntry };
 
 export function parseHistory(text: string): HistoryEntry[] {
   return text

@@ -5,7 +5,8 @@ import type { DeployPlanInput, ReleasePlace } from './deployInput.js';
 import type { Step } from '../remote/steps.js';
 import { formatVersions, recordRelease, selectPrune, type ReleaseStatus } from './versions.js';
 
-export function historyLine(entry: {
+/** One line of the app's history log (JSON), as `deployer history` reads it back. */
+export interface HistoryEntry {
   time: string;
   by: string;
   action: string;
@@ -13,7 +14,9 @@ export function historyLine(entry: {
   from?: string;
   to?: string;
   result: string;
-}): string {
+}
+
+export function historyLine(entry: HistoryEntry): string {
   return JSON.stringify(entry);
 }
 
