@@ -2,6 +2,7 @@
 import type { BaselineRun } from './baseline.js';
 import type { CliRun } from './cli.js';
 import type { FleetResult } from './fleet.js';
+import type { LatencyResult } from './latency.js';
 import type { MachineInfo } from './machine.js';
 import type { ExampleResult } from './scenarios.js';
 import type { SpeedResult } from './speed.js';
@@ -18,6 +19,8 @@ export interface BenchResults {
   upload?: UploadResult;
   /** A code change and an unchanged redeploy, against the one-connection OpenSSH floor. */
   speed?: SpeedResult;
+  /** The same code change and floor over a path with a round-trip time. */
+  latency?: LatencyResult;
   fleet?: FleetResult;
   /** Deploys under load, once per strategy. */
   zeroDowntime?: ZeroDowntimeResult[];

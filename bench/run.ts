@@ -1,7 +1,7 @@
 // `npm run bench`: deployer against real test hosts (not part of the tests).
 // Prints a Markdown report and writes it to docs/benchmarks.md.
 //   BENCH_REPS=3        runs per figure (the median is reported)
-//   BENCH_ONLY=a,b      only these sections (startup, speed, binary, wheel, upload, fleet, zero-downtime);
+//   BENCH_ONLY=a,b      only these sections (startup, speed, latency, binary, wheel, upload, fleet, zero-downtime);
 //                       docs/benchmarks.md is then left alone (partial runs are for development)
 //   BENCH_ZD_DEPLOYS=20 deploys under load per strategy (zero-downtime section); BENCH_ZD_RATE=50 requests/s
 // Hosts are booted at the start and torn down at the end, also on failure or Ctrl-C
@@ -13,6 +13,7 @@ import { repoRoot } from '../test/helpers/project.js';
 import type { TestHost } from '../test/helpers/testhost.js';
 import { removeBaseline, runBaseline } from './baseline.js';
 import { measureFleet } from './fleet.js';
+import { measureLatency } from './latency.js';
 import { bootHosts, downHosts } from './hosts.js';
 import { describeMachine } from './machine.js';
 import { renderReport, zeroDowntime } from './report.js';
@@ -24,9 +25,11 @@ import { measureStartup } from './startup.js';
 import { measureUploads } from './upload.js';
 import { measureZeroDowntime } from './zeroDowntime.js';
 
-const SECTIONS = ['startup', 'speed', 'binary', 'wheel', 'upload', 'fleet', 'zero-downtime'] as const;
+const SECTIONS = ['startup', 'speed', 'latency', 'binary', 'wheel', 'upload', 'fleet', 'zero-downtime'] as const;
 type Section = (typeof SECTIONS)[number];
 const FLEET_SIZES = [1, 4, 8];
+/** Round-trip times of the latency section, in ms: 0 for the round-trip count, 100 for issue 20's target. */
+const LATENCY_RTTS = [0, 100];
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -72,6 +75,9 @@ async function main(): Promise<number> {
     // First on the fresh host, before the other sections' apps share it.
     await section('speed', async () => {
       res.speed = await measureSpeed(host, { reps: Math.max(reps, 5), port: 8600, log });
+    });
+    await section('latency', async () => {
+      res.latency = await measureLatency(host, { rtts: LATENCY_RTTS, reps: Math.max(reps, 3), port: 8650, log });
     });
     await section('binary', async () => {
       const baselineRun = async (artifact: string, cold: boolean) => {

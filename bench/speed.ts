@@ -10,20 +10,42 @@ import type { TestHost } from '../test/helpers/testhost.js';
 import { removeBaseline, runBaseline, type BaselineRun } from './baseline.js';
 import { runCli, type CliRun } from './cli.js';
 import { benchProject } from './projects.js';
+import type { Project } from '../test/helpers/project.js';
 
 export interface SpeedResult {
   codeChange: { ours: CliRun[]; floor: BaselineRun[] };
   unchanged: { ours: CliRun[]; floor: BaselineRun[] };
 }
 
-export async function measureSpeed(host: TestHost, opts: { reps: number; port: number; log: (l: string) => void }): Promise<SpeedResult> {
-  // No build_command: the artifact is built before each timed run, outside it.
-  const project = benchProject('binary-app', [host], { app: 'speed', port: opts.port, buildCommand: null });
-  const artifact = join(project.dir, 'dist', 'hello-bin');
-  const build = (version: string) => {
-    project.setVersion(version);
-    execFileSync(join(project.dir, 'build.sh'), { stdio: 'ignore' });
+/**
+ * The binary example without a build_command, and a way to build it as a new
+ * version outside any timing; the floor app removed, so both start fresh.
+ */
+export function codeChangeProject(
+  host: TestHost,
+  app: string,
+  port: number,
+): { project: Project; artifact: string; build(version: string): void } {
+  const project = benchProject('binary-app', [host], { app, port, buildCommand: null });
+  return {
+    project,
+    artifact: join(project.dir, 'dist', 'hello-bin'),
+    build(version) {
+      project.setVersion(version);
+      execFileSync(join(project.dir, 'build.sh'), { stdio: 'ignore' });
+    },
   };
+}
+
+/** Takes down what a code-change project and the floor left on the host. */
+export async function removeCodeChangeProject(host: TestHost, project: Project): Promise<void> {
+  await removeBaseline(host, 'floor').catch(() => undefined);
+  await project.run(['down', '--yes'], { timeoutMs: 120_000 }).catch(() => undefined);
+  project.cleanup();
+}
+
+export async function measureSpeed(host: TestHost, opts: { reps: number; port: number; log: (l: string) => void }): Promise<SpeedResult> {
+  const { project, artifact, build } = codeChangeProject(host, 'speed', opts.port);
   const res: SpeedResult = { codeChange: { ours: [], floor: [] }, unchanged: { ours: [], floor: [] } };
   try {
     await removeBaseline(host, 'floor');
@@ -48,8 +70,6 @@ export async function measureSpeed(host: TestHost, opts: { reps: number; port: n
     }
     return res;
   } finally {
-    await removeBaseline(host, 'floor').catch(() => undefined);
-    await project.run(['down', '--yes'], { timeoutMs: 120_000 }).catch(() => undefined);
-    project.cleanup();
+    await removeCodeChangeProject(host, project);
   }
 }

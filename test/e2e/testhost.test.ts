@@ -3,6 +3,7 @@
 // restored, and `down()` leaves nothing behind.
 import { after, before, describe, test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -104,6 +105,34 @@ describe('test host', () => {
     await host.startProxy(22);
     const again = await host.ssh('echo back');
     assert.equal(again.stdout.trim(), 'back');
+  });
+
+  test('a proxy started with an RTT delays every round trip by it, and passes bytes intact and in order', async () => {
+    const rtt = 200;
+    await host.startProxy(22, rtt);
+    try {
+      // The SSH banner: the connection's handshake, then the banner's way back (1.5 RTT at least).
+      const t0 = performance.now();
+      const banner = await new Promise<string>((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port: host.sshPort });
+        s.once('data', (d) => {
+          s.destroy();
+          resolve(d.toString());
+        });
+        s.once('error', reject);
+      });
+      assert.match(banner, /^SSH-2\.0-/);
+      assert.ok(performance.now() - t0 >= 1.5 * rtt - 5, `the banner came ${(performance.now() - t0).toFixed(0)} ms after the connect`);
+      // 4 MiB (as hex) through the delay line, its digest back: nothing lost or reordered.
+      const data = Buffer.alloc(2 << 20);
+      for (let i = 0; i < data.length; i += 4) data.writeUInt32LE((i * 2654435761) >>> 0, i);
+      const input = data.toString('hex');
+      const r = await host.ssh('sha256sum', { user: 'deploy', input });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.split(' ')[0], createHash('sha256').update(input).digest('hex'));
+    } finally {
+      await host.startProxy(22);
+    }
   });
 
   test('down() leaves no directory, process, mount, cgroup or port behind', async () => {

@@ -44,7 +44,11 @@ export interface TestHost {
   ssh(cmd: string, opts?: { user?: 'root' | 'deploy'; input?: string }): Promise<SshResult>;
   /** Stop the loopback proxy for a guest port: its open connections drop, new ones are refused. */
   stopProxy(guestPort: number): Promise<void>;
-  startProxy(guestPort: number): Promise<void>;
+  /**
+   * Start it again; with `rttMs`, the path through it has that round-trip time
+   * (loopback-proxy.mjs delays each direction by half). Open connections drop.
+   */
+  startProxy(guestPort: number, rttMs?: number): Promise<void>;
   /** Power off and remove every trace. Idempotent. */
   down(): Promise<void>;
 }
@@ -206,8 +210,8 @@ export async function startHost(opts: { name?: string; forwards?: number[] } = {
     stopProxy: async (guestPort) => {
       await execFileAsync('bash', [scriptPath, 'proxy-stop', name, hostPortFor(guestPort)]);
     },
-    startProxy: async (guestPort) => {
-      await execFileAsync('bash', [scriptPath, 'proxy-start', name, hostPortFor(guestPort)]);
+    startProxy: async (guestPort, rttMs = 0) => {
+      await execFileAsync('bash', [scriptPath, 'proxy-start', name, hostPortFor(guestPort), String(rttMs)]);
     },
     down: () => {
       downPromise ??= execFileAsync('bash', [scriptPath, 'down', name]).then(() => {

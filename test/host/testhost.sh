@@ -19,7 +19,9 @@
 #   testhost.sh link NAME1 NAME2 [NET]  veth pair between the two hosts' namespaces, a /30
 #                                       (default 10.213.0.0) that exists only inside them
 #   testhost.sh proxy-stop NAME HOST_PORT    stop one loopback proxy (cuts its connections)
-#   testhost.sh proxy-start NAME HOST_PORT   start it again
+#   testhost.sh proxy-start NAME HOST_PORT [RTT_MS]
+#                                       start it again; with RTT_MS, the path through it has that
+#                                       round-trip time (a host across the internet; no netem here)
 #
 # Network: each host has its own network namespace with only `lo`, so inside
 # the defaults apply (sshd :22, Caddy :80, admin :2019) and hosts never clash.
@@ -319,14 +321,14 @@ spawn_bg() {   # NAME SUB PIDFILE LOGFILE -- CMD...
 }
 
 # One loopback proxy HOST_PORT -> the host's GUEST_PORT, in cgroup proxy-HOST_PORT.
-start_proxy() {   # NAME HOST_PORT GUEST_PORT
-  local name=$1 hp=$2 gp=$3 i pf
+start_proxy() {   # NAME HOST_PORT GUEST_PORT [RTT_MS]
+  local name=$1 hp=$2 gp=$3 rtt=${4:-0} i pf
   i=$(inst_dir "$name")
   pf=$i/proxy-$hp.pid
   port_in_use "$hp" && die "port $hp on the machine is already in use"
   spawn_bg "$name" "proxy-$hp" "$pf" "$i/proxy-$hp.log" -- \
     systemd-socket-activate -l "127.0.0.1:$hp" \
-    nsenter --net="$i/netns" node "$PROXY" "127.0.0.1:$gp"
+    nsenter --net="$i/netns" node "$PROXY" "127.0.0.1:$gp" "$rtt"
   for _ in $(seq 1 100); do
     ss -Hltnp "sport = :$hp" 2>/dev/null | grep -q "pid=$(cat "$pf")," && return 0
     pid_alive "$(cat "$pf")" || break
@@ -629,14 +631,15 @@ cmd_proxy_stop() {
 
 cmd_proxy_start() {
   need_root
-  [ $# -eq 2 ] || die "usage: $0 proxy-start NAME HOST_PORT"
+  [ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: $0 proxy-start NAME HOST_PORT [RTT_MS]"
   validate_name "$1"; validate_port "$2"
+  [[ ${3:-0} =~ ^[0-9]{1,5}$ ]] || die "RTT_MS must be a whole number of milliseconds, not '$3'"
   lock_instance "$1"
   local gp
   gp=$(forward_guest_port "$1" "$2")
   nspawn_running "$1" || die "$1 is not running"
   stop_proxy "$1" "$2"   # idempotent: a running proxy is replaced
-  start_proxy "$1" "$2" "$gp"
+  start_proxy "$1" "$2" "$gp" "${3:-0}"
 }
 
 # ================================================================================
