@@ -1,20 +1,54 @@
 // Test hosts for the benchmark (the e2e tests' own helper) and the one thing
 // the benchmark reads from them: how many SSH logins a command made.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { startHost, type TestHost } from '../test/helpers/testhost.js';
 
+const INOTIFY = '/proc/sys/fs/inotify/max_user_instances';
+
 /**
- * Boots `n` hosts at once. On a failure the ones that did boot are torn down
- * before the error is thrown, so a half-booted fleet never outlives the run.
+ * Each booted host's systemd takes inotify instances of the machine's root
+ * user (path units, journald, logind…): past the default limit of 128 a host
+ * boots `degraded` with failed path units. Raised (never lowered) to room for
+ * `n` hosts besides what already runs; the harness needs root anyway.
  */
-export async function bootHosts(n: number, prefix: string): Promise<TestHost[]> {
-  const settled = await Promise.allSettled(Array.from({ length: n }, (_, i) => startHost({ name: `${prefix}-${i + 1}` })));
-  const up = settled.filter((s): s is PromiseFulfilledResult<TestHost> => s.status === 'fulfilled').map((s) => s.value);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) {
-    await downHosts(up);
-    throw failed.reason;
+function raiseInotifyInstances(n: number): void {
+  const want = 256 + 64 * n;
+  try {
+    if (Number(readFileSync(INOTIFY, 'utf8')) < want) writeFileSync(INOTIFY, String(want));
+  } catch {
+    // Not Linux, or not allowed: the boot says what failed.
   }
-  return up;
+}
+
+/**
+ * Boots `n` hosts, `concurrency` at a time: dozens booting at once on a small
+ * machine starve each other's systemd past its boot timeout. A host whose boot
+ * failed gets one more try (the harness cleans up a failed `up`). On a final
+ * failure the hosts that did boot are torn down before the error is thrown,
+ * so a half-booted fleet never outlives the run.
+ */
+export async function bootHosts(n: number, prefix: string, concurrency = 6): Promise<TestHost[]> {
+  raiseInotifyInstances(n);
+  const up: TestHost[] = [];
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < n) {
+      const name = `${prefix}-${++next}`;
+      try {
+        up.push(await startHost({ name }).catch(() => startHost({ name })));
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  if (failure !== undefined) {
+    await downHosts(up);
+    throw failure;
+  }
+  // Host order is name order: the first hosts are the canary and the 1-host runs.
+  return up.sort((a, b) => Number(a.name.split('-').pop()) - Number(b.name.split('-').pop()));
 }
 
 export async function downHosts(hosts: TestHost[]): Promise<void> {

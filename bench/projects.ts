@@ -15,6 +15,8 @@ export interface ProjectOptions {
   port: number;
   /** Replaces build_command; null removes it (the artifact is put in place by the bench). */
   buildCommand?: string | null;
+  /** Top-level settings put first (e.g. `parallel = 50`), before the example's own. */
+  top?: string;
 }
 
 export function exampleToml(example: Example, opts: ProjectOptions): string {
@@ -30,7 +32,7 @@ export function exampleToml(example: Example, opts: ProjectOptions): string {
   if (opts.buildCommand === null) toml = mustReplace(toml, /^build_command = .*\n/m, '');
   else if (opts.buildCommand !== undefined)
     toml = mustReplace(toml, /^build_command = .*$/m, `build_command = ${JSON.stringify(opts.buildCommand)}`);
-  return toml;
+  return opts.top ? `${opts.top}\n${toml}` : toml;
 }
 
 export function benchProject(example: Example, hosts: TestHost[], opts: ProjectOptions): Project {

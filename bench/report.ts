@@ -6,6 +6,7 @@ import { formatLoad } from './machine.js';
 import type { BenchResults } from './results.js';
 import { formatMs, formatRuns, formatSeconds, median, mibPerSecond } from './stats.js';
 import { explainMisses } from './notes.js';
+import { latencySection, markdownTable as table, rolloutSection, wideSection } from './reportFleets.js';
 import { checkTargets } from './targets.js';
 
 const PHASES = ['build', 'local checks', 'connect and lock', 'upload', 'prepare', 'switch', 'verify', 'record and prune'];
@@ -18,8 +19,9 @@ export function renderReport(res: BenchResults): string {
     '',
     `Written by \`npm run bench\` (bench/run.ts) on ${m.date}; the whole run took ${formatSeconds(res.totalMs)}.`,
     `Each figure is the median of ${res.reps} runs unless it says otherwise; every run is listed below it.`,
-    'Test hosts are real Debian 12 systems (systemd-nspawn) reached over loopback, so network latency is ~0:',
-    'over the internet every round trip and every connection costs more, which favours fewer of them.',
+    'Test hosts are real Debian 12 systems (systemd-nspawn) reached over loopback, so network latency is ~0 unless a',
+    'section gives the hosts a round-trip time (Latency, Many hosts, Rollout): over the internet every round trip and',
+    'every connection costs more, which favours fewer of them.',
     '',
     `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB.toFixed(1)} GiB memory, Linux ${m.kernel}, Node ${m.node}, ${m.openssh}.`,
     `Load average (1/5/15 min) at start ${formatLoad(m.loadStart)}, at end ${formatLoad(m.loadEnd)}: other test runs shared the machine, so figures are noisy.`,
@@ -33,11 +35,14 @@ export function renderReport(res: BenchResults): string {
     '',
     ...explainMisses(res, targets),
     ...speed(res),
+    ...latencySection(res),
     ...deploys(res),
     ...baseline(res),
     ...fleet(res),
     ...upload(res),
     ...zeroDowntime(res),
+    ...wideSection(res),
+    ...rolloutSection(res),
   ];
   if (res.errors.length) {
     out.push('## Sections that failed', '');
@@ -269,11 +274,4 @@ export function zeroDowntime(res: BenchResults): string[] {
 function distinct(ns: number[]): string {
   const s = [...new Set(ns)].sort((a, b) => a - b);
   return s.length ? s.join(', ') : 'n/a';
-}
-
-function table(head: string[], rows: string[][]): string {
-  const esc = (c: string) => c.replace(/\|/g, '\\|');
-  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join(
-    '\n',
-  );
 }

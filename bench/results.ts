@@ -3,6 +3,8 @@ import type { BaselineRun } from './baseline.js';
 import type { CliRun } from './cli.js';
 import type { FleetResult } from './fleet.js';
 import type { LatencyResult } from './latency.js';
+import type { RolloutFleetResult } from './rolloutFleet.js';
+import type { WideFleetResult } from './wideFleet.js';
 import type { MachineInfo } from './machine.js';
 import type { ExampleResult } from './scenarios.js';
 import type { SpeedResult } from './speed.js';
@@ -22,6 +24,10 @@ export interface BenchResults {
   /** The same code change and floor over a path with a round-trip time. */
   latency?: LatencyResult;
   fleet?: FleetResult;
+  /** The same code change to 1 and to 50 hosts at once, over a round-trip time. */
+  wide?: WideFleetResult;
+  /** [rollout] on 20 hosts: a good release, a failing canary, failures past max_failed under each policy. */
+  rollout?: RolloutFleetResult;
   /** Deploys under load, once per strategy. */
   zeroDowntime?: ZeroDowntimeResult[];
   /** Sections that failed; their figures are missing, the rest stand. */

@@ -1,9 +1,11 @@
 // `npm run bench`: deployer against real test hosts (not part of the tests).
 // Prints a Markdown report and writes it to docs/benchmarks.md.
 //   BENCH_REPS=3        runs per figure (the median is reported)
-//   BENCH_ONLY=a,b      only these sections (startup, speed, latency, binary, wheel, upload, fleet, zero-downtime);
+//   BENCH_ONLY=a,b      only these sections (startup, speed, latency, binary, wheel, upload, fleet, zero-downtime,
+//                       wide, rollout);
 //                       docs/benchmarks.md is then left alone (partial runs are for development)
 //   BENCH_ZD_DEPLOYS=20 deploys under load per strategy (zero-downtime section); BENCH_ZD_RATE=50 requests/s
+//   BENCH_WIDE_HOSTS=50 hosts of the wide section (booted after the others are down; the rollout section uses 20 of them)
 // Hosts are booted at the start and torn down at the end, also on failure or Ctrl-C
 // (the test helper's exit hooks).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,8 @@ import type { TestHost } from '../test/helpers/testhost.js';
 import { removeBaseline, runBaseline } from './baseline.js';
 import { measureFleet } from './fleet.js';
 import { measureLatency } from './latency.js';
+import { measureRolloutFleet } from './rolloutFleet.js';
+import { measureWideFleet } from './wideFleet.js';
 import { bootHosts, downHosts } from './hosts.js';
 import { describeMachine } from './machine.js';
 import { renderReport, zeroDowntime } from './report.js';
@@ -25,11 +29,14 @@ import { measureStartup } from './startup.js';
 import { measureUploads } from './upload.js';
 import { measureZeroDowntime } from './zeroDowntime.js';
 
-const SECTIONS = ['startup', 'speed', 'latency', 'binary', 'wheel', 'upload', 'fleet', 'zero-downtime'] as const;
+const SECTIONS = ['startup', 'speed', 'latency', 'binary', 'wheel', 'upload', 'fleet', 'zero-downtime', 'wide', 'rollout'] as const;
 type Section = (typeof SECTIONS)[number];
 const FLEET_SIZES = [1, 4, 8];
 /** Round-trip times of the latency section, in ms: 0 for the round-trip count, 100 for issue 20's target. */
 const LATENCY_RTTS = [0, 100];
+/** The round-trip time of every host in the wide and rollout sections (issue 20: 50 hosts at 50 ms). */
+const WIDE_RTT = 50;
+const ROLLOUT_HOSTS = 20;
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -64,7 +71,11 @@ async function main(): Promise<number> {
     res.startup = await measureStartup(10);
   });
 
-  const hostCount = only.includes('fleet') ? Math.max(...FLEET_SIZES) : only.some((s) => s !== 'startup') ? 1 : 0;
+  const hostCount = only.includes('fleet')
+    ? Math.max(...FLEET_SIZES)
+    : only.some((s) => !['startup', 'wide', 'rollout'].includes(s))
+      ? 1
+      : 0;
   let hosts: TestHost[] = [];
   try {
     if (hostCount) {
@@ -124,6 +135,29 @@ async function main(): Promise<number> {
     if (hosts.length) {
       log(`tearing down ${hosts.length} test host(s)`);
       await downHosts(hosts);
+    }
+  }
+
+  // The many-host sections boot their own hosts once the others are down: 50 idle hosts would weigh on every figure above.
+  const wideCount = only.includes('wide') ? Number(process.env.BENCH_WIDE_HOSTS ?? 50) : only.includes('rollout') ? ROLLOUT_HOSTS : 0;
+  if (wideCount) {
+    let wide: TestHost[] = [];
+    try {
+      log(`booting ${wideCount} test hosts for the many-host sections`);
+      const t = performance.now();
+      wide = await bootHosts(wideCount, `bw-${process.pid}`);
+      log(`booted in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+      await section('wide', async () => {
+        res.wide = await measureWideFleet(wide, { rttMs: WIDE_RTT, reps, cores: res.machine.nproc, log });
+      });
+      await section('rollout', async () => {
+        res.rollout = await measureRolloutFleet(wide.slice(0, ROLLOUT_HOSTS), { rttMs: WIDE_RTT, log });
+      });
+    } catch (e) {
+      res.errors.push({ section: 'wide hosts', message: (e as Error).message });
+    } finally {
+      log(`tearing down ${wide.length} test hosts`);
+      await downHosts(wide);
     }
   }
 

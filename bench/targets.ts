@@ -1,5 +1,6 @@
 // The targets, each checked against this run's figures. Reported,
 // never asserted: a MISS is a finding, not a failed build.
+import { fleetTargets } from './fleetTargets.js';
 import { allCliRuns, type BenchResults } from './results.js';
 import { formatMs, formatSeconds, median, mibPerSecond } from './stats.js';
 
@@ -23,6 +24,7 @@ export function checkTargets(res: BenchResults): TargetRow[] {
     startup(res),
     fleet(res),
     ...zeroDowntime(res),
+    ...fleetTargets(res),
   ];
 }
 

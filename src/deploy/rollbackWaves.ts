@@ -45,7 +45,12 @@ export async function rollBackInWaves(
       const backs = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
       started.forEach((s, i) => s.status === 'rejected' && failures.push(`${names[i]}: ${messageOf(s.reason)}`));
       const bad = started.filter((s) => s.status === 'rejected' || !s.value.healthy).length;
-      const verdict = waveVerdict(failures.length + backs.filter((b) => !b.healthy).length, limit, config.rollback);
+      const verdict = waveVerdict(
+        failures.length + backs.filter((b) => !b.healthy).length,
+        limit,
+        config.rollback,
+        wave.kind === 'canary' && bad > 0,
+      );
       if (verdict.everyone) {
         await finish([...waiting, ...backs], () => 'rollback');
         waiting = [];

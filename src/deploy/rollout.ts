@@ -47,7 +47,7 @@ export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]
       if (wave.kind === 'canary') verified = await watchCanary(flow, verified, rollout.canaryWait);
       const bad = verified.filter((v) => !v.healthy);
       failed += bad.length;
-      const verdict = waveVerdict(failed, limit, config.rollback);
+      const verdict = waveVerdict(failed, limit, config.rollback, wave.kind === 'canary' && bad.length > 0);
       if (verdict.everyone) {
         decided.push(...(await decide(flow, [...waiting, ...verified], true)));
         waiting = [];
@@ -63,7 +63,7 @@ export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]
         ...(verdict.stop && untouched.length ? { untouched } : {}),
       });
       if (verdict.stop) {
-        if (untouched.length) ctx.reporter.warn(stopLine(config, failed, limit, untouched));
+        if (untouched.length) ctx.reporter.warn(stopLine(config, failed, limit, untouched, wave.kind === 'canary'));
         break;
       }
     }
@@ -80,9 +80,10 @@ export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]
   }
 }
 
-function stopLine(config: Config, failed: number, limit: number, untouched: string[]): string {
+function stopLine(config: Config, failed: number, limit: number, untouched: string[], canary: boolean): string {
   const back = config.rollback === 'all' ? 'every switched host went back to its previous release' : 'only the failed hosts went back';
-  return `rollout stopped: ${failed} failed host${failed === 1 ? '' : 's'}, more than max_failed = ${limit}; ${back}; not touched: ${untouched.join(', ')}`;
+  const why = canary ? 'the canary failed' : `${failed} failed host${failed === 1 ? '' : 's'}, more than max_failed = ${limit}`;
+  return `rollout stopped: ${why}; ${back}; not touched: ${untouched.join(', ')}`;
 }
 
 function emitWave(

@@ -59,9 +59,11 @@ export interface WaveVerdict {
  * limit a failed host goes back alone and the rollout goes on, whatever the
  * policy; past it the rollout stops, and with "all" every switched host goes
  * back, with "host" only the failed ones (the healthy keep the new release).
+ * A failed canary stops the rollout whatever the limit: the canary is there so
+ * that a bad release reaches no other host (`max_failed` is for the batches).
  */
-export function waveVerdict(failed: number, limit: number, policy: RollbackPolicy): WaveVerdict {
-  const stop = failed > limit;
+export function waveVerdict(failed: number, limit: number, policy: RollbackPolicy, canaryFailed = false): WaveVerdict {
+  const stop = failed > limit || canaryFailed;
   return { stop, everyone: stop && policy === 'all' };
 }
 

@@ -57,9 +57,9 @@ describe('rollout over six hosts', () => {
     assert.deepEqual(await serving(), Array(6).fill('200 hello-bin 1.0.0'));
   });
 
-  test('a release that fails on the canary stops there: the other five are not touched', async () => {
+  test('a release that fails on the canary stops there, even under max_failed: the other five are not touched', async () => {
     const before = await releases();
-    writeConfig('2.0.0', { unhealthy: [0] });
+    writeConfig('2.0.0', { unhealthy: [0], maxFailed: 2 });
     const r = await fleet.app.run(['deploy']);
     assert.equal(r.code, 7, r.stderr);
     assert.match(r.stderr, /not touched \(the rollout stopped before them\): h2, h3, h4, h5, h6/);

@@ -68,6 +68,9 @@ test('verdict: past max_failed the rollout stops; "all" then takes everyone back
   assert.deepEqual(waveVerdict(3, 2, 'all'), { stop: true, everyone: true });
   assert.deepEqual(waveVerdict(3, 2, 'host'), { stop: true, everyone: false });
   assert.deepEqual(waveVerdict(1, 2, 'host'), { stop: false, everyone: false });
+  // A failed canary stops the rollout even under max_failed.
+  assert.deepEqual(waveVerdict(1, 2, 'all', true), { stop: true, everyone: true });
+  assert.deepEqual(waveVerdict(1, 2, 'host', true), { stop: true, everyone: false });
 });
 
 test('plan text: one line per wave and where the rollout stops', () => {
