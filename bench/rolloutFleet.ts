@@ -91,7 +91,6 @@ export async function measureRolloutFleet(
   };
 
   try {
-    await Promise.all(hosts.map((h) => h.startProxy(22, opts.rttMs)));
     const n = hosts.length;
     const scenarios = [
       await scenario('a good release', '1.0.0', { rollback: 'all', maxFailed: 0 }, `every host on v1.0.0`, () => ({

@@ -1,6 +1,6 @@
 // Issue 20's many-host target: the same code change to 1 host and to all N
 // (50) hosts at once (`parallel = N`), every host behind a path with a
-// round-trip time (RTT_MS, 50). The artifact is built before each run,
+// round-trip time (set by the caller, 50 ms). The artifact is built before each run,
 // outside the timing. The two sizes take turns. Each run is measured under
 // GNU time (the CLI's CPU and peak RSS) and with the hosts' cgroup CPU, since
 // all N hosts share this machine's cores: their CPU over the cores is a
@@ -39,7 +39,6 @@ export async function measureWideFleet(
   hosts: TestHost[],
   opts: { rttMs: number; reps: number; cores: number; log: (l: string) => void },
 ): Promise<WideFleetResult> {
-  await Promise.all(hosts.map((h) => h.startProxy(22, opts.rttMs)));
   const project = benchProject('binary-app', hosts, {
     app: 'bench-wide',
     port: 8800,

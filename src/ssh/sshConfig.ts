@@ -5,12 +5,14 @@
 // own defaults. Without an `ssh` binary the npm parser `ssh-config` reads
 // ~/.ssh/config (Include expanded here; no Match exec). Values written in
 // deployer.toml win.
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { HostConfig } from '../config/types.js';
 import { expandHome } from './home.js';
+import { sshDumps, type RunSsh } from './sshDumps.js';
+
+export type { RunSsh };
 
 /** What ~/.ssh/config says about one alias (only what it set, not OpenSSH's defaults). */
 export interface SshConfigValues {
@@ -37,19 +39,6 @@ export interface SshTarget extends HostConfig {
   /** How ~/.ssh/config was read (for --verbose). */
   via?: string;
 }
-
-export type RunSsh = (args: string[]) => string | undefined | Promise<string | undefined>;
-
-// Asynchronous, and the two dumps at once: each `ssh -G` takes tens of ms, and
-// the build (or the other hosts' connections) goes on meanwhile.
-const runSsh: RunSsh = (args) =>
-  new Promise((resolve, reject) => {
-    execFile('ssh', args, { encoding: 'utf8', timeout: 10_000 }, (err, stdout) => {
-      if (!err) return resolve(stdout);
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return resolve(undefined);
-      reject(err);
-    });
-  });
 
 function parseDump(text: string): Map<string, string[]> {
   const m = new Map<string, string[]>();
@@ -145,12 +134,14 @@ async function valuesFromParser(alias: string): Promise<SshConfigValues> {
 }
 
 /** Reads what ~/.ssh/config (and /etc/ssh/ssh_config) says about `alias`. */
-export async function readSshConfig(alias: string, run: RunSsh = runSsh): Promise<SshConfigValues> {
+export async function readSshConfig(alias: string, run?: RunSsh): Promise<SshConfigValues> {
   // OpenSSH finds ~/.ssh/config through the passwd entry, deployer through
   // $HOME: when they differ (a CI job, a test), name the file.
   const own = join(homedir(), '.ssh', 'config');
   const file = homedir() !== userInfo().homedir && existsSync(own) ? ['-F', own] : [];
-  const [resolved, defaults] = await Promise.all([run([...file, '-G', '--', alias]), run(['-F', '/dev/null', '-G', '--', alias])]);
+  const [resolved, defaults] = run
+    ? await Promise.all([run([...file, '-G', '--', alias]), run(['-F', '/dev/null', '-G', '--', alias])])
+    : await sshDumps(alias, file[1] ?? '');
   if (resolved === undefined) return valuesFromParser(alias);
   return valuesFromDumps(resolved, defaults ?? '', `ssh ${[...file, '-G', alias].join(' ')}`);
 }

@@ -112,3 +112,29 @@ test('without an ssh binary the ssh-config parser reads ~/.ssh/config, Include i
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('ssh -G for many aliases at once: the dumps come back per alias, the defaults rewritten for each', async () => {
+  const { sshDumps, defaultsFor, splitDumps } = await import('../../src/ssh/sshDumps.js');
+  assert.deepEqual(splitDumps('a 1\n\x1e0\nb 2\n\x1e255\n'), [
+    { text: 'a 1\n', ok: true },
+    { text: 'b 2\n', ok: false },
+  ]);
+  assert.equal(
+    defaultsFor('host One\nuser x\nhostname one\nport 22\n', 'One', 'Two.Example'),
+    'host Two.Example\nuser x\nhostname two.example\nport 22\n',
+  );
+  // The real ssh, when there is one: each alias's dumps are the ones `ssh -G` gives it alone.
+  const aliases = ['alpha.example', 'Beta.Example', '10.0.0.7'];
+  const batched = await Promise.all(aliases.map((a) => sshDumps(a, '/dev/null')));
+  if (batched[0][0] === undefined) return; // no ssh binary on this machine: the parser's path, tested above
+  for (const [i, a] of aliases.entries()) {
+    const alone = await runSshAlone(['-F', '/dev/null', '-G', '--', a]);
+    assert.equal(batched[i][0], alone, a);
+    assert.equal(batched[i][1], alone, `${a}: defaults`);
+  }
+});
+
+async function runSshAlone(args: string[]): Promise<string | undefined> {
+  const { runSshOnce } = await import('../../src/ssh/sshDumps.js');
+  return runSshOnce(args);
+}
