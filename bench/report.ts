@@ -222,6 +222,14 @@ const HOW = [
   '  Each is reached through `test/host/loopback-proxy.mjs` (TCP_NODELAY on both legs). Until 2026-12-01 that was',
   '  `systemd-socket-proxyd`, whose Nagle delay added ≈40 ms to every SSH channel opened after another closed (ours',
   "  and the baselines' alike): earlier figures are not comparable.",
+  "- Round-trip time: `testhost.sh proxy-start NAME PORT RTT_MS` restarts a host's SSH proxy so that it holds each",
+  '  direction RTT/2 and a new connection one RTT (this kernel has no netem). Round trips waited on are the time a',
+  '  run adds at RTT R over RTT 0, divided by R: sequential exchanges only, since pipelined ones overlap.',
+  "- Many hosts: the CLI's CPU (user + system, its children such as `ssh -G` included) and peak RSS from GNU",
+  "  `time -f '%M %U %S'`; the hosts' CPU from `usage_usec` in each host's cgroup (`ct` the container, the rest its",
+  '  proxies). Hosts boot 6 at a time, with `fs.inotify.max_user_instances` raised to make room for their systemd.',
+  '- Rollout: every host is asked afterwards where its `current` link points and whether a directory of the new release',
+  '  exists, over its own SSH (OpenSSH, not the CLI).',
   '',
 ];
 
