@@ -100,7 +100,7 @@ export async function recordUnchanged(flow: Flow, planned: Planned[]): Promise<D
       detail: 'nothing changed: no upload, no install, no restart',
     });
     // Never switched, so no switch time: nothing reads it of an unchanged host.
-    return { ...p, healthy: true, rolledBack: false } as Decided;
+    return { ...p, healthy: true, rolledBack: false, endedAt: ctx.clock.now() } as Decided;
   });
 }
 
@@ -111,6 +111,7 @@ export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void
   await flow.run.each(
     planned,
     async (p) => {
+      flow.touched.add(p.host.name);
       let paused = false;
       await p.remote.upload(p.plan.uploads, (file, bytes, total) => {
         reporter.emit({ type: 'upload', host: p.host.name, file, bytes, total });
