@@ -74,25 +74,30 @@ export function describeInterruption(
 
 /** Each host's `host` event for the final table: untouched, interrupted at work, or as its wave ended. */
 export function interruptedHosts(seen: Seen): Array<EventOf<'host'>> {
-  const waves = wavesIn(seen.events);
-  const stage = stageOf(seen.events);
-  return seen.hosts.map((host): EventOf<'host'> => {
-    if (!waves.length) {
-      const message = hostState(stage, seen.events, host, seen.version);
-      return stage === 'build' || stage === 'connect'
-        ? { type: 'host', host, result: 'untouched' }
-        : { type: 'host', host, result: 'interrupted', message };
-    }
-    const w = waves.find((x) => x.hosts.includes(host));
-    const at = w ? waveState(seen, waves, w, host) : undefined;
-    const wave = w ? { wave: w.wave } : {};
-    if (!at) return { type: 'host', host, result: 'untouched', message: UNTOUCHED };
-    if (at.result === 'live') return { type: 'host', host, result: 'live', version: seen.version, ...wave };
-    return { type: 'host', host, result: at.result, ...wave, message: at.message };
-  });
+  return accounts(seen).map((a) => a.event);
 }
 
-const UNTOUCHED = 'untouched: its wave had not started';
+/** Each host's event, and its line in the error's details. */
+function accounts(seen: Seen): Array<{ event: EventOf<'host'>; line: string }> {
+  const waves = wavesIn(seen.events);
+  const stage = stageOf(seen.events);
+  return seen.hosts.map((host) => {
+    if (!waves.length) {
+      const message = hostState(stage, seen.events, host, seen.version);
+      const result = stage === 'build' || stage === 'connect' ? 'untouched' : 'interrupted';
+      return { event: { type: 'host', host, result, ...(result === 'interrupted' ? { message } : {}) }, line: message };
+    }
+    const w = waves.find((x) => x.hosts.includes(host));
+    if (!w) {
+      const message = 'its wave had not started: nothing was sent to it';
+      return { event: { type: 'host', host, result: 'untouched', message }, line: `untouched (${message})` };
+    }
+    const at = waveState(seen, waves, w, host);
+    const wave = { wave: w.wave };
+    if (at.result === 'live') return { event: { type: 'host', host, result: 'live', version: seen.version, ...wave }, line: at.message };
+    return { event: { type: 'host', host, result: at.result, ...wave, message: at.message }, line: at.message };
+  });
+}
 
 /** One wave as its events tell it; `from`: the index of its start event. */
 interface WaveSeen {
@@ -147,12 +152,11 @@ function waveState(
 function describeWaves(seen: Seen, waves: WaveSeen[], by: string): UserAbort {
   const at = waves.find((w) => !w.ended) ?? waves[waves.length - 1];
   const stage = at.ended ? 'after' : stageOf([done('build'), done('lock'), ...seen.events.slice(at.from)]);
-  const hosts = interruptedHosts(seen);
-  const untouched = hosts.filter((h) => h.result === 'untouched').map((h) => h.host);
-  const lines = hosts.map((h) => `${h.host}: ${h.result === 'live' ? `${seen.version} committed in wave ${h.wave}/${at.of}` : h.message}`);
+  const hosts = accounts(seen);
+  const untouched = hosts.filter((h) => h.event.result === 'untouched').map((h) => h.event.host);
   return new UserAbort(
     `interrupted (${by}) during wave ${at.wave}/${at.of} (${WHILE[stage]}); no further wave started${untouched.length ? `, ${untouched.join(', ')} untouched` : ''}; hosts without a verdict revert to their previous release`,
-    { details: lines.join('\n'), hint: '`deployer history` shows what each host recorded' },
+    { details: hosts.map((h) => `${h.event.host}: ${h.line}`).join('\n'), hint: '`deployer history` shows what each host recorded' },
   );
 }
 

@@ -414,15 +414,16 @@ test('Ctrl-C in a rollout: no later wave starts (its hosts untouched), the wave 
       'web1 live',
       'web2 interrupted: in wave 2/4: reverting to the previous release (the switch got no verdict)',
       'web3 interrupted: in wave 2/4: reverting to the previous release (the switch got no verdict)',
-      'web4 untouched: untouched: its wave had not started',
-      'web5 untouched: untouched: its wave had not started',
-      'web6 untouched: untouched: its wave had not started',
+      'web4 untouched: its wave had not started: nothing was sent to it',
+      'web5 untouched: its wave had not started: nothing was sent to it',
+      'web6 untouched: its wave had not started: nothing was sent to it',
     ],
   );
   const e = describeInterruption(events, names(6), '1.0.0', { signal: 'SIGTERM', rollback: 'host' });
   assert.equal(e.exitCode, 130);
   assert.match(e.message, /^interrupted \(SIGTERM\) during wave 2\/4 \(the switch\); no further wave started, web4, web5, web6 untouched/);
   assert.match(e.details!, /^web1: 1\.0\.0 committed in wave 1\/4\nweb2: in wave 2\/4: reverting/);
+  assert.match(e.details!, /\nweb6: untouched \(its wave had not started: nothing was sent to it\)$/);
   // rollback = "all": the hosts of a wave that passed wait for the last wave's verdict, so they revert.
   const held = interruptedHosts({ ...seen, rollback: 'all' });
   assert.equal(held[0].result, 'interrupted');
