@@ -1,6 +1,6 @@
 // Steps 3–4 of a deploy, before anything live changes: connect, lock, plan,
 // upload and prepare. Each takes the previous step's records and returns the next.
-import { RemoteCommandError } from '../errors.js';
+import { RemoteCommandError, UserAbort } from '../errors.js';
 import { maintenancePage } from '../app/maintenance.js';
 import { isNoop, noopHistoryLine, planHostDeploy, releaseChoiceLine } from '../plan/planDeploy.js';
 import { checkUnitsAndSite } from '../plan/ownership.js';
@@ -133,6 +133,7 @@ export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void
     ms: flow.timings.lap('upload'),
   });
   await ctx.pause('uploaded');
+  goOn(flow);
 
   await flow.run.each(
     planned,
@@ -160,4 +161,9 @@ export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void
   );
   reporter.emit({ type: 'phase', phase: 'prepare', status: 'done', ms: flow.timings.lap('prepare') });
   await ctx.pause('prepared');
+}
+
+/** After Ctrl-C (or SIGTERM) no prepare, no switch and no wave starts: what was not reached stays untouched. */
+export function goOn(flow: Flow): void {
+  if (flow.interrupt?.aborted) throw new UserAbort('interrupted: nothing more was started on the hosts');
 }

@@ -3,7 +3,7 @@
 // the deploy's waves (src/plan/rollout.ts) with the same limit and policy as
 // a deploy (src/deploy/rollout.ts): "all" keeps each passed host's verdict
 // open until the last wave, "host" commits wave by wave; past max_failed no
-// later wave starts.
+// later wave starts. The canary is watched for canary_wait, as a deploy's is.
 import type { Config } from '../config/types.js';
 import type { Context } from '../context.js';
 import { UnhealthyError } from '../errors.js';

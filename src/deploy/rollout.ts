@@ -13,8 +13,7 @@
 import type { Config } from '../config/types.js';
 import { failureLimit, holdVerdict, planWaves, waveAllowanceSec, waveVerdict, type Wave } from '../plan/rollout.js';
 import type { Decided, Flow, Planned, Verified } from './flow.js';
-import { UserAbort } from '../errors.js';
-import { prepareHosts } from './phases.js';
+import { goOn, prepareHosts } from './phases.js';
 import { watchCanary } from './watchCanary.js';
 import { checkSwitched, decide, switchHosts, switchWave, verifyHosts } from './switchPhases.js';
 
@@ -82,11 +81,6 @@ export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]
     }
     throw e;
   }
-}
-
-/** After Ctrl-C (or SIGTERM) no wave and no switch starts: hosts not yet reached stay untouched. */
-function goOn(flow: Flow): void {
-  if (flow.interrupt?.aborted) throw new UserAbort('interrupted: no further wave or switch was started');
 }
 
 function stopLine(config: Config, failed: number, limit: number, untouched: string[]): string {

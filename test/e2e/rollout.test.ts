@@ -57,11 +57,12 @@ describe('rollout over six hosts', () => {
     assert.deepEqual(await serving(), Array(6).fill('200 hello-bin 1.0.0'));
   });
 
-  test('Ctrl-C while the canary is at work: no later wave starts; the table says the canary was interrupted and the rest untouched', async () => {
+  test('Ctrl-C while the canary waits for its verdict: it reverts, no later wave starts; the table says interrupted and untouched', async () => {
     const before = await releases();
     writeConfig('1.5.0');
-    const { child, result } = fleet.app.start(['deploy'], { env: { DEPLOYER_TEST_PAUSE_AT: 'prepared' } });
-    await waitForPause(child, 'prepared');
+    const { child, result } = fleet.app.start(['deploy'], { env: { DEPLOYER_TEST_PAUSE_AT: 'switched' } });
+    await waitForPause(child, 'switched');
+    assert.equal(await get(hosts[0]), '200 hello-bin 1.5.0', 'the canary switched, its script waiting for the verdict');
     child.kill('SIGINT');
     const r = await result;
     assert.equal(r.code, 130, r.stderr);
@@ -70,7 +71,11 @@ describe('rollout over six hosts', () => {
       /✗ interrupted \(Ctrl-C\) during wave 1\/4 \(the switch\); no further wave started, h2, h3, h4, h5, h6 untouched/,
     );
     assert.match(r.stderr, /\nh1 +- +INTERRUPTED\n(h[2-6] +- +untouched\n){5}/);
+    assert.match(r.stderr, /h1: in wave 1\/4: reverting to the previous release \(the switch got no verdict\)/);
+    // No verdict came: the canary's switch script reverts by itself once the connection is gone.
+    for (let i = 0; i < 60 && (await get(hosts[0])) !== '200 hello-bin 1.0.0'; i++) await new Promise((ok) => setTimeout(ok, 500));
     assert.deepEqual(await serving(), Array(6).fill('200 hello-bin 1.0.0'));
+    assert.deepEqual(await current(), Array(6).fill('v1.0.0'));
     assert.deepEqual((await releases()).slice(1), before.slice(1), 'no upload to the hosts of later waves');
   });
 

@@ -429,3 +429,13 @@ test('Ctrl-C in a rollout: no later wave starts (its hosts untouched), the wave 
   assert.equal(held[0].result, 'interrupted');
   assert.match(held[0].message!, /passed in wave 1\/4, waiting for the last wave's verdict: reverting to the previous release/);
 });
+
+test('Ctrl-C during the upload of a deploy to every host at once: no prepare and no switch starts after it', async () => {
+  const stop = new AbortController();
+  const r = await onFleet(withState(live, {}), (ctx) => {
+    ctx.pause = async (point) => void (point === 'uploaded' && stop.abort());
+    return deploy(ctx, { action: 'deploy', lockWait: 0, timings: false }, { config: fleet(undefined), version: '1.0.0' }, stop.signal);
+  });
+  assert.equal(r.error?.exitCode, 130);
+  for (const n of names(6)) assert.equal(r.did[n], 'upload 6', n);
+});
