@@ -265,17 +265,8 @@ test('web taken off a host: its site goes and Caddy reloads first, then its web 
     caddySite: shopSite('127.0.0.1:8001'),
     releaseSwitch: { '1.0.0': { units, caddySite: shopSite('127.0.0.1:8001'), instances: 'restart shop-worker.service\n' } },
   });
-  const plan = planDeploy({
-    config: configForHost(config, host),
-    host,
-    version: '1.1.0',
-    artifact: 'app.whl',
-    files,
-    state,
-    time: 't',
-    by: 'me',
-    action: 'deploy',
-  });
+  const who = { time: 't', by: 'me', action: 'deploy' } as const;
+  const plan = planDeploy({ config: configForHost(config, host), host, state, files, artifact: 'app.whl', version: '1.1.0', ...who });
   const steps = plan.switch.steps.map((s) => (s.kind === 'remove-unit' ? `remove-unit ${s.name}` : s.kind));
   assert.deepEqual(steps.slice(0, 4), ['remove-site', 'reload-caddy', 'remove-unit shop-web@.service', 'daemon-reload']);
   assert.ok(!steps.includes('remove-unit shop-worker.service'));
