@@ -10,6 +10,7 @@ import { configForHost } from '../config/roles.js';
 import type { Connected, Decided, Flow, LocalResult, Locked, Planned } from './flow.js';
 
 const NOTHING_SWITCHED = 'No host was switched: every host keeps its current release.';
+const LATER_WAVE = 'The rollout stopped in this wave: its hosts were not switched; the final table shows where each host ended.';
 
 /** 3a. One SSH connection per host (started while the build runs). `onDial`: a handshake has started. */
 export async function connectHosts(flow: Flow, onDial?: () => void): Promise<Connected[]> {
@@ -108,6 +109,8 @@ export async function recordUnchanged(flow: Flow, planned: Planned[]): Promise<D
 export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void> {
   const { ctx, config, version } = flow;
   const { reporter } = ctx;
+  // In a rollout's later wave, hosts of earlier waves were switched: "no host was switched" would not be true.
+  const note = planned.some((p) => (flow.waveOf?.get(p.host.name) ?? 1) > 1) ? LATER_WAVE : NOTHING_SWITCHED;
   await flow.run.each(
     planned,
     async (p) => {
@@ -122,7 +125,7 @@ export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void
         }
       });
     },
-    NOTHING_SWITCHED,
+    note,
   );
   const none = planned.every((p) => p.plan.uploads.length === 0);
   reporter.emit({
@@ -157,7 +160,7 @@ export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void
       if (sum.venvReused) skipped('new virtual environment', 'dependencies unchanged: the live one was copied, only the app reinstalled');
       if (sum.copied.length) skipped(`upload of ${sum.copied.join(', ')}`, 'unchanged: copied from the live release on the host');
     },
-    NOTHING_SWITCHED,
+    note,
   );
   reporter.emit({ type: 'phase', phase: 'prepare', status: 'done', ms: flow.timings.lap('prepare') });
   await ctx.pause('prepared');

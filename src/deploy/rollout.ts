@@ -34,8 +34,10 @@ export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]
   flow.reached = new Set();
   let waiting: Verified[] = [];
   let failed = 0;
+  let at: Wave<Planned> | undefined;
   try {
     for (const wave of waves) {
+      at = wave;
       const later = waves.length - wave.index;
       const extra = (wave.kind === 'canary' ? rollout.canaryWait : 0) + (hold ? later * waveAllowanceSec(config.healthCheck.timeout) : 0);
       const hosts = wave.items.map((p) => ({ ...p, plan: { ...p.plan, switch: holdVerdict(p.plan.switch, extra) } }));
@@ -63,6 +65,7 @@ export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]
         failed: bad.map((v) => v.host.name),
         ...(verdict.stop && untouched.length ? { untouched } : {}),
       });
+      at = undefined;
       if (verdict.stop) {
         if (untouched.length) ctx.reporter.warn(stopLine(config, failed, limit, untouched));
         break;
@@ -74,7 +77,13 @@ export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]
   } catch (e) {
     // Interrupted: the held switch scripts revert by themselves when the process ends (src/deploy/interrupt.ts).
     if (flow.interrupt?.aborted) throw e;
-    // A wave stopped before its verdict (an upload or prepare failed): the hosts held go back.
+    // A wave stopped before its verdict (an upload or prepare failed): it ends failed, naming the hosts it stopped
+    // before; the hosts held go back.
+    if (at) {
+      const failedHosts = at.items.filter((p) => flow.run.record(p.host).error !== undefined).map((p) => p.host.name);
+      const untouched = waves.slice(at.index).flatMap((w) => w.items.map((p) => p.host.name));
+      emitWave(flow, at, waves.length, 'failed', { failed: failedHosts, ...(untouched.length ? { untouched } : {}) });
+    }
     if (waiting.length) {
       ctx.reporter.warn(`the rollout stopped: ${waiting.map((w) => w.host.name).join(', ')} go back to their previous release`);
       await decide(flow, waiting, true).catch(() => undefined);

@@ -371,6 +371,12 @@ test('a deploy that stops before the verdict still gives every host its outcome:
     ['rolled-back', 'rolled-back', 'rolled-back', 'failed', 'stopped', 'untouched'],
   );
   assert.match(String(p.web4.message), /install failed/);
+  // The wave that stopped ends failed, naming its failed host and the hosts never reached; the error does not say
+  // that no host was switched.
+  const last = prep.events.filter((e) => e.type === 'wave').at(-1)!;
+  assert.deepEqual([last.status, last.failed, last.untouched], ['failed', ['web4'], ['web6']]);
+  assert.doesNotMatch(prep.error!.message, /No host was switched/);
+  assert.match(prep.error!.message, /The rollout stopped in this wave/);
   assert.equal(p.web5.version, '0.9.0');
   for (const e of Object.values(p)) assert.deepEqual(validate(e, eventSchema()), [], JSON.stringify(e));
 
