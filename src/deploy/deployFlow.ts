@@ -6,24 +6,31 @@ import { whoIsAsking } from './connect.js';
 import { Timings, type Decided, type DeployOptions, type Flow, type LocalResult, type Planned } from './flow.js';
 import { runEndHooks, type DeployEnd } from './hooks.js';
 import { loadDeployConfig } from './commandConfig.js';
-import { reportFailure, reportOutcome, reportTimings } from './outcome.js';
+import { reportFailure, reportOutcome, reportStoppedHosts, reportTimings } from './outcome.js';
 import { HostRun, type Locked } from './hostRun.js';
 import { buildLocally } from './localPhase.js';
 import { connectHosts, lockHosts, nothingToDo, planHosts, recordUnchanged } from './phases.js';
 import { rollOut } from './rollout.js';
 import { selectHosts } from './hostSelection.js';
-import { describeInterruption, watchInterrupt } from './interrupt.js';
+import { describeInterruption, interruptedHosts, watchInterrupt } from './interrupt.js';
 import { prefetchingResolver } from './dnsCheck.js';
 
 export type { DeployOptions } from './flow.js';
 
 export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void> {
   const target = loadDeployConfig(ctx);
-  // Ctrl-C: say what was interrupted and where each host is left (src/deploy/interrupt.ts).
+  // Ctrl-C (or SIGTERM): no wave and no switch starts after it; say what was interrupted and where each host is left
+  // (src/deploy/interrupt.ts), each host in the final table.
   const hostNames = () => selectHosts(target.config, ctx.global.host, ctx.global.role).map((h) => h.name);
-  const ctrlC = watchInterrupt(process, () => describeInterruption(ctx.reporter.events, hostNames(), target.version));
+  const stop = new AbortController();
+  const ctrlC = watchInterrupt(process, (signal) => {
+    stop.abort();
+    const seen = { events: ctx.reporter.events, hosts: hostNames(), version: target.version, rollback: target.config.rollback };
+    for (const e of interruptedHosts(seen)) ctx.reporter.emit(e);
+    return describeInterruption(seen.events, seen.hosts, seen.version, { signal, rollback: seen.rollback });
+  });
   try {
-    await Promise.race([deploy(ctx, opts, target), ctrlC.interrupted]);
+    await Promise.race([deploy(ctx, opts, target, stop.signal), ctrlC.interrupted]);
   } finally {
     ctrlC.dispose();
   }
@@ -32,10 +39,17 @@ export async function runDeploy(ctx: Context, opts: DeployOptions): Promise<void
 /** How a deploy ended; `decided` once every host had its verdict. */
 export type DeployResult = { outcome: 'success'; decided: Decided[] } | { outcome: 'failure'; error: unknown; decided?: Decided[] };
 
-export async function deploy(ctx: Context, opts: DeployOptions, target: { config: Config; version: string }): Promise<void> {
-  const flow = startFlow(ctx, opts, target);
+export async function deploy(
+  ctx: Context,
+  opts: DeployOptions,
+  target: { config: Config; version: string },
+  interrupt?: AbortSignal,
+): Promise<void> {
+  const flow = { ...startFlow(ctx, opts, target), interrupt };
   try {
     const result = await attempt(flow);
+    // Interrupted: the interruption said it all, and the process ends now; the hosts settle by themselves.
+    if (interrupt?.aborted) throw result.outcome === 'failure' ? result.error : interrupt.reason;
     // on_failure / always: on the hosts while their lock is still held, then locally.
     const held = flow.run.held.filter((h) => !flow.reached || flow.reached.has(h.host.name));
     await runEndHooks(flow, held, endOf(held, result));
@@ -51,8 +65,10 @@ async function attempt(flow: Flow): Promise<DeployResult> {
   try {
     reached = await untilVerdict(flow);
   } catch (error) {
-    // A deploy that stopped before the per-host verdict (build, SSH, lock, prepare) still says why, and how far it got.
+    if (flow.interrupt?.aborted) return { outcome: 'failure', error };
+    // A deploy that stopped before the per-host verdict (build, SSH, lock, prepare) still says why, and how far each host got.
     reportTimings(flow);
+    reportStoppedHosts(flow);
     reportFailure(flow, error);
     return { outcome: 'failure', error };
   }
@@ -112,6 +128,8 @@ function startFlow(ctx: Context, opts: DeployOptions, { config, version }: { con
     version,
     hosts,
     run: new HostRun(ctx, config, hosts),
+    touched: new Set(),
+    decided: [],
     timings,
     by: whoIsAsking(ctx),
     time: new Date(ctx.clock.now()).toISOString(),

@@ -39,6 +39,14 @@ export interface Flow {
   time: string;
   /** With [rollout]: the hosts whose wave started; the end hooks leave the others (never touched) alone. */
   reached?: Set<string>;
+  /** With [rollout]: each host's wave (1-based), for its `host` event. */
+  waveOf?: Map<string, number>;
+  /** The hosts whose upload started: one that stops short of its switch has a release prepared, not live. */
+  touched: Set<string>;
+  /** The hosts that got their verdict so far, in order: a deploy that stops mid-rollout reports them as they ended. */
+  decided: Decided[];
+  /** Aborted on Ctrl-C (or SIGTERM): no wave and no switch starts after it. */
+  interrupt?: AbortSignal;
 }
 
 export interface LocalResult {
@@ -70,6 +78,8 @@ export interface Decided extends Verified {
   /** The switch script's end; undefined when it never started. */
   result?: ScriptResult;
   rolledBack: boolean;
+  /** When this host's verdict was carried out (ctx.clock): with `since`, the host's own time. */
+  endedAt: number;
 }
 
 /** How long each phase took, in integer milliseconds, in the order they ran. */

@@ -6,22 +6,29 @@ import type { Context, Remote } from '../context.js';
 import type { Lock } from '../exec/remote.js';
 import { connectHost, lockHost, type HostHandle, type HostsOptions } from './connect.js';
 import { mapLimit, selectHosts } from './hostSelection.js';
-import { settle } from './settle.js';
+import { messageOf, settle } from './settle.js';
 
 export interface Connected {
   host: HostConfig;
   remote: Remote;
+  /** When this host's connect started (ctx.clock): its own time in the final table counts from here. */
+  since: number;
 }
 
 export interface Locked extends Connected {
   lock: Lock;
 }
 
-/** What the run holds on one host. */
-interface HostRecord {
+/** What the run holds on one host, and how far it got (the final table of a deploy that stopped reads it). */
+export interface HostRecord {
   host: HostConfig;
   remote?: Remote;
   lock?: Lock;
+  /** When its connect started. */
+  since?: number;
+  /** The first step that failed on it, and when. */
+  error?: string;
+  failedAt?: number;
 }
 
 /**
@@ -43,16 +50,33 @@ export class HostRun {
 
   /** `fn` over `items`, `parallel` at a time; the values in order, or the first failure once all settled. */
   async each<T, R>(items: T[], fn: (item: T) => Promise<R>, note?: string): Promise<R[]> {
-    return settle(this.ctx.reporter, await mapLimit(items, this.config.parallel, fn), note);
+    const results = await mapLimit(items, this.config.parallel, fn);
+    results.forEach((r, i) => r.status === 'rejected' && this.failed(items[i], r.reason));
+    return settle(this.ctx.reporter, results, note);
+  }
+
+  /** What the run knows of `host` (its lock, when it started, what failed on it). */
+  record(host: HostConfig): Readonly<HostRecord> {
+    return this.recordOf(host);
+  }
+
+  /** Notes the first failure of the host behind `item` (a host, or a record of one). */
+  private failed(item: unknown, reason: unknown): void {
+    const host = this.hosts.find((h) => h === item || h === (item as { host?: unknown } | undefined)?.host);
+    const r = host && this.recordOf(host);
+    if (!r || r.error !== undefined) return;
+    r.error = messageOf(reason);
+    r.failedAt = this.ctx.clock.now();
   }
 
   /** One SSH connection per host. On any failure every connection is closed. */
   async connect(onDial?: () => void): Promise<Connected[]> {
     try {
       return await this.each(this.hosts, async (host) => {
+        const since = (this.recordOf(host).since = this.ctx.clock.now());
         const remote = await this.ctx.connect(host, { onDial });
         this.recordOf(host).remote = remote;
-        return { host, remote };
+        return { host, remote, since };
       });
     } catch (e) {
       this.close();
@@ -71,6 +95,7 @@ export class HostRun {
 
   /** Connects to one host and takes (or reads) its lock; release() lets it go. */
   async open(host: HostConfig, opts: HostsOptions): Promise<HostHandle> {
+    this.recordOf(host).since ??= this.ctx.clock.now();
     const { handle, lock } = await connectHost(this.ctx, this.config, host, opts);
     Object.assign(this.recordOf(host), { remote: handle.remote, lock });
     return handle;
@@ -78,11 +103,13 @@ export class HostRun {
 
   /** The hosts whose lock this run holds, in host order. */
   get held(): Locked[] {
-    return this.records.flatMap((r) => (r.remote && r.lock ? [{ host: r.host, remote: r.remote, lock: r.lock }] : []));
+    return this.records.flatMap((r) =>
+      r.remote && r.lock ? [{ host: r.host, remote: r.remote, lock: r.lock, since: r.since ?? this.ctx.clock.now() }] : [],
+    );
   }
 
   private get connected(): Connected[] {
-    return this.records.flatMap((r) => (r.remote ? [{ host: r.host, remote: r.remote }] : []));
+    return this.records.flatMap((r) => (r.remote ? [{ host: r.host, remote: r.remote, since: r.since ?? this.ctx.clock.now() }] : []));
   }
 
   /** One host's lock released and its connection closed. */

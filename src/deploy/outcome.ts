@@ -127,6 +127,11 @@ export function reportTimings(flow: Flow): void {
   flow.ctx.reporter.info(`timings: ${ran}; total ${formatMs(flow.timings.total())}`);
 }
 
+/** For a deploy that stopped before every host's verdict: each host as far as it got, in the final table and --json. */
+export function reportStoppedHosts(flow: Flow): void {
+  reportHostOutcomes(flow, flow.decided, false, (d) => failureReason(flow.config, d));
+}
+
 /** For a deploy that stopped before any host's verdict: the reason on the CI job's page. */
 export function reportFailure(flow: Flow, e: unknown): void {
   const { redactor } = flow.ctx.reporter;

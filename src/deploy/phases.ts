@@ -1,6 +1,6 @@
 // Steps 3–4 of a deploy, before anything live changes: connect, lock, plan,
 // upload and prepare. Each takes the previous step's records and returns the next.
-import { RemoteCommandError } from '../errors.js';
+import { RemoteCommandError, UserAbort } from '../errors.js';
 import { maintenancePage } from '../app/maintenance.js';
 import { isNoop, noopHistoryLine, planHostDeploy, releaseChoiceLine } from '../plan/planDeploy.js';
 import { checkUnitsAndSite } from '../plan/ownership.js';
@@ -10,6 +10,7 @@ import { configForHost } from '../config/roles.js';
 import type { Connected, Decided, Flow, LocalResult, Locked, Planned } from './flow.js';
 
 const NOTHING_SWITCHED = 'No host was switched: every host keeps its current release.';
+const LATER_WAVE = 'The rollout stopped in this wave: its hosts were not switched; the final table shows where each host ended.';
 
 /** 3a. One SSH connection per host (started while the build runs). `onDial`: a handshake has started. */
 export async function connectHosts(flow: Flow, onDial?: () => void): Promise<Connected[]> {
@@ -100,7 +101,7 @@ export async function recordUnchanged(flow: Flow, planned: Planned[]): Promise<D
       detail: 'nothing changed: no upload, no install, no restart',
     });
     // Never switched, so no switch time: nothing reads it of an unchanged host.
-    return { ...p, healthy: true, rolledBack: false } as Decided;
+    return { ...p, healthy: true, rolledBack: false, endedAt: ctx.clock.now() } as Decided;
   });
 }
 
@@ -108,9 +109,12 @@ export async function recordUnchanged(flow: Flow, planned: Planned[]): Promise<D
 export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void> {
   const { ctx, config, version } = flow;
   const { reporter } = ctx;
+  // In a rollout's later wave, hosts of earlier waves were switched: "no host was switched" would not be true.
+  const note = planned.some((p) => (flow.waveOf?.get(p.host.name) ?? 1) > 1) ? LATER_WAVE : NOTHING_SWITCHED;
   await flow.run.each(
     planned,
     async (p) => {
+      flow.touched.add(p.host.name);
       let paused = false;
       await p.remote.upload(p.plan.uploads, (file, bytes, total) => {
         reporter.emit({ type: 'upload', host: p.host.name, file, bytes, total });
@@ -121,7 +125,7 @@ export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void
         }
       });
     },
-    NOTHING_SWITCHED,
+    note,
   );
   const none = planned.every((p) => p.plan.uploads.length === 0);
   reporter.emit({
@@ -132,6 +136,7 @@ export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void
     ms: flow.timings.lap('upload'),
   });
   await ctx.pause('uploaded');
+  goOn(flow);
 
   await flow.run.each(
     planned,
@@ -155,8 +160,13 @@ export async function prepareHosts(flow: Flow, planned: Planned[]): Promise<void
       if (sum.venvReused) skipped('new virtual environment', 'dependencies unchanged: the live one was copied, only the app reinstalled');
       if (sum.copied.length) skipped(`upload of ${sum.copied.join(', ')}`, 'unchanged: copied from the live release on the host');
     },
-    NOTHING_SWITCHED,
+    note,
   );
   reporter.emit({ type: 'phase', phase: 'prepare', status: 'done', ms: flow.timings.lap('prepare') });
   await ctx.pause('prepared');
+}
+
+/** After Ctrl-C (or SIGTERM) no prepare, no switch and no wave starts: what was not reached stays untouched. */
+export function goOn(flow: Flow): void {
+  if (flow.interrupt?.aborted) throw new UserAbort('interrupted: nothing more was started on the hosts');
 }

@@ -48,6 +48,8 @@ export interface StartedBack {
   handle: Switch;
   healthy: boolean;
   error?: string;
+  /** Its check again (a canary is watched: src/deploy/watchCanary.ts). */
+  check(): Promise<{ ok: boolean; error?: string }>;
 }
 
 export async function startBack(ctx: Context, config: Config, h: HostHandle, target: string, who: Who, holdSec = 0): Promise<StartedBack> {
@@ -63,7 +65,7 @@ export async function startBack(ctx: Context, config: Config, h: HostHandle, tar
         ? visitSite(h.remote, hc, h.host, (ms) => ctx.clock.sleep(ms))
         : checkHealth(h.remote, hc, ctx.clock);
   const health = handle.ready ? await check() : { ok: false, error: 'the services of the release did not come up' };
-  return { h, target, handle, healthy: health.ok, error: health.error };
+  return { h, target, handle, healthy: health.ok, error: health.error, check };
 }
 
 /** The verdict carried out; throws when the host did not end on `target`. */

@@ -3,7 +3,7 @@
 // the deploy's waves (src/plan/rollout.ts) with the same limit and policy as
 // a deploy (src/deploy/rollout.ts): "all" keeps each passed host's verdict
 // open until the last wave, "host" commits wave by wave; past max_failed no
-// later wave starts.
+// later wave starts. The canary is watched for canary_wait, as a deploy's is.
 import type { Config } from '../config/types.js';
 import type { Context } from '../context.js';
 import { UnhealthyError } from '../errors.js';
@@ -14,6 +14,7 @@ import { HostRun } from './hostRun.js';
 import { mapLimit } from './hostSelection.js';
 import { finishBack, startBack, type HostBack, type StartedBack } from './rollback.js';
 import { messageOf } from './settle.js';
+import { watchCanary } from './watchCanary.js';
 
 export async function rollBackInWaves(
   ctx: Context,
@@ -38,13 +39,25 @@ export async function rollBackInWaves(
       ends.forEach((e) => (e.status === 'fulfilled' ? done.push(e.value) : failures.push(messageOf(e.reason))));
     };
     for (const wave of waves) {
-      const holdSec = hold ? (waves.length - wave.index) * waveAllowanceSec(config.healthCheck.timeout) : 0;
+      // The canary's switch scripts also wait while it is watched, as a deploy's do (src/deploy/rollout.ts).
+      const watchSec = wave.kind === 'canary' ? (config.rollout?.canaryWait ?? 0) : 0;
+      const holdSec = watchSec + (hold ? (waves.length - wave.index) * waveAllowanceSec(config.healthCheck.timeout) : 0);
       const names = wave.items.map((h) => h.host.name);
       ctx.reporter.emit({ type: 'wave', wave: wave.index, of: waves.length, kind: wave.kind, status: 'start', hosts: names });
       const started = await mapLimit(wave.items, config.parallel, (h) => startBack(ctx, config, h, targets.get(h)!, who, holdSec));
-      const backs = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      const backs = await watchCanary(
+        ctx,
+        started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])),
+        watchSec,
+        {
+          host: (b) => b.h.host.name,
+          healthy: (b) => b.healthy,
+          check: (b) => b.check(),
+          failed: (b, why) => ({ ...b, healthy: false, error: why }),
+        },
+      );
       started.forEach((s, i) => s.status === 'rejected' && failures.push(`${names[i]}: ${messageOf(s.reason)}`));
-      const bad = started.filter((s) => s.status === 'rejected' || !s.value.healthy).length;
+      const bad = started.filter((s) => s.status === 'rejected').length + backs.filter((b) => !b.healthy).length;
       const verdict = waveVerdict(
         failures.length + backs.filter((b) => !b.healthy).length,
         limit,

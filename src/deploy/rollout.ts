@@ -13,12 +13,9 @@
 import type { Config } from '../config/types.js';
 import { failureLimit, holdVerdict, planWaves, waveAllowanceSec, waveVerdict, type Wave } from '../plan/rollout.js';
 import type { Decided, Flow, Planned, Verified } from './flow.js';
-import { prepareHosts } from './phases.js';
-import { messageOf } from './settle.js';
+import { goOn, prepareHosts } from './phases.js';
+import { watchCanary } from './watchCanary.js';
 import { checkSwitched, decide, switchHosts, switchWave, verifyHosts } from './switchPhases.js';
-
-/** How often a canary is checked again while it is watched. */
-const WATCH_EVERY_MS = 2000;
 
 export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]> {
   const { config, ctx } = flow;
@@ -26,25 +23,31 @@ export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]
   // No [rollout]: every host at once, as before.
   if (!rollout) {
     await prepareHosts(flow, planned);
+    goOn(flow);
     return switchWave(flow, planned);
   }
   const waves = planWaves(planned, rollout);
+  flow.waveOf = new Map(waves.flatMap((w) => w.items.map((p) => [p.host.name, w.index] as const)));
   const limit = failureLimit(rollout, planned.length);
   const hold = config.rollback === 'all' && waves.length > 1;
   const decided: Decided[] = [];
   flow.reached = new Set();
   let waiting: Verified[] = [];
   let failed = 0;
+  let at: Wave<Planned> | undefined;
   try {
     for (const wave of waves) {
+      at = wave;
       const later = waves.length - wave.index;
       const extra = (wave.kind === 'canary' ? rollout.canaryWait : 0) + (hold ? later * waveAllowanceSec(config.healthCheck.timeout) : 0);
       const hosts = wave.items.map((p) => ({ ...p, plan: { ...p.plan, switch: holdVerdict(p.plan.switch, extra) } }));
+      goOn(flow);
       emitWave(flow, wave, waves.length, 'start');
       for (const p of wave.items) flow.reached.add(p.host.name);
       await prepareHosts(flow, hosts);
+      goOn(flow);
       let verified = await verifyHosts(flow, await switchHosts(flow, hosts));
-      if (wave.kind === 'canary') verified = await watchCanary(flow, verified, rollout.canaryWait);
+      if (wave.kind === 'canary') verified = await watchVerified(flow, verified, rollout.canaryWait);
       const bad = verified.filter((v) => !v.healthy);
       failed += bad.length;
       const verdict = waveVerdict(failed, limit, config.rollback, wave.kind === 'canary' && bad.length > 0);
@@ -62,6 +65,7 @@ export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]
         failed: bad.map((v) => v.host.name),
         ...(verdict.stop && untouched.length ? { untouched } : {}),
       });
+      at = undefined;
       if (verdict.stop) {
         if (untouched.length) ctx.reporter.warn(stopLine(config, failed, limit, untouched, wave.kind === 'canary'));
         break;
@@ -71,7 +75,15 @@ export async function rollOut(flow: Flow, planned: Planned[]): Promise<Decided[]
     if (waiting.length) decided.push(...(await decide(flow, waiting, false)));
     return decided;
   } catch (e) {
-    // A wave stopped before its verdict (an upload or prepare failed): the hosts held go back.
+    // Interrupted: the held switch scripts revert by themselves when the process ends (src/deploy/interrupt.ts).
+    if (flow.interrupt?.aborted) throw e;
+    // A wave stopped before its verdict (an upload or prepare failed): it ends failed, naming the hosts it stopped
+    // before; the hosts held go back.
+    if (at) {
+      const failedHosts = at.items.filter((p) => flow.run.record(p.host).error !== undefined).map((p) => p.host.name);
+      const untouched = waves.slice(at.index).flatMap((w) => w.items.map((p) => p.host.name));
+      emitWave(flow, at, waves.length, 'failed', { failed: failedHosts, ...(untouched.length ? { untouched } : {}) });
+    }
     if (waiting.length) {
       ctx.reporter.warn(`the rollout stopped: ${waiting.map((w) => w.host.name).join(', ')} go back to their previous release`);
       await decide(flow, waiting, true).catch(() => undefined);
@@ -105,31 +117,16 @@ function emitWave(
   });
 }
 
-/**
- * The canary hosts passed their checks; now they must stay healthy for
- * `waitSec` while the switch scripts wait for their verdict, checked every
- * few seconds. One that fails is counted as a failed host of this wave.
- */
-async function watchCanary(flow: Flow, verified: Verified[], waitSec: number): Promise<Verified[]> {
-  const { ctx } = flow;
-  const watched = verified.filter((v) => v.healthy);
-  if (waitSec <= 0 || watched.length === 0) return verified;
-  ctx.reporter.info(`watching the canary ${watched.map((v) => v.host.name).join(', ')} for ${waitSec} s`);
-  const end = ctx.clock.now() + waitSec * 1000;
-  let current = verified;
-  while (ctx.clock.now() < end && current.some((v) => v.healthy)) {
-    await ctx.clock.sleep(Math.min(WATCH_EVERY_MS, end - ctx.clock.now()));
-    current = await Promise.all(
-      current.map(async (v): Promise<Verified> => {
-        if (!v.healthy) return v;
-        const h = await checkSwitched(flow, v).catch((e: unknown) => ({ ok: false, error: messageOf(e) }));
-        if (h.ok) return v;
-        ctx.reporter.error(`the canary failed its check while watched: ${h.error}`, v.host.name);
-        return { ...v, healthy: false, healthError: `health check failed while watched as the canary: ${h.error}` };
-      }),
-    );
-  }
-  ctx.reporter.emit({
+/** The canary wave, watched for `waitSec` while its switch scripts wait (src/deploy/watchCanary.ts). */
+async function watchVerified(flow: Flow, verified: Verified[], waitSec: number): Promise<Verified[]> {
+  if (waitSec <= 0 || !verified.some((v) => v.healthy)) return verified;
+  const current = await watchCanary(flow.ctx, verified, waitSec, {
+    host: (v) => v.host.name,
+    healthy: (v) => v.healthy,
+    check: (v) => checkSwitched(flow, v),
+    failed: (v, why) => ({ ...v, healthy: false, healthError: why }),
+  });
+  flow.ctx.reporter.emit({
     type: 'phase',
     phase: 'canary',
     label: `canary healthy for ${waitSec} s`,

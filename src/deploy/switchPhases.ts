@@ -84,17 +84,29 @@ export async function decide(flow: Flow, verified: Verified[], everyone?: boolea
   const { ctx, config } = flow;
   const anyFailed = verified.some((v) => !v.healthy);
   const all = everyone ?? (anyFailed && config.rollback === 'all');
+  const ended = new Map<Verified, number>();
   const results = await mapLimit(verified, config.parallel, async (v): Promise<Decided> => {
-    if (!v.switch) return { ...v, rolledBack: false };
-    const back = !v.healthy || all;
-    const result = await v.switch.decide(back ? 'rollback' : 'commit');
-    return { ...v, result, rolledBack: SwitchHandle.rolledBack(result) };
+    try {
+      if (!v.switch) return { ...v, rolledBack: false, endedAt: ctx.clock.now() };
+      const back = !v.healthy || all;
+      const result = await v.switch.decide(back ? 'rollback' : 'commit');
+      return { ...v, result, rolledBack: SwitchHandle.rolledBack(result), endedAt: ctx.clock.now() };
+    } finally {
+      ended.set(v, ctx.clock.now());
+    }
   });
   const decided = results.map((r, i): Decided =>
     r.status === 'fulfilled'
       ? r.value
-      : { ...verified[i], healthy: false, healthError: verified[i].healthError ?? messageOf(r.reason), rolledBack: false },
+      : {
+          ...verified[i],
+          healthy: false,
+          healthError: verified[i].healthError ?? messageOf(r.reason),
+          rolledBack: false,
+          endedAt: ended.get(verified[i]) ?? ctx.clock.now(),
+        },
   );
+  flow.decided.push(...decided);
   const failed = anyFailed || all || decided.some((d) => !d.healthy);
   ctx.reporter.emit({
     type: 'phase',

@@ -25,8 +25,14 @@ export function errorKind(exitCode: number): ErrorKind {
   return KINDS[exitCode] ?? 'unexpected';
 }
 
-/** A host's end state: the new release serves; it already did; it was healthy but went back because another host failed; it failed. */
-export type HostResult = 'live' | 'unchanged' | 'rolled-back' | 'failed';
+/**
+ * A host's end state: the new release serves; it already did; it was healthy
+ * but went back because another host failed; it failed. A deploy that
+ * stopped before its verdict: `stopped` (the release was prepared there, not
+ * switched), `untouched` (nothing was sent), `interrupted` (Ctrl-C came while
+ * it was at work: the message says where it is left).
+ */
+export type HostResult = 'live' | 'unchanged' | 'rolled-back' | 'failed' | 'stopped' | 'untouched' | 'interrupted';
 
 export type Level = 'info' | 'warn' | 'error' | 'debug';
 

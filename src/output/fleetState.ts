@@ -51,7 +51,7 @@ export class FleetState {
     if (!('host' in e) || e.host === undefined) return;
     const h = this.host(e.host);
     if (e.type === 'upload') h.files.set(e.file, { bytes: e.bytes, total: e.total });
-    else if (e.type === 'host') h.status = e.result === 'live' || e.result === 'unchanged' ? 'done' : 'failed';
+    else if (e.type === 'host') h.status = ['live', 'unchanged', 'stopped', 'untouched'].includes(e.result) ? 'done' : 'failed';
     else if (e.type === 'phase' && e.status === 'failed') h.status = 'failed';
     else if (e.type === 'phase' && (e.phase === 'live' || e.phase === 'unchanged') && h.status === 'working') h.status = 'done';
     else if (e.type === 'log' && e.level === 'error') h.status = 'failed';

@@ -12,6 +12,9 @@ const RESULT: Record<HostEvent['result'], string> = {
   unchanged: 'unchanged',
   'rolled-back': 'rolled back',
   failed: 'FAILED',
+  stopped: 'not switched',
+  untouched: 'untouched',
+  interrupted: 'INTERRUPTED',
 };
 
 /** The table's lines (header first), none wider than `width`. */

@@ -34,7 +34,7 @@ export interface ReporterOptions {
 
 export class Reporter {
   readonly redactor = new Redactor();
-  /** Phase and upload events so far: what Ctrl-C's account of the deploy reads (src/deploy/interrupt.ts). */
+  /** Phase, upload and wave events so far: what Ctrl-C's account of the deploy reads (src/deploy/interrupt.ts). */
   readonly events: DeployerEvent[] = [];
   readonly verbose: boolean;
   readonly json: boolean;
@@ -76,7 +76,7 @@ export class Reporter {
 
   emit(event: DeployerEvent): void {
     const safe = this.scrub(event);
-    if (safe.type === 'phase' || safe.type === 'upload') this.events.push(safe);
+    if (safe.type === 'phase' || safe.type === 'upload' || safe.type === 'wave') this.events.push(safe);
     this.fleet.see(safe);
     if (this.github) this.annotateHost(safe);
     if (this.json) {

@@ -103,7 +103,11 @@ export function releaseUnits(target: ReleaseSwitchFiles): string[] {
 export function activateSteps(L: Layout, installed: Installed, target: SwitchTarget): Step[] {
   const meta = `${L.appDir}/${target.releaseDirName}/.deployer`;
   const diff = diffSwitch(installed, target);
+  // A host that no longer serves the site (web taken off its roles): the site goes first, so Caddy stops
+  // sending requests to the web units before they stop, never to a stopped upstream.
+  const siteOut: Step[] = diff.caddy === 'remove' ? [{ kind: 'remove-site', site: L.caddySite }, reloadCaddy(L, installed)] : [];
   const steps: Step[] = [
+    ...siteOut,
     ...diff.unitsRemoved.map((name): Step => ({ kind: 'remove-unit', unitDir: L.unitDir, name })),
     ...diff.unitsChanged.map((name): Step => ({ kind: 'install-unit', from: `${meta}/units/${name}`, unitDir: L.unitDir, name })),
   ];
@@ -117,7 +121,6 @@ export function activateSteps(L: Layout, installed: Installed, target: SwitchTar
   if (restart.length || start.length) steps.push({ kind: 'start-units', restart, start });
   if (diff.caddy === 'install')
     steps.push({ kind: 'install-site', from: `${meta}/caddy.site`, site: L.caddySite }, reloadCaddy(L, installed));
-  if (diff.caddy === 'remove') steps.push({ kind: 'remove-site', site: L.caddySite }, reloadCaddy(L, installed));
   return steps;
 }
 

@@ -20,8 +20,8 @@ describe('roles and hosts_command', () => {
     processes: 'worker = { command = "sleep infinity", roles = ["worker"] }',
     timeout: 8,
   }).replace('web = "app_binary"', 'web = { command = "app_binary", roles = ["web"] }');
-  const roles = (i: number) => (i === 0 ? 'roles = ["web", "worker"]' : 'roles = ["worker"]');
-  function writeConfig(version: string, top = '', withHosts = true): void {
+  const webFirst = (i: number) => (i === 0 ? 'roles = ["web", "worker"]' : 'roles = ["worker"]');
+  function writeConfig(version: string, top = '', withHosts = true, roles = webFirst): void {
     writeFileSync(
       join(fleet.app.dir, 'deployer.toml'),
       `version = "${version}"\n${top}${base}\n${withHosts ? hostToml(hosts, roles) : ''}`,
@@ -91,5 +91,20 @@ describe('roles and hosts_command', () => {
     );
     assert.deepEqual(await snapshot(), before);
     assert.deepEqual(await current(), ['v3.0.0', 'v3.0.0']);
+  });
+
+  test('web moves from h1 to h2: the web unit of h1 stops and its site goes (Caddy reloaded, not restarted; a foreign site kept); h2 serves', async () => {
+    const [was, now] = hosts;
+    await sh(was, 'echo "# not from deployer" > /etc/caddy/sites/other.caddy');
+    const caddyPid = await sh(was, 'systemctl show -P MainPID caddy');
+    writeConfig('5.0.0', '', true, (i) => (i === 0 ? 'roles = ["worker"]' : 'roles = ["web", "worker"]'));
+    const r = await fleet.app.run(['deploy']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await sh(was, 'systemctl is-active roles-web.service || true'), 'inactive');
+    assert.equal(await sh(was, 'ls /etc/systemd/system | grep "^roles-" || true'), 'roles-worker.service');
+    assert.equal(await sh(was, 'ls /etc/caddy/sites'), 'other.caddy');
+    assert.equal(await sh(was, 'systemctl is-active roles-worker.service caddy'), 'active\nactive');
+    assert.equal(await sh(was, 'systemctl show -P MainPID caddy'), caddyPid, 'Caddy reloaded, not restarted');
+    assert.equal((await httpGet(now.httpPort, '/', 'roles.localhost')).body.trim(), 'hello-bin 5.0.0');
   });
 });

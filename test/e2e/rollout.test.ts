@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpGet, type TestHost } from '../helpers/testhost.js';
-import { appToml, hostToml } from '../helpers/project.js';
+import { appToml, hostToml, waitForPause } from '../helpers/project.js';
 import { useFleet } from '../helpers/fleet.js';
 
 const sh = async (h: TestHost, cmd: string) => (await h.ssh(cmd, { user: 'root' })).stdout.trim();
@@ -57,6 +57,28 @@ describe('rollout over six hosts', () => {
     assert.deepEqual(await serving(), Array(6).fill('200 hello-bin 1.0.0'));
   });
 
+  test('Ctrl-C while the canary waits for its verdict: it reverts, no later wave starts; the table says interrupted and untouched', async () => {
+    const before = await releases();
+    writeConfig('1.5.0');
+    const { child, result } = fleet.app.start(['deploy'], { env: { DEPLOYER_TEST_PAUSE_AT: 'switched' } });
+    await waitForPause(child, 'switched');
+    assert.equal(await get(hosts[0]), '200 hello-bin 1.5.0', 'the canary switched, its script waiting for the verdict');
+    child.kill('SIGINT');
+    const r = await result;
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(
+      r.stderr,
+      /✗ interrupted \(Ctrl-C\) during wave 1\/4 \(the switch\); no further wave started, h2, h3, h4, h5, h6 untouched/,
+    );
+    assert.match(r.stderr, /\nh1 +- +INTERRUPTED\n(h[2-6] +- +untouched\n){5}/);
+    assert.match(r.stderr, /h1: in wave 1\/4: reverting to the previous release \(the switch got no verdict\)/);
+    // No verdict came: the canary's switch script reverts by itself once the connection is gone.
+    for (let i = 0; i < 60 && (await get(hosts[0])) !== '200 hello-bin 1.0.0'; i++) await new Promise((ok) => setTimeout(ok, 500));
+    assert.deepEqual(await serving(), Array(6).fill('200 hello-bin 1.0.0'));
+    assert.deepEqual(await current(), Array(6).fill('v1.0.0'));
+    assert.deepEqual((await releases()).slice(1), before.slice(1), 'no upload to the hosts of later waves');
+  });
+
   test('a release that fails on the canary stops there, even under max_failed: the other five are not touched', async () => {
     const before = await releases();
     writeConfig('2.0.0', { unhealthy: [0], maxFailed: 2 });
@@ -85,8 +107,16 @@ describe('rollout over six hosts', () => {
   test('three failures with max_failed = 2 and rollback = "host": the failed back on 1.0.0, the passed on 4.0.0, h6 untouched', async () => {
     const before = await releases();
     writeConfig('4.0.0', { rollback: 'host', maxFailed: 2, unhealthy: [1, 3, 4] });
-    const r = await fleet.app.run(['deploy']);
+    const r = await fleet.app.run(['deploy', '--json']);
     assert.equal(r.code, 7, r.stderr);
+    // Each host its own time, from its connect to its verdict: the canary's ended waves before h4's; h6 has none.
+    const ended = new Map(r.events.filter((e) => e.type === 'host').map((e) => [e.host, e]));
+    assert.deepEqual(
+      hosts.map((_, i) => `${ended.get(`h${i + 1}`)?.result} ${ended.get(`h${i + 1}`)?.wave}`),
+      ['live 1', 'failed 2', 'live 2', 'failed 3', 'failed 3', 'untouched 4'],
+    );
+    assert.ok(Number(ended.get('h1')?.ms) < Number(ended.get('h4')?.ms), JSON.stringify([...ended.values()]));
+    assert.equal(ended.get('h6')?.ms, undefined);
     assert.deepEqual(await current(), ['v4.0.0', 'v1.0.0', 'v4.0.0', 'v1.0.0', 'v1.0.0', 'v1.0.0']);
     assert.deepEqual(
       await serving(),

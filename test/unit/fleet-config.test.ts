@@ -13,6 +13,9 @@ import { hostsRunning, journalUnits } from '../../src/app/processUnits.js';
 import { Redactor } from '../../src/output/redact.js';
 import { ConfigError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
+import { planDeploy } from '../../src/plan/planDeploy.js';
+import { freshState } from '../helpers/remoteState.js';
+import { blueGreenFiles, makeHost, shopBlueGreenConfig, shopSite } from './render-helpers.js';
 
 const home = '/home/tester';
 const head = `app = "shop"\ndistfile = "dist/shop.whl"\ninstallation_mode = "python-package"\n`;
@@ -242,4 +245,31 @@ test('loadConfig runs hosts_command with bash in the config dir; a failure shows
   );
   // Completion's loads leave it unrun.
   assert.deepEqual(loadConfig({ cwd: dir, home, runHostsCommand: false }).hosts, []);
+});
+
+test('web taken off a host: its site goes and Caddy reloads first, then its web units stop and go; the worker stays', () => {
+  const web = '[Service]\nWorkingDirectory=/srv/deployer/shop/.web/%i\n';
+  const worker = '[Service]\nworker\n';
+  const full = shopBlueGreenConfig(7);
+  const host = makeHost({ roles: ['worker'] });
+  const config = { ...full, processes: full.processes.map((p) => ({ ...p, roles: [p.name === 'web' ? 'web' : 'worker'] })) };
+  const artifact = { path: 'app.whl', local: '/tmp/app.whl', sha256: 'a'.repeat(64), size: 10, mode: 0o644, label: 'artifact' };
+  const files = blueGreenFiles(artifact, { web, worker }).filter((f) => !/caddy|web/.test(f.path));
+  const units = { 'shop-web@.service': web, 'shop-worker.service': worker };
+  const state = freshState({
+    current: '1.0.0',
+    releases: ['1.0.0'],
+    liveSlot: 'b',
+    versions: [{ version: '1.0.0', status: 'good', time: 't', sha: 's', by: 'me' }],
+    units,
+    caddySite: shopSite('127.0.0.1:8001'),
+    releaseSwitch: { '1.0.0': { units, caddySite: shopSite('127.0.0.1:8001'), instances: 'restart shop-worker.service\n' } },
+  });
+  const who = { time: 't', by: 'me', action: 'deploy' } as const;
+  const plan = planDeploy({ config: configForHost(config, host), host, state, files, artifact: 'app.whl', version: '1.1.0', ...who });
+  const steps = plan.switch.steps.map((s) => (s.kind === 'remove-unit' ? `remove-unit ${s.name}` : s.kind));
+  assert.deepEqual(steps.slice(0, 4), ['remove-site', 'reload-caddy', 'remove-unit shop-web@.service', 'daemon-reload']);
+  assert.ok(!steps.includes('remove-unit shop-worker.service'));
+  const site = plan.switch.steps.find((s) => s.kind === 'remove-site');
+  assert.deepEqual(site, { kind: 'remove-site', site: '/etc/caddy/sites/shop.caddy' });
 });

@@ -52,3 +52,15 @@ test('the first SIGINT rejects with the description, a second exits 130 at once,
   w.dispose();
   assert.equal(proc.listenerCount('SIGINT'), 0);
 });
+
+test('SIGTERM (a cancelled CI job) interrupts the same way, and says which signal it was; dispose removes both handlers', async () => {
+  const proc = Object.assign(new EventEmitter(), { exit: () => undefined }) as unknown as NodeJS.Process;
+  const w = watchInterrupt(proc, (signal) => describeInterruption([], ['h1'], '1.0.0', { signal }));
+  proc.emit('SIGTERM');
+  await assert.rejects(
+    w.interrupted,
+    (e: Error & { exitCode?: number }) => e.exitCode === 130 && /^interrupted \(SIGTERM\) during the local build/.test(e.message),
+  );
+  w.dispose();
+  assert.equal(proc.listenerCount('SIGINT') + proc.listenerCount('SIGTERM'), 0);
+});

@@ -111,14 +111,15 @@ test('the switch is explicit steps: only what differs is installed, systemd relo
   });
   const p = planDeploy(input(changed));
   kinds = p.switch.steps.map((s) => s.kind);
+  // A site that goes leaves Caddy first, before any unit stops (src/plan/activate.ts).
   assert.deepEqual(kinds, [
+    'remove-site',
+    'reload-caddy',
     'remove-unit',
     'install-unit',
     'daemon-reload',
     'switch-current',
     'start-units',
-    'remove-site',
-    'reload-caddy',
     'wait-units',
   ]);
   assert.deepEqual(p.summary.unitsChanged, ['shop-web.service']);

@@ -12,6 +12,8 @@ import { parseConfig } from '../../src/config/parse.js';
 import { ConfigError, DeployerError } from '../../src/errors.js';
 import { deploy } from '../../src/deploy/deployFlow.js';
 import { rollBackInWaves } from '../../src/deploy/rollbackWaves.js';
+import { describeInterruption, interruptedHosts } from '../../src/deploy/interrupt.js';
+import type { DeployerEvent } from '../../src/output/events.js';
 import { countOf, failureLimit, formatWaves, planWaves, waveVerdict } from '../../src/plan/rollout.js';
 import { makeTestContext } from '../helpers/context.js';
 import { FakeRemote, type FakeHostSettings } from '../helpers/fakeRemote.js';
@@ -302,4 +304,147 @@ test('rollback in waves: past max_failed under "all", every host that went back 
   assert.ok(r.error);
   for (const n of ['web1', 'web2', 'web3']) assert.equal(r.did[n], 'switch, decide rollback', n);
   assert.equal(r.did.web4, '');
+});
+
+test('rollback in waves: the canary is watched for canary_wait too; one that goes bad while watched stops it', async () => {
+  // Its check after the switch (200), then watched: 500.
+  const r = await rollBack(fleet({ canary: 1, canaryWait: 6, batch: 2, maxFailed: 0 }, 'host'), { web1: { health: [200, 500] } });
+  assert.ok(r.error);
+  assert.equal(r.did.web1, 'switch, decide rollback');
+  for (const n of names(6).slice(1)) assert.equal(r.did[n], '', n);
+  assert.match(r.error!.message, /web1: rollback to 0\.9\.0 failed its checks \(health check failed while watched as the canary/);
+  // A canary that stays healthy is checked again while watched, then the rollout goes on.
+  const ok = await rollBack(fleet({ canary: 1, canaryWait: 4, batch: 2, maxFailed: 0 }, 'host'));
+  assert.equal(ok.error, undefined);
+  assert.ok(ok.hosts.web1.hostHeaders.length > ok.hosts.web2.hostHeaders.length);
+  for (const n of names(6)) assert.equal(ok.did[n], 'switch, decide commit', n);
+});
+
+// ---- each host's outcome: its own time, and a row even when the deploy stopped --------
+
+const hostEvents = (events: Array<Record<string, unknown>>) =>
+  Object.fromEntries(events.filter((e) => e.type === 'host').map((e) => [e.host as string, e]));
+const eventSchema = () => schemasIn(readFileSync(join(repoRoot, 'docs', 'json.md'), 'utf8')).event;
+
+test('host events: each host its own time, from its connect to its verdict; untouched hosts have none', async () => {
+  // web2 fails its check (the retries take the fake clock's seconds), under max_failed = 1: the later waves end after it.
+  const r = await run(fleet({ canary: 1, canaryWait: 0, batch: 2, maxFailed: 1 }, 'host'), { web2: { health: [500] } });
+  assert.ok(r.error);
+  const h = hostEvents(r.events);
+  assert.deepEqual(Object.keys(h), names(6));
+  assert.equal(h.web1.ms, 0, 'the canary ended before web2 was even switched');
+  assert.ok((h.web2.ms as number) > 0);
+  for (const n of ['web3', 'web4', 'web5', 'web6']) assert.ok((h[n].ms as number) >= (h.web2.ms as number), n);
+  assert.deepEqual(
+    names(6).map((n) => `${h[n].result} ${h[n].wave}`),
+    ['live 1', 'failed 2', 'live 2', 'live 3', 'live 3', 'live 4'],
+  );
+  for (const e of Object.values(h)) assert.deepEqual(validate(e, eventSchema()), [], JSON.stringify(e));
+
+  const canary = await run(fleet({ canary: 1, canaryWait: 0, batch: 2, maxFailed: 0 }, 'all'), { web1: { health: [500] } });
+  const c = hostEvents(canary.events);
+  assert.equal(c.web1.result, 'failed');
+  assert.equal(typeof c.web1.ms, 'number');
+  for (const n of names(6).slice(1)) {
+    const { type, host, result, version, wave, ms } = c[n];
+    assert.deepEqual(
+      { type, host, result, version, wave, ms },
+      { type: 'host', host: n, result: 'untouched', version: '0.9.0', wave: n === 'web6' ? 4 : n < 'web4' ? 2 : 3, ms: undefined },
+    );
+  }
+});
+
+test('a deploy that stops before the verdict still gives every host its outcome: failed with the reason, not switched, untouched', async () => {
+  // A lock refused on one host: it failed, why; the others were not touched.
+  const locked = await run(fleet(undefined), { web3: { lockedBy: 'ci@runner pid 7 since 2026-01-01T00:00:00Z' } });
+  assert.ok(locked.error);
+  const l = hostEvents(locked.events);
+  assert.deepEqual(Object.keys(l), names(6));
+  assert.equal(l.web3.result, 'failed');
+  assert.match(String(l.web3.message), /locked/);
+  for (const n of ['web1', 'web2', 'web4', 'web5', 'web6']) assert.equal(l[n].result, 'untouched', n);
+
+  // A prepare that fails on one host of a rollout's wave: the held hosts went back, its wave-mate is prepared but
+  // not switched, the last wave untouched.
+  const prep = await run(fleet({ canary: 1, canaryWait: 0, batch: 2, maxFailed: 0 }, 'all'), { web4: { prepareFailsAt: 'install' } });
+  assert.ok(prep.error);
+  const p = hostEvents(prep.events);
+  assert.deepEqual(
+    names(6).map((n) => p[n].result),
+    ['rolled-back', 'rolled-back', 'rolled-back', 'failed', 'stopped', 'untouched'],
+  );
+  assert.match(String(p.web4.message), /install failed/);
+  // The wave that stopped ends failed, naming its failed host and the hosts never reached; the error does not say
+  // that no host was switched.
+  const last = prep.events.filter((e) => e.type === 'wave').at(-1)!;
+  assert.deepEqual([last.status, last.failed, last.untouched], ['failed', ['web4'], ['web6']]);
+  assert.doesNotMatch(prep.error!.message, /No host was switched/);
+  assert.match(prep.error!.message, /The rollout stopped in this wave/);
+  assert.equal(p.web5.version, '0.9.0');
+  for (const e of Object.values(p)) assert.deepEqual(validate(e, eventSchema()), [], JSON.stringify(e));
+
+  // People see the table too, before the error.
+  const { ctx, err } = makeTestContext({
+    cwd: root,
+    connect: async (host) => new FakeRemote(host.name, { ...live, ...(host.name === 'web2' ? { prepareFailsAt: 'install' } : {}) }),
+  });
+  await assert.rejects(deploy(ctx, { action: 'deploy', lockWait: 0, timings: false }, { config: fleet(undefined), version: '1.0.0' }));
+  ctx.reporter.fail('the deploy failed');
+  const text = err.join('');
+  assert.match(text, /host +version +result +time\nweb1 +0\.9\.0 +not switched +\d+ ms\nweb2 +0\.9\.0 +FAILED +\d+ ms\n/);
+});
+
+test('Ctrl-C in a rollout: no later wave starts (its hosts untouched), the wave at work stops before its switch', async () => {
+  const stop = new AbortController();
+  let prepared = 0;
+  let events: readonly DeployerEvent[] = [];
+  const r = await onFleet(withState(live, {}), (ctx) => {
+    // What the Ctrl-C handler reads (src/deploy/deployFlow.ts).
+    events = ctx.reporter.events;
+    // The second wave's prepare is done when the signal comes.
+    ctx.pause = async (point) => void (point === 'prepared' && ++prepared === 2 && stop.abort());
+    return deploy(
+      ctx,
+      { action: 'deploy', lockWait: 0, timings: false },
+      { config: fleet({ canary: 1, canaryWait: 0, batch: 2, maxFailed: 0 }, 'host'), version: '1.0.0' },
+      stop.signal,
+    );
+  });
+  assert.equal(r.error?.exitCode, 130);
+  assert.equal(r.did.web1, 'upload 6, prepare, switch, decide commit');
+  for (const n of ['web2', 'web3']) assert.equal(r.did[n], 'upload 6, prepare', n);
+  for (const n of ['web4', 'web5', 'web6']) assert.equal(r.did[n], '', n);
+  // Interrupted, the deploy reports nothing more itself: the interruption does (src/deploy/interrupt.ts).
+  assert.equal(r.events.filter((e) => e.type === 'host').length, 0);
+  const seen = { events, hosts: names(6), version: '1.0.0', rollback: 'host' as const };
+  assert.deepEqual(
+    interruptedHosts(seen).map((e) => `${e.host} ${e.result}${e.message ? `: ${e.message}` : ''}`),
+    [
+      'web1 live',
+      'web2 interrupted: in wave 2/4: reverting to the previous release (the switch got no verdict)',
+      'web3 interrupted: in wave 2/4: reverting to the previous release (the switch got no verdict)',
+      'web4 untouched: its wave had not started: nothing was sent to it',
+      'web5 untouched: its wave had not started: nothing was sent to it',
+      'web6 untouched: its wave had not started: nothing was sent to it',
+    ],
+  );
+  const e = describeInterruption(events, names(6), '1.0.0', { signal: 'SIGTERM', rollback: 'host' });
+  assert.equal(e.exitCode, 130);
+  assert.match(e.message, /^interrupted \(SIGTERM\) during wave 2\/4 \(the switch\); no further wave started, web4, web5, web6 untouched/);
+  assert.match(e.details!, /^web1: 1\.0\.0 committed in wave 1\/4\nweb2: in wave 2\/4: reverting/);
+  assert.match(e.details!, /\nweb6: untouched \(its wave had not started: nothing was sent to it\)$/);
+  // rollback = "all": the hosts of a wave that passed wait for the last wave's verdict, so they revert.
+  const held = interruptedHosts({ ...seen, rollback: 'all' });
+  assert.equal(held[0].result, 'interrupted');
+  assert.match(held[0].message!, /passed in wave 1\/4, waiting for the last wave's verdict: reverting to the previous release/);
+});
+
+test('Ctrl-C during the upload of a deploy to every host at once: no prepare and no switch starts after it', async () => {
+  const stop = new AbortController();
+  const r = await onFleet(withState(live, {}), (ctx) => {
+    ctx.pause = async (point) => void (point === 'uploaded' && stop.abort());
+    return deploy(ctx, { action: 'deploy', lockWait: 0, timings: false }, { config: fleet(undefined), version: '1.0.0' }, stop.signal);
+  });
+  assert.equal(r.error?.exitCode, 130);
+  for (const n of names(6)) assert.equal(r.did[n], 'upload 6', n);
 });
