@@ -3,9 +3,9 @@
 # server-prelude.sh: makes a Debian/Ubuntu host ready for deploys, changing
 # only what is missing.
 #
-# Arguments: APPS_DIR SITES_DIR CADDYFILE IMPORT_LINE IMPORT_RE PACKAGE...
-appsdir=$1 sites=$2 caddyfile=$3 importline=$4 importre=$5
-shift 5
+# Arguments: APPS_DIR SITES_DIR CADDYFILE IMPORT_LINE IMPORT_RE SYSCTL_FILE SYSCTL_KEY SYSCTL_VALUE PROC_FILE PACKAGE...
+appsdir=$1 sites=$2 caddyfile=$3 importline=$4 importre=$5 sysctlfile=$6 sysctlkey=$7 sysctlvalue=$8 procfile=$9
+shift 9
 pkgs=("$@")
 user=$(id -un) group=$(id -gn) caddy_changed=0
 { command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; } || fail "not a Debian or Ubuntu host (no dpkg-query or apt-get)"
@@ -56,6 +56,32 @@ elif [ $caddy_changed = 1 ]; then
   as_root systemctl reload caddy || fail "caddy reload failed: journalctl -u caddy says why"
   changed "reloaded caddy"
 else ok "caddy running"; fi
+
+# --- the kernel: a Caddy reload closes its old listener; with this setting the
+# connections queued on it move to the new one instead of being reset
+# (src/server/bootstrap.ts RELOAD_SYSCTL). Kept in a file of deployer's, for
+# the next boot, and applied now.
+sysctlline="$sysctlkey = $sysctlvalue"
+if [ ! -e "$procfile" ]; then
+  ok "this kernel has no $sysctlkey (Linux 5.14+): a request arriving as Caddy reloads may be reset"
+else
+  if as_root grep -qxF -- "$sysctlline" "$sysctlfile" 2>/dev/null; then ok "$sysctlfile sets $sysctlline"; else
+    if as_root test -e "$sysctlfile"; then
+      printf '%s\n' "$sysctlline" | as_root tee -a -- "$sysctlfile" >/dev/null || fail "cannot write $sysctlfile"
+    else
+      printf '%s\n' "# Written by deployer server bootstrap: Caddy's reloads hand the connections queued on" \
+        "# the old listener to the new one instead of resetting them (Linux 5.14+)." "$sysctlline" |
+        as_root tee -- "$sysctlfile" >/dev/null || fail "cannot write $sysctlfile"
+    fi
+    changed "wrote $sysctlline to $sysctlfile"
+  fi
+  IFS= read -r current < "$procfile" || current=""
+  if [ "$current" = "$sysctlvalue" ]; then ok "$sysctlline"
+  elif printf '%s\n' "$sysctlvalue" | as_root tee -- "$procfile" >/dev/null 2>&1; then changed "set $sysctlline"
+  else
+    ok "$sysctlkey cannot be set from inside this host (read-only /proc/sys: a container?): set it to $sysctlvalue for its network namespace from outside (docker run --sysctl $sysctlkey=$sysctlvalue), or a request arriving as Caddy reloads may be reset"
+  fi
+fi
 
 # --- the apps directory: created (owned by the SSH user) only when missing.
 # An existing one is never re-owned or re-moded: it may be /opt or

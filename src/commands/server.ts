@@ -33,7 +33,7 @@ export function defineServerCommands(program: Command, ctx: ContextFactory): voi
   server
     .command('bootstrap')
     .description(
-      'install python3-venv, Caddy and sudo from the distribution, make Caddy import per-app sites, create apps_dir (idempotent)',
+      'install python3-venv, Caddy and sudo from the distribution, make Caddy import per-app sites, create apps_dir, set net.ipv4.tcp_migrate_req = 1 so a Caddy reload drops no connection (idempotent)',
     )
     .addHelpText(
       'after',

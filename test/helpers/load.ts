@@ -25,6 +25,8 @@ export interface Sample {
   version?: string;
   /** Set when the request failed: "status 502", "reset", "timeout", "refused", or another error code. */
   error?: string;
+  /** The failure as Node reported it (ECONNRESET, "socket hang up"…) and where: before or after any answer, on a reused kept-alive socket or a new one. */
+  detail?: string;
   /**
    * A kept-alive connection the server closed just as this request went out
    * was retried once on a new connection, as browsers and Node's own docs do
@@ -181,7 +183,7 @@ export class Load {
                 : { status, version, slowByDesign, error: `status ${status}` },
             );
           });
-          res.on('error', (e) => finish({ status: res.statusCode, error: errorKind(e) }));
+          res.on('error', (e) => finish({ status: res.statusCode, error: errorKind(e), detail: `${rawError(e)} during the answer` }));
         },
       );
       // The whole request, connection included, must end within the timeout.
@@ -208,11 +210,18 @@ export class Load {
           void this.send(sample, 'new', true).then(resolve);
           return;
         }
-        finish({ error: errorKind(e) });
+        finish({
+          error: errorKind(e),
+          detail: `${rawError(e)} ${gotResponse ? 'during the answer' : 'before any answer'}, ${req.reusedSocket ? 'reused' : 'new'} socket`,
+        });
       });
       req.end();
     });
   }
+}
+
+function rawError(e: Error): string {
+  return (e as NodeJS.ErrnoException).code ?? e.message;
 }
 
 function errorKind(e: Error): string {
@@ -272,7 +281,10 @@ export function describeFailures(samples: Sample[], limit = 15): string {
   const failed = samples.filter((s) => s.error);
   const lines = failed
     .slice(0, limit)
-    .map((s) => `  #${s.seq} ${s.conn} at ${s.start.toFixed(0)} ms: ${s.error} after ${(s.end - s.start).toFixed(0)} ms`);
+    .map(
+      (s) =>
+        `  #${s.seq} ${s.conn} at ${s.start.toFixed(0)} ms: ${s.error} after ${(s.end - s.start).toFixed(0)} ms${s.detail ? ` (${s.detail}${s.retried ? ', on the retry' : ''})` : ''}`,
+    );
   if (failed.length > limit) lines.push(`  … and ${failed.length - limit} more`);
   return lines.join('\n');
 }

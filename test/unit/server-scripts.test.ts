@@ -6,7 +6,7 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { caddyImportPattern, renderBootstrapScript } from '../../src/server/bootstrap.js';
@@ -44,11 +44,19 @@ function fakeHost(installed: string[], caddyfile: string): Fake {
   );
   const file = join(dir, 'Caddyfile');
   writeFileSync(file, caddyfile);
+  // The kernel's tcp_migrate_req as a fresh host has it.
+  writeFileSync(join(dir, 'migrate_req'), '0\n');
   return { dir, host, log, caddyfile: file, sites: join(dir, 'sites'), apps: join(dir, 'srv', 'apps') };
 }
 
-function bootstrap(f: Fake) {
-  const script = renderBootstrapScript({ appsDir: f.apps, sitesDir: f.sites, caddyfile: f.caddyfile });
+function bootstrap(f: Fake, proc = join(f.dir, 'migrate_req')) {
+  const script = renderBootstrapScript({
+    appsDir: f.apps,
+    sitesDir: f.sites,
+    caddyfile: f.caddyfile,
+    sysctlFile: join(f.dir, 'sysctl.conf'),
+    migrateReqProc: proc,
+  });
   const r = f.host.run(script);
   return { code: r.code, stderr: r.stderr, report: parseServerOutput(r.stdout) };
 }
@@ -64,6 +72,8 @@ test('bootstrap changes only what is missing, and a second run changes nothing (
     `added 'import ${f.sites}/*.caddy' to ${f.caddyfile}`,
     'enabled caddy',
     'started caddy',
+    `wrote net.ipv4.tcp_migrate_req = 1 to ${join(f.dir, 'sysctl.conf')}`,
+    'set net.ipv4.tcp_migrate_req = 1',
     `created ${f.apps} (owned by ${spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim()})`,
   ]);
   // The user's site is kept, the import appended on its own line.
@@ -72,6 +82,9 @@ test('bootstrap changes only what is missing, and a second run changes nothing (
     `:80 {\n\trespond "hi"\n}\n# Added by deployer server bootstrap: one site file per app and stage.\nimport ${f.sites}/*.caddy\n`,
   );
   assert.equal(existsSync(`${f.caddyfile}.deployer-tmp`), false);
+  // Caddy's reloads hand queued connections to the new listener: kept for the next boot, applied now.
+  assert.match(readFileSync(join(f.dir, 'sysctl.conf'), 'utf8'), /^net\.ipv4\.tcp_migrate_req = 1$/m);
+  assert.equal(readFileSync(join(f.dir, 'migrate_req'), 'utf8'), '1\n');
   const calls = readFileSync(f.log, 'utf8');
   assert.match(calls, /^apt-get update -q$/m);
   assert.match(calls, /^apt-get install -y -q --no-install-recommends caddy$/m);
@@ -81,7 +94,7 @@ test('bootstrap changes only what is missing, and a second run changes nothing (
   const second = bootstrap(f);
   assert.equal(second.code, 0, second.stderr);
   assert.deepEqual(second.report.changed, []);
-  assert.equal(second.report.unchanged.length, 6);
+  assert.equal(second.report.unchanged.length, 8);
   assert.doesNotMatch(readFileSync(f.log, 'utf8'), /apt-get|caddy validate|reload/);
 });
 
@@ -96,6 +109,25 @@ test('bootstrap reloads a running caddy after adding the import line', () => {
   assert.equal(
     readFileSync(f.caddyfile, 'utf8'),
     `# Added by deployer server bootstrap: one site file per app and stage.\nimport ${f.sites}/*.caddy\n`,
+  );
+});
+
+test('bootstrap goes on, saying what it means, where tcp_migrate_req is missing (old kernel) or read-only (a container)', () => {
+  const f = fakeHost(['python3-venv', 'sudo', 'caddy'], '');
+  const old = bootstrap(f, join(f.dir, 'no-such-proc-file'));
+  assert.equal(old.code, 0, old.stderr);
+  assert.ok(
+    old.report.unchanged.some((l) => /has no net\.ipv4\.tcp_migrate_req \(Linux 5\.14\+\)/.test(l)),
+    old.report.unchanged.join('\n'),
+  );
+  assert.equal(existsSync(join(f.dir, 'sysctl.conf')), false);
+  // A path nothing can be written to, as /proc/sys is in a container.
+  mkdirSync(join(f.dir, 'readonly'));
+  const ro = bootstrap(f, join(f.dir, 'readonly'));
+  assert.equal(ro.code, 0, ro.stderr);
+  assert.ok(
+    ro.report.unchanged.some((l) => /cannot be set from inside this host .*docker run --sysctl net\.ipv4\.tcp_migrate_req=1/.test(l)),
+    ro.report.unchanged.join('\n'),
   );
 });
 
