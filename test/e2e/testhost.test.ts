@@ -72,6 +72,11 @@ describe('test host', () => {
     assert.equal(who.stdout.trim(), 'deploy');
   });
 
+  test('its network keeps queued connections when a listener closes (net.ipv4.tcp_migrate_req = 1, as server bootstrap sets)', async () => {
+    const r = await host.ssh('cat /proc/sys/net/ipv4/tcp_migrate_req', { user: 'deploy' });
+    assert.equal(r.stdout.trim(), '1', r.stderr);
+  });
+
   test('the known_hosts file pins the host key', () => {
     assert.match(host.hostKeyLine, new RegExp(`^\\[127\\.0\\.0\\.1\\]:${host.sshPort} ssh-ed25519 AAAA`));
     assert.equal(readFileSync(host.knownHostsPath, 'utf8').trim(), host.hostKeyLine);

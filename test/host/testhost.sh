@@ -471,6 +471,10 @@ EOF
   touch "$i/netns"
   unshare --net="$i/netns" true
   nsenter --net="$i/netns" ip link set lo up
+  # What `deployer server bootstrap` sets on a real host: a Caddy reload closes
+  # its old SO_REUSEPORT listener, and without this the connections queued on
+  # it are reset. The host cannot set it itself (its /proc/sys is read-only).
+  nsenter --net="$i/netns" sysctl -qw net.ipv4.tcp_migrate_req=1
   for f in "$port:22" "${fwds[@]}"; do start_proxy "$name" "${f%%:*}" "${f##*:}"; done
 
   # --- boot ---------------------------------------------------------------------
