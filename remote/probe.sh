@@ -311,6 +311,10 @@ fi
 # Maintenance mode (src/plan/maintenanceMode.ts): the page Caddy answers with while it exists.
 [ -f "$appdir/.maintenance" ] && echo "@@maintenance on"
 grep -qE "^[[:space:]]*import[[:space:]]+$sitesdir/\\*\\.caddy" "$caddyfile" 2>/dev/null && echo "@@caddy-imports yes"
+# A Caddy reload closes its old SO_REUSEPORT listener: the kernel resets the
+# connections queued on it unless it hands them on (Linux 5.14+, 0 by
+# default; `server bootstrap` sets 1). Only a 0 that can be changed is news.
+if read -r migrate </proc/sys/net/ipv4/tcp_migrate_req 2>/dev/null && [ "$migrate" = 0 ]; then echo "@@migrate-req off"; fi
 command -v uv >/dev/null 2>&1 && echo "@@uv yes"
 # The background jobs' lines, each job's read to its end: one `cat`, in
 # blocks (`read` takes a pipe one byte at a time).

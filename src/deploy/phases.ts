@@ -40,6 +40,9 @@ export async function lockHosts(flow: Flow): Promise<Locked[]> {
   return locked;
 }
 
+const RELOAD_RESETS =
+  "net.ipv4.tcp_migrate_req is 0 on this host: each Caddy reload (every switch) may reset a few visitors' new connections; run `deployer server bootstrap` again to set it to 1";
+
 /** 4a. What each host needs (pure: src/plan/planDeploy.ts). */
 export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Planned[] {
   const { ctx, version, opts } = flow;
@@ -79,6 +82,8 @@ export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Pla
       );
     if (plan.unchanged.length)
       ctx.reporter.emit({ type: 'step', host: l.host.name, step: `already on the host: ${plan.unchanged.join(', ')}`, status: 'skipped' });
+    if (l.lock.state.reloadResetsQueued && files.some((f) => f.path === '.deployer/caddy.site'))
+      ctx.reporter.warn(RELOAD_RESETS, l.host.name);
     return { ...l, plan, uploadedBytes: 0 };
   });
 }

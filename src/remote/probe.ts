@@ -187,6 +187,9 @@ export function parseProbeOutput(text: string): ProbeOutput {
       case Marker.caddyImports:
         state.caddyImportsSites = true;
         break;
+      case Marker.migrateReq:
+        state.reloadResetsQueued = rest === 'off';
+        break;
       case Marker.uv:
         state.hasUv = true;
         break;

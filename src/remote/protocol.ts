@@ -51,6 +51,8 @@ export const Marker = {
   /** `on`: the app dir has a `.maintenance` page, so the site answers 503 (src/plan/maintenanceMode.ts). */
   maintenance: 'maintenance',
   caddyImports: 'caddy-imports',
+  /** `off`: net.ipv4.tcp_migrate_req is 0, so a Caddy reload resets the connections queued on its old listener. */
+  migrateReq: 'migrate-req',
   owner: 'owner',
   refused: 'refused',
   unitOther: 'unit-other',

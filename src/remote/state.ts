@@ -77,6 +77,8 @@ export interface RemoteState {
   /** Blue-green: the web slot that serves (absent before the first blue-green switch commits). */
   liveSlot?: LiveSlot;
   caddyImportsSites: boolean;
+  /** net.ipv4.tcp_migrate_req is 0 here: each Caddy reload may reset a few new connections (`server bootstrap` sets it). */
+  reloadResetsQueued?: boolean;
   /** `<app dir>/.maintenance` exists: the site answers 503 (src/plan/maintenanceMode.ts). */
   maintenance?: boolean;
   hasUv: boolean;

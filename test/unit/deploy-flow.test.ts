@@ -351,3 +351,14 @@ test('a switch that failed starting the slot (a port taken) shows its reason, an
   assert.doesNotMatch(r.error!.hint!, /log lines/);
   assert.match(r.error!.hint!, /^the host's reason is shown above; `deployer app logs` shows the app's log$/);
 });
+
+test('a host whose kernel resets the connections queued at a Caddy reload (tcp_migrate_req 0) is named in a warning; the deploy goes on', async () => {
+  const r = await run(config(), { h1: { state: { reloadResetsQueued: true } } });
+  assert.equal(r.error, undefined);
+  const warned = r.events.filter((e) => e.type === 'log' && e.level === 'warn' && /tcp_migrate_req is 0/.test(String(e.message)));
+  assert.deepEqual(
+    warned.map((e) => e.host),
+    ['h1'],
+  );
+  assert.match(String(warned[0].message), /deployer server bootstrap/);
+});

@@ -48,6 +48,11 @@ test('parseProbeOutput reads output without @@envhash lines as before (envHashes
   assert.equal(s.ended, true);
 });
 
+test('parseProbeOutput: @@migrate-req off says a Caddy reload resets queued connections here; no line, nothing known', () => {
+  assert.equal(parseProbeOutput('@@migrate-req off\n@@end\n').reloadResetsQueued, true);
+  assert.equal(parseProbeOutput('@@end\n').reloadResetsQueued, undefined);
+});
+
 test('parseProbeOutput keeps well-formed @@envhash lines only', () => {
   const good = 'a'.repeat(64);
   const s = parseProbeOutput(`@@envhash API_TOKEN ${good}\n@@envhash bad-key ${good}\n@@envhash SHORT abc\n@@envhash NOSUM\n@@end\n`);
