@@ -9,6 +9,7 @@
 // Open loop: a request is sent every 1/rate seconds whatever the ones before
 // it are doing, so a stall shows as latency and a gap as errors, instead of
 // slowing the generator down (a closed loop hides both).
+import assert from 'node:assert/strict';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
@@ -287,4 +288,22 @@ export function describeFailures(samples: Sample[], limit = 15): string {
     );
   if (failed.length > limit) lines.push(`  … and ${failed.length - limit} more`);
   return lines.join('\n');
+}
+
+/**
+ * The zero-downtime assertion of a window of load: no request failed, the load
+ * ran (at least `minTotal` requests), and every answer came from one of
+ * `versions`. The summary line goes to the output either way.
+ */
+export function assertServedThrough(what: string, samples: Sample[], versions: string[], minTotal: number): void {
+  const s = summarize(samples);
+  console.log(`# ${what}: ${formatSummary(s)}`);
+  assert.equal(s.failed, 0, `${what}: no request may fail:\n${describeFailures(samples)}`);
+  assert.ok(s.total >= minTotal, `${what}: the load ran (${s.total} requests)`);
+  const wrong = samples.filter((x) => !versions.includes(x.version ?? ''));
+  assert.deepEqual(
+    wrong.slice(0, 5).map((x) => `#${x.seq} ${x.status} answered by ${x.version}`),
+    [],
+    `${what}: every answer is ${versions.join(' or ')}`,
+  );
 }
