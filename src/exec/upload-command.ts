@@ -40,15 +40,14 @@ export function uploadScript(parts: UploadPart[]): string {
 /**
  * The bytes upload.sh reads, part after part: exactly `size - start` of each
  * (a file that changed size since it was hashed fails on the host's count).
- * `sent(part, bytes)`: a part's bytes read so far, its start included.
+ * `sent(part, bytes)`: a file's bytes read so far, its start included (not
+ * called for a content: a few bytes, reported once on the host).
  */
 export async function* uploadPayload(parts: UploadPart[], sent: (part: UploadPart, bytes: number) => void): AsyncGenerator<Buffer> {
   for (const part of parts) {
     const u = part.upload;
     if (u.local === undefined) {
-      const content = Buffer.from(u.content ?? '', 'utf8');
-      sent(part, content.length);
-      yield content;
+      yield Buffer.from(u.content ?? '', 'utf8');
       continue;
     }
     if (part.start >= u.size) continue;
