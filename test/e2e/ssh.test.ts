@@ -29,10 +29,13 @@ const cfg = (over: Partial<HostConfig> = {}): HostConfig => ({
   ...over,
 });
 
-async function acceptedLogins(): Promise<number> {
-  const r = await host.ssh('journalctl -u ssh --no-pager -o cat | grep -c "Accepted publickey for deploy" || true', { user: 'root' });
+/** A count a root command prints on the host. */
+async function countOnHost(command: string): Promise<number> {
+  const r = await host.ssh(command, { user: 'root' });
   return Number(r.stdout.trim());
 }
+
+const acceptedLogins = () => countOnHost('journalctl -u ssh --no-pager -o cat | grep -c "Accepted publickey for deploy" || true');
 
 test('connects as deploy with the key, verifies the host key, runs sudo', async () => {
   const s = await SshSession.connect(cfg(), { env: {} });
@@ -112,10 +115,7 @@ test('the key can come from ssh-agent', async () => {
 });
 
 /** The reader processes (SCRIPT_READER) deploy has on the host, waiting or running. */
-async function readers(): Promise<number> {
-  const r = await host.ssh("pgrep -u deploy -fc 'read -r dp_n' || true", { user: 'root' });
-  return Number(r.stdout.trim());
-}
+const readers = () => countOnHost("pgrep -u deploy -fc 'read -r dp_n' || true");
 
 test('a channel opened ahead runs the next script (it was waiting before the script was known); an unused one leaves nothing behind', async () => {
   const s = await SshSession.connect(cfg(), { env: {} });
