@@ -8,7 +8,7 @@ import type { Reporter } from '../output/reporter.js';
 import { parseProbeOutput, renderProbeScript, type ProbeArgs } from '../remote/probe.js';
 import { Marker, parseMarkers } from '../remote/protocol.js';
 import type { RemoteState } from '../remote/state.js';
-import { sendScript } from '../ssh/sendScript.js';
+import { prewarmScripts, sendScript } from '../ssh/sendScript.js';
 import type { SshSession } from '../ssh/session.js';
 import { lineSplitter } from './markers.js';
 
@@ -28,8 +28,9 @@ type Pending = { resolve: () => void; reject: (e: Error) => void };
 /** Runs the probe on `session`; resolves once the state is read (or the probe stopped early: refused, locked). */
 export async function openLock(session: SshSession, reporter: Reporter, args: ProbeArgs): Promise<Lock> {
   const host = session.host.name;
-  // A deploy (the command that creates) uploads next: its SFTP session
-  // (a channel and a server process) opens while the probe runs.
+  // A deploy (the command that creates) uploads next, and checks first
+  // whether a partial file of 8 MiB or more can be resumed (an SFTP stat):
+  // the SFTP session (a channel and a server process) opens while the probe runs.
   if (args.create) session.sftp().catch(() => undefined);
   let out = '';
   let err = '';
@@ -59,7 +60,7 @@ export async function openLock(session: SshSession, reporter: Reporter, args: Pr
       }
     }
   });
-  const channel = await sendScript(session, renderProbeScript(args), {
+  const opened = sendScript(session, renderProbeScript(args), {
     // Stdin stays open while the lock is held: its end is what releases it.
     keepStdinOpen: args.lock,
     onStdout: (s) => {
@@ -68,6 +69,10 @@ export async function openLock(session: SshSession, reporter: Reporter, args: Pr
     },
     onStderr: (s) => (err += s),
   });
+  // A deploy runs a script per phase next: the channel for the first opens
+  // while the probe runs, and each one taken opens the next (SshSession.prewarm).
+  if (args.create) prewarmScripts(session);
+  const channel = await opened;
   const closed = channel.done.then(
     () => failPending('the lock channel closed'),
     () => failPending('the lock channel closed'),

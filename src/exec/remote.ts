@@ -2,13 +2,12 @@
 // scripts are rendered by src/remote/phaseScript.ts and sent by sendScript
 // (src/ssh/sendScript.ts); their markers become events (./markers.ts); the
 // probe and lock channel is ./lockChannel.ts; uploads stream from here.
-import { posix } from 'node:path';
 import { hashFile } from '../local/build.js';
 import { formatBytes } from '../output/progress.js';
-import { progressThrottle, uploadCommand } from './upload-command.js';
+import { progressThrottle, uploadOrder, uploadPayload, uploadScript } from './upload-command.js';
 import { shellJoin } from '../shell/quote.js';
 import type { SshTarget } from '../ssh/sshConfig.js';
-import { SshError } from '../errors.js';
+import { RemoteCommandError } from '../errors.js';
 import type { Remote, Switch } from '../context.js';
 import type { Reporter } from '../output/reporter.js';
 import type { ProbeArgs } from '../remote/probe.js';
@@ -83,42 +82,41 @@ export class RemoteHost implements Remote {
   }
 
   /**
-   * Uploads into the release's incoming dir: files stream over an exec
-   * channel (src/exec/upload-command.ts), small contents go over SFTP. The
-   * prepare script verifies each sha256.
+   * Uploads into the release's incoming dir, every file and content on one
+   * channel (remote/upload.sh, src/exec/upload-command.ts): one round trip
+   * however many files, their dirs made on the way. The prepare script
+   * verifies each sha256.
    */
   async upload(uploads: Upload[], onProgress: (label: string, bytes: number, total: number) => void): Promise<void> {
     if (uploads.length === 0) return;
-    await this.mkdirp([...new Set(uploads.map((u) => posix.dirname(u.remote)))]);
-    // Files stream one after another (they share the bandwidth); small
-    // contents go over SFTP meanwhile, so their round trips cost no time.
-    const streams = async () => {
-      for (const u of uploads) if (u.local !== undefined) await this.streamUpload(u, u.local, onProgress);
-    };
-    const small = uploads
-      .filter((u) => u.local === undefined)
-      .map(async (u) => {
-        await this.session.writeFile(u.remote, u.content ?? '', u.mode);
-        onProgress(u.label, u.size, u.size);
-      });
-    await Promise.all([streams(), ...small]);
-  }
-
-  private async streamUpload(u: Upload, local: string, onProgress: (label: string, bytes: number, total: number) => void): Promise<void> {
-    const kept = await this.resumable(u);
-    if (kept > 0)
-      this.reporter.info(
-        `resuming the upload of ${u.label}: ${formatBytes(kept)} of ${formatBytes(u.size)} were already on the host (sha256 checked)`,
-        this.name,
+    const kept = await Promise.all(uploads.map((u) => this.resumable(u)));
+    const parts = uploadOrder(uploads.map((upload, i) => ({ upload, start: kept[i] })));
+    for (const { upload: u, start } of parts)
+      if (start > 0)
+        this.reporter.info(
+          `resuming the upload of ${u.label}: ${formatBytes(start)} of ${formatBytes(u.size)} were already on the host (sha256 checked)`,
+          this.name,
+        );
+    const progress = new Map(
+      parts.map((p) => [p, progressThrottle(p.upload.size, (bytes, total) => onProgress(p.upload.label, bytes, total))]),
+    );
+    const what = `the upload of ${parts.map((p) => p.upload.label).join(', ')}`;
+    const channel = await sendScript(this.session, uploadScript(parts), {
+      payload: uploadPayload(parts, (part, bytes) => progress.get(part)?.sent(bytes)),
+    });
+    const r = await channel.done;
+    if (r.code !== 0) {
+      const tail = r.stderr.trim().split('\n').slice(-15).join('\n');
+      throw new RemoteCommandError(
+        `${what} failed on ${this.name} (exit ${r.code ?? r.signal ?? 'unknown: the channel closed'})`,
+        r.code,
+        r.stderr,
+        {
+          details: tail || undefined,
+        },
       );
-    const progress = progressThrottle(u.size, (bytes, total) => onProgress(u.label, bytes, total));
-    if (kept < u.size) {
-      await this.session.streamFile(local, uploadCommand(u.remote, kept, u.mode), `the upload of ${u.label}`, {
-        start: kept,
-        onSent: (sent) => progress.sent(kept + sent),
-      });
     }
-    progress.done();
+    for (const p of progress.values()) p.done();
   }
 
   /**
@@ -141,28 +139,6 @@ export class RemoteHost implements Remote {
       this.session.exec(shellJoin(['sh', '-c', 'head -c "$1" -- "$2" | sha256sum', 'sh', String(keep), u.remote])),
     ]);
     return remote.code === 0 && remote.stdout.split(' ')[0] === local ? keep : 0;
-  }
-
-  /**
-   * Creates `dirs` and their parents over SFTP. The requests go out at once,
-   * parents first: OpenSSH's sftp-server answers them in order, so a deep
-   * path costs one round trip, not one per level (over the internet that is
-   * most of a small upload's time). "Already exists" is fine; a dir that is
-   * not there afterwards is an error.
-   */
-  private async mkdirp(dirs: string[]): Promise<void> {
-    const sftp = await this.session.sftp();
-    const paths = new Set<string>();
-    for (const dir of dirs) {
-      let path = '';
-      for (const p of dir.split('/').filter(Boolean)) paths.add((path += '/' + p));
-    }
-    const isDir = (dir: string) => new Promise<boolean>((resolve) => sftp.stat(dir, (err, st) => resolve(!err && st.isDirectory())));
-    const made = await this.session.guard(
-      Promise.all([...[...paths].map((p) => new Promise<void>((resolve) => sftp.mkdir(p, () => resolve()))), ...dirs.map(isDir)]),
-    );
-    const missing = dirs.filter((_, i) => !made[paths.size + i]);
-    if (missing.length) throw new SshError(`${this.name}: cannot create ${missing.join(', ')} over SFTP`);
   }
 
   /** Remote stderr as debug lines, redacted whole (a secret may straddle two SSH packets). */

@@ -1,5 +1,5 @@
 // Everything a deploy writes for one host: unit files, the unit instances to
-// bring up, and the Caddy site. The executor writes these over SFTP, compares
+// bring up, and the Caddy site. The executor uploads these (src/exec/upload-command.ts), compares
 // them with what is there, and runs systemctl/caddy on what changed.
 import type { Config, HostConfig } from '../config/types.js';
 import { caddySitePath } from './names.js';

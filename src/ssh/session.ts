@@ -1,11 +1,10 @@
 // One SSH connection per host for a whole command (opened by
 // src/ssh/openClient.ts). Every channel goes through spawn() (counted, so
-// benchmarks and tests can see round trips); scripts go through sendScript
-// (src/ssh/sendScript.ts); artifacts stream into an exec channel
-// (streamFile), small files and directories go through one SFTP channel; HTTP
-// health checks go through a forwarded channel, so the host needs no curl.
+// benchmarks and tests can see round trips), and may have been opened ahead
+// (prewarm); scripts go through sendScript (src/ssh/sendScript.ts), uploads
+// too, as a script's payload; HTTP health checks go through a forwarded
+// channel, so the host needs no curl.
 import { connect as tlsConnect } from 'node:tls';
-import { createReadStream } from 'node:fs';
 import { request } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { Duplex } from 'node:stream';
@@ -25,7 +24,8 @@ export interface ExecResult {
 }
 
 export interface ExecOptions {
-  stdin?: string | Buffer;
+  /** Sent on the command's stdin; a stream is piped (and its error ends the channel and the command's promise). */
+  stdin?: string | Buffer | NodeJS.ReadableStream;
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
 }
@@ -40,10 +40,21 @@ export interface CommandChannel {
   readonly done: Promise<ExecResult>;
 }
 
+/** A channel opened ahead for `command` (SshSession.prewarm). */
+interface Spare {
+  command: string;
+  channel: Promise<ClientChannel | undefined>;
+  /** Set once open, so close() can end it at once. */
+  open?: ClientChannel;
+  /** It closed or exited before anyone took it: not usable. */
+  dead: boolean;
+}
+
 export class SshSession {
-  /** Number of exec channels opened: the round trips a command made. */
+  /** Number of commands run (exec channels used, opened ahead or not): the round trips a command made. */
   execCount = 0;
   private sftpChannel?: Promise<SFTPWrapper>;
+  private spare?: Spare;
   private closed = false;
   private closing = false;
   /** Rejects when the connection drops unexpectedly; every pending operation races it. */
@@ -101,6 +112,11 @@ export class SshSession {
    */
   async spawn(command: string, attach?: (channel: ClientChannel) => void, opts: { pty?: PseudoTtyOptions } = {}): Promise<ClientChannel> {
     this.execCount++;
+    const spare = opts.pty ? undefined : await this.takeSpare(command);
+    if (spare) {
+      attach?.(spare);
+      return spare;
+    }
     return new Promise((resolve, reject) => {
       // A pty only when asked (`app shell`): without one, stdout and stderr stay apart.
       this.client.exec(command, opts.pty ? { pty: opts.pty } : {}, (err, channel) => {
@@ -109,6 +125,50 @@ export class SshSession {
         resolve(channel);
       });
     });
+  }
+
+  /**
+   * Opens a channel running `command` ahead of need, for the next spawn of
+   * that same command to take: its channel open and exec request, two round
+   * trips, then overlap whatever runs meanwhile rather than add to it. Each
+   * one taken opens the next, so a command that prewarmed once (a deploy:
+   * src/exec/lockChannel.ts) finds one open for each later script. The last
+   * is never used: its command (SCRIPT_READER) runs nothing and exits when its
+   * stdin closes, at close() or when the connection ends. Not counted in
+   * execCount until taken.
+   */
+  prewarm(command: string): void {
+    if (this.spare || this.closed || this.closing) return;
+    let settle!: (ch: ClientChannel | undefined) => void;
+    const spare: Spare = { command, dead: false, channel: new Promise((resolve) => (settle = resolve)) };
+    this.spare = spare;
+    try {
+      this.client.exec(command, (err, ch) => {
+        if (err) {
+          spare.dead = true;
+          return settle(undefined);
+        }
+        spare.open = ch;
+        // Nothing is read from it until it is taken: what it printed waits in the stream's buffer.
+        ch.on('exit', () => (spare.dead = true));
+        ch.on('close', () => (spare.dead = true));
+        ch.on('error', () => (spare.dead = true));
+        settle(ch);
+      });
+    } catch {
+      spare.dead = true;
+      settle(undefined);
+    }
+  }
+
+  /** The channel opened ahead for `command`, if one is (or is being) opened and still usable; opens the next. */
+  private async takeSpare(command: string): Promise<ClientChannel | undefined> {
+    const spare = this.spare;
+    if (!spare || spare.command !== command) return undefined;
+    this.spare = undefined;
+    this.prewarm(command);
+    const channel = await spare.channel;
+    return channel && !spare.dead ? channel : undefined;
   }
 
   /** Runs a script to its end (sendScript, stdin closed after it) and collects its output. */
@@ -159,9 +219,16 @@ export class SshSession {
           settle.resolve({ code, signal, stdout, stderr });
         });
         ch.on('error', (err: Error) => settle.reject(this.channelError(err)));
-        if (opts.keepStdinOpen) {
-          if (opts.stdin !== undefined) ch.write(opts.stdin);
-        } else if (opts.stdin !== undefined) ch.end(opts.stdin);
+        const input = opts.stdin;
+        if (input !== undefined && typeof input !== 'string' && !Buffer.isBuffer(input)) {
+          input.on('error', (err: Error) => {
+            settle.reject(err);
+            ch.close(); // else the remote command would wait for more input
+          });
+          input.pipe(ch, { end: !opts.keepStdinOpen });
+        } else if (opts.keepStdinOpen) {
+          if (input !== undefined) ch.write(input);
+        } else if (input !== undefined) ch.end(input);
         else ch.end();
       }),
     );
@@ -198,84 +265,6 @@ export class SshSession {
       this.client.sftp((err, sftp) => (err ? reject(this.channelError(err)) : resolve(sftp)));
     });
     return this.sftpChannel;
-  }
-
-  /**
-   * Streams a local file, from byte `start`, into `command`'s stdin over an
-   * exec channel, and reports the bytes read so far. Faster than SFTP
-   * fastPut on the same connection (measured in docs/benchmarks.md): no
-   * request/acknowledgement per chunk, and 1 MiB reads keep the channel's
-   * window full. Memory stays bounded: the read stream pauses whenever the
-   * channel's window is used up. Resolves when the command exits 0.
-   */
-  async streamFile(
-    local: string,
-    command: string,
-    what: string,
-    opts: { start?: number; onSent?: (bytes: number) => void } = {},
-  ): Promise<void> {
-    let stderr = '';
-    let code: number | null = null;
-    let signal: string | undefined;
-    let settle!: { resolve: () => void; reject: (e: Error) => void };
-    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-    const file = createReadStream(local, { start: opts.start ?? 0, highWaterMark: 1024 * 1024 });
-    file.on('error', (err) => settle.reject(new DeployerError(`cannot read ${local} for ${what}: ${err.message}`, { cause: err })));
-    try {
-      await this.guard(
-        this.spawn(command, (channel) => {
-          let sent = 0;
-          channel.resume(); // nothing expected on stdout
-          channel.stderr.on('data', (d: Buffer) => {
-            if (stderr.length < 65536) stderr += d.toString('utf8');
-          });
-          channel.on('exit', (c: number | null, sig?: string) => {
-            code = c;
-            signal = sig;
-          });
-          channel.on('close', () => {
-            if (code === 0) return settle.resolve();
-            if (code === null && signal === undefined && this.closed)
-              return settle.reject(new SshError(`connection to ${this.host.name} was lost during ${what}`));
-            const tail = stderr.trim().split('\n').slice(-15).join('\n');
-            settle.reject(
-              new RemoteCommandError(
-                `${what} failed on ${this.host.name} (exit ${code ?? signal ?? 'unknown: the channel closed'})`,
-                code,
-                stderr,
-                { details: tail || undefined },
-              ),
-            );
-          });
-          channel.on('error', (err: Error) => settle.reject(this.channelError(err, what)));
-          file.on('data', (b) => {
-            sent += b.length;
-            opts.onSent?.(sent);
-          });
-          file.on('error', () => channel.close()); // else the remote command would wait for more input
-          file.pipe(channel);
-        }),
-      );
-      await this.guard(done);
-    } finally {
-      file.destroy();
-    }
-  }
-
-  /** Writes small content (a .env, a unit) through SFTP: never on a command line. */
-  async writeFile(remote: string, content: string | Buffer, mode = 0o644): Promise<void> {
-    const sftp = await this.guard(this.sftp());
-    await this.guard(
-      new Promise<void>((resolve, reject) => {
-        sftp.writeFile(remote, content, { mode }, (err) => (err ? reject(this.channelError(err, `writing ${remote}`)) : resolve()));
-      }),
-    );
-    // writeFile's mode applies only when the file is created; make it exact.
-    await this.guard(
-      new Promise<void>((resolve, reject) => {
-        sftp.chmod(remote, mode, (err) => (err ? reject(this.channelError(err, `chmod ${remote}`)) : resolve()));
-      }),
-    );
   }
 
   async forwardOut(port: number, address = '127.0.0.1'): Promise<Duplex> {
@@ -326,6 +315,12 @@ export class SshSession {
 
   close(): void {
     this.closing = true;
+    try {
+      this.spare?.open?.end(); // its command exits, having run nothing
+    } catch {
+      /* already closed */
+    }
+    this.spare = undefined;
     if (!this.closed) this.client.end();
   }
 

@@ -6,6 +6,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHost, type TestHost } from '../helpers/testhost.js';
 import { SshSession } from '../../src/ssh/session.js';
+import { prewarmScripts } from '../../src/ssh/sendScript.js';
 import { SshError } from '../../src/errors.js';
 import type { HostConfig } from '../../src/config/types.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -28,10 +29,13 @@ const cfg = (over: Partial<HostConfig> = {}): HostConfig => ({
   ...over,
 });
 
-async function acceptedLogins(): Promise<number> {
-  const r = await host.ssh('journalctl -u ssh --no-pager -o cat | grep -c "Accepted publickey for deploy" || true', { user: 'root' });
+/** A count a root command prints on the host. */
+async function countOnHost(command: string): Promise<number> {
+  const r = await host.ssh(command, { user: 'root' });
   return Number(r.stdout.trim());
 }
+
+const acceptedLogins = () => countOnHost('journalctl -u ssh --no-pager -o cat | grep -c "Accepted publickey for deploy" || true');
 
 test('connects as deploy with the key, verifies the host key, runs sudo', async () => {
   const s = await SshSession.connect(cfg(), { env: {} });
@@ -108,4 +112,34 @@ test('the key can come from ssh-agent', async () => {
   } finally {
     process.kill(Number(pid));
   }
+});
+
+/** The reader processes (SCRIPT_READER) deploy has on the host, waiting or running. */
+const readers = () => countOnHost("pgrep -u deploy -fc 'read -r dp_n' || true");
+
+test('a channel opened ahead runs the next script (it was waiting before the script was known); an unused one leaves nothing behind', async () => {
+  const s = await SshSession.connect(cfg(), { env: {} });
+  try {
+    // Without prewarm the script's channel opens when the script is sent: its shell is brand new.
+    const age = "ps -o etimes= -p $$ | tr -d ' '\n";
+    assert.ok(Number((await s.execScript(age)).stdout) < 2);
+    prewarmScripts(s);
+    await new Promise((r) => setTimeout(r, 2500));
+    const r = await s.execScript(age);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(Number(r.stdout) >= 2, `the script ran in a shell started ${r.stdout.trim()} s before`);
+    // Taking it opened the next one; the count is of scripts run, not of channels opened ahead.
+    assert.equal(s.execCount, 2);
+    assert.equal((await s.execScript('echo "$1"\n')).stdout, '\n');
+    assert.equal(s.execCount, 3);
+  } finally {
+    s.close();
+  }
+  // The one left open exits at close(), having run nothing.
+  let left = await readers();
+  for (let i = 0; i < 50 && left > 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = await readers();
+  }
+  assert.equal(left, 0);
 });

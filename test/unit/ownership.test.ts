@@ -13,7 +13,7 @@ import { IDENTITY_FILE, identityText, legacyDescription, ownerLine, refusedAppDi
 import { probeArgs, unitMarker, type ProbeRequest } from '../../src/plan/probeRequest.js';
 import { parseProbeOutput, renderProbeScript as renderProbeArgs } from '../../src/remote/probe.js';
 import { renderScript } from '../../src/remote/phaseScript.js';
-import { bashReading } from '../../src/remote/scriptFiles.js';
+import { framedScript, SCRIPT_READER } from '../../src/remote/scriptFiles.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const renderProbeScript = (req: ProbeRequest, site?: string) => renderProbeArgs(probeArgs(req, site));
@@ -171,8 +171,8 @@ test('the lock holder appends a `history` line sent on its stdin, literally, and
     join(appsDir, 'site.caddy'),
   );
   const line = '{"to":"1.0.0","by":"$(touch pwned) `id`"}';
-  const r = spawnSync('sh', ['-c', bashReading(script)], {
-    input: `${script}history ${line}\nnot a command\n`,
+  const r = spawnSync('sh', ['-c', SCRIPT_READER], {
+    input: `${framedScript(script)}history ${line}\nnot a command\n`,
     encoding: 'utf8',
     cwd: join(appsDir, '..'),
   });

@@ -1,34 +1,98 @@
 import { test } from '../helpers/timed.js';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { progressThrottle, uploadCommand } from '../../src/exec/upload-command.js';
+import { join, posix } from 'node:path';
+import { progressThrottle, uploadOrder, uploadPayload, uploadScript, type UploadPart } from '../../src/exec/upload-command.js';
+import { framedScript, SCRIPT_READER } from '../../src/remote/scriptFiles.js';
+import type { Upload } from '../../src/remote/steps.js';
 import { tempDir } from '../helpers/tmp.js';
 
-test('the upload command is one quoted sh -c with the values as arguments', () => {
-  assert.equal(
-    uploadCommand('/srv/app/.incoming/a b', 0, 0o755),
-    `sh -c 'truncate -s "$1" -- "$2" && cat >> "$2" && { [ -z "$3" ] || chmod "$3" -- "$2"; }' sh 0 '/srv/app/.incoming/a b' 755`,
-  );
-  assert.match(uploadCommand('/x', 8388608), / sh 8388608 \/x ''$/);
-  assert.throws(() => uploadCommand('/x', -1), /bad start offset/);
-});
+function upload(remote: string, over: Partial<Upload> = {}): Upload {
+  return { remote, sha256: '', size: 0, mode: 0o644, label: posix.basename(remote), ...over };
+}
 
-test('run by sh it writes stdin to the file, or keeps a prefix and appends, and sets the mode', () => {
+/** Runs upload.sh as a host would: SCRIPT_READER, the framed script, then the payload; `cut` drops the payload's tail. */
+async function runUpload(parts: UploadPart[], cut = 0) {
+  const chunks: Buffer[] = [];
+  for await (const c of uploadPayload(parts, () => undefined)) chunks.push(c);
+  const payload = Buffer.concat(chunks);
+  const input = Buffer.concat([Buffer.from(framedScript(uploadScript(parts))), payload.subarray(0, payload.length - cut)]);
+  const r = spawnSync('sh', ['-c', SCRIPT_READER], { input });
+  return { code: r.status, stderr: r.stderr.toString() };
+}
+
+test('one channel takes every file: contents first, files last; dirs made; each mode exact; a resume keeps the prefix', async () => {
   const dir = tempDir("upload-cmd-'$(x)");
   try {
-    const file = join(dir, "it's here");
-    execFileSync('sh', ['-c', uploadCommand(file, 0, 0o640)], { input: 'hello world' });
-    assert.equal(readFileSync(file, 'utf8'), 'hello world');
-    assert.equal(statSync(file).mode & 0o777, 0o640);
-    // A resume: the first 5 bytes stay, whatever followed them is replaced.
-    execFileSync('sh', ['-c', uploadCommand(file, 5)], { input: ' there' });
-    assert.equal(readFileSync(file, 'utf8'), 'hello there');
+    const local = join(dir, 'artifact');
+    writeFileSync(local, 'hello there, the whole artifact');
+    const incoming = join(dir, 'v1', '.incoming');
+    const art = upload(join(incoming, "it's here"), { local, size: 31, mode: 0o755 });
+    const env = upload(join(incoming, '.env'), { content: 'SECRET=é\n', size: 10, mode: 0o600 });
+    const site = upload(join(dir, 'other', 'site'), { content: 'site\n', size: 5 });
+    const parts = uploadOrder([
+      { upload: art, start: 0 },
+      { upload: env, start: 0 },
+      { upload: site, start: 0 },
+    ]);
+    assert.deepEqual(
+      parts.map((p) => p.upload.label),
+      ['.env', 'site', "it's here"],
+    );
+    const r = await runUpload(parts);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(art.remote, 'utf8'), 'hello there, the whole artifact');
+    assert.equal(readFileSync(env.remote, 'utf8'), 'SECRET=é\n');
+    assert.equal(readFileSync(site.remote, 'utf8'), 'site\n');
+    assert.deepEqual(
+      [art, env, site].map((u) => statSync(u.remote).mode & 0o777),
+      [0o755, 0o600, 0o644],
+    );
+    // A resume: the first 4 bytes stay, whatever followed them is replaced.
+    writeFileSync(art.remote, 'HELLX leftover');
+    writeFileSync(local, 'hello again');
+    const resumed = await runUpload([{ upload: { ...art, size: 11 }, start: 4 }]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(readFileSync(art.remote, 'utf8'), 'HELLo again');
     // A fresh upload over a longer leftover replaces it whole.
-    writeFileSync(file, 'a much longer leftover');
-    execFileSync('sh', ['-c', uploadCommand(file, 0)], { input: 'new' });
-    assert.equal(readFileSync(file, 'utf8'), 'new');
+    writeFileSync(art.remote, 'a much longer leftover');
+    writeFileSync(local, 'new');
+    assert.equal((await runUpload([{ upload: { ...art, size: 3 }, start: 0 }])).code, 0);
+    assert.equal(readFileSync(art.remote, 'utf8'), 'new');
+    assert.throws(() => uploadScript([{ upload: art, start: -1 }]), /bad start offset/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a cut stream leaves an exact prefix of the file being sent (the sha256 check of the prepare then fails it)', async () => {
+  const dir = tempDir('upload-cut-');
+  try {
+    const local = join(dir, 'artifact');
+    writeFileSync(local, '0123456789');
+    const a = upload(join(dir, 'in', 'a'), { content: 'abc', size: 3 });
+    const b = upload(join(dir, 'in', 'b'), { local, size: 10 });
+    await runUpload(
+      uploadOrder([
+        { upload: b, start: 0 },
+        { upload: a, start: 0 },
+      ]),
+      4,
+    );
+    assert.equal(readFileSync(a.remote, 'utf8'), 'abc');
+    assert.equal(readFileSync(b.remote, 'utf8'), '012345');
+    // Cut inside a content that is not the last: the next file gets nothing.
+    const c = upload(join(dir, 'in', 'c'), { content: 'xyz', size: 3 });
+    await runUpload(
+      [
+        { upload: a, start: 0 },
+        { upload: c, start: 0 },
+      ],
+      5,
+    );
+    assert.equal(readFileSync(a.remote, 'utf8'), 'a');
+    assert.equal(readFileSync(c.remote, 'utf8'), '');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
