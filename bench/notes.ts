@@ -58,6 +58,34 @@ export function explainMisses(res: BenchResults, targets: TargetRow[]): string[]
       `- Peak RSS: ${(res.upload.big.peakRssKiB / 1024).toFixed(0)} MiB while uploading ${(res.upload.big.bytes / 1024 ** 3).toFixed(0)} GiB.`,
     );
   }
+  if (missed('round-trip time') && res.latency) {
+    const at = [...res.latency.byRtt].map(([rtt, r]) => `at ${rtt} ms ${phaseList(r.ours)}`);
+    notes.push(
+      `- Round-trip time: ours ${at.join('; ')} (the local build is outside the timing). Each phase that waits on the host pays ` +
+        "at least one round trip; the connection pays the same key exchange and auth as the floor's one `ssh`.",
+    );
+  }
+  if (missed('parallel =') && res.wide) {
+    const w = res.wide;
+    const phases = (runs: typeof w.one) => {
+      const keys = Object.keys(runs[0]?.phases ?? {}).filter((k) => k !== 'build');
+      return keys.map((k) => `${k} ${formatMs(median(runs.map((r) => r.phases[k] ?? NaN)))}`).join(', ');
+    };
+    notes.push(
+      `- ${w.hostCount} hosts: the hosts' CPU is every container's during the run, the idle ones' included, on ${w.cores} cores shared with ` +
+        `the CLI and the proxies. 1 host: ${phases(w.one)}; ${w.hostCount} hosts: ${phases(w.all)}.`,
+    );
+  }
+  if (missed('client CPU') && res.wide) {
+    const w = res.wide;
+    const one = median(w.one.map((r) => r.cpuMs));
+    const all = median(w.all.map((r) => r.cpuMs));
+    notes.push(
+      `- Client CPU: ${formatMs(one)} for 1 host (Node's start-up and the local phase included), ${formatMs((all - one) / (w.hostCount - 1))} ` +
+        'for each host more: its connection (key exchange, auth) and the SSH packets of its upload, written here through loopback proxies ' +
+        "whose kernel work is charged to the writer. GNU time counts the CLI's children (`ssh -G`) too.",
+    );
+  }
   return notes.length ? ['## Notes on the misses', '', ...notes, ''] : [];
 }
 
