@@ -1,8 +1,7 @@
 // For each missed target, where the time (or memory) went, from this run's own
 // figures, so docs/benchmarks.md explains a MISS without guesswork.
-import type { CliRun } from './cli.js';
 import type { BenchResults } from './results.js';
-import { formatMs, median } from './stats.js';
+import { formatMs, median, phaseMedians } from './stats.js';
 import type { TargetRow } from './targets.js';
 
 export function explainMisses(res: BenchResults, targets: TargetRow[]): string[] {
@@ -67,13 +66,9 @@ export function explainMisses(res: BenchResults, targets: TargetRow[]): string[]
   }
   if (missed('parallel =') && res.wide) {
     const w = res.wide;
-    const phases = (runs: typeof w.one) => {
-      const keys = Object.keys(runs[0]?.phases ?? {}).filter((k) => k !== 'build');
-      return keys.map((k) => `${k} ${formatMs(median(runs.map((r) => r.phases[k] ?? NaN)))}`).join(', ');
-    };
     notes.push(
       `- ${w.hostCount} hosts: the hosts' CPU is every container's during the run, the idle ones' included, on ${w.cores} cores shared with ` +
-        `the CLI and the proxies. 1 host: ${phases(w.one)}; ${w.hostCount} hosts: ${phases(w.all)}.`,
+        `the CLI and the proxies. 1 host: ${phaseList(w.one)}; ${w.hostCount} hosts: ${phaseList(w.all)}.`,
     );
   }
   if (missed('client CPU') && res.wide) {
@@ -89,10 +84,12 @@ export function explainMisses(res: BenchResults, targets: TargetRow[]): string[]
   return notes.length ? ['## Notes on the misses', '', ...notes, ''] : [];
 }
 
-function phaseList(runs: CliRun[]): string {
-  const names = [...new Set(runs.flatMap((r) => Object.keys(r.phases)))].filter((p) => p !== 'build');
+function phaseList(runs: Array<{ phases: Record<string, number> }>): string {
   return (
-    names.map((p) => `${p} ${formatMs(median(runs.filter((r) => p in r.phases).map((r) => r.phases[p])))}`).join(', ') || 'no phase figures'
+    phaseMedians(
+      runs.map((r) => r.phases),
+      { skip: ['build'] },
+    ) || 'no phase figures'
   );
 }
 

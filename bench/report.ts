@@ -4,7 +4,7 @@ import type { BaselineRun } from './baseline.js';
 import type { CliRun } from './cli.js';
 import { formatLoad } from './machine.js';
 import type { BenchResults } from './results.js';
-import { formatMs, formatRuns, formatSeconds, median, mibPerSecond } from './stats.js';
+import { formatMs, formatRuns, formatSeconds, median, mibPerSecond, phaseMedians } from './stats.js';
 import { explainMisses } from './notes.js';
 import { latencySection, markdownTable as table, rolloutSection, wideSection } from './reportFleets.js';
 import { checkTargets } from './targets.js';
@@ -70,7 +70,7 @@ function speed(res: BenchResults): string[] {
     what,
     formatSeconds(median(runs.map((r) => r.wallMs))),
     formatRuns(runs.map((r) => r.wallMs)),
-    phaseMedians(runs),
+    phaseCells(runs),
     gate(runs),
   ];
   const floorRow = (what: string, runs: BaselineRun[]) => [
@@ -125,15 +125,17 @@ function runCells(runs: CliRun[]): string[] {
     formatRuns(runs.map((r) => r.wallMs)),
     distinct(runs.flatMap((r) => r.logins)),
     channels.length ? distinct(channels as number[]) : 'n/a (not in its result)',
-    phaseMedians(runs),
+    phaseCells(runs),
   ];
 }
 
-function phaseMedians(runs: CliRun[]): string {
-  const text = PHASES.filter((p) => runs.some((r) => p in r.phases))
-    .map((p) => `${p} ${formatMs(median(runs.filter((r) => p in r.phases).map((r) => r.phases[p])))}`)
-    .join(', ');
-  return text || '—';
+function phaseCells(runs: CliRun[]): string {
+  return (
+    phaseMedians(
+      runs.map((r) => r.phases),
+      { order: PHASES },
+    ) || '—'
+  );
 }
 
 function baseline(res: BenchResults): string[] {

@@ -1,7 +1,7 @@
 // The report's sections for issue 20: latency, the wide fleet, the rollout.
 import type { BenchResults } from './results.js';
 import { latencyFigures } from './fleetTargets.js';
-import { formatMs, formatRuns, formatSeconds, median } from './stats.js';
+import { formatMs, formatRuns, formatSeconds, median, phaseMedians } from './stats.js';
 import type { WideRun } from './wideFleet.js';
 
 export function markdownTable(head: string[], rows: string[][]): string {
@@ -10,11 +10,6 @@ export function markdownTable(head: string[], rows: string[][]): string {
     '\n',
   );
 }
-
-const phases = (ps: Array<Record<string, number>>) =>
-  Object.keys(ps[0] ?? {})
-    .map((k) => `${k} ${formatMs(median(ps.map((p) => p[k] ?? NaN)))}`)
-    .join(', ');
 
 export function latencySection(res: BenchResults): string[] {
   const l = res.latency;
@@ -26,7 +21,7 @@ export function latencySection(res: BenchResults): string[] {
       'ours',
       formatSeconds(median(r.ours.map((x) => x.wallMs))),
       formatRuns(r.ours.map((x) => x.wallMs)),
-      phases(r.ours.map((x) => x.phases)),
+      phaseMedians(r.ours.map((x) => x.phases)),
     ],
     [`${rtt} ms`, 'floor', formatSeconds(median(r.floor.map((x) => x.wallMs))), formatRuns(r.floor.map((x) => x.wallMs)), '—'],
   ]);
@@ -55,7 +50,7 @@ export function wideSection(res: BenchResults): string[] {
     `${((median(runs.map((r) => r.peakRssKiB)) * 1024) / 1e6).toFixed(0)} MB`,
     formatSeconds(median(runs.map((r) => r.hostCpu.hostMs))),
     formatSeconds(median(runs.map((r) => r.hostCpu.proxyMs))),
-    phases(runs.map((r) => r.phases)),
+    phaseMedians(runs.map((r) => r.phases)),
   ];
   return [
     `## Many hosts: ${w.hostCount} at ${w.rttMs} ms`,

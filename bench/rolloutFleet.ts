@@ -8,9 +8,9 @@
 // link and its release dirs), not from the CLI's word.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostToml } from '../test/helpers/project.js';
+import { createProject, hostToml } from '../test/helpers/project.js';
 import type { TestHost } from '../test/helpers/testhost.js';
-import { benchProject, exampleToml } from './projects.js';
+import { exampleToml } from './projects.js';
 import { measurePeakRss } from './rss.js';
 
 export interface RolloutScenario {
@@ -41,8 +41,8 @@ export async function measureRolloutFleet(
   hosts: TestHost[],
   opts: { rttMs: number; log: (l: string) => void },
 ): Promise<RolloutFleetResult> {
-  const project = benchProject('binary-app', hosts, { app: APP, port: 8900 });
   const base = exampleToml('binary-app', { app: APP, port: 8900 });
+  const project = createProject('binary-app', hosts, base);
   const writeConfig = (version: string, o: { rollback: 'all' | 'host'; maxFailed: number; unhealthy?: number[] }) =>
     writeFileSync(
       join(project.dir, 'deployer.toml'),

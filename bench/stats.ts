@@ -30,3 +30,15 @@ export function formatRuns(ms: number[]): string {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * "connect and lock 320 ms, upload 82 ms, …": each phase's median over the
+ * runs that have it, in `order` (default: as the phases first appear), less `skip`.
+ */
+export function phaseMedians(runs: Array<Record<string, number>>, opts: { order?: readonly string[]; skip?: string[] } = {}): string {
+  const names = (opts.order ?? [...new Set(runs.flatMap((r) => Object.keys(r)))]).filter((p) => !opts.skip?.includes(p));
+  return names
+    .filter((p) => runs.some((r) => p in r))
+    .map((p) => `${p} ${formatMs(median(runs.filter((r) => p in r).map((r) => r[p])))}`)
+    .join(', ');
+}

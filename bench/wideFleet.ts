@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestHost } from '../test/helpers/testhost.js';
 import { cpuSince, readHostCpu, type HostCpu } from './hostCpu.js';
+import { phasesOf } from './cli.js';
 import { benchProject } from './projects.js';
 import { measurePeakRss } from './rss.js';
 
@@ -56,9 +57,7 @@ export async function measureWideFleet(
     const results: Record<string, number> = {};
     for (const e of r.events) if (e.type === 'host') results[String(e.result)] = (results[String(e.result)] ?? 0) + 1;
     if ((results.live ?? 0) !== subset.length) throw new Error(`a deploy to ${subset.length} hosts ended ${JSON.stringify(results)}`);
-    const phases: Record<string, number> = {};
-    for (const e of r.events)
-      if (e.type === 'phase' && e.host === undefined && typeof e.ms === 'number') phases[String(e.label ?? e.phase)] = e.ms;
+    const phases = phasesOf(r);
     return {
       hosts: subset.length,
       wallMs: r.wallMs,

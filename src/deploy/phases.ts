@@ -64,13 +64,8 @@ export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Pla
     };
     // Another app's units or site under this app's names: refused before anything changes (exit 4).
     const unitNames = files.filter((f) => f.path.startsWith('.deployer/units/')).map((f) => f.path.slice('.deployer/units/'.length));
-    checkUnitsAndSite(
-      l.host.name,
-      config,
-      l.lock.state,
-      unitNames,
-      files.some((f) => f.path === '.deployer/caddy.site'),
-    );
+    const hasSite = files.some((f) => f.path === '.deployer/caddy.site');
+    checkUnitsAndSite(l.host.name, config, l.lock.state, unitNames, hasSite);
     const { plan, ...chosen } = planHostDeploy(input);
     const why = releaseChoiceLine(version, chosen);
     if (why) ctx.reporter.info(why, l.host.name);
@@ -82,8 +77,7 @@ export function planHosts(flow: Flow, local: LocalResult, locked: Locked[]): Pla
       );
     if (plan.unchanged.length)
       ctx.reporter.emit({ type: 'step', host: l.host.name, step: `already on the host: ${plan.unchanged.join(', ')}`, status: 'skipped' });
-    if (l.lock.state.reloadResetsQueued && files.some((f) => f.path === '.deployer/caddy.site'))
-      ctx.reporter.warn(RELOAD_RESETS, l.host.name);
+    if (l.lock.state.reloadResetsQueued && hasSite) ctx.reporter.warn(RELOAD_RESETS, l.host.name);
     return { ...l, plan, uploadedBytes: 0 };
   });
 }
